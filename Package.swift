@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// Latent: the autoencoder toolkit for Swift. Modules are listed lowest layer first; each imports only
+// what sits above it in this file (see README.md, "Architecture").
+import PackageDescription
+
+let package = Package(
+    name: "Latent",
+    products: [
+        .library(name: "Latent", targets: ["Latent"]),
+        .executable(name: "latent", targets: ["LatentCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian packages, found through pkg-config; Scripts/setup.sh installs them)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSleef", pkgConfig: "sleef", providers: [.apt(["libsleef-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+
+        // MARK: Library
+        .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef"]),
+        .target(name: "LatentAutodiff", dependencies: ["LatentTensor"]),
+        .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
+        .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor"]),
+        .target(name: "LatentData", dependencies: ["LatentTensor", "CZlib"],
+                resources: [.copy("Resources/mnist")]),
+        .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
+        .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
+        .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
+        .target(name: "LatentTraining", dependencies: [
+            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender",
+        ]),
+        .target(name: "Latent", dependencies: [
+            "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData",
+            "LatentCheckpoint", "LatentRender", "LatentModels", "LatentTraining",
+        ]),
+
+        // MARK: Command-line tool
+        .executableTarget(name: "LatentCLI", dependencies: [
+            "Latent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "LatentTests", dependencies: ["Latent"],
+                    resources: [.copy("Fixtures")]),
+    ]
+)

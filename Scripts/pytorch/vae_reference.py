@@ -1,0 +1,107 @@
+"""The pytorch/examples VAE (vae/main.py), parameterised like `latent train`, as the reference for Latent.
+
+Trains on the same MNIST files Latent bundles and prints one line per epoch with train loss, test loss
+(nats per image) and training images/s, then a JSON summary. Used for the loss-curve comparison and the
+side-by-side speed benchmark (Scripts/bench_side_by_side.sh).
+
+  python Scripts/pytorch/vae_reference.py --epochs 10 --seed 1 --threads 2                # reference
+  python Scripts/pytorch/vae_reference.py --hidden 256 --latent 2 --activation tanh --batch-size 100   # Keras
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mnist import load
+
+p = argparse.ArgumentParser()
+p.add_argument("--epochs", type=int, default=10)
+p.add_argument("--batch-size", type=int, default=128)
+p.add_argument("--hidden", type=int, default=400)
+p.add_argument("--latent", type=int, default=20)
+p.add_argument("--activation", default="relu", choices=["relu", "tanh"])
+p.add_argument("--lr", type=float, default=1e-3)
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--bench-steps", type=int, default=0, help="only time this many training steps, 5 times")
+args = p.parse_args()
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+act = F.relu if args.activation == "relu" else torch.tanh
+
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, args.hidden)
+        self.fc21 = nn.Linear(args.hidden, args.latent)
+        self.fc22 = nn.Linear(args.hidden, args.latent)
+        self.fc3 = nn.Linear(args.latent, args.hidden)
+        self.fc4 = nn.Linear(args.hidden, 784)
+
+    def forward(self, x):
+        h1 = act(self.fc1(x))
+        mu, logvar = self.fc21(h1), self.fc22(h1)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return torch.sigmoid(self.fc4(act(self.fc3(z)))), mu, logvar
+
+
+def loss_function(recon_x, x, mu, logvar):
+    bce = F.binary_cross_entropy(recon_x, x, reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kld
+
+
+train_x, _ = load("train")
+test_x, _ = load("test")
+train_x, test_x = torch.from_numpy(train_x), torch.from_numpy(test_x)
+model = VAE()
+opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+
+
+def step(x):
+    opt.zero_grad()
+    recon, mu, logvar = model(x)
+    loss = loss_function(recon, x, mu, logvar)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+if args.bench_steps:
+    rates = []
+    for _ in range(6):
+        t0 = time.perf_counter()
+        for i in range(args.bench_steps):
+            j = (i * args.batch_size) % (len(train_x) - args.batch_size)
+            step(train_x[j:j + args.batch_size])
+        rates.append(args.bench_steps * args.batch_size / (time.perf_counter() - t0))
+    rates = sorted(rates[1:])  # the first run is warm-up
+    print(json.dumps({"framework": "pytorch", "version": torch.__version__, "threads": args.threads,
+                      "images_per_second": rates[len(rates) // 2], "runs": rates}))
+    raise SystemExit
+
+history = []
+for epoch in range(1, args.epochs + 1):
+    model.train()
+    total, t0 = 0.0, time.perf_counter()
+    for idx in torch.randperm(len(train_x)).split(args.batch_size):
+        total += step(train_x[idx])
+    seconds = time.perf_counter() - t0
+    model.eval()
+    test_total = 0.0
+    with torch.no_grad():
+        for x in test_x.split(args.batch_size):
+            recon, mu, logvar = model(x)
+            test_total += loss_function(recon, x, mu, logvar).item()
+    row = {"epoch": epoch, "train_loss": total / len(train_x), "test_loss": test_total / len(test_x),
+           "images_per_second": len(train_x) / seconds}
+    history.append(row)
+    print(f"epoch {epoch:2d}  train {row['train_loss']:.4f}  test {row['test_loss']:.4f}  "
+          f"{row['images_per_second']:.0f} images/s", flush=True)
+print(json.dumps({"version": torch.__version__, "args": vars(args), "history": history}))

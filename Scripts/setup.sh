@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system libraries Latent builds against (Debian/Ubuntu, as root or with sudo).
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+packages=(pkg-config libopenblas-dev libsleef-dev zlib1g-dev libcairo2-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,10 @@
+// The umbrella module: `import Latent` brings in the whole toolkit.
+@_exported import LatentAutodiff
+@_exported import LatentCheckpoint
+@_exported import LatentData
+@_exported import LatentModels
+@_exported import LatentNN
+@_exported import LatentOptim
+@_exported import LatentRender
+@_exported import LatentTensor
+@_exported import LatentTraining

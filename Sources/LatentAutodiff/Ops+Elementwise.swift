@@ -1,0 +1,114 @@
+import LatentTensor
+
+// Elementwise ops: forward kernel and pullback side by side. Broadcasting ops reduce their gradients
+// back to each operand's shape (`sum(toShape:)`).
+
+public func + (a: Variable, b: Variable) -> Variable {
+    Variable(a.value + b.value, parents: [a, b]) { g in
+        // The same gradient goes to both: give b its own copy, since accumulate may adopt the buffer.
+        if a.requiresGrad { a.accumulate(a.shape == g.shape ? (b.requiresGrad ? g.copy() : g) : g.sum(toShape: a.shape)) }
+        if b.requiresGrad { b.accumulate(b.shape == g.shape ? g : g.sum(toShape: b.shape)) }
+    }
+}
+
+public func - (a: Variable, b: Variable) -> Variable {
+    Variable(a.value - b.value, parents: [a, b]) { g in
+        if b.requiresGrad { b.accumulate(g.scaled(by: -1).sum(toShape: b.shape)) }
+        // After b's use of g: a may adopt it.
+        if a.requiresGrad { a.accumulate(a.shape == g.shape ? g : g.sum(toShape: a.shape)) }
+    }
+}
+
+public func * (a: Variable, b: Variable) -> Variable {
+    Variable(a.value * b.value, parents: [a, b]) { g in
+        if a.requiresGrad { a.accumulate((g * b.value).sum(toShape: a.shape)) }
+        if b.requiresGrad { b.accumulate((g * a.value).sum(toShape: b.shape)) }
+    }
+}
+
+public func / (a: Variable, b: Variable) -> Variable {
+    let y = a.value / b.value
+    return Variable(y, parents: [a, b]) { g in
+        if a.requiresGrad { a.accumulate((g / b.value).sum(toShape: a.shape)) }
+        // d(a/b)/db = -a/b² = -y/b
+        if b.requiresGrad { b.accumulate((g * y / b.value).scaled(by: -1).sum(toShape: b.shape)) }
+    }
+}
+
+public func * (a: Variable, s: Float) -> Variable {
+    Variable(a.value.scaled(by: s), parents: [a]) { g in a.accumulate(g.scaled(by: s)) }
+}
+
+public func * (s: Float, a: Variable) -> Variable { a * s }
+
+public func + (a: Variable, s: Float) -> Variable {
+    Variable(a.value.adding(s), parents: [a]) { g in a.accumulate(g) }
+}
+
+public prefix func - (a: Variable) -> Variable { a * -1 }
+
+/// Unary functions: y = f(x), and dy/dx written from x and y.
+extension Variable {
+    public func exp() -> Variable {
+        let y = value.map(.exp)
+        return Variable(y, parents: [self]) { [self] g in accumulate(g * y) }
+    }
+
+    public func log() -> Variable {
+        Variable(value.map(.log), parents: [self]) { [self] g in accumulate(g / value) }
+    }
+
+    public func square() -> Variable {
+        Variable(value.map(.square), parents: [self]) { [self] g in accumulate((g * value).scaled(by: 2)) }
+    }
+
+    public func sqrt() -> Variable {
+        let y = value.map(.sqrt)
+        return Variable(y, parents: [self]) { [self] g in accumulate((g / y).scaled(by: 0.5)) }
+    }
+
+    public func tanh() -> Variable {
+        let y = value.map(.tanh)
+        return Variable(y, parents: [self]) { [self] g in
+            let d = Tensor(uninitialized: g.shape)
+            let dp = d.data, gp = g.data, yp = y.data
+            for i in 0..<g.count { dp[i] = gp[i] * (1 - yp[i] * yp[i]) }
+            accumulate(d)
+        }
+    }
+
+    public func sigmoid() -> Variable {
+        let y = value.map(.sigmoid)
+        return Variable(y, parents: [self]) { [self] g in
+            let d = Tensor(uninitialized: g.shape)
+            let dp = d.data, gp = g.data, yp = y.data
+            for i in 0..<g.count { dp[i] = gp[i] * yp[i] * (1 - yp[i]) }
+            accumulate(d)
+        }
+    }
+
+    public func relu() -> Variable {
+        let y = value.map(.relu)
+        return Variable(y, parents: [self]) { [self] g in
+            // y > 0 exactly where x > 0; the gradient is masked in place.
+            let gp = g.data, yp = y.data
+            for i in 0..<g.count { gp[i] = yp[i] > 0 ? gp[i] : 0 }
+            let d = g
+            accumulate(d)
+        }
+    }
+
+    public func leakyRelu(slope: Float = 0.01) -> Variable {
+        Variable(value.map(.leakyRelu(slope: slope)), parents: [self]) { [self] g in
+            let d = Tensor(uninitialized: g.shape)
+            let dp = d.data, gp = g.data, xp = value.data
+            for i in 0..<g.count { dp[i] = xp[i] > 0 ? gp[i] : slope * gp[i] }
+            accumulate(d)
+        }
+    }
+
+    /// log(1 + eˣ); its derivative is sigmoid(x).
+    public func softplus() -> Variable {
+        Variable(value.map(.softplus), parents: [self]) { [self] g in accumulate(g * value.map(.sigmoid)) }
+    }
+}

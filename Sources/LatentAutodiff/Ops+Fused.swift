@@ -1,0 +1,106 @@
+import LatentTensor
+
+/// How a loss reduces its per-element terms (PyTorch's `reduction`).
+public enum Reduction: String, Sendable, Codable {
+    /// Sum over all elements.
+    case sum
+    /// Mean over all elements.
+    case mean
+}
+
+// Fused ops, each justified by stability or speed: the forward pass computes the gradient's ingredients
+// while the inputs are in cache, and the pullback is one scaled pass.
+
+extension Variable {
+    /// Binary cross-entropy between Bernoulli(sigmoid(logits)) and targets in [0, 1], in the stable form
+    /// max(x, 0) − x·t + log(1 + e^(−|x|)) (never exp of a large positive number, never log 0).
+    /// Gradient: sigmoid(x) − t, computed in the forward pass from the same e^(−|x|).
+    public static func binaryCrossEntropyWithLogits(_ logits: Variable, targets: Tensor,
+                                                     reduction: Reduction = .mean) -> Variable {
+        precondition(logits.shape == targets.shape, "BCE logits \(logits.shape) vs targets \(targets.shape)")
+        let n = logits.value.count
+        let x = logits.value.data, t = targets.data
+        let e = Tensor(uninitialized: logits.shape)
+        for i in 0..<n { e.data[i] = -abs(x[i]) }
+        VectorMath.exp(e.data, e.data, n)                      // e = exp(-|x|) ∈ (0, 1]
+        let grad = logits.requiresGrad ? Tensor(uninitialized: logits.shape) : nil
+        if let grad {
+            for i in 0..<n {
+                let r = 1 / (1 + e.data[i])
+                grad.data[i] = (x[i] >= 0 ? r : e.data[i] * r) - t[i]   // sigmoid(x) − t
+            }
+        }
+        VectorMath.log1p(e.data, e.data, n)                    // log(1 + exp(-|x|))
+        for i in 0..<n { e.data[i] += max(x[i], 0) - x[i] * t[i] }
+        var total = VectorMath.sum(e.data, n)
+        let scale: Float = reduction == .mean ? 1 / Float(n) : 1
+        if reduction == .mean { total /= Double(n) }
+        return Variable(Tensor(scalar: Float(total)), parents: [logits]) { g in
+            guard let grad else { return }
+            grad.scale(by: g.scalar * scale)
+            logits.accumulate(grad)
+        }
+    }
+
+    /// Squared error (pred − target)², reduced.
+    public static func meanSquaredError(_ pred: Variable, targets: Tensor, reduction: Reduction = .mean) -> Variable {
+        precondition(pred.shape == targets.shape, "MSE prediction \(pred.shape) vs targets \(targets.shape)")
+        let n = pred.value.count
+        let diff = Tensor(uninitialized: pred.shape)
+        var total = 0.0
+        for i in 0..<n {
+            let d = pred.value.data[i] - targets.data[i]
+            diff.data[i] = d
+            total += Double(d * d)
+        }
+        let scale: Float = reduction == .mean ? 1 / Float(n) : 1
+        return Variable(Tensor(scalar: Float(total) * scale), parents: [pred]) { g in
+            diff.scale(by: 2 * g.scalar * scale)
+            pred.accumulate(diff)
+        }
+    }
+
+    /// KL( N(mu, exp(logVar)) ‖ N(0, I) ) = −½ Σ (1 + logVar − mu² − exp(logVar)) (Kingma & Welling 2014,
+    /// appendix B), reduced over all elements. Gradients: d/dmu = mu, d/dlogVar = ½(exp(logVar) − 1).
+    public static func gaussianKLToStandardNormal(mean mu: Variable, logVariance logVar: Variable,
+                                                  reduction: Reduction = .sum) -> Variable {
+        precondition(mu.shape == logVar.shape, "KL mean \(mu.shape) vs log-variance \(logVar.shape)")
+        let n = mu.value.count
+        let v = logVar.value.map(.exp)
+        var total = 0.0
+        for i in 0..<n {
+            let m = mu.value.data[i], lv = logVar.value.data[i]
+            total += Double(-0.5 * (1 + lv - m * m - v.data[i]))
+        }
+        let scale: Float = reduction == .mean ? 1 / Float(n) : 1
+        return Variable(Tensor(scalar: Float(total) * scale), parents: [mu, logVar]) { g in
+            let s = g.scalar * scale
+            if mu.requiresGrad { mu.accumulate(mu.value.scaled(by: s)) }
+            if logVar.requiresGrad {
+                for i in 0..<n { v.data[i] = 0.5 * s * (v.data[i] - 1) }
+                logVar.accumulate(v)
+            }
+        }
+    }
+
+    /// The reparameterisation trick: z = mu + exp(logVar / 2) · eps, with eps ~ N(0, I) given, so the
+    /// sample is differentiable in mu and logVar. dz/dmu = 1, dz/dlogVar = ½ · std · eps.
+    public static func reparameterize(mean mu: Variable, logVariance logVar: Variable, noise eps: Tensor) -> Variable {
+        precondition(mu.shape == logVar.shape && mu.shape == eps.shape,
+                     "reparameterize: mean \(mu.shape), log-variance \(logVar.shape), noise \(eps.shape)")
+        let n = mu.value.count
+        let stdEps = logVar.value.scaled(by: 0.5)
+        VectorMath.exp(stdEps.data, stdEps.data, n)
+        for i in 0..<n { stdEps.data[i] *= eps.data[i] }        // std · eps
+        let z = Tensor(uninitialized: mu.shape)
+        for i in 0..<n { z.data[i] = mu.value.data[i] + stdEps.data[i] }
+        return Variable(z, parents: [mu, logVar]) { g in
+            if logVar.requiresGrad {
+                let d = Tensor(uninitialized: g.shape)
+                for i in 0..<n { d.data[i] = 0.5 * g.data[i] * stdEps.data[i] }
+                logVar.accumulate(d)
+            }
+            if mu.requiresGrad { mu.accumulate(g) }
+        }
+    }
+}

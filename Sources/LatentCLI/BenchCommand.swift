@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Latent
+
+/// `latent bench`: training throughput of a VAE configuration, for side-by-side comparison with PyTorch
+/// (Scripts/bench_side_by_side.sh).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure VAE training speed (images/s, median of several timed runs).")
+
+    @Option(name: .customLong("batch-size")) var batchSize: Int = 128
+    @Option var hidden: String = "400"
+    @Option var latent: Int = 20
+    @Option var activation: Activation = .relu
+    @Option(help: "Training steps per timed run.") var steps: Int = 200
+    @Option(help: "Timed runs after one warm-up run.") var runs: Int = 5
+    @Option var seed: UInt64 = 1
+    @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Time only the step's matrix products (the BLAS-bound limit).") var gemmOnly = false
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        guard steps > 0, runs > 0, batchSize > 0 else { throw ValidationError("--steps, --runs and --batch-size must be positive") }
+    }
+
+    func run() throws {
+        threads.apply()
+        if gemmOnly { return try runGEMMOnly() }
+        let train = try MNIST.load(.train)
+        var rng = RandomGenerator(seed: seed)
+        let vae = VAE(VAEConfig(hidden: try parseSizes(hidden, flag: "--hidden"), latent: latent, activation: activation), rng: &rng)
+        let parameters = ParameterSet(vae)
+        let adam = try Adam(parameters)
+        let x = Tensor(uninitialized: [batchSize, 784])
+        var rates: [Double] = []
+        for run in 0...runs {
+            let start = Date()
+            for i in 0..<steps {
+                let first = (i * batchSize) % (train.count - batchSize)
+                train.fill(x, indices: ArraySlice(first..<(first + batchSize)))
+                adam.zeroGrad()
+                vae.loss(x, rng: &rng).total.backward()
+                adam.step()
+            }
+            let rate = Double(steps * batchSize) / Date().timeIntervalSince(start)
+            if run > 0 { rates.append(rate) }   // run 0 warms up caches, pools and BLAS threads
+        }
+        rates.sort()
+        let median = rates[rates.count / 2]
+        if json {
+            let object: [String: Any] = ["framework": "latent", "threads": BLAS.threads, "batch_size": batchSize,
+                                         "images_per_second": median, "runs": rates]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "VAE 784-%@-%d, batch %d, %d BLAS threads: %.0f images/s (median of %d runs of %d steps)",
+                         hidden, latent, batchSize, BLAS.threads, median, runs, steps))
+        }
+    }
+
+    /// The matrix products of one training step of the MLP VAE (forward, and backward without the input
+    /// gradient), timed alone: FLOP/s at these shapes and the images/s they would allow.
+    func runGEMMOnly() throws {
+        let widths = [784] + (try parseSizes(hidden, flag: "--hidden"))
+        var shapes: [(m: Int, n: Int, k: Int, ta: Bool, tb: Bool)] = []
+        // Encoder layers, both heads, decoder layers: y = x·Wᵀ ([B,in]·[out,in]ᵀ), dW = gᵀ·x, dx = g·W.
+        var layers: [(inp: Int, out: Int, needsInputGrad: Bool)] = []
+        for i in 0..<(widths.count - 1) { layers.append((widths[i], widths[i + 1], i > 0)) }
+        layers.append((widths.last!, latent, true)); layers.append((widths.last!, latent, true))
+        let dec = [latent] + widths.reversed()
+        for i in 0..<(dec.count - 1) { layers.append((dec[i], dec[i + 1], true)) }
+        for l in layers {
+            shapes.append((batchSize, l.out, l.inp, false, true))
+            shapes.append((l.out, l.inp, batchSize, true, false))
+            if l.needsInputGrad { shapes.append((batchSize, l.inp, l.out, false, false)) }
+        }
+        let tensors = shapes.map { s in
+            (Tensor(repeating: 0.01, shape: s.ta ? [s.k, s.m] : [s.m, s.k]),
+             Tensor(repeating: 0.01, shape: s.tb ? [s.n, s.k] : [s.k, s.n]), Tensor(zeros: [s.m, s.n]))
+        }
+        let flops = Double(shapes.reduce(0) { $0 + 2 * $1.m * $1.n * $1.k })
+        var rates: [Double] = []
+        for run in 0...runs {
+            let start = Date()
+            for _ in 0..<steps {
+                for (s, t) in zip(shapes, tensors) { Tensor.gemm(t.0, transposeA: s.ta, t.1, transposeB: s.tb, into: t.2) }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            if run > 0 { rates.append(flops * Double(steps) / seconds) }
+        }
+        rates.sort()
+        let gflops = rates[rates.count / 2] / 1e9
+        let limit = gflops * 1e9 / (flops / Double(batchSize))
+        print(String(format: "GEMMs of one step: %.2f MFLOP per image; %.1f GFLOP/s on %d BLAS threads → at most %.0f images/s",
+                     flops / Double(batchSize) / 1e6, gflops, BLAS.threads, limit))
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Latent
+
+/// Options every data-reading command shares.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "Directory with the dataset's IDX files (default: $LATENT_DATA, else the MNIST copy bundled with Latent).",
+        valueName: "dir"))
+    var dataDirectory: String?
+
+    @Option(help: "Dataset name (mnist, or fashion-mnist with --data-dir).")
+    var dataset: String = "mnist"
+
+    func validate() throws {
+        guard ["mnist", "fashion-mnist"].contains(dataset) else {
+            throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+        }
+    }
+
+    /// The directory to read, or nil for the bundled MNIST.
+    var directory: URL? {
+        if let dataDirectory { return URL(fileURLWithPath: dataDirectory) }
+        if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        if dataset != "mnist" { return nil }
+        return nil
+    }
+
+    func load(_ split: Split) throws -> ImageDataset {
+        if dataset != "mnist" && directory == nil {
+            throw ValidationError("--dataset \(dataset): give its IDX files with --data-dir or $LATENT_DATA (only MNIST is bundled)")
+        }
+        return try MNIST.load(split, directory: directory, name: dataset)
+    }
+}
+
+/// BLAS thread count.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Threads for matrix products (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads: expected a positive number, got \(threads)") }
+    }
+
+    func apply() {
+        BLAS.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+/// Parses "400" or "512,256" for --hidden.
+func parseSizes(_ text: String, flag: String) throws -> [Int] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw ValidationError("\(flag): expected positive sizes separated by commas (e.g. 512,256), got '\(text)'")
+    }
+    return parts.map { $0! }
+}
+
+extension Activation: ExpressibleByArgument {}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Writes a line to standard output at once (no buffering, so progress shows up in pipes and logs).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

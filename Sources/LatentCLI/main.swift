@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+
+/// `latent`: train, evaluate and benchmark autoencoders from the command line.
+struct LatentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latent",
+        abstract: "The autoencoder toolkit for Swift: train, evaluate and benchmark autoencoders on the CPU.",
+        subcommands: [TrainCommand.self, EvalCommand.self, BenchCommand.self])
+}
+
+// Errors are one line on stderr ("latent: …") and a non-zero exit; --help prints the full help.
+do {
+    var command = try LatentCommand.parseAsRoot()
+    try command.run()
+} catch {
+    let code = LatentCommand.exitCode(for: error)
+    if code == .success {
+        print(LatentCommand.fullMessage(for: error))
+    } else {
+        let message = LatentCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        FileHandle.standardError.write(Data("latent: \(message)\n".utf8))
+    }
+    exit(code.rawValue == 0 ? 1 : code.rawValue)
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Writes files so a reader (or a crash) never sees half of one: write a temporary file next to the target,
+/// flush it, then rename it over the target.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CheckpointError("\(dir.path): output directory does not exist")
+        }
+        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+            throw CheckpointError("\(dir.path): cannot write here (permission denied or read-only?)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temp)
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+            guard rename(temp.path, url.path) == 0 else {
+                throw CheckpointError("\(url.path): cannot replace (\(String(cString: strerror(errno))))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            if let e = error as? CheckpointError { throw e }
+            throw CheckpointError("\(url.path): write failed (\(error.localizedDescription))")
+        }
+    }
+
+    /// Creates `url` as a directory (and its parents) if it does not exist, with a clear error if it cannot.
+    public static func makeDirectory(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CheckpointError("\(url.path): exists and is not a directory") }
+            guard FileManager.default.isWritableFile(atPath: url.path) else { throw CheckpointError("\(url.path): directory is not writable") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError("\(url.path): cannot create directory (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// A checkpoint that cannot be read or written, with a message naming the file and what was expected.
+public struct CheckpointError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

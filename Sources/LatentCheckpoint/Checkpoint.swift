@@ -1,0 +1,66 @@
+import Foundation
+import LatentNN
+import LatentTensor
+
+/// A model on disk: its parameters as safetensors, and in the metadata a format tag, a format version and
+/// the model's configuration as JSON, so a file can say what it holds before anything is built from it.
+public struct Checkpoint {
+    public static let format = "latent"
+    public static let version = 1
+    public static let fileName = "model.safetensors"
+
+    /// The model configuration's JSON.
+    public let configJSON: String
+    /// The model kind written in the metadata (`vae`, …).
+    public let kind: String
+    public let tensors: [String: Tensor]
+    /// All metadata strings, including any extras the writer added (seed, epochs…).
+    public let metadata: [String: String]
+
+    /// Writes named parameters and a configuration atomically to `url`.
+    public static func save(_ named: [(name: String, parameter: Parameter)], kind: String, configJSON: String,
+                            extra: [String: String] = [:], to url: URL) throws {
+        var metadata = extra
+        metadata["format"] = format
+        metadata["format_version"] = String(version)
+        metadata["kind"] = kind
+        metadata["config"] = configJSON
+        let data = try SafeTensors.encode(named.map { ($0.name, $0.parameter.value) }, metadata: metadata)
+        try AtomicFile.write(data, to: url)
+    }
+
+    /// Reads and checks a checkpoint file (a directory means its `model.safetensors`).
+    public static func load(_ url: URL) throws -> Checkpoint {
+        var file = url
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            file = url.appendingPathComponent(fileName)
+        }
+        let (tensors, metadata) = try SafeTensors.read(file)
+        guard metadata["format"] == format else {
+            throw CheckpointError("\(file.path): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
+        }
+        guard let v = metadata["format_version"].flatMap(Int.init), v == version else {
+            throw CheckpointError("\(file.path): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads version \(version)")
+        }
+        guard let kind = metadata["kind"], let config = metadata["config"] else {
+            throw CheckpointError("\(file.path): checkpoint metadata lacks the model kind or configuration")
+        }
+        return Checkpoint(configJSON: config, kind: kind, tensors: tensors, metadata: metadata)
+    }
+
+    /// Copies the stored tensors into the parameters, checking that names and shapes match exactly.
+    public func assign(to named: [(name: String, parameter: Parameter)], source: String) throws {
+        let expected = Set(named.map(\.name))
+        if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw CheckpointError("\(source): unexpected tensor \(extra) for this model")
+        }
+        for (name, p) in named {
+            guard let t = tensors[name] else { throw CheckpointError("\(source): missing tensor \(name)") }
+            guard t.shape == p.shape else {
+                throw CheckpointError("\(source): tensor \(name) has shape \(t.shape), the model expects \(p.shape)")
+            }
+            p.value.copy(from: t)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import CZlib
+import Foundation
+
+/// Reads a whole file, gunzipping it if it is gzip (zlib's gzread passes plain files through unchanged).
+enum FileBytes {
+    static func read(_ url: URL) throws -> [UInt8] {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw DataError("\(path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw DataError("\(path): is a directory, expected a file") }
+        guard let file = gzopen(path, "rb") else { throw DataError("\(path): cannot open for reading") }
+        defer { gzclose(file) }
+        gzbuffer(file, 1 << 20)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+            if n < 0 {
+                var code: Int32 = 0
+                let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+                throw DataError("\(path): corrupt or unreadable (\(message))")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<Int(n)])
+        }
+        // A gzip stream cut short reads as a short file plus an error flag.
+        var code: Int32 = 0
+        _ = gzerror(file, &code)
+        if code != Z_OK && code != Z_STREAM_END {
+            throw DataError("\(path): truncated or corrupt gzip data")
+        }
+        return bytes
+    }
+}

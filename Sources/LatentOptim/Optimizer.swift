@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LatentNN
+import LatentTensor
+
+/// Updates a model's parameters from their gradients. Optimisers work on a `ParameterSet`'s flat buffers,
+/// so one step is one loop over all parameters.
+public protocol Optimizer: AnyObject {
+    var parameters: ParameterSet { get }
+    /// Learning rate, changeable between steps.
+    var learningRate: Float { get set }
+    /// Applies one update from the current gradients.
+    func step()
+}
+
+extension Optimizer {
+    public func zeroGrad() { parameters.zeroGrad() }
+}
+
+/// Raised for invalid hyperparameters.
+public struct OptimizerError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Adam (Kingma & Ba 2015) with PyTorch's exact update, including its placement of epsilon outside the
+/// bias-corrected square root and L2 weight decay added to the gradient.
+public final class Adam: Optimizer {
+    public let parameters: ParameterSet
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// Number of steps taken (t in the paper).
+    public private(set) var stepCount = 0
+    /// First and second moment estimates, laid out like the parameters.
+    public let m: Tensor, v: Tensor
+
+    public init(_ parameters: ParameterSet, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+        guard learningRate >= 0, learningRate.isFinite else { throw OptimizerError(description: "invalid learning rate \(learningRate): expected a finite value ≥ 0") }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw OptimizerError(description: "invalid Adam betas (\(beta1), \(beta2)): expected values in [0, 1)") }
+        guard epsilon >= 0 else { throw OptimizerError(description: "invalid epsilon \(epsilon): expected ≥ 0") }
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+        m = Tensor(zeros: parameters.values.shape)
+        v = Tensor(zeros: parameters.values.shape)
+    }
+
+    /// Restores the step count after loading moments from a checkpoint.
+    public func restore(stepCount: Int) { self.stepCount = stepCount }
+
+    public func step() {
+        stepCount += 1
+        // Bias corrections in double precision, as PyTorch computes them (Python floats).
+        let t = Double(stepCount)
+        let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
+        let stepSize = Float(Double(learningRate) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let p = parameters.values.data, g = parameters.grads.data, m = m.data, v = v.data
+        let n = parameters.count
+        // PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps).
+        // Eight lanes at a time (SIMD8) so the whole update is one vectorised pass over memory.
+        let b1 = SIMD8<Float>(repeating: 1 - beta1), b2 = SIMD8<Float>(repeating: beta2)
+        let c2 = SIMD8<Float>(repeating: 1 - beta2), eps = SIMD8<Float>(repeating: epsilon)
+        let wd = SIMD8<Float>(repeating: weightDecay), lr = SIMD8<Float>(repeating: stepSize)
+        let invBc2Sqrt = SIMD8<Float>(repeating: 1 / bc2Sqrt)
+        var i = 0
+        while i + 8 <= n {
+            let pi = load8(p + i), mi = load8(m + i), vi = load8(v + i)
+            let gi = load8(g + i) + wd * pi
+            let mn = mi + (gi - mi) * b1
+            let vn = b2 * vi + c2 * gi * gi
+            store8(mn, m + i); store8(vn, v + i)
+            store8(pi - lr * mn / (vn.squareRoot() * invBc2Sqrt + eps), p + i)
+            i += 8
+        }
+        while i < n {
+            let gi = g[i] + weightDecay * p[i]
+            m[i] += (gi - m[i]) * (1 - beta1)
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)
+            i += 1
+        }
+    }
+}
+
+@inline(__always) func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always) func store8(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
+}
+
+/// Stochastic gradient descent with optional momentum, dampening and Nesterov momentum, as PyTorch's SGD.
+public final class SGD: Optimizer {
+    public let parameters: ParameterSet
+    public var learningRate: Float
+    public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
+    /// The momentum buffer (nil until the first step, as in PyTorch).
+    public private(set) var velocity: Tensor?
+
+    public init(_ parameters: ParameterSet, learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+                weightDecay: Float = 0, nesterov: Bool = false) throws {
+        guard learningRate >= 0, learningRate.isFinite else { throw OptimizerError(description: "invalid learning rate \(learningRate): expected a finite value ≥ 0") }
+        guard momentum >= 0 else { throw OptimizerError(description: "invalid momentum \(momentum): expected ≥ 0") }
+        guard !nesterov || (momentum > 0 && dampening == 0) else { throw OptimizerError(description: "Nesterov momentum requires momentum > 0 and dampening = 0") }
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
+    }
+
+    public func step() {
+        let n = parameters.count, p = parameters.values.data, g = parameters.grads.data
+        let lr = learningRate, mu = momentum, wd = weightDecay
+        guard mu != 0 else {
+            for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }
+            return
+        }
+        let first = velocity == nil
+        let buf = velocity ?? Tensor(zeros: parameters.values.shape)
+        velocity = buf
+        let b = buf.data, damp = 1 - dampening
+        for i in 0..<n {
+            let gi = g[i] + wd * p[i]
+            b[i] = first ? gi : mu * b[i] + damp * gi
+            p[i] -= lr * (nesterov ? gi + mu * b[i] : b[i])
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// A seeded, reproducible random number generator (xoshiro256**, seeded through SplitMix64).
+///
+/// Independent streams come from the same seed with different `stream` numbers, so that, say, the
+/// initial weights do not change when the shuffling consumes more numbers.
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+    private var spareNormal: Float?
+
+    public init(seed: UInt64, stream: UInt64 = 0) {
+        var x = seed &+ stream &* 0xD1B5_4A32_D192_ED03
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+
+    /// The generator's whole state, for checkpoints.
+    public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
+
+    public init(state: [UInt64]) {
+        precondition(state.count == 4, "RandomGenerator state has 4 words")
+        s = (state[0], state[1], state[2], state[3])
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= t
+        s.3 = (s.3 << 45) | (s.3 >> 19)
+        return result
+    }
+
+    /// Uniform in [0, 1), 24 random bits.
+    public mutating func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Standard normal (Box–Muller; the second value of each pair is kept for the next call).
+    public mutating func normal() -> Float {
+        if let z = spareNormal { spareNormal = nil; return z }
+        var u1: Double
+        repeat { u1 = Double(next() >> 11) * 0x1p-53 } while u1 == 0
+        let u2 = Double(next() >> 11) * 0x1p-53
+        let r = (-2 * _log(u1)).squareRoot()
+        spareNormal = Float(r * _sin(2 * Double.pi * u2))
+        return Float(r * _cos(2 * Double.pi * u2))
+    }
+
+    /// 1 with probability p, else 0.
+    public mutating func bernoulli(_ p: Float) -> Float { uniform() < p ? 1 : 0 }
+
+    /// A uniform integer in 0..<n.
+    public mutating func below(_ n: Int) -> Int { Int.random(in: 0..<n, using: &self) }
+
+    /// Fills `t` with U(low, high).
+    public mutating func fillUniform(_ t: Tensor, low: Float, high: Float) {
+        for i in 0..<t.count { t.data[i] = low + (high - low) * uniform() }
+    }
+
+    /// Fills `t` with N(mean, std²).
+    public mutating func fillNormal(_ t: Tensor, mean: Float = 0, std: Float = 1) {
+        for i in 0..<t.count { t.data[i] = mean + std * normal() }
+    }
+
+    /// Fills `t` with Bernoulli(p[i]) draws.
+    public mutating func fillBernoulli(_ t: Tensor, probabilities p: Tensor) {
+        precondition(p.count == t.count, "bernoulli probabilities \(p.shape) for \(t.shape)")
+        for i in 0..<t.count { t.data[i] = uniform() < p.data[i] ? 1 : 0 }
+    }
+
+    /// A seeded Fisher–Yates permutation of 0..<n.
+    public mutating func permutation(_ n: Int) -> [Int] {
+        var p = Array(0..<n)
+        p.shuffle(using: &self)
+        return p
+    }
+}
+
+// Foundation-free libm access for the Box–Muller transform.
+@inline(__always) private func _log(_ x: Double) -> Double { _LatentLibm.log(x) }
+@inline(__always) private func _sin(_ x: Double) -> Double { _LatentLibm.sin(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { _LatentLibm.cos(x) }

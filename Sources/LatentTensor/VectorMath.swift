@@ -1,0 +1,48 @@
+import CSleef
+
+/// Array-at-a-time transcendental functions through SLEEF (AVX2 where the CPU has it), because the
+/// element-by-element libm calls cost several times more in the loss and activation kernels.
+public enum VectorMath {
+    private static let avx2 = latent_simd_level() >= 2
+
+    /// y[i] = exp(x[i]); `x` and `y` may be the same buffer.
+    public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        avx2 ? latent_exp_avx2(x, y, n) : latent_exp_scalar(x, y, n)
+    }
+    /// y[i] = log(x[i]).
+    public static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        avx2 ? latent_log_avx2(x, y, n) : latent_log_scalar(x, y, n)
+    }
+    /// y[i] = log(1 + x[i]), accurate for small x.
+    public static func log1p(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        avx2 ? latent_log1p_avx2(x, y, n) : latent_log1p_scalar(x, y, n)
+    }
+    /// y[i] = tanh(x[i]).
+    public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        avx2 ? latent_tanh_avx2(x, y, n) : latent_tanh_scalar(x, y, n)
+    }
+
+    /// y[i] = 1 / (1 + exp(-x[i])), without overflow for large |x|.
+    public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        // exp(-|x|) ≤ 1 never overflows; sigmoid(x) = 1/(1+e) for x ≥ 0 and e/(1+e) below.
+        for i in 0..<n { y[i] = -Swift.abs(x[i]) }
+        exp(y, y, n)
+        for i in 0..<n {
+            let e = y[i]
+            let r = 1 / (1 + e)
+            y[i] = x[i] >= 0 ? r : e * r
+        }
+    }
+
+    /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).
+    public static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= n {
+            s0 += Double(x[i]); s1 += Double(x[i + 1]); s2 += Double(x[i + 2]); s3 += Double(x[i + 3])
+            i += 4
+        }
+        while i < n { s0 += Double(x[i]); i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+/// Reports progress: a live bar redrawn in place on a terminal, or nothing between the per-epoch lines
+/// when output goes to a file or pipe.
+public final class ProgressReporter {
+    private let live: Bool
+    private var lastDraw = 0.0
+    private let start = Date()
+
+    public init(live: Bool) { self.live = live }
+
+    /// Whether standard error is a terminal.
+    public static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Redraws the bar (at most ten times a second).
+    public func update(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Double, imagesPerSecond: Double) {
+        guard live else { return }
+        let now = Date().timeIntervalSince(start)
+        guard batch == batches || now - lastDraw >= 0.1 else { return }
+        lastDraw = now
+        let width = 30
+        let filled = batches == 0 ? width : width * batch / batches
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\rEpoch %d/%d %@ %d/%d  loss %.2f  %.0f images/s ", epoch, epochs, bar, batch, batches, loss, imagesPerSecond)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Clears the bar before a permanent line is printed.
+    public func clear() {
+        guard live else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
