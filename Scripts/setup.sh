@@ -2,6 +2,10 @@
 # Installs the system libraries Latent builds against (Debian/Ubuntu, as root or with sudo).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
+if ! command -v swift >/dev/null 2>&1; then
+  echo "setup: Swift 6 is needed (https://www.swift.org/install/linux/); 'swift' is not on PATH" >&2
+  exit 1
+fi
 packages=(pkg-config libopenblas-dev libsleef-dev zlib1g-dev libcairo2-dev)
 missing=()
 for p in "${packages[@]}"; do

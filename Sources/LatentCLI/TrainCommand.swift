@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Examples per training step.") var batchSize: Int = 128
     @Option(help: "Hidden layer widths, comma-separated (decoder mirrors them).") var hidden: String = "400"
     @Option(help: "Latent dimensions.") var latent: Int = 20
-    @Option(help: "Activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).") var activation: Activation = .relu
+    @Option(help: "Hidden-layer nonlinearity.") var activation: Activation = .relu
     @Option(help: "Adam learning rate.") var lr: Float = 1e-3
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"

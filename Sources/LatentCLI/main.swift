@@ -21,5 +21,5 @@ do {
         let message = LatentCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
         FileHandle.standardError.write(Data("latent: \(message)\n".utf8))
     }
-    exit(code.rawValue == 0 ? 1 : code.rawValue)
+    exit(code.rawValue)
 }

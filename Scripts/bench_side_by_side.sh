@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Latent vs PyTorch training speed on this machine, same configurations and thread count, runs alternating
+# so that drifting clocks and neighbours hit both alike. Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
+#   bash Scripts/bench_side_by_side.sh [rounds=3] [threads=2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+threads=${2:-2}
+swift build -c release --product latent >/dev/null
+python3 -c "import torch" 2>/dev/null || { echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | head -1)"
+configs=("--hidden 400 --latent 20 --activation relu --batch-size 128" "--hidden 256 --latent 2 --activation tanh --batch-size 100")
+names=("reference VAE 784-400-20 relu, batch 128" "Keras VAE 784-256-2 tanh, batch 100")
+for i in "${!configs[@]}"; do
+  c=${configs[$i]}
+  latent=(); torch=()
+  for _ in $(seq "$rounds"); do
+    latent+=("$(.build/release/latent bench $c --threads "$threads" --steps 200 --runs 5 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
+    torch+=("$(cd Scripts/pytorch && python3 vae_reference.py $c --threads "$threads" --bench-steps 200 | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
+  done
+  python3 - "${names[$i]}" "$threads" "${latent[*]}" "${torch[*]}" <<'PY'
+import statistics, sys
+name, threads, l, t = sys.argv[1], sys.argv[2], list(map(float, sys.argv[3].split())), list(map(float, sys.argv[4].split()))
+ml, mt = statistics.median(l), statistics.median(t)
+print(f"{name}, {threads} threads: Latent {ml:,.0f} images/s, PyTorch {mt:,.0f} images/s, ratio {ml/mt:.2f}x"
+      f"  (per round: Latent {', '.join(f'{x:,.0f}' for x in l)}; PyTorch {', '.join(f'{x:,.0f}' for x in t)})")
+PY
+done
+.build/release/latent bench --gemm-only --threads "$threads" --steps 200 --runs 5

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build in release mode, train the default VAE on the bundled MNIST
+# and write its pictures to runs/vae/. Extra arguments go to `latent train` (e.g. --epochs 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash Scripts/setup.sh
+swift build -c release --product latent
+.build/release/latent train --model vae --dataset mnist --epochs 10 --out runs/vae "$@"
+echo "pictures: runs/vae/samples.png runs/vae/reconstructions.png"

@@ -1,0 +1,80 @@
+import Foundation
+import Latent
+import Testing
+
+@Suite struct LossTests {
+    @Test func klMatchesClosedForm() {
+        // KL(N(μ, σ²) ‖ N(0, 1)) = ½(σ² + μ² − 1 − ln σ²), per dimension.
+        let mu: [Float] = [0, 1, -2, 0.5], sigma: [Float] = [1, 1, 0.5, 2]
+        let logVar = sigma.map { Float(Foundation.log(Double($0 * $0))) }
+        let kl = Variable.gaussianKLToStandardNormal(mean: Variable(Tensor(mu, shape: [2, 2])),
+                                                     logVariance: Variable(Tensor(logVar, shape: [2, 2])))
+        let expected = zip(mu, sigma).map { m, s in 0.5 * (Double(s * s) + Double(m * m) - 1 - Foundation.log(Double(s * s))) }
+        #expect(abs(Double(kl.value.scalar) - expected.reduce(0, +)) < 1e-5)
+        let zero = Variable.gaussianKLToStandardNormal(mean: Variable(Tensor(zeros: [3, 4])), logVariance: Variable(Tensor(zeros: [3, 4])))
+        #expect(zero.value.scalar == 0)
+    }
+
+    @Test func bceWithLogitsIsStableAtExtremes() {
+        let logits = Tensor([-1000, 1000, -1000, 1000, 0], shape: [5])
+        let targets = Tensor([0, 1, 1, 0, 0.5], shape: [5])
+        let v = Variable(logits, requiresGrad: true)
+        let l = Variable.binaryCrossEntropyWithLogits(v, targets: targets, reduction: .sum)
+        l.backward()
+        // Confident and right → 0; confident and wrong → |x| = 1000 each; x = 0 → ln 2.
+        #expect(abs(l.value.scalar - (2000 + Float(Foundation.log(2.0)))) < 1e-2)
+        #expect(v.grad!.array == [0, 0, -1, 1, 0])
+    }
+}
+
+@Suite struct OptimizerTests {
+    final class Single: Module {
+        let p = Parameter(Tensor([1, -2], shape: [2]))
+        var namedParameters: [(name: String, parameter: Parameter)] { [("p", p)] }
+    }
+
+    @Test func sgdWithMomentumMatchesPyTorchsRule() throws {
+        // PyTorch: buf = g (first step), then buf = μ·buf + g; p -= lr·buf. With constant g = p-independent 1:
+        let m = Single()
+        let set = ParameterSet(m)
+        let sgd = try SGD(set, learningRate: 0.1, momentum: 0.9)
+        for _ in 0..<3 { set.grads.fill(1); sgd.step() }
+        // buf: 1, 1.9, 2.71 → total step 0.1·5.61 = 0.561
+        #expect(abs(m.p.value[0] - (1 - 0.561)) < 1e-6)
+        #expect(abs(m.p.value[1] - (-2 - 0.561)) < 1e-6)
+    }
+
+    @Test func adamFirstStepIsLearningRateTimesSign() throws {
+        // After bias correction the first Adam step is lr·g/(|g| + eps) ≈ lr·sign(g).
+        let m = Single()
+        let set = ParameterSet(m)
+        let adam = try Adam(set, learningRate: 0.01)
+        set.grads.copy(from: Tensor([3, -0.5], shape: [2]))
+        adam.step()
+        #expect(abs(m.p.value[0] - 0.99) < 1e-6 && abs(m.p.value[1] - (-1.99)) < 1e-6)
+    }
+
+    @Test func invalidHyperparametersAreRejected() {
+        let set = ParameterSet(Single())
+        #expect(throws: OptimizerError.self) { try Adam(set, learningRate: -1) }
+        #expect(throws: OptimizerError.self) { try Adam(set, beta1: 1) }
+        #expect(throws: OptimizerError.self) { try SGD(set, learningRate: 0.1, nesterov: true) }
+    }
+
+    @Test func parameterSetPacksNamesAndViews() {
+        var rng = RandomGenerator(seed: 1)
+        let vae = VAE(VAEConfig(hidden: [16], latent: 2), rng: &rng)
+        let before = vae.namedParameters.map { $0.parameter.value.array }
+        let set = ParameterSet(vae)
+        #expect(set.named.map(\.name) == ["encoder.0.weight", "encoder.0.bias", "mean.weight", "mean.bias",
+                                          "logvar.weight", "logvar.bias", "decoder.0.weight", "decoder.0.bias",
+                                          "decoder.2.weight", "decoder.2.bias"])
+        #expect(vae.namedParameters.map { $0.parameter.value.array } == before)
+        #expect(set.count == vae.parameterCount)
+        set.values.fill(0.5)
+        #expect(vae.meanHead.weight.value[0] == 0.5)
+        // PyTorch's default init: U(±1/√fan_in).
+        let w = before[0]
+        #expect(w.allSatisfy { abs($0) <= 1 / Float(784).squareRoot() })
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Latent
+import Testing
+
+/// Latent against reference values PyTorch computed (Scripts/fixtures/make_fixtures.py, torch 2.15.0).
+@Suite struct PyTorchReferenceTests {
+    @Test func elementwiseOpsAndLosses() throws {
+        let f = try Support.fixture("ops.safetensors")
+        let x = f["x"]!, t = f["t"]!, w = f["w"]!
+        let ops: [(String, (Variable) -> Variable)] = [
+            ("sigmoid", { $0.sigmoid() }), ("tanh", { $0.tanh() }), ("relu", { $0.relu() }),
+            ("softplus", { $0.softplus() }), ("leaky_relu", { $0.leakyRelu(slope: 0.01) }),
+        ]
+        for (name, op) in ops {
+            let v = Variable(x.copy(), requiresGrad: true)
+            let y = op(v)
+            (y * Variable(w)).sum().backward()
+            #expect(Support.relativeError(y.value, f[name + ".y"]!) < 1e-6, "\(name) forward")
+            #expect(Support.relativeError(v.grad!, f[name + ".dx"]!) < 1e-6, "\(name) gradient")
+        }
+        for reduction in [Reduction.sum, .mean] {
+            let v = Variable(x.copy(), requiresGrad: true)
+            let bce = Variable.binaryCrossEntropyWithLogits(v, targets: t, reduction: reduction)
+            bce.backward()
+            #expect(Support.relativeError(bce.value, f["bce_\(reduction.rawValue)"]!) < 1e-6)
+            #expect(Support.relativeError(v.grad!, f["bce_\(reduction.rawValue).dx"]!) < 1e-6)
+            let u = Variable(x.copy(), requiresGrad: true)
+            let mse = Variable.meanSquaredError(u, targets: t, reduction: reduction)
+            mse.backward()
+            #expect(Support.relativeError(mse.value, f["mse_\(reduction.rawValue)"]!) < 1e-6)
+            #expect(Support.relativeError(u.grad!, f["mse_\(reduction.rawValue).dx"]!) < 1e-6)
+        }
+    }
+
+    /// Builds the fixture's VAE in Latent with the fixture's weights.
+    static func model(_ f: [String: Tensor], activation: Activation) -> (VAE, ParameterSet) {
+        let x = f["x"]!, eps = f["eps"]!
+        let config = VAEConfig(inputSize: x.shape[1], hidden: [f["param.encoder.0.weight"]!.shape[0]],
+                               latent: eps.shape[2], activation: activation, imageHeight: 1, imageWidth: x.shape[1])
+        var rng = RandomGenerator(seed: 0)
+        let vae = VAE(config, rng: &rng)
+        for (name, p) in vae.namedParameters { p.value.copy(from: f["param." + name]!) }
+        return (vae, ParameterSet(vae))
+    }
+
+    static func noise(_ f: [String: Tensor], step: Int) -> Tensor {
+        let eps = f["eps"]!
+        let n = eps.shape[1] * eps.shape[2]
+        return Tensor(viewing: eps, offset: step * n, shape: [eps.shape[1], eps.shape[2]])
+    }
+
+    @Test(arguments: [("vae_relu.safetensors", Activation.relu), ("vae_tanh.safetensors", .tanh)])
+    func vaeLossAndEveryGradient(file: String, activation: Activation) throws {
+        let f = try Support.fixture(file)
+        let (vae, parameters) = Self.model(f, activation: activation)
+        #expect(parameters.named.count == 10)
+        parameters.zeroGrad()
+        let loss = vae.loss(f["x"]!, noise: Self.noise(f, step: 0))
+        loss.total.backward()
+        let expected = f["loss"]!
+        #expect(abs(loss.total.value.scalar - expected[0]) / expected[0] < 1e-5)
+        #expect(abs(loss.parts[0].value - expected[1]) / expected[1] < 1e-5)
+        #expect(abs(loss.parts[1].value - expected[2]) / expected[2] < 1e-4)
+        for (name, p) in parameters.named {
+            let err = Support.relativeError(p.grad!, f["grad." + name]!)
+            #expect(err < 1e-4, "gradient of \(name): relative error \(err)")
+        }
+    }
+
+    @Test(arguments: [("vae_relu.safetensors", Activation.relu), ("vae_tanh.safetensors", .tanh)])
+    func tenAdamStepsGivePyTorchsLosses(file: String, activation: Activation) throws {
+        let f = try Support.fixture(file)
+        let (vae, parameters) = Self.model(f, activation: activation)
+        let adam = try Adam(parameters, learningRate: 1e-3)
+        let expected = f["adam_losses"]!
+        for step in 0..<expected.count {
+            adam.zeroGrad()
+            let loss = vae.loss(f["x"]!, noise: Self.noise(f, step: step))
+            loss.total.backward()
+            adam.step()
+            let rel = abs(loss.total.value.scalar - expected[step]) / expected[step]
+            #expect(rel < 1e-4, "step \(step + 1): \(loss.total.value.scalar) vs PyTorch \(expected[step])")
+        }
+        for (name, p) in parameters.named {
+            #expect(Support.relativeError(p.value, f["final." + name]!) < 1e-4, "weights \(name) after 10 steps")
+        }
+    }
+}

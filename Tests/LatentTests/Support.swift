@@ -1,0 +1,67 @@
+import Foundation
+import Latent
+import Testing
+
+/// Shared helpers: fixtures, random tensors, tolerances.
+enum Support {
+    static var fixtures: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures") }
+
+    static func fixture(_ name: String) throws -> [String: Tensor] {
+        try SafeTensors.read(fixtures.appendingPathComponent(name)).tensors
+    }
+
+    static func random(_ shape: Shape, seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
+        var rng = RandomGenerator(seed: seed)
+        let t = Tensor(uninitialized: shape)
+        rng.fillUniform(t, low: low, high: high)
+        return t
+    }
+
+    /// max |a − b| / max(max |b|, floor): relative error at the scale of the reference.
+    static func relativeError(_ a: Tensor, _ b: Tensor, floor: Float = 1e-6) -> Float {
+        precondition(a.count == b.count, "compare \(a.shape) with \(b.shape)")
+        var diff: Float = 0, scale: Float = floor
+        for i in 0..<a.count {
+            diff = max(diff, abs(a[i] - b[i]))
+            scale = max(scale, abs(b[i]))
+        }
+        return diff / scale
+    }
+
+    static func temporaryDirectory(_ name: String = #function) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latent-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The `latent` executable built next to the test bundle.
+    static var latentExecutable: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("latent")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/nonexistent/latent")
+    }
+
+    struct RunResult { let status: Int32; let stdout: String; let stderr: String }
+
+    /// Runs `latent` with arguments, capturing its output.
+    static func runLatent(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        let process = Process()
+        process.executableURL = latentExecutable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                         stderr: String(decoding: e, as: UTF8.self))
+    }
+}
