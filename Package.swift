@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CSleef", pkgConfig: "sleef", providers: [.apt(["libsleef-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
 
         // MARK: Library
         .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef"]),
@@ -29,12 +30,13 @@ let package = Package(
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
+        .target(name: "LatentEval", dependencies: ["LatentTensor", "CLAPACKE"]),
         .target(name: "LatentTraining", dependencies: [
             "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender",
         ]),
         .target(name: "Latent", dependencies: [
             "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData",
-            "LatentCheckpoint", "LatentRender", "LatentModels", "LatentTraining",
+            "LatentCheckpoint", "LatentRender", "LatentModels", "LatentEval", "LatentTraining",
         ]),
 
         // MARK: Command-line tool

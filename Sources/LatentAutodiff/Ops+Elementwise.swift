@@ -112,3 +112,15 @@ extension Variable {
         Variable(value.map(.softplus), parents: [self]) { [self] g in accumulate(g * value.map(.sigmoid)) }
     }
 }
+
+extension Variable {
+    /// |x|; its derivative is sign(x) (0 at 0).
+    public func abs() -> Variable {
+        Variable(value.map(.abs), parents: [self]) { [self] g in
+            let d = Tensor(uninitialized: g.shape)
+            let dp = d.data, gp = g.data, xp = value.data
+            for i in 0..<g.count { dp[i] = xp[i] > 0 ? gp[i] : (xp[i] < 0 ? -gp[i] : 0) }
+            accumulate(d)
+        }
+    }
+}

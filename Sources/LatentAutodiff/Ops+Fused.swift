@@ -21,7 +21,7 @@ extension Variable {
         let n = logits.value.count
         let x = logits.value.data, t = targets.data
         let e = Tensor(uninitialized: logits.shape)
-        for i in 0..<n { e.data[i] = -abs(x[i]) }
+        for i in 0..<n { e.data[i] = -Swift.abs(x[i]) }
         VectorMath.exp(e.data, e.data, n)                      // e = exp(-|x|) ∈ (0, 1]
         let grad = logits.requiresGrad ? Tensor(uninitialized: logits.shape) : nil
         if let grad {

@@ -28,10 +28,15 @@ struct BenchCommand: ParsableCommand {
         if gemmOnly { return try runGEMMOnly() }
         let train = try MNIST.load(.train)
         var rng = RandomGenerator(seed: seed)
-        let vae = VAE(VAEConfig(hidden: try parseSizes(hidden, flag: "--hidden"), latent: latent, activation: activation), rng: &rng)
+        var config = ModelConfig(kind: .vae)
+        config.hidden = try parseSizes(hidden, flag: "--hidden")
+        config.latent = latent
+        config.activation = activation
+        let vae = VariationalAutoencoder(config, rng: &rng)
         let parameters = ParameterSet(vae)
         let adam = try Adam(parameters)
         let x = Tensor(uninitialized: [batchSize, 784])
+        let labels = [Int](repeating: 0, count: batchSize)
         var rates: [Double] = []
         for run in 0...runs {
             let start = Date()
@@ -39,7 +44,7 @@ struct BenchCommand: ParsableCommand {
                 let first = (i * batchSize) % (train.count - batchSize)
                 train.fill(x, indices: ArraySlice(first..<(first + batchSize)))
                 adam.zeroGrad()
-                vae.loss(x, rng: &rng).total.backward()
+                vae.loss(Batch(x: x, labels: labels), rng: &rng).total.backward()
                 adam.step()
             }
             let rate = Double(steps * batchSize) / Date().timeIntervalSince(start)

@@ -2,33 +2,72 @@ import ArgumentParser
 import Foundation
 import Latent
 
-/// `latent eval`: the test-set loss of a saved model.
+/// `latent eval`: test-set metrics of a saved model, or a CVAE's generations judged by a classifier.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a saved model on the test set.")
+        commandName: "eval", abstract: "Evaluate a saved model on the test set (metrics that fit its kind).")
 
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
     @OptionGroup var data: DataOptions
     @Option(help: "Seed for the evaluation's sampling noise (default: the training seed).") var seed: UInt64?
+    @Option(help: "Classifier run directory: generate 1000 samples per label with this CVAE and report the fraction classified as asked.")
+    var judge: String?
+    @Option(name: .customLong("samples-per-label"), help: "With --judge: samples generated per label.") var samplesPerLabel: Int = 1000
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
         threads.apply()
+        if let judge { return try runJudge(judge) }
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
         let test = try data.load(.test)
-        guard test.featureCount == loaded.model.inputSize else {
-            throw ValidationError("\(test.name) has \(test.featureCount) features per image; the model in \(directory) expects \(loaded.model.inputSize)")
-        }
-        let result = Evaluation.evaluate(loaded.model, on: test, seed: seed ?? loaded.seed)
+        try checkFeatures(test, loaded.model, directory)
+        let metrics = Evaluation.metrics(loaded.model, on: test, seed: seed ?? loaded.seed)
         if json {
-            var object: [String: Any] = ["test_loss": result.loss, "images": result.examples]
-            for (k, v) in result.terms { object["test_\(k)"] = v }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            var object: [String: Any] = metrics
+            object["images"] = test.count
+            object["kind"] = loaded.model.config.kind.rawValue
+            try printJSON(object)
         } else {
-            print(String(format: "test loss %.4f nats/image over %d images", result.loss, result.examples))
-            for (k, v) in result.terms.sorted(by: { $0.key > $1.key }) { print(String(format: "  %@ %.4f", k, v)) }
+            say("\(loaded.model.config.kind.rawValue) model in \(directory), \(test.name) (\(test.count) images):")
+            for (k, v) in metrics.sorted(by: { $0.key < $1.key }) where k != "images" { say(String(format: "  %-20@ %.4f", k, v)) }
         }
     }
+
+    func runJudge(_ judgeDirectory: String) throws {
+        guard samplesPerLabel > 0 else { throw ValidationError("--samples-per-label: expected a positive number") }
+        let generator = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.cvae])
+        let classifierRun = try ModelStore.load(URL(fileURLWithPath: judgeDirectory), expecting: [.classifier])
+        guard let cvae = generator.model as? VariationalAutoencoder, let classifier = classifierRun.model as? Classifier else { return }
+        guard cvae.config.inputSize == classifier.config.inputSize else {
+            throw ValidationError("--judge: classifier takes \(classifier.config.inputSize) features, the CVAE makes \(cvae.config.inputSize)")
+        }
+        var rng = RandomGenerator(seed: seed ?? generator.seed, stream: RandomStream.pictures.rawValue)
+        var perLabel: [String: Double] = [:]
+        var correct = 0
+        for label in 0..<cvae.config.classes {
+            let images = cvae.sample(labels: Array(repeating: label, count: samplesPerLabel), rng: &rng)
+            let hits = classifier.predict(images).filter { $0 == label }.count
+            perLabel[String(label)] = Double(hits) / Double(samplesPerLabel)
+            correct += hits
+        }
+        let overall = Double(correct) / Double(samplesPerLabel * cvae.config.classes)
+        if json {
+            try printJSON(["judged_accuracy": overall, "per_label": perLabel, "samples_per_label": samplesPerLabel])
+        } else {
+            say(String(format: "judged accuracy %.4f over %d samples per label", overall, samplesPerLabel))
+            for l in 0..<cvae.config.classes { say(String(format: "  label %d: %.4f", l, perLabel[String(l)]!)) }
+        }
+    }
+}
+
+/// Checks that a dataset's images fit a model.
+func checkFeatures(_ data: ImageDataset, _ model: any TrainableModel, _ directory: String) throws {
+    guard data.featureCount == model.config.inputSize else {
+        throw ValidationError("\(data.name) has \(data.featureCount) features per image; the model in \(directory) expects \(model.config.inputSize)")
+    }
+}
+
+func printJSON(_ object: [String: Any]) throws {
+    say(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
 }

@@ -6,30 +6,59 @@ import Latent
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model and write DIR/model.safetensors, metrics.jsonl, samples.png and reconstructions.png.")
+        abstract: "Train a model; writes DIR/model.safetensors, metrics.jsonl and pictures (samples.png, reconstructions.png, …).")
 
-    @Option(help: "Model kind (vae).") var model: String = "vae"
+    @Option(help: "Model: ae, sae, dae, vae, cvae or classifier.") var model: ModelKind = .vae
+    @Option(help: "Encoder/decoder body: mlp or conv (two stride-2 convolutions, then the dense --hidden layers).") var arch: Architecture = .mlp
     @OptionGroup var data: DataOptions
     @Option(help: "Training epochs.") var epochs: Int = 10
     @Option(name: .customLong("batch-size"), help: "Examples per training step.") var batchSize: Int = 128
-    @Option(help: "Hidden layer widths, comma-separated (decoder mirrors them).") var hidden: String = "400"
-    @Option(help: "Latent dimensions.") var latent: Int = 20
+    @Option(help: "Dense hidden layer widths, comma-separated (the decoder mirrors them).") var hidden: String = "400"
+    @Option(help: "Latent (code) dimensions.") var latent: Int = 20
     @Option(help: "Hidden-layer nonlinearity.") var activation: Activation = .relu
     @Option(help: "Adam learning rate.") var lr: Float = 1e-3
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
+    @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood: Likelihood = .bernoulli
+    @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.") var outputVariance: String = "learned"
+    @Option(help: "KL weight (β-VAE).") var beta: Float = 1
+    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises linearly from 0 to β.") var klWarmup: Int = 0
+    @Option(name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).") var sparsityTarget: Float = 0.05
+    @Option(name: .customLong("sparsity-weight"), help: "SAE: weight of the KL(ρ‖ρ̂) penalty.") var sparsityWeight: Float = 3
+    @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
+    @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
     @Flag(name: .customLong("no-progress"), help: "Never draw the live progress bar.") var noProgress = false
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard model == "vae" else { throw ValidationError("--model: unknown model '\(model)' (expected vae)") }
         guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number, got \(epochs)") }
         guard batchSize > 0 else { throw ValidationError("--batch-size: expected a positive number, got \(batchSize)") }
         guard latent > 0 else { throw ValidationError("--latent: expected a positive number, got \(latent)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr: expected a positive number, got \(lr)") }
         if let limit, limit < 1 { throw ValidationError("--limit: expected a positive number, got \(limit)") }
         _ = try parseSizes(hidden, flag: "--hidden")
+        _ = try config(inputSize: 784, height: 28, width: 28)
+    }
+
+    func config(inputSize: Int, height: Int, width: Int) throws -> ModelConfig {
+        var c = ModelConfig(kind: model)
+        c.arch = arch
+        c.inputSize = inputSize; c.imageHeight = height; c.imageWidth = width
+        c.hidden = try parseSizes(hidden, flag: "--hidden")
+        c.latent = latent
+        c.activation = activation
+        c.likelihood = likelihood
+        if outputVariance != "learned" {
+            guard let v = Float(outputVariance), v > 0 else { throw ValidationError("--output-variance: expected a positive number or 'learned', got '\(outputVariance)'") }
+            c.outputVariance = v
+        }
+        c.beta = beta
+        c.klWarmupEpochs = klWarmup
+        if model == .sae { c.sparsity = l1.map { Sparsity(kind: .l1, weight: $0) } ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight) }
+        if let noise { c.noise = try Corruption(parsing: noise) }
+        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        return c
     }
 
     func run() throws {
@@ -37,20 +66,21 @@ struct TrainCommand: ParsableCommand {
         var train = try data.load(.train)
         let test = try data.load(.test)
         if let limit { train = train.prefix(limit) }
-        let config = VAEConfig(inputSize: train.featureCount, hidden: try parseSizes(hidden, flag: "--hidden"),
-                               latent: latent, activation: activation,
-                               imageHeight: train.height, imageWidth: train.width)
-        try config.validate()
+        let config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
         var rng = RandomGenerator(seed: seed, stream: RandomStream.initialization.rawValue)
-        let vae = VAE(config, rng: &rng)
+        let net = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
         options.epochs = epochs
         options.batchSize = batchSize
         options.learningRate = lr
         options.seed = seed
         options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
-        say("training \(VAE.kind) \(config.inputSize)-\(config.hidden.map(String.init).joined(separator: "-"))-\(config.latent) "
-              + "(\(vae.parameterCount) parameters) on \(train.name) (\(train.count) images), \(BLAS.threads) BLAS threads")
-        try Trainer(options: options) { say($0) }.run(vae, train: train, test: test)
+        say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
+            + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(BLAS.threads) BLAS threads")
+        try Trainer(options: options) { say($0) }.run(net, train: train, test: test)
     }
 }
+
+extension ModelKind: ExpressibleByArgument {}
+extension Architecture: ExpressibleByArgument {}
+extension Likelihood: ExpressibleByArgument {}

@@ -106,3 +106,15 @@ extension Tensor: CustomStringConvertible {
         return "Tensor\(shape)(\(shown)\(count > 8 ? ", …" : ""))"
     }
 }
+
+extension Tensor {
+    /// One-hot rows: [labels.count, classes] with a 1 at each label.
+    public static func oneHot(_ labels: [Int], classes: Int) -> Tensor {
+        let t = Tensor(zeros: [labels.count, classes])
+        for (r, l) in labels.enumerated() {
+            precondition(l >= 0 && l < classes, "label \(l) out of range 0..<\(classes)")
+            t.data[r * classes + l] = 1
+        }
+        return t
+    }
+}

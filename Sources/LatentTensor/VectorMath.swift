@@ -17,6 +17,11 @@ public enum VectorMath {
     public static func log1p(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         avx2 ? latent_log1p_avx2(x, y, n) : latent_log1p_scalar(x, y, n)
     }
+    /// log of one value (SLEEF scalar, same accuracy as the array form).
+    public static func log(_ x: Float) -> Float { Sleef_logf_u10(x) }
+    /// exp of one value.
+    public static func exp(_ x: Float) -> Float { Sleef_expf_u10(x) }
+
     /// y[i] = tanh(x[i]).
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         avx2 ? latent_tanh_avx2(x, y, n) : latent_tanh_scalar(x, y, n)

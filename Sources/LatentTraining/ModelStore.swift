@@ -6,32 +6,40 @@ import LatentTensor
 
 /// Saves and loads models to and from a run directory (`DIR/model.safetensors`).
 public enum ModelStore {
-    public static func save(_ model: VAE, seed: UInt64, epochs: Int, to directory: URL) throws {
-        try Checkpoint.save(model.namedParameters, kind: VAE.kind, configJSON: model.configJSON,
+    public static func save(_ model: any TrainableModel, seed: UInt64, epochs: Int, to directory: URL) throws {
+        try Checkpoint.save(model.namedParameters, kind: model.config.kind.rawValue, configJSON: model.config.json,
                             extra: ["seed": String(seed), "epochs": String(epochs)],
                             to: directory.appendingPathComponent(Checkpoint.fileName))
     }
 
     /// A model and the metadata it was saved with.
     public struct Loaded {
-        public let model: VAE
+        public let model: any TrainableModel
         /// The seed it was trained with (evaluation reuses it by default).
         public let seed: UInt64
+        public let epochs: Int
     }
 
-    /// Loads the model in a run directory (or a .safetensors file), checking kind, version and shapes.
-    public static func load(_ url: URL) throws -> Loaded {
+    /// Loads the model in a run directory (or a .safetensors file), checking format, version, kind and
+    /// shapes; `expecting` names the kinds the caller can use.
+    public static func load(_ url: URL, expecting kinds: Set<ModelKind>? = nil) throws -> Loaded {
         let checkpoint = try Checkpoint.load(url)
-        guard checkpoint.kind == VAE.kind else {
-            throw CheckpointError("\(url.path): holds a \(checkpoint.kind) model; this command expects a \(VAE.kind)")
+        guard let kind = ModelKind(rawValue: checkpoint.kind) else {
+            throw CheckpointError("\(url.path): unknown model kind '\(checkpoint.kind)'")
         }
-        let config: VAEConfig
-        do { config = try VAE.config(fromJSON: checkpoint.configJSON) } catch {
-            throw CheckpointError("\(url.path): \(error)")
+        if let kinds, !kinds.contains(kind) {
+            throw CheckpointError("\(url.path): holds a \(kind.rawValue) model; this command needs \(kinds.map(\.rawValue).sorted().joined(separator: " or "))")
         }
+        let config: ModelConfig
+        do {
+            config = try ModelConfig.from(json: checkpoint.configJSON)
+            try config.validate()
+        } catch { throw CheckpointError("\(url.path): \(error)") }
+        guard config.kind == kind else { throw CheckpointError("\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)") }
         var rng = RandomGenerator(seed: 0)
-        let model = VAE(config, rng: &rng)
+        let model = makeModel(config, rng: &rng)
         try checkpoint.assign(to: model.namedParameters, source: url.path)
-        return Loaded(model: model, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1)
+        return Loaded(model: model, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
+                      epochs: checkpoint.metadata["epochs"].flatMap(Int.init) ?? 0)
     }
 }

@@ -7,8 +7,8 @@ import LatentOptim
 import LatentRender
 import LatentTensor
 
-/// The training loop: seed → data → model → optimiser → for each epoch {train; test; save checkpoint,
-/// metrics and pictures}. Reads top to bottom like pytorch/examples' vae/main.py.
+/// The training loop: seed → data → model → optimiser → for each epoch {train; test; save checkpoint and
+/// metrics}, then pictures. Reads top to bottom like pytorch/examples' vae/main.py.
 public struct Trainer {
     public let options: TrainingOptions
     /// Receives each human-readable line (epoch summaries, file names).
@@ -21,7 +21,7 @@ public struct Trainer {
 
     /// Trains `model` on `train`, evaluating on `test` after every epoch; returns the metrics.
     @discardableResult
-    public func run(_ model: VAE, train: ImageDataset, test: ImageDataset) throws -> [EpochMetrics] {
+    public func run(_ model: any TrainableModel, train: ImageDataset, test: ImageDataset) throws -> [EpochMetrics] {
         try options.validate()
         let out = options.outputDirectory
         try AtomicFile.makeDirectory(out)
@@ -30,7 +30,9 @@ public struct Trainer {
         var shuffleRNG = RandomGenerator(seed: options.seed, stream: RandomStream.shuffling.rawValue)
         var noiseRNG = RandomGenerator(seed: options.seed, stream: RandomStream.noise.rawValue)
         let progress = ProgressReporter(live: options.progressBar)
-        let batchBuffer = Tensor(uninitialized: [options.batchSize, model.inputSize])
+        let batchBuffer = Tensor(uninitialized: [options.batchSize, train.featureCount])
+        let vae = model as? VariationalAutoencoder
+        let warmup = Double(model.config.klWarmupEpochs)
         var history: [EpochMetrics] = []
 
         for epoch in 1...options.epochs {
@@ -38,10 +40,13 @@ public struct Trainer {
             var total = 0.0, seen = 0
             let start = Date()
             for (b, indices) in order.enumerated() {
+                if let vae, warmup > 0 {   // KL weight rises linearly from 0 to β over the warm-up epochs
+                    vae.klWeight = model.config.beta * Float(min(1, (Double(epoch - 1) + Double(b) / Double(order.batchCount)) / warmup))
+                }
                 let x = indices.count == options.batchSize ? batchBuffer : batchBuffer.rows(0..<indices.count)
                 train.fill(x, indices: indices)
                 optimizer.zeroGrad()
-                let loss = model.loss(x, rng: &noiseRNG)
+                let loss = model.loss(Batch(x: x, labels: indices.map { Int(train.labels[$0]) }), rng: &noiseRNG)
                 loss.total.backward()
                 optimizer.step()
                 let value = Double(loss.total.value.scalar)
@@ -65,39 +70,74 @@ public struct Trainer {
             try ModelStore.save(model, seed: options.seed, epochs: epoch, to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
-        try writePictures(model, test: test)
-        log("wrote \(out.path)/{model.safetensors, metrics.jsonl, samples.png, reconstructions.png}")
+        let pictures = try writePictures(model, test: test)
+        log("wrote \(out.path)/{\((["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", "))}")
         return history
     }
 
-    /// samples.png: an 8×8 grid of prior samples; reconstructions.png: test digits above their reconstructions.
-    public func writePictures(_ model: VAE, test: ImageDataset) throws {
+    /// The pictures for the model's kind; returns their file names.
+    public func writePictures(_ model: any TrainableModel, test: ImageDataset) throws -> [String] {
         var rng = RandomGenerator(seed: options.seed, stream: RandomStream.pictures.rawValue)
-        let h = model.config.imageHeight, w = model.config.imageWidth
-        let samples = model.sample(count: 64, rng: &rng)
-        try AtomicFile.write(try ImageGrid.png(samples, height: h, width: w, columns: 8, scale: 3),
-                             to: options.outputDirectory.appendingPathComponent("samples.png"))
-        try AtomicFile.write(try ImageGrid.png(Pictures.reconstructionRows(model, test: test, columns: 16, pairs: 2, rng: &rng),
-                                               height: h, width: w, columns: 16, scale: 3),
-                             to: options.outputDirectory.appendingPathComponent("reconstructions.png"))
+        let c = model.config
+        var written: [String] = []
+        func write(_ images: Tensor, columns: Int, _ name: String) throws {
+            try AtomicFile.write(try ImageGrid.png(images, height: c.imageHeight, width: c.imageWidth, columns: columns, scale: 3),
+                                 to: options.outputDirectory.appendingPathComponent(name))
+            written.append(name)
+        }
+        if let vae = model as? VariationalAutoencoder {
+            if c.isConditional {
+                try write(vae.sample(labels: Pictures.labelRows(classes: c.classes, perClass: 10), rng: &rng), columns: 10, "samples.png")
+            } else {
+                try write(vae.sample(labels: Array(repeating: 0, count: 64), rng: &rng), columns: 8, "samples.png")
+            }
+        }
+        if let rec = model as? any ReconstructingModel {
+            try write(Pictures.reconstructionRows(rec, test: test, columns: 16, pairs: 2), columns: 16, "reconstructions.png")
+            if let noise = c.noise {
+                try write(Pictures.denoisingRows(rec, noise: noise, test: test, columns: 16, rng: &rng), columns: 16, "denoising.png")
+            }
+        }
+        return written
     }
 }
 
 /// Image layouts shared by training and the CLI.
 public enum Pictures {
-    /// `pairs` × (a row of `columns` test images, then the row of their reconstructions).
-    public static func reconstructionRows(_ model: VAE, test: ImageDataset, columns: Int, pairs: Int,
-                                          rng: inout RandomGenerator) -> Tensor {
-        let n = min(columns * pairs, test.count)
-        let x = test.batch(0..<n)
-        let r = model.reconstruct(x, rng: &rng)
-        let f = test.featureCount
-        let out = Tensor(zeros: [2 * pairs * columns, f])
+    /// Labels 0, 0, …, 1, 1, …: `perClass` of each class in turn (one row per class).
+    public static func labelRows(classes: Int, perClass: Int) -> [Int] {
+        (0..<classes).flatMap { Array(repeating: $0, count: perClass) }
+    }
+
+    /// Interleaves rows: for each block of `columns` images, the row from each tensor in turn.
+    public static func interleaveRows(_ tensors: [Tensor], columns: Int) -> Tensor {
+        let n = tensors[0].shape[0], f = tensors[0].count / max(n, 1)
+        let blocks = (n + columns - 1) / columns
+        let out = Tensor(zeros: [blocks * columns * tensors.count, f])
         for k in 0..<n {
-            let pair = k / columns, col = k % columns
-            (out.data + ((2 * pair) * columns + col) * f).update(from: x.data + k * f, count: f)
-            (out.data + ((2 * pair + 1) * columns + col) * f).update(from: r.data + k * f, count: f)
+            let block = k / columns, col = k % columns
+            for (t, tensor) in tensors.enumerated() {
+                (out.data + ((block * tensors.count + t) * columns + col) * f).update(from: tensor.data + k * f, count: f)
+            }
         }
         return out
+    }
+
+    /// `pairs` × (a row of `columns` test images, then the row of their reconstructions).
+    public static func reconstructionRows(_ model: any ReconstructingModel, test: ImageDataset, columns: Int, pairs: Int,
+                                          start: Int = 0) -> Tensor {
+        let n = min(columns * pairs, test.count - start)
+        let x = test.batch(start..<(start + n))
+        let labels = test.labels[start..<(start + n)].map(Int.init)
+        return interleaveRows([x, model.reconstruct(x, labels: labels)], columns: columns)
+    }
+
+    /// Rows noisy / denoised / clean for `columns` test images.
+    public static func denoisingRows(_ model: any ReconstructingModel, noise: Corruption, test: ImageDataset, columns: Int,
+                                     rng: inout RandomGenerator) -> Tensor {
+        let n = min(columns, test.count)
+        let x = test.batch(0..<n)
+        let noisy = noise.apply(x, rng: &rng)
+        return interleaveRows([noisy, model.reconstruct(noisy, labels: test.labels[0..<n].map(Int.init)), x], columns: columns)
     }
 }

@@ -44,7 +44,9 @@ import Testing
     @Test func modelCheckpointRoundTripAndMismatches() throws {
         let dir = Support.temporaryDirectory()
         var rng = RandomGenerator(seed: 3)
-        let vae = VAE(VAEConfig(hidden: [8], latent: 2), rng: &rng)
+        var config = ModelConfig(kind: .vae)
+        config.hidden = [8]; config.latent = 2
+        let vae = VariationalAutoencoder(config, rng: &rng)
         try ModelStore.save(vae, seed: 9, epochs: 1, to: dir)
         let loaded = try ModelStore.load(dir)
         #expect(loaded.seed == 9 && loaded.model.config == vae.config)
@@ -52,13 +54,17 @@ import Testing
 
         // Another kind, another version, a missing tensor: each a clear error.
         let file = dir.appendingPathComponent("model.safetensors")
-        try Checkpoint.save(vae.namedParameters, kind: "gan", configJSON: vae.configJSON, to: file)
-        #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        try Checkpoint.save(vae.namedParameters, kind: "gan", configJSON: vae.config.json, to: file)
+        let kindError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        #expect(kindError?.description.contains("unknown model kind 'gan'") == true)
+        try Checkpoint.save(vae.namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
+        let wrongKind = #expect(throws: CheckpointError.self) { try ModelStore.load(dir, expecting: [.classifier]) }
+        #expect(wrongKind?.description.contains("holds a vae model; this command needs classifier") == true)
         let v2 = try SafeTensors.encode([], metadata: ["format": "latent", "format_version": "2", "kind": "vae", "config": "{}"])
         try v2.write(to: file)
         let versionError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
         #expect(versionError?.description.contains("version 2") == true)
-        try Checkpoint.save(Array(vae.namedParameters.dropLast()), kind: "vae", configJSON: vae.configJSON, to: file)
+        try Checkpoint.save(Array(vae.namedParameters.dropLast()), kind: "vae", configJSON: vae.config.json, to: file)
         let missing = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
         #expect(missing?.description.contains("missing tensor decoder.2.bias") == true)
     }

@@ -63,7 +63,9 @@ import Testing
 
     @Test func parameterSetPacksNamesAndViews() {
         var rng = RandomGenerator(seed: 1)
-        let vae = VAE(VAEConfig(hidden: [16], latent: 2), rng: &rng)
+        var config = ModelConfig(kind: .vae)
+        config.hidden = [16]; config.latent = 2
+        let vae = VariationalAutoencoder(config, rng: &rng)
         let before = vae.namedParameters.map { $0.parameter.value.array }
         let set = ParameterSet(vae)
         #expect(set.named.map(\.name) == ["encoder.0.weight", "encoder.0.bias", "mean.weight", "mean.bias",

@@ -33,12 +33,15 @@ import Testing
     }
 
     /// Builds the fixture's VAE in Latent with the fixture's weights.
-    static func model(_ f: [String: Tensor], activation: Activation) -> (VAE, ParameterSet) {
+    static func model(_ f: [String: Tensor], activation: Activation) -> (VariationalAutoencoder, ParameterSet) {
         let x = f["x"]!, eps = f["eps"]!
-        let config = VAEConfig(inputSize: x.shape[1], hidden: [f["param.encoder.0.weight"]!.shape[0]],
-                               latent: eps.shape[2], activation: activation, imageHeight: 1, imageWidth: x.shape[1])
+        var config = ModelConfig(kind: .vae)
+        config.inputSize = x.shape[1]; config.imageHeight = 1; config.imageWidth = x.shape[1]
+        config.hidden = [f["param.encoder.0.weight"]!.shape[0]]
+        config.latent = eps.shape[2]
+        config.activation = activation
         var rng = RandomGenerator(seed: 0)
-        let vae = VAE(config, rng: &rng)
+        let vae = VariationalAutoencoder(config, rng: &rng)
         for (name, p) in vae.namedParameters { p.value.copy(from: f["param." + name]!) }
         return (vae, ParameterSet(vae))
     }
@@ -55,7 +58,7 @@ import Testing
         let (vae, parameters) = Self.model(f, activation: activation)
         #expect(parameters.named.count == 10)
         parameters.zeroGrad()
-        let loss = vae.loss(f["x"]!, noise: Self.noise(f, step: 0))
+        let loss = vae.loss(Batch(x: f["x"]!, labels: []), noise: Self.noise(f, step: 0))
         loss.total.backward()
         let expected = f["loss"]!
         #expect(abs(loss.total.value.scalar - expected[0]) / expected[0] < 1e-5)
@@ -75,7 +78,7 @@ import Testing
         let expected = f["adam_losses"]!
         for step in 0..<expected.count {
             adam.zeroGrad()
-            let loss = vae.loss(f["x"]!, noise: Self.noise(f, step: step))
+            let loss = vae.loss(Batch(x: f["x"]!, labels: []), noise: Self.noise(f, step: step))
             loss.total.backward()
             adam.step()
             let rel = abs(loss.total.value.scalar - expected[step]) / expected[step]
@@ -84,5 +87,25 @@ import Testing
         for (name, p) in parameters.named {
             #expect(Support.relativeError(p.value, f["final." + name]!) < 1e-4, "weights \(name) after 10 steps")
         }
+    }
+
+    @Test(arguments: ["conv_s2p1", "conv_s1p0", "convt_s2p1", "convt_s2p1_op1"])
+    func convolutionsMatchPyTorch(_ name: String) throws {
+        let f = try Support.fixture("conv.safetensors")
+        let x = Variable(f[name + ".x"]!.copy(), requiresGrad: true)
+        let w = Variable(f[name + ".w"]!.copy(), requiresGrad: true), b = Variable(f[name + ".b"]!.copy(), requiresGrad: true)
+        let y: Variable
+        switch name {
+        case "conv_s2p1": y = Variable.conv2d(x, weight: w, bias: b, stride: 2, padding: 1)
+        case "conv_s1p0": y = Variable.conv2d(x, weight: w, bias: b, stride: 1, padding: 0)
+        case "convt_s2p1": y = Variable.convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1)
+        default: y = Variable.convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)
+        }
+        #expect(y.shape == f[name + ".y"]!.shape)
+        #expect(Support.relativeError(y.value, f[name + ".y"]!) < 1e-5)
+        (y * Variable(f[name + ".g"]!)).sum().backward()
+        #expect(Support.relativeError(x.grad!, f[name + ".dx"]!) < 1e-5)
+        #expect(Support.relativeError(w.grad!, f[name + ".dw"]!) < 1e-5)
+        #expect(Support.relativeError(b.grad!, f[name + ".db"]!) < 1e-5)
     }
 }

@@ -6,7 +6,9 @@ import Testing
     static func train(seed: UInt64, dir: URL, epochs: Int = 2) throws -> [EpochMetrics] {
         let train = try MNIST.load(.train).prefix(2000), test = try MNIST.load(.test).prefix(500)
         var rng = RandomGenerator(seed: seed, stream: RandomStream.initialization.rawValue)
-        let vae = VAE(VAEConfig(hidden: [64], latent: 4), rng: &rng)
+        var config = ModelConfig(kind: .vae)
+        config.hidden = [64]; config.latent = 4
+        let vae = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: dir)
         options.epochs = epochs
         options.batchSize = 64

@@ -1,0 +1,2 @@
+// LAPACKE (Debian: liblapacke-dev): the C interface to LAPACK, for eigendecompositions (PCA).
+#include <lapacke.h>

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Writers for arrays other tools read: NPY (NumPy's format, version 1.0) and CSV.
+public enum ArrayWriters {
+    /// A little-endian float32 NPY file of `rows` × `columns` values (row-major).
+    public static func npy(_ values: [Float], rows: Int, columns: Int) -> Data {
+        precondition(values.count == rows * columns, "npy: \(values.count) values for \(rows)x\(columns)")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+        // magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian) { d.append(contentsOf: $0) }
+        d.append(Data(header.utf8))
+        values.withUnsafeBufferPointer { d.append($0) }
+        return d
+    }
+
+    /// CSV with a header line.
+    public static func csv(_ values: [Float], rows: Int, columns: Int, header: [String]) -> Data {
+        precondition(header.count == columns, "csv: \(header.count) names for \(columns) columns")
+        var s = header.joined(separator: ",") + "\n"
+        for r in 0..<rows {
+            s += (0..<columns).map { c -> String in
+                let v = values[r * columns + c]
+                return v == v.rounded() && abs(v) < 1e7 ? String(Int(v)) : String(v)
+            }.joined(separator: ",") + "\n"
+        }
+        return Data(s.utf8)
+    }
+}

@@ -1,0 +1,58 @@
+import LatentAutodiff
+import LatentNN
+import LatentTensor
+
+/// The deterministic autoencoders: AE (x → code → x̂), SAE (plus a sparsity penalty on the encoder's last
+/// hidden layer, the "sparse layer"), DAE (trained on corrupted inputs to reconstruct the clean ones).
+public final class Autoencoder: ReconstructingModel {
+    public let config: ModelConfig
+    public let body: EncoderBody
+    public let codeLayer: Linear
+    public let decoder: Decoder
+    public let outputLogVariance: Parameter?
+
+    public init(_ c: ModelConfig, rng: inout RandomGenerator) {
+        config = c
+        // The KL sparsity penalty needs activations in (0, 1): the sparse layer uses a sigmoid.
+        body = EncoderBody(c, lastActivation: c.sparsity?.kind == .kl ? .sigmoid : nil, rng: &rng)
+        codeLayer = Linear(body.outputSize, c.latent, rng: &rng)
+        decoder = Decoder(c, inputSize: c.latent, rng: &rng)
+        outputLogVariance = makeOutputLogVariance(c)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        prefixed("encoder", body.namedParameters) + prefixed("code", codeLayer.namedParameters)
+            + prefixed("decoder", decoder.namedParameters) + (outputLogVariance.map { [("output_logvar", $0)] } ?? [])
+    }
+
+    public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
+        let x = batch.x
+        let input = config.noise.map { $0.apply(x, rng: &rng) } ?? x
+        let hidden = body(Variable(input))
+        let logits = decoder(codeLayer(hidden))
+        let recon = ReconstructionLoss.negativeLogLikelihood(logits: logits, targets: x, likelihood: config.likelihood,
+                                                             logVariance: logVarianceVariable(config, outputLogVariance))
+        guard let s = config.sparsity else { return LossTerms(total: recon, parts: [("reconstruction", recon.value.scalar)]) }
+        let n = Float(x.shape[0])
+        let penalty: Variable
+        switch s.kind {
+        case .kl:
+            // Σ_j KL(ρ ‖ ρ̂_j), ρ̂_j = the batch's mean activation of unit j; counted once per example.
+            let rhoHat = hidden.sumRows() * (1 / n)
+            let rho = s.target
+            let kl = (rhoHat.log() * -rho) + ((rhoHat * -1) + 1).log() * -(1 - rho)
+                + (rho * VectorMath.log(rho) + (1 - rho) * VectorMath.log(1 - rho))
+            penalty = kl.sum() * (s.weight * n)
+        case .l1:
+            penalty = hidden.abs().sum() * s.weight
+        }
+        return LossTerms(total: recon + penalty, parts: [("reconstruction", recon.value.scalar), ("sparsity", penalty.value.scalar)])
+    }
+
+    public func encode(_ x: Tensor, labels: [Int]) -> Tensor { codeLayer(body(Variable(x))).value }
+
+    /// Activations of the sparse layer (the encoder's last hidden layer).
+    public func hiddenActivations(_ x: Tensor) -> Tensor { body(Variable(x)).value }
+
+    public func decode(_ z: Tensor, labels: [Int]) -> Tensor { ReconstructionLoss.mean(logits: decoder(Variable(z)).value) }
+}

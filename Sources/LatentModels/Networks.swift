@@ -1,0 +1,106 @@
+import LatentAutodiff
+import LatentNN
+import LatentTensor
+
+/// The encoder body every model shares: images → features (convolutions, for `conv`) → dense hidden layers.
+/// A condition (the CVAE's one-hot label) joins between the two parts.
+public final class EncoderBody: Module {
+    /// Convolutions and flattening (empty for `mlp`).
+    public let features: Sequential
+    /// Linear + activation per hidden width.
+    public let dense: Sequential
+    /// Width of the output.
+    public let outputSize: Int
+
+    public init(_ c: ModelConfig, conditionSize: Int = 0, lastActivation: Activation? = nil, rng: inout RandomGenerator) {
+        var width = c.inputSize
+        if c.arch == .conv {
+            let (c0, c1) = (c.convChannels[0], c.convChannels[1])
+            features = Sequential([
+                Reshape([c.imageHeight, c.imageWidth, 1]),
+                Conv2D(1, c0, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
+                Conv2D(c0, c1, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
+                Reshape([c.imageHeight / 4 * c.imageWidth / 4 * c1]),
+            ])
+            width = c.imageHeight / 4 * c.imageWidth / 4 * c1
+        } else {
+            features = Sequential([])
+        }
+        width += conditionSize
+        var layers: [any Layer] = []
+        for (i, h) in c.hidden.enumerated() {
+            layers.append(Linear(width, h, rng: &rng))
+            let last = i == c.hidden.count - 1
+            layers.append(ActivationLayer(last ? (lastActivation ?? c.activation) : c.activation))
+            width = h
+        }
+        dense = Sequential(layers)
+        outputSize = width
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        prefixed("conv", features.namedParameters) + dense.namedParameters
+    }
+
+    public func callAsFunction(_ x: Variable, condition: Tensor? = nil) -> Variable {
+        var h = features(x)
+        if let condition { h = Variable.concatColumns(h, Variable(condition)) }
+        return dense(h)
+    }
+}
+
+/// The decoder every model shares: code (+ condition) → dense layers → (transposed convolutions) → logits
+/// [n, inputSize].
+public final class Decoder: Module {
+    public let dense: Sequential
+    public let deconv: Sequential
+
+    public init(_ c: ModelConfig, inputSize: Int, rng: inout RandomGenerator) {
+        if c.arch == .conv {
+            let (c0, c1) = (c.convChannels[0], c.convChannels[1])
+            let (h4, w4) = (c.imageHeight / 4, c.imageWidth / 4)
+            var layers = Sequential.mlp(input: inputSize, hidden: c.hidden.reversed(), output: h4 * w4 * c1,
+                                        activation: c.activation, rng: &rng).layers
+            layers.append(ActivationLayer(c.activation))
+            dense = Sequential(layers)
+            deconv = Sequential([
+                Reshape([h4, w4, c1]),
+                ConvTranspose2D(c1, c0, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
+                ConvTranspose2D(c0, 1, kernel: 4, stride: 2, padding: 1, rng: &rng),
+                Reshape([c.inputSize]),
+            ])
+        } else {
+            dense = .mlp(input: inputSize, hidden: c.hidden.reversed(), output: c.inputSize, activation: c.activation, rng: &rng)
+            deconv = Sequential([])
+        }
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        dense.namedParameters + prefixed("conv", deconv.namedParameters)
+    }
+
+    public func callAsFunction(_ z: Variable) -> Variable { deconv(dense(z)) }
+}
+
+/// Reconstruction negative log-likelihood of targets x under the decoder's output, summed over the batch.
+public enum ReconstructionLoss {
+    static let log2pi = Float(1.8378770664093453)
+
+    /// Bernoulli: BCE with logits. Gaussian: mean sigmoid(logits), variance exp(logVariance) (a [1]
+    /// variable, learned or constant): ½ Σ [(x − μ)² / σ² + log σ² + log 2π].
+    public static func negativeLogLikelihood(logits: Variable, targets x: Tensor, likelihood: Likelihood,
+                                             logVariance: Variable?) -> Variable {
+        switch likelihood {
+        case .bernoulli:
+            return binaryCrossEntropy(logits: logits, targets: x, reduction: .sum)
+        case .gaussian:
+            let lv = logVariance!
+            let sq = (logits.sigmoid() - Variable(x)).square().sum()
+            let n = Float(x.count)
+            return (sq * (lv * -1).exp() * 0.5 + (lv + log2pi) * (0.5 * n)).sum()
+        }
+    }
+
+    /// Mean of the output distribution: sigmoid(logits) for both likelihoods.
+    public static func mean(logits: Tensor) -> Tensor { logits.map(.sigmoid) }
+}
