@@ -22,7 +22,6 @@ struct DataOptions: ParsableArguments {
     var directory: URL? {
         if let dataDirectory { return URL(fileURLWithPath: dataDirectory) }
         if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], !env.isEmpty { return URL(fileURLWithPath: env) }
-        if dataset != "mnist" { return nil }
         return nil
     }
 

@@ -64,6 +64,12 @@ import Testing
         try v2.write(to: file)
         let versionError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
         #expect(versionError?.description.contains("version 2") == true)
+        var bigger = vae.config
+        bigger.hidden = [16]
+        var rng2 = RandomGenerator(seed: 4)
+        try Checkpoint.save(VariationalAutoencoder(bigger, rng: &rng2).namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
+        let shapeError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        #expect(shapeError?.description.contains("has shape [16, 784], the model expects [8, 784]") == true, "\(shapeError?.description ?? "")")
         try Checkpoint.save(Array(vae.namedParameters.dropLast()), kind: "vae", configJSON: vae.config.json, to: file)
         let missing = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
         #expect(missing?.description.contains("missing tensor decoder.2.bias") == true)

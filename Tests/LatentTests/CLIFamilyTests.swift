@@ -1,0 +1,79 @@
+import Foundation
+import Latent
+import Testing
+
+/// The model verbs of `latent` on tiny models trained in the test (one epoch on 600 images).
+@Suite(.serialized) struct CLIFamilyTests {
+    static func train(_ arguments: [String]) throws -> URL {
+        let dir = Support.temporaryDirectory()
+        let r = try Support.runLatent(["train", "--epochs", "1", "--limit", "600", "--hidden", "32", "--latent", "2",
+                                       "--out", dir.path, "--threads", "1"] + arguments)
+        #expect(r.status == 0, "\(r.stderr)")
+        return dir
+    }
+
+    static func isPNG(_ path: String) -> Bool {
+        (try? Data(contentsOf: URL(fileURLWithPath: path)).prefix(4)) == Data([0x89, 0x50, 0x4E, 0x47])
+    }
+
+    @Test func cvaeVerbs() throws {
+        let run = try Self.train(["--model", "cvae"])
+        let out = Support.temporaryDirectory().path
+        for (args, file) in [(["sample", run.path, "--label", "3", "--count", "16"], "s3.png"), (["sample", run.path], "rows.png"),
+                             (["reconstruct", run.path, "--count", "8"], "r.png"),
+                             (["interpolate", run.path, "--from", "0", "--to", "1", "--steps", "5"], "i.png")] {
+            let r = try Support.runLatent(args + ["--out", "\(out)/\(file)", "--threads", "1"])
+            #expect(r.status == 0 && Self.isPNG("\(out)/\(file)"), "\(args): \(r.stderr)")
+        }
+        let bad = try Support.runLatent(["sample", run.path, "--label", "12", "--out", "\(out)/x.png"])
+        #expect(bad.status != 0 && bad.stderr.contains("--label"))
+        let eval = try Support.runLatent(["eval", run.path, "--json", "--threads", "1"])
+        let m = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+        for key in ["test_loss", "test_mse", "elbo", "active_dims", "test_kl"] { #expect(m[key] != nil, "\(key) in \(eval.stdout)") }
+    }
+
+    @Test func daeDenoiseAndEncode() throws {
+        let run = try Self.train(["--model", "dae", "--noise", "mask:0.3"])
+        let out = Support.temporaryDirectory().path
+        let d = try Support.runLatent(["denoise", run.path, "--noise", "gaussian:0.5", "--out", "\(out)/d.png", "--threads", "1"])
+        #expect(d.status == 0 && d.stdout.contains("PSNR noisy") && Self.isPNG("\(out)/d.png"), "\(d.stderr)")
+        let e = try Support.runLatent(["encode", run.path, "--out", "\(out)/codes.csv", "--threads", "1"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let lines = try String(contentsOfFile: "\(out)/codes.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 10_001 && lines[0] == "z0,z1,label" && lines[1].hasSuffix(",7"))
+        let n = try Support.runLatent(["encode", run.path, "--out", "\(out)/codes.npy", "--split", "train", "--threads", "1"])
+        #expect(n.status == 0)
+        let npy = try Data(contentsOf: URL(fileURLWithPath: "\(out)/codes.npy"))
+        #expect(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (60000, 3)"))
+        let m = try JSONSerialization.jsonObject(with: Data(try Support.runLatent(["eval", run.path, "--json", "--threads", "1"]).stdout.utf8)) as! [String: Any]
+        #expect(m["psnr_noisy"] != nil && m["psnr_denoised"] != nil && m["test_mse"] != nil)
+    }
+
+    @Test func wrongKindsAndBadFlagsAreNamed() throws {
+        let ae = try Self.train(["--model", "ae"])
+        let out = Support.temporaryDirectory().path
+        let s = try Support.runLatent(["sample", ae.path, "--out", "\(out)/s.png"])
+        #expect(s.status != 0 && s.stderr.contains("holds a ae model") && s.stderr.split(separator: "\n").count == 1, "\(s.stderr)")
+        let j = try Support.runLatent(["eval", ae.path, "--judge", ae.path])
+        #expect(j.status != 0 && j.stderr.contains("cvae"))
+        let i = try Support.runLatent(["interpolate", ae.path, "--from", "0", "--to", "99999", "--out", "\(out)/i.png"])
+        #expect(i.status != 0 && i.stderr.contains("--to"))
+        let p = try Support.runLatent(["reconstruct", ae.path, "--out", "\(out)/r.jpg"])
+        #expect(p.status != 0 && p.stderr.contains("--out"))
+        let t = try Support.runLatent(["train", "--model", "dae", "--epochs", "1"])
+        #expect(t.status != 0 && t.stderr.contains("--noise"))
+        let u = try Support.runLatent(["train", "--noise", "blur:1"])
+        #expect(u.status != 0 && u.stderr.contains("--noise"))
+        let w = try Support.runLatent(["reconstruct", ae.path, "--out", "/nonexistent/dir/r.png"])
+        #expect(w.status != 0 && w.stderr.contains("/nonexistent/dir"))
+    }
+
+    @Test func pcaReportsTestMSE() throws {
+        let r = try Support.runLatent(["pca", "--components", "8", "--json", "--threads", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let m = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        // 8 components leave roughly a third of MNIST's pixel variance (~52.7 per image) unexplained.
+        let mse = try #require(m["test_mse"] as? Double)
+        #expect(mse > 20 && mse < 35)
+    }
+}
