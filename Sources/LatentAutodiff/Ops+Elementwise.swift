@@ -91,8 +91,13 @@ extension Variable {
         let y = value.map(.relu)
         return Variable(y, parents: [self]) { [self] g in
             // y > 0 exactly where x > 0; the gradient is masked in place.
-            let gp = g.data, yp = y.data
-            for i in 0..<g.count { gp[i] = yp[i] > 0 ? gp[i] : 0 }
+            let gp = g.data, yp = y.data, n = g.count
+            var i = 0
+            while i + 8 <= n {
+                store8(load8(gp + i).replacing(with: 0, where: load8(yp + i) .<= 0), gp + i)
+                i += 8
+            }
+            while i < n { if yp[i] <= 0 { gp[i] = 0 }; i += 1 }
             let d = g
             accumulate(d)
         }

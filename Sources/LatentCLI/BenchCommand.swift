@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Time only the step's matrix products (the BLAS-bound limit).") var gemmOnly = false
+    @Option(help: "Data-parallel workers (each with single-threaded BLAS); 1 = threaded BLAS instead.") var workers: Int = 1
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -37,14 +38,20 @@ struct BenchCommand: ParsableCommand {
         let adam = try Adam(parameters)
         let x = Tensor(uninitialized: [batchSize, 784])
         let labels = [Int](repeating: 0, count: batchSize)
+        let parallel = workers > 1 ? DataParallel(vae, parameters: parameters, workers: workers) : nil
+        if parallel != nil { BLAS.setThreads(1); adam.workers = workers }
         var rates: [Double] = []
         for run in 0...runs {
             let start = Date()
             for i in 0..<steps {
                 let first = (i * batchSize) % (train.count - batchSize)
                 train.fill(x, indices: ArraySlice(first..<(first + batchSize)))
-                adam.zeroGrad()
-                vae.loss(Batch(x: x, labels: labels), rng: &rng).total.backward()
+                if let parallel {
+                    _ = parallel.lossAndGradients(Batch(x: x, labels: labels), rng: &rng)
+                } else {
+                    adam.zeroGrad()
+                    vae.loss(Batch(x: x, labels: labels), rng: &rng).total.backward()
+                }
                 adam.step()
             }
             let rate = Double(steps * batchSize) / Date().timeIntervalSince(start)

@@ -26,6 +26,22 @@ public final class ParameterSet {
         }
     }
 
+    /// A replica's parameters (same names and shapes as `primary`'s) bound to `primary`'s values, with a
+    /// gradient buffer of their own: for data-parallel training, where each thread differentiates its part
+    /// of the batch and the gradients are summed.
+    public init(_ module: Module, sharingValuesOf primary: ParameterSet) {
+        named = module.namedParameters
+        precondition(named.map(\.name) == primary.named.map(\.name), "replica parameters differ from the primary's")
+        values = primary.values
+        grads = Tensor(zeros: primary.grads.shape)
+        var offset = 0
+        for (_, p) in named {
+            p.rebind(value: Tensor(viewing: values, offset: offset, shape: p.shape),
+                     grad: Tensor(viewing: grads, offset: offset, shape: p.shape))
+            offset += p.value.count
+        }
+    }
+
     public var count: Int { values.count }
 
     /// Sets every gradient to zero (once per step, before backward).

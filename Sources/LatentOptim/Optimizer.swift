@@ -49,6 +49,9 @@ public final class Adam: Optimizer {
     /// Restores the step count after loading moments from a checkpoint.
     public func restore(stepCount: Int) { self.stepCount = stepCount }
 
+    /// Threads the update is split over (memory-bound: a second core adds bandwidth).
+    public var workers = 1
+
     public func step() {
         stepCount += 1
         // Bias corrections in double precision, as PyTorch computes them (Python floats).
@@ -56,16 +59,24 @@ public final class Adam: Optimizer {
         let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
         let stepSize = Float(Double(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
+        let n = parameters.count, k = max(1, workers)
+        // Slices start at multiples of 8 so every slice but the last is whole SIMD8 blocks.
+        Parallel.forEach(k) { w in
+            let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
+            update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt)
+        }
+    }
+
+    /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps).
+    /// Eight lanes at a time (SIMD8) so the update is one vectorised pass over memory.
+    private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float) {
         let p = parameters.values.data, g = parameters.grads.data, m = m.data, v = v.data
-        let n = parameters.count
-        // PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps).
-        // Eight lanes at a time (SIMD8) so the whole update is one vectorised pass over memory.
         let b1 = SIMD8<Float>(repeating: 1 - beta1), b2 = SIMD8<Float>(repeating: beta2)
         let c2 = SIMD8<Float>(repeating: 1 - beta2), eps = SIMD8<Float>(repeating: epsilon)
         let wd = SIMD8<Float>(repeating: weightDecay), lr = SIMD8<Float>(repeating: stepSize)
         let invBc2Sqrt = SIMD8<Float>(repeating: 1 / bc2Sqrt)
-        var i = 0
-        while i + 8 <= n {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
             let pi = load8(p + i), mi = load8(m + i), vi = load8(v + i)
             let gi = load8(g + i) + wd * pi
             let mn = mi + (gi - mi) * b1
@@ -74,7 +85,7 @@ public final class Adam: Optimizer {
             store8(pi - lr * mn / (vn.squareRoot() * invBc2Sqrt + eps), p + i)
             i += 8
         }
-        while i < n {
+        while i < range.upperBound {
             let gi = g[i] + weightDecay * p[i]
             m[i] += (gi - m[i]) * (1 - beta1)
             v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
@@ -84,13 +95,6 @@ public final class Adam: Optimizer {
     }
 }
 
-@inline(__always) func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always) func store8(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
-}
 
 /// Stochastic gradient descent with optional momentum, dampening and Nesterov momentum, as PyTorch's SGD.
 public final class SGD: Optimizer {
