@@ -17,7 +17,8 @@ struct BenchCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Time only the step's matrix products (the BLAS-bound limit).") var gemmOnly = false
-    @Option(help: "Data-parallel workers (each with single-threaded BLAS); 1 = threaded BLAS instead.") var workers: Int = 1
+    @Flag(name: .customLong("threaded-blas"), help: "Thread inside each BLAS call instead of splitting the batch over data-parallel workers (as `latent train` does).")
+    var threadedBLAS = false
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -38,8 +39,9 @@ struct BenchCommand: ParsableCommand {
         let adam = try Adam(parameters)
         let x = Tensor(uninitialized: [batchSize, 784])
         let labels = [Int](repeating: 0, count: batchSize)
-        let parallel = workers > 1 ? DataParallel(vae, parameters: parameters, workers: workers) : nil
-        if parallel != nil { BLAS.setThreads(1); adam.workers = workers }
+        let workers = threads.count
+        let parallel = workers > 1 && !threadedBLAS ? DataParallel(vae, parameters: parameters, workers: workers) : nil
+        if let parallel { BLAS.setThreads(1); adam.workers = workers; adam.additionalGradients = parallel.replicaGradients }
         var rates: [Double] = []
         for run in 0...runs {
             let start = Date()
@@ -47,7 +49,7 @@ struct BenchCommand: ParsableCommand {
                 let first = (i * batchSize) % (train.count - batchSize)
                 train.fill(x, indices: ArraySlice(first..<(first + batchSize)))
                 if let parallel {
-                    _ = parallel.lossAndGradients(Batch(x: x, labels: labels), rng: &rng)
+                    _ = parallel.lossAndGradients(Batch(x: x, labels: labels), rng: &rng, reduce: false)
                 } else {
                     adam.zeroGrad()
                     vae.loss(Batch(x: x, labels: labels), rng: &rng).total.backward()
@@ -60,12 +62,12 @@ struct BenchCommand: ParsableCommand {
         rates.sort()
         let median = rates[rates.count / 2]
         if json {
-            let object: [String: Any] = ["framework": "latent", "threads": BLAS.threads, "batch_size": batchSize,
+            let object: [String: Any] = ["framework": "latent", "threads": workers, "data_parallel": parallel != nil, "batch_size": batchSize,
                                          "images_per_second": median, "runs": rates]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print(String(format: "VAE 784-%@-%d, batch %d, %d BLAS threads: %.0f images/s (median of %d runs of %d steps)",
-                         hidden, latent, batchSize, BLAS.threads, median, runs, steps))
+            print(String(format: "VAE 784-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps)",
+                         hidden, latent, batchSize, workers, parallel != nil ? "data-parallel" : "threaded BLAS", median, runs, steps))
         }
     }
 

@@ -35,15 +35,18 @@ struct DataOptions: ParsableArguments {
 
 /// BLAS thread count.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for matrix products (default: all cores).")
+    @Option(help: "Threads (default: all cores). Training splits each batch over them; other commands use them for matrix products.")
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads: expected a positive number, got \(threads)") }
     }
 
+    /// The thread count to use.
+    var count: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
     func apply() {
-        BLAS.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.setThreads(count)
     }
 }
 

@@ -75,8 +75,9 @@ struct TrainCommand: ParsableCommand {
         options.learningRate = lr
         options.seed = seed
         options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
+        options.threads = threads.count
         say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
-            + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(BLAS.threads) BLAS threads")
+            + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(options.threads) threads")
         try Trainer(options: options) { say($0) }.run(net, train: train, test: test)
     }
 }

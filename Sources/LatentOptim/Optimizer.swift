@@ -51,6 +51,9 @@ public final class Adam: Optimizer {
 
     /// Threads the update is split over (memory-bound: a second core adds bandwidth).
     public var workers = 1
+    /// Gradient buffers (laid out like `parameters.grads`) added to it on the fly: data-parallel replicas'
+    /// gradients, summed inside the update instead of in a separate pass over memory.
+    public var additionalGradients: [Tensor] = []
 
     public func step() {
         stepCount += 1
@@ -75,10 +78,12 @@ public final class Adam: Optimizer {
         let c2 = SIMD8<Float>(repeating: 1 - beta2), eps = SIMD8<Float>(repeating: epsilon)
         let wd = SIMD8<Float>(repeating: weightDecay), lr = SIMD8<Float>(repeating: stepSize)
         let invBc2Sqrt = SIMD8<Float>(repeating: 1 / bc2Sqrt)
+        let extra = additionalGradients.map(\.data)
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             let pi = load8(p + i), mi = load8(m + i), vi = load8(v + i)
-            let gi = load8(g + i) + wd * pi
+            var gi = load8(g + i) + wd * pi
+            for e in extra { gi += load8(e + i) }
             let mn = mi + (gi - mi) * b1
             let vn = b2 * vi + c2 * gi * gi
             store8(mn, m + i); store8(vn, v + i)
@@ -86,7 +91,8 @@ public final class Adam: Optimizer {
             i += 8
         }
         while i < range.upperBound {
-            let gi = g[i] + weightDecay * p[i]
+            var gi = g[i] + weightDecay * p[i]
+            for e in extra { gi += e[i] }
             m[i] += (gi - m[i]) * (1 - beta1)
             v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
             p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)

@@ -25,11 +25,15 @@ public final class DataParallel {
 
     public var workers: Int { replicas.count + 1 }
 
-    /// Zeroes all gradients, runs forward and backward on each worker's share of `batch`, and leaves the
-    /// summed gradient in `parameters.grads`. Each share's noise comes from its own generator seeded from
+    /// The replicas' gradient buffers, for an optimiser that sums them itself (`Adam.additionalGradients`).
+    public var replicaGradients: [Tensor] { replicas.map(\.parameters.grads) }
+
+    /// Zeroes all gradients, runs forward and backward on each worker's share of `batch`, and (if `reduce`)
+    /// leaves the summed gradient in `parameters.grads`; otherwise the sum is `parameters.grads` plus
+    /// `replicaGradients`. Each share's noise comes from its own generator seeded from
     /// `rng`, so results depend on the seed and the worker count, not on thread timing. Returns the summed
     /// loss and parts.
-    public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator) -> (total: Float, parts: [(name: String, value: Float)]) {
+    public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator, reduce: Bool = true) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
         let seeds = (0..<k).map { _ in rng.next() }
         let bounds = (0...k).map { $0 * n / k }
@@ -46,15 +50,20 @@ public final class DataParallel {
                 out[w] = (l.total.value.scalar, l.parts)
             }
         }
-        // Sum the replicas' gradients into the primary's, each worker adding one slice.
+        if reduce { reduceGradients() }
+        var parts = results[0].1
+        for r in results.dropFirst() { for (i, p) in r.1.enumerated() where i < parts.count { parts[i].value += p.value } }
+        return (results.map(\.0).reduce(0, +), parts)
+    }
+
+    /// Sums the replicas' gradients into the primary's, each worker adding one slice.
+    public func reduceGradients() {
+        let k = workers
         let total = parameters.count, g = parameters.grads.data
         let others = replicas.map { $0.parameters.grads.data }
         Parallel.forEach(k) { w in
             let lo = w * total / k, hi = (w + 1) * total / k
             for o in others { for i in lo..<hi { g[i] += o[i] } }
         }
-        var parts = results[0].1
-        for r in results.dropFirst() { for (i, p) in r.1.enumerated() where i < parts.count { parts[i].value += p.value } }
-        return (results.map(\.0).reduce(0, +), parts)
     }
 }

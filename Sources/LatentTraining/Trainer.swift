@@ -27,6 +27,11 @@ public struct Trainer {
         try AtomicFile.makeDirectory(out)
         let parameters = ParameterSet(model)
         let optimizer = try Adam(parameters, learningRate: options.learningRate)
+        let dataParallel = options.threads > 1 && model.config.kind != .sae
+        let parallel = dataParallel ? DataParallel(model, parameters: parameters, workers: options.threads) : nil
+        BLAS.setThreads(dataParallel ? 1 : options.threads)
+        optimizer.workers = options.threads
+        optimizer.additionalGradients = parallel?.replicaGradients ?? []
         var shuffleRNG = RandomGenerator(seed: options.seed, stream: RandomStream.shuffling.rawValue)
         var noiseRNG = RandomGenerator(seed: options.seed, stream: RandomStream.noise.rawValue)
         let progress = ProgressReporter(live: options.progressBar)
@@ -45,11 +50,17 @@ public struct Trainer {
                 }
                 let x = indices.count == options.batchSize ? batchBuffer : batchBuffer.rows(0..<indices.count)
                 train.fill(x, indices: indices)
-                optimizer.zeroGrad()
-                let loss = model.loss(Batch(x: x, labels: indices.map { Int(train.labels[$0]) }), rng: &noiseRNG)
-                loss.total.backward()
+                let batch = Batch(x: x, labels: indices.map { Int(train.labels[$0]) })
+                let value: Double
+                if let parallel {
+                    value = Double(parallel.lossAndGradients(batch, rng: &noiseRNG, reduce: false).total)
+                } else {
+                    optimizer.zeroGrad()
+                    let loss = model.loss(batch, rng: &noiseRNG)
+                    loss.total.backward()
+                    value = Double(loss.total.value.scalar)
+                }
                 optimizer.step()
-                let value = Double(loss.total.value.scalar)
                 guard value.isFinite else {
                     throw TrainingError("loss became \(value) at epoch \(epoch), batch \(b + 1); try a lower --lr")
                 }

@@ -10,6 +10,10 @@ public struct TrainingOptions: Sendable {
     public var outputDirectory: URL
     /// Draw a live progress bar (on a terminal) rather than only per-epoch lines.
     public var progressBar = false
+    /// Threads to train with. Above 1, each batch is split over that many data-parallel workers with
+    /// single-threaded BLAS (`DataParallel`); the SAE, whose penalty needs whole-batch statistics, uses
+    /// threaded BLAS instead. Results are reproducible for a given seed and thread count.
+    public var threads = 1
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 

@@ -41,3 +41,40 @@ import Testing
         #expect(a[0].train_loss != c[0].train_loss)
     }
 }
+
+@Suite struct DataParallelTests {
+    @Test func splitGradientsEqualWholeBatchGradients() throws {
+        // An AE draws no noise, so two workers on half batches must give the whole batch's gradient.
+        var c = ModelConfig(kind: .ae)
+        c.hidden = [32]; c.latent = 4
+        var rng = RandomGenerator(seed: 1)
+        let model = makeModel(c, rng: &rng)
+        let parameters = ParameterSet(model)
+        let batch = FamilyTests.batch
+        parameters.zeroGrad()
+        let whole = model.loss(batch, rng: &rng)
+        whole.total.backward()
+        let expected = parameters.grads.copy()
+        let parallel = DataParallel(model, parameters: parameters, workers: 2)
+        let split = parallel.lossAndGradients(batch, rng: &rng)
+        #expect(abs(split.total - whole.total.value.scalar) / whole.total.value.scalar < 1e-5)
+        #expect(Support.relativeError(parameters.grads, expected) < 1e-5)
+        // Unreduced, Adam sums the replica's share itself: the same update either way.
+        _ = parallel.lossAndGradients(batch, rng: &rng, reduce: false)
+        #expect(Support.relativeError(parameters.grads + parallel.replicaGradients[0], expected) < 1e-5)
+    }
+
+    @Test func twoThreadTrainingIsReproducible() throws {
+        func run() throws -> [EpochMetrics] {
+            let train = try MNIST.load(.train).prefix(1000), test = try MNIST.load(.test).prefix(200)
+            var rng = RandomGenerator(seed: 3, stream: RandomStream.initialization.rawValue)
+            var c = ModelConfig(kind: .vae)
+            c.hidden = [32]; c.latent = 4
+            var options = TrainingOptions(outputDirectory: Support.temporaryDirectory())
+            options.epochs = 1; options.batchSize = 50; options.seed = 3; options.threads = 2
+            return try Trainer(options: options) { _ in }.run(makeModel(c, rng: &rng), train: train, test: test)
+        }
+        let a = try run(), b = try run()
+        #expect(a[0].train_loss == b[0].train_loss && a[0].test_loss == b[0].test_loss)
+    }
+}
