@@ -21,7 +21,9 @@ from mnist import load
 p = argparse.ArgumentParser()
 p.add_argument("--epochs", type=int, default=10)
 p.add_argument("--batch-size", type=int, default=128)
-p.add_argument("--hidden", type=int, default=400)
+p.add_argument("--model", default="vae", choices=["vae", "ae"])
+p.add_argument("--arch", default="mlp", choices=["mlp", "conv"])
+p.add_argument("--hidden", default="400", help="comma-separated dense widths, as `latent train --hidden`")
 p.add_argument("--latent", type=int, default=20)
 p.add_argument("--activation", default="relu", choices=["relu", "tanh"])
 p.add_argument("--lr", type=float, default=1e-3)
@@ -35,24 +37,50 @@ torch.manual_seed(args.seed)
 act = F.relu if args.activation == "relu" else torch.tanh
 
 
+hidden = [int(h) for h in args.hidden.split(",")] if args.hidden else []
+Act = nn.ReLU if args.activation == "relu" else nn.Tanh
+
+
+def dense(widths):
+    layers = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), Act()]
+    return layers
+
+
 class VAE(nn.Module):
+    """Latent's MLP/conv encoder and decoder (see Sources/LatentModels/Networks.swift); for the MLP with one
+    hidden layer this is exactly pytorch/examples' VAE."""
+
     def __init__(self):
         super().__init__()
-        self.fc1 = nn.Linear(784, args.hidden)
-        self.fc21 = nn.Linear(args.hidden, args.latent)
-        self.fc22 = nn.Linear(args.hidden, args.latent)
-        self.fc3 = nn.Linear(args.latent, args.hidden)
-        self.fc4 = nn.Linear(args.hidden, 784)
+        if args.arch == "conv":
+            conv = [nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 4, 2, 1), Act(), nn.Conv2d(32, 64, 4, 2, 1), Act(), nn.Flatten()]
+            self.encoder = nn.Sequential(*conv, *dense([7 * 7 * 64] + hidden))
+            width = hidden[-1] if hidden else 7 * 7 * 64
+            self.decoder = nn.Sequential(*dense([args.latent] + hidden[::-1] + [7 * 7 * 64]), nn.Unflatten(1, (64, 7, 7)),
+                                         nn.ConvTranspose2d(64, 32, 4, 2, 1), Act(), nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Flatten())
+        else:
+            self.encoder = nn.Sequential(*dense([784] + hidden))
+            width = hidden[-1]
+            self.decoder = nn.Sequential(*dense([args.latent] + hidden[::-1]), nn.Linear(hidden[0], 784))
+        self.mean = nn.Linear(width, args.latent)
+        self.logvar = nn.Linear(width, args.latent) if args.model == "vae" else None
 
     def forward(self, x):
-        h1 = act(self.fc1(x))
-        mu, logvar = self.fc21(h1), self.fc22(h1)
+        h = self.encoder(x)
+        mu = self.mean(h)
+        if self.logvar is None:
+            return torch.sigmoid(self.decoder(mu)), mu, None
+        logvar = self.logvar(h)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return torch.sigmoid(self.fc4(act(self.fc3(z)))), mu, logvar
+        return torch.sigmoid(self.decoder(z)), mu, logvar
 
 
 def loss_function(recon_x, x, mu, logvar):
     bce = F.binary_cross_entropy(recon_x, x, reduction="sum")
+    if logvar is None:
+        return bce
     kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
     return bce + kld
 
@@ -82,8 +110,10 @@ if args.bench_steps:
             step(train_x[j:j + args.batch_size])
         rates.append(args.bench_steps * args.batch_size / (time.perf_counter() - t0))
     rates = sorted(rates[1:])  # the first run is warm-up
+    import resource
     print(json.dumps({"framework": "pytorch", "version": torch.__version__, "threads": args.threads,
-                      "images_per_second": rates[len(rates) // 2], "runs": rates}))
+                      "images_per_second": rates[len(rates) // 2], "runs": rates,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     raise SystemExit
 
 history = []

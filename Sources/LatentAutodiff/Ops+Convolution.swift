@@ -51,7 +51,7 @@ extension Variable {
         let cols = Tensor.matmul(x2, w2)                                  // [B·Hi·Wi, Cout·k²]
         let y = Tensor(zeros: [b, ho, wo, cout])
         geo.col2im(cols.data, y.data)
-        if let bias { Tensor.binary(AddKernel.self, y, bias.value, into: y) }
+        if let bias { y.add(bias.value) }   // [B, Ho, Wo, Cout] += [Cout]
         var parents = [x, weight]
         if let bias { parents.append(bias) }
         return Variable(y, parents: parents) { g in

@@ -8,6 +8,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure VAE training speed (images/s, median of several timed runs).")
 
+    @Option(help: "Model: vae or ae (or any --model of `latent train`).") var model: ModelKind = .vae
+    @Option(help: "mlp or conv.") var arch: Architecture = .mlp
     @Option(name: .customLong("batch-size")) var batchSize: Int = 128
     @Option var hidden: String = "400"
     @Option var latent: Int = 20
@@ -30,15 +32,19 @@ struct BenchCommand: ParsableCommand {
         if gemmOnly { return try runGEMMOnly() }
         let train = try MNIST.load(.train)
         var rng = RandomGenerator(seed: seed)
-        var config = ModelConfig(kind: .vae)
+        var config = ModelConfig(kind: model)
+        config.arch = arch
         config.hidden = try parseSizes(hidden, flag: "--hidden")
         config.latent = latent
         config.activation = activation
-        let vae = VariationalAutoencoder(config, rng: &rng)
+        if model == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
+        if model == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
+        do { try config.validate() } catch { throw ValidationError("\(error)") }
+        let vae = makeModel(config, rng: &rng)
         let parameters = ParameterSet(vae)
         let adam = try Adam(parameters)
         let x = Tensor(uninitialized: [batchSize, 784])
-        let labels = [Int](repeating: 0, count: batchSize)
+        let labels = (0..<batchSize).map { Int(train.labels[$0]) }
         let workers = threads.count
         let parallel = workers > 1 && !threadedBLAS ? DataParallel(vae, parameters: parameters, workers: workers) : nil
         if let parallel { BLAS.setThreads(1); adam.workers = workers; adam.additionalGradients = parallel.replicaGradients }
@@ -63,11 +69,12 @@ struct BenchCommand: ParsableCommand {
         let median = rates[rates.count / 2]
         if json {
             let object: [String: Any] = ["framework": "latent", "threads": workers, "data_parallel": parallel != nil, "batch_size": batchSize,
-                                         "images_per_second": median, "runs": rates]
+                                         "images_per_second": median, "runs": rates, "peak_rss_mb": peakRSSMegabytes()]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print(String(format: "VAE 784-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps)",
-                         hidden, latent, batchSize, workers, parallel != nil ? "data-parallel" : "threaded BLAS", median, runs, steps))
+            print(String(format: "%@ %@ 784-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), peak RSS %.0f MB",
+                         model.rawValue, arch.rawValue, hidden, latent, batchSize, workers, parallel != nil ? "data-parallel" : "threaded BLAS",
+                         median, runs, steps, peakRSSMegabytes()))
         }
     }
 
@@ -107,4 +114,11 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "GEMMs of one step: %.2f MFLOP per image; %.1f GFLOP/s on %d BLAS threads → at most %.0f images/s",
                      flops / Double(batchSize) / 1e6, gflops, BLAS.threads, limit))
     }
+}
+
+/// Peak resident set size of this process so far, in MB (getrusage).
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
 }

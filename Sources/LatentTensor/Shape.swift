@@ -74,7 +74,7 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
 
     /// Element strides of this shape when read as `target` under broadcasting (0 on broadcast axes),
     /// right-aligned to rank 4.
-    func broadcastStrides(to target: Shape) -> (Int, Int, Int, Int) {
+    @usableFromInline func broadcastStrides(to target: Shape) -> (Int, Int, Int, Int) {
         var strides = [0, 0, 0, 0]
         var step = 1
         for i in Swift.stride(from: rank - 1, through: 0, by: -1) {
@@ -87,7 +87,7 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
     }
 
     /// This shape right-aligned to rank 4, padded with ones in front.
-    var padded4: (Int, Int, Int, Int) {
+    @usableFromInline var padded4: (Int, Int, Int, Int) {
         var d = [1, 1, 1, 1]
         for i in 0..<rank { d[4 - rank + i] = self[i] }
         return (d[0], d[1], d[2], d[3])

@@ -11,9 +11,10 @@ public enum DivKernel: BinaryKernel { @inline(__always) public static func apply
 public enum MaxKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) } }
 public enum MinKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) } }
 
+// The generic loops are @inlinable so that every caller, in any module, gets them specialised for its kernel.
 extension Tensor {
     /// `K(a, b)` with NumPy broadcasting, into a new tensor of the broadcast shape.
-    public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor) -> Tensor {
+    @inlinable public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor) -> Tensor {
         guard let shape = Shape.broadcast(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
@@ -23,7 +24,7 @@ extension Tensor {
     }
 
     /// `K(a, b)` with broadcasting into `out`, which has the broadcast shape (and may be `a` itself).
-    public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor, into out: Tensor) {
+    @inlinable public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor, into out: Tensor) {
         let n = out.count
         let o = out.data, x = a.data, y = b.data
         if a.count == n && b.count == n {
@@ -47,7 +48,7 @@ extension Tensor {
         }
     }
 
-    private static func generalBinary<K: BinaryKernel>(_: K.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
+    @inlinable static func generalBinary<K: BinaryKernel>(_: K.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
         let (d0, d1, d2, d3) = out.shape.padded4
         let sa = a.shape.broadcastStrides(to: out.shape), sb = b.shape.broadcastStrides(to: out.shape)
         var k = 0
