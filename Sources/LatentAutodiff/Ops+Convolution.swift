@@ -11,7 +11,7 @@ extension Variable {
         let cout = weight.shape[0]
         let cols = Tensor(uninitialized: [geo.patchCount, geo.patchSize])
         geo.im2col(x.value.data, cols.data)
-        let w2 = weight.value.reshaped([cout, geo.patchSize])
+        let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cout, geo.patchSize])   // [Cout, k·k·Cin]
         let y = Tensor(uninitialized: [geo.patchCount, cout])
         if let bias { for r in 0..<geo.patchCount { (y.data + r * cout).update(from: bias.value.data, count: cout) } }
         Tensor.gemm(cols, w2, transposeB: true, into: y, beta: bias == nil ? 0 : 1)   // [P, Ckk]·[Cout, Ckk]ᵀ
@@ -20,7 +20,8 @@ extension Variable {
         return Variable(y.reshaped([geo.batch, geo.outHeight, geo.outWidth, cout]), parents: parents) { g4 in
             let g = g4.reshaped([geo.patchCount, cout])
             if weight.requiresGrad {
-                weight.accumulate(Tensor.matmul(g, transposeA: true, cols).reshaped(weight.shape))   // [Cout, Ckk]
+                let dw = Tensor.matmul(g, transposeA: true, cols)                                  // [Cout, k·k·Cin]
+                weight.accumulate(channelsFirst(dw, like: weight.value))
             }
             if let bias, bias.requiresGrad { bias.accumulate(g.sumRows()) }
             if x.requiresGrad {
@@ -47,8 +48,8 @@ extension Variable {
         let geo = ConvGeometry(batch: b, height: ho, width: wo, channels: cout, kernel: k, stride: stride, padding: padding)
         precondition(geo.outHeight == hi && geo.outWidth == wi, "convTranspose2d geometry mismatch")
         let x2 = x.value.reshaped([b * hi * wi, cin])
-        let w2 = weight.value.reshaped([cin, geo.patchSize])
-        let cols = Tensor.matmul(x2, w2)                                  // [B·Hi·Wi, Cout·k²]
+        let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cin, geo.patchSize])   // [Cin, k·k·Cout]
+        let cols = Tensor.matmul(x2, w2)                                  // [B·Hi·Wi, k²·Cout]
         let y = Tensor(zeros: [b, ho, wo, cout])
         geo.col2im(cols.data, y.data)
         if let bias { y.add(bias.value) }   // [B, Ho, Wo, Cout] += [Cout]
@@ -58,8 +59,15 @@ extension Variable {
             let dcols = Tensor(uninitialized: [b * hi * wi, geo.patchSize])
             geo.im2col(g.data, dcols.data)
             if x.requiresGrad { x.accumulate(Tensor.matmul(dcols, w2, transposeB: true).reshaped(x.shape)) }
-            if weight.requiresGrad { weight.accumulate(Tensor.matmul(x2, transposeA: true, dcols).reshaped(weight.shape)) }
+            if weight.requiresGrad { weight.accumulate(channelsFirst(Tensor.matmul(x2, transposeA: true, dcols), like: weight.value)) }
             if let bias, bias.requiresGrad { bias.accumulate(g.sumRows()) }
         }
     }
+}
+
+/// A kernel gradient computed in im2col order ([n, k·k·c]) back in PyTorch's layout [n, c, k, k].
+private func channelsFirst(_ g: Tensor, like w: Tensor) -> Tensor {
+    let out = Tensor(zeros: w.shape)
+    ConvGeometry.accumulateChannelsFirst(g.reshaped([w.shape[0], w.shape[2], w.shape[3], w.shape[1]]), into: out)
+    return out
 }

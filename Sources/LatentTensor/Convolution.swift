@@ -18,29 +18,29 @@ public struct ConvGeometry: Equatable, Sendable {
         outWidth = (width + 2 * padding - kernel) / stride + 1
     }
 
-    /// Columns of the im2col matrix: channels · kernel², ordered (channel, ky, kx) like PyTorch's weights.
+    /// Columns of the im2col matrix: kernel² · channels, ordered (ky, kx, channel), so each kernel tap copies
+    /// one contiguous run of channels.
     public var patchSize: Int { channels * kernel * kernel }
     /// Rows of the im2col matrix: one per output pixel of the batch.
     public var patchCount: Int { batch * outHeight * outWidth }
 
-    /// cols[(b, oy, ox), (c, ky, kx)] = image[b, oy·s − p + ky, ox·s − p + kx, c] (0 outside the image).
+    /// cols[(b, oy, ox), (ky, kx, c)] = image[b, oy·s − p + ky, ox·s − p + kx, c] (0 outside the image).
     public func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
-        let k = kernel, kk = kernel * kernel, ps = patchSize
+        let k = kernel, c = channels, ps = patchSize
         var row = 0
         for b in 0..<batch {
-            let img = image + b * height * width * channels
+            let img = image + b * height * width * c
             for oy in 0..<outHeight { for ox in 0..<outWidth {
                 let out = cols + row * ps
                 for ky in 0..<k {
                     let iy = oy * stride - padding + ky
                     for kx in 0..<k {
                         let ix = ox * stride - padding + kx
-                        let o = out + ky * k + kx
+                        let o = out + (ky * k + kx) * c
                         if iy < 0 || iy >= height || ix < 0 || ix >= width {
-                            for c in 0..<channels { o[c * kk] = 0 }
+                            o.update(repeating: 0, count: c)
                         } else {
-                            let src = img + (iy * width + ix) * channels
-                            for c in 0..<channels { o[c * kk] = src[c] }
+                            o.update(from: img + (iy * width + ix) * c, count: c)
                         }
                     }
                 }
@@ -51,10 +51,10 @@ public struct ConvGeometry: Equatable, Sendable {
 
     /// The adjoint of im2col: image[b, iy, ix, c] += every cols entry that im2col read from there.
     public func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
-        let k = kernel, kk = kernel * kernel, ps = patchSize
+        let k = kernel, c = channels, ps = patchSize
         var row = 0
         for b in 0..<batch {
-            let img = image + b * height * width * channels
+            let img = image + b * height * width * c
             for oy in 0..<outHeight { for ox in 0..<outWidth {
                 let src = cols + row * ps
                 for ky in 0..<k {
@@ -63,13 +63,30 @@ public struct ConvGeometry: Equatable, Sendable {
                     for kx in 0..<k {
                         let ix = ox * stride - padding + kx
                         guard ix >= 0 && ix < width else { continue }
-                        let dst = img + (iy * width + ix) * channels
-                        let s = src + ky * k + kx
-                        for c in 0..<channels { dst[c] += s[c * kk] }
+                        let dst = img + (iy * width + ix) * c, s = src + (ky * k + kx) * c
+                        for j in 0..<c { dst[j] += s[j] }
                     }
                 }
                 row += 1
             } }
         }
+    }
+
+    /// A PyTorch-layout kernel [n, c, k, k] rearranged to [n, k, k, c], the im2col column order.
+    public static func channelsLast(_ w: Tensor) -> Tensor {
+        let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
+        let out = Tensor(uninitialized: [n, k, k, c])
+        for a in 0..<n { for ch in 0..<c { for t in 0..<(k * k) {
+            out.data[(a * k * k + t) * c + ch] = w.data[(a * c + ch) * k * k + t]
+        } } }
+        return out
+    }
+
+    /// The inverse rearrangement, added into `w` ([n, c, k, k]) from `g` ([n, k, k, c]).
+    public static func accumulateChannelsFirst(_ g: Tensor, into w: Tensor) {
+        let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
+        for a in 0..<n { for ch in 0..<c { for t in 0..<(k * k) {
+            w.data[(a * c + ch) * k * k + t] += g.data[(a * k * k + t) * c + ch]
+        } } }
     }
 }
