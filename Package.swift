@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentEval", dependencies: ["LatentTensor", "CLAPACKE"]),
         .target(name: "LatentTraining", dependencies: [
-            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender",
+            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
         ]),
         .target(name: "Latent", dependencies: [
             "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData",

@@ -81,9 +81,30 @@ public struct Trainer {
             try ModelStore.save(model, seed: options.seed, epochs: epoch, to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
-        let pictures = try writePictures(model, test: test)
+        var pictures = try writePictures(model, test: test)
+        pictures += try writeFigures(model, metrics: history, test: test)
         log("wrote \(out.path)/{\((["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", "))}")
         return history
+    }
+
+    /// curves.png always; for a 2-d latent space also latent.png and manifold.png (a CVAE: manifold-K.png per label).
+    public func writeFigures(_ model: any TrainableModel, metrics: [EpochMetrics], test: ImageDataset) throws -> [String] {
+        var written: [String] = []
+        func write(_ data: Data, _ name: String) throws {
+            try AtomicFile.write(data, to: options.outputDirectory.appendingPathComponent(name))
+            written.append(name)
+        }
+        try write(try Figures.curves(metrics, format: .png), "curves.png")
+        guard model.config.latent == 2, let rec = model as? any ReconstructingModel else { return written }
+        try write(try Figures.latentScatter(rec, on: test, format: .png), "latent.png")
+        if let vae = model as? VariationalAutoencoder {
+            if vae.config.isConditional {
+                for k in 0..<vae.config.classes { try write(try Figures.manifold(vae, label: k, format: .png), "manifold-\(k).png") }
+            } else {
+                try write(try Figures.manifold(vae, format: .png), "manifold.png")
+            }
+        }
+        return written
     }
 
     /// The pictures for the model's kind; returns their file names.

@@ -76,4 +76,26 @@ import Testing
         let mse = try #require(m["test_mse"] as? Double)
         #expect(mse > 20 && mse < 35)
     }
+
+    @Test func plots() throws {
+        let run = try Self.train(["--model", "vae"])   // --latent 2: train also writes latent.png and manifold.png
+        for name in ["curves.png", "latent.png", "manifold.png"] {
+            #expect(Self.isPNG(run.appendingPathComponent(name).path), "\(name)")
+        }
+        let out = Support.temporaryDirectory().path
+        for (args, file) in [(["plot", "latent", run.path, "--dims", "2", "--threads", "1"], "l.svg"),
+                             (["plot", "manifold", run.path, "--grid", "5", "--threads", "1"], "m.pdf"), (["plot", "curves", run.path], "c.png")] {
+            let r = try Support.runLatent(args + ["--out", "\(out)/\(file)"])
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+        }
+        #expect(try String(contentsOfFile: "\(out)/l.svg", encoding: .utf8).contains("<title>VAE latent space"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(out)/m.pdf")).prefix(5) == Data("%PDF-".utf8))
+        let wide = try Self.train(["--model", "ae", "--latent", "5"])
+        let three = try Support.runLatent(["plot", "latent", wide.path, "--dims", "3", "--out", "\(out)/l3.png", "--threads", "1"])
+        #expect(three.status == 0 && Self.isPNG("\(out)/l3.png"), "\(three.stderr)")
+        let m = try Support.runLatent(["plot", "manifold", wide.path, "--out", "\(out)/x.png"])
+        #expect(m.status != 0 && m.stderr.contains("needs cvae or vae"), "\(m.stderr)")
+        let bad = try Support.runLatent(["plot", "curves", run.path, "--out", "\(out)/c.gif"])
+        #expect(bad.status != 0 && bad.stderr.contains("--out"))
+    }
 }

@@ -19,3 +19,46 @@ import Testing
         #expect(size.0 == 29 && size.1 == 28)
     }
 }
+
+@Suite struct PlotTests {
+    static let panel = Plots.Panel(x: (0..<200).map { Float($0 % 20) }, y: (0..<200).map { Float($0 / 20) * 0.5 },
+                                   xLabel: "z0", yLabel: "z1")
+    static let labels = (0..<200).map { $0 % 10 }
+
+    /// Distinct colours among the pixels of a decoded PNG would need a decoder; instead check the PNG's
+    /// size and that Cairo drew more than a blank page (compressed size grows with content).
+    @Test func scatterPNGHasTheExpectedSizeAndIsNotBlank() throws {
+        let png = try Plots.scatter([Self.panel], labels: Self.labels, title: "codes", format: .png, panelSize: 400)
+        let size = try #require(RenderTests.pngSize(png))
+        #expect(size.0 == 400 && size.1 == 400)
+        let blank = try Canvas(width: 400, height: 400, format: .png).finish()
+        #expect(png.count > blank.count * 5, "\(png.count) bytes vs blank \(blank.count)")
+        let three = try Plots.scatter([Self.panel, Self.panel, Self.panel], labels: Self.labels, title: "codes", format: .png, panelSize: 300)
+        #expect(RenderTests.pngSize(three).map { $0.0 == 900 && $0.1 == 300 } == true)
+    }
+
+    @Test func svgCarriesTitleAxisLabelsAndLegend() throws {
+        let svg = String(decoding: try Plots.scatter([Self.panel], labels: Self.labels, title: "codes", format: .svg), as: UTF8.self)
+        #expect(svg.hasPrefix("<?xml") && svg.contains("<svg"))
+        #expect(svg.contains("<title>codes</title>"))
+        for word in ["z0", "z1", "| 0 |", "| 9"] { #expect(svg.contains(word), "\(word) in the SVG's text") }
+        let pdf = try Plots.lines([("Loss", "nats", [Plots.Series(name: "train", x: [1, 2, 3], y: [3, 2, 1])])],
+                                  xLabel: "epoch", format: .pdf)
+        #expect(pdf.prefix(5) == Data("%PDF-".utf8))
+        #expect(pdf.count > 1000)
+    }
+
+    @Test func niceTicks() {
+        #expect(Axes.ticks(0...10) == [0, 2, 4, 6, 8, 10])
+        let t = Axes.ticks(-0.3...0.3, count: 6)
+        #expect(t.count == 7 && zip(t, [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3]).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(Axes.ticks(1...3, integer: true) == [1, 2, 3])
+    }
+
+    @Test func normalQuantileKnownValues() {
+        #expect(abs(normalQuantile(0.975) - 1.959963984540054) < 1e-9)
+        #expect(abs(normalQuantile(0.05) + 1.6448536269514729) < 1e-9)
+        #expect(normalQuantile(0.5) == 0 || abs(normalQuantile(0.5)) < 1e-12)
+        #expect(abs(normalQuantile(1e-6) + 4.753424308822899) < 1e-8)
+    }
+}

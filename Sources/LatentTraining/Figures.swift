@@ -1,0 +1,77 @@
+import Foundation
+import LatentData
+import LatentEval
+import LatentModels
+import LatentRender
+import LatentTensor
+
+/// The pictures that show a trained model: its latent space, its decoded manifold and its training curves.
+public enum Figures {
+    /// How codes of more than the plotted dimensions are projected.
+    public enum Projection: String, CaseIterable, Sendable { case pca }
+
+    /// Codes (posterior means) of a dataset and its labels.
+    public static func codes(_ model: any ReconstructingModel, on data: ImageDataset) -> (codes: Tensor, labels: [Int]) {
+        let d = model.config.latent
+        let codes = Tensor(uninitialized: [data.count, d])
+        Evaluation.forEachBatch(data) { batch, range in
+            let z = model.encode(batch.x, labels: batch.labels)
+            (codes.data + range.lowerBound * d).update(from: z.data, count: z.count)
+        }
+        return (codes, data.labels.map(Int.init))
+    }
+
+    /// A scatter of the codes coloured by label: 2-D codes directly; otherwise projected to `dims` (2 or 3)
+    /// by PCA; 3 dims are drawn as the xy, xz and yz projections side by side.
+    public static func latentScatter(_ model: any ReconstructingModel, on data: ImageDataset, dims: Int = 2,
+                                     format: PictureFormat) throws -> Data {
+        precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
+        let (codes, labels) = Self.codes(model, on: data)
+        let d = codes.shape[1]
+        var columns: Tensor = codes, axisName = "z"
+        if d != dims {
+            if d < dims { throw RenderError("a \(d)-d code cannot be drawn in \(dims) dimensions") }
+            columns = try PCA(fitting: codes, components: dims).transform(codes)
+            axisName = "PC"
+        }
+        func column(_ j: Int) -> [Float] { (0..<columns.shape[0]).map { columns[$0, j] } }
+        let name = { (j: Int) in axisName == "z" ? "z\(j)" : "PC\(j + 1)" }
+        let pairs = dims == 2 ? [(0, 1)] : [(0, 1), (0, 2), (1, 2)]
+        let panels = pairs.map { Plots.Panel(x: column($0.0), y: column($0.1), xLabel: name($0.0), yLabel: name($0.1)) }
+        let title = dims == 3 ? "\(model.config.kind.rawValue.uppercased()) codes, PCA"
+            : "\(model.config.kind.rawValue.uppercased()) latent space, \(data.name)" + (axisName == "PC" ? " (PCA of \(d)-d codes)" : "")
+        return try Plots.scatter(panels, labels: labels, title: title, format: format)
+    }
+
+    /// Decoded images over a grid × grid lattice of a 2-D latent space, placed at the standard normal's
+    /// quantiles of evenly spaced probabilities (0.05…0.95), as in the classic Keras VAE figure.
+    public static func manifold(_ vae: VariationalAutoencoder, grid: Int = 20, label: Int = 0, format: PictureFormat) throws -> Data {
+        let c = vae.config
+        guard c.latent == 2 else { throw RenderError("the manifold needs a 2-d latent space; this model's is \(c.latent)-d") }
+        let values = (0..<grid).map { normalQuantile(0.05 + 0.9 * Double($0) / Double(max(grid - 1, 1))) }
+        let z = Tensor(uninitialized: [grid * grid, 2])
+        for r in 0..<grid { for col in 0..<grid {
+            z[r * grid + col, 0] = Float(values[col])
+            z[r * grid + col, 1] = Float(values[grid - 1 - r])   // top row = largest z1
+        } }
+        let images = vae.decode(z, labels: Array(repeating: label, count: grid * grid))
+        let title = c.isConditional ? "CVAE manifold, label \(label)" : "VAE manifold"
+        return try Plots.imageGrid(images.array, height: c.imageHeight, width: c.imageWidth, rows: grid, columns: grid,
+                                   title: title, xValues: values, yValues: values.reversed(), format: format)
+    }
+
+    /// Train and test loss per epoch, and the test loss's parts (reconstruction, KL, sparsity…).
+    public static func curves(_ metrics: [EpochMetrics], format: PictureFormat) throws -> Data {
+        let epochs = metrics.map { Double($0.epoch) }
+        var groups: [(title: String, yLabel: String, series: [Plots.Series])] = [
+            ("Loss per epoch", "loss per example", [Plots.Series(name: "train", x: epochs, y: metrics.map(\.train_loss)),
+                                                    Plots.Series(name: "test", x: epochs, y: metrics.map(\.test_loss))]),
+        ]
+        let terms = Set(metrics.flatMap { $0.test_terms.keys }).sorted()
+        if terms.count > 1 {
+            groups.append(("Test loss terms", "per example", terms.map { t in
+                Plots.Series(name: t, x: epochs, y: metrics.map { $0.test_terms[t] ?? .nan }) }))
+        }
+        return try Plots.lines(groups, xLabel: "epoch", format: format)
+    }
+}
