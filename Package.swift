@@ -19,6 +19,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+
+        // MARK: Hand-vectorised C loops
+        .target(name: "CKernels"),
 
         // MARK: Library
         .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef"]),
@@ -31,12 +35,13 @@ let package = Package(
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentEval", dependencies: ["LatentTensor", "CLAPACKE"]),
+        .target(name: "LatentEmbedding", dependencies: ["LatentEval", "LatentTensor", "CBLAS", "CFFTW", "CKernels"]),
         .target(name: "LatentTraining", dependencies: [
-            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
+            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval", "LatentEmbedding",
         ]),
         .target(name: "Latent", dependencies: [
             "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData",
-            "LatentCheckpoint", "LatentRender", "LatentModels", "LatentEval", "LatentTraining",
+            "LatentCheckpoint", "LatentRender", "LatentModels", "LatentEval", "LatentEmbedding", "LatentTraining",
         ]),
 
         // MARK: Command-line tool

@@ -2,6 +2,7 @@
 @_exported import LatentAutodiff
 @_exported import LatentCheckpoint
 @_exported import LatentData
+@_exported import LatentEmbedding
 @_exported import LatentEval
 @_exported import LatentModels
 @_exported import LatentNN

@@ -29,7 +29,7 @@ struct PlotLatent: ParsableCommand {
         abstract: "Scatter of the codes coloured by label (2-d codes directly, otherwise a projection).")
     @Argument(help: "Run directory.") var directory: String
     @Option(help: "Split: train or test.") var split: String = "test"
-    @Option(help: "Projection for codes of more dimensions than drawn: pca.") var method: String = "pca"
+    @Option(help: "Projection for codes of more dimensions than drawn: pca or tsne.") var method: String = "pca"
     @Option(help: "2, or 3 for the xy, xz and yz projections side by side.") var dims: Int = 2
     @OptionGroup var output: FigureOutput
     @OptionGroup var data: DataOptions
@@ -38,7 +38,8 @@ struct PlotLatent: ParsableCommand {
     func validate() throws {
         guard Split(rawValue: split) != nil else { throw ValidationError("--split: expected train or test, got '\(split)'") }
         guard dims == 2 || dims == 3 else { throw ValidationError("--dims: expected 2 or 3, got \(dims)") }
-        guard method == "pca" else { throw ValidationError("--method: '\(method)' is not available (expected pca)") }
+        guard let projection = Figures.Projection(rawValue: method) else { throw ValidationError("--method: expected pca or tsne, got '\(method)'") }
+        guard projection == .pca || dims == 2 else { throw ValidationError("--dims 3 needs --method pca (t-SNE draws 2 dimensions)") }
     }
 
     func run() throws {
@@ -47,7 +48,8 @@ struct PlotLatent: ParsableCommand {
         guard let model = loaded.model as? any ReconstructingModel else { return }
         let set = try data.load(Split(rawValue: split)!)
         try checkFeatures(set, model, directory)
-        try output.write(try Figures.latentScatter(model, on: set, dims: dims, format: output.format))
+        try output.write(try Figures.latentScatter(model, on: set, dims: dims, projection: Figures.Projection(rawValue: method)!,
+                                                  threads: threads.count, format: output.format))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LatentData
+import LatentEmbedding
 import LatentEval
 import LatentModels
 import LatentRender
@@ -8,7 +9,7 @@ import LatentTensor
 /// The pictures that show a trained model: its latent space, its decoded manifold and its training curves.
 public enum Figures {
     /// How codes of more than the plotted dimensions are projected.
-    public enum Projection: String, CaseIterable, Sendable { case pca }
+    public enum Projection: String, CaseIterable, Sendable { case pca, tsne }
 
     /// Codes (posterior means) of a dataset and its labels.
     public static func codes(_ model: any ReconstructingModel, on data: ImageDataset) -> (codes: Tensor, labels: [Int]) {
@@ -22,24 +23,32 @@ public enum Figures {
     }
 
     /// A scatter of the codes coloured by label: 2-D codes directly; otherwise projected to `dims` (2 or 3)
-    /// by PCA; 3 dims are drawn as the xy, xz and yz projections side by side.
+    /// by PCA, or to 2 by t-SNE; 3 dims are drawn as the xy, xz and yz projections side by side.
     public static func latentScatter(_ model: any ReconstructingModel, on data: ImageDataset, dims: Int = 2,
-                                     format: PictureFormat) throws -> Data {
+                                     projection: Projection = .pca, threads: Int = 1, format: PictureFormat) throws -> Data {
         precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
         let (codes, labels) = Self.codes(model, on: data)
         let d = codes.shape[1]
         var columns: Tensor = codes, axisName = "z"
         if d != dims {
             if d < dims { throw RenderError("a \(d)-d code cannot be drawn in \(dims) dimensions") }
-            columns = try PCA(fitting: codes, components: dims).transform(codes)
-            axisName = "PC"
+            if projection == .tsne {
+                guard dims == 2 else { throw RenderError("t-SNE draws 2 dimensions; use --method pca for --dims 3") }
+                var tsne = TSNE()
+                tsne.threads = threads
+                columns = try tsne.embed(codes)
+                axisName = "t-SNE"
+            } else {
+                columns = try PCA(fitting: codes, components: dims).transform(codes)
+                axisName = "PC"
+            }
         }
         func column(_ j: Int) -> [Float] { (0..<columns.shape[0]).map { columns[$0, j] } }
-        let name = { (j: Int) in axisName == "z" ? "z\(j)" : "PC\(j + 1)" }
+        let name = { (j: Int) in axisName == "z" ? "z\(j)" : "\(axisName) \(j + 1)" }
         let pairs = dims == 2 ? [(0, 1)] : [(0, 1), (0, 2), (1, 2)]
         let panels = pairs.map { Plots.Panel(x: column($0.0), y: column($0.1), xLabel: name($0.0), yLabel: name($0.1)) }
         let title = dims == 3 ? "\(model.config.kind.rawValue.uppercased()) codes, PCA"
-            : "\(model.config.kind.rawValue.uppercased()) latent space, \(data.name)" + (axisName == "PC" ? " (PCA of \(d)-d codes)" : "")
+            : "\(model.config.kind.rawValue.uppercased()) latent space, \(data.name)" + (axisName == "z" ? "" : " (\(axisName == "PC" ? "PCA" : "t-SNE") of \(d)-d codes)")
         return try Plots.scatter(panels, labels: labels, title: title, format: format)
     }
 

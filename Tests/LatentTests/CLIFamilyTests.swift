@@ -99,3 +99,42 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("--out"))
     }
 }
+
+/// `latent tsne` and `latent pca` on codes files.
+@Suite struct EmbeddingCLITests {
+    @Test func tsneAndPCAOnACodesFile() throws {
+        let dir = Support.temporaryDirectory()
+        // Three labelled blobs in 6-d as CSV, the way `latent encode` writes codes.
+        var rng = RandomGenerator(seed: 9)
+        var csv = "z0,z1,z2,z3,z4,z5,label\n"
+        for i in 0..<240 {
+            let c = i % 3
+            csv += (0..<6).map { j in String((j == 2 * c ? 8 : 0) + rng.normal()) }.joined(separator: ",") + ",\(c)\n"
+        }
+        let codes = dir.appendingPathComponent("codes.csv")
+        try csv.write(to: codes, atomically: true, encoding: .utf8)
+        let svg = dir.appendingPathComponent("t.svg").path
+        let r = try Support.runLatent(["tsne", codes.path, "--out", svg, "--iterations", "300", "--threads", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let accuracy = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("knn10_accuracy") }.flatMap { Double($0.split(separator: " ")[1]) })
+        #expect(accuracy > 0.98)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.contains("t-SNE of codes.csv") && text.contains("10-NN accuracy"))
+        let npy = dir.appendingPathComponent("t.npy").path
+        #expect(try Support.runLatent(["tsne", codes.path, "--out", npy, "--iterations", "50"]).status == 0)
+        let back = try ArrayReaders.read(URL(fileURLWithPath: npy))
+        #expect(back.rows == 240 && back.columns == 3 && back.column(2) == (0..<240).map { Float($0 % 3) })
+        let pcaOut = dir.appendingPathComponent("p.npy").path
+        let p = try Support.runLatent(["pca", codes.path, "--components", "2", "--out", pcaOut])
+        #expect(p.status == 0 && p.stdout.contains("mse"), "\(p.stderr)")
+        #expect(try ArrayReaders.read(URL(fileURLWithPath: pcaOut)).columns == 3)
+        // Bad input names the flag or file.
+        for (args, mention) in [(["tsne", codes.path, "--out", "x.gif"], "--out"),
+                                (["tsne", "missing.npy", "--out", npy], "missing.npy"),
+                                (["tsne", codes.path, "--out", npy, "--method", "magic"], "--method"),
+                                (["tsne", codes.path, "--out", npy, "--label-column", "99"], "--label-column")] {
+            let bad = try Support.runLatent(args)
+            #expect(bad.status != 0 && bad.stderr.contains(mention), "\(args): \(bad.stderr)")
+        }
+    }
+}

@@ -76,3 +76,62 @@ import Testing
         #expect(x.flatMap { Array($0) }.sorted() == Array(0..<10))
     }
 }
+
+/// NPY and CSV tables: round trips and every malformed-file message.
+@Suite struct ArrayReaderTests {
+    @Test func npyRoundTripAndTypes() throws {
+        let values: [Float] = [1, 2.5, -3, 4, 5, 6]
+        let t = try ArrayReaders.npy(ArrayWriters.npy(values, rows: 2, columns: 3), name: "a.npy")
+        #expect(t.rows == 2 && t.columns == 3 && t.values == values)
+        // float64, 1-D, version 1.
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
+        for v in [1.5, -2.0, 1e10] as [Double] { withUnsafeBytes(of: v.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
+        let f = try ArrayReaders.npy(d, name: "b.npy")
+        #expect(f.rows == 3 && f.columns == 1 && f.values == [1.5, -2, 1e10])
+    }
+
+    @Test(arguments: [
+        ("truncated", "needs 24 bytes of data, the file holds 20"),
+        ("magic", "not an NPY file"),
+        ("huge", "the file holds"),
+        ("dtype", "dtype '<c8' is not supported"),
+        ("rank", "expected a 1-D or 2-D array"),
+    ])
+    func npyBadFilesAreNamed(kind: String, message: String) throws {
+        var file = ArrayWriters.npy([1, 2, 3, 4, 5, 6], rows: 2, columns: 3)
+        func replacing(_ a: String, _ b: String) -> Data {
+            String(data: file, encoding: .isoLatin1)!.replacingOccurrences(of: a, with: b).data(using: .isoLatin1)!
+        }
+        switch kind {
+        case "truncated": file = file.dropLast(4)
+        case "magic": file[1] = UInt8(ascii: "X")
+        case "huge": file = replacing("(2, 3)", "(1000000, 1000000)")
+        case "dtype": file = replacing("<f4", "<c8")
+        default: file = replacing("(2, 3)", "(1,2,3)")
+        }
+        #expect { try ArrayReaders.npy(file, name: "x.npy") } throws: { error in
+            "\(error)".contains("x.npy") && "\(error)".contains(message)
+        }
+    }
+
+    @Test func csvWithAndWithoutHeader() throws {
+        let t = try ArrayReaders.csv(Data("a,b,label\n1,2,0\n3.5,-4,1\n\n".utf8), name: "c.csv")
+        #expect(t.header == ["a", "b", "label"] && t.rows == 2 && t.values == [1, 2, 0, 3.5, -4, 1])
+        let u = try ArrayReaders.csv(Data("1,2\r\n3,4\r\n".utf8), name: "d.csv")
+        #expect(u.header == nil && u.rows == 2 && u.columns == 2)
+        #expect(t.removingColumn(2).values == [1, 2, 3.5, -4])
+    }
+
+    @Test func csvErrorsNameTheLine() {
+        #expect { try ArrayReaders.csv(Data("a,b\n1,2\n3\n".utf8), name: "r.csv") } throws: {
+            "\($0)".contains("r.csv: line 3 has 1 cells, expected 2")
+        }
+        #expect { try ArrayReaders.csv(Data("a,b\n1,2\n3,x\n".utf8), name: "t.csv") } throws: {
+            "\($0)".contains("t.csv: line 3, column 'b': 'x' is not a number")
+        }
+        #expect { try ArrayReaders.csv(Data("a,b\n".utf8), name: "e.csv") } throws: { "\($0)".contains("no data rows") }
+    }
+}

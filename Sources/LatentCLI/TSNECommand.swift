@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Latent
+
+/// `latent tsne`: a 2-D t-SNE map of codes or of a dataset, with its 10-NN accuracy when labels are known.
+struct TSNECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tsne",
+        abstract: "Embed codes or a dataset in 2-D with t-SNE; picture (.png/.svg/.pdf) or coordinates (.npy/.csv).",
+        discussion: "Defaults follow openTSNE: perplexity 30, 250 early-exaggeration iterations then 500 more, PCA initialisation. Repulsion: exact below 1,000 points, Barnes-Hut below 18,000, FFT interpolation above.")
+    @OptionGroup var input: EmbeddingInput
+    @Option(help: "Output: .png, .svg, .pdf (a scatter coloured by label) or .npy/.csv (coordinates, label last).") var out: String
+    @Option(help: "Perplexity (effective number of neighbours).") var perplexity: Double = 30
+    @Option(help: "Iterations in all, including the 250 with early exaggeration.") var iterations: Int = 750
+    @Option(help: "Repulsion: auto, exact, bh (Barnes-Hut) or fft (interpolation).") var method: String = "auto"
+    @Option(help: "Barnes-Hut accuracy: cells smaller than θ × distance count as one body.") var theta: Float = 0.5
+    @Option(help: "Reduce the input to this many principal components first (default: 50 for a dataset, none for a codes file; 0 for none).") var pca: Int?
+    @Option(help: "Random seed (t-SNE's start is PCA, so the result depends on it only through ties).") var seed: UInt64 = 0
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        try validateEmbeddingOutput(out)
+        guard perplexity > 0 else { throw ValidationError("--perplexity: expected a positive number, got \(perplexity)") }
+        guard iterations >= 1 else { throw ValidationError("--iterations: expected a positive number, got \(iterations)") }
+        guard TSNE.Method(rawValue: method) != nil else { throw ValidationError("--method: expected auto, exact, bh or fft, got '\(method)'") }
+        guard theta >= 0 && theta <= 1.5 else { throw ValidationError("--theta: expected 0…1.5, got \(theta)") }
+        if let pca, pca < 0 { throw ValidationError("--pca: expected a number of components ≥ 0, got \(pca)") }
+    }
+
+    func run() throws {
+        threads.apply()
+        let started = Date()
+        var (x, labels, name, isDataset) = try input.load()
+        let components = pca ?? (isDataset ? 50 : 0)
+        var described = name
+        if components > 0 && components < x.shape[1] {
+            x = try PCA(fitting: x, components: components).transform(x)
+            described += ", PCA \(components)"
+        }
+        var tsne = TSNE()
+        tsne.perplexity = perplexity
+        tsne.iterations = iterations
+        tsne.earlyExaggerationIterations = min(250, iterations)
+        tsne.method = TSNE.Method(rawValue: method)!
+        tsne.theta = theta
+        tsne.seed = seed
+        tsne.threads = threads.count
+        say("t-SNE of \(x.shape[0]) points × \(x.shape[1]) dims (\(described)), method \(tsne.resolvedMethod(points: x.shape[0]).rawValue)")
+        let y = try tsne.embed(x) { event in
+            switch event {
+            case .stage(let s): say("  \(s)  [\(String(format: "%.1f", Date().timeIntervalSince(started))) s]")
+            case .iteration(let i, let kl): say(String(format: "  iteration %4d  KL %.4f  [%.1f s]", i, kl, Date().timeIntervalSince(started)))
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        say(String(format: "embedded %d points in %.1f s", x.shape[0], seconds))
+        var title = "t-SNE of \(described)"
+        if let labels {
+            let accuracy = KNNAccuracy.score(y, labels: labels, k: 10, threads: threads.count)
+            say(String(format: "knn10_accuracy %.4f", accuracy))
+            title += String(format: " (10-NN accuracy %.3f)", accuracy)
+        }
+        try writeEmbedding(y, labels: labels, to: out, title: title, axis: "t-SNE ")
+    }
+}

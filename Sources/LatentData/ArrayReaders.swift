@@ -1,0 +1,163 @@
+import Foundation
+
+/// A matrix of numbers read from a file, with column names when the file had them.
+public struct NumericTable: Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// Row-major values.
+    public var values: [Float]
+    /// Column names (CSV header), or nil.
+    public let header: [String]?
+
+    public init(rows: Int, columns: Int, values: [Float], header: [String]?) {
+        self.rows = rows; self.columns = columns; self.values = values; self.header = header
+    }
+
+    /// One column's values.
+    public func column(_ c: Int) -> [Float] { (0..<rows).map { values[$0 * columns + c] } }
+
+    /// The table without column `c`.
+    public func removingColumn(_ c: Int) -> NumericTable {
+        var out = [Float]()
+        out.reserveCapacity(rows * (columns - 1))
+        for r in 0..<rows { for j in 0..<columns where j != c { out.append(values[r * columns + j]) } }
+        return NumericTable(rows: rows, columns: columns - 1, values: out, header: header.map { h in h.enumerated().filter { $0.offset != c }.map(\.element) })
+    }
+}
+
+/// Readers for NPY (NumPy's format, versions 1–3; float32, float64, uint8 and integer types, 1-D or 2-D)
+/// and numeric CSV (header optional). Every malformed file gets an error naming the file and, for CSV,
+/// the line; sizes are checked against the file before anything is allocated.
+public enum ArrayReaders {
+    /// Reads a .npy or .csv file by its extension.
+    public static func read(_ url: URL) throws -> NumericTable {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw DataError("\(url.path): cannot read the file (\(FileManager.default.fileExists(atPath: url.path) ? "permission or I/O error" : "no such file"))")
+        }
+        switch url.pathExtension.lowercased() {
+        case "npy": return try npy(data, name: url.path)
+        case "csv": return try csv(data, name: url.path)
+        default: throw DataError("\(url.path): expected a .npy or .csv file")
+        }
+    }
+
+    /// Parses NPY bytes.
+    public static func npy(_ data: Data, name: String) throws -> NumericTable {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
+            throw DataError("\(name): not an NPY file (expected the magic bytes \\x93NUMPY)")
+        }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw DataError("\(name): NPY header is truncated") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        default: throw DataError("\(name): NPY version \(major) is not supported (expected 1, 2 or 3)")
+        }
+        guard headerStart + headerLength <= bytes.count,
+              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw DataError("\(name): NPY header is truncated")
+        }
+        guard let descr = field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }) else {
+            throw DataError("\(name): NPY header has no 'descr'")
+        }
+        let fortran = field("fortran_order", in: header) == "True"
+        guard let shapeText = shapeField(header) else { throw DataError("\(name): NPY header has no 'shape'") }
+        let dims = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { s -> Int in
+            guard let v = Int(s), v >= 0 else { throw DataError("\(name): NPY shape (\(shapeText)) is not a list of sizes") }
+            return v
+        }
+        guard dims.count == 1 || dims.count == 2 else {
+            throw DataError("\(name): expected a 1-D or 2-D array, got shape (\(shapeText))")
+        }
+        let rows = dims[0], columns = dims.count == 2 ? dims[1] : 1
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let itemSize: Int
+        switch descr {
+        case "<f4", "=f4": itemSize = 4
+        case "<f8", "=f8": itemSize = 8
+        case "|u1", "<u1", "|i1": itemSize = 1
+        case "<i4", "=i4": itemSize = 4
+        case "<i8", "=i8": itemSize = 8
+        default: throw DataError("\(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, int32 or int64)")
+        }
+        let body = headerStart + headerLength
+        guard !overflow, count.multipliedReportingOverflow(by: itemSize).overflow == false,
+              bytes.count - body == count * itemSize else {
+            throw DataError("\(name): NPY shape (\(shapeText)) needs \(overflow ? "more than 2^63" : String(count * itemSize)) bytes of data, the file holds \(bytes.count - body)")
+        }
+        var values = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let p = raw.baseAddress! + body
+            for i in 0..<count {
+                switch descr {
+                case "<f4", "=f4": values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                case "<f8", "=f8": values[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                case "|i1": values[i] = Float(Int8(bitPattern: p.load(fromByteOffset: i, as: UInt8.self)))
+                case "<i4", "=i4": values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                case "<i8", "=i8": values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+                default: values[i] = Float(p.load(fromByteOffset: i, as: UInt8.self))
+                }
+            }
+        }
+        if fortran && dims.count == 2 {
+            var t = values
+            for r in 0..<rows { for c in 0..<columns { t[r * columns + c] = values[c * rows + r] } }
+            values = t
+        }
+        return NumericTable(rows: rows, columns: columns, values: values, header: nil)
+    }
+
+    /// The text after `'key':` up to the next comma outside parentheses.
+    private static func field(_ key: String, in header: String) -> String? {
+        guard let r = header.range(of: "'\(key)':") ?? header.range(of: "\"\(key)\":") else { return nil }
+        let rest = header[r.upperBound...].drop { $0 == " " }
+        return String(rest.prefix { $0 != "," && $0 != "}" }).trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func shapeField(_ header: String) -> String? {
+        guard let r = header.range(of: "'shape':"), let open = header[r.upperBound...].firstIndex(of: "("),
+              let close = header[open...].firstIndex(of: ")") else { return nil }
+        return String(header[header.index(after: open)..<close])
+    }
+
+    /// Parses numeric CSV. A first line with any cell that is not a number is a header. Empty lines are
+    /// skipped; every other line must have as many cells as the first.
+    public static func csv(_ data: Data, name: String) throws -> NumericTable {
+        guard let text = String(data: data, encoding: .utf8) else { throw DataError("\(name): not UTF-8 text") }
+        var header: [String]? = nil
+        var columns = -1, rows = 0
+        var values: [Float] = []
+        var lineNumber = 0
+        // "\r\n" is one Character in Swift, so lines are split on every newline character.
+        for trimmed in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
+            lineNumber += 1
+            if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if columns < 0 {
+                columns = cells.count
+                if cells.contains(where: { Float($0) == nil }) {
+                    header = cells.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                    continue
+                }
+            }
+            guard cells.count == columns else {
+                throw DataError("\(name): line \(lineNumber) has \(cells.count) cells, expected \(columns) like the first line")
+            }
+            for (c, cell) in cells.enumerated() {
+                guard let v = Float(cell) else {
+                    let column = header.map { "'\($0[c])'" } ?? "\(c + 1)"
+                    throw DataError("\(name): line \(lineNumber), column \(column): '\(cell)' is not a number")
+                }
+                values.append(v)
+            }
+            rows += 1
+        }
+        guard rows > 0 else { throw DataError("\(name): no data rows") }
+        return NumericTable(rows: rows, columns: columns, values: values, header: header)
+    }
+}
