@@ -88,7 +88,14 @@ struct PCACommand: ParsableCommand {
             say(String(format: "PCA with %d components: %@ %.4f (explained variance %.2f)", components, key, mse, explained))
         }
         if let out {
-            try writeEmbedding(pca.transform(rows), labels: labels, to: out, title: "PCA of \(name)", axis: "PC")
+            let codes = pca.transform(rows)
+            var title = "PCA of \(name)"
+            if components == 2, let labels {
+                let accuracy = KNNAccuracy.score(codes, labels: labels, k: 10, threads: threads.count)
+                say(String(format: "knn10_accuracy %.4f", accuracy))
+                title += String(format: " (10-NN accuracy %.3f)", accuracy)
+            }
+            try writeEmbedding(codes, labels: labels, to: out, title: title, axis: "PC")
         }
     }
 }

@@ -8,7 +8,7 @@ struct TSNECommand: ParsableCommand {
         abstract: "Embed codes or a dataset in 2-D with t-SNE; picture (.png/.svg/.pdf) or coordinates (.npy/.csv).",
         discussion: "Defaults follow openTSNE: perplexity 30, 250 early-exaggeration iterations then 500 more, PCA initialisation. Repulsion: exact below 1,000 points, Barnes-Hut below 18,000, FFT interpolation above.")
     @OptionGroup var input: EmbeddingInput
-    @Option(help: "Output: .png, .svg, .pdf (a scatter coloured by label) or .npy/.csv (coordinates, label last).") var out: String
+    @Option(help: "Output: .png, .svg, .pdf (a scatter coloured by label) or .npy/.csv (coordinates, label last); may be repeated.") var out: [String] = []
     @Option(help: "Perplexity (effective number of neighbours).") var perplexity: Double = 30
     @Option(help: "Iterations in all, including the 250 with early exaggeration.") var iterations: Int = 750
     @Option(help: "Repulsion: auto, exact, bh (Barnes-Hut) or fft (interpolation).") var method: String = "auto"
@@ -18,7 +18,8 @@ struct TSNECommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        try validateEmbeddingOutput(out)
+        guard !out.isEmpty else { throw ValidationError("--out: give an output file (.png, .svg, .pdf, .npy or .csv)") }
+        for o in out { try validateEmbeddingOutput(o) }
         guard perplexity > 0 else { throw ValidationError("--perplexity: expected a positive number, got \(perplexity)") }
         guard iterations >= 1 else { throw ValidationError("--iterations: expected a positive number, got \(iterations)") }
         guard TSNE.Method(rawValue: method) != nil else { throw ValidationError("--method: expected auto, exact, bh or fft, got '\(method)'") }
@@ -59,6 +60,6 @@ struct TSNECommand: ParsableCommand {
             say(String(format: "knn10_accuracy %.4f", accuracy))
             title += String(format: " (10-NN accuracy %.3f)", accuracy)
         }
-        try writeEmbedding(y, labels: labels, to: out, title: title, axis: "t-SNE ")
+        for o in out { try writeEmbedding(y, labels: labels, to: o, title: title, axis: "t-SNE ") }
     }
 }
