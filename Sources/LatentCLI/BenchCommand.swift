@@ -19,6 +19,8 @@ struct BenchCommand: ParsableCommand {
     @Option var seed: UInt64 = 1
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Time only the step's matrix products (the BLAS-bound limit).") var gemmOnly = false
+    @Flag(name: .customLong("count-allocations"), help: "After the timed runs, count heap allocations per step (needs ordo-one's malloc interposer preloaded: Scripts/count_allocations.sh).")
+    var countAllocations = false
     @Flag(name: .customLong("threaded-blas"), help: "Thread inside each BLAS call instead of splitting the batch over data-parallel workers (as `latent train` does).")
     var threadedBLAS = false
     @OptionGroup var threads: ThreadOptions
@@ -45,11 +47,14 @@ struct BenchCommand: ParsableCommand {
         let adam = try Adam(parameters)
         let x = Tensor(uninitialized: [batchSize, 784])
         let labels = (0..<batchSize).map { Int(train.labels[$0]) }
+        let counter = countAllocations ? try AllocationCounter() : nil
         let workers = threads.count
         let parallel = workers > 1 && !threadedBLAS ? DataParallel(vae, parameters: parameters, workers: workers) : nil
         if let parallel { BLAS.setThreads(1); adam.workers = workers; adam.additionalGradients = parallel.replicaGradients }
         var rates: [Double] = []
-        for run in 0...runs {
+        var allocations: (count: Double, bytes: Double)? = nil
+        for run in 0...(runs + (counter == nil ? 0 : 1)) {
+            if run == runs + 1 { counter!.start() }
             let start = Date()
             for i in 0..<steps {
                 let first = (i * batchSize) % (train.count - batchSize)
@@ -63,18 +68,25 @@ struct BenchCommand: ParsableCommand {
                 adam.step()
             }
             let rate = Double(steps * batchSize) / Date().timeIntervalSince(start)
-            if run > 0 { rates.append(rate) }   // run 0 warms up caches, pools and BLAS threads
+            if run == runs + 1 {
+                let (count, bytes) = counter!.stop()
+                allocations = (Double(count) / Double(steps), Double(bytes) / Double(steps))
+            } else if run > 0 { rates.append(rate) }   // run 0 warms up caches, pools and BLAS threads
         }
         rates.sort()
         let median = rates[rates.count / 2]
         if json {
             let object: [String: Any] = ["framework": "latent", "threads": workers, "data_parallel": parallel != nil, "batch_size": batchSize,
                                          "images_per_second": median, "runs": rates, "peak_rss_mb": peakRSSMegabytes()]
+                .merging(allocations.map { ["allocations_per_step": $0.count, "allocated_bytes_per_step": $0.bytes] } ?? [:]) { a, _ in a }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "%@ %@ 784-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), peak RSS %.0f MB",
                          model.rawValue, arch.rawValue, hidden, latent, batchSize, workers, parallel != nil ? "data-parallel" : "threaded BLAS",
                          median, runs, steps, peakRSSMegabytes()))
+            if let allocations {
+                print(String(format: "heap allocations per step in steady state: %.2f (%.0f bytes)", allocations.count, allocations.bytes))
+            }
         }
     }
 
@@ -113,6 +125,38 @@ struct BenchCommand: ParsableCommand {
         let limit = gflops * 1e9 / (flops / Double(batchSize))
         print(String(format: "GEMMs of one step: %.2f MFLOP per image; %.1f GFLOP/s on %d BLAS threads → at most %.0f images/s",
                      flops / Double(batchSize) / 1e6, gflops, BLAS.threads, limit))
+    }
+}
+
+/// The heap-allocation counters of ordo-one's malloc interposer (libMallocInterposerSwift.so), found at run
+/// time when the library is preloaded, so Latent need not link it.
+struct AllocationCounter {
+    typealias Toggle = @convention(c) () -> Void
+    typealias Stats = @convention(c) (UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?,
+                                      UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?) -> Void
+    let enable: Toggle, disable: Toggle, reset: Toggle, stats: Stats
+
+    init() throws {
+        func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
+            guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {
+                throw ValidationError("--count-allocations: the malloc interposer is not loaded; run through Scripts/count_allocations.sh (it builds libMallocInterposerSwift.so and sets LD_PRELOAD)")
+            }
+            return p
+        }
+        enable = unsafeBitCast(try symbol("malloc_interposer_enable"), to: Toggle.self)
+        disable = unsafeBitCast(try symbol("malloc_interposer_disable"), to: Toggle.self)
+        reset = unsafeBitCast(try symbol("malloc_interposer_reset"), to: Toggle.self)
+        stats = unsafeBitCast(try symbol("malloc_interposer_get_stats"), to: Stats.self)
+    }
+
+    func start() { reset(); enable() }
+
+    /// Stops counting; returns the allocations and bytes since `start`.
+    func stop() -> (count: Int64, bytes: Int64) {
+        disable()
+        var count: Int64 = 0, bytes: Int64 = 0, small: Int64 = 0, large: Int64 = 0, frees: Int64 = 0, freed: Int64 = 0
+        stats(&count, &bytes, &small, &large, &frees, &freed)
+        return (count, bytes)
     }
 }
 

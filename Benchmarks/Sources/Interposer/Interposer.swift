@@ -1,0 +1,2 @@
+// Present so SwiftPM builds the interposer library this package exists for.
+@_exported import MallocInterposerSwift
