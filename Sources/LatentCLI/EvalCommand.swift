@@ -13,12 +13,22 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Classifier run directory: generate 1000 samples per label with this CVAE and report the fraction classified as asked.")
     var judge: String?
     @Option(name: .customLong("samples-per-label"), help: "With --judge: samples generated per label.") var samplesPerLabel: Int = 1000
+    @Option(name: .customLong("iwae-k"), help: "VAE/CVAE: also estimate log p(x) by importance sampling with K samples per image (Burda et al. 2015); reported as iwae_nll in nats.")
+    var iwaeK: Int?
+    @Option(help: "With --iwae-k: only the first N test images.") var images: Int?
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        if let iwaeK, iwaeK < 1 { throw ValidationError("--iwae-k: expected a positive number of samples, got \(iwaeK)") }
+        if let images, images < 1 { throw ValidationError("--images: expected a positive number, got \(images)") }
+        if images != nil && iwaeK == nil { throw ValidationError("--images applies to --iwae-k; give --iwae-k K too") }
+    }
 
     func run() throws {
         threads.apply()
         if let judge { return try runJudge(judge) }
+        if let iwaeK { return try runImportanceSampling(k: iwaeK) }
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
         let test = try data.load(.test)
         try checkFeatures(test, loaded.model, directory)
@@ -31,6 +41,32 @@ struct EvalCommand: ParsableCommand {
         } else {
             say("\(loaded.model.config.kind.rawValue) model in \(directory), \(test.name) (\(test.count) images):")
             for (k, v) in metrics.sorted(by: { $0.key < $1.key }) where k != "images" { say(String(format: "  %-20@ %.4f", k, v)) }
+        }
+    }
+
+    /// log p(x) by importance sampling, beside the ELBO of the same images.
+    func runImportanceSampling(k: Int) throws {
+        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae])
+        guard let vae = loaded.model as? VariationalAutoencoder else { return }
+        var test = try data.load(.test)
+        try checkFeatures(test, vae, directory)
+        if let images { test = test.prefix(min(images, test.count)) }
+        let started = Date()
+        let progress = ProgressReporter(live: ProgressReporter.stderrIsTerminal)
+        let logLik = ImportanceSampling.logLikelihoods(vae, on: test, k: k, seed: seed ?? loaded.seed, threads: threads.count) {
+            progress.update("importance sampling, K = \(k)", done: $0, total: test.count)
+        }
+        progress.clear()
+        let nll = -logLik.reduce(0, +) / Double(logLik.count)
+        let metrics = Evaluation.metrics(vae, on: test, seed: seed ?? loaded.seed)
+        let seconds = Date().timeIntervalSince(started)
+        var object: [String: Any] = ["iwae_nll": nll, "iwae_k": k, "images": test.count, "seconds": seconds]
+        if let elbo = metrics["elbo"] { object["elbo"] = elbo }
+        if json {
+            try printJSON(object)
+        } else {
+            say(String(format: "%@ in %@, first %d test images: −log p(x) ≈ %.3f nats (K = %d)%@  [%.1f s]", vae.config.kind.rawValue, directory,
+                       test.count, nll, k, metrics["elbo"].map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
         }
     }
 

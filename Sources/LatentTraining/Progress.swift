@@ -25,6 +25,27 @@ public final class ProgressReporter {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Progress of a long job other than training: a live bar on a terminal, otherwise a plain line at
+    /// every tenth of the work.
+    public func update(_ label: String, done: Int, total: Int) {
+        let now = Date().timeIntervalSince(start)
+        let rate = now > 0 ? Double(done) / now : 0
+        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        if live {
+            guard done == total || now - lastDraw >= 0.1 else { return }
+            lastDraw = now
+            let width = 30, filled = total == 0 ? width : width * done / total
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data(String(format: "\r%@ %@ %d/%d  %.0f s left ", label, bar, done, total, remaining).utf8))
+        } else {
+            let step = max(1, total / 10)
+            guard done / step > lastTenth else { return }
+            lastTenth = done / step
+            FileHandle.standardError.write(Data(String(format: "%@: %d/%d (%.0f s, %.0f s left)\n", label, done, total, now, remaining).utf8))
+        }
+    }
+    private var lastTenth = 0
+
     /// Clears the bar before a permanent line is printed.
     public func clear() {
         guard live else { return }
