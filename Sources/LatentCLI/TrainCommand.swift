@@ -23,6 +23,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood: Likelihood = .bernoulli
     @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.") var outputVariance: String = "learned"
     @Option(help: "KL weight (β-VAE).") var beta: Float = 1
+    @Option(name: .customLong("exclude-label"), help: "Train without the examples of this label (normal data only, for `latent anomaly`).") var excludeLabel: Int?
+    @Option(help: "dynamic: redraw every training pixel as Bernoulli(intensity) each time it is seen (test set binarised once, fixed seed), for likelihoods comparable with the papers.") var binarize: String?
     @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises linearly from 0 to β.") var klWarmup: Int = 0
     @Option(name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).") var sparsityTarget: Float = 0.05
     @Option(name: .customLong("sparsity-weight"), help: "SAE: weight of the KL(ρ‖ρ̂) penalty.") var sparsityWeight: Float = 3
@@ -54,6 +56,10 @@ struct TrainCommand: ParsableCommand {
             c.outputVariance = v
         }
         c.beta = beta
+        if let binarize {
+            guard let b = Binarization(rawValue: binarize) else { throw ValidationError("--binarize: expected dynamic, got '\(binarize)'") }
+            c.binarize = b
+        }
         c.klWarmupEpochs = klWarmup
         if model == .sae { c.sparsity = l1.map { Sparsity(kind: .l1, weight: $0) } ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight) }
         if let noise { c.noise = try Corruption(parsing: noise) }
@@ -64,9 +70,16 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         threads.apply()
         var train = try data.load(.train)
-        let test = try data.load(.test)
+        var test = try data.load(.test)
+        if let excludeLabel {
+            guard train.labels.contains(UInt8(clamping: excludeLabel)), excludeLabel >= 0 else {
+                throw ValidationError("--exclude-label: \(train.name) has no examples labelled \(excludeLabel)")
+            }
+            train = train.excluding(label: excludeLabel)
+        }
         if let limit { train = train.prefix(limit) }
         let config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
+        if config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
         var rng = RandomGenerator(seed: seed, stream: RandomStream.initialization.rawValue)
         let net = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))

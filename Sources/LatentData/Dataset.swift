@@ -49,6 +49,26 @@ public struct ImageDataset: Sendable {
         return t
     }
 
+    /// Every pixel drawn once as Bernoulli(intensity), stored as 0 or 255: the fixed binarisation of a test set
+    /// that models trained with dynamic binarisation are judged on (the same seed gives the same images).
+    public func binarized(seed: UInt64) -> ImageDataset {
+        var rng = RandomGenerator(seed: seed, stream: 77)
+        let scale: Float = 1 / 255
+        let bits = pixels.map { rng.uniform() < Float($0) * scale ? UInt8(255) : 0 }
+        return try! ImageDataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width)
+    }
+
+    /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
+    public func excluding(label: Int) -> ImageDataset {
+        let f = featureCount
+        var px: [UInt8] = [], lb: [UInt8] = []
+        px.reserveCapacity(pixels.count); lb.reserveCapacity(count)
+        for i in 0..<count where Int(labels[i]) != label {
+            px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]); lb.append(labels[i])
+        }
+        return try! ImageDataset(name: "\(name) without \(label)", pixels: px, labels: lb, height: height, width: width)
+    }
+
     /// The first `n` examples (a smaller set for quick runs and tests).
     public func prefix(_ n: Int) -> ImageDataset {
         let k = min(n, count)

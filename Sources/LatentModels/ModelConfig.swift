@@ -34,6 +34,11 @@ public struct Sparsity: Codable, Equatable, Sendable {
 }
 
 /// Everything needed to rebuild a model; stored as JSON in its checkpoint.
+/// How pixel intensities become binary observations.
+public enum Binarization: String, Codable, CaseIterable, Sendable {
+    case dynamic
+}
+
 public struct ModelConfig: Codable, Equatable, Sendable {
     public var kind: ModelKind
     public var arch: Architecture = .mlp
@@ -57,6 +62,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var noise: Corruption?
     /// Channels of the two stride-2 convolutions for `conv`.
     public var convChannels = [32, 64]
+    /// Dynamic binarisation: each training pixel redrawn as Bernoulli(intensity) every time it is seen; the
+    /// test set is binarised once with a fixed seed (`ModelConfig.testBinarizationSeed`). nil: intensities.
+    public var binarize: Binarization?
+    public static let testBinarizationSeed: UInt64 = 20_150_101
 
     public init(kind: ModelKind) { self.kind = kind }
 

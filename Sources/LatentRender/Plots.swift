@@ -87,6 +87,42 @@ public enum Plots {
         return try canvas.finish()
     }
 
+    /// Overlaid histograms (as outlined, translucent bars over shared bins), one per named group, with a legend.
+    public static func histogram(_ groups: [(name: String, values: [Double])], bins: Int = 50, title: String, xLabel: String,
+                                 format: PictureFormat, width: Int = 640, height: Int = 440) throws -> Data {
+        let all = groups.flatMap(\.values).filter(\.isFinite)
+        guard let lo = all.min(), let hi = all.max() else { throw RenderError("histogram: no finite values") }
+        let span = hi > lo ? hi - lo : 1
+        // Densities, so groups of different sizes compare.
+        let densities = groups.map { g -> [Double] in
+            var counts = [Double](repeating: 0, count: bins)
+            for v in g.values where v.isFinite { counts[min(bins - 1, Int((v - lo) / span * Double(bins)))] += 1 }
+            let total = max(1, Double(g.values.count)) * span / Double(bins)
+            return counts.map { $0 / total }
+        }
+        let top = densities.flatMap { $0 }.max() ?? 1
+        let canvas = try Canvas(width: width, height: height, format: format)
+        let axes = Axes(canvas: canvas, left: 75, top: 40, width: Double(width) - 95, height: Double(height) - 95,
+                        x: lo...(lo + span), y: 0...(top * 1.05))
+        axes.drawFrame(title: title, xLabel: xLabel, yLabel: "density")
+        axes.clip()
+        for (k, d) in densities.enumerated() {
+            for b in 0..<bins where d[b] > 0 {
+                let (x0, y0) = axes.point(lo + span * Double(b) / Double(bins), d[b])
+                let (x1, y1) = axes.point(lo + span * Double(b + 1) / Double(bins), 0)
+                canvas.color(RGB.tab10[k % 10], alpha: 0.45)
+                cairo_rectangle(canvas.cr, x0, y0, x1 - x0, y1 - y0)
+                cairo_fill_preserve(canvas.cr)
+                canvas.color(RGB.tab10[k % 10], alpha: 0.9)
+                cairo_set_line_width(canvas.cr, 0.8)
+                cairo_stroke(canvas.cr)
+            }
+        }
+        axes.unclip()
+        axes.drawLegend(groups.enumerated().map { (name: $1.name, color: RGB.tab10[$0 % 10]) })
+        return try canvas.finish()
+    }
+
     /// A grid of grayscale images with a title and the latent coordinates along its edges (the classic
     /// VAE manifold figure).
     public static func imageGrid(_ images: [Float], height: Int, width: Int, rows: Int, columns: Int, title: String,

@@ -39,6 +39,7 @@ public struct Trainer {
         let vae = model as? VariationalAutoencoder
         let warmup = Double(model.config.klWarmupEpochs)
         var history: [EpochMetrics] = []
+        var binarizeRNG = RandomGenerator(seed: options.seed, stream: RandomStream.binarization.rawValue)
 
         for epoch in 1...options.epochs {
             let order = BatchOrder(count: train.count, batchSize: options.batchSize, shuffle: true, rng: &shuffleRNG)
@@ -50,6 +51,7 @@ public struct Trainer {
                 }
                 let x = indices.count == options.batchSize ? batchBuffer : batchBuffer.rows(0..<indices.count)
                 train.fill(x, indices: indices)
+                if model.config.binarize == .dynamic { binarizeRNG.fillBernoulli(x, probabilities: x) }
                 let batch = Batch(x: x, labels: indices.map { Int(train.labels[$0]) })
                 let value: Double
                 if let parallel {

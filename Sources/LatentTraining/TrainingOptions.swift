@@ -33,5 +33,5 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// Random streams derived from the one `--seed`: each use has its own, so e.g. changing the number of
 /// epochs does not change the initial weights.
 public enum RandomStream: UInt64 {
-    case initialization = 0, shuffling = 1, noise = 2, evaluation = 3, pictures = 4, corruption = 5
+    case initialization = 0, shuffling = 1, noise = 2, evaluation = 3, pictures = 4, corruption = 5, binarization = 6
 }
