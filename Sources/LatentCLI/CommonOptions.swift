@@ -12,6 +12,12 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Dataset name (mnist, or fashion-mnist with --data-dir).")
     var dataset: String = "mnist"
 
+    @Option(name: .customLong("data"), help: ArgumentHelp("Your own table instead of a dataset: a .csv (header optional) or .npy file, one example per row; every 10th row is the test split.", valueName: "file"))
+    var dataFile: String?
+
+    @Option(name: .customLong("label-column"), help: "With --data: the column holding class labels (a header name, a 0-based index, or last); default none.")
+    var labelColumn: String?
+
     func validate() throws {
         guard ["mnist", "fashion-mnist"].contains(dataset) else {
             throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
@@ -26,10 +32,34 @@ struct DataOptions: ParsableArguments {
     }
 
     func load(_ split: Split) throws -> ImageDataset {
+        if let dataFile {
+            let url = URL(fileURLWithPath: dataFile)
+            guard ["csv", "npy"].contains(url.pathExtension.lowercased()) else { throw ValidationError("--data: expected a .csv or .npy file, got '\(dataFile)'") }
+            let all = try TableDataset.load(url, labelColumn: labelColumn)
+            guard all.count >= 10 else { throw ValidationError("--data: \(dataFile) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)") }
+            return TableDataset.split(all, split)
+        }
         if dataset != "mnist" && directory == nil {
             throw ValidationError("--dataset \(dataset): give its IDX files with --data-dir or $LATENT_DATA (only MNIST is bundled)")
         }
         return try MNIST.load(split, directory: directory, name: dataset)
+    }
+
+    /// Every example in order: all rows of a --data file, or a dataset's train then test split.
+    func loadAll() throws -> ImageDataset {
+        if let dataFile { return try TableDataset.load(URL(fileURLWithPath: dataFile), labelColumn: labelColumn) }
+        let train = try load(.train), test = try load(.test)
+        return train.subset(Array(0..<train.count), name: "\(dataset)-all").appending(test)
+    }
+
+    /// A split prepared for a saved model: the model's feature scaling applied, its input size checked, and
+    /// for a model trained with dynamic binarisation the test split binarised with the fixed seed.
+    func load(_ split: Split, for loaded: ModelStore.Loaded, directory: String, binarizeTest: Bool = true) throws -> ImageDataset {
+        var set = try load(split)
+        if let scaling = loaded.scaling { set = set.scaled(scaling) }
+        try checkFeatures(set, loaded.model, directory)
+        if binarizeTest && split == .test && loaded.model.config.binarize == .dynamic { set = set.binarized(seed: ModelConfig.testBinarizationSeed) }
+        return set
     }
 }
 

@@ -7,13 +7,13 @@ struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "encode",
         abstract: "Write codes/latent means plus labels: .npy (float32 [N, D+1], label last) or .csv (z0…, label).")
     @Argument(help: "Run directory written by `latent train`.") var directory: String
-    @Option(help: "Split: train or test.") var split: String = "test"
+    @Option(help: "Split: train, test, or all (every example in file order: a --data table's rows as they are).") var split: String = "test"
     @Option(help: "Output file, .npy or .csv.") var out: String
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard Split(rawValue: split) != nil else { throw ValidationError("--split: expected train or test, got '\(split)'") }
+        guard Split(rawValue: split) != nil || split == "all" else { throw ValidationError("--split: expected train, test or all, got '\(split)'") }
         guard out.hasSuffix(".npy") || out.hasSuffix(".csv") else { throw ValidationError("--out: expected a .npy or .csv file name, got '\(out)'") }
     }
 
@@ -21,8 +21,11 @@ struct EncodeCommand: ParsableCommand {
         threads.apply()
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: reconstructingKinds)
         guard let model = loaded.model as? any ReconstructingModel else { return }
-        let set = try data.load(Split(rawValue: split)!)
-        try checkFeatures(set, model, directory)
+        var set = split == "all" ? try data.loadAll() : try data.load(Split(rawValue: split)!, for: loaded, directory: directory, binarizeTest: false)
+        if split == "all" {
+            if let scaling = loaded.scaling { set = set.scaled(scaling) }
+            try checkFeatures(set, model, directory)
+        }
         let d = model.config.latent
         var values = [Float](repeating: 0, count: set.count * (d + 1))
         Evaluation.forEachBatch(set) { batch, range in

@@ -30,9 +30,7 @@ struct EvalCommand: ParsableCommand {
         if let judge { return try runJudge(judge) }
         if let iwaeK { return try runImportanceSampling(k: iwaeK) }
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
-        var test = try data.load(.test)
-        if loaded.model.config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
-        try checkFeatures(test, loaded.model, directory)
+        let test = try data.load(.test, for: loaded, directory: directory)
         let metrics = Evaluation.metrics(loaded.model, on: test, seed: seed ?? loaded.seed)
         if json {
             var object: [String: Any] = metrics
@@ -49,9 +47,7 @@ struct EvalCommand: ParsableCommand {
     func runImportanceSampling(k: Int) throws {
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae])
         guard let vae = loaded.model as? VariationalAutoencoder else { return }
-        var test = try data.load(.test)
-        if vae.config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
-        try checkFeatures(test, vae, directory)
+        var test = try data.load(.test, for: loaded, directory: directory)
         if let images { test = test.prefix(min(images, test.count)) }
         let started = Date()
         let progress = ProgressReporter(live: ProgressReporter.stderrIsTerminal)

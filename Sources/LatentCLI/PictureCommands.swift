@@ -70,8 +70,7 @@ struct ReconstructCommand: ParsableCommand {
         guard count > 0, columns > 0 else { throw ValidationError("--count and --columns must be positive") }
         let loaded = try options.load(reconstructingKinds)
         guard let model = loaded.model as? any ReconstructingModel else { return }
-        let test = try options.data.load(.test)
-        try checkFeatures(test, model, options.directory)
+        let test = try options.data.load(.test, for: loaded, directory: options.directory, binarizeTest: false)
         let n = min(count, test.count)
         let x = test.batch(0..<n)
         let rows = Pictures.interleaveRows([x, model.reconstruct(x, labels: test.labels[0..<n].map(Int.init))], columns: columns)
@@ -93,8 +92,7 @@ struct DenoiseCommand: ParsableCommand {
         guard let corruption = try noise.map(Corruption.init(parsing:)) ?? model.config.noise else {
             throw ValidationError("--noise: the model was not trained with noise; give one (e.g. gaussian:0.5)")
         }
-        let test = try options.data.load(.test)
-        try checkFeatures(test, model, options.directory)
+        let test = try options.data.load(.test, for: loaded, directory: options.directory, binarizeTest: false)
         let psnr = Evaluation.denoisingPSNR(model, noise: corruption, on: test, seed: options.seed)
         say(String(format: "%@ on %d test images: PSNR noisy %.2f dB, denoised %.2f dB (+%.2f dB)",
                    corruption.description, test.count, psnr.noisy, psnr.denoised, psnr.denoised - psnr.noisy))
@@ -116,8 +114,7 @@ struct InterpolateCommand: ParsableCommand {
         guard steps >= 2 else { throw ValidationError("--steps: expected at least 2, got \(steps)") }
         let loaded = try options.load(reconstructingKinds)
         guard let model = loaded.model as? any ReconstructingModel else { return }
-        let test = try options.data.load(.test)
-        try checkFeatures(test, model, options.directory)
+        let test = try options.data.load(.test, for: loaded, directory: options.directory, binarizeTest: false)
         for (flag, i) in [("--from", from), ("--to", to)] where i < 0 || i >= test.count {
             throw ValidationError("\(flag): expected a test image index 0…\(test.count - 1), got \(i)")
         }

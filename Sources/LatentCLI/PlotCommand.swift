@@ -46,8 +46,7 @@ struct PlotLatent: ParsableCommand {
         threads.apply()
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: reconstructingKinds)
         guard let model = loaded.model as? any ReconstructingModel else { return }
-        let set = try data.load(Split(rawValue: split)!)
-        try checkFeatures(set, model, directory)
+        let set = try data.load(Split(rawValue: split)!, for: loaded, directory: directory, binarizeTest: false)
         try output.write(try Figures.latentScatter(model, on: set, dims: dims, projection: Figures.Projection(rawValue: method)!,
                                                   threads: threads.count, format: output.format))
     }

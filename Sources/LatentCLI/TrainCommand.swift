@@ -23,6 +23,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood: Likelihood = .bernoulli
     @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.") var outputVariance: String = "learned"
     @Option(help: "KL weight (β-VAE).") var beta: Float = 1
+    @Option(help: "With --data: per-feature scaling fitted on the training rows and saved with the model: none, standard or minmax.") var scale: String = "none"
     @Option(name: .customLong("exclude-label"), help: "Train without the examples of this label (normal data only, for `latent anomaly`).") var excludeLabel: Int?
     @Option(help: "dynamic: redraw every training pixel as Bernoulli(intensity) each time it is seen (test set binarised once, fixed seed), for likelihoods comparable with the papers.") var binarize: String?
     @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises linearly from 0 to β.") var klWarmup: Int = 0
@@ -78,7 +79,24 @@ struct TrainCommand: ParsableCommand {
             train = train.excluding(label: excludeLabel)
         }
         if let limit { train = train.prefix(limit) }
-        let config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
+        var config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
+        var scaling: FeatureScaling? = nil
+        if !train.isImage {
+            guard let kind = FeatureScaling.Kind(rawValue: scale) else { throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'") }
+            guard config.arch == .mlp else { throw ValidationError("--arch conv needs images; \(data.dataFile!) is a table (use --arch mlp)") }
+            scaling = FeatureScaling.fit(kind, on: train)
+            train = train.scaled(scaling!); test = test.scaled(scaling!)
+            config.classes = max(2, Int(train.labels.max() ?? 0) + 1)
+        } else if scale != "none" {
+            throw ValidationError("--scale applies to tables given with --data; image pixels are already scaled to [0, 1]")
+        }
+        if config.likelihood == .bernoulli && config.kind != .classifier {
+            let range = train.valueRange
+            guard range.lowerBound >= 0 && range.upperBound <= 1 else {
+                throw ValidationError(String(format: "%@ holds values in [%g, %g] but a Bernoulli likelihood needs data in [0, 1]: add --scale minmax, or use --likelihood gaussian (with --scale standard)",
+                                             data.dataFile ?? train.name, range.lowerBound, range.upperBound))
+            }
+        }
         if config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
         var rng = RandomGenerator(seed: seed, stream: RandomStream.initialization.rawValue)
         let net = makeModel(config, rng: &rng)
@@ -89,6 +107,7 @@ struct TrainCommand: ParsableCommand {
         options.seed = seed
         options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
         options.threads = threads.count
+        options.scaling = scaling
         say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
             + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(options.threads) threads")
         try Trainer(options: options) { say($0) }.run(net, train: train, test: test)

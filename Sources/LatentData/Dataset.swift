@@ -1,17 +1,22 @@
 import LatentTensor
 
-/// A labelled image dataset kept as the raw bytes it was stored in (one row of `featureCount` bytes per
-/// example), so batches are built straight from uint8 without a float copy of the whole set.
+/// A labelled dataset kept as the values it was stored in, one row of `featureCount` per example: images as
+/// their raw bytes (so batches are built straight from uint8 without a float copy of the whole set), tables
+/// (CSV, NPY) as floats. Images have a height and width; a table is one row of `featureCount` "pixels".
 public struct ImageDataset: Sendable {
     public let name: String
-    /// Examples × features, row-major, 0…255.
+    /// Examples × features, row-major, 0…255 (images); empty for a float table.
     public let pixels: [UInt8]
-    /// One class label per example (0…9 for MNIST).
+    /// Examples × features, row-major (tables); nil for images.
+    public let values: [Float]?
+    /// One class label per example (0…9 for MNIST; 0 for unlabelled tables).
     public let labels: [UInt8]
     public let count: Int
-    /// Image height and width (features = height · width).
+    /// Image height and width (features = height · width); 1 × features for a table.
     public let height: Int, width: Int
     public var featureCount: Int { height * width }
+    /// Whether the examples are images (uint8 pixels) rather than rows of a table.
+    public var isImage: Bool { values == nil }
 
     public init(name: String, pixels: [UInt8], labels: [UInt8], height: Int, width: Int) throws {
         let features = height * width
@@ -23,16 +28,38 @@ public struct ImageDataset: Sendable {
         }
         self.name = name
         self.pixels = pixels
+        self.values = nil
         self.labels = labels
         self.count = labels.count
         self.height = height
         self.width = width
     }
 
-    /// Writes examples `indices` into `batch` ([indices.count, features]) scaled to [0, 1].
+    /// A table of float rows.
+    public init(name: String, values: [Float], labels: [UInt8], features: Int) throws {
+        guard features > 0, values.count % features == 0, labels.count == values.count / features else {
+            throw DataError("\(name): \(values.count) values do not form \(labels.count) rows of \(features) features")
+        }
+        self.name = name
+        self.pixels = []
+        self.values = values
+        self.labels = labels
+        self.count = labels.count
+        self.height = 1
+        self.width = features
+    }
+
+    /// Writes examples `indices` into `batch` ([indices.count, features]): pixels scaled to [0, 1], table
+    /// values as they are.
     public func fill(_ batch: Tensor, indices: ArraySlice<Int>) {
         let f = featureCount
         precondition(batch.count == indices.count * f, "batch \(batch.shape) for \(indices.count) examples of \(f)")
+        if let values {
+            values.withUnsafeBufferPointer { src in
+                for (row, index) in indices.enumerated() { (batch.data + row * f).update(from: src.baseAddress! + index * f, count: f) }
+            }
+            return
+        }
         let scale: Float = 1 / 255
         pixels.withUnsafeBufferPointer { src in
             for (row, index) in indices.enumerated() {
@@ -42,17 +69,42 @@ public struct ImageDataset: Sendable {
         }
     }
 
-    /// Examples `range` in order, as a new [n, features] tensor in [0, 1].
+    /// Examples `range` in order, as a new [n, features] tensor.
     public func batch(_ range: Range<Int>) -> Tensor {
         let t = Tensor(uninitialized: [range.count, featureCount])
         fill(t, indices: ArraySlice(Array(range)))
         return t
     }
 
-    /// Every pixel drawn once as Bernoulli(intensity), stored as 0 or 255: the fixed binarisation of a test set
-    /// that models trained with dynamic binarisation are judged on (the same seed gives the same images).
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int], name: String? = nil) -> ImageDataset {
+        let f = featureCount
+        let lb = indices.map { labels[$0] }
+        if let values {
+            var v = [Float](); v.reserveCapacity(indices.count * f)
+            for i in indices { v.append(contentsOf: values[(i * f)..<((i + 1) * f)]) }
+            return try! ImageDataset(name: name ?? self.name, values: v, labels: lb, features: f)
+        }
+        var px = [UInt8](); px.reserveCapacity(indices.count * f)
+        for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
+        return try! ImageDataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width)
+    }
+
+    /// This dataset followed by `other` (same features and storage).
+    public func appending(_ other: ImageDataset) -> ImageDataset {
+        precondition(other.featureCount == featureCount && other.isImage == isImage, "appending datasets of different shapes")
+        if let values { return try! ImageDataset(name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount) }
+        return try! ImageDataset(name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width)
+    }
+
+    /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
+    /// fixed binarisation of a test set that models trained with dynamic binarisation are judged on.
     public func binarized(seed: UInt64) -> ImageDataset {
         var rng = RandomGenerator(seed: seed, stream: 77)
+        if let values {
+            return try! ImageDataset(name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
+                                     features: featureCount)
+        }
         let scale: Float = 1 / 255
         let bits = pixels.map { rng.uniform() < Float($0) * scale ? UInt8(255) : 0 }
         return try! ImageDataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width)
@@ -60,19 +112,57 @@ public struct ImageDataset: Sendable {
 
     /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
     public func excluding(label: Int) -> ImageDataset {
-        let f = featureCount
-        var px: [UInt8] = [], lb: [UInt8] = []
-        px.reserveCapacity(pixels.count); lb.reserveCapacity(count)
-        for i in 0..<count where Int(labels[i]) != label {
-            px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]); lb.append(labels[i])
-        }
-        return try! ImageDataset(name: "\(name) without \(label)", pixels: px, labels: lb, height: height, width: width)
+        subset((0..<count).filter { Int(labels[$0]) != label }, name: "\(name) without \(label)")
     }
 
     /// The first `n` examples (a smaller set for quick runs and tests).
     public func prefix(_ n: Int) -> ImageDataset {
-        let k = min(n, count)
-        return try! ImageDataset(name: name, pixels: Array(pixels[0..<(k * featureCount)]),
-                                 labels: Array(labels[0..<k]), height: height, width: width)
+        subset(Array(0..<min(n, count)))
+    }
+
+    /// Every value mapped by a per-feature affine transform (x − shift) / scale (tables only).
+    public func scaled(_ scaling: FeatureScaling) -> ImageDataset {
+        guard let values, scaling.kind != .none else { return self }
+        let f = featureCount
+        var v = values
+        for i in 0..<count { for j in 0..<f { v[i * f + j] = (v[i * f + j] - scaling.shift[j]) / scaling.scale[j] } }
+        return try! ImageDataset(name: name, values: v, labels: labels, features: f)
+    }
+
+    /// The smallest and largest value of a table (pixels: 0…1).
+    public var valueRange: ClosedRange<Float> {
+        guard let values, let lo = values.min(), let hi = values.max() else { return 0...1 }
+        return lo...hi
+    }
+}
+
+/// Per-feature scaling of a table, fitted on the training rows and saved with the model so that every later
+/// command sees the data the model was trained on: standardisation (mean 0, variance 1) or min-max to [0, 1].
+public struct FeatureScaling: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, CaseIterable, Sendable { case none, standard, minmax }
+    public var kind: Kind
+    public var shift: [Float]
+    public var scale: [Float]
+
+    public init(kind: Kind, shift: [Float], scale: [Float]) { self.kind = kind; self.shift = shift; self.scale = scale }
+
+    /// Fits `kind` on the rows of a table. Constant features keep scale 1.
+    public static func fit(_ kind: Kind, on data: ImageDataset) -> FeatureScaling {
+        let f = data.featureCount, n = data.count
+        guard kind != .none, let values = data.values, n > 0 else { return FeatureScaling(kind: .none, shift: [], scale: []) }
+        var shift = [Float](repeating: 0, count: f), scale = [Float](repeating: 1, count: f)
+        for j in 0..<f {
+            var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, sq = 0.0
+            for i in 0..<n { let v = values[i * f + j]; lo = min(lo, v); hi = max(hi, v); sum += Double(v); sq += Double(v) * Double(v) }
+            switch kind {
+            case .minmax:
+                shift[j] = lo; scale[j] = hi > lo ? hi - lo : 1
+            case .standard:
+                let mean = sum / Double(n), variance = max(0, sq / Double(n) - mean * mean)
+                shift[j] = Float(mean); scale[j] = variance > 1e-12 ? Float(variance.squareRoot()) : 1
+            case .none: break
+            }
+        }
+        return FeatureScaling(kind: kind, shift: shift, scale: scale)
     }
 }

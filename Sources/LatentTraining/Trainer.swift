@@ -80,10 +80,10 @@ public struct Trainer {
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
             log(String(format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s",
                        epoch, options.epochs, row.train_loss, row.test_loss, parts, row.images_per_second, seconds))
-            try ModelStore.save(model, seed: options.seed, epochs: epoch, to: out)
+            try ModelStore.save(model, seed: options.seed, epochs: epoch, scaling: options.scaling, to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
-        var pictures = try writePictures(model, test: test)
+        var pictures = test.isImage ? try writePictures(model, test: test) : []   // a table's rows are not images
         pictures += try writeFigures(model, metrics: history, test: test)
         log("wrote \(out.path)/{\((["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", "))}")
         return history
@@ -99,7 +99,7 @@ public struct Trainer {
         try write(try Figures.curves(metrics, format: .png), "curves.png")
         guard model.config.latent == 2, let rec = model as? any ReconstructingModel else { return written }
         try write(try Figures.latentScatter(rec, on: test, format: .png), "latent.png")
-        if let vae = model as? VariationalAutoencoder {
+        if let vae = model as? VariationalAutoencoder, test.isImage {
             if vae.config.isConditional {
                 for k in 0..<vae.config.classes { try write(try Figures.manifold(vae, label: k, format: .png), "manifold-\(k).png") }
             } else {

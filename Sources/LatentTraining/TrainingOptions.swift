@@ -1,4 +1,5 @@
 import Foundation
+import LatentData
 
 /// How to train: the hyperparameters and where results go (`latent train` flags map onto these).
 public struct TrainingOptions: Sendable {
@@ -14,6 +15,8 @@ public struct TrainingOptions: Sendable {
     /// single-threaded BLAS (`DataParallel`); the SAE, whose penalty needs whole-batch statistics, uses
     /// threaded BLAS instead. Results are reproducible for a given seed and thread count.
     public var threads = 1
+    /// Feature scaling of a table, saved with the model.
+    public var scaling: FeatureScaling? = nil
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 

@@ -138,3 +138,49 @@ import Testing
         }
     }
 }
+
+/// Training on the user's own table: CSV in, codes out in the same row order; bad tables named by line.
+@Suite struct OwnDataTests {
+    @Test func csvRoundTrip() throws {
+        let dir = Support.temporaryDirectory()
+        var rng = RandomGenerator(seed: 11)
+        // 300 rows, 12 features on two scales, label in the middle column; the row number is feature 0.
+        var csv = "row,a,b,c,d,e,label,f,g,h,i,j,k\n"
+        for r in 0..<300 {
+            let label = r % 3
+            var cells = [String(r)]
+            for j in 0..<12 where j != 5 { cells.append(String(Float(label) * 4 + rng.normal() + (j < 6 ? 100 : 0))) }
+            cells.insert(String(label), at: 6)
+            csv += cells.joined(separator: ",") + "\n"
+        }
+        let file = dir.appendingPathComponent("table.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let run = dir.appendingPathComponent("run").path
+        let unscaled = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "label", "--out", run])
+        #expect(unscaled.status != 0 && unscaled.stderr.contains("--scale minmax"), "\(unscaled.stderr)")
+        let t = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "label", "--scale", "minmax",
+                                       "--hidden", "16", "--latent", "3", "--epochs", "2", "--threads", "1", "--out", run])
+        #expect(t.status == 0, "\(t.stderr)")
+        let codes = dir.appendingPathComponent("codes.csv").path
+        let e = try Support.runLatent(["encode", run, "--data", file.path, "--label-column", "label", "--split", "all", "--out", codes])
+        #expect(e.status == 0, "\(e.stderr)")
+        let back = try ArrayReaders.read(URL(fileURLWithPath: codes))
+        #expect(back.rows == 300 && back.columns == 4)
+        #expect(back.column(3) == (0..<300).map { Float($0 % 3) }, "labels come back in the file's row order")
+        // The saved min-max scaling is applied again: the same rows give the same codes as during training's test split.
+        let ev = try Support.runLatent(["eval", run, "--data", file.path, "--label-column", "label", "--json"])
+        #expect(ev.status == 0 && ev.stdout.contains("\"images\":30"), "\(ev.stdout) \(ev.stderr)")
+        // Malformed tables: the line is named.
+        let ragged = dir.appendingPathComponent("ragged.csv")
+        try "a,b,c\n1,2,3\n4,5\n".write(to: ragged, atomically: true, encoding: .utf8)
+        let r1 = try Support.runLatent(["train", "--model", "ae", "--data", ragged.path, "--out", run + "2"])
+        #expect(r1.status != 0 && r1.stderr.contains("ragged.csv: line 3 has 2 cells, expected 3"), "\(r1.stderr)")
+        let text = dir.appendingPathComponent("text.csv")
+        try "a,b\n1,2\n3,oops\n".write(to: text, atomically: true, encoding: .utf8)
+        let r2 = try Support.runLatent(["train", "--model", "ae", "--data", text.path, "--out", run + "2"])
+        #expect(r2.status != 0 && r2.stderr.contains("text.csv: line 3, column 'b': 'oops' is not a number"), "\(r2.stderr)")
+        let r3 = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "nope", "--out", run + "2"])
+        #expect(r3.status != 0 && r3.stderr.contains("no column 'nope'"), "\(r3.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: run + "2"), "a failed run writes nothing")
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The user's own tabular data (CSV or NPY) as a dataset: features as floats, an optional label column of
+/// class numbers. Rows keep the file's order; every tenth row (the 10th, 20th, …) is held out as the test
+/// split, so the split needs no seed and every command sees the same one.
+public enum TableDataset {
+    /// All rows of a .csv or .npy file. `labelColumn`: a column name (CSV header), a 0-based index, "last",
+    /// or nil for none (every label 0).
+    public static func load(_ url: URL, labelColumn: String?) throws -> ImageDataset {
+        var table = try ArrayReaders.read(url)
+        var labels = [UInt8](repeating: 0, count: table.rows)
+        if let labelColumn {
+            let index: Int
+            if labelColumn == "last" { index = table.columns - 1 }
+            else if let i = Int(labelColumn) { index = i }
+            else if let i = table.header?.firstIndex(of: labelColumn) { index = i }
+            else {
+                throw DataError("\(url.path): no column '\(labelColumn)' for --label-column" + (table.header.map { " (columns: \($0.joined(separator: ", ")))" } ?? " (the file has no header; give a 0-based index)"))
+            }
+            guard index >= 0 && index < table.columns, table.columns >= 2 else {
+                throw DataError("\(url.path): --label-column \(labelColumn) is outside the file's \(table.columns) columns (or leaves no features)")
+            }
+            for r in 0..<table.rows {
+                let v = table.values[r * table.columns + index]
+                guard v >= 0, v <= 255, v == v.rounded() else {
+                    throw DataError("\(url.path): row \(r + 1): label \(v) in column \(labelColumn) is not a class number 0…255")
+                }
+                labels[r] = UInt8(v)
+            }
+            table = table.removingColumn(index)
+        }
+        if let bad = table.values.firstIndex(where: { !$0.isFinite }) {
+            throw DataError("\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers")
+        }
+        return try ImageDataset(name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels, features: table.columns)
+    }
+
+    /// The rows of a split: test = every tenth row, train = the rest.
+    public static func split(_ data: ImageDataset, _ split: Split) -> ImageDataset {
+        let rows = (0..<data.count).filter { split == .test ? $0 % 10 == 9 : $0 % 10 != 9 }
+        return data.subset(rows, name: "\(data.name)-\(split.rawValue)")
+    }
+}
