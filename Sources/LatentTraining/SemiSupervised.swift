@@ -13,7 +13,7 @@ public enum SemiSupervised {
     public enum Method: String, CaseIterable, Sendable {
         /// Multinomial logistic regression (L2-regularised), on standardised features.
         case logistic
-        /// k-nearest neighbours (k = 3, distance-weighted) among the labelled examples.
+        /// k-nearest neighbours (k = 3, distance-weighted) among the labelled examples, Euclidean on the raw features.
         case knn
         /// One hidden layer of 128 ReLU units, weight decay, on standardised features.
         case mlp
@@ -38,12 +38,14 @@ public enum SemiSupervised {
     public static func predict(_ method: Method, train: Tensor, trainLabels: [Int], labelled: [Int], test: Tensor,
                                classes: Int, seed: UInt64, threads: Int = 1) -> [Int] {
         let d = train.shape[1]
-        // Standardise with statistics of all training features (no labels involved).
+        // Distance-based methods work on the features as they are; the fitted ones on features standardised
+        // with statistics of all training rows (no labels involved; near-constant features left unscaled).
+        let standardise = method == .logistic || method == .mlp
         let mean = train.sumRows().scaled(by: 1 / Float(train.shape[0]))
         let centered = train - mean
         let variance = (centered * centered).sumRows().scaled(by: 1 / Float(train.shape[0]))
-        let std = Tensor(variance.array.map { max($0.squareRoot(), 1e-6) }, shape: [d])
-        let xTrain = centered / std, xTest = (test - mean) / std
+        let std = Tensor(variance.array.map { $0 > 1e-6 ? $0.squareRoot() : 1 }, shape: [d])
+        let xTrain = standardise ? centered / std : train, xTest = standardise ? (test - mean) / std : test
         let x = Tensor(uninitialized: [labelled.count, d])
         for (r, i) in labelled.enumerated() { (x.data + r * d).update(from: xTrain.data + i * d, count: d) }
         let y = labelled.map { trainLabels[$0] }
@@ -79,13 +81,13 @@ public enum SemiSupervised {
         let second = hidden.map { Linear($0, classes, rng: &rng) }
         let net = Stack(layers: [first] + (second.map { [$0] } ?? []))
         let parameters = ParameterSet(net)
-        let adam = try! Adam(parameters, learningRate: 1e-2, weightDecay: hidden == nil ? 1e-3 : 1e-3)
+        let adam = try! Adam(parameters, learningRate: 3e-2, weightDecay: 1e-3)
         func forward(_ v: Variable) -> Variable {
             let h = first(v)
             guard let second else { return h }
             return second(h.relu())
         }
-        for _ in 0..<500 {
+        for _ in 0..<1500 {
             adam.zeroGrad()
             softmaxCrossEntropy(logits: forward(Variable(x)), labels: y).backward()
             adam.step()
@@ -111,7 +113,7 @@ public enum SemiSupervised {
             adjacency[i].append((j, w)); adjacency[j].append((i, w))
         } }
         var degree = [Float](repeating: 0, count: n)
-        for i in 0..<n { degree[i] = adjacency[i].reduce(0) { $0 + $1.1 } }
+        for i in 0..<n { degree[i] = max(adjacency[i].reduce(0) { $0 + $1.1 }, 1e-12) }
         let alpha: Float = 0.99
         var yMatrix = [Float](repeating: 0, count: n * classes)
         for (r, i) in labelled.enumerated() { yMatrix[i * classes + labels[r]] = 1 }
