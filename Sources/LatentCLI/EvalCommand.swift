@@ -45,7 +45,7 @@ struct EvalCommand: ParsableCommand {
 
     /// log p(x) by importance sampling, beside the ELBO of the same images.
     func runImportanceSampling(k: Int) throws {
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae])
+        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae, .iwae])
         guard let vae = loaded.model as? VariationalAutoencoder else { return }
         var test = try data.load(.test, for: loaded, directory: directory)
         if let images { test = test.prefix(min(images, test.count)) }

@@ -26,7 +26,7 @@ struct ModelPictureOptions: ParsableArguments {
     }
 }
 
-let reconstructingKinds: Set<ModelKind> = [.ae, .sae, .dae, .vae, .cvae]
+let reconstructingKinds: Set<ModelKind> = [.ae, .sae, .dae, .vae, .cvae, .iwae]
 
 /// `latent sample`: images from the prior of a VAE or CVAE.
 struct SampleCommand: ParsableCommand {
@@ -37,7 +37,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "CVAE: the class to generate.") var label: Int?
 
     func run() throws {
-        let loaded = try options.load([.vae, .cvae])
+        let loaded = try options.load([.vae, .cvae, .iwae])
         guard let vae = loaded.model as? VariationalAutoencoder else { return }
         let c = vae.config
         if let count, count < 1 { throw ValidationError("--count: expected a positive number, got \(count)") }

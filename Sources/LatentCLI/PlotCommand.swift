@@ -64,7 +64,7 @@ struct PlotManifold: ParsableCommand {
     func run() throws {
         guard grid >= 2 && grid <= 100 else { throw ValidationError("--grid: expected 2…100, got \(grid)") }
         threads.apply()
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae])
+        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae, .iwae])
         guard let vae = loaded.model as? VariationalAutoencoder else { return }
         guard vae.config.latent == 2 else { throw ValidationError("\(directory): the manifold needs a 2-d latent space (train with --latent 2); this model's is \(vae.config.latent)-d") }
         if let label {

@@ -24,7 +24,7 @@ struct SemisupCommand: ParsableCommand {
 
     func run() throws {
         threads.apply()
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.ae, .sae, .dae, .vae, .cvae])
+        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.ae, .sae, .dae, .vae, .cvae, .iwae])
         guard let model = loaded.model as? any ReconstructingModel else { return }
         if model.config.kind == .cvae { throw ValidationError("\(directory): a cvae's codes are conditioned on the label it is asked to predict; use an ae or vae") }
         let train = try data.load(.train, for: loaded, directory: directory, binarizeTest: false)

@@ -8,7 +8,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model; writes DIR/model.safetensors, metrics.jsonl and pictures (samples.png, reconstructions.png, …).")
 
-    @Option(help: "Model: ae, sae, dae, vae, cvae or classifier.") var model: ModelKind = .vae
+    @Option(help: "Model: ae, sae, dae, vae, cvae, iwae or classifier.") var model: ModelKind = .vae
+    @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
     @Option(help: "Encoder/decoder body: mlp or conv (two stride-2 convolutions, then the dense --hidden layers).") var arch: Architecture = .mlp
     @OptionGroup var data: DataOptions
     @Option(help: "Training epochs.") var epochs: Int = 10
@@ -57,6 +58,7 @@ struct TrainCommand: ParsableCommand {
             c.outputVariance = v
         }
         c.beta = beta
+        if model == .iwae { c.importanceSamples = k }
         if let binarize {
             guard let b = Binarization(rawValue: binarize) else { throw ValidationError("--binarize: expected dynamic, got '\(binarize)'") }
             c.binarize = b

@@ -11,6 +11,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case dae
     /// Variational autoencoder (β-VAE with β ≠ 1).
     case vae
+    /// Importance-weighted autoencoder (Burda et al. 2015): the VAE's networks trained on the k-sample bound.
+    case iwae
     /// Conditional VAE: a one-hot label goes into encoder and decoder.
     case cvae
     /// An MLP classifier, to judge generated digits and for semi-supervised work.
@@ -65,11 +67,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Dynamic binarisation: each training pixel redrawn as Bernoulli(intensity) every time it is seen; the
     /// test set is binarised once with a fixed seed (`ModelConfig.testBinarizationSeed`). nil: intensities.
     public var binarize: Binarization?
+    /// IWAE: importance samples per image in the training bound.
+    public var importanceSamples: Int?
     public static let testBinarizationSeed: UInt64 = 20_150_101
 
     public init(kind: ModelKind) { self.kind = kind }
 
-    public var isVariational: Bool { kind == .vae || kind == .cvae }
+    public var isVariational: Bool { kind == .vae || kind == .cvae || kind == .iwae }
     public var isConditional: Bool { kind == .cvae }
 
     public var json: String {
@@ -102,6 +106,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             guard kind == .sae else { throw ModelError("sparsity options apply to --model sae") }
             guard s.weight >= 0 else { throw ModelError("sparsity weight must be ≥ 0") }
             if s.kind == .kl { guard s.target > 0 && s.target < 1 else { throw ModelError("--sparsity-target: expected 0 < ρ < 1, got \(s.target)") } }
+        }
+        if kind == .iwae {
+            guard likelihood == .bernoulli else { throw ModelError("--model iwae supports --likelihood bernoulli only") }
+            guard let k = importanceSamples, k >= 1, k <= 5000 else { throw ModelError("--k: expected 1…5000 importance samples for --model iwae") }
         }
         if kind == .dae && noise == nil { throw ModelError("--model dae needs --noise (e.g. gaussian:0.5)") }
         if noise != nil && kind != .dae { throw ModelError("--noise applies to --model dae") }

@@ -42,7 +42,7 @@ extension ReconstructingModel {
 public func makeModel(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
     switch config.kind {
     case .ae, .sae, .dae: Autoencoder(config, rng: &rng)
-    case .vae, .cvae: VariationalAutoencoder(config, rng: &rng)
+    case .vae, .cvae, .iwae: VariationalAutoencoder(config, rng: &rng)
     case .classifier: Classifier(config, rng: &rng)
     }
 }

@@ -47,8 +47,22 @@ public final class VariationalAutoencoder: ReconstructingModel {
         return decoder(Variable.concatColumns(z, Variable(c)))
     }
 
-    /// Negative ELBO terms with given standard-normal noise [n, latent].
+    /// The training objective with given standard-normal noise: the negative ELBO ([n, latent] noise), or for
+    /// an IWAE the negative k-sample bound ([n·k, latent] noise).
     public func loss(_ batch: Batch, noise: Tensor) -> LossTerms {
+        guard config.kind == .iwae else { return elboTerms(batch, noise: noise) }
+        let k = config.importanceSamples ?? 1
+        let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
+        let lv = logVar.repeatRows(k)
+        let z = Variable.reparameterize(mean: mu.repeatRows(k), logVariance: lv, noise: noise)
+        let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: k) }
+        let bound = Variable.negativeImportanceWeightedBound(logits: logits(z, labels: rowLabels), targets: batch.x, z: z,
+                                                             noise: noise, logVariance: lv, samples: k)
+        return LossTerms(total: bound, parts: [("iwae_bound", bound.value.scalar)])
+    }
+
+    /// Negative ELBO terms (reconstruction, KL) with given standard-normal noise [n, latent].
+    public func elboTerms(_ batch: Batch, noise: Tensor) -> LossTerms {
         let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
         let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
         let recon = ReconstructionLoss.negativeLogLikelihood(logits: logits(z, labels: batch.labels), targets: batch.x,
@@ -60,7 +74,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
     }
 
     public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
-        let eps = Tensor(uninitialized: [batch.x.shape[0], config.latent])
+        let eps = Tensor(uninitialized: [batch.x.shape[0] * (config.kind == .iwae ? config.importanceSamples ?? 1 : 1), config.latent])
         rng.fillNormal(eps)
         return loss(batch, noise: eps)
     }

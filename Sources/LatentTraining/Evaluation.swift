@@ -85,7 +85,19 @@ public enum Evaluation {
         }
         m["test_mse"] = sse / n
         if let vae = model as? VariationalAutoencoder {
-            m["elbo"] = -((base.terms["reconstruction"] ?? 0) + (base.terms["kl"] ?? 0))
+            if vae.config.kind == .iwae {
+                // The ELBO of the same networks (one sample, analytic KL), beside the k-sample bound.
+                var rng = RandomGenerator(seed: seed, stream: 3)
+                var total = 0.0
+                forEachBatch(data) { batch, _ in
+                    let eps = Tensor(uninitialized: [batch.x.shape[0], vae.config.latent])
+                    rng.fillNormal(eps)
+                    total += Double(vae.elboTerms(batch, noise: eps).total.value.scalar)
+                }
+                m["elbo"] = -total / n
+            } else {
+                m["elbo"] = -((base.terms["reconstruction"] ?? 0) + (base.terms["kl"] ?? 0))
+            }
             m["active_dims"] = Double(activeDimensions(vae, on: data))
         }
         if let ae = model as? Autoencoder {

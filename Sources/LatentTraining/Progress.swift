@@ -39,7 +39,7 @@ public final class ProgressReporter {
             FileHandle.standardError.write(Data(String(format: "\r%@ %@ %d/%d  %.0f s left ", label, bar, done, total, remaining).utf8))
         } else {
             let step = max(1, total / 10)
-            guard done / step > lastTenth else { return }
+            guard done / step > lastTenth, now >= 2 else { return }   // short jobs stay quiet
             lastTenth = done / step
             FileHandle.standardError.write(Data(String(format: "%@: %d/%d (%.0f s, %.0f s left)\n", label, done, total, now, remaining).utf8))
         }

@@ -1,0 +1,93 @@
+import Foundation
+import LatentTensor
+
+// The pieces of the importance-weighted bound (IWAE, Burda et al. 2015).
+
+extension Variable {
+    /// Each row repeated `k` times in a row: [n, d] → [n·k, d]. Pullback: each group of k rows summed.
+    public func repeatRows(_ k: Int) -> Variable {
+        precondition(shape.rank == 2 && k >= 1, "repeatRows needs a rank-2 value and k ≥ 1")
+        let n = shape[0], d = shape[1]
+        let out = Tensor(uninitialized: [n * k, d])
+        for i in 0..<n { for t in 0..<k { (out.data + (i * k + t) * d).update(from: value.data + i * d, count: d) } }
+        return Variable(out, parents: [self]) { [self] g in
+            let s = Tensor(zeros: [n, d])
+            for i in 0..<n { for t in 0..<k {
+                let src = g.data + (i * k + t) * d, dst = s.data + i * d
+                for j in 0..<d { dst[j] += src[j] }
+            } }
+            accumulate(s)
+        }
+    }
+
+    /// The negative importance-weighted bound, summed over the n images of a batch (Bernoulli likelihood):
+    ///
+    ///     −Σ_i [ log (1/k) Σ_t w_it ],   log w = log p(x|z) + log p(z) − log q(z|x)
+    ///           = −BCE(logits, x) − ½‖z‖² + ½‖ε‖² + ½ Σ logvar     (the log 2π terms cancel)
+    ///
+    /// with rows i·k + t of `logits`, `z`, `noise` and `logVariance` the k samples of image i, and `targets`
+    /// [n, features]. Computed with a stable log-sum-exp; the pullback weights each sample's gradient by
+    /// its normalised importance weight (softmax over the k samples).
+    public static func negativeImportanceWeightedBound(logits: Variable, targets x: Tensor, z: Variable, noise eps: Tensor,
+                                                       logVariance: Variable, samples k: Int) -> Variable {
+        let rows = logits.shape[0], f = logits.shape[1], d = z.shape[1], n = x.shape[0]
+        precondition(rows == n * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape && logVariance.shape == z.shape,
+                     "IWAE bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
+        let l = logits.value.data
+        // Per element: e = exp(−|l|), then the BCE and its gradient σ(l) − t.
+        let e = Tensor(uninitialized: logits.shape)
+        for i in 0..<(rows * f) { e.data[i] = -Swift.abs(l[i]) }
+        VectorMath.exp(e.data, e.data, rows * f)
+        let sigmoidMinusT = Tensor(uninitialized: logits.shape)
+        for r in 0..<rows {
+            let t = x.data + (r / k) * f, base = r * f
+            for j in 0..<f {
+                let ee = e.data[base + j], inv = 1 / (1 + ee)
+                sigmoidMinusT.data[base + j] = (l[base + j] >= 0 ? inv : ee * inv) - t[j]
+            }
+        }
+        VectorMath.log1p(e.data, e.data, rows * f)
+        var logW = [Double](repeating: 0, count: rows)
+        for r in 0..<rows {
+            let t = x.data + (r / k) * f, base = r * f
+            var bce: Float = 0
+            for j in 0..<f { bce += e.data[base + j] + max(l[base + j], 0) - l[base + j] * t[j] }
+            var prior: Float = 0
+            for j in 0..<d {
+                let zz = z.value.data[r * d + j], ee = eps.data[r * d + j]
+                prior += -0.5 * zz * zz + 0.5 * ee * ee + 0.5 * logVariance.value.data[r * d + j]
+            }
+            logW[r] = Double(-bce + prior)
+        }
+        // Per image: log-sum-exp over its k samples, and the softmax weights for the pullback.
+        var weights = [Float](repeating: 0, count: rows)
+        var total = 0.0
+        for i in 0..<n {
+            var m = -Double.infinity
+            for t in 0..<k { m = max(m, logW[i * k + t]) }
+            var s = 0.0
+            for t in 0..<k { s += Foundation.exp(logW[i * k + t] - m) }
+            for t in 0..<k { weights[i * k + t] = Float(Foundation.exp(logW[i * k + t] - m) / s) }
+            total -= m + Foundation.log(s) - Foundation.log(Double(k))
+        }
+        return Variable(Tensor(scalar: Float(total)), parents: [logits, z, logVariance]) { g in
+            let scale = g.scalar
+            // ∂(−Σ bound)/∂log w_r = −w̃_r; ∂log w/∂l = t − σ(l); ∂log w/∂z = −z; ∂log w/∂logvar = ½.
+            if logits.requiresGrad {
+                let dl = Tensor(uninitialized: logits.shape)
+                for r in 0..<rows { let w = scale * weights[r]; for j in 0..<f { dl.data[r * f + j] = w * sigmoidMinusT.data[r * f + j] } }
+                logits.accumulate(dl)
+            }
+            if z.requiresGrad {
+                let dz = Tensor(uninitialized: z.shape)
+                for r in 0..<rows { let w = scale * weights[r]; for j in 0..<d { dz.data[r * d + j] = w * z.value.data[r * d + j] } }
+                z.accumulate(dz)
+            }
+            if logVariance.requiresGrad {
+                let dv = Tensor(uninitialized: logVariance.shape)
+                for r in 0..<rows { let w = -0.5 * scale * weights[r]; for j in 0..<d { dv.data[r * d + j] = w } }
+                logVariance.accumulate(dv)
+            }
+        }
+    }
+}
