@@ -12,7 +12,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Dataset name (mnist, or fashion-mnist with --data-dir).")
     var dataset: String = "mnist"
 
-    @Option(name: .customLong("data"), help: ArgumentHelp("Your own table instead of a dataset: a .csv (header optional) or .npy file, one example per row; every 10th row is the test split.", valueName: "file"))
+    @Option(name: .customLong("data"), help: ArgumentHelp("Your own table instead of a dataset: a .csv (header optional), .npy or .npz file (.npz: array x, labels y), one example per row; every 10th row is the test split.", valueName: "file"))
     var dataFile: String?
 
     @Option(name: .customLong("label-column"), help: "With --data: the column holding class labels (a header name, a 0-based index, or last); default none.")
@@ -34,7 +34,7 @@ struct DataOptions: ParsableArguments {
     func load(_ split: Split) throws -> ImageDataset {
         if let dataFile {
             let url = URL(fileURLWithPath: dataFile)
-            guard ["csv", "npy"].contains(url.pathExtension.lowercased()) else { throw ValidationError("--data: expected a .csv or .npy file, got '\(dataFile)'") }
+            guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else { throw ValidationError("--data: expected a .csv, .npy or .npz file, got '\(dataFile)'") }
             let all = try TableDataset.load(url, labelColumn: labelColumn)
             guard all.count >= 10 else { throw ValidationError("--data: \(dataFile) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)") }
             return TableDataset.split(all, split)

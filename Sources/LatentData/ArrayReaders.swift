@@ -38,7 +38,20 @@ public enum ArrayReaders {
         switch url.pathExtension.lowercased() {
         case "npy": return try npy(data, name: url.path)
         case "csv": return try csv(data, name: url.path)
-        default: throw DataError("\(url.path): expected a .npy or .csv file")
+        case "npz":
+            // The features: the member named x, X or data, else the first; labels: a member named y or labels,
+            // one per row, appended as the last column (so --label-column last picks it).
+            let arrays = try NPZ.read(data, name: url.path)
+            let features = arrays.first { ["x", "X", "data"].contains($0.name) } ?? arrays[0]
+            guard let labels = arrays.first(where: { ["y", "labels"].contains($0.name) }), labels.table.columns == 1 else { return features.table }
+            guard labels.table.rows == features.table.rows else {
+                throw DataError("\(url.path): '\(labels.name)' holds \(labels.table.rows) labels for \(features.table.rows) rows of '\(features.name)'")
+            }
+            let t = features.table
+            var values = [Float](); values.reserveCapacity(t.rows * (t.columns + 1))
+            for r in 0..<t.rows { values += t.values[(r * t.columns)..<((r + 1) * t.columns)]; values.append(labels.table.values[r]) }
+            return NumericTable(rows: t.rows, columns: t.columns + 1, values: values, header: nil)
+        default: throw DataError("\(url.path): expected a .npy, .npz or .csv file")
         }
     }
 

@@ -135,3 +135,27 @@ import Testing
         #expect { try ArrayReaders.csv(Data("a,b\n".utf8), name: "e.csv") } throws: { "\($0)".contains("no data rows") }
     }
 }
+
+@Suite struct NPZTests {
+    @Test(arguments: ["table_stored", "table_deflated"])
+    func numpyArchivesRead(_ name: String) throws {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "npz", subdirectory: "Fixtures"))
+        let t = try ArrayReaders.read(url)
+        // x (6x3, arange/4) with the labels y appended as the last column.
+        #expect(t.rows == 6 && t.columns == 4)
+        for r in 0..<6 {
+            for c in 0..<3 { #expect(t.values[r * 4 + c] == Float(r * 3 + c) / 4) }
+            #expect(t.values[r * 4 + 3] == Float(r % 3))
+        }
+    }
+
+    @Test func damagedArchivesAreNamed() throws {
+        let url = try #require(Bundle.module.url(forResource: "table_deflated", withExtension: "npz", subdirectory: "Fixtures"))
+        let good = try Data(contentsOf: url)
+        #expect { try NPZ.read(good.prefix(good.count - 30), name: "cut.npz") } throws: { "\($0)".contains("cut.npz") }
+        var bad = good
+        bad[60] ^= 0xFF   // inside the first member's deflate stream
+        #expect { try NPZ.read(bad, name: "flipped.npz") } throws: { "\($0)".contains("flipped.npz") }
+        #expect { try NPZ.read(Data("not a zip at all, just some text".utf8), name: "text.npz") } throws: { "\($0)".contains("not an NPZ") }
+    }
+}
