@@ -21,6 +21,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
+    @Option(help: ArgumentHelp("Continue the run in this directory from its last epoch (weights, Adam state, random streams) up to --epochs; give the same data options as the first run.", valueName: "dir"))
+    var resume: String?
     @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood: Likelihood = .bernoulli
     @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.") var outputVariance: String = "learned"
     @Option(help: "KL weight (β-VAE).") var beta: Float = 1
@@ -81,6 +83,7 @@ struct TrainCommand: ParsableCommand {
             train = train.excluding(label: excludeLabel)
         }
         if let limit { train = train.prefix(limit) }
+        if let resume { return try runResumed(URL(fileURLWithPath: resume), train: train, test: test) }
         var config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
         var scaling: FeatureScaling? = nil
         if !train.isImage {
@@ -113,6 +116,36 @@ struct TrainCommand: ParsableCommand {
         say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
             + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(options.threads) threads")
         try Trainer(options: options) { say($0) }.run(net, train: train, test: test)
+    }
+
+    /// `--resume DIR`: the saved model, scaling, optimizer state, random streams and options, continued to --epochs.
+    func runResumed(_ directory: URL, train rawTrain: ImageDataset, test rawTest: ImageDataset) throws {
+        let loaded = try ModelStore.load(directory)
+        let state = try TrainingState.read(from: directory)
+        guard loaded.epochs == state.epoch else {
+            throw ValidationError("--resume: \(directory.path) holds a checkpoint of epoch \(loaded.epochs) but training state of epoch \(state.epoch) (interrupted while saving); the checkpoint itself is loadable")
+        }
+        guard state.epoch < epochs else {
+            throw ValidationError("--resume: \(directory.path) has already trained \(state.epoch) epochs; give --epochs above that to continue")
+        }
+        var train = rawTrain, test = rawTest
+        if let scaling = loaded.scaling { train = train.scaled(scaling); test = test.scaled(scaling) }
+        guard train.featureCount == loaded.model.config.inputSize else {
+            throw ValidationError("--resume: \(train.name) has \(train.featureCount) features; the model in \(directory.path) expects \(loaded.model.config.inputSize) (give the same data options as the first run)")
+        }
+        if loaded.model.config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
+        var options = TrainingOptions(outputDirectory: directory)
+        options.epochs = epochs
+        options.batchSize = state.batchSize
+        options.learningRate = state.learningRate
+        options.seed = state.seed
+        options.threads = state.threads   // the same split of each batch, so the numbers continue exactly
+        options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
+        options.scaling = loaded.scaling
+        BLAS.setThreads(state.threads)
+        say("resuming \(loaded.model.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch \(epochs) "
+            + "(batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), \(state.threads) threads as saved)")
+        try Trainer(options: options) { say($0) }.run(loaded.model, train: train, test: test, resume: state)
     }
 }
 

@@ -19,9 +19,10 @@ public struct Trainer {
         self.log = log
     }
 
-    /// Trains `model` on `train`, evaluating on `test` after every epoch; returns the metrics.
+    /// Trains `model` on `train`, evaluating on `test` after every epoch; returns the metrics. With `resume`
+    /// (and the model's weights loaded from the same directory) it continues after `resume.epoch`.
     @discardableResult
-    public func run(_ model: any TrainableModel, train: ImageDataset, test: ImageDataset) throws -> [EpochMetrics] {
+    public func run(_ model: any TrainableModel, train: ImageDataset, test: ImageDataset, resume: TrainingState? = nil) throws -> [EpochMetrics] {
         try options.validate()
         let out = options.outputDirectory
         try AtomicFile.makeDirectory(out)
@@ -34,14 +35,34 @@ public struct Trainer {
         optimizer.additionalGradients = parallel?.replicaGradients ?? []
         var shuffleRNG = RandomGenerator(seed: options.seed, stream: RandomStream.shuffling.rawValue)
         var noiseRNG = RandomGenerator(seed: options.seed, stream: RandomStream.noise.rawValue)
+        var binarizeRNG = RandomGenerator(seed: options.seed, stream: RandomStream.binarization.rawValue)
+        var history: [EpochMetrics] = []
+        var firstEpoch = 1
+        if let resume {
+            guard resume.m.shape == optimizer.m.shape else {
+                throw TrainingError("--resume: the saved optimizer state has \(resume.m.count) values, the model \(optimizer.m.count)")
+            }
+            optimizer.m.data.update(from: resume.m.data, count: resume.m.count)
+            optimizer.v.data.update(from: resume.v.data, count: resume.v.count)
+            optimizer.restore(stepCount: resume.adamSteps)
+            for (name, words) in resume.streams {
+                switch name {
+                case "shuffling": shuffleRNG = RandomGenerator(state: words)
+                case "noise": noiseRNG = RandomGenerator(state: words)
+                case "binarization": binarizeRNG = RandomGenerator(state: words)
+                default: break
+                }
+            }
+            let metricsURL = out.appendingPathComponent("metrics.jsonl")
+            history = FileManager.default.fileExists(atPath: metricsURL.path) ? Array(try EpochMetrics.read(metricsURL).prefix(resume.epoch)) : []
+            firstEpoch = resume.epoch + 1
+        }
         let progress = ProgressReporter(live: options.progressBar)
         let batchBuffer = Tensor(uninitialized: [options.batchSize, train.featureCount])
         let vae = model as? VariationalAutoencoder
         let warmup = Double(model.config.klWarmupEpochs)
-        var history: [EpochMetrics] = []
-        var binarizeRNG = RandomGenerator(seed: options.seed, stream: RandomStream.binarization.rawValue)
 
-        for epoch in 1...options.epochs {
+        for epoch in firstEpoch...max(firstEpoch, options.epochs) where epoch <= options.epochs {
             let order = BatchOrder(count: train.count, batchSize: options.batchSize, shuffle: true, rng: &shuffleRNG)
             var total = 0.0, seen = 0
             let start = Date()
@@ -80,7 +101,13 @@ public struct Trainer {
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
             log(String(format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s",
                        epoch, options.epochs, row.train_loss, row.test_loss, parts, row.images_per_second, seconds))
+            // Checkpoint, then optimizer/RNG state, then metrics, each written atomically: an interruption
+            // leaves the previous epoch's complete files or this one's.
             try ModelStore.save(model, seed: options.seed, epochs: epoch, scaling: options.scaling, to: out)
+            try TrainingState(epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
+                              streams: ["shuffling": shuffleRNG.state, "noise": noiseRNG.state, "binarization": binarizeRNG.state],
+                              batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
+                              threads: options.threads).write(to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
         var pictures = test.isImage ? try writePictures(model, test: test) : []   // a table's rows are not images
