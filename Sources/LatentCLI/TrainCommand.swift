@@ -21,6 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
+    @Option(name: .customLong("clip-grad-norm"), help: "Rescale each step's gradient to at most this L2 norm.") var clipGradNorm: Float?
     @Option(help: ArgumentHelp("Continue the run in this directory from its last epoch (weights, Adam state, random streams) up to --epochs; give the same data options as the first run.", valueName: "dir"))
     var resume: String?
     @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood: Likelihood = .bernoulli
@@ -38,6 +39,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
+        if let clipGradNorm, !(clipGradNorm > 0 && clipGradNorm.isFinite) { throw ValidationError("--clip-grad-norm: expected a positive number, got \(clipGradNorm)") }
         guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number, got \(epochs)") }
         guard batchSize > 0 else { throw ValidationError("--batch-size: expected a positive number, got \(batchSize)") }
         guard latent > 0 else { throw ValidationError("--latent: expected a positive number, got \(latent)") }
@@ -113,6 +115,7 @@ struct TrainCommand: ParsableCommand {
         options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
         options.threads = threads.count
         options.scaling = scaling
+        options.clipGradientNorm = clipGradNorm
         say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
             + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(options.threads) threads")
         try Trainer(options: options) { say($0) }.run(net, train: train, test: test)
@@ -142,6 +145,7 @@ struct TrainCommand: ParsableCommand {
         options.threads = state.threads   // the same split of each batch, so the numbers continue exactly
         options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
         options.scaling = loaded.scaling
+        options.clipGradientNorm = state.clipGradientNorm
         BLAS.setThreads(state.threads)
         say("resuming \(loaded.model.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch \(epochs) "
             + "(batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), \(state.threads) threads as saved)")

@@ -54,8 +54,43 @@ public final class Adam: Optimizer {
     /// Gradient buffers (laid out like `parameters.grads`) added to it on the fly: data-parallel replicas'
     /// gradients, summed inside the update instead of in a separate pass over memory.
     public var additionalGradients: [Tensor] = []
+    /// Rescale the whole gradient to at most this L2 norm before the update (PyTorch's clip_grad_norm_).
+    public var clipGradientNorm: Float?
+    /// The gradient's L2 norm at the last step, when clipping measured it.
+    public private(set) var lastGradientNorm: Double?
+
+    /// The L2 norm of the summed gradient (own buffer plus the additional ones).
+    public func gradientNorm() -> Double {
+        let n = parameters.count, k = max(1, workers)
+        var partial = [Double](repeating: 0, count: k)
+        let g = parameters.grads.data, extra = additionalGradients.map(\.data)
+        partial.withUnsafeMutableBufferPointer { out in
+            let out = out.baseAddress!
+            nonisolated(unsafe) let o = out
+            Parallel.forEach(k) { w in
+                var s = SIMD8<Float>(repeating: 0), tail: Float = 0
+                let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
+                var i = lo
+                while i + 8 <= hi {
+                    var gi = load8(g + i)
+                    for e in extra { gi += load8(e + i) }
+                    s += gi * gi
+                    i += 8
+                }
+                while i < hi { var gi = g[i]; for e in extra { gi += e[i] }; tail += gi * gi; i += 1 }
+                o[w] = Double(s.sum()) + Double(tail)
+            }
+        }
+        return partial.reduce(0, +).squareRoot()
+    }
 
     public func step() {
+        var scale: Float = 1
+        if let clip = clipGradientNorm {
+            let norm = gradientNorm()
+            lastGradientNorm = norm
+            if norm > Double(clip) { scale = Float(Double(clip) / (norm + 1e-6)) }
+        }
         stepCount += 1
         // Bias corrections in double precision, as PyTorch computes them (Python floats).
         let t = Double(stepCount)
@@ -66,24 +101,26 @@ public final class Adam: Optimizer {
         // Slices start at multiples of 8 so every slice but the last is whole SIMD8 blocks.
         Parallel.forEach(k) { w in
             let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
-            update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt)
+            update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: scale)
         }
     }
 
     /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps).
     /// Eight lanes at a time (SIMD8) so the update is one vectorised pass over memory.
-    private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float) {
+    private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
         let p = parameters.values.data, g = parameters.grads.data, m = m.data, v = v.data
         let b1 = SIMD8<Float>(repeating: 1 - beta1), b2 = SIMD8<Float>(repeating: beta2)
         let c2 = SIMD8<Float>(repeating: 1 - beta2), eps = SIMD8<Float>(repeating: epsilon)
         let wd = SIMD8<Float>(repeating: weightDecay), lr = SIMD8<Float>(repeating: stepSize)
         let invBc2Sqrt = SIMD8<Float>(repeating: 1 / bc2Sqrt)
         let extra = additionalGradients.map(\.data)
+        let gs = SIMD8<Float>(repeating: gradientScale)
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             let pi = load8(p + i), mi = load8(m + i), vi = load8(v + i)
-            var gi = load8(g + i) + wd * pi
+            var gi = load8(g + i)
             for e in extra { gi += load8(e + i) }
+            gi = gi * gs + wd * pi
             let mn = mi + (gi - mi) * b1
             let vn = b2 * vi + c2 * gi * gi
             store8(mn, m + i); store8(vn, v + i)
@@ -91,8 +128,9 @@ public final class Adam: Optimizer {
             i += 8
         }
         while i < range.upperBound {
-            var gi = g[i] + weightDecay * p[i]
+            var gi = g[i]
             for e in extra { gi += e[i] }
+            gi = gi * gradientScale + weightDecay * p[i]
             m[i] += (gi - m[i]) * (1 - beta1)
             v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
             p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)

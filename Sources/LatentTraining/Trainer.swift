@@ -32,6 +32,7 @@ public struct Trainer {
         let parallel = dataParallel ? DataParallel(model, parameters: parameters, workers: options.threads) : nil
         BLAS.setThreads(dataParallel ? 1 : options.threads)
         optimizer.workers = options.threads
+        optimizer.clipGradientNorm = options.clipGradientNorm
         optimizer.additionalGradients = parallel?.replicaGradients ?? []
         var shuffleRNG = RandomGenerator(seed: options.seed, stream: RandomStream.shuffling.rawValue)
         var noiseRNG = RandomGenerator(seed: options.seed, stream: RandomStream.noise.rawValue)
@@ -83,9 +84,10 @@ public struct Trainer {
                     loss.total.backward()
                     value = Double(loss.total.value.scalar)
                 }
+                guard value.isFinite else { throw nonFinite("the loss became \(value)", epoch: epoch, step: b + 1) }
                 optimizer.step()
-                guard value.isFinite else {
-                    throw TrainingError("loss became \(value) at epoch \(epoch), batch \(b + 1); try a lower --lr")
+                if let norm = optimizer.lastGradientNorm, !norm.isFinite {
+                    throw nonFinite("the gradient norm became \(norm)", epoch: epoch, step: b + 1)
                 }
                 total += value
                 seen += indices.count
@@ -107,13 +109,22 @@ public struct Trainer {
             try TrainingState(epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
                               streams: ["shuffling": shuffleRNG.state, "noise": noiseRNG.state, "binarization": binarizeRNG.state],
                               batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
-                              threads: options.threads).write(to: out)
+                              threads: options.threads, clipGradientNorm: options.clipGradientNorm).write(to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
         var pictures = test.isImage ? try writePictures(model, test: test) : []   // a table's rows are not images
         pictures += try writeFigures(model, metrics: history, test: test)
         log("wrote \(out.path)/{\((["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", "))}")
         return history
+    }
+
+    /// The error for a NaN or infinity: where it happened, what was kept, what usually helps.
+    func nonFinite(_ what: String, epoch: Int, step: Int) -> TrainingError {
+        let kept = epoch > 1 ? "the checkpoint of epoch \(epoch - 1) in \(options.outputDirectory.path) is kept as the last good one"
+            : "no epoch had finished, so nothing was saved"
+        let data = options.scaling == nil
+            ? "" : " Unscaled features with large values are the usual cause with your own data: train with --scale standard."
+        return TrainingError("\(what) at epoch \(epoch), step \(step); \(kept). Try a lower --lr or --clip-grad-norm 10.\(data)")
     }
 
     /// curves.png always; for a 2-d latent space also latent.png and manifold.png (a CVAE: manifold-K.png per label).

@@ -17,6 +17,8 @@ public struct TrainingOptions: Sendable {
     public var threads = 1
     /// Feature scaling of a table, saved with the model.
     public var scaling: FeatureScaling? = nil
+    /// Clip the gradient's L2 norm to this before each step.
+    public var clipGradientNorm: Float? = nil
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 

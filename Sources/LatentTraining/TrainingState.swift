@@ -17,17 +17,20 @@ public struct TrainingState {
     public var learningRate: Float
     public var seed: UInt64
     public var threads: Int
+    public var clipGradientNorm: Float? = nil
 
     public init(epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], batchSize: Int,
-                learningRate: Float, seed: UInt64, threads: Int) {
+                learningRate: Float, seed: UInt64, threads: Int, clipGradientNorm: Float? = nil) {
         self.epoch = epoch; self.adamSteps = adamSteps; self.m = m; self.v = v; self.streams = streams
         self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed; self.threads = threads
+        self.clipGradientNorm = clipGradientNorm
     }
 
     public func write(to directory: URL) throws {
         var metadata = ["format": "latent-training-state", "format_version": "1", "epoch": String(epoch), "adam_steps": String(adamSteps),
                         "batch_size": String(batchSize), "learning_rate": String(learningRate.bitPattern), "seed": String(seed),
                         "threads": String(threads)]
+        if let clipGradientNorm { metadata["clip_grad_norm"] = String(clipGradientNorm.bitPattern) }
         for (name, words) in streams { metadata["rng.\(name)"] = words.map(String.init).joined(separator: ",") }
         let data = try SafeTensors.encode([("adam.m", m), ("adam.v", v)], metadata: metadata)
         try AtomicFile.write(data, to: directory.appendingPathComponent(Self.fileName))
@@ -56,7 +59,9 @@ public struct TrainingState {
         guard let lrBits = meta["learning_rate"].flatMap(UInt32.init), let seed = meta["seed"].flatMap(UInt64.init) else {
             throw TrainingError("\(url.path): missing learning rate or seed")
         }
-        return TrainingState(epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
-                             batchSize: try int("batch_size"), learningRate: Float(bitPattern: lrBits), seed: seed, threads: try int("threads"))
+        var state = TrainingState(epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
+                                  batchSize: try int("batch_size"), learningRate: Float(bitPattern: lrBits), seed: seed, threads: try int("threads"))
+        state.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
+        return state
     }
 }

@@ -54,6 +54,23 @@ import Testing
         #expect(abs(m.p.value[0] - 0.99) < 1e-6 && abs(m.p.value[1] - (-1.99)) < 1e-6)
     }
 
+    @Test func gradientClippingRescalesToTheNorm() throws {
+        // Clipped Adam on g equals unclipped Adam on g·(c/‖g‖), over several steps (moments included).
+        let clipped = Single(), plain = Single()
+        let a = ParameterSet(clipped), b = ParameterSet(plain)
+        let adamA = try Adam(a, learningRate: 0.1), adamB = try Adam(b, learningRate: 0.1)
+        adamA.clipGradientNorm = 1
+        for (g0, g1) in [(3.0, -4.0), (0.3, 0.4), (-6.0, 8.0)] as [(Float, Float)] {
+            a.grads.copy(from: Tensor([g0, g1], shape: [2]))
+            let norm = (g0 * g0 + g1 * g1).squareRoot(), scale = norm > 1 ? 1 / (Double(norm) + 1e-6) : 1
+            b.grads.copy(from: Tensor([Float(Double(g0) * scale), Float(Double(g1) * scale)], shape: [2]))
+            #expect(abs(adamA.gradientNorm() - Double(norm)) < 1e-5)
+            adamA.step(); adamB.step()
+            #expect(abs(clipped.p.value[0] - plain.p.value[0]) < 1e-6 && abs(clipped.p.value[1] - plain.p.value[1]) < 1e-6)
+        }
+        #expect(abs(adamA.lastGradientNorm! - 10) < 1e-5)
+    }
+
     @Test func invalidHyperparametersAreRejected() {
         let set = ParameterSet(Single())
         #expect(throws: OptimizerError.self) { try Adam(set, learningRate: -1) }

@@ -26,6 +26,18 @@ import Testing
         #expect(gone.status != 0 && gone.stderr.contains("training-state.safetensors"))
     }
 
+    @Test func divergingTrainingStopsNamingTheStepAndKeepsTheLastGoodCheckpoint() throws {
+        let dir = Support.temporaryDirectory("nan")
+        // At this learning rate (seed 7) the loss turns NaN in the second epoch.
+        let r = try Support.runLatent(["train", "--epochs", "3", "--lr", "1000", "--out", dir.path] + Self.small)
+        #expect(r.status != 0 && r.stderr.contains("at epoch 2, step") && r.stderr.contains("checkpoint of epoch 1")
+                && r.stderr.contains("--clip-grad-norm"), "\(r.stderr)")
+        let e = try Support.runLatent(["eval", dir.path, "--json", "--threads", "1"])
+        #expect(e.status == 0 && !e.stdout.contains("nan"), "the kept checkpoint loads and evaluates: \(e.stdout) \(e.stderr)")
+        let bad = try Support.runLatent(["train", "--clip-grad-norm", "-1", "--out", dir.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--clip-grad-norm"))
+    }
+
     @Test func killedDuringTrainingAlwaysLeavesALoadableCheckpoint() throws {
         let dir = Support.temporaryDirectory("killed")
         #expect(try Support.runLatent(["train", "--epochs", "1", "--out", dir.path] + Self.small).status == 0)
