@@ -83,6 +83,36 @@ extension Variable {
         }
     }
 
+    /// KL to N(0, I) with "free bits" (Kingma et al. 2016): each latent dimension's KL, averaged over the n
+    /// rows of the batch, counts as at least `lambda` nats, so dimensions under the floor get no pressure to
+    /// collapse. Returns n · Σ_d max(λ, KL_d) (summed over the batch like the plain KL). Gradient: the plain
+    /// KL's for dimensions above the floor, zero for the others.
+    public static func gaussianKLFreeBits(mean mu: Variable, logVariance logVar: Variable, lambda: Float) -> Variable {
+        precondition(mu.shape == logVar.shape && mu.shape.rank == 2, "KL mean \(mu.shape) vs log-variance \(logVar.shape)")
+        let n = mu.shape[0], d = mu.shape[1]
+        let v = logVar.value.map(.exp)
+        var perDim = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d {
+            let m = mu.value.data[i * d + j], lv = logVar.value.data[i * d + j]
+            perDim[j] += Double(-0.5 * (1 + lv - m * m - v.data[i * d + j]))
+        } }
+        let active = perDim.map { $0 / Double(n) > Double(lambda) }
+        let total = zip(perDim, active).reduce(0.0) { $0 + ($1.1 ? $1.0 : Double(lambda) * Double(n)) }
+        return Variable(Tensor(scalar: Float(total)), parents: [mu, logVar]) { g in
+            let s = g.scalar
+            if mu.requiresGrad {
+                let dm = Tensor(uninitialized: mu.shape)
+                for i in 0..<n { for j in 0..<d { dm.data[i * d + j] = active[j] ? s * mu.value.data[i * d + j] : 0 } }
+                mu.accumulate(dm)
+            }
+            if logVar.requiresGrad {
+                let dv = Tensor(uninitialized: logVar.shape)
+                for i in 0..<n { for j in 0..<d { dv.data[i * d + j] = active[j] ? 0.5 * s * (v.data[i * d + j] - 1) : 0 } }
+                logVar.accumulate(dv)
+            }
+        }
+    }
+
     /// The reparameterisation trick: z = mu + exp(logVar / 2) · eps, with eps ~ N(0, I) given, so the
     /// sample is differentiable in mu and logVar. dz/dmu = 1, dz/dlogVar = ½ · std · eps.
     public static func reparameterize(mean mu: Variable, logVariance logVar: Variable, noise eps: Tensor) -> Variable {

@@ -21,6 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
+    @Option(name: .customLong("free-bits"), help: "VAE: a floor in nats on each latent dimension's KL (batch average), against posterior collapse.") var freeBits: Float?
     @Option(name: .customLong("clip-grad-norm"), help: "Rescale each step's gradient to at most this L2 norm.") var clipGradNorm: Float?
     @Option(help: ArgumentHelp("Continue the run in this directory from its last epoch (weights, Adam state, random streams) up to --epochs; give the same data options as the first run.", valueName: "dir"))
     var resume: String?
@@ -63,6 +64,7 @@ struct TrainCommand: ParsableCommand {
         }
         c.beta = beta
         if model == .iwae { c.importanceSamples = k }
+        c.freeBits = freeBits
         if let binarize {
             guard let b = Binarization(rawValue: binarize) else { throw ValidationError("--binarize: expected dynamic, got '\(binarize)'") }
             c.binarize = b

@@ -67,6 +67,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Dynamic binarisation: each training pixel redrawn as Bernoulli(intensity) every time it is seen; the
     /// test set is binarised once with a fixed seed (`ModelConfig.testBinarizationSeed`). nil: intensities.
     public var binarize: Binarization?
+    /// Free bits: a floor (nats) on each latent dimension's batch-average KL in the training loss.
+    public var freeBits: Float?
     /// IWAE: importance samples per image in the training bound.
     public var importanceSamples: Int?
     public static let testBinarizationSeed: UInt64 = 20_150_101
@@ -106,6 +108,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             guard kind == .sae else { throw ModelError("sparsity options apply to --model sae") }
             guard s.weight >= 0 else { throw ModelError("sparsity weight must be ≥ 0") }
             if s.kind == .kl { guard s.target > 0 && s.target < 1 else { throw ModelError("--sparsity-target: expected 0 < ρ < 1, got \(s.target)") } }
+        }
+        if let f = freeBits {
+            guard f >= 0, f.isFinite else { throw ModelError("--free-bits: expected a number of nats ≥ 0, got \(f)") }
+            guard kind == .vae || kind == .cvae else { throw ModelError("--free-bits applies to --model vae or cvae") }
         }
         if kind == .iwae {
             guard likelihood == .bernoulli else { throw ModelError("--model iwae supports --likelihood bernoulli only") }

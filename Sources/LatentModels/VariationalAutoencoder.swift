@@ -69,7 +69,9 @@ public final class VariationalAutoencoder: ReconstructingModel {
                                                              likelihood: config.likelihood,
                                                              logVariance: logVarianceVariable(config, outputLogVariance))
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
-        let total = klWeight == 1 ? recon + kl : recon + kl * klWeight
+        // With free bits the objective's KL term has a floor per dimension; the reported KL stays the true one.
+        let klTerm = config.freeBits.map { Variable.gaussianKLFreeBits(mean: mu, logVariance: logVar, lambda: $0) } ?? kl
+        let total = klWeight == 1 ? recon + klTerm : recon + klTerm * klWeight
         return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])
     }
 

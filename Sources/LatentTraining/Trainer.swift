@@ -39,6 +39,7 @@ public struct Trainer {
         var binarizeRNG = RandomGenerator(seed: options.seed, stream: RandomStream.binarization.rawValue)
         var history: [EpochMetrics] = []
         var firstEpoch = 1
+        var warnedCollapse = false
         if let resume {
             guard resume.m.shape == optimizer.m.shape else {
                 throw TrainingError("--resume: the saved optimizer state has \(resume.m.count) values, the model \(optimizer.m.count)")
@@ -103,6 +104,15 @@ public struct Trainer {
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
             log(String(format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s",
                        epoch, options.epochs, row.train_loss, row.test_loss, parts, row.images_per_second, seconds))
+            if let vae, !warnedCollapse, epoch > model.config.klWarmupEpochs, let kl = eval.terms["kl"] {
+                let active = Evaluation.activeDimensions(vae, on: test)
+                if kl < 0.1 || active == 0 {
+                    warnedCollapse = true
+                    log(String(format: "warning: posterior collapse: the KL is %.3f nats per image with %d active latent dimensions, so the decoder "
+                        + "ignores the code. Remedies: --kl-warmup 10 (anneal the KL in), --free-bits 0.5 (a KL floor per dimension), "
+                        + "--beta below 1, or a smaller decoder (--hidden).", kl, active))
+                }
+            }
             // Checkpoint, then optimizer/RNG state, then metrics, each written atomically: an interruption
             // leaves the previous epoch's complete files or this one's.
             try ModelStore.save(model, seed: options.seed, epochs: epoch, scaling: options.scaling, to: out)

@@ -191,3 +191,22 @@ import Testing
         #expect(abs(Double(bound) - expected) < 1e-3 * abs(expected), "\(bound) vs \(expected)")
     }
 }
+
+@Suite struct FreeBitsTests {
+    @Test func freeBitsFloorsEachDimensionAndStopsItsGradient() {
+        // Dimension 0 far from the prior (KL ≫ λ), dimension 1 at the prior (KL ≈ 0 < λ).
+        let mu = Tensor([2, 0.01, -1.5, -0.01, 1, 0], shape: [3, 2]), lv = Tensor([-1, 0.01, -0.5, 0, 0.2, -0.01], shape: [3, 2])
+        let lambda: Float = 0.5
+        let value = Variable.gaussianKLFreeBits(mean: Variable(mu), logVariance: Variable(lv), lambda: lambda).value.scalar
+        var kl0 = 0.0
+        for i in 0..<3 {
+            let m = Double(mu[i, 0]), l = Double(lv[i, 0])
+            kl0 += -0.5 * (1 + l - m * m - exp(l))
+        }
+        #expect(abs(Double(value) - (kl0 + 3 * Double(lambda))) < 1e-5)
+        let err = GradientCheck.maxError(inputs: [mu, lv], step: 1e-3) { v in
+            Variable.gaussianKLFreeBits(mean: v[0], logVariance: v[1], lambda: lambda)
+        }
+        #expect(err < 1e-2, "max relative error \(err)")
+    }
+}

@@ -38,6 +38,19 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("--clip-grad-norm"))
     }
 
+    @Test func posteriorCollapseIsNamedAndFreeBitsPreventIt() throws {
+        // A Gaussian decoder with variance 10 on [0, 1] pixels explains everything by its mean: the KL dies.
+        let base = ["train", "--epochs", "2", "--limit", "1000", "--likelihood", "gaussian", "--output-variance", "10", "--no-progress", "--threads", "1"]
+        let collapsed = try Support.runLatent(base + ["--out", Support.temporaryDirectory("collapse").path])
+        #expect(collapsed.status == 0 && collapsed.stdout.contains("warning: posterior collapse") && collapsed.stdout.contains("--free-bits"), "\(collapsed.stdout)")
+        let dir = Support.temporaryDirectory("freebits")
+        let kept = try Support.runLatent(base + ["--free-bits", "0.5", "--out", dir.path])
+        #expect(kept.status == 0 && !kept.stdout.contains("warning: posterior collapse"), "\(kept.stdout)")
+        let e = try Support.runLatent(["eval", dir.path, "--json", "--threads", "1"])
+        let m = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        #expect((m["active_dims"] as? Double ?? 0) >= 10 && (m["test_kl"] as? Double ?? 0) > 2, "\(m)")
+    }
+
     @Test func killedDuringTrainingAlwaysLeavesALoadableCheckpoint() throws {
         let dir = Support.temporaryDirectory("killed")
         #expect(try Support.runLatent(["train", "--epochs", "1", "--out", dir.path] + Self.small).status == 0)
