@@ -9,8 +9,11 @@ public struct IDXArray: Sendable {
 
     /// Reads and validates an IDX file. `expectedRank` rejects, say, a labels file given as images.
     public init(contentsOf url: URL, expectedRank: Int? = nil) throws {
-        let data = try FileBytes.read(url)
-        let path = url.path
+        try self.init(bytes: try FileBytes.read(url), name: url.path, expectedRank: expectedRank)
+    }
+
+    /// Parses and validates the (already decompressed) bytes of an IDX file; `name` appears in errors.
+    public init(bytes data: [UInt8], name path: String, expectedRank: Int? = nil) throws {
         guard data.count >= 4 else { throw DataError("\(path): too short for an IDX file (\(data.count) bytes)") }
         guard data[0] == 0, data[1] == 0 else {
             throw DataError("\(path): not an IDX file (magic number starts \(data[0]) \(data[1]), expected 0 0)")

@@ -35,8 +35,15 @@ public enum NPZ {
             guard start + compressed <= b.count else { throw DataError("\(name): \(member): truncated (needs \(compressed) bytes)") }
             let bytes: [UInt8]
             switch method {
-            case 0: bytes = Array(b[start..<(start + compressed)])
-            case 8: bytes = try inflate(Array(b[start..<(start + compressed)]), size: size, name: "\(name): \(member)")
+            case 0:
+                guard size == compressed else { throw DataError("\(name): \(member): stored member sizes disagree (\(size) vs \(compressed))") }
+                bytes = Array(b[start..<(start + compressed)])
+            case 8:
+                // Deflate expands at most ~1032:1: a larger declared size is a lie, refused before allocating.
+                guard size <= compressed * 1032 + 65_536 else {
+                    throw DataError("\(name): \(member): declares \(size) bytes from \(compressed) compressed bytes (corrupt archive)")
+                }
+                bytes = try inflate(Array(b[start..<(start + compressed)]), size: size, name: "\(name): \(member)")
             default: throw DataError("\(name): \(member): ZIP compression method \(method) is not supported (expected stored or deflate)")
             }
             let actual = bytes.withUnsafeBufferPointer { Int(crc32(0, $0.baseAddress, UInt32($0.count))) }

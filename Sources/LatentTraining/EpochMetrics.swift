@@ -14,6 +14,16 @@ public struct EpochMetrics: Codable, Sendable {
     public var seconds: Double
     /// Per-image parts of the test loss (e.g. reconstruction, kl).
     public var test_terms: [String: Double]
+    /// Resident memory of the process at the end of the epoch, MB (absent in files of older versions).
+    public var rss_mb: Double?
+
+    /// The process's resident set size now, in MB (/proc/self/statm), or nil where that file does not exist.
+    public static func currentRSSMegabytes() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return nil }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
 
     /// Writes all epochs so far as JSON lines, atomically (a crash leaves the previous complete file).
     public static func write(_ rows: [EpochMetrics], to url: URL) throws {

@@ -98,7 +98,8 @@ public struct Trainer {
             let seconds = Date().timeIntervalSince(start)
             let eval = Evaluation.evaluate(model, on: test, seed: options.seed)
             let row = EpochMetrics(epoch: epoch, train_loss: total / Double(seen), test_loss: eval.loss,
-                                   images_per_second: Double(seen) / seconds, seconds: seconds, test_terms: eval.terms)
+                                   images_per_second: Double(seen) / seconds, seconds: seconds, test_terms: eval.terms,
+                                   rss_mb: EpochMetrics.currentRSSMegabytes())
             history.append(row)
             progress.clear()
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")

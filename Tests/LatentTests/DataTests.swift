@@ -159,3 +159,12 @@ import Testing
         #expect { try NPZ.read(Data("not a zip at all, just some text".utf8), name: "text.npz") } throws: { "\($0)".contains("not an NPZ") }
     }
 }
+
+/// Inputs the fuzzers found, kept as regression tests.
+@Suite struct FuzzRegressionTests {
+    /// An NPZ member declaring 3.6 GB uncompressed from a few bytes: refused before allocating.
+    @Test func npzDeclaringAHugeMemberIsRefused() throws {
+        let url = try #require(Bundle.module.url(forResource: "fuzz_npz_oom", withExtension: "npz", subdirectory: "Fixtures"))
+        #expect { try NPZ.read(try Data(contentsOf: url), name: "oom.npz") } throws: { "\($0)".contains("oom.npz") }
+    }
+}
