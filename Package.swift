@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
 
         // MARK: Hand-vectorised C loops
@@ -29,7 +30,7 @@ let package = Package(
         .target(name: "LatentAutodiff", dependencies: ["LatentTensor"]),
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor"]),
-        .target(name: "LatentData", dependencies: ["LatentTensor", "CZlib"],
+        .target(name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto"],
                 resources: [.copy("Resources/mnist")]),
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),

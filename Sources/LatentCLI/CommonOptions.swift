@@ -9,7 +9,7 @@ struct DataOptions: ParsableArguments {
         valueName: "dir"))
     var dataDirectory: String?
 
-    @Option(help: "Dataset name (mnist, or fashion-mnist with --data-dir).")
+    @Option(help: "Dataset name: mnist (bundled) or fashion-mnist (downloaded once and MD5-checked, or read from --data-dir).")
     var dataset: String = "mnist"
 
     @Option(name: .customLong("data"), help: ArgumentHelp("Your own table instead of a dataset: a .csv (header optional), .npy or .npz file (.npz: array x, labels y), one example per row; every 10th row is the test split.", valueName: "file"))
@@ -39,8 +39,13 @@ struct DataOptions: ParsableArguments {
             guard all.count >= 10 else { throw ValidationError("--data: \(dataFile) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)") }
             return TableDataset.split(all, split)
         }
-        if dataset != "mnist" && directory == nil {
-            throw ValidationError("--dataset \(dataset): give its IDX files with --data-dir or $LATENT_DATA (only MNIST is bundled)")
+        var directory = self.directory
+        if dataset != "mnist" && directory == nil, let known = DownloadableDataset.known[dataset] {
+            // Fetched once into the cache (or from $LATENT_DATASET_MIRROR), each file checked by MD5.
+            try known.ensure(in: known.cacheDirectory, mirror: ProcessInfo.processInfo.environment["LATENT_DATASET_MIRROR"]) {
+                FileHandle.standardError.write(Data("\($0)\n".utf8))
+            }
+            directory = known.cacheDirectory
         }
         return try MNIST.load(split, directory: directory, name: dataset)
     }

@@ -168,3 +168,24 @@ import Testing
         #expect { try NPZ.read(try Data(contentsOf: url), name: "oom.npz") } throws: { "\($0)".contains("oom.npz") }
     }
 }
+
+/// Downloads: every file is checked by the MD5 of its content before it is kept. The "mirror" here is the
+/// bundled MNIST directory, so the test needs no network.
+@Suite struct DownloadTests {
+    @Test func md5MatchesTheKnownDigest() {
+        #expect(DownloadableDataset.md5Hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
+    }
+
+    @Test func verifiedFilesAreKeptAndWrongOnesRefused() throws {
+        let mirror = MNIST.bundledDirectory.absoluteString
+        let good = Support.temporaryDirectory("mnist-download")
+        try DownloadableDataset.known["mnist"]!.ensure(in: good, mirror: mirror)
+        let test = try MNIST.load(.test, directory: good)
+        #expect(test.count == 10_000)
+        let bad = Support.temporaryDirectory("fashion-download")
+        #expect { try DownloadableDataset.known["fashion-mnist"]!.ensure(in: bad, mirror: mirror) } throws: {
+            "\($0)".contains("MD5 of the content is") && "\($0)".contains("--data-dir")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: bad.path).isEmpty, "nothing unverified is left behind")
+    }
+}
