@@ -94,7 +94,7 @@ import Testing
         let three = try Support.runLatent(["plot", "latent", wide.path, "--dims", "3", "--out", "\(out)/l3.png", "--threads", "1"])
         #expect(three.status == 0 && Self.isPNG("\(out)/l3.png"), "\(three.stderr)")
         let m = try Support.runLatent(["plot", "manifold", wide.path, "--out", "\(out)/x.png"])
-        #expect(m.status != 0 && m.stderr.contains("needs cvae or vae"), "\(m.stderr)")
+        #expect(m.status != 0 && m.stderr.contains("needs cvae or iwae or vae"), "\(m.stderr)")
         let bad = try Support.runLatent(["plot", "curves", run.path, "--out", "\(out)/c.gif"])
         #expect(bad.status != 0 && bad.stderr.contains("--out"))
     }
