@@ -19,6 +19,9 @@ import Testing
         (["train", "--data-dir", "/nonexistent/mnist", "--epochs", "1"], "/nonexistent/mnist"),
         (["eval", "/nonexistent/run"], "/nonexistent/run"),
         (["train", "--dataset", "cifar"], "cifar"),
+        (["train", "--epochs", "1", "--limit", "100", "--out", "/proc/latent-unwritable/run"], "/proc/latent-unwritable/run"),
+        (["tsne", "/nonexistent/codes.npy", "--out", "/tmp/x.png"], "/nonexistent/codes.npy"),
+        (["train", "--data", "/nonexistent/table.csv"], "/nonexistent/table.csv"),
     ])
     func badInputGivesOneClearLine(arguments: [String], mention: String) throws {
         let r = try Support.runLatent(arguments)
