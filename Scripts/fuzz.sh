@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Fuzzes every file parser with libFuzzer + AddressSanitizer: IDX, NPY, NPZ, CSV, safetensors. Each target
-# starts from the committed seed corpus (Fuzz/Corpus/<target>) and runs RUNS inputs (default 1,000,000)
+# Fuzzes every file parser with libFuzzer + AddressSanitizer: IDX, NPY, NPZ, CSV, safetensors. Each parser
+# starts from the committed seed corpus (Fuzz/Corpus/<parser>) and runs RUNS inputs (default 1,000,000)
 # with a 10 s per-input timeout and a 2 GB memory limit; the grown corpus stays in a temporary directory.
-# A crash leaves its input in Fuzz/crashes/ (commit it to Fuzz/Corpus/<target> as a regression seed).
-#   bash Scripts/fuzz.sh [runs=1000000] [target ...]
+# A crash leaves its input in Fuzz/crashes/ (commit it to Fuzz/Corpus/<parser> as a regression seed).
+#   bash Scripts/fuzz.sh [runs=1000000] [parser ...]     (parsers: idx npy npz csv safetensors)
 set -euo pipefail
 cd "$(dirname "$0")/../Fuzz"
 runs=${1:-1000000}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(FuzzIDX FuzzNPY FuzzNPZ FuzzCSV FuzzSafeTensors)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(idx npy npz csv safetensors)
 flags=(-c release -Xswiftc -sanitize=fuzzer,address)
 swift build "${flags[@]}" >/dev/null
 bin=$(swift build "${flags[@]}" --show-bin-path)
@@ -16,7 +16,7 @@ for t in "${targets[@]}"; do
   work=$(mktemp -d)
   cp Corpus/"$t"/* "$work"/
   start=$(date +%s)
-  "$bin/$t" -runs="$runs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+  LATENT_FUZZ_PARSER="$t" "$bin/FuzzParsers" -runs="$runs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -artifact_prefix=crashes/"$t"- -print_final_stats=1 "$work" > "crashes/$t.log" 2>&1 \
     && status="0 crashes" || status="FAILED (see Fuzz/crashes/$t.log)"
   echo "$t: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "crashes/$t.log" | grep -o '[0-9]*$') inputs in $(( $(date +%s) - start )) s, $status"

@@ -1,0 +1,31 @@
+import Foundation
+import Latent
+
+// libFuzzer target for Latent's file parsers. $LATENT_FUZZ_PARSER picks the one fed with arbitrary bytes
+// (idx, npy, npz, csv, safetensors); it must return a value or throw, never crash, hang or over-allocate.
+let parser = ProcessInfo.processInfo.environment["LATENT_FUZZ_PARSER"] ?? ""
+let parse: ([UInt8]) -> Void
+switch parser {
+case "idx": parse = { _ = try? IDXArray(bytes: $0, name: "fuzz.idx") }
+case "npy": parse = { _ = try? ArrayReaders.npy(Data($0), name: "fuzz.npy") }
+case "npz": parse = { _ = try? NPZ.read(Data($0), name: "fuzz.npz") }
+case "csv": parse = { _ = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") }
+case "safetensors": parse = { _ = try? SafeTensors.decode(Data($0), source: "fuzz.safetensors") }
+default:
+    FileHandle.standardError.write(Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv or safetensors\n".utf8))
+    exit(2)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    parse(Array(UnsafeBufferPointer(start: data, count: count)))
+    return 0
+}
+
+// SwiftPM links its own entry point for an executable, so libFuzzer's driver is started from here.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(runFuzzerDriver(&argc, &argv, fuzz))
