@@ -99,9 +99,9 @@ public enum ArrayReaders {
         default: throw DataError("\(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, int32 or int64)")
         }
         let body = headerStart + headerLength
-        guard !overflow, count.multipliedReportingOverflow(by: itemSize).overflow == false,
-              bytes.count - body == count * itemSize else {
-            throw DataError("\(name): NPY shape (\(shapeText)) needs \(overflow ? "more than 2^63" : String(count * itemSize)) bytes of data, the file holds \(bytes.count - body)")
+        let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow, !tooBig, bytes.count - body == needed else {
+            throw DataError("\(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) bytes of data, the file holds \(bytes.count - body)")
         }
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

@@ -162,6 +162,12 @@ import Testing
 
 /// Inputs the fuzzers found, kept as regression tests.
 @Suite struct FuzzRegressionTests {
+    /// An NPY shape whose byte count overflows Int (4.2e18 × 2 rows × 4 bytes): an error, not a trap.
+    @Test func npyShapeOverflowingIntIsRefused() throws {
+        let url = try #require(Bundle.module.url(forResource: "fuzz_npy_overflow", withExtension: "npy", subdirectory: "Fixtures"))
+        #expect { try ArrayReaders.npy(try Data(contentsOf: url), name: "big.npy") } throws: { "\($0)".contains("more than 2^63") }
+    }
+
     /// An NPZ member declaring 3.6 GB uncompressed from a few bytes: refused before allocating.
     @Test func npzDeclaringAHugeMemberIsRefused() throws {
         let url = try #require(Bundle.module.url(forResource: "fuzz_npz_oom", withExtension: "npz", subdirectory: "Fixtures"))
