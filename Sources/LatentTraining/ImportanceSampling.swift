@@ -2,6 +2,7 @@ import Foundation
 import LatentAutodiff
 import LatentData
 import LatentModels
+import LatentNN
 import LatentTensor
 
 /// The importance-sampled estimate of a VAE's test log-likelihood (Burda et al. 2015):
@@ -17,58 +18,104 @@ public enum ImportanceSampling {
     public static func logLikelihoods(_ vae: VariationalAutoencoder, on data: ImageDataset, k: Int, limit: Int? = nil,
                                       seed: UInt64, threads: Int = 1, progress: (Int) -> Void = { _ in }) -> [Double] {
         let n = min(limit ?? data.count, data.count)
-        let c = vae.config, d = c.latent
         // Rows decoded at once: about 2,048 (images × samples).
         let chunk = max(1, min(k, 2048))
         let imagesPerBlock = max(1, 2048 / chunk)
-        var rng = RandomGenerator(seed: seed, stream: 41)
+        let blocks = (n + imagesPerBlock - 1) / imagesPerBlock
         var result = [Double](repeating: 0, count: n)
+        // Data-parallel over blocks of images, like training: a replica of the model per extra worker sharing
+        // the weights, single-threaded BLAS in each. Every block has its own random stream, so the estimate
+        // does not depend on the thread count.
+        let workers = max(1, min(threads, blocks))
+        var models = [vae]
+        var sets: [ParameterSet] = []
+        if workers > 1 {
+            let primary = ParameterSet(vae)
+            sets.append(primary)
+            for _ in 1..<workers {
+                var rng = RandomGenerator(seed: 0)
+                let replica = makeModel(vae.config, rng: &rng) as! VariationalAutoencoder
+                sets.append(ParameterSet(replica, sharingValuesOf: primary))
+                models.append(replica)
+            }
+        }
+        let previousThreads = BLAS.threads
+        if workers > 1 { BLAS.setThreads(1) }
+        defer { if workers > 1 { BLAS.setThreads(previousThreads) } }
+        let lock = NSLock()
+        final class Counter: @unchecked Sendable { var done = 0 }
+        let counter = Counter()
+        withoutActuallyEscaping(progress) { progress in
+            result.withUnsafeMutableBufferPointer { out in
+                let out = UnsafeSendable(out.baseAddress!)
+                nonisolated(unsafe) let progress = progress
+                nonisolated(unsafe) let models = models
+                Parallel.forEach(workers) { w in
+                    var b = w
+                    while b < blocks {
+                        let start = b * imagesPerBlock, count = min(imagesPerBlock, n - start)
+                        let values = block(models[w], data: data, start: start, count: count, k: k, chunk: chunk,
+                                           seed: seed, stream: 1000 + UInt64(b), threads: workers > 1 ? 1 : threads)
+                        for i in 0..<count { out.pointer[start + i] = values[i] }
+                        lock.lock()
+                        counter.done += count
+                        let total = counter.done
+                        if w == 0 { progress(total) }
+                        lock.unlock()
+                        b += workers
+                    }
+                }
+            }
+        }
+        _ = sets
+        progress(n)
+        return result
+    }
+
+    /// log p(x) estimates for images start..<start+count, with their own random stream.
+    static func block(_ vae: VariationalAutoencoder, data: ImageDataset, start: Int, count: Int, k: Int, chunk: Int,
+                      seed: UInt64, stream: UInt64, threads: Int) -> [Double] {
+        let c = vae.config, d = c.latent
+        var rng = RandomGenerator(seed: seed, stream: stream)
         let logTwoPi = Float(1.8378770664093453)
         let outputLogVariance = vae.outputLogVariance.map { $0.value.scalar } ?? c.outputVariance.map { Foundation.log($0) } ?? 0
-        var start = 0
-        while start < n {
-            let count = min(imagesPerBlock, n - start)
-            let x = data.batch(start..<(start + count))
-            let labels = (start..<(start + count)).map { Int(data.labels[$0]) }
-            let (mu, logVar) = vae.encodeDistribution(x, labels: labels)
-            var maxLog = [Double](repeating: -.infinity, count: count), sumExp = [Double](repeating: 0, count: count)
-            var done = 0
-            while done < k {
-                let s = min(chunk, k - done)
-                let rows = count * s
-                let eps = Tensor(uninitialized: [rows, d])
-                rng.fillNormal(eps)
-                let z = Tensor(uninitialized: [rows, d])
-                var logPriorMinusQ = [Float](repeating: 0, count: rows)
-                var rowLabels = [Int](repeating: 0, count: rows)
-                for i in 0..<count { for t in 0..<s {
-                    let r = i * s + t
-                    rowLabels[r] = labels[i]
-                    var acc: Float = 0
-                    for j in 0..<d {
-                        let e = eps[r, j], lv = logVar[i, j]
-                        let zz = mu[i, j] + Foundation.exp(lv / 2) * e
-                        z[r, j] = zz
-                        // log p(z) − log q(z|x) = −½ Σ [z² − ε² − logvar]
-                        acc += -0.5 * (zz * zz - e * e - lv)
-                    }
-                    logPriorMinusQ[r] = acc
-                } }
-                let logits = vae.logits(Variable(z), labels: rowLabels).value
-                let logLik = rowLogLikelihoods(logits, targets: x, samplesPerImage: s, likelihood: c.likelihood,
-                                               outputLogVariance: outputLogVariance, logTwoPi: logTwoPi, threads: threads)
-                for i in 0..<count { for t in 0..<s {
-                    let w = Double(logLik[i * s + t]) + Double(logPriorMinusQ[i * s + t])
-                    if w > maxLog[i] { sumExp[i] = sumExp[i] * Foundation.exp(maxLog[i] - w) + 1; maxLog[i] = w }
-                    else { sumExp[i] += Foundation.exp(w - maxLog[i]) }
-                } }
-                done += s
-            }
-            for i in 0..<count { result[start + i] = maxLog[i] + Foundation.log(sumExp[i]) - Foundation.log(Double(k)) }
-            start += count
-            progress(start)
+        let x = data.batch(start..<(start + count))
+        let labels = (start..<(start + count)).map { Int(data.labels[$0]) }
+        let (mu, logVar) = vae.encodeDistribution(x, labels: labels)
+        var maxLog = [Double](repeating: -.infinity, count: count), sumExp = [Double](repeating: 0, count: count)
+        var done = 0
+        while done < k {
+            let s = min(chunk, k - done)
+            let rows = count * s
+            let eps = Tensor(uninitialized: [rows, d])
+            rng.fillNormal(eps)
+            let z = Tensor(uninitialized: [rows, d])
+            var logPriorMinusQ = [Float](repeating: 0, count: rows)
+            var rowLabels = [Int](repeating: 0, count: rows)
+            for i in 0..<count { for t in 0..<s {
+                let r = i * s + t
+                rowLabels[r] = labels[i]
+                var acc: Float = 0
+                for j in 0..<d {
+                    let e = eps[r, j], lv = logVar[i, j]
+                    let zz = mu[i, j] + Foundation.exp(lv / 2) * e
+                    z[r, j] = zz
+                    // log p(z) − log q(z|x) = −½ Σ [z² − ε² − logvar]
+                    acc += -0.5 * (zz * zz - e * e - lv)
+                }
+                logPriorMinusQ[r] = acc
+            } }
+            let logits = vae.logits(Variable(z), labels: rowLabels).value
+            let logLik = rowLogLikelihoods(logits, targets: x, samplesPerImage: s, likelihood: c.likelihood,
+                                           outputLogVariance: outputLogVariance, logTwoPi: logTwoPi, threads: threads)
+            for i in 0..<count { for t in 0..<s {
+                let w = Double(logLik[i * s + t]) + Double(logPriorMinusQ[i * s + t])
+                if w > maxLog[i] { sumExp[i] = sumExp[i] * Foundation.exp(maxLog[i] - w) + 1; maxLog[i] = w }
+                else { sumExp[i] += Foundation.exp(w - maxLog[i]) }
+            } }
+            done += s
         }
-        return result
+        return (0..<count).map { maxLog[$0] + Foundation.log(sumExp[$0]) - Foundation.log(Double(k)) }
     }
 
     /// log p(x_i | z_r) for every decoded row r (image i = r / samplesPerImage), summed over pixels.
