@@ -4,32 +4,23 @@ defaults and writes the embedding with labels (.npy, label last) and the wall ti
     pip install openTSNE==1.0.4
     python3 Scripts/tsne/opentsne_reference.py --split test --method bh --threads 2 --out /tmp/otsne.npy
 """
-import argparse, gzip, json, os, struct, time
+import argparse, json, os, sys, time
 
 import numpy as np
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack(">I", data[:4])
-    rank = magic & 0xFF
-    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../pytorch"))
+from mnist import load  # noqa: E402  the same IDX reader as the PyTorch reference scripts
 
 
 def mnist(directory, split):
-    names = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-             "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
     parts = ["train", "test"] if split == "all" else [split]
-    x = np.concatenate([idx(os.path.join(directory, names[p][0])).reshape(-1, 784) for p in parts]).astype(np.float32) / 255
-    y = np.concatenate([idx(os.path.join(directory, names[p][1])) for p in parts]).astype(np.int64)
-    return x, y
+    loaded = [load(p, directory) if directory else load(p) for p in parts]
+    return np.concatenate([x for x, _ in loaded]), np.concatenate([y for _, y in loaded])
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data-dir", default=os.path.join(os.path.dirname(__file__), "../../Sources/LatentData/Resources/mnist"))
+    ap.add_argument("--data-dir", default=None, help="IDX directory (default: the MNIST bundled with Latent)")
     ap.add_argument("--split", default="test", choices=["train", "test", "all"])
     ap.add_argument("--method", default="bh", choices=["bh", "fft"])
     ap.add_argument("--threads", type=int, default=2)

@@ -30,7 +30,7 @@ struct AnomalyCommand: ParsableCommand {
         threads.apply()
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: reconstructingKinds)
         guard let model = loaded.model as? any ReconstructingModel else { return }
-        let test = try data.load(.test, for: loaded, directory: directory, binarizeTest: false)
+        let test = try data.load(.test, for: loaded, directory: directory)
         if let anomalyLabel, !test.labels.contains(where: { Int($0) == anomalyLabel }) {
             throw ValidationError("--anomaly-label: \(test.name) has no examples labelled \(anomalyLabel)")
         }

@@ -31,7 +31,7 @@ struct DataOptions: ParsableArguments {
         return nil
     }
 
-    func load(_ split: Split) throws -> ImageDataset {
+    func load(_ split: Split) throws -> Dataset {
         if let dataFile {
             let url = URL(fileURLWithPath: dataFile)
             guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else { throw ValidationError("--data: expected a .csv, .npy or .npz file, got '\(dataFile)'") }
@@ -51,7 +51,7 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Every example in order: all rows of a --data file, or a dataset's train then test split.
-    func loadAll() throws -> ImageDataset {
+    func loadAll() throws -> Dataset {
         if let dataFile { return try TableDataset.load(URL(fileURLWithPath: dataFile), labelColumn: labelColumn) }
         let train = try load(.train), test = try load(.test)
         return train.subset(Array(0..<train.count), name: "\(dataset)-all").appending(test)
@@ -59,7 +59,7 @@ struct DataOptions: ParsableArguments {
 
     /// A split prepared for a saved model: the model's feature scaling applied, its input size checked, and
     /// for a model trained with dynamic binarisation the test split binarised with the fixed seed.
-    func load(_ split: Split, for loaded: ModelStore.Loaded, directory: String, binarizeTest: Bool = true) throws -> ImageDataset {
+    func load(_ split: Split, for loaded: ModelStore.Loaded, directory: String, binarizeTest: Bool = true) throws -> Dataset {
         var set = try load(split)
         if let scaling = loaded.scaling { set = set.scaled(scaling) }
         try checkFeatures(set, loaded.model, directory)

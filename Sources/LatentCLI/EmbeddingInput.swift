@@ -6,7 +6,7 @@ import Latent
 /// dataset split, with labels when they are known.
 struct EmbeddingInput: ParsableArguments {
     @Argument(help: "Codes file (.npy or .csv, e.g. from `latent encode`); omit to use --dataset.") var input: String?
-    @Option(help: "Label column of the codes file: auto (a CSV column named 'label'; for NPY the last column, as `latent encode` writes it), none, last, or a 0-based index.")
+    @Option(help: "Label column of the codes file: auto (a CSV column named 'label'; for NPY the last column, as `latent encode` writes it), none, last, a column name or a 0-based index.")
     var labelColumn: String = "auto"
     @Option(help: "Dataset split when no file is given: train, test or all.") var split: String = "test"
     @OptionGroup var data: DataOptions
@@ -21,44 +21,19 @@ struct EmbeddingInput: ParsableArguments {
     /// The rows, their labels (nil when unknown), and a name for titles.
     func load() throws -> (x: Tensor, labels: [Int]?, name: String, isDataset: Bool) {
         guard let input else {
-            let splits: [Split] = split == "all" ? [.train, .test] : [Split(rawValue: split)!]
-            let sets = try splits.map { try data.load($0) }
-            let features = sets[0].featureCount, n = sets.reduce(0) { $0 + $1.count }
-            let x = Tensor(uninitialized: [n, features])
-            var row = 0
-            for set in sets {
-                let part = set.batch(0..<set.count)
-                (x.data + row * features).update(from: part.data, count: part.count)
-                row += set.count
-            }
-            return (x, sets.flatMap { $0.labels.map(Int.init) }, "\(data.dataset)-\(split)", true)
+            let set = split == "all" ? try data.loadAll() : try data.load(Split(rawValue: split)!)
+            return (set.batch(0..<set.count), set.labels.map(Int.init), "\(data.dataset)-\(split)", true)
         }
-        var table = try ArrayReaders.read(URL(fileURLWithPath: input))
-        var labelIndex: Int? = nil
-        switch labelColumn {
-        case "none": labelIndex = nil
-        case "last": labelIndex = table.columns - 1
-        case "auto":
-            if let header = table.header { labelIndex = header.firstIndex(of: "label") }
-            else if input.hasSuffix(".npy") { labelIndex = table.columns - 1 }
-        default:
-            guard let c = Int(labelColumn), c >= 0 && c < table.columns else {
-                throw ValidationError("--label-column: expected auto, none, last or 0…\(table.columns - 1), got '\(labelColumn)'")
-            }
-            labelIndex = c
+        let url = URL(fileURLWithPath: input)
+        let table = try ArrayReaders.read(url)
+        // "auto": a CSV column named label, or the last column of an NPY file (as `latent encode` writes them).
+        let column: String? = switch labelColumn {
+        case "none": nil
+        case "auto": table.header.map { $0.contains("label") ? "label" : nil } ?? (input.hasSuffix(".npy") ? "last" : nil)
+        default: labelColumn
         }
-        var labels: [Int]? = nil
-        if let c = labelIndex {
-            guard table.columns >= 2 else { throw ValidationError("\(input): a label column leaves no features (the file has 1 column); pass --label-column none") }
-            let column = table.column(c)
-            guard let bad = column.firstIndex(where: { $0 < 0 || $0 != $0.rounded() || $0 > 10_000 }) == nil ? nil : column.first(where: { $0 < 0 || $0 != $0.rounded() || $0 > 10_000 }) else {
-                labels = column.map { Int($0) }
-                table = table.removingColumn(c)
-                return (Tensor(table.values, shape: [table.rows, table.columns]), labels, URL(fileURLWithPath: input).lastPathComponent, false)
-            }
-            throw ValidationError("\(input): label column \(c) holds \(bad), expected class numbers 0, 1, 2…; pass --label-column none if the file has no labels")
-        }
-        return (Tensor(table.values, shape: [table.rows, table.columns]), labels, URL(fileURLWithPath: input).lastPathComponent, false)
+        let set = try TableDataset.make(table, source: url, labelColumn: column)
+        return (set.batch(0..<set.count), column == nil ? nil : set.labels.map(Int.init), url.lastPathComponent, false)
     }
 }
 

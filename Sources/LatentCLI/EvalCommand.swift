@@ -96,7 +96,7 @@ struct EvalCommand: ParsableCommand {
 }
 
 /// Checks that a dataset's images fit a model.
-func checkFeatures(_ data: ImageDataset, _ model: any TrainableModel, _ directory: String) throws {
+func checkFeatures(_ data: Dataset, _ model: any TrainableModel, _ directory: String) throws {
     guard data.featureCount == model.config.inputSize else {
         throw ValidationError("\(data.name) has \(data.featureCount) features per image; the model in \(directory) expects \(model.config.inputSize)")
     }

@@ -14,7 +14,7 @@ struct TSNECommand: ParsableCommand {
     @Option(help: "Repulsion: auto, exact, bh (Barnes-Hut) or fft (interpolation).") var method: String = "auto"
     @Option(help: "Barnes-Hut accuracy: cells smaller than θ × distance count as one body.") var theta: Float = 0.5
     @Option(help: "Reduce the input to this many principal components first (default: 50 for a dataset, none for a codes file; 0 for none).") var pca: Int?
-    @Option(help: "Random seed (t-SNE's start is PCA, so the result depends on it only through ties).") var seed: UInt64 = 0
+    @Option(help: "Accepted like every command's --seed; the result does not depend on it (PCA start, exact neighbours: t-SNE here is deterministic).") var seed: UInt64 = 0
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -43,7 +43,6 @@ struct TSNECommand: ParsableCommand {
         tsne.earlyExaggerationIterations = min(250, iterations)
         tsne.method = TSNE.Method(rawValue: method)!
         tsne.theta = theta
-        tsne.seed = seed
         tsne.threads = threads.count
         say("t-SNE of \(x.shape[0]) points × \(x.shape[1]) dims (\(described)), method \(tsne.resolvedMethod(points: x.shape[0]).rawValue)")
         let y = try tsne.embed(x) { event in

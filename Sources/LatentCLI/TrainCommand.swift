@@ -124,7 +124,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `--resume DIR`: the saved model, scaling, optimizer state, random streams and options, continued to --epochs.
-    func runResumed(_ directory: URL, train rawTrain: ImageDataset, test rawTest: ImageDataset) throws {
+    func runResumed(_ directory: URL, train rawTrain: Dataset, test rawTest: Dataset) throws {
         let loaded = try ModelStore.load(directory)
         let state = try TrainingState.read(from: directory)
         guard loaded.epochs == state.epoch else {

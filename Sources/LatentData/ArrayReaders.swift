@@ -104,17 +104,16 @@ public enum ArrayReaders {
             throw DataError("\(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) bytes of data, the file holds \(bytes.count - body)")
         }
         var values = [Float](repeating: 0, count: count)
+        // One loop per element type, so the type is decided once, not per element.
         bytes.withUnsafeBytes { raw in
             let p = raw.baseAddress! + body
-            for i in 0..<count {
-                switch descr {
-                case "<f4", "=f4": values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                case "<f8", "=f8": values[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                case "|i1": values[i] = Float(Int8(bitPattern: p.load(fromByteOffset: i, as: UInt8.self)))
-                case "<i4", "=i4": values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
-                case "<i8", "=i8": values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
-                default: values[i] = Float(p.load(fromByteOffset: i, as: UInt8.self))
-                }
+            switch descr {
+            case "<f4", "=f4": for i in 0..<count { values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            case "<f8", "=f8": for i in 0..<count { values[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            case "|i1": for i in 0..<count { values[i] = Float(Int8(bitPattern: p.load(fromByteOffset: i, as: UInt8.self))) }
+            case "<i4", "=i4": for i in 0..<count { values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
+            case "<i8", "=i8": for i in 0..<count { values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))) }
+            default: for i in 0..<count { values[i] = Float(p.load(fromByteOffset: i, as: UInt8.self)) }
             }
         }
         if fortran && dims.count == 2 {

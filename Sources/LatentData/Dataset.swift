@@ -3,7 +3,7 @@ import LatentTensor
 /// A labelled dataset kept as the values it was stored in, one row of `featureCount` per example: images as
 /// their raw bytes (so batches are built straight from uint8 without a float copy of the whole set), tables
 /// (CSV, NPY) as floats. Images have a height and width; a table is one row of `featureCount` "pixels".
-public struct ImageDataset: Sendable {
+public struct Dataset: Sendable {
     public let name: String
     /// Examples × features, row-major, 0…255 (images); empty for a float table.
     public let pixels: [UInt8]
@@ -77,56 +77,56 @@ public struct ImageDataset: Sendable {
     }
 
     /// The examples at `indices`, in that order.
-    public func subset(_ indices: [Int], name: String? = nil) -> ImageDataset {
+    public func subset(_ indices: [Int], name: String? = nil) -> Dataset {
         let f = featureCount
         let lb = indices.map { labels[$0] }
         if let values {
             var v = [Float](); v.reserveCapacity(indices.count * f)
             for i in indices { v.append(contentsOf: values[(i * f)..<((i + 1) * f)]) }
-            return try! ImageDataset(name: name ?? self.name, values: v, labels: lb, features: f)
+            return try! Dataset(name: name ?? self.name, values: v, labels: lb, features: f)
         }
         var px = [UInt8](); px.reserveCapacity(indices.count * f)
         for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
-        return try! ImageDataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width)
+        return try! Dataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width)
     }
 
     /// This dataset followed by `other` (same features and storage).
-    public func appending(_ other: ImageDataset) -> ImageDataset {
+    public func appending(_ other: Dataset) -> Dataset {
         precondition(other.featureCount == featureCount && other.isImage == isImage, "appending datasets of different shapes")
-        if let values { return try! ImageDataset(name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount) }
-        return try! ImageDataset(name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width)
+        if let values { return try! Dataset(name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount) }
+        return try! Dataset(name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width)
     }
 
     /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
     /// fixed binarisation of a test set that models trained with dynamic binarisation are judged on.
-    public func binarized(seed: UInt64) -> ImageDataset {
+    public func binarized(seed: UInt64) -> Dataset {
         var rng = RandomGenerator(seed: seed, stream: 77)
         if let values {
-            return try! ImageDataset(name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
+            return try! Dataset(name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
                                      features: featureCount)
         }
         let scale: Float = 1 / 255
         let bits = pixels.map { rng.uniform() < Float($0) * scale ? UInt8(255) : 0 }
-        return try! ImageDataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width)
+        return try! Dataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width)
     }
 
     /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
-    public func excluding(label: Int) -> ImageDataset {
+    public func excluding(label: Int) -> Dataset {
         subset((0..<count).filter { Int(labels[$0]) != label }, name: "\(name) without \(label)")
     }
 
     /// The first `n` examples (a smaller set for quick runs and tests).
-    public func prefix(_ n: Int) -> ImageDataset {
+    public func prefix(_ n: Int) -> Dataset {
         subset(Array(0..<min(n, count)))
     }
 
     /// Every value mapped by a per-feature affine transform (x − shift) / scale (tables only).
-    public func scaled(_ scaling: FeatureScaling) -> ImageDataset {
+    public func scaled(_ scaling: FeatureScaling) -> Dataset {
         guard let values, scaling.kind != .none else { return self }
         let f = featureCount
         var v = values
         for i in 0..<count { for j in 0..<f { v[i * f + j] = (v[i * f + j] - scaling.shift[j]) / scaling.scale[j] } }
-        return try! ImageDataset(name: name, values: v, labels: labels, features: f)
+        return try! Dataset(name: name, values: v, labels: labels, features: f)
     }
 
     /// The smallest and largest value of a table (pixels: 0…1).
@@ -147,7 +147,7 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
     public init(kind: Kind, shift: [Float], scale: [Float]) { self.kind = kind; self.shift = shift; self.scale = scale }
 
     /// Fits `kind` on the rows of a table. Constant features keep scale 1.
-    public static func fit(_ kind: Kind, on data: ImageDataset) -> FeatureScaling {
+    public static func fit(_ kind: Kind, on data: Dataset) -> FeatureScaling {
         let f = data.featureCount, n = data.count
         guard kind != .none, let values = data.values, n > 0 else { return FeatureScaling(kind: .none, shift: [], scale: []) }
         var shift = [Float](repeating: 0, count: f), scale = [Float](repeating: 1, count: f)

@@ -20,7 +20,7 @@ public enum MNIST {
     }
 
     /// Loads a split from `directory` (bundled MNIST when nil); each file may be gzipped (`.gz`) or raw.
-    public static func load(_ split: Split, directory: URL? = nil, name: String = "mnist") throws -> ImageDataset {
+    public static func load(_ split: Split, directory: URL? = nil, name: String = "mnist") throws -> Dataset {
         let dir = directory ?? bundledDirectory
         let names = fileNames(split)
         let imagesURL = try locate(names.images, in: dir)
@@ -33,7 +33,7 @@ public enum MNIST {
         if let bad = labels.bytes.first(where: { $0 > 9 }) {
             throw DataError("\(labelsURL.path): label \(bad) out of range, expected 0…9")
         }
-        return try ImageDataset(name: "\(name)-\(split.rawValue)", pixels: images.bytes, labels: labels.bytes,
+        return try Dataset(name: "\(name)-\(split.rawValue)", pixels: images.bytes, labels: labels.bytes,
                                 height: images.dimensions[1], width: images.dimensions[2])
     }
 

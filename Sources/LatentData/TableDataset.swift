@@ -6,8 +6,13 @@ import Foundation
 public enum TableDataset {
     /// All rows of a .csv or .npy file. `labelColumn`: a column name (CSV header), a 0-based index, "last",
     /// or nil for none (every label 0).
-    public static func load(_ url: URL, labelColumn: String?) throws -> ImageDataset {
-        var table = try ArrayReaders.read(url)
+    public static func load(_ url: URL, labelColumn: String?) throws -> Dataset {
+        try make(ArrayReaders.read(url), source: url, labelColumn: labelColumn)
+    }
+
+    /// A dataset from a table already read from `source` (named in errors), label column as for `load`.
+    public static func make(_ table: NumericTable, source url: URL, labelColumn: String?) throws -> Dataset {
+        var table = table
         var labels = [UInt8](repeating: 0, count: table.rows)
         if let labelColumn {
             let index: Int
@@ -32,11 +37,11 @@ public enum TableDataset {
         if let bad = table.values.firstIndex(where: { !$0.isFinite }) {
             throw DataError("\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers")
         }
-        return try ImageDataset(name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels, features: table.columns)
+        return try Dataset(name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels, features: table.columns)
     }
 
     /// The rows of a split: test = every tenth row, train = the rest.
-    public static func split(_ data: ImageDataset, _ split: Split) -> ImageDataset {
+    public static func split(_ data: Dataset, _ split: Split) -> Dataset {
         let rows = (0..<data.count).filter { split == .test ? $0 % 10 == 9 : $0 % 10 != 9 }
         return data.subset(rows, name: "\(data.name)-\(split.rawValue)")
     }

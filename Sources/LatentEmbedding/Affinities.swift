@@ -18,7 +18,7 @@ public struct Affinities: Sendable {
         var conditional = [Float](repeating: 0, count: n * k)
         let target = log(perplexity)
         conditional.withUnsafeMutableBufferPointer { out in
-            let out = UncheckedPointer(out.baseAddress!)
+            let out = SendablePointer(out.baseAddress!)
             graph.squaredDistances.withUnsafeBufferPointer { dist in
                 let dist = dist.baseAddress!
                 let workers = max(1, min(threads, n))
@@ -53,9 +53,9 @@ public struct Affinities: Sendable {
         var merged = [Int](repeating: 0, count: n)
         cols.withUnsafeMutableBufferPointer { c in
         vals.withUnsafeMutableBufferPointer { v in
-            let c = UncheckedPointer(c.baseAddress!), v = UncheckedPointer(v.baseAddress!)
+            let c = SendablePointer(c.baseAddress!), v = SendablePointer(v.baseAddress!)
             merged.withUnsafeMutableBufferPointer { m in
-                let m = UncheckedPointer(m.baseAddress!)
+                let m = SendablePointer(m.baseAddress!)
                 let workers = max(1, min(threads, n))
                 Parallel.forEach(workers) { w in
                     var pairs: [(Int32, Float)] = []

@@ -29,8 +29,8 @@ final class BarnesHutRepulsion {
         firstChild.withUnsafeBufferPointer { fc in pointStart.withUnsafeBufferPointer { ps in pointEnd.withUnsafeBufferPointer { pe in
         order.withUnsafeBufferPointer { ord in
         partial.withUnsafeMutableBufferPointer { partial in
-            let f = UncheckedPointer(forces), part = UncheckedPointer(partial.baseAddress!)
-            let y = UncheckedPointer(UnsafeMutablePointer(mutating: y))
+            let f = SendablePointer(forces), part = SendablePointer(partial.baseAddress!)
+            let y = SendablePointer(UnsafeMutablePointer(mutating: y))
             Parallel.forEach(workers) { w in
                 var stack = [Int32](repeating: 0, count: 4096)
                 var z = 0.0

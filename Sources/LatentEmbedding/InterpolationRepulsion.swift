@@ -81,8 +81,8 @@ final class InterpolationRepulsion {
         // Spread each charge, convolve, and leave the potentials in real[c] (scaled by 1/size²).
         let half = g + 1
         let spectra = spectrum.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Double.self) }
-        let channels = real.map { UncheckedPointer($0) }, spec = spectra.map { UncheckedPointer($0) }
-        let yp = UncheckedPointer(UnsafeMutablePointer(mutating: y))
+        let channels = real.map { SendablePointer($0) }, spec = spectra.map { SendablePointer($0) }
+        let yp = SendablePointer(UnsafeMutablePointer(mutating: y))
         return box.withUnsafeBufferPointer { boxp in
         weights.withUnsafeBufferPointer { wp in
             let workers = max(1, min(threads, 4))
@@ -118,7 +118,7 @@ final class InterpolationRepulsion {
             let pw = max(1, min(threads, n / 256 + 1))
             var partial = [Double](repeating: 0, count: pw)
             partial.withUnsafeMutableBufferPointer { partial in
-                let part = UncheckedPointer(partial.baseAddress!), f = UncheckedPointer(forces)
+                let part = SendablePointer(partial.baseAddress!), f = SendablePointer(forces)
                 Parallel.forEach(pw) { w in
                     var z = 0.0
                     for i in (n * w / pw)..<(n * (w + 1) / pw) {

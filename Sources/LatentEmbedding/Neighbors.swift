@@ -41,7 +41,7 @@ public struct NeighborGraph: Sendable {
         indices.withUnsafeMutableBufferPointer { outIdx in
         distances.withUnsafeMutableBufferPointer { outDist in
         norms.withUnsafeBufferPointer { norms in
-            let outIdx = UncheckedPointer(outIdx.baseAddress!), outDist = UncheckedPointer(outDist.baseAddress!)
+            let outIdx = SendablePointer(outIdx.baseAddress!), outDist = SendablePointer(outDist.baseAddress!)
             Parallel.forEach(workers) { w in
                 let buffer = UnsafeMutablePointer<Float>.allocate(capacity: rowBlock * columnBlock)
                 defer { buffer.deallocate() }
@@ -140,10 +140,4 @@ struct KBest {
         let order = (0..<size).sorted { (distances[$0], indices[$0]) < (distances[$1], indices[$1]) }
         for (t, s) in order.enumerated() { out[t] = indices[s]; outD[t] = distances[s] }
     }
-}
-
-/// A pointer that may be shared by workers writing disjoint parts of its memory.
-struct UncheckedPointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

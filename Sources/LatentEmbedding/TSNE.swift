@@ -26,7 +26,6 @@ public struct TSNE: Sendable {
     public var maxStepNorm: Float = 5
     public var theta: Float = 0.5
     public var method: Method = .auto
-    public var seed: UInt64 = 0
     public var threads = 1
 
     public init() {}

@@ -20,8 +20,8 @@ public enum TSNEGradient {
         p.columns.withUnsafeBufferPointer { cols in
         p.values.withUnsafeBufferPointer { vals in
         partial.withUnsafeMutableBufferPointer { partial in
-            let g = UncheckedPointer(grad), part = UncheckedPointer(partial.baseAddress!)
-            let y = UncheckedPointer(UnsafeMutablePointer(mutating: y))
+            let g = SendablePointer(grad), part = SendablePointer(partial.baseAddress!)
+            let y = SendablePointer(UnsafeMutablePointer(mutating: y))
             Parallel.forEach(workers) { w in
                 let lo = n * w / workers, hi = n * (w + 1) / workers
                 var logSum = 0.0
@@ -50,8 +50,8 @@ public enum TSNEGradient {
         let workers = max(1, min(threads, n / 64 + 1))
         var partial = [Double](repeating: 0, count: workers)
         partial.withUnsafeMutableBufferPointer { partial in
-            let f = UncheckedPointer(forces), part = UncheckedPointer(partial.baseAddress!)
-            let y = UncheckedPointer(UnsafeMutablePointer(mutating: y))
+            let f = SendablePointer(forces), part = SendablePointer(partial.baseAddress!)
+            let y = SendablePointer(UnsafeMutablePointer(mutating: y))
             Parallel.forEach(workers) { w in
                 var z = 0.0
                 var i = w

@@ -18,3 +18,9 @@ public enum Parallel {
         init(_ value: T) { self.value = value }
     }
 }
+
+/// A pointer handed to `Parallel.forEach` workers that write disjoint parts of its memory.
+public struct SendablePointer<T>: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<T>
+    public init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}

@@ -13,14 +13,14 @@ public enum AnomalyScores {
         case elbo
     }
 
-    /// One score per example of `data`, in order.
-    public static func scores(_ model: any ReconstructingModel, on data: ImageDataset, kind: Kind) throws -> [Double] {
+    /// One score per example of `data`, in order (give a model trained with dynamic binarisation the
+    /// binarised test set, as `Dataset.binarized(seed: ModelConfig.testBinarizationSeed)` makes it).
+    public static func scores(_ model: any ReconstructingModel, on data: Dataset, kind: Kind) throws -> [Double] {
         let vae = model as? VariationalAutoencoder
         if kind == .elbo && vae == nil { throw ModelError("--score elbo needs a vae or cvae; this model is \(model.config.kind.rawValue) (use --score recon)") }
         var out = [Double](repeating: 0, count: data.count)
         let gaussian = model.config.likelihood == .gaussian
-        let binarize = model.config.binarize == .dynamic
-        Evaluation.forEachBatch(binarize ? data.binarized(seed: ModelConfig.testBinarizationSeed) : data) { batch, range in
+        Evaluation.forEachBatch(data) { batch, range in
             let means = model.reconstruct(batch.x, labels: batch.labels)
             let f = batch.x.shape[1]
             var kl = [Double](repeating: 0, count: range.count)

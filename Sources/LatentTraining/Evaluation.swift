@@ -15,7 +15,7 @@ public enum Evaluation {
 
     /// The objective per example. Sampling noise (and a DAE's corruption) comes from `seed`'s evaluation
     /// stream, so the same model and seed always give the same figure. A VAE is evaluated at its full β.
-    public static func evaluate(_ model: any TrainableModel, on data: ImageDataset, batchSize: Int = 500,
+    public static func evaluate(_ model: any TrainableModel, on data: Dataset, batchSize: Int = 500,
                                 seed: UInt64) -> Result {
         var rng = RandomGenerator(seed: seed, stream: RandomStream.evaluation.rawValue)
         let vae = model as? VariationalAutoencoder
@@ -34,7 +34,7 @@ public enum Evaluation {
     }
 
     /// Runs `body` over the dataset in order, in batches (the last may be smaller).
-    public static func forEachBatch(_ data: ImageDataset, batchSize: Int = 500, _ body: (Batch, Range<Int>) -> Void) {
+    public static func forEachBatch(_ data: Dataset, batchSize: Int = 500, _ body: (Batch, Range<Int>) -> Void) {
         let buffer = Tensor(uninitialized: [batchSize, data.featureCount])
         var start = 0
         while start < data.count {
@@ -65,7 +65,7 @@ public enum Evaluation {
     /// test_loss and its parts; test_mse for models that reconstruct (squared error summed over pixels,
     /// averaged over images); elbo, test_kl and active_dims for VAEs; psnr_noisy/psnr_denoised for DAEs;
     /// mean_activation for SAEs; accuracy for the classifier.
-    public static func metrics(_ model: any TrainableModel, on data: ImageDataset, seed: UInt64) -> [String: Double] {
+    public static func metrics(_ model: any TrainableModel, on data: Dataset, seed: UInt64) -> [String: Double] {
         let base = evaluate(model, on: data, seed: seed)
         var m: [String: Double] = ["test_loss": base.loss, "images": Double(base.examples)]
         for (k, v) in base.terms { m["test_\(k)"] = v }
@@ -120,7 +120,7 @@ public enum Evaluation {
 
     /// Mean PSNR (dB) against the clean images of the corrupted inputs and of the model's reconstructions
     /// of them, over the whole dataset (corruption drawn from `seed`).
-    public static func denoisingPSNR(_ model: any ReconstructingModel, noise: Corruption, on data: ImageDataset,
+    public static func denoisingPSNR(_ model: any ReconstructingModel, noise: Corruption, on data: Dataset,
                                      seed: UInt64) -> (noisy: Double, denoised: Double) {
         var rng = RandomGenerator(seed: seed, stream: RandomStream.corruption.rawValue)
         var noisy = 0.0, denoised = 0.0
@@ -135,7 +135,7 @@ public enum Evaluation {
 
     /// Latent dimensions whose posterior mean varies across the data (variance > 0.01): the "active units"
     /// of Burda et al. 2015.
-    public static func activeDimensions(_ vae: VariationalAutoencoder, on data: ImageDataset, threshold: Double = 0.01) -> Int {
+    public static func activeDimensions(_ vae: VariationalAutoencoder, on data: Dataset, threshold: Double = 0.01) -> Int {
         let d = vae.config.latent
         var sum = [Double](repeating: 0, count: d), sumSq = sum
         forEachBatch(data) { batch, _ in

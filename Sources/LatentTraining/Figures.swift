@@ -12,7 +12,7 @@ public enum Figures {
     public enum Projection: String, CaseIterable, Sendable { case pca, tsne }
 
     /// Codes (posterior means) of a dataset and its labels.
-    public static func codes(_ model: any ReconstructingModel, on data: ImageDataset) -> (codes: Tensor, labels: [Int]) {
+    public static func codes(_ model: any ReconstructingModel, on data: Dataset) -> (codes: Tensor, labels: [Int]) {
         let d = model.config.latent
         let codes = Tensor(uninitialized: [data.count, d])
         Evaluation.forEachBatch(data) { batch, range in
@@ -24,7 +24,7 @@ public enum Figures {
 
     /// A scatter of the codes coloured by label: 2-D codes directly; otherwise projected to `dims` (2 or 3)
     /// by PCA, or to 2 by t-SNE; 3 dims are drawn as the xy, xz and yz projections side by side.
-    public static func latentScatter(_ model: any ReconstructingModel, on data: ImageDataset, dims: Int = 2,
+    public static func latentScatter(_ model: any ReconstructingModel, on data: Dataset, dims: Int = 2,
                                      projection: Projection = .pca, threads: Int = 1, format: PictureFormat) throws -> Data {
         precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
         let (codes, labels) = Self.codes(model, on: data)

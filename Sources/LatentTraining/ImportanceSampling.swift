@@ -15,7 +15,7 @@ import LatentTensor
 public enum ImportanceSampling {
     /// The estimate for each image of `data` (its first `limit` images), with `k` samples each.
     /// `progress` is called with the number of images done.
-    public static func logLikelihoods(_ vae: VariationalAutoencoder, on data: ImageDataset, k: Int, limit: Int? = nil,
+    public static func logLikelihoods(_ vae: VariationalAutoencoder, on data: Dataset, k: Int, limit: Int? = nil,
                                       seed: UInt64, threads: Int = 1, progress: (Int) -> Void = { _ in }) -> [Double] {
         let n = min(limit ?? data.count, data.count)
         // Rows decoded at once: about 2,048 (images × samples).
@@ -47,7 +47,7 @@ public enum ImportanceSampling {
         let counter = Counter()
         withoutActuallyEscaping(progress) { progress in
             result.withUnsafeMutableBufferPointer { out in
-                let out = UnsafeSendable(out.baseAddress!)
+                let out = SendablePointer(out.baseAddress!)
                 nonisolated(unsafe) let progress = progress
                 nonisolated(unsafe) let models = models
                 Parallel.forEach(workers) { w in
@@ -73,7 +73,7 @@ public enum ImportanceSampling {
     }
 
     /// log p(x) estimates for images start..<start+count, with their own random stream.
-    static func block(_ vae: VariationalAutoencoder, data: ImageDataset, start: Int, count: Int, k: Int, chunk: Int,
+    static func block(_ vae: VariationalAutoencoder, data: Dataset, start: Int, count: Int, k: Int, chunk: Int,
                       seed: UInt64, stream: UInt64, threads: Int) -> [Double] {
         let c = vae.config, d = c.latent
         var rng = RandomGenerator(seed: seed, stream: stream)
@@ -82,6 +82,8 @@ public enum ImportanceSampling {
         let x = data.batch(start..<(start + count))
         let labels = (start..<(start + count)).map { Int(data.labels[$0]) }
         let (mu, logVar) = vae.encodeDistribution(x, labels: labels)
+        let std = logVar.scaled(by: 0.5)   // σ = exp(logvar / 2), once per image and dimension
+        VectorMath.exp(std.data, std.data, std.count)
         var maxLog = [Double](repeating: -.infinity, count: count), sumExp = [Double](repeating: 0, count: count)
         var done = 0
         while done < k {
@@ -98,7 +100,7 @@ public enum ImportanceSampling {
                 var acc: Float = 0
                 for j in 0..<d {
                     let e = eps[r, j], lv = logVar[i, j]
-                    let zz = mu[i, j] + Foundation.exp(lv / 2) * e
+                    let zz = mu[i, j] + std[i, j] * e
                     z[r, j] = zz
                     // log p(z) − log q(z|x) = −½ Σ [z² − ε² − logvar]
                     acc += -0.5 * (zz * zz - e * e - lv)
@@ -125,7 +127,7 @@ public enum ImportanceSampling {
         var out = [Float](repeating: 0, count: rows)
         let workers = max(1, min(threads, rows / 64 + 1))
         out.withUnsafeMutableBufferPointer { o in
-            let o = UnsafeSendable(o.baseAddress!)
+            let o = SendablePointer(o.baseAddress!)
             Parallel.forEach(workers) { w in
                 let lo = rows * w / workers, hi = rows * (w + 1) / workers
                 let a = UnsafeMutablePointer<Float>.allocate(capacity: f), b = UnsafeMutablePointer<Float>.allocate(capacity: f)
@@ -152,10 +154,4 @@ public enum ImportanceSampling {
         }
         return out
     }
-}
-
-/// A pointer shared by workers that write disjoint parts of its memory.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

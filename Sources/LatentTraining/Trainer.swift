@@ -22,7 +22,7 @@ public struct Trainer {
     /// Trains `model` on `train`, evaluating on `test` after every epoch; returns the metrics. With `resume`
     /// (and the model's weights loaded from the same directory) it continues after `resume.epoch`.
     @discardableResult
-    public func run(_ model: any TrainableModel, train: ImageDataset, test: ImageDataset, resume: TrainingState? = nil) throws -> [EpochMetrics] {
+    public func run(_ model: any TrainableModel, train: Dataset, test: Dataset, resume: TrainingState? = nil) throws -> [EpochMetrics] {
         try options.validate()
         let out = options.outputDirectory
         try AtomicFile.makeDirectory(out)
@@ -139,7 +139,7 @@ public struct Trainer {
     }
 
     /// curves.png always; for a 2-d latent space also latent.png and manifold.png (a CVAE: manifold-K.png per label).
-    public func writeFigures(_ model: any TrainableModel, metrics: [EpochMetrics], test: ImageDataset) throws -> [String] {
+    public func writeFigures(_ model: any TrainableModel, metrics: [EpochMetrics], test: Dataset) throws -> [String] {
         var written: [String] = []
         func write(_ data: Data, _ name: String) throws {
             try AtomicFile.write(data, to: options.outputDirectory.appendingPathComponent(name))
@@ -159,7 +159,7 @@ public struct Trainer {
     }
 
     /// The pictures for the model's kind; returns their file names.
-    public func writePictures(_ model: any TrainableModel, test: ImageDataset) throws -> [String] {
+    public func writePictures(_ model: any TrainableModel, test: Dataset) throws -> [String] {
         var rng = RandomGenerator(seed: options.seed, stream: RandomStream.pictures.rawValue)
         let c = model.config
         var written: [String] = []
@@ -207,7 +207,7 @@ public enum Pictures {
     }
 
     /// `pairs` × (a row of `columns` test images, then the row of their reconstructions).
-    public static func reconstructionRows(_ model: any ReconstructingModel, test: ImageDataset, columns: Int, pairs: Int,
+    public static func reconstructionRows(_ model: any ReconstructingModel, test: Dataset, columns: Int, pairs: Int,
                                           start: Int = 0) -> Tensor {
         let n = min(columns * pairs, test.count - start)
         let x = test.batch(start..<(start + n))
@@ -216,7 +216,7 @@ public enum Pictures {
     }
 
     /// Rows noisy / denoised / clean for `columns` test images.
-    public static func denoisingRows(_ model: any ReconstructingModel, noise: Corruption, test: ImageDataset, columns: Int,
+    public static func denoisingRows(_ model: any ReconstructingModel, noise: Corruption, test: Dataset, columns: Int,
                                      rng: inout RandomGenerator) -> Tensor {
         let n = min(columns, test.count)
         let x = test.batch(0..<n)

@@ -24,7 +24,7 @@ import Testing
 
     @Test func binarisedAndFilteredDatasets() throws {
         let pixels = (0..<4000).map { UInt8($0 % 256) }
-        let set = try ImageDataset(name: "t", pixels: pixels, labels: (0..<250).map { UInt8($0 % 5) }, height: 4, width: 4)
+        let set = try Dataset(name: "t", pixels: pixels, labels: (0..<250).map { UInt8($0 % 5) }, height: 4, width: 4)
         let b = set.binarized(seed: 1)
         #expect(b.pixels.allSatisfy { $0 == 0 || $0 == 255 })
         #expect(b.pixels == set.binarized(seed: 1).pixels)
@@ -49,14 +49,11 @@ import Testing
         #expect(CLIFamilyTests.isPNG(png))
         let e = try Support.runLatent(["eval", run.path, "--json"])
         #expect(e.status == 0 && e.stdout.contains("elbo"), "\(e.stderr)")
-        for (args, mention) in [(["anomaly", run.path, "--out", csv, "--score", "magic"], "--score"),
+        try Support.expectRefused([(["anomaly", run.path, "--out", csv, "--score", "magic"], "--score"),
                                 (["anomaly", run.path, "--out", csv, "--anomaly-label", "12"], "--anomaly-label"),
                                 (["anomaly", run.path, "--out", "x.txt"], "--out"),
                                 (["anomaly", run.path, "--out", csv, "--plot", png], "--plot"),
                                 (["train", "--exclude-label", "42", "--out", dir.path], "--exclude-label"),
-                                (["train", "--binarize", "static", "--out", dir.path], "--binarize")] {
-            let bad = try Support.runLatent(args)
-            #expect(bad.status != 0 && bad.stderr.contains(mention), "\(args): \(bad.stderr)")
-        }
+                                (["train", "--binarize", "static", "--out", dir.path], "--binarize")])
     }
 }

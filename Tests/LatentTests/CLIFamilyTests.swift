@@ -105,14 +105,9 @@ import Testing
     @Test func tsneAndPCAOnACodesFile() throws {
         let dir = Support.temporaryDirectory()
         // Three labelled blobs in 6-d as CSV, the way `latent encode` writes codes.
-        var rng = RandomGenerator(seed: 9)
-        var csv = "z0,z1,z2,z3,z4,z5,label\n"
-        for i in 0..<240 {
-            let c = i % 3
-            csv += (0..<6).map { j in String((j == 2 * c ? 8 : 0) + rng.normal()) }.joined(separator: ",") + ",\(c)\n"
+        let codes = try Support.writeCSV("codes.csv", in: dir, header: "z0,z1,z2,z3,z4,z5,label", rows: 240, seed: 9) { i, rng in
+            (0..<6).map { j in String((j == 2 * (i % 3) ? 8 : 0) + rng.normal()) } + [String(i % 3)]
         }
-        let codes = dir.appendingPathComponent("codes.csv")
-        try csv.write(to: codes, atomically: true, encoding: .utf8)
         let svg = dir.appendingPathComponent("t.svg").path
         let r = try Support.runLatent(["tsne", codes.path, "--out", svg, "--iterations", "300", "--threads", "2"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -129,13 +124,10 @@ import Testing
         #expect(p.status == 0 && p.stdout.contains("mse"), "\(p.stderr)")
         #expect(try ArrayReaders.read(URL(fileURLWithPath: pcaOut)).columns == 3)
         // Bad input names the flag or file.
-        for (args, mention) in [(["tsne", codes.path, "--out", "x.gif"], "--out"),
-                                (["tsne", "missing.npy", "--out", npy], "missing.npy"),
-                                (["tsne", codes.path, "--out", npy, "--method", "magic"], "--method"),
-                                (["tsne", codes.path, "--out", npy, "--label-column", "99"], "--label-column")] {
-            let bad = try Support.runLatent(args)
-            #expect(bad.status != 0 && bad.stderr.contains(mention), "\(args): \(bad.stderr)")
-        }
+        try Support.expectRefused([(["tsne", codes.path, "--out", "x.gif"], "--out"),
+                                   (["tsne", "missing.npy", "--out", npy], "missing.npy"),
+                                   (["tsne", codes.path, "--out", npy, "--method", "magic"], "--method"),
+                                   (["tsne", codes.path, "--out", npy, "--label-column", "99"], "--label-column")])
     }
 }
 
@@ -143,18 +135,13 @@ import Testing
 @Suite struct OwnDataTests {
     @Test func csvRoundTrip() throws {
         let dir = Support.temporaryDirectory()
-        var rng = RandomGenerator(seed: 11)
         // 300 rows, 12 features on two scales, label in the middle column; the row number is feature 0.
-        var csv = "row,a,b,c,d,e,label,f,g,h,i,j,k\n"
-        for r in 0..<300 {
-            let label = r % 3
+        let file = try Support.writeCSV("table.csv", in: dir, header: "row,a,b,c,d,e,label,f,g,h,i,j,k", rows: 300, seed: 11) { r, rng in
             var cells = [String(r)]
-            for j in 0..<12 where j != 5 { cells.append(String(Float(label) * 4 + rng.normal() + (j < 6 ? 100 : 0))) }
-            cells.insert(String(label), at: 6)
-            csv += cells.joined(separator: ",") + "\n"
+            for j in 0..<12 where j != 5 { cells.append(String(Float(r % 3) * 4 + rng.normal() + (j < 6 ? 100 : 0))) }
+            cells.insert(String(r % 3), at: 6)
+            return cells
         }
-        let file = dir.appendingPathComponent("table.csv")
-        try csv.write(to: file, atomically: true, encoding: .utf8)
         let run = dir.appendingPathComponent("run").path
         let unscaled = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "label", "--out", run])
         #expect(unscaled.status != 0 && unscaled.stderr.contains("--scale minmax"), "\(unscaled.stderr)")

@@ -5,7 +5,7 @@ import Testing
 /// The importance-sampled log-likelihood against cases whose answer is known in closed form.
 @Suite struct ImportanceSamplingTests {
     /// A VAE whose decoder ignores z (last layer's weight zero, bias b): p(x|z) = p(x) = Π Bernoulli(x; σ(b)).
-    static func constantDecoderVAE(meanBias: Float, logVarianceBias: Float) -> (VariationalAutoencoder, ImageDataset, [Double]) {
+    static func constantDecoderVAE(meanBias: Float, logVarianceBias: Float) -> (VariationalAutoencoder, Dataset, [Double]) {
         var c = ModelConfig(kind: .vae)
         c.inputSize = 16; c.imageHeight = 4; c.imageWidth = 4
         c.hidden = [8]; c.latent = 3
@@ -22,7 +22,7 @@ import Testing
             }
         }
         let pixels = (0..<(5 * 16)).map { UInt8(($0 * 37) % 256) }
-        let data = try! ImageDataset(name: "tiny", pixels: pixels, labels: [0, 1, 2, 3, 4], height: 4, width: 4)
+        let data = try! Dataset(name: "tiny", pixels: pixels, labels: [0, 1, 2, 3, 4], height: 4, width: 4)
         // log p(x) = −Σ BCE(b, x), in double precision.
         let exact = (0..<5).map { i -> Double in
             (0..<16).reduce(0.0) { acc, j in

@@ -65,3 +65,24 @@ enum Support {
                          stderr: String(decoding: e, as: UTF8.self))
     }
 }
+
+extension Support {
+    /// Writes a CSV of `rows` lines (after `header`) to DIR/name; `row(r, &rng)` gives line r's cells.
+    static func writeCSV(_ name: String, in dir: URL, header: String, rows: Int, seed: UInt64,
+                         row: (Int, inout RandomGenerator) -> [String]) throws -> URL {
+        var rng = RandomGenerator(seed: seed)
+        var text = header + "\n"
+        for r in 0..<rows { text += row(r, &rng).joined(separator: ",") + "\n" }
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// Each command must fail with its stderr naming `mention` (the flag or file at fault).
+    static func expectRefused(_ cases: [([String], String)], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for (args, mention) in cases {
+            let r = try runLatent(args)
+            #expect(r.status != 0 && r.stderr.contains(mention), "\(args): \(r.stderr)", sourceLocation: sourceLocation)
+        }
+    }
+}
