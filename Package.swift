@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef"]),
         .target(name: "LatentAutodiff", dependencies: ["LatentTensor"]),
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
-        .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor"]),
+        .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor", "CKernels"]),
         .target(name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto"],
                 resources: [.copy("Resources/mnist")]),
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),

@@ -8,7 +8,7 @@ rounds=${1:-3}
 threads=${2:-2}
 swift build -c release --product latent >/dev/null
 python3 -c "import torch" 2>/dev/null || { echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | head -1)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q -w avx512f /proc/cpuinfo && echo avx512f || echo avx2)"
 configs=("--hidden 400 --latent 20 --activation relu --batch-size 128"
          "--hidden 256 --latent 2 --activation tanh --batch-size 100"
          "--arch conv --hidden 256 --latent 20 --batch-size 128"

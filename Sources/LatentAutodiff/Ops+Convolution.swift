@@ -26,7 +26,7 @@ extension Variable {
             if let bias, bias.requiresGrad { bias.accumulate(g.sumRows()) }
             if x.requiresGrad {
                 let dcols = Tensor.matmul(g, w2)                                                   // [P, Ckk]
-                let dx = Tensor(zeros: x.shape)
+                let dx = Tensor(uninitialized: x.shape)
                 geo.col2im(dcols.data, dx.data)
                 x.accumulate(dx)
             }
@@ -50,9 +50,8 @@ extension Variable {
         let x2 = x.value.reshaped([b * hi * wi, cin])
         let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cin, geo.patchSize])   // [Cin, k·k·Cout]
         let cols = Tensor.matmul(x2, w2)                                  // [B·Hi·Wi, k²·Cout]
-        let y = Tensor(zeros: [b, ho, wo, cout])
-        geo.col2im(cols.data, y.data)
-        if let bias { y.add(bias.value) }   // [B, Ho, Wo, Cout] += [Cout]
+        let y = Tensor(uninitialized: [b, ho, wo, cout])
+        geo.col2im(cols.data, y.data, bias: bias?.value.data)
         var parents = [x, weight]
         if let bias { parents.append(bias) }
         return Variable(y, parents: parents) { g in

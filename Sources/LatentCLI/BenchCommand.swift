@@ -23,6 +23,7 @@ struct BenchCommand: ParsableCommand {
     var countAllocations = false
     @Flag(name: .customLong("threaded-blas"), help: "Thread inside each BLAS call instead of splitting the batch over data-parallel workers (as `latent train` does).")
     var threadedBLAS = false
+    @Option(help: "auto, graph or planned, as for `latent train`.") var engine: TrainingEngine = .auto
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -49,8 +50,12 @@ struct BenchCommand: ParsableCommand {
         let labels = (0..<batchSize).map { Int(train.labels[$0]) }
         let counter = countAllocations ? try AllocationCounter() : nil
         let workers = threads.count
-        let parallel = workers > 1 && !threadedBLAS ? DataParallel(vae, parameters: parameters, workers: workers) : nil
-        if let parallel { BLAS.setThreads(1); adam.workers = workers; adam.additionalGradients = parallel.replicaGradients }
+        let step: TrainingStep
+        do {
+            step = try TrainingStep(vae, optimizer: adam, threads: workers, batchSize: batchSize, engine: engine, splitBatches: !threadedBLAS)
+        } catch { throw ValidationError("\(error)") }
+        let batch = Batch(x: x, labels: labels)
+        var indices = [Int](repeating: 0, count: batchSize)   // reused: the loop itself allocates nothing
         var rates: [Double] = []
         var allocations: (count: Double, bytes: Double)? = nil
         for run in 0...(runs + (counter == nil ? 0 : 1)) {
@@ -58,13 +63,9 @@ struct BenchCommand: ParsableCommand {
             let start = Date()
             for i in 0..<steps {
                 let first = (i * batchSize) % (train.count - batchSize)
-                train.fill(x, indices: ArraySlice(first..<(first + batchSize)))
-                if let parallel {
-                    _ = parallel.lossAndGradients(Batch(x: x, labels: labels), rng: &rng, reduce: false)
-                } else {
-                    adam.zeroGrad()
-                    vae.loss(Batch(x: x, labels: labels), rng: &rng).total.backward()
-                }
+                for j in 0..<batchSize { indices[j] = first + j }
+                train.fill(x, indices: indices[...])
+                _ = step.lossAndGradients(batch, rng: &rng)
                 adam.step()
             }
             let rate = Double(steps * batchSize) / Date().timeIntervalSince(start)
@@ -76,13 +77,13 @@ struct BenchCommand: ParsableCommand {
         rates.sort()
         let median = rates[rates.count / 2]
         if json {
-            let object: [String: Any] = ["framework": "latent", "threads": workers, "data_parallel": parallel != nil, "batch_size": batchSize,
+            let object: [String: Any] = ["framework": "latent", "threads": workers, "engine": step.description, "batch_size": batchSize,
                                          "images_per_second": median, "runs": rates, "peak_rss_mb": peakRSSMegabytes()]
                 .merging(allocations.map { ["allocations_per_step": $0.count, "allocated_bytes_per_step": $0.bytes] } ?? [:]) { a, _ in a }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "%@ %@ 784-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), peak RSS %.0f MB",
-                         model.rawValue, arch.rawValue, hidden, latent, batchSize, workers, parallel != nil ? "data-parallel" : "threaded BLAS",
+                         model.rawValue, arch.rawValue, hidden, latent, batchSize, workers, step.description,
                          median, runs, steps, peakRSSMegabytes()))
             if let allocations {
                 print(String(format: "heap allocations per step in steady state: %.2f (%.0f bytes)", allocations.count, allocations.bytes))

@@ -37,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
     @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
     @Flag(name: .customLong("no-progress"), help: "Never draw the live progress bar.") var noProgress = false
+    @Option(help: "How gradients are computed: auto (the planned step for MLP ae/vae, the graph otherwise), graph (record and differentiate a graph every step; every model) or planned.")
+    var engine: TrainingEngine = .auto
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -118,6 +120,7 @@ struct TrainCommand: ParsableCommand {
         options.threads = threads.count
         options.scaling = scaling
         options.clipGradientNorm = clipGradNorm
+        options.engine = engine
         say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
             + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(options.threads) threads")
         try Trainer(options: options) { say($0) }.run(net, train: train, test: test)
@@ -148,6 +151,7 @@ struct TrainCommand: ParsableCommand {
         options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
         options.scaling = loaded.scaling
         options.clipGradientNorm = state.clipGradientNorm
+        options.engine = state.engine   // the same arithmetic as the first run
         BLAS.setThreads(state.threads)
         say("resuming \(loaded.model.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch \(epochs) "
             + "(batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), \(state.threads) threads as saved)")
@@ -158,3 +162,4 @@ struct TrainCommand: ParsableCommand {
 extension ModelKind: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
 extension Likelihood: ExpressibleByArgument {}
+extension TrainingEngine: ExpressibleByArgument {}

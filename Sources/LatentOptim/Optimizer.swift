@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 import LatentNN
 import LatentTensor
 
@@ -53,7 +54,15 @@ public final class Adam: Optimizer {
     public var workers = 1
     /// Gradient buffers (laid out like `parameters.grads`) added to it on the fly: data-parallel replicas'
     /// gradients, summed inside the update instead of in a separate pass over memory.
-    public var additionalGradients: [Tensor] = []
+    public var additionalGradients: [Tensor] = [] {
+        didSet { extraGradients = additionalGradients.map(\.data); extraPointers = extraGradients }
+    }
+    /// Their storage, looked up once rather than every step (a step allocates nothing).
+    private var extraGradients: [UnsafeMutablePointer<Float>] = []
+    private var extraPointers: [UnsafeMutablePointer<Float>?] = []
+    /// Leave every gradient buffer it read (own and additional) zero after the update, so the next backward
+    /// pass can accumulate into it without a zeroing pass of its own over memory.
+    public var zeroesGradients = false
     /// Rescale the whole gradient to at most this L2 norm before the update (PyTorch's clip_grad_norm_).
     public var clipGradientNorm: Float?
     /// The gradient's L2 norm at the last step, when clipping measured it.
@@ -62,11 +71,9 @@ public final class Adam: Optimizer {
     /// The L2 norm of the summed gradient (own buffer plus the additional ones).
     public func gradientNorm() -> Double {
         let n = parameters.count, k = max(1, workers)
-        var partial = [Double](repeating: 0, count: k)
-        let g = parameters.grads.data, extra = additionalGradients.map(\.data)
-        partial.withUnsafeMutableBufferPointer { out in
-            let out = out.baseAddress!
-            nonisolated(unsafe) let o = out
+        let g = parameters.grads.data, extra = extraGradients
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { partial in
+            let o = SendablePointer(partial.baseAddress!)
             Parallel.forEach(k) { w in
                 var s = SIMD8<Float>(repeating: 0), tail: Float = 0
                 let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
@@ -78,10 +85,10 @@ public final class Adam: Optimizer {
                     i += 8
                 }
                 while i < hi { var gi = g[i]; for e in extra { gi += e[i] }; tail += gi * gi; i += 1 }
-                o[w] = Double(s.sum()) + Double(tail)
+                o.pointer[w] = Double(s.sum()) + Double(tail)
             }
+            return partial.reduce(0, +).squareRoot()
         }
-        return partial.reduce(0, +).squareRoot()
     }
 
     public func step() {
@@ -97,29 +104,45 @@ public final class Adam: Optimizer {
         let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
         let stepSize = Float(Double(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        let n = parameters.count, k = max(1, workers)
-        // Slices start at multiples of 8 so every slice but the last is whole SIMD8 blocks.
-        Parallel.forEach(k) { w in
-            let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
-            update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: scale)
-        }
+        slices.stepSize = stepSize; slices.bc2Sqrt = bc2Sqrt; slices.gradientScale = scale
+        Parallel.forEach(max(1, workers), slices)
     }
+
+    /// The update's share of worker `w` of `k`: slices start at multiples of 8 so every slice but the last
+    /// is whole SIMD8 blocks.
+    fileprivate func update(slice w: Int, of k: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
+        let n = parameters.count
+        let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
+        update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+    }
+
+    private lazy var slices = UpdateSlices(self)
 
     /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps).
     /// Eight lanes at a time (SIMD8) so the update is one vectorised pass over memory.
     private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
         let p = parameters.values.data, g = parameters.grads.data, m = m.data, v = v.data
+        // The same arithmetic in C with AVX2 where the CPU has it (Swift here compiles for baseline x86-64).
+        var constants = latent_adam_constants(oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
+                                              weightDecay: weightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                                              inverseBc2Sqrt: 1 / bc2Sqrt, gradientScale: gradientScale)
+        let done = extraPointers.withUnsafeBufferPointer { e in
+            latent_adam_update(p, g, e.baseAddress, e.count, m, v, range.lowerBound, range.upperBound, &constants, zeroesGradients ? 1 : 0)
+        }
+        if done != 0 { return }
         let b1 = SIMD8<Float>(repeating: 1 - beta1), b2 = SIMD8<Float>(repeating: beta2)
         let c2 = SIMD8<Float>(repeating: 1 - beta2), eps = SIMD8<Float>(repeating: epsilon)
         let wd = SIMD8<Float>(repeating: weightDecay), lr = SIMD8<Float>(repeating: stepSize)
         let invBc2Sqrt = SIMD8<Float>(repeating: 1 / bc2Sqrt)
-        let extra = additionalGradients.map(\.data)
+        let extra = extraGradients
         let gs = SIMD8<Float>(repeating: gradientScale)
+        let zero = zeroesGradients
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             let pi = load8(p + i), mi = load8(m + i), vi = load8(v + i)
             var gi = load8(g + i)
             for e in extra { gi += load8(e + i) }
+            if zero { store8(.zero, g + i); for e in extra { store8(.zero, e + i) } }
             gi = gi * gs + wd * pi
             let mn = mi + (gi - mi) * b1
             let vn = b2 * vi + c2 * gi * gi
@@ -130,6 +153,7 @@ public final class Adam: Optimizer {
         while i < range.upperBound {
             var gi = g[i]
             for e in extra { gi += e[i] }
+            if zero { g[i] = 0; for e in extra { e[i] = 0 } }
             gi = gi * gradientScale + weightDecay * p[i]
             m[i] += (gi - m[i]) * (1 - beta1)
             v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
@@ -139,6 +163,16 @@ public final class Adam: Optimizer {
     }
 }
 
+
+/// One Adam step's slices, as an object for `Parallel.forEach` (so the per-step fork allocates nothing).
+private final class UpdateSlices: ParallelWork {
+    unowned let adam: Adam
+    var stepSize: Float = 0, bc2Sqrt: Float = 1, gradientScale: Float = 1
+    init(_ adam: Adam) { self.adam = adam }
+    func runPiece(_ w: Int) {
+        adam.update(slice: w, of: max(1, adam.workers), stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+    }
+}
 
 /// Stochastic gradient descent with optional momentum, dampening and Nesterov momentum, as PyTorch's SGD.
 public final class SGD: Optimizer {

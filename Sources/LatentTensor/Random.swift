@@ -62,7 +62,12 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// Fills `t` with N(mean, std²).
     public mutating func fillNormal(_ t: Tensor, mean: Float = 0, std: Float = 1) {
-        for i in 0..<t.count { t.data[i] = mean + std * normal() }
+        fillNormal(t.data, count: t.count, mean: mean, std: std)
+    }
+
+    /// Fills `count` floats at `p` with N(mean, std²): the same draws as the tensor form.
+    public mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count: Int, mean: Float = 0, std: Float = 1) {
+        for i in 0..<count { p[i] = mean + std * normal() }
     }
 
     /// Fills `t` with Bernoulli(p[i]) draws.

@@ -117,8 +117,14 @@ extension Tensor {
     /// f(x) into `out` (same count; may be `x` itself).
     public static func apply(_ f: UnaryFunction, _ x: Tensor, into out: Tensor) {
         precondition(x.count == out.count, "unary op from \(x.shape) into \(out.shape)")
-        let n = x.count, a = x.data, y = out.data
-        switch f {
+        f.apply(x.data, out.data, x.count)
+    }
+}
+
+extension UnaryFunction {
+    /// y[i] = f(x[i]) for n elements; `x` and `y` may be the same buffer. Allocates nothing.
+    public func apply(_ a: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
         case .negate: for i in 0..<n { y[i] = -a[i] }
         case .exp: VectorMath.exp(a, y, n)
         case .log: VectorMath.log(a, y, n)
@@ -131,12 +137,20 @@ extension Tensor {
         case .abs: for i in 0..<n { y[i] = Swift.abs(a[i]) }
         case .leakyRelu(let s): for i in 0..<n { y[i] = a[i] > 0 ? a[i] : s * a[i] }
         case .softplus:
-            // softplus(x) = max(x, 0) + log1p(exp(-|x|))
-            let t = Tensor(uninitialized: x.shape)
-            for i in 0..<n { t.data[i] = -Swift.abs(a[i]) }
-            VectorMath.exp(t.data, t.data, n)
-            VectorMath.log1p(t.data, t.data, n)
-            for i in 0..<n { y[i] = Swift.max(a[i], 0) + t.data[i] }
+            // softplus(x) = max(x, 0) + log1p(exp(-|x|)), a stack block at a time (x may be y).
+            let block = 512
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { t in
+                let t = t.baseAddress!
+                var start = 0
+                while start < n {
+                    let len = Swift.min(block, n - start)
+                    for i in 0..<len { t[i] = -Swift.abs(a[start + i]) }
+                    VectorMath.exp(t, t, len)
+                    VectorMath.log1p(t, t, len)
+                    for i in 0..<len { y[start + i] = Swift.max(a[start + i], 0) + t[i] }
+                    start += len
+                }
+            }
         }
     }
 }

@@ -15,9 +15,8 @@ extension Tensor {
                      "gemm shapes: op(A) \(m)x\(k), op(B) \(kb)x\(n), C \(c.shape)")
         if m == 0 || n == 0 { return }
         if k == 0 { if beta == 0 { c.fill(0) } else { c.scale(by: beta) }; return }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a.data, Int32(a.shape[1]), b.data, Int32(b.shape[1]),
-                    beta, c.data, Int32(n))
+        BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a.data, lda: a.shape[1], b.data, ldb: b.shape[1], beta: beta, c.data, ldc: n)
     }
 
     /// op(A) · op(B) into a new tensor.
@@ -52,6 +51,16 @@ public enum BLAS {
         }
         openblas_set_num_threads(Int32(n))
     }
+    /// C = alpha · op(A) · op(B) + beta · C on raw row-major storage (m×k times k×n into m×n, leading
+    /// dimensions given): for planned steps that work on slices of preallocated buffers.
+    @inline(__always)
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// The number of threads OpenBLAS uses now.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 }

@@ -27,15 +27,25 @@ public enum VectorMath {
         avx2 ? latent_tanh_avx2(x, y, n) : latent_tanh_scalar(x, y, n)
     }
 
-    /// y[i] = 1 / (1 + exp(-x[i])), without overflow for large |x|.
+    /// y[i] = 1 / (1 + exp(-x[i])), without overflow for large |x|; `x` and `y` may be the same buffer.
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        // exp(-|x|) ≤ 1 never overflows; sigmoid(x) = 1/(1+e) for x ≥ 0 and e/(1+e) below.
-        for i in 0..<n { y[i] = -Swift.abs(x[i]) }
-        exp(y, y, n)
-        for i in 0..<n {
-            let e = y[i]
-            let r = 1 / (1 + e)
-            y[i] = x[i] >= 0 ? r : e * r
+        // exp(-|x|) ≤ 1 never overflows; sigmoid(x) = 1/(1+e) for x ≥ 0 and e/(1+e) below. A stack block
+        // of e at a time, so x is still readable when y is x.
+        let block = 512
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { t in
+            let e = t.baseAddress!
+            var start = 0
+            while start < n {
+                let len = Swift.min(block, n - start)
+                let a = x + start, b = y + start
+                for i in 0..<len { e[i] = -Swift.abs(a[i]) }
+                exp(e, e, len)
+                for i in 0..<len {
+                    let r = 1 / (1 + e[i])
+                    b[i] = a[i] >= 0 ? r : e[i] * r
+                }
+                start += len
+            }
         }
     }
 

@@ -28,12 +28,10 @@ public struct Trainer {
         try AtomicFile.makeDirectory(out)
         let parameters = ParameterSet(model)
         let optimizer = try Adam(parameters, learningRate: options.learningRate)
-        let dataParallel = options.threads > 1 && model.config.kind != .sae
-        let parallel = dataParallel ? DataParallel(model, parameters: parameters, workers: options.threads) : nil
-        BLAS.setThreads(dataParallel ? 1 : options.threads)
-        optimizer.workers = options.threads
+        let step = try TrainingStep(model, optimizer: optimizer, threads: options.threads, batchSize: options.batchSize,
+                                    engine: options.engine)
         optimizer.clipGradientNorm = options.clipGradientNorm
-        optimizer.additionalGradients = parallel?.replicaGradients ?? []
+        log("engine: \(step.description)")
         var shuffleRNG = RandomGenerator(seed: options.seed, stream: RandomStream.shuffling.rawValue)
         var noiseRNG = RandomGenerator(seed: options.seed, stream: RandomStream.noise.rawValue)
         var binarizeRNG = RandomGenerator(seed: options.seed, stream: RandomStream.binarization.rawValue)
@@ -61,6 +59,7 @@ public struct Trainer {
         }
         let progress = ProgressReporter(live: options.progressBar)
         let batchBuffer = Tensor(uninitialized: [options.batchSize, train.featureCount])
+        var labelBuffer = [Int](repeating: 0, count: options.batchSize)
         let vae = model as? VariationalAutoencoder
         let warmup = Double(model.config.klWarmupEpochs)
 
@@ -75,16 +74,11 @@ public struct Trainer {
                 let x = indices.count == options.batchSize ? batchBuffer : batchBuffer.rows(0..<indices.count)
                 train.fill(x, indices: indices)
                 if model.config.binarize == .dynamic { binarizeRNG.fillBernoulli(x, probabilities: x) }
-                let batch = Batch(x: x, labels: indices.map { Int(train.labels[$0]) })
-                let value: Double
-                if let parallel {
-                    value = Double(parallel.lossAndGradients(batch, rng: &noiseRNG, reduce: false).total)
-                } else {
-                    optimizer.zeroGrad()
-                    let loss = model.loss(batch, rng: &noiseRNG)
-                    loss.total.backward()
-                    value = Double(loss.total.value.scalar)
+                if indices.count == options.batchSize {   // full batches reuse one label array
+                    for (j, i) in indices.enumerated() { labelBuffer[j] = Int(train.labels[i]) }
                 }
+                let batch = Batch(x: x, labels: indices.count == options.batchSize ? labelBuffer : indices.map { Int(train.labels[$0]) })
+                let value = Double(step.lossAndGradients(batch, rng: &noiseRNG))
                 guard value.isFinite else { throw nonFinite("the loss became \(value)", epoch: epoch, step: b + 1) }
                 optimizer.step()
                 if let norm = optimizer.lastGradientNorm, !norm.isFinite {
@@ -120,7 +114,7 @@ public struct Trainer {
             try TrainingState(epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
                               streams: ["shuffling": shuffleRNG.state, "noise": noiseRNG.state, "binarization": binarizeRNG.state],
                               batchSize: options.batchSize, learningRate: options.learningRate, seed: options.seed,
-                              threads: options.threads, clipGradientNorm: options.clipGradientNorm).write(to: out)
+                              threads: options.threads, clipGradientNorm: options.clipGradientNorm, engine: step.engine).write(to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
         var pictures = test.isImage ? try writePictures(model, test: test) : []   // a table's rows are not images

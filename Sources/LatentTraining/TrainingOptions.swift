@@ -12,13 +12,15 @@ public struct TrainingOptions: Sendable {
     /// Draw a live progress bar (on a terminal) rather than only per-epoch lines.
     public var progressBar = false
     /// Threads to train with. Above 1, each batch is split over that many data-parallel workers with
-    /// single-threaded BLAS (`DataParallel`); the SAE, whose penalty needs whole-batch statistics, uses
+    /// single-threaded BLAS (`TrainingStep`); the SAE, whose penalty needs whole-batch statistics, uses
     /// threaded BLAS instead. Results are reproducible for a given seed and thread count.
     public var threads = 1
     /// Feature scaling of a table, saved with the model.
     public var scaling: FeatureScaling? = nil
     /// Clip the gradient's L2 norm to this before each step.
     public var clipGradientNorm: Float? = nil
+    /// Planned step or graph (`--engine`).
+    public var engine: TrainingEngine = .auto
 
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 

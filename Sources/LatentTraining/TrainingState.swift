@@ -18,12 +18,16 @@ public struct TrainingState {
     public var seed: UInt64
     public var threads: Int
     public var clipGradientNorm: Float? = nil
+    /// The engine the run used (planned or graph), so a resumed run computes exactly as the first one did.
+    public var engine: TrainingEngine = .graph
 
     public init(epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], batchSize: Int,
-                learningRate: Float, seed: UInt64, threads: Int, clipGradientNorm: Float? = nil) {
+                learningRate: Float, seed: UInt64, threads: Int, clipGradientNorm: Float? = nil,
+                engine: TrainingEngine = .graph) {
         self.epoch = epoch; self.adamSteps = adamSteps; self.m = m; self.v = v; self.streams = streams
         self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed; self.threads = threads
         self.clipGradientNorm = clipGradientNorm
+        self.engine = engine
     }
 
     public func write(to directory: URL) throws {
@@ -31,6 +35,7 @@ public struct TrainingState {
                         "batch_size": String(batchSize), "learning_rate": String(learningRate.bitPattern), "seed": String(seed),
                         "threads": String(threads)]
         if let clipGradientNorm { metadata["clip_grad_norm"] = String(clipGradientNorm.bitPattern) }
+        metadata["engine"] = engine.rawValue
         for (name, words) in streams { metadata["rng.\(name)"] = words.map(String.init).joined(separator: ",") }
         let data = try SafeTensors.encode([("adam.m", m), ("adam.v", v)], metadata: metadata)
         try AtomicFile.write(data, to: directory.appendingPathComponent(Self.fileName))
@@ -62,6 +67,7 @@ public struct TrainingState {
         var state = TrainingState(epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
                                   batchSize: try int("batch_size"), learningRate: Float(bitPattern: lrBits), seed: seed, threads: try int("threads"))
         state.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
+        state.engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph   // states from before plans: graph
         return state
     }
 }

@@ -1,0 +1,146 @@
+import Foundation
+import Latent
+import Testing
+
+/// The planned step (`--engine planned`) must compute what the graph computes: same loss, same gradients,
+/// from the same noise, for every activation, depth and thread count it covers.
+@Suite struct PlannedStepTests {
+    /// Loss and gradient (own buffer plus the optimiser's additional ones) of one step on `engine`.
+    static func step(_ model: any TrainableModel, _ parameters: ParameterSet, engine: TrainingEngine, threads: Int,
+                     batch: Batch, seed: UInt64) throws -> (loss: Float, grads: Tensor, description: String) {
+        let adam = try Adam(parameters)
+        let step = try TrainingStep(model, optimizer: adam, threads: threads, batchSize: batch.x.shape[0], engine: engine)
+        if engine == .planned {   // the planned step must write every gradient, not rely on zeroing
+            parameters.grads.fill(.nan)
+            for extra in adam.additionalGradients { extra.fill(.nan) }
+        }
+        var rng = RandomGenerator(seed: seed)
+        let loss = step.lossAndGradients(batch, rng: &rng)
+        let grads = parameters.grads.copy()
+        for extra in adam.additionalGradients { grads.add(extra) }
+        return (loss, grads, step.description)
+    }
+
+    static func compare(_ c: ModelConfig, threads: Int, klWeight: Float = 1, rows: Int = 64) throws {
+        var rng = RandomGenerator(seed: 7)
+        let model = makeModel(c, rng: &rng)
+        (model as? VariationalAutoencoder)?.klWeight = klWeight
+        let parameters = ParameterSet(model)
+        let full = FamilyTests.batch
+        let batch = Batch(x: full.x.rows(0..<rows), labels: Array(full.labels[0..<rows]))
+        let graph = try step(model, parameters, engine: .graph, threads: threads, batch: batch, seed: 11)
+        let planned = try step(model, parameters, engine: .planned, threads: threads, batch: batch, seed: 11)
+        #expect(planned.description.hasPrefix("planned"))
+        #expect(graph.description.hasPrefix("graph"))
+        let label = "\(c.kind) \(c.activation) hidden \(c.hidden) threads \(threads) klWeight \(klWeight)"
+        #expect(abs(planned.loss - graph.loss) / abs(graph.loss) < 1e-5, "\(label): loss \(planned.loss) vs \(graph.loss)")
+        let allWritten = planned.grads.array.allSatisfy { $0.isFinite }
+        #expect(allWritten, "\(label): a gradient was left unwritten")
+        let error = Support.relativeError(planned.grads, graph.grads)
+        #expect(error < 1e-4, "\(label): gradient relative error \(error)")
+    }
+
+    @Test(arguments: Activation.allCases)
+    func vaeMatchesTheGraph(_ activation: Activation) throws {
+        var c = ModelConfig(kind: .vae)
+        c.hidden = [48, 24]; c.latent = 6; c.activation = activation
+        try Self.compare(c, threads: 1, klWeight: 0.3)
+    }
+
+    @Test(arguments: Activation.allCases)
+    func aeMatchesTheGraph(_ activation: Activation) throws {
+        var c = ModelConfig(kind: .ae)
+        c.hidden = [40]; c.latent = 5; c.activation = activation
+        try Self.compare(c, threads: 1)
+    }
+
+    @Test func shallowAndDataParallelStepsMatchTheGraph() throws {
+        var vae = ModelConfig(kind: .vae)
+        vae.hidden = []; vae.latent = 3           // heads read the pixels directly
+        try Self.compare(vae, threads: 1)
+        vae.hidden = [32]
+        try Self.compare(vae, threads: 2)          // one seed per worker, as DataParallel draws them
+        try Self.compare(vae, threads: 3, rows: 7)  // uneven shares
+        var ae = ModelConfig(kind: .ae)
+        ae.hidden = []; ae.latent = 4
+        try Self.compare(ae, threads: 2)
+        try Self.compare(ae, threads: 2, rows: 1)   // a worker with no rows
+    }
+
+    @Test func modelsWithoutAPlanAreRefusedOrFallBack() throws {
+        var rng = RandomGenerator(seed: 1)
+        for (kind, edit) in [(ModelKind.cvae, { (_: inout ModelConfig) in }), (.dae, { $0.noise = Corruption(kind: .gaussian, amount: 0.3) }),
+                             (.vae, { $0.arch = .conv; $0.hidden = [16] }), (.vae, { $0.likelihood = .gaussian })] {
+            var c = ModelConfig(kind: kind)
+            c.hidden = [16]; c.latent = 2
+            edit(&c)
+            let model = makeModel(c, rng: &rng)
+            let adam = try Adam(ParameterSet(model))
+            #expect(throws: TrainingError.self) { try TrainingStep(model, optimizer: adam, threads: 1, batchSize: 8, engine: .planned) }
+            let auto = try TrainingStep(model, optimizer: adam, threads: 1, batchSize: 8, engine: .auto)
+            #expect(auto.engine == .graph, "\(kind) \(c.arch) \(c.likelihood)")
+        }
+    }
+
+    @Test func trainingOnEitherEngineGivesTheSameCurve() throws {
+        func run(_ engine: TrainingEngine, threads: Int) throws -> [EpochMetrics] {
+            let train = try MNIST.load(.train).prefix(1000), test = try MNIST.load(.test).prefix(200)
+            var rng = RandomGenerator(seed: 5, stream: RandomStream.initialization.rawValue)
+            var c = ModelConfig(kind: .vae)
+            c.hidden = [32]; c.latent = 4
+            var options = TrainingOptions(outputDirectory: Support.temporaryDirectory("engine-\(engine)-\(threads)"))
+            options.epochs = 2; options.batchSize = 50; options.seed = 5; options.threads = threads; options.engine = engine
+            return try Trainer(options: options) { _ in }.run(makeModel(c, rng: &rng), train: train, test: test)
+        }
+        for threads in [1, 2] {
+            let graph = try run(.graph, threads: threads), planned = try run(.planned, threads: threads)
+            for (g, p) in zip(graph, planned) {
+                #expect(abs(g.train_loss - p.train_loss) / g.train_loss < 1e-4, "\(threads) threads: \(g.train_loss) vs \(p.train_loss)")
+                #expect(abs(g.test_loss - p.test_loss) / g.test_loss < 1e-4, "\(threads) threads: \(g.test_loss) vs \(p.test_loss)")
+            }
+            let again = try run(.planned, threads: threads)
+            #expect(again.map(\.train_loss) == planned.map(\.train_loss))   // reproducible
+        }
+    }
+}
+
+@Suite struct ParallelTests {
+    final class Squares: ParallelWork {
+        let out: UnsafeMutableBufferPointer<Int>
+        init(_ n: Int) { out = .allocate(capacity: n); out.initialize(repeating: -1) }
+        deinit { out.deallocate() }
+        func runPiece(_ i: Int) {
+            // A nested fork while the pool is busy goes to Dispatch; it must still run every piece.
+            var inner = [Int](repeating: 0, count: 3)
+            inner.withUnsafeMutableBufferPointer { b in
+                let p = SendablePointer(b.baseAddress!)
+                Parallel.forEach(3) { j in p.pointer[j] = j + 1 }
+            }
+            out[i] = i * i + inner.reduce(0, +) - 6
+        }
+    }
+
+    @Test func everyPieceRunsOnceWithObjectsAndClosures() {
+        for count in [1, 2, 5] {
+            let work = Squares(count)
+            Parallel.forEach(count, work)
+            #expect(Array(work.out) == (0..<count).map { $0 * $0 })
+        }
+        var hits = [Int](repeating: 0, count: 4)
+        hits.withUnsafeMutableBufferPointer { b in
+            let p = SendablePointer(b.baseAddress!)
+            Parallel.forEach(4) { i in p.pointer[i] += 1 }
+        }
+        #expect(hits == [1, 1, 1, 1])
+    }
+
+    @Test func inPlaceSigmoidAndSoftplusMatchOutOfPlace() {
+        let x = Support.random([3000], seed: 4, low: -30, high: 30)
+        for f in [UnaryFunction.sigmoid, .softplus] {
+            let expected = x.map(f), y = x.copy()
+            Tensor.apply(f, y, into: y)
+            #expect(y.array == expected.array)
+        }
+        #expect(Tensor([-2], shape: [1]).map(.sigmoid).scalar < 0.5)
+    }
+}
