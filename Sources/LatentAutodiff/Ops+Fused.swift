@@ -19,20 +19,10 @@ extension Variable {
                                                      reduction: Reduction = .mean) -> Variable {
         precondition(logits.shape == targets.shape, "BCE logits \(logits.shape) vs targets \(targets.shape)")
         let n = logits.value.count
-        let x = logits.value.data, t = targets.data
-        let e = Tensor(uninitialized: logits.shape)
-        for i in 0..<n { e.data[i] = -Swift.abs(x[i]) }
-        VectorMath.exp(e.data, e.data, n)                      // e = exp(-|x|) ∈ (0, 1]
+        let scratch = Tensor(uninitialized: logits.shape)
         let grad = logits.requiresGrad ? Tensor(uninitialized: logits.shape) : nil
-        if let grad {
-            for i in 0..<n {
-                let r = 1 / (1 + e.data[i])
-                grad.data[i] = (x[i] >= 0 ? r : e.data[i] * r) - t[i]   // sigmoid(x) − t
-            }
-        }
-        VectorMath.log1p(e.data, e.data, n)                    // log(1 + exp(-|x|))
-        for i in 0..<n { e.data[i] += max(x[i], 0) - x[i] * t[i] }
-        var total = VectorMath.sum(e.data, n)
+        var total = VectorMath.binaryCrossEntropyWithLogits(logits.value.data, targets: targets.data, gradient: grad?.data,
+                                                            scratch: scratch.data, n)
         let scale: Float = reduction == .mean ? 1 / Float(n) : 1
         if reduction == .mean { total /= Double(n) }
         return Variable(Tensor(scalar: Float(total)), parents: [logits]) { g in

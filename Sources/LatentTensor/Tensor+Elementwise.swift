@@ -137,19 +137,12 @@ extension UnaryFunction {
         case .abs: for i in 0..<n { y[i] = Swift.abs(a[i]) }
         case .leakyRelu(let s): for i in 0..<n { y[i] = a[i] > 0 ? a[i] : s * a[i] }
         case .softplus:
-            // softplus(x) = max(x, 0) + log1p(exp(-|x|)), a stack block at a time (x may be y).
-            let block = 512
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { t in
-                let t = t.baseAddress!
-                var start = 0
-                while start < n {
-                    let len = Swift.min(block, n - start)
-                    for i in 0..<len { t[i] = -Swift.abs(a[start + i]) }
-                    VectorMath.exp(t, t, len)
-                    VectorMath.log1p(t, t, len)
-                    for i in 0..<len { y[start + i] = Swift.max(a[start + i], 0) + t[i] }
-                    start += len
-                }
+            // softplus(x) = max(x, 0) + log1p(exp(-|x|)), a block at a time (x may be y).
+            VectorMath.inBlocks(n) { start, len, t in
+                for i in 0..<len { t[i] = -Swift.abs(a[start + i]) }
+                VectorMath.exp(t, t, len)
+                VectorMath.log1p(t, t, len)
+                for i in 0..<len { y[start + i] = Swift.max(a[start + i], 0) + t[i] }
             }
         }
     }

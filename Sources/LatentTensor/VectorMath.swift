@@ -29,24 +29,50 @@ public enum VectorMath {
 
     /// y[i] = 1 / (1 + exp(-x[i])), without overflow for large |x|; `x` and `y` may be the same buffer.
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        // exp(-|x|) ≤ 1 never overflows; sigmoid(x) = 1/(1+e) for x ≥ 0 and e/(1+e) below. A stack block
-        // of e at a time, so x is still readable when y is x.
+        // exp(-|x|) ≤ 1 never overflows; sigmoid(x) = 1/(1+e) for x ≥ 0 and e/(1+e) below.
+        inBlocks(n) { start, len, e in
+            let a = x + start, b = y + start
+            for i in 0..<len { e[i] = -Swift.abs(a[i]) }
+            exp(e, e, len)
+            for i in 0..<len {
+                let r = 1 / (1 + e[i])
+                b[i] = a[i] >= 0 ? r : e[i] * r
+            }
+        }
+    }
+
+    /// Calls `body(start, count, scratch)` for consecutive blocks of at most 512 of n elements, with a stack
+    /// buffer of 512 floats: for elementwise functions that need a temporary and may run in place.
+    @inline(__always)
+    static func inBlocks(_ n: Int, _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         let block = 512
         withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { t in
-            let e = t.baseAddress!
             var start = 0
             while start < n {
                 let len = Swift.min(block, n - start)
-                let a = x + start, b = y + start
-                for i in 0..<len { e[i] = -Swift.abs(a[i]) }
-                exp(e, e, len)
-                for i in 0..<len {
-                    let r = 1 / (1 + e[i])
-                    b[i] = a[i] >= 0 ? r : e[i] * r
-                }
+                body(start, len, t.baseAddress!)
                 start += len
             }
         }
+    }
+
+    /// Σ BCE(sigmoid(x), t) over n elements in the stable form max(x, 0) − x·t + log(1 + e^(−|x|)) (never exp
+    /// of a large positive number, never log 0), accumulated in double precision; if `gradient` is given,
+    /// sigmoid(x) − t is written there from the same e^(−|x|). `scratch` holds n floats.
+    public static func binaryCrossEntropyWithLogits(_ x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
+                                                    gradient: UnsafeMutablePointer<Float>?,
+                                                    scratch e: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
+        for i in 0..<n { e[i] = -Swift.abs(x[i]) }
+        exp(e, e, n)                                          // e = exp(-|x|) ∈ (0, 1]
+        if let grad = gradient {
+            for i in 0..<n {
+                let r = 1 / (1 + e[i])
+                grad[i] = (x[i] >= 0 ? r : e[i] * r) - t[i]   // sigmoid(x) − t
+            }
+        }
+        log1p(e, e, n)                                        // log(1 + exp(-|x|))
+        for i in 0..<n { e[i] += Swift.max(x[i], 0) - x[i] * t[i] }
+        return sum(e, n)
     }
 
     /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).

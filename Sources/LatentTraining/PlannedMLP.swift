@@ -160,19 +160,10 @@ final class PlannedMLP {
         }
     }
 
-    /// Σ BCE(sigmoid(logits), targets) in the stable form, writing sigmoid(logits) − targets into `gradient`.
+    /// Σ BCE(sigmoid(logits), targets), writing sigmoid(logits) − targets into `gradient`.
     private func binaryCrossEntropy(logits x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
                                     gradient grad: UnsafeMutablePointer<Float>, n: Int) -> Float {
-        let e = scratch.data
-        for i in 0..<n { e[i] = -Swift.abs(x[i]) }
-        VectorMath.exp(e, e, n)                                      // exp(-|x|) ∈ (0, 1]
-        for i in 0..<n {
-            let r = 1 / (1 + e[i])
-            grad[i] = (x[i] >= 0 ? r : e[i] * r) - t[i]
-        }
-        VectorMath.log1p(e, e, n)
-        for i in 0..<n { e[i] += max(x[i], 0) - x[i] * t[i] }
-        return Float(VectorMath.sum(e, n))
+        Float(VectorMath.binaryCrossEntropyWithLogits(x, targets: t, gradient: grad, scratch: scratch.data, n))
     }
 }
 
