@@ -5,3 +5,12 @@ cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
 swift build -c release            # the CLI tests run the built `latent` executable
 swift test -c release "$@"
+# A steady-state training step of the MLP VAE makes no heap allocation (issue 4), counted by ordo-one's
+# malloc interposer on 2 data-parallel workers; a regression fails the suite.
+allocations=$(bash Scripts/count_allocations.sh --threads 2 --steps 20 --runs 1 --json \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["allocations_per_step"])')
+if [ "$allocations" != "0" ] && [ "$allocations" != "0.0" ]; then
+  echo "test.sh: the MLP VAE's training step made $allocations heap allocations per step; expected 0" >&2
+  exit 1
+fi
+echo "heap allocations per training step (MLP VAE, 2 workers): 0"
