@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Latent vs PyTorch training speed on this machine, same configurations and thread count, runs alternating
 # so that drifting clocks and neighbours hit both alike. Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
-#   bash Scripts/bench_side_by_side.sh [rounds=3] [threads=2]
+#   bash Scripts/bench_side_by_side.sh [rounds=3] [threads=2] [case filter, e.g. conv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 threads=${2:-2}
+only=${3:-}
 swift build -c release --product latent >/dev/null
 python3 -c "import torch" 2>/dev/null || { echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q -w avx512f /proc/cpuinfo && echo avx512f || echo avx2)"
@@ -18,6 +19,7 @@ names=("reference VAE 784-400-20 relu, batch 128" "Keras VAE 784-256-2 tanh, bat
 steps=(200 200 40 200)
 for i in "${!configs[@]}"; do
   c=${configs[$i]}
+  [[ -z "$only" || "${names[$i]}" == *"$only"* ]] || continue
   latent=(); torch=()
   for _ in $(seq "$rounds"); do
     latent+=("$(.build/release/latent bench $c --threads "$threads" --steps "${steps[$i]}" --runs 5 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
@@ -31,4 +33,4 @@ print(f"{name}, {threads} threads: Latent {ml:,.0f} images/s, PyTorch {mt:,.0f} 
       f"  (per round: Latent {', '.join(f'{x:,.0f}' for x in l)}; PyTorch {', '.join(f'{x:,.0f}' for x in t)})")
 PY
 done
-.build/release/latent bench --gemm-only --threads "$threads" --steps 200 --runs 5
+[[ -n "$only" ]] || .build/release/latent bench --gemm-only --threads "$threads" --steps 200 --runs 5

@@ -1,6 +1,9 @@
 import LatentTensor
 
-/// Convolutions as im2col + one GEMM over the whole batch (activations NHWC, weights in PyTorch layout).
+/// Convolutions as im2col + GEMM (activations NHWC, weights in PyTorch layout), a few images at a time: each
+/// chunk's im2col matrix (~512 KB) is made, multiplied and dropped while it is still in the core's cache,
+/// instead of writing and re-reading one matrix for the whole batch through memory. The backward pass
+/// rebuilds the chunks it needs rather than keeping them.
 extension Variable {
     /// 2-D convolution. x: [B, H, W, Cin]; weight: [Cout, Cin, k, k]; bias: [Cout] → [B, Ho, Wo, Cout].
     public static func conv2d(_ x: Variable, weight: Variable, bias: Variable?, stride: Int, padding: Int) -> Variable {
@@ -8,28 +11,42 @@ extension Variable {
                      "conv2d: input \(x.shape) (NHWC) and weight \(weight.shape) ([out, in, k, k]) do not fit")
         let geo = ConvGeometry(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
                                kernel: weight.shape[2], stride: stride, padding: padding)
-        let cout = weight.shape[0]
-        let cols = Tensor(uninitialized: [geo.patchCount, geo.patchSize])
-        geo.im2col(x.value.data, cols.data)
-        let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cout, geo.patchSize])   // [Cout, k·k·Cin]
+        let cout = weight.shape[0], ps = geo.patchSize, outPixels = geo.outHeight * geo.outWidth
+        let inPixels = geo.height * geo.width * geo.channels
+        let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cout, ps])   // [Cout, k·k·Cin]
         let y = Tensor(uninitialized: [geo.patchCount, cout])
         if let bias { for r in 0..<geo.patchCount { (y.data + r * cout).update(from: bias.value.data, count: cout) } }
-        Tensor.gemm(cols, w2, transposeB: true, into: y, beta: bias == nil ? 0 : 1)   // [P, Ckk]·[Cout, Ckk]ᵀ
+        let per = imagesPerChunk(rowsPerImage: outPixels, columns: ps)
+        let cols = Tensor(uninitialized: [min(per, geo.batch) * outPixels, ps])
+        forEachChunk(geo, per) { first, part in
+            let rows = part.patchCount
+            part.im2col(x.value.data + first * inPixels, cols.data)
+            BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: cout, k: ps, cols.data, lda: ps, w2.data, ldb: ps,
+                      beta: bias == nil ? 0 : 1, y.data + first * outPixels * cout, ldc: cout)   // [P, Ckk]·[Cout, Ckk]ᵀ
+        }
         var parents = [x, weight]
         if let bias { parents.append(bias) }
         return Variable(y.reshaped([geo.batch, geo.outHeight, geo.outWidth, cout]), parents: parents) { g4 in
             let g = g4.reshaped([geo.patchCount, cout])
-            if weight.requiresGrad {
-                let dw = Tensor.matmul(g, transposeA: true, cols)                                  // [Cout, k·k·Cin]
-                weight.accumulate(channelsFirst(dw, like: weight.value))
+            let dw = weight.requiresGrad ? Tensor(uninitialized: [cout, ps]) : nil              // [Cout, k·k·Cin]
+            let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
+            let dcols = dx == nil ? nil : Tensor(uninitialized: cols.shape)
+            forEachChunk(geo, per) { first, part in
+                let rows = part.patchCount, gp = g.data + first * outPixels * cout
+                if let dw {
+                    part.im2col(x.value.data + first * inPixels, cols.data)
+                    BLAS.gemm(transposeA: true, transposeB: false, m: cout, n: ps, k: rows, gp, lda: cout, cols.data, ldb: ps,
+                              beta: first == 0 ? 0 : 1, dw.data, ldc: ps)
+                }
+                if let dx, let dcols {
+                    BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: ps, k: cout, gp, lda: cout, w2.data, ldb: ps,
+                              beta: 0, dcols.data, ldc: ps)                                        // [P, Ckk]
+                    part.col2im(dcols.data, dx.data + first * inPixels)
+                }
             }
+            if let dw { weight.accumulate(channelsFirst(dw, like: weight.value)) }
             if let bias, bias.requiresGrad { bias.accumulate(g.sumRows()) }
-            if x.requiresGrad {
-                let dcols = Tensor.matmul(g, w2)                                                   // [P, Ckk]
-                let dx = Tensor(uninitialized: x.shape)
-                geo.col2im(dcols.data, dx.data)
-                x.accumulate(dx)
-            }
+            if let dx { x.accumulate(dx) }
         }
     }
 
@@ -47,20 +64,53 @@ extension Variable {
         // im2col of the output image reads back exactly the input grid.
         let geo = ConvGeometry(batch: b, height: ho, width: wo, channels: cout, kernel: k, stride: stride, padding: padding)
         precondition(geo.outHeight == hi && geo.outWidth == wi, "convTranspose2d geometry mismatch")
-        let x2 = x.value.reshaped([b * hi * wi, cin])
-        let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cin, geo.patchSize])   // [Cin, k·k·Cout]
-        let cols = Tensor.matmul(x2, w2)                                  // [B·Hi·Wi, k²·Cout]
+        let ps = geo.patchSize, inPixels = hi * wi, outImage = ho * wo * cout
+        let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cin, ps])   // [Cin, k·k·Cout]
         let y = Tensor(uninitialized: [b, ho, wo, cout])
-        geo.col2im(cols.data, y.data, bias: bias?.value.data)
+        let per = imagesPerChunk(rowsPerImage: inPixels, columns: ps)
+        let cols = Tensor(uninitialized: [min(per, b) * inPixels, ps])
+        forEachChunk(geo, per) { first, part in
+            BLAS.gemm(transposeA: false, transposeB: false, m: part.patchCount, n: ps, k: cin, x.value.data + first * inPixels * cin,
+                      lda: cin, w2.data, ldb: ps, beta: 0, cols.data, ldc: ps)                      // [B·Hi·Wi, k²·Cout]
+            part.col2im(cols.data, y.data + first * outImage, bias: bias?.value.data)
+        }
         var parents = [x, weight]
         if let bias { parents.append(bias) }
         return Variable(y, parents: parents) { g in
-            let dcols = Tensor(uninitialized: [b * hi * wi, geo.patchSize])
-            geo.im2col(g.data, dcols.data)
-            if x.requiresGrad { x.accumulate(Tensor.matmul(dcols, w2, transposeB: true).reshaped(x.shape)) }
-            if weight.requiresGrad { weight.accumulate(channelsFirst(Tensor.matmul(x2, transposeA: true, dcols), like: weight.value)) }
+            let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
+            let dw = weight.requiresGrad ? Tensor(uninitialized: [cin, ps]) : nil
+            forEachChunk(geo, per) { first, part in
+                let rows = part.patchCount
+                part.im2col(g.data + first * outImage, cols.data)                                   // d cols
+                if let dx {
+                    BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: cin, k: ps, cols.data, lda: ps, w2.data, ldb: ps,
+                              beta: 0, dx.data + first * inPixels * cin, ldc: cin)
+                }
+                if let dw {
+                    BLAS.gemm(transposeA: true, transposeB: false, m: cin, n: ps, k: rows, x.value.data + first * inPixels * cin,
+                              lda: cin, cols.data, ldb: ps, beta: first == 0 ? 0 : 1, dw.data, ldc: ps)
+                }
+            }
+            if let dx { x.accumulate(dx) }
+            if let dw { weight.accumulate(channelsFirst(dw, like: weight.value)) }
             if let bias, bias.requiresGrad { bias.accumulate(g.sumRows()) }
         }
+    }
+}
+
+/// Images per chunk so that a chunk's im2col matrix is about 512 KB (at least one image).
+private func imagesPerChunk(rowsPerImage: Int, columns: Int) -> Int {
+    max(1, (128 * 1024) / max(1, rowsPerImage * columns))
+}
+
+/// Calls `body(firstImage, geometry of the chunk)` for consecutive chunks of `per` images.
+private func forEachChunk(_ geo: ConvGeometry, _ per: Int, _ body: (Int, ConvGeometry) -> Void) {
+    var first = 0
+    while first < geo.batch {
+        let n = min(per, geo.batch - first)
+        body(first, ConvGeometry(batch: n, height: geo.height, width: geo.width, channels: geo.channels,
+                                 kernel: geo.kernel, stride: geo.stride, padding: geo.padding))
+        first += n
     }
 }
 
