@@ -92,40 +92,54 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// The matrix products of one training step of the MLP VAE (forward, and backward without the input
-    /// gradient), timed alone: FLOP/s at these shapes and the images/s they would allow.
+    /// gradient), timed alone: FLOP/s at these shapes and the images/s they would allow. Measured both ways
+    /// the threads can share the products (the batch split over data-parallel workers with single-threaded
+    /// BLAS, as training does, and threads inside each BLAS call); the limit is the faster.
     func runGEMMOnly() throws {
         let widths = [784] + (try parseSizes(hidden, flag: "--hidden"))
-        var shapes: [(m: Int, n: Int, k: Int, ta: Bool, tb: Bool)] = []
         // Encoder layers, both heads, decoder layers: y = x·Wᵀ ([B,in]·[out,in]ᵀ), dW = gᵀ·x, dx = g·W.
         var layers: [(inp: Int, out: Int, needsInputGrad: Bool)] = []
         for i in 0..<(widths.count - 1) { layers.append((widths[i], widths[i + 1], i > 0)) }
         layers.append((widths.last!, latent, true)); layers.append((widths.last!, latent, true))
         let dec = [latent] + widths.reversed()
         for i in 0..<(dec.count - 1) { layers.append((dec[i], dec[i + 1], true)) }
-        for l in layers {
-            shapes.append((batchSize, l.out, l.inp, false, true))
-            shapes.append((l.out, l.inp, batchSize, true, false))
-            if l.needsInputGrad { shapes.append((batchSize, l.inp, l.out, false, false)) }
-        }
-        let tensors = shapes.map { s in
-            (Tensor(repeating: 0.01, shape: s.ta ? [s.k, s.m] : [s.m, s.k]),
-             Tensor(repeating: 0.01, shape: s.tb ? [s.n, s.k] : [s.k, s.n]), Tensor(zeros: [s.m, s.n]))
-        }
-        let flops = Double(shapes.reduce(0) { $0 + 2 * $1.m * $1.n * $1.k })
-        var rates: [Double] = []
-        for run in 0...runs {
-            let start = Date()
-            for _ in 0..<steps {
-                for (s, t) in zip(shapes, tensors) { Tensor.gemm(t.0, transposeA: s.ta, t.1, transposeB: s.tb, into: t.2) }
+        func shapes(rows: Int) -> [(m: Int, n: Int, k: Int, ta: Bool, tb: Bool)] {
+            layers.flatMap { l in
+                [(rows, l.out, l.inp, false, true), (l.out, l.inp, rows, true, false)]
+                    + (l.needsInputGrad ? [(rows, l.inp, l.out, false, false)] : [])
             }
-            let seconds = Date().timeIntervalSince(start)
-            if run > 0 { rates.append(flops * Double(steps) / seconds) }
         }
-        rates.sort()
-        let gflops = rates[rates.count / 2] / 1e9
-        let limit = gflops * 1e9 / (flops / Double(batchSize))
-        print(String(format: "GEMMs of one step: %.2f MFLOP per image; %.1f GFLOP/s on %d BLAS threads → at most %.0f images/s",
-                     flops / Double(batchSize) / 1e6, gflops, BLAS.threads, limit))
+        let flops = Double(shapes(rows: batchSize).reduce(0) { $0 + 2 * $1.m * $1.n * $1.k })
+        /// Median FLOP/s of the step's products with the batch split over `workers`, BLAS on `blasThreads`.
+        func measure(workers: Int, blasThreads: Int) -> Double {
+            BLAS.setThreads(blasThreads)
+            let work = (0..<workers).map { w in
+                shapes(rows: (w + 1) * batchSize / workers - w * batchSize / workers).map { s in
+                    (s, Tensor(repeating: 0.01, shape: s.ta ? [s.k, s.m] : [s.m, s.k]),
+                     Tensor(repeating: 0.01, shape: s.tb ? [s.n, s.k] : [s.k, s.n]), Tensor(zeros: [s.m, s.n]))
+                }
+            }
+            var rates: [Double] = []
+            for run in 0...runs {
+                let start = Date()
+                Parallel.forEach(workers) { w in
+                    for _ in 0..<steps {
+                        for (s, a, b, c) in work[w] { Tensor.gemm(a, transposeA: s.ta, b, transposeB: s.tb, into: c) }
+                    }
+                }
+                let seconds = Date().timeIntervalSince(start)
+                if run > 0 { rates.append(flops * Double(steps) / seconds) }
+            }
+            return rates.sorted()[rates.count / 2]
+        }
+        let n = threads.count
+        var results = [(name: String, rate: Double)]()
+        if n > 1 { results.append(("\(n) data-parallel workers (single-threaded BLAS)", measure(workers: n, blasThreads: 1))) }
+        results.append(("\(n) BLAS thread\(n == 1 ? "" : "s")", measure(workers: 1, blasThreads: n)))
+        for r in results {
+            print(String(format: "GEMMs of one step: %.2f MFLOP per image; %.1f GFLOP/s on %@ → at most %.0f images/s",
+                         flops / Double(batchSize) / 1e6, r.rate / 1e9, r.name, r.rate / (flops / Double(batchSize))))
+        }
     }
 }
 
