@@ -66,9 +66,10 @@ public final class TrainingStep {
         description = "\(self.engine.rawValue), " + (workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")")
     }
 
-    /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()`. Noise comes from
-    /// `rng` (with several workers, through one seed per worker drawn from it), so results depend on the
-    /// seed and the thread count only.
+    /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()`, which must run before
+    /// the next call (on the graph engine it is what clears the gradient buffers). Noise comes from `rng`
+    /// (with several workers, through one seed per worker drawn from it), so results depend on the seed and
+    /// the thread count only.
     public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator) -> Float {
         // The graph accumulates into gradient buffers that the optimiser's last step left zero.
         if let parallel { return parallel.lossAndGradients(batch, rng: &rng, reduce: false, zeroFirst: false).total }
