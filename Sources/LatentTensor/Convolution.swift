@@ -25,57 +25,53 @@ public struct ConvGeometry: Equatable, Sendable {
     public var patchCount: Int { batch * outHeight * outWidth }
 
     /// cols[(b, oy, ox), (ky, kx, c)] = image[b, oy·s − p + ky, ox·s − p + kx, c] (0 outside the image).
-    /// For each kernel row the in-bounds taps are one contiguous run in both the image and the patch.
     public func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
-        let k = kernel, c = channels, ps = patchSize
-        var row = 0
-        for b in 0..<batch {
-            let img = image + b * height * width * c
-            for oy in 0..<outHeight { for ox in 0..<outWidth {
-                let out = cols + row * ps
-                let (lo, hi) = tapRange(ox * stride - padding, size: width)
-                for ky in 0..<k {
-                    let iy = oy * stride - padding + ky
-                    let o = out + ky * k * c
-                    guard iy >= 0 && iy < height && lo < hi else { o.update(repeating: 0, count: k * c); continue }
-                    if lo > 0 { o.update(repeating: 0, count: lo * c) }
-                    (o + lo * c).update(from: img + (iy * width + ox * stride - padding + lo) * c, count: (hi - lo) * c)
-                    if hi < k { (o + hi * c).update(repeating: 0, count: (k - hi) * c) }
-                }
-                row += 1
-            } }
+        let k = kernel, c = channels
+        forEachKernelRow { row, ky, pixel, lo, hi in
+            let o = cols + row * patchSize + ky * k * c
+            guard let pixel else { o.update(repeating: 0, count: k * c); return }
+            if lo > 0 { o.update(repeating: 0, count: lo * c) }
+            (o + lo * c).update(from: image + pixel, count: (hi - lo) * c)
+            if hi < k { (o + hi * c).update(repeating: 0, count: (k - hi) * c) }
         }
     }
 
     /// The adjoint of im2col: image[b, iy, ix, c] = bias[c] (or 0) + the sum of every cols entry that im2col
     /// read from there. Scatters each patch row's in-bounds run with one vectorised add.
     public func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil) {
-        let k = kernel, c = channels, ps = patchSize
+        let k = kernel, c = channels
         let pixels = batch * height * width
         if let bias { for q in 0..<pixels { (image + q * c).update(from: bias, count: c) } } else { image.update(repeating: 0, count: pixels * c) }
+        forEachKernelRow { row, ky, pixel, lo, hi in
+            guard let pixel else { return }
+            let dst = image + pixel, src = cols + row * patchSize + (ky * k + lo) * c
+            let n = (hi - lo) * c
+            var j = 0
+            while j + 8 <= n { store8(load8(dst + j) + load8(src + j), dst + j); j += 8 }
+            while j < n { dst[j] += src[j]; j += 1 }
+        }
+    }
+
+    /// For each im2col row (output pixel of the batch) and kernel row ky: `body(row, ky, pixel, lo, hi)`, where
+    /// the taps kx in lo..<hi fall inside the image, a contiguous run starting at element `pixel` of the
+    /// image batch; `pixel` is nil when the kernel row lies outside the image or no tap falls inside.
+    @inline(__always)
+    private func forEachKernelRow(_ body: (Int, Int, Int?, Int, Int) -> Void) {
+        let c = channels
         var row = 0
         for b in 0..<batch {
-            let img = image + b * height * width * c
+            let image = b * height * width * c
             for oy in 0..<outHeight { for ox in 0..<outWidth {
-                let src = cols + row * ps
-                let (lo, hi) = tapRange(ox * stride - padding, size: width)
-                for ky in 0..<k where lo < hi {
+                let x0 = ox * stride - padding
+                let lo = max(0, -x0), hi = min(kernel, width - x0)
+                for ky in 0..<kernel {
                     let iy = oy * stride - padding + ky
-                    guard iy >= 0 && iy < height else { continue }
-                    let dst = img + (iy * width + ox * stride - padding + lo) * c, s = src + (ky * k + lo) * c
-                    let n = (hi - lo) * c
-                    var j = 0
-                    while j + 8 <= n { store8(load8(dst + j) + load8(s + j), dst + j); j += 8 }
-                    while j < n { dst[j] += s[j]; j += 1 }
+                    let inside = iy >= 0 && iy < height && lo < hi
+                    body(row, ky, inside ? image + (iy * width + x0 + lo) * c : nil, lo, hi)
                 }
                 row += 1
             } }
         }
-    }
-
-    /// The kernel taps kx in lo..<hi for which start + kx lies inside 0..<size.
-    @inline(__always) private func tapRange(_ start: Int, size: Int) -> (Int, Int) {
-        (max(0, -start), min(kernel, size - start))
     }
 
     /// A PyTorch-layout kernel [n, c, k, k] rearranged to [n, k, k, c], the im2col column order.
