@@ -10,27 +10,19 @@ only=${3:-}
 swift build -c release --product latent >/dev/null
 python3 -c "import torch" 2>/dev/null || { echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q -w avx512f /proc/cpuinfo && echo avx512f || echo avx2)"
-configs=("--hidden 400 --latent 20 --activation relu --batch-size 128"
-         "--hidden 256 --latent 2 --activation tanh --batch-size 100"
-         "--arch conv --hidden 256 --latent 20 --batch-size 128"
-         "--model ae --hidden 512,256 --latent 32 --batch-size 128")
-names=("reference VAE 784-400-20 relu, batch 128" "Keras VAE 784-256-2 tanh, batch 100"
-       "conv VAE (32/64 channels, 256, 20), batch 128" "AE 784-512-256-32, batch 128")
-steps=(200 200 40 200)
-for i in "${!configs[@]}"; do
-  c=${configs[$i]}
-  [[ -z "$only" || "${names[$i]}" == *"$only"* ]] || continue
+while IFS=$'\t' read -r name c steps <&3; do
+  [[ -z "$only" || "$name" == *"$only"* ]] || continue
   latent=(); torch=()
   for _ in $(seq "$rounds"); do
-    latent+=("$(.build/release/latent bench $c --threads "$threads" --steps "${steps[$i]}" --runs 5 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
-    torch+=("$(cd Scripts/pytorch && python3 vae_reference.py $c --threads "$threads" --bench-steps "${steps[$i]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
+    latent+=("$(.build/release/latent bench $c --threads "$threads" --steps "$steps" --runs 5 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
+    torch+=("$(cd Scripts/pytorch && python3 vae_reference.py $c --threads "$threads" --bench-steps "$steps" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
   done
-  python3 - "${names[$i]}" "$threads" "${latent[*]}" "${torch[*]}" <<'PY'
+  python3 - "$name" "$threads" "${latent[*]}" "${torch[*]}" <<'PY'
 import statistics, sys
 name, threads, l, t = sys.argv[1], sys.argv[2], list(map(float, sys.argv[3].split())), list(map(float, sys.argv[4].split()))
 ml, mt = statistics.median(l), statistics.median(t)
 print(f"{name}, {threads} threads: Latent {ml:,.0f} images/s, PyTorch {mt:,.0f} images/s, ratio {ml/mt:.2f}x"
       f"  (per round: Latent {', '.join(f'{x:,.0f}' for x in l)}; PyTorch {', '.join(f'{x:,.0f}' for x in t)})")
 PY
-done
+done 3< <(grep -v '^#' Scripts/bench_cases.tsv)
 [[ -n "$only" ]] || .build/release/latent bench --gemm-only --threads "$threads" --steps 200 --runs 5

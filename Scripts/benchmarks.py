@@ -4,41 +4,32 @@ and heap allocations per training step, as one Markdown table. Release builds; r
 
     python3 Scripts/benchmarks.py [--threads 2] [--quick]
 
-Training cases run `latent bench --json --count-allocations` with ordo-one's malloc interposer preloaded
-(built from Benchmarks/Package.swift); t-SNE and IS-NLL are timed whole with /usr/bin/time (wall seconds and
-maximum resident set). `--quick` takes 1 timed run per case instead of 5, for a smoke test.
+Training cases (Scripts/bench_cases.tsv) run `latent bench --json --count-allocations` through
+Scripts/count_allocations.sh, which preloads ordo-one's malloc interposer; t-SNE and IS-NLL are timed whole
+with /usr/bin/time (wall seconds and maximum resident set). `--quick` takes 1 timed run per case instead of
+5, for a smoke test.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENT = ROOT / ".build/release/latent"
 
-TRAINING = [  # name, latent bench options, steps per timed run
-    ("reference MLP VAE 784-400-20, batch 128", ["--hidden", "400", "--latent", "20", "--batch-size", "128"], 200),
-    ("Keras VAE 784-256-2 tanh, batch 100", ["--hidden", "256", "--latent", "2", "--activation", "tanh", "--batch-size", "100"], 200),
-    ("conv VAE 32/64 ch, 256, 20, batch 128", ["--arch", "conv", "--hidden", "256", "--latent", "20", "--batch-size", "128"], 40),
-    ("AE 784-512-256-32, batch 128", ["--model", "ae", "--hidden", "512,256", "--latent", "32", "--batch-size", "128"], 200),
-]
+
+def training_cases():
+    """(name, latent bench options, steps per timed run) from Scripts/bench_cases.tsv, shared with the side-by-side runner."""
+    for line in (ROOT / "Scripts/bench_cases.tsv").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, options, steps = line.split("\t")
+            yield name, options.split(), int(steps)
 
 
-def build():
-    subprocess.run(["swift", "build", "-c", "release", "--product", "latent"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["swift", "build", "-c", "release", "--package-path", "Benchmarks", "--product", "MallocInterposerSwift"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    libs = sorted((ROOT / "Benchmarks/.build").rglob("libMallocInterposerSwift.so"))
-    libs = [p for p in libs if "release" in str(p)]
-    if not libs:
-        sys.exit("benchmarks: libMallocInterposerSwift.so was not built")
-    return libs[0]
-
-
-def timed(command, env=None):
+def timed(command):
     """Wall seconds and peak RSS (MB) of one command run under /usr/bin/time."""
     with tempfile.NamedTemporaryFile("r") as report:
         start = time.perf_counter()
         subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + command, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
         return seconds, int(report.read().strip().splitlines()[-1]) / 1024
 
@@ -49,16 +40,16 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
-    interposer = build()
+    subprocess.run(["swift", "build", "-c", "release", "--product", "latent"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     threads = ["--threads", str(args.threads)]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"machine: {os.cpu_count()} cores, {cpu}; {args.threads} threads; median of {runs} timed runs after a warm-up\n")
     print("| case | speed | peak RSS | heap allocations per step |")
     print("| --- | --- | --- | --- |")
-    env = dict(os.environ, LD_PRELOAD=str(interposer))
-    for name, options, steps in TRAINING:
-        out = subprocess.run([str(LATENT), "bench", *options, *threads, "--steps", str(steps), "--runs", str(runs),
-                              "--json", "--count-allocations"], cwd=ROOT, check=True, capture_output=True, text=True, env=env)
+    for name, options, steps in training_cases():
+        # count_allocations.sh builds and preloads the interposer; options given after its defaults win.
+        out = subprocess.run(["bash", "Scripts/count_allocations.sh", *options, *threads, "--steps", str(steps), "--runs", str(runs),
+                              "--json"], cwd=ROOT, check=True, capture_output=True, text=True)
         r = json.loads(out.stdout)
         print(f"| {name} ({r['engine']}) | {r['images_per_second']:,.0f} images/s | {r['peak_rss_mb']:.0f} MB "
               f"| {r['allocations_per_step']:.0f} ({r['allocated_bytes_per_step']:,.0f} bytes) |", flush=True)

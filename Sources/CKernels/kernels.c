@@ -31,20 +31,32 @@ long latent_first_sum_below(const float *a, const float *b, long n, float bound)
     return n;
 }
 
-// Adam's update over [lo, hi): the same IEEE operations, in the same order, as the portable Swift loop
-// (no FMA contraction: the target is avx2 alone), eight lanes at a time; a scalar tail as in Swift.
+// Adam's update over [lo, hi), PyTorch's formula. The scalar loop is the reference; the AVX2 loop does the
+// same IEEE operations lane-wise (no FMA contraction: the target is avx2 alone), dividing by √v·(1/√bc2) + eps
+// where the scalar loop divides √v by √bc2 (the last bit may differ), and leaves its tail to the scalar loop.
+static void adam_scalar(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
+                        long lo, long hi, const latent_adam_constants *k) {
+    for (long i = lo; i < hi; i++) {
+        float gi = g[i];
+        for (long e = 0; e < extraCount; e++) gi += extra[e][i];
+        gi = gi * k->gradientScale + k->weightDecay * p[i];
+        m[i] += (gi - m[i]) * k->oneMinusBeta1;
+        v[i] = k->beta2 * v[i] + k->oneMinusBeta2 * gi * gi;
+        p[i] -= k->stepSize * m[i] / (__builtin_sqrtf(v[i]) / k->bc2Sqrt + k->epsilon);
+    }
+}
+
 #if defined(__x86_64__)
 __attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
-                                                      long lo, long hi, const latent_adam_constants *k, int zero) {
+                                                      long lo, long hi, const latent_adam_constants *k) {
     const __m256 b1 = _mm256_set1_ps(k->oneMinusBeta1), b2 = _mm256_set1_ps(k->beta2), c2 = _mm256_set1_ps(k->oneMinusBeta2);
     const __m256 eps = _mm256_set1_ps(k->epsilon), wd = _mm256_set1_ps(k->weightDecay), lr = _mm256_set1_ps(k->stepSize);
-    const __m256 inv = _mm256_set1_ps(k->inverseBc2Sqrt), gs = _mm256_set1_ps(k->gradientScale), z = _mm256_setzero_ps();
+    const __m256 inv = _mm256_set1_ps(k->inverseBc2Sqrt), gs = _mm256_set1_ps(k->gradientScale);
     long i = lo;
     for (; i + 8 <= hi; i += 8) {
         __m256 pi = _mm256_loadu_ps(p + i), mi = _mm256_loadu_ps(m + i), vi = _mm256_loadu_ps(v + i);
         __m256 gi = _mm256_loadu_ps(g + i);
         for (long e = 0; e < extraCount; e++) gi = _mm256_add_ps(gi, _mm256_loadu_ps(extra[e] + i));
-        if (zero) { _mm256_storeu_ps(g + i, z); for (long e = 0; e < extraCount; e++) _mm256_storeu_ps(extra[e] + i, z); }
         gi = _mm256_add_ps(_mm256_mul_ps(gi, gs), _mm256_mul_ps(wd, pi));
         __m256 mn = _mm256_add_ps(mi, _mm256_mul_ps(_mm256_sub_ps(gi, mi), b1));
         __m256 vn = _mm256_add_ps(_mm256_mul_ps(b2, vi), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
@@ -53,28 +65,15 @@ __attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float 
         __m256 den = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vn), inv), eps);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(lr, mn), den)));
     }
-    latent_adam_update_scalar(p, g, extra, extraCount, m, v, i, hi, k, zero);
+    adam_scalar(p, g, extra, extraCount, m, v, i, hi, k);
 }
 #endif
 
-void latent_adam_update_scalar(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
-                               long lo, long hi, const latent_adam_constants *k, int zero) {
-    for (long i = lo; i < hi; i++) {
-        float gi = g[i];
-        for (long e = 0; e < extraCount; e++) gi += extra[e][i];
-        if (zero) { g[i] = 0; for (long e = 0; e < extraCount; e++) extra[e][i] = 0; }
-        gi = gi * k->gradientScale + k->weightDecay * p[i];
-        m[i] += (gi - m[i]) * k->oneMinusBeta1;
-        v[i] = k->beta2 * v[i] + k->oneMinusBeta2 * gi * gi;
-        p[i] -= k->stepSize * m[i] / (__builtin_sqrtf(v[i]) / k->bc2Sqrt + k->epsilon);
-    }
-}
-
-int latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
-                       long lo, long hi, const latent_adam_constants *k, int zero) {
+void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
+                        long lo, long hi, const latent_adam_constants *k) {
 #if defined(__x86_64__)
     if (has_avx2 < 0) { __builtin_cpu_init(); has_avx2 = __builtin_cpu_supports("avx2"); }
-    if (has_avx2) { adam_avx2(p, g, extra, extraCount, m, v, lo, hi, k, zero); return 1; }
+    if (has_avx2) { adam_avx2(p, g, extra, extraCount, m, v, lo, hi, k); return; }
 #endif
-    return 0;
+    adam_scalar(p, g, extra, extraCount, m, v, lo, hi, k);
 }

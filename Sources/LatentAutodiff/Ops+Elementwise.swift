@@ -67,54 +67,26 @@ extension Variable {
         return Variable(y, parents: [self]) { [self] g in accumulate((g / y).scaled(by: 0.5)) }
     }
 
-    public func tanh() -> Variable {
-        let y = value.map(.tanh)
-        return Variable(y, parents: [self]) { [self] g in
-            let d = Tensor(uninitialized: g.shape)
-            let dp = d.data, gp = g.data, yp = y.data
-            for i in 0..<g.count { dp[i] = gp[i] * (1 - yp[i] * yp[i]) }
-            accumulate(d)
-        }
-    }
+    public func tanh() -> Variable { activation(.tanh) }
 
-    public func sigmoid() -> Variable {
-        let y = value.map(.sigmoid)
-        return Variable(y, parents: [self]) { [self] g in
-            let d = Tensor(uninitialized: g.shape)
-            let dp = d.data, gp = g.data, yp = y.data
-            for i in 0..<g.count { dp[i] = gp[i] * yp[i] * (1 - yp[i]) }
-            accumulate(d)
-        }
-    }
+    public func sigmoid() -> Variable { activation(.sigmoid) }
 
-    public func relu() -> Variable {
-        let y = value.map(.relu)
-        return Variable(y, parents: [self]) { [self] g in
-            // y > 0 exactly where x > 0; the gradient is masked in place.
-            let gp = g.data, yp = y.data, n = g.count
-            var i = 0
-            while i + 8 <= n {
-                store8(load8(gp + i).replacing(with: 0, where: load8(yp + i) .<= 0), gp + i)
-                i += 8
-            }
-            while i < n { if yp[i] <= 0 { gp[i] = 0 }; i += 1 }
-            let d = g
-            accumulate(d)
-        }
-    }
+    /// Its pullback masks the incoming gradient in place (y > 0 exactly where x > 0).
+    public func relu() -> Variable { activation(.relu, inPlace: true) }
 
-    public func leakyRelu(slope: Float = 0.01) -> Variable {
-        Variable(value.map(.leakyRelu(slope: slope)), parents: [self]) { [self] g in
-            let d = Tensor(uninitialized: g.shape)
-            let dp = d.data, gp = g.data, xp = value.data
-            for i in 0..<g.count { dp[i] = xp[i] > 0 ? gp[i] : slope * gp[i] }
-            accumulate(d)
-        }
-    }
+    public func leakyRelu(slope: Float = 0.01) -> Variable { activation(.leakyRelu(slope: slope)) }
 
     /// log(1 + eˣ); its derivative is sigmoid(x).
-    public func softplus() -> Variable {
-        Variable(value.map(.softplus), parents: [self]) { [self] g in accumulate(g * value.map(.sigmoid)) }
+    public func softplus() -> Variable { activation(.softplus) }
+
+    /// y = f(x) with the pullback g · f′ (`UnaryFunction.chainDerivative`), into a new tensor or over g itself.
+    private func activation(_ f: UnaryFunction, inPlace: Bool = false) -> Variable {
+        let y = value.map(f)
+        return Variable(y, parents: [self]) { [self] g in
+            let d = inPlace ? g : Tensor(uninitialized: g.shape)
+            f.chainDerivative(g.data, input: value.data, output: y.data, into: d.data, g.count)
+            accumulate(d)
+        }
     }
 }
 

@@ -56,12 +56,8 @@ extension Variable {
                                                   reduction: Reduction = .sum) -> Variable {
         precondition(mu.shape == logVar.shape, "KL mean \(mu.shape) vs log-variance \(logVar.shape)")
         let n = mu.value.count
-        let v = logVar.value.map(.exp)
-        var total = 0.0
-        for i in 0..<n {
-            let m = mu.value.data[i], lv = logVar.value.data[i]
-            total += Double(-0.5 * (1 + lv - m * m - v.data[i]))
-        }
+        let v = Tensor(uninitialized: logVar.shape)
+        let total = Gaussian.klToStandardNormal(mean: mu.value.data, logVariance: logVar.value.data, variance: v.data, n)
         let scale: Float = reduction == .mean ? 1 / Float(n) : 1
         return Variable(Tensor(scalar: Float(total) * scale), parents: [mu, logVar]) { g in
             let s = g.scalar * scale
@@ -109,11 +105,9 @@ extension Variable {
         precondition(mu.shape == logVar.shape && mu.shape == eps.shape,
                      "reparameterize: mean \(mu.shape), log-variance \(logVar.shape), noise \(eps.shape)")
         let n = mu.value.count
-        let stdEps = logVar.value.scaled(by: 0.5)
-        VectorMath.exp(stdEps.data, stdEps.data, n)
-        for i in 0..<n { stdEps.data[i] *= eps.data[i] }        // std · eps
-        let z = Tensor(uninitialized: mu.shape)
-        for i in 0..<n { z.data[i] = mu.value.data[i] + stdEps.data[i] }
+        let stdEps = Tensor(uninitialized: mu.shape), z = Tensor(uninitialized: mu.shape)
+        Gaussian.reparameterize(mean: mu.value.data, logVariance: logVar.value.data, noise: eps.data, stdNoise: stdEps.data,
+                                z: z.data, n)
         return Variable(z, parents: [mu, logVar]) { g in
             if logVar.requiresGrad {
                 let d = Tensor(uninitialized: g.shape)

@@ -54,15 +54,10 @@ public final class Adam: Optimizer {
     public var workers = 1
     /// Gradient buffers (laid out like `parameters.grads`) added to it on the fly: data-parallel replicas'
     /// gradients, summed inside the update instead of in a separate pass over memory.
-    public var additionalGradients: [Tensor] = [] {
-        didSet { extraGradients = additionalGradients.map(\.data); extraPointers = extraGradients }
-    }
-    /// Their storage, looked up once rather than every step (a step allocates nothing).
-    private var extraGradients: [UnsafeMutablePointer<Float>] = []
-    private var extraPointers: [UnsafeMutablePointer<Float>?] = []
-    /// Leave every gradient buffer it read (own and additional) zero after the update, so the next backward
-    /// pass can accumulate into it without a zeroing pass of its own over memory.
-    public var zeroesGradients = false
+    public var additionalGradients: [Tensor] = [] { didSet { extraGradients = additionalGradients.map(\.data) } }
+    /// Their storage, looked up once rather than every step (a step allocates nothing); optional-typed as
+    /// the C update takes it.
+    private var extraGradients: [UnsafeMutablePointer<Float>?] = []
     /// Rescale the whole gradient to at most this L2 norm before the update (PyTorch's clip_grad_norm_).
     public var clipGradientNorm: Float?
     /// The gradient's L2 norm at the last step, when clipping measured it.
@@ -80,11 +75,11 @@ public final class Adam: Optimizer {
                 var i = lo
                 while i + 8 <= hi {
                     var gi = load8(g + i)
-                    for e in extra { gi += load8(e + i) }
+                    for e in extra { gi += load8(e! + i) }
                     s += gi * gi
                     i += 8
                 }
-                while i < hi { var gi = g[i]; for e in extra { gi += e[i] }; tail += gi * gi; i += 1 }
+                while i < hi { var gi = g[i]; for e in extra { gi += e![i] }; tail += gi * gi; i += 1 }
                 o.pointer[w] = Double(s.sum()) + Double(tail)
             }
             return partial.reduce(0, +).squareRoot()
@@ -118,47 +113,16 @@ public final class Adam: Optimizer {
 
     private lazy var slices = UpdateSlices(self)
 
-    /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps).
-    /// Eight lanes at a time (SIMD8) so the update is one vectorised pass over memory.
+    /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps),
+    /// summing the additional gradients on the way. One pass over memory, in C: eight lanes at a time with
+    /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
     private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
-        let p = parameters.values.data, g = parameters.grads.data, m = m.data, v = v.data
-        // The same arithmetic in C with AVX2 where the CPU has it (Swift here compiles for baseline x86-64).
         var constants = latent_adam_constants(oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
                                               weightDecay: weightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
                                               inverseBc2Sqrt: 1 / bc2Sqrt, gradientScale: gradientScale)
-        let done = extraPointers.withUnsafeBufferPointer { e in
-            latent_adam_update(p, g, e.baseAddress, e.count, m, v, range.lowerBound, range.upperBound, &constants, zeroesGradients ? 1 : 0)
-        }
-        if done != 0 { return }
-        let b1 = SIMD8<Float>(repeating: 1 - beta1), b2 = SIMD8<Float>(repeating: beta2)
-        let c2 = SIMD8<Float>(repeating: 1 - beta2), eps = SIMD8<Float>(repeating: epsilon)
-        let wd = SIMD8<Float>(repeating: weightDecay), lr = SIMD8<Float>(repeating: stepSize)
-        let invBc2Sqrt = SIMD8<Float>(repeating: 1 / bc2Sqrt)
-        let extra = extraGradients
-        let gs = SIMD8<Float>(repeating: gradientScale)
-        let zero = zeroesGradients
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-            let pi = load8(p + i), mi = load8(m + i), vi = load8(v + i)
-            var gi = load8(g + i)
-            for e in extra { gi += load8(e + i) }
-            if zero { store8(.zero, g + i); for e in extra { store8(.zero, e + i) } }
-            gi = gi * gs + wd * pi
-            let mn = mi + (gi - mi) * b1
-            let vn = b2 * vi + c2 * gi * gi
-            store8(mn, m + i); store8(vn, v + i)
-            store8(pi - lr * mn / (vn.squareRoot() * invBc2Sqrt + eps), p + i)
-            i += 8
-        }
-        while i < range.upperBound {
-            var gi = g[i]
-            for e in extra { gi += e[i] }
-            if zero { g[i] = 0; for e in extra { e[i] = 0 } }
-            gi = gi * gradientScale + weightDecay * p[i]
-            m[i] += (gi - m[i]) * (1 - beta1)
-            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-            p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + epsilon)
-            i += 1
+        extraGradients.withUnsafeBufferPointer { e in
+            latent_adam_update(parameters.values.data, parameters.grads.data, e.baseAddress, e.count, m.data, v.data,
+                               range.lowerBound, range.upperBound, &constants)
         }
     }
 }

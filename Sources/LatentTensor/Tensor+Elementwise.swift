@@ -147,3 +147,27 @@ extension UnaryFunction {
         }
     }
 }
+
+extension UnaryFunction {
+    /// d[i] = g[i] · f′(x[i]) for the activation functions, the chain rule of the backward pass: from the
+    /// output y = f(x) for relu (y > 0 exactly where x > 0), tanh (1 − y²) and sigmoid (y(1 − y)); from the
+    /// input x for leaky ReLU and softplus (sigmoid(x)). `d` may be `g`. Allocates nothing.
+    public func chainDerivative(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                                into d: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
+        case .relu:
+            var i = 0
+            while i + 8 <= n { store8(load8(g + i).replacing(with: 0, where: load8(y + i) .<= 0), d + i); i += 8 }
+            while i < n { d[i] = y[i] <= 0 ? 0 : g[i]; i += 1 }
+        case .leakyRelu(let slope): for i in 0..<n { d[i] = x[i] > 0 ? g[i] : slope * g[i] }
+        case .tanh: for i in 0..<n { d[i] = g[i] * (1 - y[i] * y[i]) }
+        case .sigmoid: for i in 0..<n { d[i] = g[i] * y[i] * (1 - y[i]) }
+        case .softplus:
+            VectorMath.inBlocks(n) { start, len, t in
+                VectorMath.sigmoid(x + start, t, len)
+                for i in 0..<len { d[start + i] = g[start + i] * t[i] }
+            }
+        default: preconditionFailure("chainDerivative: \(self) is not an activation function")
+        }
+    }
+}

@@ -41,11 +41,12 @@ public enum VectorMath {
         }
     }
 
-    /// Calls `body(start, count, scratch)` for consecutive blocks of at most 512 of n elements, with a stack
-    /// buffer of 512 floats: for elementwise functions that need a temporary and may run in place.
+    /// Calls `body(start, count, scratch)` for consecutive blocks of at most 256 of n elements, with a stack
+    /// buffer of 256 floats: for elementwise functions that need a temporary and may run in place. 1 KB is
+    /// the size Swift always places on the stack; above it, off the main thread, it falls back to malloc.
     @inline(__always)
     static func inBlocks(_ n: Int, _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
-        let block = 512
+        let block = 256
         withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { t in
             var start = 0
             while start < n {

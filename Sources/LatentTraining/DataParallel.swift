@@ -33,9 +33,7 @@ public final class DataParallel {
     /// `replicaGradients`. Each share's noise comes from its own generator seeded from
     /// `rng`, so results depend on the seed and the worker count, not on thread timing. Returns the summed
     /// loss and parts.
-    /// With `zeroFirst` false the gradient buffers must already be zero (an optimiser that `zeroesGradients`).
-    public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator, reduce: Bool = true,
-                                 zeroFirst: Bool = true) -> (total: Float, parts: [(name: String, value: Float)]) {
+    public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator, reduce: Bool = true) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
         let seeds = (0..<k).map { _ in rng.next() }
         let bounds = (0...k).map { $0 * n / k }
@@ -43,7 +41,7 @@ public final class DataParallel {
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(k) { w in
                 let (m, p) = w == 0 ? (model, parameters) : replicas[w - 1]
-                if zeroFirst { p.zeroGrad() }
+                p.zeroGrad()
                 let range = bounds[w]..<bounds[w + 1]
                 guard !range.isEmpty else { return }
                 var r = RandomGenerator(seed: seeds[w])

@@ -92,29 +92,26 @@ final class PlannedMLP {
         self.gradients = gradients
     }
 
-    /// Loss terms of a step, summed over its rows.
-    struct Terms { var reconstruction: Float = 0, kl: Float = 0 }
-
     /// Forward and backward on `rows` rows of inputs at `x` (the targets too). Noise for the VAE comes
     /// from `rng`, drawn as the graph engine draws it. Returns the objective (reconstruction + klWeight ·
-    /// KL) and its terms; the gradients are in `gradients`.
-    func run(_ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator) -> (total: Float, terms: Terms) {
+    /// KL) summed over the rows; the gradients are in `gradients`.
+    func run(_ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator) -> Float {
         precondition(rows <= capacity, "planned step for \(capacity) rows got \(rows)")
-        guard rows > 0 else { gradients.fill(0); return (0, Terms()) }
+        guard rows > 0 else { gradients.fill(0); return 0 }
         var h = x
         for l in encoder { l.forward(h, rows: rows); h = UnsafePointer(l.output.data) }
-        var terms = Terms()
+        var kl: Float = 0
         let n = rows * config.latent
         if let heads {
             rng.fillNormal(eps.data, count: n)
             heads.mean.forward(h, rows: rows)
             heads.logVariance.forward(h, rows: rows)
-            terms.kl = reparameterize(mean: heads.mean.output.data, logVariance: heads.logVariance.output.data, n: n)
+            kl = reparameterize(mean: heads.mean.output.data, logVariance: heads.logVariance.output.data, n: n)
             h = UnsafePointer(z.data)
         }
         let code = h
         for l in decoder { l.forward(h, rows: rows); h = UnsafePointer(l.output.data) }
-        terms.reconstruction = binaryCrossEntropy(logits: decoder.last!.output.data, targets: x,
+        let reconstruction = binaryCrossEntropy(logits: decoder.last!.output.data, targets: x,
                                                   gradient: decoder.last!.outputGrad.data, n: rows * config.inputSize)
         // Backward: decoder, then (VAE) reparameterisation and heads, then encoder.
         for j in decoder.indices.reversed() {
@@ -133,21 +130,15 @@ final class PlannedMLP {
             let input = i == 0 ? x : UnsafePointer(encoder[i - 1].output.data)
             encoder[i].backward(input, rows: rows, inputGrad: i == 0 ? nil : encoder[i - 1].outputGrad.data)
         }
-        let total = heads == nil ? terms.reconstruction
-            : (klWeight == 1 ? terms.reconstruction + terms.kl : terms.reconstruction + terms.kl * klWeight)
-        return (total, terms)
+        if heads == nil { return reconstruction }
+        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight   // as the graph adds them
     }
 
-    /// z = mu + exp(logVar/2)·eps (keeping std·eps for the backward pass); returns KL(q ‖ N(0, I)) summed.
+    /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns
+    /// KL(q ‖ N(0, I)) summed.
     private func reparameterize(mean mu: UnsafeMutablePointer<Float>, logVariance lv: UnsafeMutablePointer<Float>, n: Int) -> Float {
-        let se = stdEps.data, e = eps.data, zp = z.data, v = variance.data
-        for i in 0..<n { se[i] = lv[i] * 0.5 }
-        VectorMath.exp(se, se, n)
-        for i in 0..<n { se[i] *= e[i]; zp[i] = mu[i] + se[i] }
-        VectorMath.exp(lv, v, n)                     // kept for the backward pass
-        var kl = 0.0
-        for i in 0..<n { kl += Double(-0.5 * (1 + lv[i] - mu[i] * mu[i] - v[i])) }
-        return Float(kl)
+        Gaussian.reparameterize(mean: mu, logVariance: lv, noise: eps.data, stdNoise: stdEps.data, z: z.data, n)
+        return Float(Gaussian.klToStandardNormal(mean: mu, logVariance: lv, variance: variance.data, n))
     }
 
     /// Gradients of the heads' outputs: through z (dz/dmu = 1, dz/dlogVar = ½·std·eps) plus the weighted KL's.
@@ -175,7 +166,7 @@ struct PlannedLayer {
     let activation: Activation?
     /// Output after the activation, [rows, outputs].
     let output: Tensor
-    /// Input of the activation, kept only where the derivative needs it (softplus).
+    /// Input of the activation, kept only where the derivative needs it (leaky ReLU, softplus).
     let preActivation: Tensor?
     /// d loss / d output, turned in place into d loss / d pre-activation by `backward`.
     let outputGrad: Tensor
@@ -193,7 +184,7 @@ struct PlannedLayer {
         self.activation = activation
         let shape: Shape = [max(rows, 1), outputs]
         output = Tensor(uninitialized: shape)
-        preActivation = activation == .softplus ? Tensor(uninitialized: shape) : nil
+        preActivation = activation == .softplus || activation == .leakyRelu ? Tensor(uninitialized: shape) : nil
         outputGrad = Tensor(uninitialized: shape)
         inputGradTransposed = passesGradientDown ? Tensor(uninitialized: [inputs, max(rows, 1)]) : nil
     }
@@ -211,20 +202,10 @@ struct PlannedLayer {
     /// From d loss / d output: the weight and bias gradients (overwritten), and d loss / d input into
     /// `inputGrad` (added to it if `accumulate`).
     func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?, accumulate: Bool = false) {
-        let g = outputGrad.data, y = output.data, n = rows * outputs
-        switch activation {
-        case nil: break
-        case .relu?:
-            var i = 0
-            while i + 8 <= n { store8(load8(g + i).replacing(with: 0, where: load8(y + i) .<= 0), g + i); i += 8 }
-            while i < n { if y[i] <= 0 { g[i] = 0 }; i += 1 }
-        case .leakyRelu?: for i in 0..<n where y[i] <= 0 { g[i] *= 0.01 }
-        case .tanh?: for i in 0..<n { g[i] *= 1 - y[i] * y[i] }
-        case .sigmoid?: for i in 0..<n { g[i] *= y[i] * (1 - y[i]) }
-        case .softplus?:
-            // d softplus(p)/dp = sigmoid(p), written over the output (its last reader, the layer above, is done).
-            VectorMath.sigmoid(preActivation!.data, y, n)
-            for i in 0..<n { g[i] *= y[i] }
+        let g = outputGrad.data, n = rows * outputs
+        if let activation {
+            let y = output.data
+            activation.function.chainDerivative(g, input: preActivation?.data ?? y, output: y, into: g, n)
         }
         BLAS.gemm(transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, g, lda: outputs, x, ldb: inputs,
                   beta: 0, weightGrad, ldc: inputs)

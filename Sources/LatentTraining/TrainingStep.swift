@@ -59,27 +59,23 @@ public final class TrainingStep {
         BLAS.setThreads(workers > 1 ? 1 : threads)
         optimizer.additionalGradients = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
         optimizer.workers = threads
-        // Plans overwrite their gradients; the graph adds into them, so they must start each step at zero.
-        optimizer.zeroesGradients = self.engine == .graph
-        optimizer.zeroGrad()
-        for g in optimizer.additionalGradients { g.fill(0) }
         description = "\(self.engine.rawValue), " + (workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")")
     }
 
-    /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()`, which must run before
-    /// the next call (on the graph engine it is what clears the gradient buffers). Noise comes from `rng`
-    /// (with several workers, through one seed per worker drawn from it), so results depend on the seed and
-    /// the thread count only.
+    /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()` (plans overwrite their
+    /// gradient buffers; the graph zeroes them first and accumulates). Noise comes from `rng` (with several
+    /// workers, through one seed per worker drawn from it), so results depend on the seed and the thread
+    /// count only.
     public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator) -> Float {
-        // The graph accumulates into gradient buffers that the optimiser's last step left zero.
-        if let parallel { return parallel.lossAndGradients(batch, rng: &rng, reduce: false, zeroFirst: false).total }
+        if let parallel { return parallel.lossAndGradients(batch, rng: &rng, reduce: false).total }
         guard !plans.isEmpty else {
+            optimizer.zeroGrad()
             let loss = model.loss(batch, rng: &rng)
             loss.total.backward()
             return loss.total.value.scalar
         }
         let klWeight = (model as? VariationalAutoencoder)?.klWeight ?? 1
-        guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: klWeight, rng: &rng).total }
+        guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: klWeight, rng: &rng) }
         return fork.run(batch.x, klWeight: klWeight, rng: &rng)
     }
 }
@@ -115,7 +111,7 @@ private final class PlannedFork: ParallelWork {
     func runPiece(_ w: Int) {
         let k = plans.count, lo = w * rows / k, hi = (w + 1) * rows / k
         var r = RandomGenerator(seed: seeds[w])
-        let loss = plans[w].run(x! + lo * features, rows: hi - lo, klWeight: klWeight, rng: &r).total
+        let loss = plans[w].run(x! + lo * features, rows: hi - lo, klWeight: klWeight, rng: &r)
         losses[w] = loss
     }
 }

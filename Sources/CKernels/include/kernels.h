@@ -9,10 +9,7 @@ typedef struct {
     float oneMinusBeta1, beta2, oneMinusBeta2, epsilon, weightDecay, stepSize, bc2Sqrt, inverseBc2Sqrt, gradientScale;
 } latent_adam_constants;
 
-/// Adam's update of p, m, v over [lo, hi) from g plus the `extraCount` buffers in `extra`, zeroing every
-/// gradient it read if `zero`. Returns 0 (doing nothing) when the CPU lacks AVX2.
-int latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
-                       long lo, long hi, const latent_adam_constants *k, int zero);
-/// The scalar form, for tails.
-void latent_adam_update_scalar(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
-                               long lo, long hi, const latent_adam_constants *k, int zero);
+/// Adam's update of p, m, v over [lo, hi) from g plus the `extraCount` buffers in `extra` (AVX2 where the
+/// CPU has it, scalar otherwise).
+void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
+                        long lo, long hi, const latent_adam_constants *k);
