@@ -35,14 +35,17 @@ let package = Package(
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
-        .target(name: "LatentEval", dependencies: ["LatentTensor", "CLAPACKE"]),
-        .target(name: "LatentEmbedding", dependencies: ["LatentEval", "LatentTensor", "CBLAS", "CFFTW", "CKernels"]),
+        .target(name: "LatentStats", dependencies: ["LatentTensor", "CLAPACKE"]),
+        .target(name: "LatentEmbedding", dependencies: ["LatentStats", "LatentTensor", "CBLAS", "CFFTW", "CKernels"]),
+        .target(name: "LatentEval", dependencies: [
+            "LatentModels", "LatentData", "LatentStats", "LatentEmbedding", "LatentRender", "LatentOptim",
+        ]),
         .target(name: "LatentTraining", dependencies: [
-            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval", "LatentEmbedding",
+            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
         ]),
         .target(name: "Latent", dependencies: [
-            "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData",
-            "LatentCheckpoint", "LatentRender", "LatentModels", "LatentEval", "LatentEmbedding", "LatentTraining",
+            "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData", "LatentCheckpoint",
+            "LatentRender", "LatentModels", "LatentStats", "LatentEmbedding", "LatentEval", "LatentTraining",
         ]),
 
         // MARK: Command-line tool

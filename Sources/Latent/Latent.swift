@@ -8,5 +8,6 @@
 @_exported import LatentNN
 @_exported import LatentOptim
 @_exported import LatentRender
+@_exported import LatentStats
 @_exported import LatentTensor
 @_exported import LatentTraining

@@ -33,31 +33,16 @@ extension Variable {
         let rows = logits.shape[0], f = logits.shape[1], d = z.shape[1], n = x.shape[0]
         precondition(rows == n * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape && logVariance.shape == z.shape,
                      "IWAE bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
-        let l = logits.value.data
-        // Per element: e = exp(−|l|), then the BCE and its gradient σ(l) − t.
-        let e = Tensor(uninitialized: logits.shape)
-        for i in 0..<(rows * f) { e.data[i] = -Swift.abs(l[i]) }
-        VectorMath.exp(e.data, e.data, rows * f)
-        let sigmoidMinusT = Tensor(uninitialized: logits.shape)
-        for r in 0..<rows {
-            let t = x.data + (r / k) * f, base = r * f
-            for j in 0..<f {
-                let ee = e.data[base + j], inv = 1 / (1 + ee)
-                sigmoidMinusT.data[base + j] = (l[base + j] >= 0 ? inv : ee * inv) - t[j]
-            }
-        }
-        VectorMath.log1p(e.data, e.data, rows * f)
+        // Per sample: log w = −BCE(logits, x) + log p(z) − log q(z|x), and the BCE's gradient σ(l) − t.
+        let sigmoidMinusT = Tensor(uninitialized: logits.shape), scratch = Tensor(uninitialized: [f])
         var logW = [Double](repeating: 0, count: rows)
         for r in 0..<rows {
-            let t = x.data + (r / k) * f, base = r * f
-            var bce: Float = 0
-            for j in 0..<f { bce += e.data[base + j] + max(l[base + j], 0) - l[base + j] * t[j] }
-            var prior: Float = 0
-            for j in 0..<d {
-                let zz = z.value.data[r * d + j], ee = eps.data[r * d + j]
-                prior += -0.5 * zz * zz + 0.5 * ee * ee + 0.5 * logVariance.value.data[r * d + j]
-            }
-            logW[r] = Double(-bce + prior)
+            let bce = VectorMath.binaryCrossEntropyWithLogits(
+                logits.value.data + r * f, targets: x.data + (r / k) * f, gradient: sigmoidMinusT.data + r * f,
+                scratch: scratch.data, f)
+            let prior = Gaussian.logPriorMinusPosterior(
+                z: z.value.data + r * d, noise: eps.data + r * d, logVariance: logVariance.value.data + r * d, d)
+            logW[r] = -bce + Double(prior)
         }
         // Per image: log-sum-exp over its k samples, and the softmax weights for the pullback.
         var weights = [Float](repeating: 0, count: rows)

@@ -28,9 +28,9 @@ struct AnomalyCommand: ParsableCommand {
 
     func run() throws {
         threads.apply()
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: reconstructingKinds)
-        guard let model = loaded.model as? any ReconstructingModel else { return }
-        let test = try data.load(.test, for: loaded, directory: directory)
+        let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        let model = loaded.model
+        let test = try data.load(.test, for: loaded)
         if let anomalyLabel, !test.labels.contains(where: { Int($0) == anomalyLabel }) {
             throw ValidationError("--anomaly-label: \(test.name) has no examples labelled \(anomalyLabel)")
         }

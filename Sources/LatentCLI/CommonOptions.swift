@@ -57,14 +57,11 @@ struct DataOptions: ParsableArguments {
         return train.subset(Array(0..<train.count), name: "\(dataset)-all").appending(test)
     }
 
-    /// A split prepared for a saved model: the model's feature scaling applied, its input size checked, and
-    /// for a model trained with dynamic binarisation the test split binarised with the fixed seed.
-    func load(_ split: Split, for loaded: ModelStore.Loaded, directory: String, binarizeTest: Bool = true) throws -> Dataset {
-        var set = try load(split)
-        if let scaling = loaded.scaling { set = set.scaled(scaling) }
-        try checkFeatures(set, loaded.model, directory)
-        if binarizeTest && split == .test && loaded.model.config.binarize == .dynamic { set = set.binarized(seed: ModelConfig.testBinarizationSeed) }
-        return set
+    /// A split prepared for a saved model (`TrainingData.forModel`): its feature scaling applied, its input size
+    /// checked, and for a model trained with dynamic binarisation the test split binarised with the fixed seed.
+    func load<M>(_ split: Split, for loaded: ModelStore.Loaded<M>, binarizeTest: Bool = true) throws -> Dataset {
+        let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, try load(split))
+        return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
     }
 }
 
@@ -95,11 +92,6 @@ func parseSizes(_ text: String, flag: String) throws -> [Int] {
 }
 
 extension Activation: ExpressibleByArgument {}
-
-/// Writes a line to standard error.
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
 
 /// Writes a line to standard output at once (no buffering, so progress shows up in pipes and logs).
 func say(_ line: String) {

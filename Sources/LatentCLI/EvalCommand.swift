@@ -30,7 +30,7 @@ struct EvalCommand: ParsableCommand {
         if let judge { return try runJudge(judge) }
         if let iwaeK { return try runImportanceSampling(k: iwaeK) }
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
-        let test = try data.load(.test, for: loaded, directory: directory)
+        let test = try data.load(.test, for: loaded)
         let metrics = Evaluation.metrics(loaded.model, on: test, seed: seed ?? loaded.seed)
         if json {
             var object: [String: Any] = metrics
@@ -45,9 +45,9 @@ struct EvalCommand: ParsableCommand {
 
     /// log p(x) by importance sampling, beside the ELBO of the same images.
     func runImportanceSampling(k: Int) throws {
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae, .iwae])
-        guard let vae = loaded.model as? VariationalAutoencoder else { return }
-        var test = try data.load(.test, for: loaded, directory: directory)
+        let loaded = try ModelStore.loadVAE(URL(fileURLWithPath: directory))
+        let vae = loaded.model
+        var test = try data.load(.test, for: loaded)
         if let images { test = test.prefix(min(images, test.count)) }
         let started = Date()
         let progress = ProgressReporter(live: ProgressReporter.stderrIsTerminal)
@@ -69,36 +69,17 @@ struct EvalCommand: ParsableCommand {
     }
 
     func runJudge(_ judgeDirectory: String) throws {
-        guard samplesPerLabel > 0 else { throw ValidationError("--samples-per-label: expected a positive number") }
-        let generator = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.cvae])
-        let classifierRun = try ModelStore.load(URL(fileURLWithPath: judgeDirectory), expecting: [.classifier])
-        guard let cvae = generator.model as? VariationalAutoencoder, let classifier = classifierRun.model as? Classifier else { return }
-        guard cvae.config.inputSize == classifier.config.inputSize else {
-            throw ValidationError("--judge: classifier takes \(classifier.config.inputSize) features, the CVAE makes \(cvae.config.inputSize)")
-        }
-        var rng = RandomGenerator(seed: seed ?? generator.seed, stream: RandomStream.pictures.rawValue)
-        var perLabel: [String: Double] = [:]
-        var correct = 0
-        for label in 0..<cvae.config.classes {
-            let images = cvae.sample(labels: Array(repeating: label, count: samplesPerLabel), rng: &rng)
-            let hits = classifier.predict(images).filter { $0 == label }.count
-            perLabel[String(label)] = Double(hits) / Double(samplesPerLabel)
-            correct += hits
-        }
-        let overall = Double(correct) / Double(samplesPerLabel * cvae.config.classes)
+        let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory), kinds: [.cvae])
+        let classifier = try ModelStore.loadClassifier(URL(fileURLWithPath: judgeDirectory))
+        let result = try Judge.accuracy(of: generator.model, judgedBy: classifier.model, samplesPerLabel: samplesPerLabel,
+                                        seed: seed ?? generator.seed)
+        let perLabel = Dictionary(uniqueKeysWithValues: result.perLabel.enumerated().map { (String($0), $1) })
         if json {
-            try printJSON(["judged_accuracy": overall, "per_label": perLabel, "samples_per_label": samplesPerLabel])
+            try printJSON(["judged_accuracy": result.accuracy, "per_label": perLabel, "samples_per_label": samplesPerLabel])
         } else {
-            say(String(format: "judged accuracy %.4f over %d samples per label", overall, samplesPerLabel))
-            for l in 0..<cvae.config.classes { say(String(format: "  label %d: %.4f", l, perLabel[String(l)]!)) }
+            say(String(format: "judged accuracy %.4f over %d samples per label", result.accuracy, samplesPerLabel))
+            for (l, a) in result.perLabel.enumerated() { say(String(format: "  label %d: %.4f", l, a)) }
         }
-    }
-}
-
-/// Checks that a dataset's images fit a model.
-func checkFeatures(_ data: Dataset, _ model: any TrainableModel, _ directory: String) throws {
-    guard data.featureCount == model.config.inputSize else {
-        throw ValidationError("\(data.name) has \(data.featureCount) features per image; the model in \(directory) expects \(model.config.inputSize)")
     }
 }
 

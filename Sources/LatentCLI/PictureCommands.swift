@@ -14,9 +14,16 @@ struct ModelPictureOptions: ParsableArguments {
         guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out: expected a .png file name, got '\(out)'") }
     }
 
-    func load(_ kinds: Set<ModelKind>) throws -> ModelStore.Loaded {
+    /// The run's VAE, CVAE or IWAE.
+    func loadVAE() throws -> ModelStore.Loaded<VariationalAutoencoder> {
         threads.apply()
-        return try ModelStore.load(URL(fileURLWithPath: directory), expecting: kinds)
+        return try ModelStore.loadVAE(URL(fileURLWithPath: directory))
+    }
+
+    /// The run's model with an encoder and decoder.
+    func loadReconstructing() throws -> ModelStore.Loaded<any ReconstructingModel> {
+        threads.apply()
+        return try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
     }
 
     func write(_ images: Tensor, _ config: ModelConfig, columns: Int) throws {
@@ -25,8 +32,6 @@ struct ModelPictureOptions: ParsableArguments {
         say("wrote \(out)")
     }
 }
-
-let reconstructingKinds: Set<ModelKind> = [.ae, .sae, .dae, .vae, .cvae, .iwae]
 
 /// `latent sample`: images from the prior of a VAE or CVAE.
 struct SampleCommand: ParsableCommand {
@@ -37,15 +42,14 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "CVAE: the class to generate.") var label: Int?
 
     func run() throws {
-        let loaded = try options.load([.vae, .cvae, .iwae])
-        guard let vae = loaded.model as? VariationalAutoencoder else { return }
+        let vae = try options.loadVAE().model
         let c = vae.config
         if let count, count < 1 { throw ValidationError("--count: expected a positive number, got \(count)") }
         if let label {
             guard c.isConditional else { throw ValidationError("--label: \(options.directory) holds an unconditional vae; --label needs a cvae") }
             guard label >= 0 && label < c.classes else { throw ValidationError("--label: expected 0…\(c.classes - 1), got \(label)") }
         }
-        var rng = RandomGenerator(seed: options.seed, stream: RandomStream.pictures.rawValue)
+        var rng = RandomGenerator(seed: options.seed, stream: .pictures)
         let labels: [Int], columns: Int
         if c.isConditional && label == nil {
             let perClass = max(1, (count ?? c.classes * 10) / c.classes)
@@ -68,13 +72,11 @@ struct ReconstructCommand: ParsableCommand {
 
     func run() throws {
         guard count > 0, columns > 0 else { throw ValidationError("--count and --columns must be positive") }
-        let loaded = try options.load(reconstructingKinds)
-        guard let model = loaded.model as? any ReconstructingModel else { return }
-        let test = try options.data.load(.test, for: loaded, directory: options.directory, binarizeTest: false)
-        let n = min(count, test.count)
-        let x = test.batch(0..<n)
-        let rows = Pictures.interleaveRows([x, model.reconstruct(x, labels: test.labels[0..<n].map(Int.init))], columns: columns)
-        try options.write(rows, model.config, columns: columns)
+        let loaded = try options.loadReconstructing()
+        let test = try options.data.load(.test, for: loaded, binarizeTest: false)
+        let pairs = (min(count, test.count) + columns - 1) / columns
+        let rows = Pictures.reconstructionRows(loaded.model, test: test, columns: columns, pairs: pairs, limit: count)
+        try options.write(rows, loaded.config, columns: columns)
     }
 }
 
@@ -87,16 +89,16 @@ struct DenoiseCommand: ParsableCommand {
     @Option(help: "Images in the picture.") var count: Int = 16
 
     func run() throws {
-        let loaded = try options.load(reconstructingKinds)
-        guard let model = loaded.model as? any ReconstructingModel else { return }
+        let loaded = try options.loadReconstructing()
+        let model = loaded.model
         guard let corruption = try noise.map(Corruption.init(parsing:)) ?? model.config.noise else {
             throw ValidationError("--noise: the model was not trained with noise; give one (e.g. gaussian:0.5)")
         }
-        let test = try options.data.load(.test, for: loaded, directory: options.directory, binarizeTest: false)
+        let test = try options.data.load(.test, for: loaded, binarizeTest: false)
         let psnr = Evaluation.denoisingPSNR(model, noise: corruption, on: test, seed: options.seed)
         say(String(format: "%@ on %d test images: PSNR noisy %.2f dB, denoised %.2f dB (+%.2f dB)",
                    corruption.description, test.count, psnr.noisy, psnr.denoised, psnr.denoised - psnr.noisy))
-        var rng = RandomGenerator(seed: options.seed, stream: RandomStream.pictures.rawValue)
+        var rng = RandomGenerator(seed: options.seed, stream: .pictures)
         try options.write(Pictures.denoisingRows(model, noise: corruption, test: test, columns: max(1, count), rng: &rng),
                           model.config, columns: max(1, count))
     }
@@ -111,24 +113,9 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Images along the path, ends included.") var steps: Int = 10
 
     func run() throws {
-        guard steps >= 2 else { throw ValidationError("--steps: expected at least 2, got \(steps)") }
-        let loaded = try options.load(reconstructingKinds)
-        guard let model = loaded.model as? any ReconstructingModel else { return }
-        let test = try options.data.load(.test, for: loaded, directory: options.directory, binarizeTest: false)
-        for (flag, i) in [("--from", from), ("--to", to)] where i < 0 || i >= test.count {
-            throw ValidationError("\(flag): expected a test image index 0…\(test.count - 1), got \(i)")
-        }
-        let x = Tensor(uninitialized: [2, test.featureCount])
-        test.fill(x, indices: [from, to])
-        let labels = [Int(test.labels[from]), Int(test.labels[to])]
-        let codes = model.encode(x, labels: labels)
-        let d = codes.shape[1]
-        let path = Tensor(uninitialized: [steps, d])
-        for s in 0..<steps {
-            let t = Float(s) / Float(steps - 1)
-            for j in 0..<d { path[s, j] = (1 - t) * codes[0, j] + t * codes[1, j] }
-        }
-        // A CVAE decodes the whole path with the first image's label.
-        try options.write(model.decode(path, labels: Array(repeating: labels[0], count: steps)), model.config, columns: steps)
+        let loaded = try options.loadReconstructing()
+        let test = try options.data.load(.test, for: loaded, binarizeTest: false)
+        let path = try Codes.interpolate(loaded.model, test, from: from, to: to, steps: steps)
+        try options.write(path, loaded.config, columns: steps)
     }
 }

@@ -44,10 +44,9 @@ struct PlotLatent: ParsableCommand {
 
     func run() throws {
         threads.apply()
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: reconstructingKinds)
-        guard let model = loaded.model as? any ReconstructingModel else { return }
-        let set = try data.load(Split(rawValue: split)!, for: loaded, directory: directory, binarizeTest: false)
-        try output.write(try Figures.latentScatter(model, on: set, dims: dims, projection: Figures.Projection(rawValue: method)!,
+        let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        let set = try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
+        try output.write(try Figures.latentScatter(loaded.model, on: set, dims: dims, projection: Figures.Projection(rawValue: method)!,
                                                   threads: threads.count, format: output.format))
     }
 }
@@ -64,8 +63,7 @@ struct PlotManifold: ParsableCommand {
     func run() throws {
         guard grid >= 2 && grid <= 100 else { throw ValidationError("--grid: expected 2…100, got \(grid)") }
         threads.apply()
-        let loaded = try ModelStore.load(URL(fileURLWithPath: directory), expecting: [.vae, .cvae, .iwae])
-        guard let vae = loaded.model as? VariationalAutoencoder else { return }
+        let vae = try ModelStore.loadVAE(URL(fileURLWithPath: directory)).model
         guard vae.config.latent == 2 else { throw ValidationError("\(directory): the manifold needs a 2-d latent space (train with --latent 2); this model's is \(vae.config.latent)-d") }
         if let label {
             guard vae.config.isConditional else { throw ValidationError("--label: \(directory) holds an unconditional vae") }
@@ -85,6 +83,6 @@ struct PlotCurves: ParsableCommand {
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("\(url.path): no such file (train writes it)") }
         let metrics = try EpochMetrics.read(url)
         guard !metrics.isEmpty else { throw ValidationError("\(url.path): no epochs recorded") }
-        try output.write(try Figures.curves(metrics, format: output.format))
+        try output.write(try EpochMetrics.curves(metrics, format: output.format))
     }
 }

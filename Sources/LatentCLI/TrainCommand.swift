@@ -47,6 +47,7 @@ struct TrainCommand: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size: expected a positive number, got \(batchSize)") }
         guard latent > 0 else { throw ValidationError("--latent: expected a positive number, got \(latent)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr: expected a positive number, got \(lr)") }
+        guard klWarmup >= 0 else { throw ValidationError("--kl-warmup: expected epochs ≥ 0, got \(klWarmup)") }
         if let limit, limit < 1 { throw ValidationError("--limit: expected a positive number, got \(limit)") }
         _ = try parseSizes(hidden, flag: "--hidden")
         _ = try config(inputSize: 784, height: 28, width: 28)
@@ -71,92 +72,45 @@ struct TrainCommand: ParsableCommand {
             guard let b = Binarization(rawValue: binarize) else { throw ValidationError("--binarize: expected dynamic, got '\(binarize)'") }
             c.binarize = b
         }
-        c.klWarmupEpochs = klWarmup
         if model == .sae { c.sparsity = l1.map { Sparsity(kind: .l1, weight: $0) } ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight) }
-        if let noise { c.noise = try Corruption(parsing: noise) }
-        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        try ErrorMessages.asValidation {
+            if let noise { c.noise = try Corruption(parsing: noise) }
+            try c.validate()
+        }
         return c
     }
 
     func run() throws {
         threads.apply()
-        var train = try data.load(.train)
-        var test = try data.load(.test)
-        if let excludeLabel {
-            guard train.labels.contains(UInt8(clamping: excludeLabel)), excludeLabel >= 0 else {
-                throw ValidationError("--exclude-label: \(train.name) has no examples labelled \(excludeLabel)")
-            }
-            train = train.excluding(label: excludeLabel)
+        let train = try data.load(.train), test = try data.load(.test)
+        if let resume {
+            var resumed = excludeLabel.map { train.excluding(label: $0) } ?? train
+            if let limit { resumed = resumed.prefix(limit) }
+            try Trainer.resume(URL(fileURLWithPath: resume), epochs: epochs, train: resumed, test: test,
+                               progressBar: progressBar) { say(ErrorMessages.replacingNames($0)) }
+            return
         }
-        if let limit { train = train.prefix(limit) }
-        if let resume { return try runResumed(URL(fileURLWithPath: resume), train: train, test: test) }
+        guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
+            throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
+        }
         var config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
-        var scaling: FeatureScaling? = nil
-        if !train.isImage {
-            guard let kind = FeatureScaling.Kind(rawValue: scale) else { throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'") }
-            guard config.arch == .mlp else { throw ValidationError("--arch conv needs images; \(data.dataFile!) is a table (use --arch mlp)") }
-            scaling = FeatureScaling.fit(kind, on: train)
-            train = train.scaled(scaling!); test = test.scaled(scaling!)
-            config.classes = max(2, Int(train.labels.max() ?? 0) + 1)
-        } else if scale != "none" {
-            throw ValidationError("--scale applies to tables given with --data; image pixels are already scaled to [0, 1]")
-        }
-        if config.likelihood == .bernoulli && config.kind != .classifier {
-            let range = train.valueRange
-            guard range.lowerBound >= 0 && range.upperBound <= 1 else {
-                throw ValidationError(String(format: "%@ holds values in [%g, %g] but a Bernoulli likelihood needs data in [0, 1]: add --scale minmax, or use --likelihood gaussian (with --scale standard)",
-                                             data.dataFile ?? train.name, range.lowerBound, range.upperBound))
-            }
-        }
-        if config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
-        var rng = RandomGenerator(seed: seed, stream: RandomStream.initialization.rawValue)
+        let prepared = try TrainingData.prepare(train: train, test: test, config: &config, scaling: scaling,
+                                                excludeLabel: excludeLabel, limit: limit)
+        var rng = RandomGenerator(seed: seed, stream: .initialization)
         let net = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
-        options.epochs = epochs
-        options.batchSize = batchSize
-        options.learningRate = lr
-        options.seed = seed
-        options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
-        options.threads = threads.count
-        options.scaling = scaling
-        options.clipGradientNorm = clipGradNorm
-        options.engine = engine
-        say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(config.hidden.map(String.init).joined(separator: ",")), "
-            + "latent \(config.latent), \(net.parameterCount) parameters) on \(train.name) (\(train.count) images), \(options.threads) threads")
-        try Trainer(options: options) { say($0) }.run(net, train: train, test: test)
+        (options.epochs, options.batchSize, options.learningRate, options.seed) = (epochs, batchSize, lr, seed)
+        (options.klWarmupEpochs, options.progressBar, options.threads) = (klWarmup, progressBar, threads.count)
+        (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
+        let hidden = config.hidden.map(String.init).joined(separator: ",")
+        say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(hidden), latent \(config.latent), "
+            + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) images), "
+            + "\(options.threads) threads")
+        try Trainer(options: options) { say(ErrorMessages.replacingNames($0)) }.run(net, data: prepared)
     }
 
-    /// `--resume DIR`: the saved model, scaling, optimizer state, random streams and options, continued to --epochs.
-    func runResumed(_ directory: URL, train rawTrain: Dataset, test rawTest: Dataset) throws {
-        let loaded = try ModelStore.load(directory)
-        let state = try TrainingState.read(from: directory)
-        guard loaded.epochs == state.epoch else {
-            throw ValidationError("--resume: \(directory.path) holds a checkpoint of epoch \(loaded.epochs) but training state of epoch \(state.epoch) (interrupted while saving); the checkpoint itself is loadable")
-        }
-        guard state.epoch < epochs else {
-            throw ValidationError("--resume: \(directory.path) has already trained \(state.epoch) epochs; give --epochs above that to continue")
-        }
-        var train = rawTrain, test = rawTest
-        if let scaling = loaded.scaling { train = train.scaled(scaling); test = test.scaled(scaling) }
-        guard train.featureCount == loaded.model.config.inputSize else {
-            throw ValidationError("--resume: \(train.name) has \(train.featureCount) features; the model in \(directory.path) expects \(loaded.model.config.inputSize) (give the same data options as the first run)")
-        }
-        if loaded.model.config.binarize == .dynamic { test = test.binarized(seed: ModelConfig.testBinarizationSeed) }
-        var options = TrainingOptions(outputDirectory: directory)
-        options.epochs = epochs
-        options.batchSize = state.batchSize
-        options.learningRate = state.learningRate
-        options.seed = state.seed
-        options.threads = state.threads   // the same split of each batch, so the numbers continue exactly
-        options.progressBar = !noProgress && ProgressReporter.stderrIsTerminal
-        options.scaling = loaded.scaling
-        options.clipGradientNorm = state.clipGradientNorm
-        options.engine = state.engine   // the same arithmetic as the first run
-        BLAS.setThreads(state.threads)
-        say("resuming \(loaded.model.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch \(epochs) "
-            + "(batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), \(state.threads) threads as saved)")
-        try Trainer(options: options) { say($0) }.run(loaded.model, train: train, test: test, resume: state)
-    }
+    /// Whether to draw the live bar.
+    var progressBar: Bool { !noProgress && ProgressReporter.stderrIsTerminal }
 }
 
 extension ModelKind: ExpressibleByArgument {}

@@ -19,8 +19,7 @@ do {
     if code == .success {
         print(LatentCommand.fullMessage(for: error))
     } else {
-        let message = LatentCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-        FileHandle.standardError.write(Data("latent: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("latent: \(ErrorMessages.line(for: error))\n".utf8))
     }
     exit(code.rawValue)
 }

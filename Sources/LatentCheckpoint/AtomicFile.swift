@@ -1,4 +1,5 @@
 import Foundation
+import LatentTensor
 
 /// Writes files so a reader (or a crash) never sees half of one: write a temporary file next to the target,
 /// flush it, then rename it over the target.
@@ -7,11 +8,11 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CheckpointError("\(dir.path): output directory does not exist")
+            throw LatentError(.checkpoint, "\(dir.path): output directory does not exist")
         }
         let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
-            throw CheckpointError("\(dir.path): cannot write here (permission denied or read-only?)")
+            throw LatentError(.checkpoint, "\(dir.path): cannot write here (permission denied or read-only?)")
         }
         do {
             let handle = try FileHandle(forWritingTo: temp)
@@ -19,12 +20,12 @@ public enum AtomicFile {
             try handle.synchronize()
             try handle.close()
             guard rename(temp.path, url.path) == 0 else {
-                throw CheckpointError("\(url.path): cannot replace (\(String(cString: strerror(errno))))")
+                throw LatentError(.checkpoint, "\(url.path): cannot replace (\(String(cString: strerror(errno))))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temp)
-            if let e = error as? CheckpointError { throw e }
-            throw CheckpointError("\(url.path): write failed (\(error.localizedDescription))")
+            if let e = error as? LatentError { throw e }
+            throw LatentError(.checkpoint, "\(url.path): write failed (\(error.localizedDescription))")
         }
     }
 
@@ -32,20 +33,15 @@ public enum AtomicFile {
     public static func makeDirectory(_ url: URL) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw CheckpointError("\(url.path): exists and is not a directory") }
-            guard FileManager.default.isWritableFile(atPath: url.path) else { throw CheckpointError("\(url.path): directory is not writable") }
+            guard isDirectory.boolValue else { throw LatentError(.checkpoint, "\(url.path): exists and is not a directory") }
+            guard FileManager.default.isWritableFile(atPath: url.path) else { throw LatentError(.checkpoint, "\(url.path): directory is not writable") }
             return
         }
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError("\(url.path): cannot create directory (\(error.localizedDescription))")
+            throw LatentError(.checkpoint, "\(url.path): cannot create directory (\(error.localizedDescription))")
         }
     }
 }
 
-/// A checkpoint that cannot be read or written, with a message naming the file and what was expected.
-public struct CheckpointError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -38,13 +38,13 @@ public struct Checkpoint {
         }
         let (tensors, metadata) = try SafeTensors.read(file)
         guard metadata["format"] == format else {
-            throw CheckpointError("\(file.path): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
+            throw LatentError(.checkpoint, "\(file.path): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
         }
         guard let v = metadata["format_version"].flatMap(Int.init), v == version else {
-            throw CheckpointError("\(file.path): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads version \(version)")
+            throw LatentError(.checkpoint, "\(file.path): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads version \(version)")
         }
         guard let kind = metadata["kind"], let config = metadata["config"] else {
-            throw CheckpointError("\(file.path): checkpoint metadata lacks the model kind or configuration")
+            throw LatentError(.checkpoint, "\(file.path): checkpoint metadata lacks the model kind or configuration")
         }
         return Checkpoint(configJSON: config, kind: kind, tensors: tensors, metadata: metadata)
     }
@@ -53,12 +53,12 @@ public struct Checkpoint {
     public func assign(to named: [(name: String, parameter: Parameter)], source: String) throws {
         let expected = Set(named.map(\.name))
         if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw CheckpointError("\(source): unexpected tensor \(extra) for this model")
+            throw LatentError(.checkpoint, "\(source): unexpected tensor \(extra) for this model")
         }
         for (name, p) in named {
-            guard let t = tensors[name] else { throw CheckpointError("\(source): missing tensor \(name)") }
+            guard let t = tensors[name] else { throw LatentError(.checkpoint, "\(source): missing tensor \(name)") }
             guard t.shape == p.shape else {
-                throw CheckpointError("\(source): tensor \(name) has shape \(t.shape), the model expects \(p.shape)")
+                throw LatentError(.checkpoint, "\(source): tensor \(name) has shape \(t.shape), the model expects \(p.shape)")
             }
             p.value.copy(from: t)
         }

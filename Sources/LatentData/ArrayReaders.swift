@@ -1,4 +1,5 @@
 import Foundation
+import LatentTensor
 
 /// A matrix of numbers read from a file, with column names when the file had them.
 public struct NumericTable: Sendable {
@@ -33,7 +34,7 @@ public enum ArrayReaders {
     public static func read(_ url: URL) throws -> NumericTable {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DataError("\(url.path): cannot read the file (\(FileManager.default.fileExists(atPath: url.path) ? "permission or I/O error" : "no such file"))")
+            throw LatentError(.data, "\(url.path): cannot read the file (\(FileManager.default.fileExists(atPath: url.path) ? "permission or I/O error" : "no such file"))")
         }
         switch url.pathExtension.lowercased() {
         case "npy": return try npy(data, name: url.path)
@@ -45,13 +46,13 @@ public enum ArrayReaders {
             let features = arrays.first { ["x", "X", "data"].contains($0.name) } ?? arrays[0]
             guard let labels = arrays.first(where: { ["y", "labels"].contains($0.name) }), labels.table.columns == 1 else { return features.table }
             guard labels.table.rows == features.table.rows else {
-                throw DataError("\(url.path): '\(labels.name)' holds \(labels.table.rows) labels for \(features.table.rows) rows of '\(features.name)'")
+                throw LatentError(.data, "\(url.path): '\(labels.name)' holds \(labels.table.rows) labels for \(features.table.rows) rows of '\(features.name)'")
             }
             let t = features.table
             var values = [Float](); values.reserveCapacity(t.rows * (t.columns + 1))
             for r in 0..<t.rows { values += t.values[(r * t.columns)..<((r + 1) * t.columns)]; values.append(labels.table.values[r]) }
             return NumericTable(rows: t.rows, columns: t.columns + 1, values: values, header: nil)
-        default: throw DataError("\(url.path): expected a .npy, .npz or .csv file")
+        default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
     }
 
@@ -59,33 +60,33 @@ public enum ArrayReaders {
     public static func npy(_ data: Data, name: String) throws -> NumericTable {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
-            throw DataError("\(name): not an NPY file (expected the magic bytes \\x93NUMPY)")
+            throw LatentError(.data, "\(name): not an NPY file (expected the magic bytes \\x93NUMPY)")
         }
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
         switch major {
         case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
         case 2, 3:
-            guard bytes.count >= 12 else { throw DataError("\(name): NPY header is truncated") }
+            guard bytes.count >= 12 else { throw LatentError(.data, "\(name): NPY header is truncated") }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
-        default: throw DataError("\(name): NPY version \(major) is not supported (expected 1, 2 or 3)")
+        default: throw LatentError(.data, "\(name): NPY version \(major) is not supported (expected 1, 2 or 3)")
         }
         guard headerStart + headerLength <= bytes.count,
               let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw DataError("\(name): NPY header is truncated")
+            throw LatentError(.data, "\(name): NPY header is truncated")
         }
         guard let descr = field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }) else {
-            throw DataError("\(name): NPY header has no 'descr'")
+            throw LatentError(.data, "\(name): NPY header has no 'descr'")
         }
         let fortran = field("fortran_order", in: header) == "True"
-        guard let shapeText = shapeField(header) else { throw DataError("\(name): NPY header has no 'shape'") }
+        guard let shapeText = shapeField(header) else { throw LatentError(.data, "\(name): NPY header has no 'shape'") }
         let dims = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { s -> Int in
-            guard let v = Int(s), v >= 0 else { throw DataError("\(name): NPY shape (\(shapeText)) is not a list of sizes") }
+            guard let v = Int(s), v >= 0 else { throw LatentError(.data, "\(name): NPY shape (\(shapeText)) is not a list of sizes") }
             return v
         }
         guard dims.count == 1 || dims.count == 2 else {
-            throw DataError("\(name): expected a 1-D or 2-D array, got shape (\(shapeText))")
+            throw LatentError(.data, "\(name): expected a 1-D or 2-D array, got shape (\(shapeText))")
         }
         let rows = dims[0], columns = dims.count == 2 ? dims[1] : 1
         let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
@@ -96,12 +97,12 @@ public enum ArrayReaders {
         case "|u1", "<u1", "|i1": itemSize = 1
         case "<i4", "=i4": itemSize = 4
         case "<i8", "=i8": itemSize = 8
-        default: throw DataError("\(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, int32 or int64)")
+        default: throw LatentError(.data, "\(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, int32 or int64)")
         }
         let body = headerStart + headerLength
         let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
         guard !overflow, !tooBig, bytes.count - body == needed else {
-            throw DataError("\(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) bytes of data, the file holds \(bytes.count - body)")
+            throw LatentError(.data, "\(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) bytes of data, the file holds \(bytes.count - body)")
         }
         var values = [Float](repeating: 0, count: count)
         // One loop per element type, so the type is decided once, not per element.
@@ -140,7 +141,7 @@ public enum ArrayReaders {
     /// Parses numeric CSV. A first line with any cell that is not a number is a header. Empty lines are
     /// skipped; every other line must have as many cells as the first.
     public static func csv(_ data: Data, name: String) throws -> NumericTable {
-        guard let text = String(data: data, encoding: .utf8) else { throw DataError("\(name): not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else { throw LatentError(.data, "\(name): not UTF-8 text") }
         var header: [String]? = nil
         var columns = -1, rows = 0
         var values: [Float] = []
@@ -158,18 +159,18 @@ public enum ArrayReaders {
                 }
             }
             guard cells.count == columns else {
-                throw DataError("\(name): line \(lineNumber) has \(cells.count) cells, expected \(columns) like the first line")
+                throw LatentError(.data, "\(name): line \(lineNumber) has \(cells.count) cells, expected \(columns) like the first line")
             }
             for (c, cell) in cells.enumerated() {
                 guard let v = Float(cell) else {
                     let column = header.map { "'\($0[c])'" } ?? "\(c + 1)"
-                    throw DataError("\(name): line \(lineNumber), column \(column): '\(cell)' is not a number")
+                    throw LatentError(.data, "\(name): line \(lineNumber), column \(column): '\(cell)' is not a number")
                 }
                 values.append(v)
             }
             rows += 1
         }
-        guard rows > 0 else { throw DataError("\(name): no data rows") }
+        guard rows > 0 else { throw LatentError(.data, "\(name): no data rows") }
         return NumericTable(rows: rows, columns: columns, values: values, header: header)
     }
 }

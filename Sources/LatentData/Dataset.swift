@@ -21,10 +21,10 @@ public struct Dataset: Sendable {
     public init(name: String, pixels: [UInt8], labels: [UInt8], height: Int, width: Int) throws {
         let features = height * width
         guard features > 0, pixels.count % features == 0 else {
-            throw DataError("\(name): \(pixels.count) bytes do not form \(height)x\(width) images")
+            throw LatentError(.data, "\(name): \(pixels.count) bytes do not form \(height)x\(width) images")
         }
         guard labels.count == pixels.count / features else {
-            throw DataError("\(name): \(pixels.count / features) images but \(labels.count) labels")
+            throw LatentError(.data, "\(name): \(pixels.count / features) images but \(labels.count) labels")
         }
         self.name = name
         self.pixels = pixels
@@ -38,7 +38,7 @@ public struct Dataset: Sendable {
     /// A table of float rows.
     public init(name: String, values: [Float], labels: [UInt8], features: Int) throws {
         guard features > 0, values.count % features == 0, labels.count == values.count / features else {
-            throw DataError("\(name): \(values.count) values do not form \(labels.count) rows of \(features) features")
+            throw LatentError(.data, "\(name): \(values.count) values do not form \(labels.count) rows of \(features) features")
         }
         self.name = name
         self.pixels = []
@@ -100,7 +100,7 @@ public struct Dataset: Sendable {
     /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
     /// fixed binarisation of a test set that models trained with dynamic binarisation are judged on.
     public func binarized(seed: UInt64) -> Dataset {
-        var rng = RandomGenerator(seed: seed, stream: 77)
+        var rng = RandomGenerator(seed: seed, stream: .testBinarization)
         if let values {
             return try! Dataset(name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
                                      features: featureCount)

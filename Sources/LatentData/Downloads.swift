@@ -2,6 +2,7 @@ import CCrypto
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import LatentTensor
 #endif
 
 /// Datasets in MNIST's IDX format that Latent can fetch: where from, and the MD5 of each file's
@@ -48,21 +49,21 @@ public struct DownloadableDataset: Sendable {
                     defer { try? FileManager.default.removeItem(at: temporary) }
                     let actual = Self.md5Hex(try FileBytes.read(temporary))
                     guard actual == digest else {
-                        throw DataError("\(source): MD5 of the content is \(actual), expected \(digest) (corrupt or not the \(name) file)")
+                        throw LatentError(.data, "\(source): MD5 of the content is \(actual), expected \(digest) (corrupt or not the \(name) file)")
                     }
-                    guard rename(temporary.path, target.path) == 0 else { throw DataError("\(target.path): cannot write (\(String(cString: strerror(errno))))") }
+                    guard rename(temporary.path, target.path) == 0 else { throw LatentError(.data, "\(target.path): cannot write (\(String(cString: strerror(errno))))") }
                     errors = []
                     break
                 } catch { errors.append("\(error)") }
             }
             if !errors.isEmpty {
-                throw DataError("--dataset \(name): could not get \(file).gz (\(errors.joined(separator: "; "))); without internet, give a directory holding the IDX files with --data-dir")
+                throw LatentError(.data, field: "dataset", "\(name): could not get \(file).gz (\(errors.joined(separator: "; "))); without internet, give a directory holding the IDX files with `dataDirectory`")
             }
         }
     }
 
     static func fetch(_ location: String) throws -> Data {
-        guard let url = URL(string: location) else { throw DataError("\(location): not a URL") }
+        guard let url = URL(string: location) else { throw LatentError(.data, "\(location): not a URL") }
         if url.isFileURL { return try Data(contentsOf: url) }
         final class Box: @unchecked Sendable { var data: Data?; var error: Error?; var status = 0 }
         let box = Box(), done = DispatchSemaphore(value: 0)
@@ -73,8 +74,8 @@ public struct DownloadableDataset: Sendable {
             done.signal()
         }.resume()
         done.wait()
-        if let error = box.error { throw DataError("\(location): \(error.localizedDescription)") }
-        guard box.status == 200, let data = box.data else { throw DataError("\(location): HTTP status \(box.status)") }
+        if let error = box.error { throw LatentError(.data, "\(location): \(error.localizedDescription)") }
+        guard box.status == 200, let data = box.data else { throw LatentError(.data, "\(location): HTTP status \(box.status)") }
         return data
     }
 

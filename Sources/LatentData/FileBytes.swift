@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import LatentTensor
 
 /// Reads a whole file, gunzipping it if it is gzip (zlib's gzread passes plain files through unchanged).
 enum FileBytes {
@@ -7,10 +8,10 @@ enum FileBytes {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError("\(path): no such file")
+            throw LatentError(.data, "\(path): no such file")
         }
-        guard !isDirectory.boolValue else { throw DataError("\(path): is a directory, expected a file") }
-        guard let file = gzopen(path, "rb") else { throw DataError("\(path): cannot open for reading") }
+        guard !isDirectory.boolValue else { throw LatentError(.data, "\(path): is a directory, expected a file") }
+        guard let file = gzopen(path, "rb") else { throw LatentError(.data, "\(path): cannot open for reading") }
         defer { gzclose(file) }
         gzbuffer(file, 1 << 20)
         var bytes: [UInt8] = []
@@ -20,7 +21,7 @@ enum FileBytes {
             if n < 0 {
                 var code: Int32 = 0
                 let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-                throw DataError("\(path): corrupt or unreadable (\(message))")
+                throw LatentError(.data, "\(path): corrupt or unreadable (\(message))")
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<Int(n)])
@@ -29,7 +30,7 @@ enum FileBytes {
         var code: Int32 = 0
         _ = gzerror(file, &code)
         if code != Z_OK && code != Z_STREAM_END {
-            throw DataError("\(path): truncated or corrupt gzip data")
+            throw LatentError(.data, "\(path): truncated or corrupt gzip data")
         }
         return bytes
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LatentTensor
 
 /// Which half of a dataset.
 public enum Split: String, CaseIterable, Sendable {
@@ -28,10 +29,10 @@ public enum MNIST {
         let images = try IDXArray(contentsOf: imagesURL, expectedRank: 3)
         let labels = try IDXArray(contentsOf: labelsURL, expectedRank: 1)
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw DataError("\(imagesURL.path) holds \(images.dimensions[0]) images but \(labelsURL.path) holds \(labels.dimensions[0]) labels")
+            throw LatentError(.data, "\(imagesURL.path) holds \(images.dimensions[0]) images but \(labelsURL.path) holds \(labels.dimensions[0]) labels")
         }
         if let bad = labels.bytes.first(where: { $0 > 9 }) {
-            throw DataError("\(labelsURL.path): label \(bad) out of range, expected 0…9")
+            throw LatentError(.data, "\(labelsURL.path): label \(bad) out of range, expected 0…9")
         }
         return try Dataset(name: "\(name)-\(split.rawValue)", pixels: images.bytes, labels: labels.bytes,
                                 height: images.dimensions[1], width: images.dimensions[2])
@@ -42,6 +43,6 @@ public enum MNIST {
             let url = dir.appendingPathComponent(candidate)
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }
-        throw DataError("\(dir.path): no \(base).gz or \(base) (expected the four MNIST-format IDX files)")
+        throw LatentError(.data, "\(dir.path): no \(base).gz or \(base) (expected the four MNIST-format IDX files)")
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import LatentEval
+import LatentStats
 import LatentTensor
 
 /// t-distributed stochastic neighbour embedding to 2-D (van der Maaten & Hinton 2008), the way openTSNE
@@ -45,10 +45,10 @@ public struct TSNE: Sendable {
     /// Embeds the rows of `data` ([n, d]) in 2-D; returns [n, 2].
     public func embed(_ data: Tensor, progress: (Progress) -> Void = { _ in }) throws -> Tensor {
         let n = data.shape[0]
-        guard data.shape.rank == 2, n >= 4 else { throw TSNEError("t-SNE needs at least 4 points, got \(n)") }
-        guard perplexity > 0 else { throw TSNEError("--perplexity: expected a positive number, got \(perplexity)") }
-        guard iterations >= 1 else { throw TSNEError("--iterations: expected a positive number, got \(iterations)") }
-        guard data.array.allSatisfy({ $0.isFinite }) else { throw TSNEError("the input holds NaN or infinite values") }
+        guard data.shape.rank == 2, n >= 4 else { throw LatentError(.embedding, "t-SNE needs at least 4 points, got \(n)") }
+        guard perplexity > 0 else { throw LatentError(.embedding, field: "perplexity", "expected a positive number, got \(perplexity)") }
+        guard iterations >= 1 else { throw LatentError(.embedding, field: "iterations", "expected a positive number, got \(iterations)") }
+        guard data.array.allSatisfy({ $0.isFinite }) else { throw LatentError(.embedding, "the input holds NaN or infinite values") }
         let method = resolvedMethod(points: n)
         let k = method == .exact ? n - 1 : min(n - 1, Int(3 * perplexity))
         let effectivePerplexity = min(perplexity, Double(k) / 3)
@@ -156,8 +156,3 @@ public struct TSNE: Sendable {
     }
 }
 
-/// A t-SNE run that cannot start.
-public struct TSNEError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -6,9 +6,13 @@ import LatentTensor
 /// hidden layer, the "sparse layer"), DAE (trained on corrupted inputs to reconstruct the clean ones).
 public final class Autoencoder: ReconstructingModel {
     public let config: ModelConfig
+    /// Encoder layers up to the code layer (the last of them is the SAE's sparse layer).
     public let body: EncoderBody
+    /// The code: hidden → latent, no activation.
     public let codeLayer: Linear
+    /// Code → logits.
     public let decoder: Decoder
+    /// The Gaussian likelihood's learned log-variance, if learned.
     public let outputLogVariance: Parameter?
 
     public init(_ c: ModelConfig, rng: inout RandomGenerator) {
@@ -20,20 +24,40 @@ public final class Autoencoder: ReconstructingModel {
         outputLogVariance = makeOutputLogVariance(c)
     }
 
+    /// A plain AE of MLPs, `inputSize`-`hidden`-`latent` (the decoder mirrored), initialised from `rng`.
+    public convenience init(inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
+                            likelihood: Likelihood = .bernoulli, rng: inout RandomGenerator) {
+        var c = ModelConfig(kind: .ae)
+        (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
+        if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }
+        (c.hidden, c.latent, c.activation, c.likelihood) = (hidden, latent, activation, likelihood)
+        self.init(c, rng: &rng)
+    }
+
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("code", codeLayer.namedParameters)
             + prefixed("decoder", decoder.namedParameters) + (outputLogVariance.map { [("output_logvar", $0)] } ?? [])
     }
 
-    public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
+    public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let x = batch.x
         let input = config.noise.map { $0.apply(x, rng: &rng) } ?? x
         let hidden = body(Variable(input))
         let logits = decoder(codeLayer(hidden))
-        let recon = ReconstructionLoss.negativeLogLikelihood(logits: logits, targets: x, likelihood: config.likelihood,
-                                                             logVariance: logVarianceVariable(config, outputLogVariance))
-        guard let s = config.sparsity else { return LossTerms(total: recon, parts: [("reconstruction", recon.value.scalar)]) }
-        let n = Float(x.shape[0])
+        let recon = ReconstructionLoss.negativeLogLikelihood(
+            logits: logits, targets: x, likelihood: config.likelihood,
+            logVariance: logVarianceVariable(config, outputLogVariance))
+        guard let s = config.sparsity else {
+            return LossTerms(total: recon, parts: [("reconstruction", recon.value.scalar)])
+        }
+        let penalty = sparsityPenalty(hidden, s, rows: x.shape[0])
+        return LossTerms(total: recon + penalty,
+                         parts: [("reconstruction", recon.value.scalar), ("sparsity", penalty.value.scalar)])
+    }
+
+    /// The SAE's penalty on the sparse layer's activations `hidden` of a batch of `rows`.
+    func sparsityPenalty(_ hidden: Variable, _ s: Sparsity, rows: Int) -> Variable {
+        let n = Float(rows)
         let penalty: Variable
         switch s.kind {
         case .kl:
@@ -46,7 +70,7 @@ public final class Autoencoder: ReconstructingModel {
         case .l1:
             penalty = hidden.abs().sum() * s.weight
         }
-        return LossTerms(total: recon + penalty, parts: [("reconstruction", recon.value.scalar), ("sparsity", penalty.value.scalar)])
+        return penalty
     }
 
     public func encode(_ x: Tensor, labels: [Int]) -> Tensor { codeLayer(body(Variable(x))).value }
@@ -54,5 +78,10 @@ public final class Autoencoder: ReconstructingModel {
     /// Activations of the sparse layer (the encoder's last hidden layer).
     public func hiddenActivations(_ x: Tensor) -> Tensor { body(Variable(x)).value }
 
-    public func decode(_ z: Tensor, labels: [Int]) -> Tensor { ReconstructionLoss.mean(logits: decoder(Variable(z)).value) }
+    public func decodeLogits(_ z: Tensor, labels: [Int]) -> Tensor { decoder(Variable(z)).value }
+
+    /// The MLP AE's planned step (see `PlannedMLP`), where the configuration has one.
+    public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {
+        PlannedMLP(self, parameters: parameters, gradients: gradients, rows: rows)
+    }
 }

@@ -5,7 +5,9 @@ import LatentTensor
 /// A small MLP classifier (softmax cross-entropy), used to judge generated digits.
 public final class Classifier: TrainableModel {
     public let config: ModelConfig
+    /// The hidden layers.
     public let body: EncoderBody
+    /// Hidden → class logits.
     public let output: Linear
 
     public init(_ c: ModelConfig, rng: inout RandomGenerator) {
@@ -14,13 +16,24 @@ public final class Classifier: TrainableModel {
         output = Linear(body.outputSize, c.classes, rng: &rng)
     }
 
+    /// An MLP classifier `inputSize`-`hidden`-`classes`, initialised from `rng`.
+    public convenience init(inputSize: Int, hidden: [Int], classes: Int, activation: Activation = .relu,
+                            rng: inout RandomGenerator) {
+        var c = ModelConfig(kind: .classifier)
+        (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
+        if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }
+        (c.hidden, c.classes, c.activation) = (hidden, classes, activation)
+        self.init(c, rng: &rng)
+    }
+
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("output", output.namedParameters)
     }
 
+    /// Class logits [n, classes].
     public func logits(_ x: Tensor) -> Tensor { output(body(Variable(x))).value }
 
-    public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
+    public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let ce = softmaxCrossEntropy(logits: output(body(Variable(batch.x))), labels: batch.labels, reduction: .sum)
         return LossTerms(total: ce, parts: [("cross_entropy", ce.value.scalar)])
     }

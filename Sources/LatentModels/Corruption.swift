@@ -20,10 +20,15 @@ public struct Corruption: Codable, Equatable, Sendable, CustomStringConvertible 
     /// Parses "gaussian:0.5", "mask:0.3", "salt-pepper:0.2".
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let kind = Kind(rawValue: parts[0]), let amount = Float(parts[1]), amount >= 0, amount.isFinite else {
-            throw ModelError("--noise: expected gaussian:σ, mask:p or salt-pepper:p (e.g. gaussian:0.5), got '\(text)'")
+        guard parts.count == 2, let kind = Kind(rawValue: parts[0]), let amount = Float(parts[1]), amount >= 0,
+            amount.isFinite
+        else {
+            throw LatentError(.model, field: "noise",
+                              "expected gaussian:σ, mask:p or salt-pepper:p (e.g. gaussian:0.5), got '\(text)'")
         }
-        if kind != .gaussian && amount > 1 { throw ModelError("--noise \(kind.rawValue): probability must be ≤ 1, got \(amount)") }
+        if kind != .gaussian && amount > 1 {
+            throw LatentError(.model, field: "noise", "\(kind.rawValue): probability must be ≤ 1, got \(amount)")
+        }
         self.kind = kind
         self.amount = amount
     }

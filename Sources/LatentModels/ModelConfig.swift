@@ -1,64 +1,35 @@
 import Foundation
 import LatentNN
+import LatentTensor
 
-/// The members of the family (`latent train --model …`).
-public enum ModelKind: String, Codable, CaseIterable, Sendable {
-    /// Autoencoder: deterministic code, reconstruction loss.
-    case ae
-    /// Sparse autoencoder: AE + a sparsity penalty on the encoder's last hidden layer.
-    case sae
-    /// Denoising autoencoder: AE trained to reconstruct clean inputs from corrupted ones.
-    case dae
-    /// Variational autoencoder (β-VAE with β ≠ 1).
-    case vae
-    /// Importance-weighted autoencoder (Burda et al. 2015): the VAE's networks trained on the k-sample bound.
-    case iwae
-    /// Conditional VAE: a one-hot label goes into encoder and decoder.
-    case cvae
-    /// An MLP classifier, to judge generated digits and for semi-supervised work.
-    case classifier
-}
-
-/// The encoder/decoder body: fully connected, or convolutional (for images whose sides divide by 4).
-public enum Architecture: String, Codable, CaseIterable, Sendable { case mlp, conv }
-
-/// The decoder's output distribution: Bernoulli (cross-entropy) or Gaussian (squared error with a variance).
-public enum Likelihood: String, Codable, CaseIterable, Sendable { case bernoulli, gaussian }
-
-/// The SAE's penalty: KL(ρ ‖ ρ̂) toward target activation ρ, or L1 on the activations.
-public struct Sparsity: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable { case kl, l1 }
-    public var kind: Kind
-    /// ρ, for the KL form.
-    public var target: Float
-    public var weight: Float
-    public init(kind: Kind, target: Float = 0.05, weight: Float) { self.kind = kind; self.target = target; self.weight = weight }
-}
-
-/// Everything needed to rebuild a model; stored as JSON in its checkpoint.
-/// How pixel intensities become binary observations.
-public enum Binarization: String, Codable, CaseIterable, Sendable {
-    case dynamic
-}
-
+/// Everything needed to rebuild a model, stored as JSON in its checkpoint: the kind, the networks' shapes and
+/// the loss's options. Training schedules and data handling live elsewhere (`TrainingOptions`).
 public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Which member of the family.
     public var kind: ModelKind
+    /// Fully connected or convolutional body.
     public var arch: Architecture = .mlp
+    /// Features per example (pixels of an image, columns of a table).
     public var inputSize = 784
-    public var imageHeight = 28, imageWidth = 28
+    /// Image height; `imageHeight · imageWidth == inputSize` (1 × features for a table).
+    public var imageHeight = 28
+    /// Image width.
+    public var imageWidth = 28
     /// Widths of the dense hidden layers (after the convolutions for `conv`); the decoder mirrors them.
     public var hidden: [Int] = [400]
+    /// Code dimensions.
     public var latent = 20
+    /// The hidden layers' nonlinearity.
     public var activation: Activation = .relu
     /// Number of classes (CVAE labels, classifier outputs).
     public var classes = 10
+    /// The decoder's output distribution.
     public var likelihood: Likelihood = .bernoulli
     /// Gaussian likelihood's variance; nil = learned (one scalar).
     public var outputVariance: Float?
     /// Weight of the KL term (β-VAE).
     public var beta: Float = 1
-    /// Epochs over which the KL weight rises linearly from 0 to β.
-    public var klWarmupEpochs = 0
+    /// The SAE's penalty.
     public var sparsity: Sparsity?
     /// The DAE's training corruption.
     public var noise: Corruption?
@@ -71,59 +42,82 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var freeBits: Float?
     /// IWAE: importance samples per image in the training bound.
     public var importanceSamples: Int?
+    /// The seed of the fixed binarisation of test sets.
     public static let testBinarizationSeed: UInt64 = 20_150_101
 
+    /// A configuration of `kind` with the defaults (784-400-20, ReLU, Bernoulli: pytorch/examples' VAE).
     public init(kind: ModelKind) { self.kind = kind }
 
+    /// VAE, CVAE and IWAE: models with a posterior distribution and a KL term.
     public var isVariational: Bool { kind == .vae || kind == .cvae || kind == .iwae }
+    /// CVAE: models that take a label.
     public var isConditional: Bool { kind == .cvae }
+    /// Models with an encoder and decoder (every kind but the classifier).
+    public var isReconstructing: Bool { kind != .classifier }
 
+    /// The configuration as compact JSON with sorted keys (the checkpoint's `config`).
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
+    /// A configuration from the checkpoint's JSON.
     public static func from(json: String) throws -> ModelConfig {
         do { return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) } catch {
-            throw ModelError("not a valid model configuration (\(error)): \(json.prefix(200))")
+            throw LatentError(.model, "not a valid model configuration (\(error)): \(json.prefix(200))")
         }
     }
 
-    /// Checks sizes and combinations, with messages naming the flag.
+    /// Checks sizes and combinations; errors name the property at fault.
     public func validate() throws {
-        guard inputSize > 0, imageHeight * imageWidth == inputSize else { throw ModelError("image \(imageHeight)x\(imageWidth) does not match input size \(inputSize)") }
-        guard hidden.allSatisfy({ $0 > 0 }) else { throw ModelError("--hidden: layer widths must be positive, got \(hidden)") }
-        guard arch == .conv || !hidden.isEmpty else { throw ModelError("--hidden: an MLP needs at least one hidden layer") }
-        guard latent > 0 else { throw ModelError("--latent: expected a positive size, got \(latent)") }
-        guard classes > 1 else { throw ModelError("classes must be at least 2") }
-        if arch == .conv {
-            guard imageHeight % 4 == 0, imageWidth % 4 == 0 else { throw ModelError("--arch conv needs image sides divisible by 4, got \(imageHeight)x\(imageWidth)") }
-            guard convChannels.count == 2, convChannels.allSatisfy({ $0 > 0 }) else { throw ModelError("conv channels must be two positive numbers") }
+        try validateShapes()
+        try validateLoss()
+    }
+
+    private func fail(_ field: String, _ message: String) -> LatentError { LatentError(.model, field: field, message) }
+
+    private func validateShapes() throws {
+        guard inputSize > 0, imageHeight * imageWidth == inputSize else {
+            throw fail("inputSize", "image \(imageHeight)x\(imageWidth) does not match input size \(inputSize)")
         }
-        guard beta >= 0, beta.isFinite else { throw ModelError("--beta: expected a number ≥ 0, got \(beta)") }
-        guard klWarmupEpochs >= 0 else { throw ModelError("--kl-warmup: expected epochs ≥ 0, got \(klWarmupEpochs)") }
-        if let v = outputVariance, !(v > 0 && v.isFinite) { throw ModelError("--output-variance: expected a positive number or 'learned', got \(v)") }
+        guard hidden.allSatisfy({ $0 > 0 }) else { throw fail("hidden", "layer widths must be positive, got \(hidden)") }
+        guard arch == .conv || !hidden.isEmpty else { throw fail("hidden", "an MLP needs at least one hidden layer") }
+        guard latent > 0 else { throw fail("latent", "expected a positive size, got \(latent)") }
+        guard classes > 1 else { throw fail("classes", "expected at least 2, got \(classes)") }
+        if arch == .conv {
+            guard imageHeight % 4 == 0, imageWidth % 4 == 0 else {
+                throw fail("arch", "conv needs image sides divisible by 4, got \(imageHeight)x\(imageWidth)")
+            }
+            guard convChannels.count == 2, convChannels.allSatisfy({ $0 > 0 }) else {
+                throw fail("convChannels", "expected two positive numbers, got \(convChannels)")
+            }
+        }
+    }
+
+    private func validateLoss() throws {
+        guard beta >= 0, beta.isFinite else { throw fail("beta", "expected a number ≥ 0, got \(beta)") }
+        if let v = outputVariance, !(v > 0 && v.isFinite) {
+            throw fail("outputVariance", "expected a positive number or 'learned', got \(v)")
+        }
         if let s = sparsity {
-            guard kind == .sae else { throw ModelError("sparsity options apply to --model sae") }
-            guard s.weight >= 0 else { throw ModelError("sparsity weight must be ≥ 0") }
-            if s.kind == .kl { guard s.target > 0 && s.target < 1 else { throw ModelError("--sparsity-target: expected 0 < ρ < 1, got \(s.target)") } }
+            guard kind == .sae else { throw fail("sparsity", "applies to `kind` sae only") }
+            guard s.weight >= 0 else { throw fail("sparsityWeight", "expected a number ≥ 0, got \(s.weight)") }
+            if s.kind == .kl && !(s.target > 0 && s.target < 1) {
+                throw fail("sparsityTarget", "expected 0 < ρ < 1, got \(s.target)")
+            }
         }
         if let f = freeBits {
-            guard f >= 0, f.isFinite else { throw ModelError("--free-bits: expected a number of nats ≥ 0, got \(f)") }
-            guard kind == .vae || kind == .cvae else { throw ModelError("--free-bits applies to --model vae or cvae") }
+            guard f >= 0, f.isFinite else { throw fail("freeBits", "expected a number of nats ≥ 0, got \(f)") }
+            guard kind == .vae || kind == .cvae else { throw fail("freeBits", "applies to `kind` vae or cvae") }
         }
         if kind == .iwae {
-            guard likelihood == .bernoulli else { throw ModelError("--model iwae supports --likelihood bernoulli only") }
-            guard let k = importanceSamples, k >= 1, k <= 5000 else { throw ModelError("--k: expected 1…5000 importance samples for --model iwae") }
+            guard likelihood == .bernoulli else { throw fail("likelihood", "an iwae supports bernoulli only") }
+            guard let k = importanceSamples, k >= 1, k <= 5000 else {
+                throw fail("importanceSamples", "expected 1…5000 importance samples for an iwae")
+            }
         }
-        if kind == .dae && noise == nil { throw ModelError("--model dae needs --noise (e.g. gaussian:0.5)") }
-        if noise != nil && kind != .dae { throw ModelError("--noise applies to --model dae") }
+        if kind == .dae && noise == nil { throw fail("noise", "a dae needs a corruption (e.g. gaussian:0.5)") }
+        if noise != nil && kind != .dae { throw fail("noise", "applies to `kind` dae only") }
     }
-}
-
-/// A model's configuration or checkpoint that does not fit.
-public struct ModelError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -81,26 +81,3 @@ public final class Decoder: Module {
 
     public func callAsFunction(_ z: Variable) -> Variable { deconv(dense(z)) }
 }
-
-/// Reconstruction negative log-likelihood of targets x under the decoder's output, summed over the batch.
-public enum ReconstructionLoss {
-    static let log2pi = Float(1.8378770664093453)
-
-    /// Bernoulli: BCE with logits. Gaussian: mean sigmoid(logits), variance exp(logVariance) (a [1]
-    /// variable, learned or constant): ½ Σ [(x − μ)² / σ² + log σ² + log 2π].
-    public static func negativeLogLikelihood(logits: Variable, targets x: Tensor, likelihood: Likelihood,
-                                             logVariance: Variable?) -> Variable {
-        switch likelihood {
-        case .bernoulli:
-            return binaryCrossEntropy(logits: logits, targets: x, reduction: .sum)
-        case .gaussian:
-            let lv = logVariance!
-            let sq = (logits.sigmoid() - Variable(x)).square().sum()
-            let n = Float(x.count)
-            return (sq * (lv * -1).exp() * 0.5 + (lv + log2pi) * (0.5 * n)).sum()
-        }
-    }
-
-    /// Mean of the output distribution: sigmoid(logits) for both likelihoods.
-    public static func mean(logits: Tensor) -> Tensor { logits.map(.sigmoid) }
-}

@@ -2,40 +2,83 @@ import LatentAutodiff
 import LatentNN
 import LatentTensor
 
-/// A batch of examples: inputs [n, features] in [0, 1] and their class labels.
-public struct Batch {
-    public let x: Tensor
-    public let labels: [Int]
-    public init(x: Tensor, labels: [Int]) { self.x = x; self.labels = labels }
-}
-
 /// One batch's objective and its parts, summed over the batch.
 public struct LossTerms {
     /// The differentiable total to call `backward()` on.
     public let total: Variable
     /// Named parts of the total ("reconstruction", "kl", "sparsity", "cross_entropy"), summed over the batch.
     public let parts: [(name: String, value: Float)]
+
+    /// The total's value.
+    public var value: Float { total.value.scalar }
+
+    /// The value of the part called `name`, if there is one.
+    public subscript(name: String) -> Float? { parts.first { $0.name == name }?.value }
 }
 
 /// What the trainer, the checkpoint code and the CLI need of every model.
 public protocol TrainableModel: Module {
+    /// The configuration the model was built from (saved with its weights).
     var config: ModelConfig { get }
-    /// The training objective on a batch, summed over its examples; `rng` supplies sampling noise and
-    /// (for the DAE) the corruption.
-    func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms
+
+    /// A new, untrained model of `config` (weights drawn from `rng` as PyTorch initialises them).
+    init(_ config: ModelConfig, rng: inout RandomGenerator)
+
+    /// The training objective on a batch, summed over its examples; `rng` supplies sampling noise and (for the
+    /// DAE) the corruption. `klWeight` weighs a VAE's KL term (nil: the configured β; a KL warm-up passes less);
+    /// other models ignore it.
+    func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms
+
+    /// A planned training step for batches of up to `rows` rows, reading weights from `parameters` (the
+    /// model's packed set) and writing gradients into `gradients` (laid out like `parameters.grads`); nil for
+    /// models without a plan, which train on the graph.
+    func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)?
+}
+
+extension TrainableModel {
+    /// The objective at the configured KL weight.
+    public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
+        loss(batch, klWeight: nil, rng: &rng)
+    }
+
+    /// No plan: the graph engine trains the model.
+    public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? { nil }
+
+    /// A model of the same configuration whose parameters read `primary`'s values, with gradient buffers of its
+    /// own: a data-parallel worker's replica.
+    public func replica(sharingValuesOf primary: ParameterSet) -> (model: Self, parameters: ParameterSet) {
+        var rng = RandomGenerator(seed: 0)
+        let copy = Self(config, rng: &rng)
+        return (copy, ParameterSet(copy, sharingValuesOf: primary))
+    }
 }
 
 /// Models with a code: encode, decode, reconstruct (all without building a graph).
 public protocol ReconstructingModel: TrainableModel {
     /// The code (AE) or posterior mean (VAE): [n, latent].
     func encode(_ x: Tensor, labels: [Int]) -> Tensor
-    /// Output means in [0, 1] for codes [n, latent]: [n, inputSize].
-    func decode(_ z: Tensor, labels: [Int]) -> Tensor
+    /// The decoder's logits for codes [n, latent]: [n, inputSize].
+    func decodeLogits(_ z: Tensor, labels: [Int]) -> Tensor
 }
 
 extension ReconstructingModel {
+    /// The code or posterior mean of unlabelled inputs.
+    public func encode(_ x: Tensor) -> Tensor { encode(x, labels: []) }
+
+    /// Output means in [0, 1] for codes [n, latent]: sigmoid of the logits, [n, inputSize].
+    public func decode(_ z: Tensor, labels: [Int] = []) -> Tensor {
+        ReconstructionLoss.mean(logits: decodeLogits(z, labels: labels))
+    }
+
     /// decode(encode(x)).
-    public func reconstruct(_ x: Tensor, labels: [Int]) -> Tensor { decode(encode(x, labels: labels), labels: labels) }
+    public func reconstruct(_ x: Tensor, labels: [Int] = []) -> Tensor {
+        decode(encode(x, labels: labels), labels: labels)
+    }
+
+    /// The decoder's logits at the code (or posterior mean) of x.
+    public func reconstructionLogits(_ x: Tensor, labels: [Int] = []) -> Tensor {
+        decodeLogits(encode(x, labels: labels), labels: labels)
+    }
 }
 
 /// Builds an untrained model of the configured kind.
@@ -53,8 +96,9 @@ func makeOutputLogVariance(_ c: ModelConfig) -> Parameter? {
     return Parameter(Tensor(zeros: [1]))
 }
 
+/// The Gaussian likelihood's log-variance as a graph input (nil for Bernoulli).
 func logVarianceVariable(_ c: ModelConfig, _ learned: Parameter?) -> Variable? {
     guard c.likelihood == .gaussian else { return nil }
     if let learned { return learned.variable }
-    return Variable(Tensor([VectorMath.log(c.outputVariance!)], shape: [1]))
+    return Variable(Tensor([VectorMath.log(c.outputVariance ?? 1)], shape: [1]))
 }

@@ -4,15 +4,20 @@ import LatentTensor
 
 /// Variational autoencoder (Kingma & Welling 2014), as in pytorch/examples: encoder → (mean, log-variance)
 /// → z = mean + exp(logvar/2)·eps → decoder → logits; loss = reconstruction NLL + klWeight · KL(q(z|x) ‖ N(0, I)).
-/// With `beta` ≠ 1 it is a β-VAE; as `cvae` a one-hot label joins the encoder's features and the code.
+/// With `beta` ≠ 1 it is a β-VAE; as `cvae` a one-hot label joins the encoder's features and the code; as
+/// `iwae` the same networks train on the k-sample importance-weighted bound.
 public final class VariationalAutoencoder: ReconstructingModel {
     public let config: ModelConfig
+    /// Encoder layers up to the heads.
     public let body: EncoderBody
-    public let meanHead: Linear, logVarianceHead: Linear
+    /// The posterior's mean head.
+    public let meanHead: Linear
+    /// The posterior's log-variance head.
+    public let logVarianceHead: Linear
+    /// Code (+ label) → logits.
     public let decoder: Decoder
+    /// The Gaussian likelihood's learned log-variance, if learned.
     public let outputLogVariance: Parameter?
-    /// Weight of the KL term now: β, or less during warm-up (the trainer sets it every step).
-    public var klWeight: Float
 
     public init(_ c: ModelConfig, rng: inout RandomGenerator) {
         config = c
@@ -22,7 +27,17 @@ public final class VariationalAutoencoder: ReconstructingModel {
         logVarianceHead = Linear(body.outputSize, c.latent, rng: &rng)
         decoder = Decoder(c, inputSize: c.latent + condition, rng: &rng)
         outputLogVariance = makeOutputLogVariance(c)
-        klWeight = c.beta
+    }
+
+    /// A VAE of MLPs, `inputSize`-`hidden`-`latent` (the decoder mirrored), initialised from `rng`: the
+    /// pytorch/examples VAE is `VariationalAutoencoder(inputSize: 784, hidden: [400], latent: 20, rng: &rng)`.
+    public convenience init(inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
+                            likelihood: Likelihood = .bernoulli, beta: Float = 1, rng: inout RandomGenerator) {
+        var c = ModelConfig(kind: .vae)
+        (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
+        if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }
+        (c.hidden, c.latent, c.activation, c.likelihood, c.beta) = (hidden, latent, activation, likelihood, beta)
+        self.init(c, rng: &rng)
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
@@ -36,67 +51,78 @@ public final class VariationalAutoencoder: ReconstructingModel {
     }
 
     /// q(z|x): mean and log-variance, [n, latent] each.
-    public func posterior(_ x: Variable, labels: [Int]) -> (mean: Variable, logVariance: Variable) {
+    public func posterior(_ x: Variable, labels: [Int] = []) -> (mean: Variable, logVariance: Variable) {
         let h = body(x, condition: condition(labels))
         return (meanHead(h), logVarianceHead(h))
     }
 
     /// Decoder logits for codes z.
-    public func logits(_ z: Variable, labels: [Int]) -> Variable {
+    public func logits(_ z: Variable, labels: [Int] = []) -> Variable {
         guard let c = condition(labels) else { return decoder(z) }
         return decoder(Variable.concatColumns(z, Variable(c)))
     }
 
     /// The training objective with given standard-normal noise: the negative ELBO ([n, latent] noise), or for
-    /// an IWAE the negative k-sample bound ([n·k, latent] noise).
-    public func loss(_ batch: Batch, noise: Tensor) -> LossTerms {
-        guard config.kind == .iwae else { return elboTerms(batch, noise: noise) }
+    /// an IWAE the negative k-sample bound ([n·k, latent] noise). `klWeight` nil is β.
+    public func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
+        guard config.kind == .iwae else { return elboTerms(batch, noise: noise, klWeight: klWeight) }
         let k = config.importanceSamples ?? 1
         let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
         let lv = logVar.repeatRows(k)
         let z = Variable.reparameterize(mean: mu.repeatRows(k), logVariance: lv, noise: noise)
         let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: k) }
-        let bound = Variable.negativeImportanceWeightedBound(logits: logits(z, labels: rowLabels), targets: batch.x, z: z,
-                                                             noise: noise, logVariance: lv, samples: k)
+        let bound = Variable.negativeImportanceWeightedBound(
+            logits: logits(z, labels: rowLabels), targets: batch.x, z: z, noise: noise, logVariance: lv, samples: k)
         return LossTerms(total: bound, parts: [("iwae_bound", bound.value.scalar)])
     }
 
-    /// Negative ELBO terms (reconstruction, KL) with given standard-normal noise [n, latent].
-    public func elboTerms(_ batch: Batch, noise: Tensor) -> LossTerms {
+    /// Negative ELBO terms (reconstruction, KL) with given standard-normal noise [n, latent]; the total weighs
+    /// the KL by `klWeight` (nil: β).
+    public func elboTerms(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
+        let weight = klWeight ?? config.beta
         let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
         let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
-        let recon = ReconstructionLoss.negativeLogLikelihood(logits: logits(z, labels: batch.labels), targets: batch.x,
-                                                             likelihood: config.likelihood,
-                                                             logVariance: logVarianceVariable(config, outputLogVariance))
+        let recon = ReconstructionLoss.negativeLogLikelihood(
+            logits: logits(z, labels: batch.labels), targets: batch.x, likelihood: config.likelihood,
+            logVariance: logVarianceVariable(config, outputLogVariance))
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         // With free bits the objective's KL term has a floor per dimension; the reported KL stays the true one.
         let klTerm = config.freeBits.map { Variable.gaussianKLFreeBits(mean: mu, logVariance: logVar, lambda: $0) } ?? kl
-        let total = klWeight == 1 ? recon + klTerm : recon + klTerm * klWeight
+        let total = weight == 1 ? recon + klTerm : recon + klTerm * weight
         return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])
     }
 
-    public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
-        let eps = Tensor(uninitialized: [batch.x.shape[0] * (config.kind == .iwae ? config.importanceSamples ?? 1 : 1), config.latent])
+    public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
+        let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
+        let eps = Tensor(uninitialized: [batch.x.shape[0] * samples, config.latent])
         rng.fillNormal(eps)
-        return loss(batch, noise: eps)
+        return loss(batch, noise: eps, klWeight: klWeight)
     }
 
     public func encode(_ x: Tensor, labels: [Int]) -> Tensor { posterior(Variable(x), labels: labels).mean.value }
 
     /// Posterior means and log-variances without a graph.
-    public func encodeDistribution(_ x: Tensor, labels: [Int]) -> (mean: Tensor, logVariance: Tensor) {
+    public func encodeDistribution(_ x: Tensor, labels: [Int] = []) -> (mean: Tensor, logVariance: Tensor) {
         let (m, v) = posterior(Variable(x), labels: labels)
         return (m.value, v.value)
     }
 
-    public func decode(_ z: Tensor, labels: [Int]) -> Tensor {
-        ReconstructionLoss.mean(logits: logits(Variable(z), labels: labels).value)
-    }
+    public func decodeLogits(_ z: Tensor, labels: [Int]) -> Tensor { logits(Variable(z), labels: labels).value }
 
     /// Images decoded from z ~ N(0, I), one per label (labels ignored by an unconditional VAE).
     public func sample(labels: [Int], rng: inout RandomGenerator) -> Tensor {
         let z = Tensor(uninitialized: [labels.count, config.latent])
         rng.fillNormal(z)
         return decode(z, labels: labels)
+    }
+
+    /// `count` images decoded from z ~ N(0, I) (an unconditional VAE).
+    public func sample(count: Int, rng: inout RandomGenerator) -> Tensor {
+        sample(labels: Array(repeating: 0, count: count), rng: &rng)
+    }
+
+    /// The MLP VAE's planned step (see `PlannedMLP`), where the configuration has one.
+    public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {
+        PlannedMLP(self, parameters: parameters, gradients: gradients, rows: rows)
     }
 }

@@ -3,8 +3,29 @@ import LatentTensor
 
 /// The elementwise nonlinearities a network can be built with (`--activation`).
 public enum Activation: String, CaseIterable, Codable, Sendable {
-    case relu, tanh, sigmoid, leakyRelu = "leaky-relu", softplus
+    /// max(x, 0).
+    case relu
+    /// tanh(x).
+    case tanh
+    /// 1 / (1 + e^−x).
+    case sigmoid
+    /// x for x > 0, else 0.01·x (PyTorch's default slope).
+    case leakyRelu = "leaky-relu"
+    /// log(1 + e^x).
+    case softplus
 
+    /// The elementwise kernel this activation applies (shared by the graph op and the planned step).
+    public var function: UnaryFunction {
+        switch self {
+        case .relu: .relu
+        case .tanh: .tanh
+        case .sigmoid: .sigmoid
+        case .leakyRelu: .leakyRelu(slope: 0.01)
+        case .softplus: .softplus
+        }
+    }
+
+    /// The activation of a graph value.
     public func callAsFunction(_ x: Variable) -> Variable {
         switch self {
         case .relu: x.relu()
@@ -22,34 +43,4 @@ public final class ActivationLayer: Layer {
     public init(_ activation: Activation) { self.activation = activation }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
     public func callAsFunction(_ x: Variable) -> Variable { activation(x) }
-}
-
-/// Layers applied in order; children are named by position (`0`, `1`, …) as in PyTorch's `nn.Sequential`.
-public final class Sequential: Layer {
-    public let layers: [any Layer]
-    public init(_ layers: [any Layer]) { self.layers = layers }
-
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedParameters) }
-    }
-
-    public func callAsFunction(_ x: Variable) -> Variable {
-        layers.reduce(x) { h, layer in layer(h) }
-    }
-}
-
-extension Sequential {
-    /// An MLP: Linear → activation for each hidden size, then a final Linear to `output` (no activation).
-    public static func mlp(input: Int, hidden: [Int], output: Int, activation: Activation,
-                           rng: inout RandomGenerator) -> Sequential {
-        var layers: [any Layer] = []
-        var width = input
-        for h in hidden {
-            layers.append(Linear(width, h, rng: &rng))
-            layers.append(ActivationLayer(activation))
-            width = h
-        }
-        layers.append(Linear(width, output, rng: &rng))
-        return Sequential(layers)
-    }
 }

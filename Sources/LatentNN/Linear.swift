@@ -1,11 +1,6 @@
 import LatentAutodiff
 import LatentTensor
 
-/// A layer: a module applied to a batch.
-public protocol Layer: Module {
-    func callAsFunction(_ x: Variable) -> Variable
-}
-
 /// Fully connected layer y = x·Wᵀ + b, weight [out, in] as in PyTorch, with PyTorch's default
 /// initialisation (weight and bias ~ U(±1/√in)), so loss curves start where PyTorch's do.
 public final class Linear: Layer {

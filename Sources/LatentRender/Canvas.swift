@@ -1,5 +1,6 @@
 import CCairo
 import Foundation
+import LatentTensor
 
 /// The file formats a picture can be written in, chosen by the output file's extension.
 public enum PictureFormat: String, Sendable {
@@ -44,7 +45,7 @@ public final class Canvas {
         case .pdf: cairo_pdf_surface_create_for_stream(write, closure, Double(width), Double(height))
         }
         guard let made, cairo_surface_status(made) == CAIRO_STATUS_SUCCESS, let context = cairo_create(made) else {
-            throw RenderError("cannot create a \(width)x\(height) \(format.rawValue) surface")
+            throw LatentError(.render, "cannot create a \(width)x\(height) \(format.rawValue) surface")
         }
         surface = made
         cr = context
@@ -66,7 +67,7 @@ public final class Canvas {
                 Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue().data.append(bytes!, count: Int(length))
                 return CAIRO_STATUS_SUCCESS
             }, Unmanaged.passUnretained(sink).toOpaque())
-            guard status == CAIRO_STATUS_SUCCESS else { throw RenderError("PNG encoding failed") }
+            guard status == CAIRO_STATUS_SUCCESS else { throw LatentError(.render, "PNG encoding failed") }
         } else {
             cairo_surface_finish(surface)
         }

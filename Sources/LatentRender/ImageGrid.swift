@@ -15,7 +15,7 @@ public enum ImageGrid {
         let w = columns * cellW + gap, h = max(rows, 1) * cellH + gap
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(w), Int32(h)),
               cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
-            throw RenderError("cannot create a \(w)x\(h) image")
+            throw LatentError(.render, "cannot create a \(w)x\(h) image")
         }
         defer { cairo_surface_destroy(surface) }
         cairo_surface_flush(surface)
@@ -50,13 +50,8 @@ public enum ImageGrid {
             sink.data.append(bytes!, count: Int(length))
             return CAIRO_STATUS_SUCCESS
         }, Unmanaged.passUnretained(sink).toOpaque())
-        guard status == CAIRO_STATUS_SUCCESS else { throw RenderError("PNG encoding failed: \(String(cString: cairo_status_to_string(status)))") }
+        guard status == CAIRO_STATUS_SUCCESS else { throw LatentError(.render, "PNG encoding failed: \(String(cString: cairo_status_to_string(status)))") }
         return sink.data
     }
 }
 
-/// A picture that could not be drawn.
-public struct RenderError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

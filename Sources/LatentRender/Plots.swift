@@ -1,5 +1,6 @@
 import CCairo
 import Foundation
+import LatentTensor
 
 /// Ready-made figures: labelled scatter plots of embeddings and line plots of training curves. They take
 /// plain arrays and return the encoded file (PNG, SVG or PDF).
@@ -91,7 +92,7 @@ public enum Plots {
     public static func histogram(_ groups: [(name: String, values: [Double])], bins: Int = 50, title: String, xLabel: String,
                                  format: PictureFormat, width: Int = 640, height: Int = 440) throws -> Data {
         let all = groups.flatMap(\.values).filter(\.isFinite)
-        guard let lo = all.min(), let hi = all.max() else { throw RenderError("histogram: no finite values") }
+        guard let lo = all.min(), let hi = all.max() else { throw LatentError(.render, "histogram: no finite values") }
         let span = hi > lo ? hi - lo : 1
         // Densities, so groups of different sizes compare.
         let densities = groups.map { g -> [Double] in
@@ -131,7 +132,7 @@ public enum Plots {
         let left = 60.0, top = 40.0
         let canvas = try Canvas(width: Int(left + Double(columns) * cellW + 20), height: Int(top + Double(rows) * cellH + 45), format: format)
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width * columns), Int32(height * rows)) else {
-            throw RenderError("cannot create the image grid")
+            throw LatentError(.render, "cannot create the image grid")
         }
         defer { cairo_surface_destroy(surface) }
         cairo_surface_flush(surface)

@@ -20,4 +20,22 @@ public enum Gaussian {
         for i in 0..<n { total += Double(-0.5 * (1 + lv[i] - mu[i] * mu[i] - v[i])) }
         return total
     }
+
+    /// log 2π, for Gaussian log-densities.
+    public static let logTwoPi = Float(1.8378770664093453)
+
+    /// log p(z) − log q(z|x) for one sample z = mu + σ·ε of d dimensions: −½ Σ (z² − ε² − logVar) (the log 2π
+    /// terms cancel). The importance weight's prior-over-posterior part, in IWAE's bound and the IS-NLL estimate.
+    public static func logPriorMinusPosterior(z: UnsafePointer<Float>, noise eps: UnsafePointer<Float>,
+                                              logVariance lv: UnsafePointer<Float>, _ d: Int) -> Float {
+        var acc: Float = 0
+        for j in 0..<d { acc += -0.5 * (z[j] * z[j] - eps[j] * eps[j] - lv[j]) }
+        return acc
+    }
+
+    /// log N(x; μ, σ² I) of n values given their summed squared error Σ(x − μ)² and log σ²:
+    /// −½ [Σ(x − μ)² / σ² + n (log σ² + log 2π)].
+    public static func logLikelihood(squaredError: Float, count n: Int, logVariance lv: Float) -> Float {
+        -0.5 * (squaredError * VectorMath.exp(-lv) + Float(n) * (lv + logTwoPi))
+    }
 }

@@ -17,9 +17,8 @@ public final class DataParallel {
         self.model = model
         self.parameters = parameters
         replicas = (1..<workers).map { _ in
-            var rng = RandomGenerator(seed: 0)
-            let replica = makeModel(model.config, rng: &rng)
-            return (replica, ParameterSet(replica, sharingValuesOf: parameters))
+            let (replica, set) = model.replica(sharingValuesOf: parameters)
+            return (replica, set)
         }
     }
 
@@ -33,7 +32,8 @@ public final class DataParallel {
     /// `replicaGradients`. Each share's noise comes from its own generator seeded from
     /// `rng`, so results depend on the seed and the worker count, not on thread timing. Returns the summed
     /// loss and parts.
-    public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator, reduce: Bool = true) -> (total: Float, parts: [(name: String, value: Float)]) {
+    public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator,
+                                 reduce: Bool = true) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
         let seeds = (0..<k).map { _ in rng.next() }
         let bounds = (0...k).map { $0 * n / k }
@@ -45,7 +45,8 @@ public final class DataParallel {
                 let range = bounds[w]..<bounds[w + 1]
                 guard !range.isEmpty else { return }
                 var r = RandomGenerator(seed: seeds[w])
-                let l = m.loss(Batch(x: batch.x.rows(range), labels: Array(batch.labels[range])), rng: &r)
+                let labels = batch.labels.isEmpty ? [] : Array(batch.labels[range])
+                let l = m.loss(Batch(x: batch.x.rows(range), labels: labels), klWeight: klWeight, rng: &r)
                 l.total.backward()
                 out[w] = (l.total.value.scalar, l.parts)
             }

@@ -1,21 +1,39 @@
 import Foundation
 import LatentCheckpoint
+import LatentEval
+import LatentRender
+import LatentTensor
 
-/// One line of metrics.jsonl.
+/// One epoch's figures: one line of metrics.jsonl (snake_case keys there, camelCase here).
 public struct EpochMetrics: Codable, Sendable {
+    /// The epoch, from 1.
     public var epoch: Int
     /// Mean training objective per image over the epoch (nats for the VAE).
-    public var train_loss: Double
+    public var trainLoss: Double
     /// Mean objective per image on the test set.
-    public var test_loss: Double
+    public var testLoss: Double
     /// Training throughput (excluding evaluation).
-    public var images_per_second: Double
+    public var imagesPerSecond: Double
     /// Wall time of the epoch's training.
     public var seconds: Double
     /// Per-image parts of the test loss (e.g. reconstruction, kl).
-    public var test_terms: [String: Double]
+    public var testTerms: [String: Double]
     /// Resident memory of the process at the end of the epoch, MB (absent in files of older versions).
-    public var rss_mb: Double?
+    public var rssMegabytes: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds
+        case trainLoss = "train_loss", testLoss = "test_loss", imagesPerSecond = "images_per_second"
+        case testTerms = "test_terms", rssMegabytes = "rss_mb"
+    }
+
+    /// A row of figures.
+    public init(epoch: Int, trainLoss: Double, testLoss: Double, imagesPerSecond: Double, seconds: Double,
+                testTerms: [String: Double], rssMegabytes: Double? = nil) {
+        (self.epoch, self.trainLoss, self.testLoss) = (epoch, trainLoss, testLoss)
+        (self.imagesPerSecond, self.seconds, self.testTerms, self.rssMegabytes) =
+            (imagesPerSecond, seconds, testTerms, rssMegabytes)
+    }
 
     /// The process's resident set size now, in MB (/proc/self/statm), or nil where that file does not exist.
     public static func currentRSSMegabytes() -> Double? {
@@ -39,11 +57,20 @@ public struct EpochMetrics: Codable, Sendable {
 
     /// Reads metrics.jsonl.
     public static func read(_ url: URL) throws -> [EpochMetrics] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw TrainingError("\(url.path): cannot read") }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw LatentError(.training, "\(url.path): cannot read") }
         return try text.split(separator: "\n").enumerated().map { i, line in
             do { return try JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8)) } catch {
-                throw TrainingError("\(url.path):\(i + 1): not a metrics line")
+                throw LatentError(.training, "\(url.path):\(i + 1): not a metrics line")
             }
         }
+    }
+
+    /// The training curves of these epochs (train and test loss, and the test loss's parts).
+    public static func curves(_ rows: [EpochMetrics], format: PictureFormat) throws -> Data {
+        let terms = Set(rows.flatMap { $0.testTerms.keys })
+        return try Figures.curves(
+            epochs: rows.map { Double($0.epoch) }, train: rows.map(\.trainLoss), test: rows.map(\.testLoss),
+            terms: Dictionary(uniqueKeysWithValues: terms.map { t in (t, rows.map { $0.testTerms[t] ?? .nan }) }),
+            format: format)
     }
 }

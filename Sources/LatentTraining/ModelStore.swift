@@ -5,55 +5,94 @@ import LatentModels
 import LatentNN
 import LatentTensor
 
-/// Saves and loads models to and from a run directory (`DIR/model.safetensors`).
+/// Saves and loads models to and from a run directory (`DIR/model.safetensors`), typed: a loader for each
+/// family of models returns that type, or an error naming what the checkpoint holds.
 public enum ModelStore {
-    public static func save(_ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil, to directory: URL) throws {
+    /// Writes the model's weights, configuration, seed, epoch count and feature scaling, atomically.
+    public static func save(_ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil,
+                            to directory: URL) throws {
         var extra = ["seed": String(seed), "epochs": String(epochs)]
         if let scaling { extra["scaling"] = String(decoding: try JSONEncoder().encode(scaling), as: UTF8.self) }
         try Checkpoint.save(model.namedParameters, kind: model.config.kind.rawValue, configJSON: model.config.json,
-                            extra: extra,
-                            to: directory.appendingPathComponent(Checkpoint.fileName))
+                            extra: extra, to: directory.appendingPathComponent(Checkpoint.fileName))
     }
 
     /// A model and the metadata it was saved with.
-    public struct Loaded {
-        public let model: any TrainableModel
+    public struct Loaded<Model> {
+        /// The model, weights loaded.
+        public let model: Model
+        /// Its configuration.
+        public let config: ModelConfig
         /// The seed it was trained with (evaluation reuses it by default).
         public let seed: UInt64
+        /// Epochs trained.
         public let epochs: Int
         /// The feature scaling fitted on the training table, applied to every table given to the model.
         public let scaling: FeatureScaling?
     }
 
-    /// Loads the model in a run directory (or a .safetensors file), checking format, version, kind and
-    /// shapes; `expecting` names the kinds the caller can use.
-    public static func load(_ url: URL, expecting kinds: Set<ModelKind>? = nil) throws -> Loaded {
+    /// Any model: loads the checkpoint in a run directory (or a .safetensors file), checking format, version,
+    /// kind and shapes; `kinds` names the kinds the caller can use.
+    public static func load(_ url: URL, expecting kinds: Set<ModelKind>? = nil) throws -> Loaded<any TrainableModel> {
+        try load(url, as: (any TrainableModel).self, kinds: kinds)
+    }
+
+    /// An AE, SAE, DAE, VAE, CVAE or IWAE (anything with an encoder and decoder).
+    public static func loadReconstructing(_ url: URL) throws -> Loaded<any ReconstructingModel> {
+        try load(url, as: (any ReconstructingModel).self, kinds: Set(ModelKind.allCases.filter { $0 != .classifier }))
+    }
+
+    /// A VAE, CVAE or IWAE (or the subset `kinds`).
+    public static func loadVAE(_ url: URL, kinds: Set<ModelKind> = [.vae, .cvae, .iwae]) throws
+        -> Loaded<VariationalAutoencoder>
+    {
+        try load(url, as: VariationalAutoencoder.self, kinds: kinds)
+    }
+
+    /// A classifier.
+    public static func loadClassifier(_ url: URL) throws -> Loaded<Classifier> {
+        try load(url, as: Classifier.self, kinds: [.classifier])
+    }
+
+    private static func load<Model>(_ url: URL, as type: Model.Type, kinds: Set<ModelKind>?) throws -> Loaded<Model> {
         let checkpoint = try Checkpoint.load(url)
         guard let kind = ModelKind(rawValue: checkpoint.kind) else {
-            throw CheckpointError("\(url.path): unknown model kind '\(checkpoint.kind)'")
+            throw LatentError(.checkpoint, "\(url.path): unknown model kind '\(checkpoint.kind)'")
         }
         if let kinds, !kinds.contains(kind) {
-            throw CheckpointError("\(url.path): holds a \(kind.rawValue) model; this command needs \(kinds.map(\.rawValue).sorted().joined(separator: " or "))")
+            let wanted = kinds.map(\.rawValue).sorted().joined(separator: " or ")
+            throw LatentError(.checkpoint, "\(url.path): holds a \(kind.rawValue) model; this needs \(wanted)")
         }
         let config: ModelConfig
         do {
             config = try ModelConfig.from(json: checkpoint.configJSON)
             try config.validate()
-        } catch { throw CheckpointError("\(url.path): \(error)") }
-        guard config.kind == kind else { throw CheckpointError("\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)") }
-        var rng = RandomGenerator(seed: 0)
-        let model = makeModel(config, rng: &rng)
-        try checkpoint.assign(to: model.namedParameters, source: url.path)
-        var scaling: FeatureScaling? = nil
-        if let text = checkpoint.metadata["scaling"] {
-            do { scaling = try JSONDecoder().decode(FeatureScaling.self, from: Data(text.utf8)) } catch {
-                throw CheckpointError("\(url.path): the saved feature scaling is not valid (\(error))")
-            }
-            guard scaling!.kind == .none || (scaling!.shift.count == config.inputSize && scaling!.scale.count == config.inputSize) else {
-                throw CheckpointError("\(url.path): the saved feature scaling has \(scaling!.shift.count) features, the model \(config.inputSize)")
-            }
+        } catch { throw LatentError(.checkpoint, "\(url.path): \(error)") }
+        guard config.kind == kind else {
+            throw LatentError(.checkpoint, "\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)")
         }
-        return Loaded(model: model, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
-                      epochs: checkpoint.metadata["epochs"].flatMap(Int.init) ?? 0, scaling: scaling)
+        var rng = RandomGenerator(seed: 0)
+        let built = makeModel(config, rng: &rng)
+        try checkpoint.assign(to: built.namedParameters, source: url.path)
+        guard let model = built as? Model else {
+            throw LatentError(.checkpoint, "\(url.path): a \(kind.rawValue) model is not a \(Model.self)")
+        }
+        return Loaded(model: model, config: config, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
+                      epochs: checkpoint.metadata["epochs"].flatMap(Int.init) ?? 0,
+                      scaling: try scaling(checkpoint.metadata["scaling"], config: config, source: url.path))
+    }
+
+    /// The saved feature scaling, checked against the model's input size.
+    private static func scaling(_ text: String?, config: ModelConfig, source: String) throws -> FeatureScaling? {
+        guard let text else { return nil }
+        let scaling: FeatureScaling
+        do { scaling = try JSONDecoder().decode(FeatureScaling.self, from: Data(text.utf8)) } catch {
+            throw LatentError(.checkpoint, "\(source): the saved feature scaling is not valid (\(error))")
+        }
+        let n = config.inputSize
+        guard scaling.kind == .none || (scaling.shift.count == n && scaling.scale.count == n) else {
+            throw LatentError(.checkpoint, "\(source): the saved feature scaling has \(scaling.shift.count) features, the model \(n)")
+        }
+        return scaling
     }
 }

@@ -1,12 +1,19 @@
 import Foundation
 import LatentData
+import LatentTensor
 
-/// How to train: the hyperparameters and where results go (`latent train` flags map onto these).
+/// How to train: the hyperparameters, the schedule and where results go (`latent train` flags map onto these).
 public struct TrainingOptions: Sendable {
+    /// Epochs to train up to (a resumed run continues after its last epoch).
     public var epochs = 10
+    /// Examples per step.
     public var batchSize = 128
+    /// Adam's learning rate.
     public var learningRate: Float = 1e-3
+    /// The seed every random stream derives from (`RandomStream`).
     public var seed: UInt64 = 1
+    /// Epochs over which a VAE's KL weight rises linearly from 0 to β (0: none).
+    public var klWarmupEpochs = 0
     /// Output directory for the checkpoint, metrics and pictures.
     public var outputDirectory: URL
     /// Draw a live progress bar (on a terminal) rather than only per-epoch lines.
@@ -19,26 +26,31 @@ public struct TrainingOptions: Sendable {
     public var scaling: FeatureScaling? = nil
     /// Clip the gradient's L2 norm to this before each step.
     public var clipGradientNorm: Float? = nil
-    /// Planned step or graph (`--engine`).
+    /// Planned step or graph.
     public var engine: TrainingEngine = .auto
 
+    /// The defaults (10 epochs, batch 128, Adam 1e-3, seed 1), writing to `outputDirectory`.
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
 
+    /// Checks every value; errors name the property at fault.
     public func validate() throws {
-        guard epochs > 0 else { throw TrainingError("--epochs: expected a positive number, got \(epochs)") }
-        guard batchSize > 0 else { throw TrainingError("--batch-size: expected a positive number, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw TrainingError("--lr: expected a positive learning rate, got \(learningRate)") }
+        func fail(_ field: String, _ message: String) -> LatentError { LatentError(.training, field: field, message) }
+        guard epochs > 0 else { throw fail("epochs", "expected a positive number, got \(epochs)") }
+        guard batchSize > 0 else { throw fail("batchSize", "expected a positive number, got \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw fail("learningRate", "expected a positive learning rate, got \(learningRate)")
+        }
+        guard klWarmupEpochs >= 0 else { throw fail("klWarmupEpochs", "expected epochs ≥ 0, got \(klWarmupEpochs)") }
+        guard threads > 0 else { throw fail("threads", "expected a positive number, got \(threads)") }
+        if let clip = clipGradientNorm, !(clip > 0 && clip.isFinite) {
+            throw fail("clipGradientNorm", "expected a positive number, got \(clip)")
+        }
     }
-}
 
-/// Training that cannot start or continue, with a message naming the cause.
-public struct TrainingError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// Random streams derived from the one `--seed`: each use has its own, so e.g. changing the number of
-/// epochs does not change the initial weights.
-public enum RandomStream: UInt64 {
-    case initialization = 0, shuffling = 1, noise = 2, evaluation = 3, pictures = 4, corruption = 5, binarization = 6
+    /// The KL weight at batch `b` of `batches` in `epoch`: β after the warm-up, rising linearly from 0 during it.
+    public func klWeight(beta: Float, epoch: Int, batch b: Int, batches: Int) -> Float? {
+        guard klWarmupEpochs > 0 else { return nil }
+        let progress = (Double(epoch - 1) + Double(b) / Double(max(batches, 1))) / Double(klWarmupEpochs)
+        return beta * Float(min(1, progress))
+    }
 }

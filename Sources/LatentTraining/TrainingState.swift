@@ -8,66 +8,91 @@ import LatentTensor
 public struct TrainingState {
     public static let fileName = "training-state.safetensors"
 
+    /// The last complete epoch.
     public var epoch: Int
+    /// Adam's step count.
     public var adamSteps: Int
+    /// Adam's first and second moments.
     public var m: Tensor, v: Tensor
     /// Random streams by name (shuffling, noise, binarization), 4 words each.
     public var streams: [String: [UInt64]]
+    /// The run's options, continued as they were.
     public var batchSize: Int
+    /// The run's learning rate.
     public var learningRate: Float
+    /// The run's seed.
     public var seed: UInt64
+    /// The run's thread count (the same split of each batch, so the numbers continue exactly).
     public var threads: Int
+    /// The run's gradient clipping.
     public var clipGradientNorm: Float? = nil
     /// The engine the run used (planned or graph), so a resumed run computes exactly as the first one did.
     public var engine: TrainingEngine = .graph
+    /// The run's KL warm-up.
+    public var klWarmupEpochs = 0
 
-    public init(epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], batchSize: Int,
-                learningRate: Float, seed: UInt64, threads: Int, clipGradientNorm: Float? = nil,
-                engine: TrainingEngine = .graph) {
-        self.epoch = epoch; self.adamSteps = adamSteps; self.m = m; self.v = v; self.streams = streams
-        self.batchSize = batchSize; self.learningRate = learningRate; self.seed = seed; self.threads = threads
-        self.clipGradientNorm = clipGradientNorm
-        self.engine = engine
+    /// The state after `epoch` of a run with these options.
+    public init(epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], options: TrainingOptions,
+                engine: TrainingEngine) {
+        (self.epoch, self.adamSteps, self.m, self.v, self.streams) = (epoch, adamSteps, m, v, streams)
+        (batchSize, learningRate, seed, threads) = (options.batchSize, options.learningRate, options.seed, options.threads)
+        (clipGradientNorm, klWarmupEpochs, self.engine) = (options.clipGradientNorm, options.klWarmupEpochs, engine)
     }
 
+    /// The options of the run, continued up to `epochs`, writing to `directory`.
+    public func options(epochs: Int, directory: URL) -> TrainingOptions {
+        var o = TrainingOptions(outputDirectory: directory)
+        (o.epochs, o.batchSize, o.learningRate, o.seed, o.threads) = (epochs, batchSize, learningRate, seed, threads)
+        (o.clipGradientNorm, o.engine, o.klWarmupEpochs) = (clipGradientNorm, engine, klWarmupEpochs)
+        return o
+    }
+
+    /// Writes `DIR/training-state.safetensors` atomically.
     public func write(to directory: URL) throws {
-        var metadata = ["format": "latent-training-state", "format_version": "1", "epoch": String(epoch), "adam_steps": String(adamSteps),
-                        "batch_size": String(batchSize), "learning_rate": String(learningRate.bitPattern), "seed": String(seed),
-                        "threads": String(threads)]
+        var metadata = [
+            "format": "latent-training-state", "format_version": "1", "epoch": String(epoch),
+            "adam_steps": String(adamSteps), "batch_size": String(batchSize),
+            "learning_rate": String(learningRate.bitPattern), "seed": String(seed), "threads": String(threads),
+            "engine": engine.rawValue, "kl_warmup": String(klWarmupEpochs),
+        ]
         if let clipGradientNorm { metadata["clip_grad_norm"] = String(clipGradientNorm.bitPattern) }
-        metadata["engine"] = engine.rawValue
         for (name, words) in streams { metadata["rng.\(name)"] = words.map(String.init).joined(separator: ",") }
         let data = try SafeTensors.encode([("adam.m", m), ("adam.v", v)], metadata: metadata)
         try AtomicFile.write(data, to: directory.appendingPathComponent(Self.fileName))
     }
 
+    /// Reads and checks `DIR/training-state.safetensors`.
     public static func read(from directory: URL) throws -> TrainingState {
         let url = directory.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TrainingError("--resume: \(directory.path) has no \(fileName) (it was written by an older Latent, or training never finished an epoch)")
+            throw LatentError(.training, field: "resume", "\(directory.path) has no \(fileName) (it was written by an "
+                + "older Latent, or training never finished an epoch)")
         }
         let (tensors, meta) = try SafeTensors.read(url)
         func int(_ key: String) throws -> Int {
-            guard let v = meta[key].flatMap(Int.init) else { throw TrainingError("\(url.path): missing or bad '\(key)'") }
+            guard let v = meta[key].flatMap(Int.init) else { throw LatentError(.training, "\(url.path): missing or bad '\(key)'") }
             return v
         }
         guard meta["format"] == "latent-training-state", meta["format_version"] == "1" else {
-            throw TrainingError("\(url.path): not a Latent training state of format version 1")
+            throw LatentError(.training, "\(url.path): not a Latent training state of format version 1")
         }
-        guard let m = tensors["adam.m"], let v = tensors["adam.v"], m.shape == v.shape else { throw TrainingError("\(url.path): Adam moments missing") }
+        guard let m = tensors["adam.m"], let v = tensors["adam.v"], m.shape == v.shape else { throw LatentError(.training, "\(url.path): Adam moments missing") }
         var streams: [String: [UInt64]] = [:]
         for (key, value) in meta where key.hasPrefix("rng.") {
             let words = value.split(separator: ",").compactMap { UInt64($0) }
-            guard words.count == 4 else { throw TrainingError("\(url.path): bad random state '\(key)'") }
+            guard words.count == 4 else { throw LatentError(.training, "\(url.path): bad random state '\(key)'") }
             streams[String(key.dropFirst(4))] = words
         }
         guard let lrBits = meta["learning_rate"].flatMap(UInt32.init), let seed = meta["seed"].flatMap(UInt64.init) else {
-            throw TrainingError("\(url.path): missing learning rate or seed")
+            throw LatentError(.training, "\(url.path): missing learning rate or seed")
         }
-        var state = TrainingState(epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
-                                  batchSize: try int("batch_size"), learningRate: Float(bitPattern: lrBits), seed: seed, threads: try int("threads"))
-        state.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
-        state.engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph   // states from before plans: graph
-        return state
+        var options = TrainingOptions(outputDirectory: directory)
+        (options.batchSize, options.learningRate, options.seed) = (try int("batch_size"), Float(bitPattern: lrBits), seed)
+        options.threads = try int("threads")
+        options.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
+        options.klWarmupEpochs = meta["kl_warmup"].flatMap(Int.init) ?? 0
+        let engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph   // states from before plans
+        return TrainingState(epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
+                             options: options, engine: engine)
     }
 }

@@ -22,73 +22,77 @@ public final class TrainingStep {
     public let description: String
     /// The engine in use: planned or graph.
     public let engine: TrainingEngine
-    private let optimizer: Adam
-    private let plans: [PlannedMLP]
+    private let optimizer: any Optimizer
+    private let plans: [any PlannedStep]
     private let fork: PlannedFork?
     private let parallel: DataParallel?
 
     /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
-    /// optimiser at every gradient buffer the step writes. With `splitBatches` false, the threads work
-    /// inside each BLAS call instead (for comparison).
-    public init(_ model: any TrainableModel, optimizer: Adam, threads: Int, batchSize: Int, engine: TrainingEngine = .auto,
-                splitBatches: Bool = true) throws {
+    /// optimiser at every gradient buffer the step writes (any `Optimizer` sums them into its update). With
+    /// `splitBatches` false, the threads work inside each BLAS call instead (for comparison). Sets the BLAS
+    /// thread count to match.
+    public init(_ model: any TrainableModel, optimizer: any Optimizer, threads: Int, batchSize: Int,
+                engine: TrainingEngine = .auto, splitBatches: Bool = true) throws {
         self.model = model
         self.optimizer = optimizer
         let parameters = optimizer.parameters
-        let reason = PlannedMLP.unsupportedReason(model.config)
-        if engine == .planned, let reason { throw TrainingError("--engine planned: no plan for \(reason); use --engine graph or auto") }
+        let reason = model.config.planUnsupportedReason
+        if engine == .planned, let reason {
+            throw LatentError(.training, "`engine` planned: no plan for \(reason); use `engine` graph or auto")
+        }
         let threads = max(1, threads)
         // The SAE's penalty needs whole-batch statistics: it threads inside BLAS instead.
         let workers = splitBatches && model.config.kind != .sae ? threads : 1
         let rows = (batchSize + workers - 1) / workers
         let plans = engine == .graph || reason != nil ? [] : (0..<workers).compactMap { w in
-            PlannedMLP(model, parameters: parameters, gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
+            model.plannedStep(parameters: parameters,
+                              gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
         }
         if plans.count == workers {
-            self.plans = plans
-            fork = workers > 1 ? PlannedFork(plans) : nil
-            parallel = nil
-            self.engine = .planned
+            (self.plans, fork, parallel, self.engine) = (plans, workers > 1 ? PlannedFork(plans) : nil, nil, .planned)
         } else {
-            if engine == .planned { throw TrainingError("--engine planned: the \(model.config.kind.rawValue) model could not be planned; use --engine graph") }
-            self.plans = []
-            fork = nil
-            parallel = workers > 1 ? DataParallel(model, parameters: parameters, workers: workers) : nil
-            self.engine = .graph
+            if engine == .planned {
+                throw LatentError(.training, "`engine` planned: the \(model.config.kind.rawValue) model could not be planned; "
+                    + "use `engine` graph")
+            }
+            let parallel = workers > 1 ? DataParallel(model, parameters: parameters, workers: workers) : nil
+            (self.plans, fork, self.parallel, self.engine) = ([], nil, parallel, .graph)
         }
         BLAS.setThreads(workers > 1 ? 1 : threads)
         optimizer.additionalGradients = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
         optimizer.workers = threads
-        description = "\(self.engine.rawValue), " + (workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")")
+        let split = workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
+        description = "\(self.engine.rawValue), " + split
     }
 
     /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()` (plans overwrite their
     /// gradient buffers; the graph zeroes them first and accumulates). Noise comes from `rng` (with several
     /// workers, through one seed per worker drawn from it), so results depend on the seed and the thread
     /// count only.
-    public func lossAndGradients(_ batch: Batch, rng: inout RandomGenerator) -> Float {
-        if let parallel { return parallel.lossAndGradients(batch, rng: &rng, reduce: false).total }
+    /// `klWeight` weighs a VAE's KL term (nil: β).
+    public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
+        if let parallel { return parallel.lossAndGradients(batch, klWeight: klWeight, rng: &rng, reduce: false).total }
         guard !plans.isEmpty else {
             optimizer.zeroGrad()
-            let loss = model.loss(batch, rng: &rng)
+            let loss = model.loss(batch, klWeight: klWeight, rng: &rng)
             loss.total.backward()
-            return loss.total.value.scalar
+            return loss.value
         }
-        let klWeight = (model as? VariationalAutoencoder)?.klWeight ?? 1
-        guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: klWeight, rng: &rng) }
-        return fork.run(batch.x, klWeight: klWeight, rng: &rng)
+        let weight = klWeight ?? model.config.beta
+        guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: weight, rng: &rng) }
+        return fork.run(batch.x, klWeight: weight, rng: &rng)
     }
 }
 
 /// The planned step's batch split over data-parallel workers, one plan each: an object, so that handing it
 /// to the worker threads allocates nothing.
 private final class PlannedFork: ParallelWork {
-    let plans: [PlannedMLP]
+    let plans: [any PlannedStep]
     /// Per-worker noise seeds and losses, reused every step (raw storage: workers write their own slot).
     private let seeds: UnsafeMutableBufferPointer<UInt64>, losses: UnsafeMutableBufferPointer<Float>
     private var x: UnsafePointer<Float>?, rows = 0, features = 0, klWeight: Float = 1
 
-    init(_ plans: [PlannedMLP]) {
+    init(_ plans: [any PlannedStep]) {
         self.plans = plans
         seeds = .allocate(capacity: plans.count)
         losses = .allocate(capacity: plans.count)

@@ -49,7 +49,7 @@ import Testing
         let object = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any]
         #expect(object?["images"] as? Int == 10_000)
         let metrics = try EpochMetrics.read(dir.appendingPathComponent("metrics.jsonl"))
-        #expect((object?["test_loss"] as? Double).map { abs($0 - metrics[0].test_loss) < 1e-9 } == true)
+        #expect((object?["test_loss"] as? Double).map { abs($0 - metrics[0].testLoss) < 1e-9 } == true)
     }
 
     @Test func helpIsPrintedInFull() throws {

@@ -31,7 +31,7 @@ import Testing
         ("dtype", Self.file(#"{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#), "dtype F16"),
     ])
     func hostileFilesAreRejected(name: String, data: Data, message: String) {
-        let error = #expect(throws: CheckpointError.self) { try SafeTensors.decode(data, source: name) }
+        let error = #expect(throws: LatentError.self) { try SafeTensors.decode(data, source: name) }
         #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
     }
 
@@ -55,23 +55,23 @@ import Testing
         // Another kind, another version, a missing tensor: each a clear error.
         let file = dir.appendingPathComponent("model.safetensors")
         try Checkpoint.save(vae.namedParameters, kind: "gan", configJSON: vae.config.json, to: file)
-        let kindError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        let kindError = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
         #expect(kindError?.description.contains("unknown model kind 'gan'") == true)
         try Checkpoint.save(vae.namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
-        let wrongKind = #expect(throws: CheckpointError.self) { try ModelStore.load(dir, expecting: [.classifier]) }
-        #expect(wrongKind?.description.contains("holds a vae model; this command needs classifier") == true)
+        let wrongKind = #expect(throws: LatentError.self) { try ModelStore.load(dir, expecting: [.classifier]) }
+        #expect(wrongKind?.description.contains("holds a vae model; this needs classifier") == true)
         let v2 = try SafeTensors.encode([], metadata: ["format": "latent", "format_version": "2", "kind": "vae", "config": "{}"])
         try v2.write(to: file)
-        let versionError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        let versionError = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
         #expect(versionError?.description.contains("version 2") == true)
         var bigger = vae.config
         bigger.hidden = [16]
         var rng2 = RandomGenerator(seed: 4)
         try Checkpoint.save(VariationalAutoencoder(bigger, rng: &rng2).namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
-        let shapeError = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        let shapeError = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
         #expect(shapeError?.description.contains("has shape [16, 784], the model expects [8, 784]") == true, "\(shapeError?.description ?? "")")
         try Checkpoint.save(Array(vae.namedParameters.dropLast()), kind: "vae", configJSON: vae.config.json, to: file)
-        let missing = #expect(throws: CheckpointError.self) { try ModelStore.load(dir) }
+        let missing = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
         #expect(missing?.description.contains("missing tensor decoder.2.bias") == true)
     }
 
@@ -82,6 +82,6 @@ import Testing
         try AtomicFile.write(Data([4]), to: url)
         #expect(try Data(contentsOf: url) == Data([4]))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])
-        #expect(throws: CheckpointError.self) { try AtomicFile.write(Data(), to: dir.appendingPathComponent("no/such/dir/x")) }
+        #expect(throws: LatentError.self) { try AtomicFile.write(Data(), to: dir.appendingPathComponent("no/such/dir/x")) }
     }
 }

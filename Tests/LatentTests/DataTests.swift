@@ -44,7 +44,7 @@ import Testing
     func badIDXFilesGiveClearErrors(name: String, bytes: [UInt8], message: String) throws {
         let dir = Support.temporaryDirectory()
         let url = Self.writeIDX(bytes, to: dir, name: name)
-        let error = #expect(throws: DataError.self) { try IDXArray(contentsOf: url) }
+        let error = #expect(throws: LatentError.self) { try IDXArray(contentsOf: url) }
         #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
         #expect(error?.description.contains(url.path) == true)
     }
@@ -54,16 +54,16 @@ import Testing
         let original = try Data(contentsOf: MNIST.bundledDirectory.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
         let url = dir.appendingPathComponent("cut.gz")
         try original.prefix(original.count / 2).write(to: url)
-        #expect(throws: DataError.self) { try IDXArray(contentsOf: url) }
+        #expect(throws: LatentError.self) { try IDXArray(contentsOf: url) }
     }
 
     @Test func mismatchedImageAndLabelCountsAreRejected() throws {
         let dir = Support.temporaryDirectory()
         _ = Self.writeIDX(Self.header([2, 2, 2]) + [UInt8](repeating: 1, count: 8), to: dir, name: "t10k-images-idx3-ubyte")
         _ = Self.writeIDX(Self.header([3]) + [1, 2, 3], to: dir, name: "t10k-labels-idx1-ubyte")
-        let error = #expect(throws: DataError.self) { try MNIST.load(.test, directory: dir) }
+        let error = #expect(throws: LatentError.self) { try MNIST.load(.test, directory: dir) }
         #expect(error?.description.contains("2 images but") == true)
-        let missing = #expect(throws: DataError.self) { try MNIST.load(.train, directory: dir) }
+        let missing = #expect(throws: LatentError.self) { try MNIST.load(.train, directory: dir) }
         #expect(missing?.description.contains("train-images-idx3-ubyte") == true)
     }
 
@@ -190,7 +190,7 @@ import Testing
         #expect(test.count == 10_000)
         let bad = Support.temporaryDirectory("fashion-download")
         #expect { try DownloadableDataset.known["fashion-mnist"]!.ensure(in: bad, mirror: mirror) } throws: {
-            "\($0)".contains("MD5 of the content is") && "\($0)".contains("--data-dir")
+            "\($0)".contains("MD5 of the content is") && "\($0)".contains("dataDirectory")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: bad.path).isEmpty, "nothing unverified is left behind")
     }

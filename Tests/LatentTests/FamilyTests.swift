@@ -75,8 +75,7 @@ import Testing
         let vae = VariationalAutoencoder(Self.config(.vae) { $0.beta = 4 }, rng: &rng)
         let eps = Tensor(zeros: [64, 8])
         let full = vae.loss(Self.batch, noise: eps)
-        vae.klWeight = 0
-        let none = vae.loss(Self.batch, noise: eps)
+        let none = vae.loss(Self.batch, noise: eps, klWeight: 0)
         let recon = full.parts[0].value, kl = full.parts[1].value
         #expect(abs(full.total.value.scalar - (recon + 4 * kl)) < 1e-2)
         #expect(abs(none.total.value.scalar - recon) < 1e-2)
@@ -98,14 +97,14 @@ import Testing
 
     @Test(arguments: ["gauss:0.5", "mask:1.5", "gaussian", "gaussian:x"])
     func badNoiseSpecsAreRejected(_ spec: String) {
-        #expect(throws: ModelError.self) { try Corruption(parsing: spec) }
+        #expect(throws: LatentError.self) { try Corruption(parsing: spec) }
     }
 
     @Test func invalidCombinationsAreRejected() {
-        #expect(throws: ModelError.self) { try Self.config(.dae).validate() }                       // no noise
-        #expect(throws: ModelError.self) { try Self.config(.vae) { $0.arch = .conv; $0.imageHeight = 27; $0.imageWidth = 29; $0.inputSize = 783 }.validate() }
-        #expect(throws: ModelError.self) { try Self.config(.vae) { $0.beta = -1 }.validate() }
-        #expect(throws: ModelError.self) { try Self.config(.sae) { $0.sparsity = Sparsity(kind: .kl, target: 1.5, weight: 1) }.validate() }
+        #expect(throws: LatentError.self) { try Self.config(.dae).validate() }                       // no noise
+        #expect(throws: LatentError.self) { try Self.config(.vae) { $0.arch = .conv; $0.imageHeight = 27; $0.imageWidth = 29; $0.inputSize = 783 }.validate() }
+        #expect(throws: LatentError.self) { try Self.config(.vae) { $0.beta = -1 }.validate() }
+        #expect(throws: LatentError.self) { try Self.config(.sae) { $0.sparsity = Sparsity(kind: .kl, target: 1.5, weight: 1) }.validate() }
     }
 }
 
@@ -189,7 +188,7 @@ import Testing
         #expect(abs(pca.mean[0] - 1) < 0.3 && abs(pca.mean[1] + 2) < 0.3)
         let full = try PCA(fitting: x, components: 2)
         #expect(Support.relativeError(full.inverseTransform(full.transform(x)), x) < 1e-4)
-        #expect(throws: PCAError.self) { try PCA(fitting: x, components: 3) }
+        #expect(throws: LatentError.self) { try PCA(fitting: x, components: 3) }
     }
 
     @Test func npyHeaderIsNumpys() {

@@ -73,9 +73,9 @@ import Testing
 
     @Test func invalidHyperparametersAreRejected() {
         let set = ParameterSet(Single())
-        #expect(throws: OptimizerError.self) { try Adam(set, learningRate: -1) }
-        #expect(throws: OptimizerError.self) { try Adam(set, beta1: 1) }
-        #expect(throws: OptimizerError.self) { try SGD(set, learningRate: 0.1, nesterov: true) }
+        #expect(throws: LatentError.self) { try Adam(set, learningRate: -1) }
+        #expect(throws: LatentError.self) { try Adam(set, beta1: 1) }
+        #expect(throws: LatentError.self) { try SGD(set, learningRate: 0.1, nesterov: true) }
     }
 
     @Test func parameterSetPacksNamesAndViews() {

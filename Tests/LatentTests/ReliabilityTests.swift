@@ -15,8 +15,8 @@ import Testing
         let a = try Data(contentsOf: whole.appendingPathComponent("model.safetensors"))
         let b = try Data(contentsOf: part.appendingPathComponent("model.safetensors"))
         #expect(a == b, "weights after 2 + 2 epochs equal those after 4")
-        let lossesA = try EpochMetrics.read(whole.appendingPathComponent("metrics.jsonl")).map(\.test_loss)
-        let lossesB = try EpochMetrics.read(part.appendingPathComponent("metrics.jsonl")).map(\.test_loss)
+        let lossesA = try EpochMetrics.read(whole.appendingPathComponent("metrics.jsonl")).map(\.testLoss)
+        let lossesB = try EpochMetrics.read(part.appendingPathComponent("metrics.jsonl")).map(\.testLoss)
         #expect(lossesA == lossesB && lossesA.count == 4)
         // Nothing left to do, or no state to resume from: clear errors.
         let done = try Support.runLatent(["train", "--resume", part.path, "--epochs", "4", "--limit", "600"])

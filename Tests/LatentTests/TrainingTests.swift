@@ -5,7 +5,7 @@ import Testing
 @Suite(.serialized) struct TrainingTests {
     static func train(seed: UInt64, dir: URL, epochs: Int = 2) throws -> [EpochMetrics] {
         let train = try MNIST.load(.train).prefix(2000), test = try MNIST.load(.test).prefix(500)
-        var rng = RandomGenerator(seed: seed, stream: RandomStream.initialization.rawValue)
+        var rng = RandomGenerator(seed: seed, stream: .initialization)
         var config = ModelConfig(kind: .vae)
         config.hidden = [64]; config.latent = 4
         let vae = makeModel(config, rng: &rng)
@@ -20,25 +20,25 @@ import Testing
         let dir = Support.temporaryDirectory()
         let m = try Self.train(seed: 1, dir: dir)
         #expect(m.count == 2)
-        #expect(m[1].train_loss < m[0].train_loss && m[1].test_loss < m[0].test_loss)
-        #expect(m[0].test_loss < 543.4 * 0.6)   // well below the untrained 784·ln 2 ≈ 543 nats
+        #expect(m[1].trainLoss < m[0].trainLoss && m[1].testLoss < m[0].testLoss)
+        #expect(m[0].testLoss < 543.4 * 0.6)   // well below the untrained 784·ln 2 ≈ 543 nats
         for name in ["model.safetensors", "metrics.jsonl", "samples.png", "reconstructions.png"] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)")
         }
         let lines = try EpochMetrics.read(dir.appendingPathComponent("metrics.jsonl"))
-        #expect(lines.map(\.test_loss) == m.map(\.test_loss))
+        #expect(lines.map(\.testLoss) == m.map(\.testLoss))
         // Evaluating the saved model reproduces the last epoch's test loss exactly (same noise stream).
         let loaded = try ModelStore.load(dir)
         let eval = Evaluation.evaluate(loaded.model, on: try MNIST.load(.test).prefix(500), seed: loaded.seed)
-        #expect(eval.loss == m[1].test_loss)
+        #expect(eval.loss == m[1].testLoss)
     }
 
     @Test func sameSeedSameNumbers() throws {
         let a = try Self.train(seed: 7, dir: Support.temporaryDirectory(), epochs: 1)
         let b = try Self.train(seed: 7, dir: Support.temporaryDirectory(), epochs: 1)
         let c = try Self.train(seed: 8, dir: Support.temporaryDirectory(), epochs: 1)
-        #expect(a[0].train_loss == b[0].train_loss && a[0].test_loss == b[0].test_loss)
-        #expect(a[0].train_loss != c[0].train_loss)
+        #expect(a[0].trainLoss == b[0].trainLoss && a[0].testLoss == b[0].testLoss)
+        #expect(a[0].trainLoss != c[0].trainLoss)
     }
 }
 
@@ -67,7 +67,7 @@ import Testing
     @Test func twoThreadTrainingIsReproducible() throws {
         func run() throws -> [EpochMetrics] {
             let train = try MNIST.load(.train).prefix(1000), test = try MNIST.load(.test).prefix(200)
-            var rng = RandomGenerator(seed: 3, stream: RandomStream.initialization.rawValue)
+            var rng = RandomGenerator(seed: 3, stream: .initialization)
             var c = ModelConfig(kind: .vae)
             c.hidden = [32]; c.latent = 4
             var options = TrainingOptions(outputDirectory: Support.temporaryDirectory())
@@ -75,6 +75,6 @@ import Testing
             return try Trainer(options: options) { _ in }.run(makeModel(c, rng: &rng), train: train, test: test)
         }
         let a = try run(), b = try run()
-        #expect(a[0].train_loss == b[0].train_loss && a[0].test_loss == b[0].test_loss)
+        #expect(a[0].trainLoss == b[0].trainLoss && a[0].testLoss == b[0].testLoss)
     }
 }

@@ -27,18 +27,9 @@ public enum ImportanceSampling {
         // the weights, single-threaded BLAS in each. Every block has its own random stream, so the estimate
         // does not depend on the thread count.
         let workers = max(1, min(threads, blocks))
-        var models = [vae]
-        var sets: [ParameterSet] = []
-        if workers > 1 {
-            let primary = ParameterSet(vae)
-            sets.append(primary)
-            for _ in 1..<workers {
-                var rng = RandomGenerator(seed: 0)
-                let replica = makeModel(vae.config, rng: &rng) as! VariationalAutoencoder
-                sets.append(ParameterSet(replica, sharingValuesOf: primary))
-                models.append(replica)
-            }
-        }
+        let primary = workers > 1 ? ParameterSet(vae) : nil
+        let replicas = primary.map { p in (1..<workers).map { _ in vae.replica(sharingValuesOf: p) } } ?? []
+        let models = [vae] + replicas.map(\.model)
         let previousThreads = BLAS.threads
         if workers > 1 { BLAS.setThreads(1) }
         defer { if workers > 1 { BLAS.setThreads(previousThreads) } }
@@ -55,7 +46,7 @@ public enum ImportanceSampling {
                     while b < blocks {
                         let start = b * imagesPerBlock, count = min(imagesPerBlock, n - start)
                         let values = block(models[w], data: data, start: start, count: count, k: k, chunk: chunk,
-                                           seed: seed, stream: 1000 + UInt64(b), threads: workers > 1 ? 1 : threads)
+                                           seed: seed, stream: .importanceBlock(b), threads: workers > 1 ? 1 : threads)
                         for i in 0..<count { out.pointer[start + i] = values[i] }
                         lock.lock()
                         counter.done += count
@@ -67,17 +58,16 @@ public enum ImportanceSampling {
                 }
             }
         }
-        _ = sets
+        withExtendedLifetime(replicas) {}
         progress(n)
         return result
     }
 
     /// log p(x) estimates for images start..<start+count, with their own random stream.
     static func block(_ vae: VariationalAutoencoder, data: Dataset, start: Int, count: Int, k: Int, chunk: Int,
-                      seed: UInt64, stream: UInt64, threads: Int) -> [Double] {
+                      seed: UInt64, stream: RandomStream, threads: Int) -> [Double] {
         let c = vae.config, d = c.latent
         var rng = RandomGenerator(seed: seed, stream: stream)
-        let logTwoPi = Float(1.8378770664093453)
         let outputLogVariance = vae.outputLogVariance.map { $0.value.scalar } ?? c.outputVariance.map { Foundation.log($0) } ?? 0
         let x = data.batch(start..<(start + count))
         let labels = (start..<(start + count)).map { Int(data.labels[$0]) }
@@ -94,22 +84,18 @@ public enum ImportanceSampling {
             let z = Tensor(uninitialized: [rows, d])
             var logPriorMinusQ = [Float](repeating: 0, count: rows)
             var rowLabels = [Int](repeating: 0, count: rows)
-            for i in 0..<count { for t in 0..<s {
-                let r = i * s + t
-                rowLabels[r] = labels[i]
-                var acc: Float = 0
-                for j in 0..<d {
-                    let e = eps[r, j], lv = logVar[i, j]
-                    let zz = mu[i, j] + std[i, j] * e
-                    z[r, j] = zz
-                    // log p(z) − log q(z|x) = −½ Σ [z² − ε² − logvar]
-                    acc += -0.5 * (zz * zz - e * e - lv)
+            for i in 0..<count {
+                for t in 0..<s {
+                    let r = i * s + t
+                    rowLabels[r] = labels[i]
+                    for j in 0..<d { z[r, j] = mu[i, j] + std[i, j] * eps[r, j] }
+                    logPriorMinusQ[r] = Gaussian.logPriorMinusPosterior(
+                        z: z.data + r * d, noise: eps.data + r * d, logVariance: logVar.data + i * d, d)
                 }
-                logPriorMinusQ[r] = acc
-            } }
+            }
             let logits = vae.logits(Variable(z), labels: rowLabels).value
             let logLik = rowLogLikelihoods(logits, targets: x, samplesPerImage: s, likelihood: c.likelihood,
-                                           outputLogVariance: outputLogVariance, logTwoPi: logTwoPi, threads: threads)
+                                           outputLogVariance: outputLogVariance, threads: threads)
             for i in 0..<count { for t in 0..<s {
                 let w = Double(logLik[i * s + t]) + Double(logPriorMinusQ[i * s + t])
                 if w > maxLog[i] { sumExp[i] = sumExp[i] * Foundation.exp(maxLog[i] - w) + 1; maxLog[i] = w }
@@ -122,7 +108,7 @@ public enum ImportanceSampling {
 
     /// log p(x_i | z_r) for every decoded row r (image i = r / samplesPerImage), summed over pixels.
     static func rowLogLikelihoods(_ logits: Tensor, targets x: Tensor, samplesPerImage s: Int, likelihood: Likelihood,
-                                  outputLogVariance: Float, logTwoPi: Float, threads: Int) -> [Float] {
+                                  outputLogVariance: Float, threads: Int) -> [Float] {
         let rows = logits.shape[0], f = logits.shape[1]
         var out = [Float](repeating: 0, count: rows)
         let workers = max(1, min(threads, rows / 64 + 1))
@@ -130,24 +116,19 @@ public enum ImportanceSampling {
             let o = SendablePointer(o.baseAddress!)
             Parallel.forEach(workers) { w in
                 let lo = rows * w / workers, hi = rows * (w + 1) / workers
-                let a = UnsafeMutablePointer<Float>.allocate(capacity: f), b = UnsafeMutablePointer<Float>.allocate(capacity: f)
-                defer { a.deallocate(); b.deallocate() }
+                let a = UnsafeMutablePointer<Float>.allocate(capacity: f)
+                defer { a.deallocate() }
                 for r in lo..<hi {
                     let l = logits.data + r * f, t = x.data + (r / s) * f
                     switch likelihood {
                     case .bernoulli:
-                        // −BCE(l, t) = l·t − max(l, 0) − log1p(exp(−|l|))
-                        for j in 0..<f { a[j] = -abs(l[j]) }
-                        VectorMath.exp(a, b, f)
-                        VectorMath.log1p(b, a, f)
-                        var acc: Float = 0
-                        for j in 0..<f { acc += l[j] * t[j] - max(l[j], 0) - a[j] }
-                        o.pointer[r] = acc
+                        o.pointer[r] = -Float(VectorMath.binaryCrossEntropyWithLogits(
+                            l, targets: t, gradient: nil, scratch: a, f))
                     case .gaussian:
                         VectorMath.sigmoid(l, a, f)
                         var sq: Float = 0
-                        for j in 0..<f { let e = t[j] - a[j]; sq += e * e }
-                        o.pointer[r] = -0.5 * (sq * Foundation.exp(-outputLogVariance) + Float(f) * (outputLogVariance + logTwoPi))
+                        for j in 0..<f { sq += (t[j] - a[j]) * (t[j] - a[j]) }
+                        o.pointer[r] = Gaussian.logLikelihood(squaredError: sq, count: f, logVariance: outputLogVariance)
                     }
                 }
             }

@@ -14,8 +14,8 @@ public struct PCA {
     /// Fits `components` directions to the rows of `data` ([n, features]).
     public init(fitting data: Tensor, components k: Int) throws {
         let n = data.shape[0], f = data.shape[1]
-        guard k >= 1 && k <= f else { throw PCAError("--components: expected 1…\(f), got \(k)") }
-        guard n >= 2 else { throw PCAError("PCA needs at least 2 examples, got \(n)") }
+        guard k >= 1 && k <= f else { throw LatentError(.statistics, field: "components", "expected 1…\(f), got \(k)") }
+        guard n >= 2 else { throw LatentError(.statistics, "PCA needs at least 2 examples, got \(n)") }
         mean = data.sumRows().scaled(by: 1 / Float(n))
         let centered = data - mean
         let cov = Tensor(uninitialized: [f, f])
@@ -23,7 +23,7 @@ public struct PCA {
         var eigenvalues = [Float](repeating: 0, count: f)
         let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
                                   Int32(f), cov.data, Int32(f), &eigenvalues)
-        guard info == 0 else { throw PCAError("LAPACK ssyevd failed (info \(info))") }
+        guard info == 0 else { throw LatentError(.statistics, "LAPACK ssyevd failed (info \(info))") }
         // Eigenvalues ascend; eigenvector j is column j of `cov`.
         let comps = Tensor(uninitialized: [k, f])
         for c in 0..<k {
@@ -41,8 +41,3 @@ public struct PCA {
     public func inverseTransform(_ codes: Tensor) -> Tensor { Tensor.matmul(codes, components) + mean }
 }
 
-/// PCA that cannot be computed.
-public struct PCAError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

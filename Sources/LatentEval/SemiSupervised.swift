@@ -2,8 +2,10 @@ import Foundation
 import LatentAutodiff
 import LatentData
 import LatentEmbedding
+import LatentModels
 import LatentNN
 import LatentOptim
+import LatentStats
 import LatentTensor
 
 /// Semi-supervised classification on learned features (Kingma et al. 2014, "M1"): the autoencoder learned
@@ -22,9 +24,52 @@ public enum SemiSupervised {
         case spread
     }
 
+    /// Test errors of one feature set, by method.
+    public struct Comparison: Sendable {
+        /// "vae codes (20-d)", "pixels (784-d)", "PCA (20-d)".
+        public let features: String
+        /// Test error (fraction misclassified) of each method.
+        public let errors: [(method: Method, error: Double)]
+    }
+
+    /// M1 as the papers report it: a class-balanced labelled subset of `labels` training examples (seeded),
+    /// each method trained on its features, test error on the whole test set, for the model's codes beside
+    /// raw pixels and PCA with as many components as the code. Throws for a CVAE (its codes are conditioned
+    /// on the label to predict) and for unusable label counts.
+    public static func compare(_ model: any ReconstructingModel, train: Dataset, test: Dataset, labels: Int,
+                               methods: [Method], seed: UInt64, threads: Int = 1) throws -> (labelled: Int, results: [Comparison]) {
+        guard !model.config.isConditional else {
+            throw LatentError(.evaluation, "a cvae's codes are conditioned on the label it is asked to predict; use an ae or vae")
+        }
+        let classes = Int(train.labels.max() ?? 0) + 1
+        guard classes >= 2 else { throw LatentError(.evaluation, "\(train.name) has one class; semi-supervised learning needs labels") }
+        guard labels >= classes, labels <= train.count else {
+            throw LatentError(.evaluation, field: "labels",
+                              "expected \(classes)…\(train.count) (at least one per class), got \(labels)")
+        }
+        let trainLabels = train.labels.map(Int.init), testLabels = test.labels.map(Int.init)
+        let chosen = balancedSubset(labels: trainLabels, count: labels, classes: classes, seed: seed)
+        let pixelsTrain = train.batch(0..<train.count), pixelsTest = test.batch(0..<test.count)
+        let d = model.config.latent
+        let pca = try PCA(fitting: pixelsTrain, components: min(d, pixelsTrain.shape[1]))
+        let features: [(String, Tensor, Tensor)] = [
+            ("\(model.config.kind.rawValue) codes (\(d)-d)", Codes.encode(model, train), Codes.encode(model, test)),
+            ("pixels (\(pixelsTrain.shape[1])-d)", pixelsTrain, pixelsTest),
+            ("PCA (\(pca.components.shape[0])-d)", pca.transform(pixelsTrain), pca.transform(pixelsTest)),
+        ]
+        let results = features.map { name, tr, te in
+            Comparison(features: name, errors: methods.map { m in
+                let predicted = predict(m, train: tr, trainLabels: trainLabels, labelled: chosen, test: te,
+                                        classes: classes, seed: seed, threads: threads)
+                return (m, Double(zip(predicted, testLabels).filter { $0 != $1 }.count) / Double(test.count))
+            })
+        }
+        return (chosen.count, results)
+    }
+
     /// A class-balanced sample of `count` training indices (count / classes per class), seeded.
     public static func balancedSubset(labels: [Int], count: Int, classes: Int, seed: UInt64) -> [Int] {
-        var rng = RandomGenerator(seed: seed, stream: 61)
+        var rng = RandomGenerator(seed: seed, stream: .labelledSubset)
         var chosen: [Int] = []
         for c in 0..<classes {
             var members = labels.indices.filter { labels[$0] == c }
@@ -75,7 +120,7 @@ public enum SemiSupervised {
 
     /// Logistic regression (hidden nil) or a one-hidden-layer MLP, full-batch Adam with weight decay.
     static func fit(_ x: Tensor, _ y: [Int], _ test: Tensor, hidden: Int?, classes: Int, seed: UInt64) -> [Int] {
-        var rng = RandomGenerator(seed: seed, stream: 62)
+        var rng = RandomGenerator(seed: seed, stream: .classifierInitialization)
         let d = x.shape[1]
         let first = Linear(d, hidden ?? classes, rng: &rng)
         let second = hidden.map { Linear($0, classes, rng: &rng) }

@@ -5,11 +5,13 @@ import LatentTensor
 
 /// Test-set metrics for every kind of model, computed in batches without building a graph.
 public enum Evaluation {
+    /// The objective on a dataset, per example.
     public struct Result: Sendable {
         /// Mean training objective per example.
         public let loss: Double
         /// Mean of each named part per example.
         public let terms: [String: Double]
+        /// Number of examples evaluated.
         public let examples: Int
     }
 
@@ -17,11 +19,7 @@ public enum Evaluation {
     /// stream, so the same model and seed always give the same figure. A VAE is evaluated at its full β.
     public static func evaluate(_ model: any TrainableModel, on data: Dataset, batchSize: Int = 500,
                                 seed: UInt64) -> Result {
-        var rng = RandomGenerator(seed: seed, stream: RandomStream.evaluation.rawValue)
-        let vae = model as? VariationalAutoencoder
-        let savedWeight = vae?.klWeight
-        vae?.klWeight = model.config.beta
-        defer { if let savedWeight { vae?.klWeight = savedWeight } }
+        var rng = RandomGenerator(seed: seed, stream: .evaluation)
         var total = 0.0
         var terms: [String: Double] = [:]
         forEachBatch(data, batchSize: batchSize) { batch, _ in
@@ -33,16 +31,12 @@ public enum Evaluation {
         return Result(loss: total / count, terms: terms.mapValues { $0 / count }, examples: data.count)
     }
 
-    /// Runs `body` over the dataset in order, in batches (the last may be smaller).
+    /// Runs `body` over the dataset in order, in batches (the last may be smaller), with the rows each holds.
     public static func forEachBatch(_ data: Dataset, batchSize: Int = 500, _ body: (Batch, Range<Int>) -> Void) {
-        let buffer = Tensor(uninitialized: [batchSize, data.featureCount])
         var start = 0
-        while start < data.count {
-            let n = min(batchSize, data.count - start)
-            let x = n == batchSize ? buffer : buffer.rows(0..<n)
-            data.fill(x, indices: ArraySlice(start..<(start + n)))
-            body(Batch(x: x, labels: data.labels[start..<(start + n)].map(Int.init)), start..<(start + n))
-            start += n
+        for batch in data.batches(size: batchSize) {
+            body(batch, start..<(start + batch.count))
+            start += batch.count
         }
     }
 
@@ -87,7 +81,7 @@ public enum Evaluation {
         if let vae = model as? VariationalAutoencoder {
             if vae.config.kind == .iwae {
                 // The ELBO of the same networks (one sample, analytic KL), beside the k-sample bound.
-                var rng = RandomGenerator(seed: seed, stream: 3)
+                var rng = RandomGenerator(seed: seed, stream: .evaluation)
                 var total = 0.0
                 forEachBatch(data) { batch, _ in
                     let eps = Tensor(uninitialized: [batch.x.shape[0], vae.config.latent])
@@ -122,7 +116,7 @@ public enum Evaluation {
     /// of them, over the whole dataset (corruption drawn from `seed`).
     public static func denoisingPSNR(_ model: any ReconstructingModel, noise: Corruption, on data: Dataset,
                                      seed: UInt64) -> (noisy: Double, denoised: Double) {
-        var rng = RandomGenerator(seed: seed, stream: RandomStream.corruption.rawValue)
+        var rng = RandomGenerator(seed: seed, stream: .corruption)
         var noisy = 0.0, denoised = 0.0
         forEachBatch(data) { batch, _ in
             let corrupted = noise.apply(batch.x, rng: &rng)

@@ -1,7 +1,7 @@
 import Foundation
 import LatentData
 import LatentEmbedding
-import LatentEval
+import LatentStats
 import LatentModels
 import LatentRender
 import LatentTensor
@@ -31,9 +31,9 @@ public enum Figures {
         let d = codes.shape[1]
         var columns: Tensor = codes, axisName = "z"
         if d != dims {
-            if d < dims { throw RenderError("a \(d)-d code cannot be drawn in \(dims) dimensions") }
+            if d < dims { throw LatentError(.render, "a \(d)-d code cannot be drawn in \(dims) dimensions") }
             if projection == .tsne {
-                guard dims == 2 else { throw RenderError("t-SNE draws 2 dimensions; use --method pca for --dims 3") }
+                guard dims == 2 else { throw LatentError(.render, field: "dims", "t-SNE draws 2 dimensions; use `projection` pca for 3") }
                 var tsne = TSNE()
                 tsne.threads = threads
                 columns = try tsne.embed(codes)
@@ -56,7 +56,7 @@ public enum Figures {
     /// quantiles of evenly spaced probabilities (0.05…0.95), as in the classic Keras VAE figure.
     public static func manifold(_ vae: VariationalAutoencoder, grid: Int = 20, label: Int = 0, format: PictureFormat) throws -> Data {
         let c = vae.config
-        guard c.latent == 2 else { throw RenderError("the manifold needs a 2-d latent space; this model's is \(c.latent)-d") }
+        guard c.latent == 2 else { throw LatentError(.render, "the manifold needs a 2-d latent space; this model's is \(c.latent)-d") }
         let values = (0..<grid).map { normalQuantile(0.05 + 0.9 * Double($0) / Double(max(grid - 1, 1))) }
         let z = Tensor(uninitialized: [grid * grid, 2])
         for r in 0..<grid { for col in 0..<grid {
@@ -69,17 +69,16 @@ public enum Figures {
                                    title: title, xValues: values, yValues: values.reversed(), format: format)
     }
 
-    /// Train and test loss per epoch, and the test loss's parts (reconstruction, KL, sparsity…).
-    public static func curves(_ metrics: [EpochMetrics], format: PictureFormat) throws -> Data {
-        let epochs = metrics.map { Double($0.epoch) }
+    /// Train and test loss per epoch, and the test loss's parts (reconstruction, KL, sparsity…) by name.
+    public static func curves(epochs: [Double], train: [Double], test: [Double], terms: [String: [Double]],
+                              format: PictureFormat) throws -> Data {
         var groups: [(title: String, yLabel: String, series: [Plots.Series])] = [
-            ("Loss per epoch", "loss per example", [Plots.Series(name: "train", x: epochs, y: metrics.map(\.train_loss)),
-                                                    Plots.Series(name: "test", x: epochs, y: metrics.map(\.test_loss))]),
+            ("Loss per epoch", "loss per example",
+             [Plots.Series(name: "train", x: epochs, y: train), Plots.Series(name: "test", x: epochs, y: test)])
         ]
-        let terms = Set(metrics.flatMap { $0.test_terms.keys }).sorted()
         if terms.count > 1 {
-            groups.append(("Test loss terms", "per example", terms.map { t in
-                Plots.Series(name: t, x: epochs, y: metrics.map { $0.test_terms[t] ?? .nan }) }))
+            let series = terms.keys.sorted().map { Plots.Series(name: $0, x: epochs, y: terms[$0] ?? []) }
+            groups.append(("Test loss terms", "per example", series))
         }
         return try Plots.lines(groups, xLabel: "epoch", format: format)
     }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Latent
+
+/// The library's errors in the CLI's words: the library names Swift properties (`learningRate`), the user
+/// typed flags (`--lr`), so the field and every `name` quoted in the message become the flag.
+enum ErrorMessages {
+    /// Swift property → flag, for the properties whose flag is spelled differently or exists at all.
+    static let flags: [String: String] = [
+        "arch": "--arch", "batchSize": "--batch-size", "beta": "--beta", "clipGradientNorm": "--clip-grad-norm",
+        "components": "--components", "dataDirectory": "--data-dir", "dataset": "--dataset", "dims": "--dims",
+        "engine": "--engine", "epochs": "--epochs", "excludeLabel": "--exclude-label", "freeBits": "--free-bits",
+        "from": "--from", "hidden": "--hidden", "importanceSamples": "--k", "iterations": "--iterations",
+        "judge": "--judge", "kind": "--model", "klWarmupEpochs": "--kl-warmup", "labelColumn": "--label-column",
+        "labels": "--labels", "latent": "--latent", "learningRate": "--lr", "likelihood": "--likelihood",
+        "limit": "--limit", "noise": "--noise", "outputVariance": "--output-variance", "perplexity": "--perplexity",
+        "projection": "--method", "resume": "--resume", "samplesPerLabel": "--samples-per-label",
+        "scaling": "--scale", "score": "--score", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
+        "sparsityWeight": "--sparsity-weight", "steps": "--steps", "threads": "--threads", "to": "--to",
+    ]
+
+    /// The one line to print for `error`.
+    static func line(for error: Error) -> String {
+        guard let e = error as? LatentError else {
+            let message = LatentCommand.message(for: error)
+            return message.split(separator: "\n").first.map(String.init) ?? "\(error)"
+        }
+        let field = e.field.map { (flags[$0] ?? $0) + ": " } ?? ""
+        return field + replacingNames(e.message)
+    }
+
+    /// Runs `body` in a command's `validate()`, where a library error must become a `ValidationError` (the
+    /// parser reports those as they are) in the CLI's words.
+    static func asValidation(_ body: () throws -> Void) throws {
+        do { try body() } catch let e as LatentError { throw ValidationError(line(for: e)) }
+    }
+
+    /// `name` → its flag (or the bare name where there is none).
+    static func replacingNames(_ message: String) -> String {
+        let parts = message.split(separator: "`", omittingEmptySubsequences: false)
+        guard parts.count > 2 else { return message }
+        return parts.enumerated().map { i, part in i % 2 == 1 ? flags[String(part)] ?? String(part) : String(part) }
+            .joined()
+    }
+}

@@ -1,0 +1,52 @@
+import LatentData
+import LatentModels
+import LatentTensor
+
+/// A model's codes as data: the codes of a dataset, with its labels as a table, and straight paths between
+/// codes (`latent encode`, `latent interpolate`).
+public enum Codes {
+    /// The codes (posterior means) of every example of `data`, [n, latent], in order.
+    public static func encode(_ model: any ReconstructingModel, _ data: Dataset) -> Tensor {
+        Figures.codes(model, on: data).codes
+    }
+
+    /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and
+    /// the column names (`z0`, `z1`, …, `label`), as `latent encode` writes them.
+    public static func table(_ model: any ReconstructingModel, _ data: Dataset) -> (values: [Float], columns: [String]) {
+        let codes = encode(model, data), d = codes.shape[1]
+        var values = [Float](repeating: 0, count: data.count * (d + 1))
+        for i in 0..<data.count {
+            for j in 0..<d { values[i * (d + 1) + j] = codes[i, j] }
+            values[i * (d + 1) + d] = Float(data.labels[i])
+        }
+        return (values, (0..<d).map { "z\($0)" } + ["label"])
+    }
+
+    /// `steps` codes evenly spaced on the straight line from `a` to `b` (ends included), [steps, d].
+    public static func path(from a: [Float], to b: [Float], steps: Int) -> Tensor {
+        precondition(a.count == b.count && steps >= 2, "path: codes of equal size and at least 2 steps")
+        let path = Tensor(uninitialized: [steps, a.count])
+        for s in 0..<steps {
+            let t = Float(s) / Float(steps - 1)
+            for j in 0..<a.count { path[s, j] = (1 - t) * a[j] + t * b[j] }
+        }
+        return path
+    }
+
+    /// The decoded straight path between the codes of examples `from` and `to` of `data`, `steps` images
+    /// (a CVAE decodes the whole path with the first example's label). Throws for indices outside the data.
+    public static func interpolate(_ model: any ReconstructingModel, _ data: Dataset, from: Int, to: Int,
+                                   steps: Int) throws -> Tensor {
+        for (field, i) in [("from", from), ("to", to)] where i < 0 || i >= data.count {
+            throw LatentError(.evaluation, field: field, "expected an example index 0…\(data.count - 1), got \(i)")
+        }
+        guard steps >= 2 else { throw LatentError(.evaluation, field: "steps", "expected at least 2, got \(steps)") }
+        let x = Tensor(uninitialized: [2, data.featureCount])
+        data.fill(x, indices: [from, to])
+        let labels = [Int(data.labels[from]), Int(data.labels[to])]
+        let codes = model.encode(x, labels: labels)
+        let d = codes.shape[1]
+        let line = path(from: (0..<d).map { codes[0, $0] }, to: (0..<d).map { codes[1, $0] }, steps: steps)
+        return model.decode(line, labels: Array(repeating: labels[0], count: steps))
+    }
+}

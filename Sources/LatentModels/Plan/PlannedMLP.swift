@@ -1,0 +1,176 @@
+import LatentNN
+import LatentTensor
+
+/// The training step of an MLP autoencoder or VAE, planned once (llm.c's way) instead of recorded as a
+/// graph every step: every activation and gradient buffer is allocated when the plan is made, forward and
+/// backward are written out layer by layer on slices of those buffers, and a step allocates nothing.
+///
+/// It computes what the graph engine (`model.loss` then `backward()`) computes, from the same noise
+/// draws; the graph engine stays the reference and the tests hold the two to float rounding of each other.
+/// Plans cover the common case, `--arch mlp` AE and VAE with the Bernoulli likelihood and no extras
+/// (no corruption, sparsity, condition, free bits or importance samples); everything else trains on the graph.
+final class PlannedMLP: PlannedStep {
+
+    let config: ModelConfig
+    /// Encoder layers (for the AE, ending with the code layer).
+    let encoder: [PlannedLayer]
+    /// The VAE's mean and log-variance heads, reading the encoder's output.
+    let heads: (mean: PlannedLayer, logVariance: PlannedLayer)?
+    /// Decoder layers, the last one producing logits.
+    let decoder: [PlannedLayer]
+    /// Row capacity of every buffer.
+    let capacity: Int
+    /// VAE buffers [capacity, latent]: noise, std·noise, posterior variance, code z, its gradient.
+    let eps: Tensor, stdEps: Tensor, variance: Tensor, z: Tensor, zGrad: Tensor
+    /// Scratch [capacity, inputSize] for the reconstruction loss's terms.
+    let scratch: Tensor
+    /// The gradient buffer the plan writes (every element of it, each step).
+    let gradients: Tensor
+
+    /// A plan of the VAE's networks, or nil if the model has none.
+    convenience init?(_ vae: VariationalAutoencoder, parameters: ParameterSet, gradients: Tensor, rows: Int) {
+        guard vae.config.planUnsupportedReason == nil, vae.body.features.layers.isEmpty else { return nil }
+        let b = LayerBinder(parameters: parameters, gradients: gradients, rows: rows)
+        let deep = !vae.body.dense.layers.isEmpty
+        guard let e = b.chain(vae.body.dense, readsData: true), let d = b.chain(vae.decoder.dense, readsData: false),
+            let m = b.layer(vae.meanHead, nil, passesGradientDown: deep),
+            let v = b.layer(vae.logVarianceHead, nil, passesGradientDown: deep)
+        else { return nil }
+        self.init(vae.config, encoder: e, heads: (m, v), decoder: d, parameters: parameters, gradients: gradients,
+                  rows: rows)
+    }
+
+    /// A plan of the AE's networks, or nil if the model has none.
+    convenience init?(_ ae: Autoencoder, parameters: ParameterSet, gradients: Tensor, rows: Int) {
+        guard ae.config.planUnsupportedReason == nil, ae.body.features.layers.isEmpty else { return nil }
+        let b = LayerBinder(parameters: parameters, gradients: gradients, rows: rows)
+        guard let e = b.chain(ae.body.dense, readsData: true),
+            let code = b.layer(ae.codeLayer, nil, passesGradientDown: !e.isEmpty),
+            let d = b.chain(ae.decoder.dense, readsData: false)
+        else { return nil }
+        self.init(ae.config, encoder: e + [code], heads: nil, decoder: d, parameters: parameters,
+                  gradients: gradients, rows: rows)
+    }
+
+    /// A plan of these layers; nil unless they cover every parameter (or part of the gradient would be stale).
+    init?(_ c: ModelConfig, encoder: [PlannedLayer], heads: (mean: PlannedLayer, logVariance: PlannedLayer)?,
+          decoder: [PlannedLayer], parameters: ParameterSet, gradients: Tensor, rows: Int) {
+        (self.encoder, self.heads, self.decoder) = (encoder, heads, decoder)
+        // Every parameter must be some layer's, or part of the gradient would be left stale.
+        let layers = encoder + decoder + (heads.map { [$0.mean, $0.logVariance] } ?? [])
+        let covered = layers.reduce(0) { $0 + ($1.inputs + 1) * $1.outputs }
+        guard covered == parameters.count, gradients.count == parameters.count else { return nil }
+        config = c
+        capacity = rows
+        let codeShape: Shape = [max(rows, 1), c.latent]
+        eps = Tensor(uninitialized: codeShape); stdEps = Tensor(uninitialized: codeShape); variance = Tensor(uninitialized: codeShape)
+        z = Tensor(uninitialized: codeShape); zGrad = Tensor(uninitialized: codeShape)
+        scratch = Tensor(uninitialized: [max(rows, 1), c.inputSize])
+        self.gradients = gradients
+    }
+
+    /// Forward and backward on `rows` rows of inputs at `x` (the targets too). Noise for the VAE comes
+    /// from `rng`, drawn as the graph engine draws it. Returns the objective (reconstruction + klWeight ·
+    /// KL) summed over the rows; the gradients are in `gradients`.
+    func run(_ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator) -> Float {
+        precondition(rows <= capacity, "planned step for \(capacity) rows got \(rows)")
+        guard rows > 0 else { gradients.fill(0); return 0 }
+        var h = x
+        for l in encoder { l.forward(h, rows: rows); h = UnsafePointer(l.output.data) }
+        var kl: Float = 0
+        let n = rows * config.latent
+        if let heads {
+            rng.fillNormal(eps.data, count: n)
+            heads.mean.forward(h, rows: rows)
+            heads.logVariance.forward(h, rows: rows)
+            kl = reparameterize(mean: heads.mean.output.data, logVariance: heads.logVariance.output.data, n: n)
+            h = UnsafePointer(z.data)
+        }
+        let code = h
+        for l in decoder { l.forward(h, rows: rows); h = UnsafePointer(l.output.data) }
+        let reconstruction = binaryCrossEntropy(logits: decoder.last!.output.data, targets: x,
+                                                  gradient: decoder.last!.outputGrad.data, n: rows * config.inputSize)
+        // Backward: decoder, then (VAE) reparameterisation and heads, then encoder.
+        for j in decoder.indices.reversed() {
+            let input = j == 0 ? code : UnsafePointer(decoder[j - 1].output.data)
+            let inputGrad = j == 0 ? (heads == nil ? encoder.last!.outputGrad.data : zGrad.data) : decoder[j - 1].outputGrad.data
+            decoder[j].backward(input, rows: rows, inputGrad: inputGrad)
+        }
+        if let heads {
+            reparameterizeBackward(heads, klWeight: klWeight, n: n)
+            let input = encoder.last.map { UnsafePointer($0.output.data) } ?? x
+            let inputGrad = encoder.last?.outputGrad.data
+            heads.mean.backward(input, rows: rows, inputGrad: inputGrad)
+            heads.logVariance.backward(input, rows: rows, inputGrad: inputGrad, accumulate: true)
+        }
+        for i in encoder.indices.reversed() {
+            let input = i == 0 ? x : UnsafePointer(encoder[i - 1].output.data)
+            encoder[i].backward(input, rows: rows, inputGrad: i == 0 ? nil : encoder[i - 1].outputGrad.data)
+        }
+        if heads == nil { return reconstruction }
+        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight   // as the graph adds them
+    }
+
+    /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns
+    /// KL(q ‖ N(0, I)) summed.
+    private func reparameterize(mean mu: UnsafeMutablePointer<Float>, logVariance lv: UnsafeMutablePointer<Float>, n: Int) -> Float {
+        Gaussian.reparameterize(mean: mu, logVariance: lv, noise: eps.data, stdNoise: stdEps.data, z: z.data, n)
+        return Float(Gaussian.klToStandardNormal(mean: mu, logVariance: lv, variance: variance.data, n))
+    }
+
+    /// Gradients of the heads' outputs: through z (dz/dmu = 1, dz/dlogVar = ½·std·eps) plus the weighted KL's.
+    private func reparameterizeBackward(_ heads: (mean: PlannedLayer, logVariance: PlannedLayer), klWeight w: Float, n: Int) {
+        let mu = heads.mean.output.data, dmu = heads.mean.outputGrad.data, dlv = heads.logVariance.outputGrad.data
+        let dz = zGrad.data, se = stdEps.data, v = variance.data
+        for i in 0..<n {
+            dmu[i] = dz[i] + w * mu[i]
+            dlv[i] = 0.5 * dz[i] * se[i] + 0.5 * w * (v[i] - 1)
+        }
+    }
+
+    /// Σ BCE(sigmoid(logits), targets), writing sigmoid(logits) − targets into `gradient`.
+    private func binaryCrossEntropy(logits x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
+                                    gradient grad: UnsafeMutablePointer<Float>, n: Int) -> Float {
+        Float(VectorMath.binaryCrossEntropyWithLogits(x, targets: t, gradient: grad, scratch: scratch.data, n))
+    }
+}
+
+/// Finds where each layer's weights and gradients live in the packed buffers, for the plan's layers.
+private struct LayerBinder {
+    let offsets: [ObjectIdentifier: Int]
+    let gradients: Tensor
+    let rows: Int
+
+    init(parameters: ParameterSet, gradients: Tensor, rows: Int) {
+        var offsets: [ObjectIdentifier: Int] = [:]
+        var offset = 0
+        for (_, p) in parameters.named {
+            offsets[ObjectIdentifier(p)] = offset
+            offset += p.value.count
+        }
+        (self.offsets, self.gradients, self.rows) = (offsets, gradients, rows)
+    }
+
+    func layer(_ linear: Linear, _ activation: Activation?, passesGradientDown: Bool) -> PlannedLayer? {
+        guard let bias = linear.bias, let w = offsets[ObjectIdentifier(linear.weight)],
+            let b = offsets[ObjectIdentifier(bias)]
+        else { return nil }
+        return PlannedLayer(linear, activation: activation, weightGrad: gradients.data + w,
+                            biasGrad: gradients.data + b, rows: rows, passesGradientDown: passesGradientDown)
+    }
+
+    /// Linear (+ activation) pairs of a Sequential; the network's first layer reads the data, so no gradient
+    /// goes below it.
+    func chain(_ s: Sequential, readsData: Bool) -> [PlannedLayer]? {
+        var out: [PlannedLayer] = []
+        var i = 0
+        while i < s.layers.count {
+            guard let linear = s.layers[i] as? Linear else { return nil }
+            let next = i + 1 < s.layers.count ? s.layers[i + 1] as? ActivationLayer : nil
+            guard let l = layer(linear, next?.activation, passesGradientDown: !(readsData && i == 0)) else { return nil }
+            out.append(l)
+            i += next == nil ? 1 : 2
+        }
+        return out
+    }
+}

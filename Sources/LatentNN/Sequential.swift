@@ -1,0 +1,32 @@
+import LatentAutodiff
+import LatentTensor
+
+/// Layers applied in order; children are named by position (`0`, `1`, …) as in PyTorch's `nn.Sequential`.
+public final class Sequential: Layer {
+    public let layers: [any Layer]
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedParameters) }
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        layers.reduce(x) { h, layer in layer(h) }
+    }
+}
+
+extension Sequential {
+    /// An MLP: Linear → activation for each hidden size, then a final Linear to `output` (no activation).
+    public static func mlp(input: Int, hidden: [Int], output: Int, activation: Activation,
+                           rng: inout RandomGenerator) -> Sequential {
+        var layers: [any Layer] = []
+        var width = input
+        for h in hidden {
+            layers.append(Linear(width, h, rng: &rng))
+            layers.append(ActivationLayer(activation))
+            width = h
+        }
+        layers.append(Linear(width, output, rng: &rng))
+        return Sequential(layers)
+    }
+}

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKernels
+import LatentNN
+import LatentTensor
+
+/// Adam (Kingma & Ba 2015) with PyTorch's exact update, including its placement of epsilon outside the
+/// bias-corrected square root and L2 weight decay added to the gradient.
+public final class Adam: Optimizer {
+    public let parameters: ParameterSet
+    public var learningRate: Float
+    /// Decay rates of the moment estimates.
+    public let beta1: Float, beta2: Float
+    /// Added to the denominator's square root.
+    public let epsilon: Float
+    /// L2 penalty added to the gradient (PyTorch's `weight_decay`).
+    public let weightDecay: Float
+    /// Number of steps taken (t in the paper).
+    public private(set) var stepCount = 0
+    /// First and second moment estimates, laid out like the parameters.
+    public let m: Tensor, v: Tensor
+
+    /// Adam over packed parameters; throws for hyperparameters outside their ranges.
+    public init(_ parameters: ParameterSet, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+        guard learningRate >= 0, learningRate.isFinite else {
+            throw LatentError(.optimizer, field: "learningRate", "expected a finite value ≥ 0, got \(learningRate)")
+        }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+            throw LatentError(.optimizer, field: "betas", "expected values in [0, 1), got (\(beta1), \(beta2))")
+        }
+        guard epsilon >= 0 else { throw LatentError(.optimizer, field: "epsilon", "expected ≥ 0, got \(epsilon)") }
+        self.parameters = parameters
+        self.learningRate = learningRate
+        (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, weightDecay)
+        m = Tensor(zeros: parameters.values.shape)
+        v = Tensor(zeros: parameters.values.shape)
+    }
+
+    /// Adam over a model's parameters (packed into flat buffers if they are not yet; see `ParameterSet`), as
+    /// PyTorch's `Adam(model.parameters(), lr=…)`.
+    public convenience init(_ model: Module, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                            epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+        try self.init(ParameterSet(model), learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                      weightDecay: weightDecay)
+    }
+
+    /// Restores the step count after loading moments from a checkpoint.
+    public func restore(stepCount: Int) { self.stepCount = stepCount }
+
+    /// Threads the update is split over (memory-bound: a second core adds bandwidth).
+    public var workers = 1
+    /// Summed inside the update instead of in a separate pass over memory.
+    public var additionalGradients: [Tensor] = [] { didSet { extraGradients = additionalGradients.map(\.data) } }
+    /// Their storage, looked up once rather than every step (a step allocates nothing); optional-typed as
+    /// the C update takes it.
+    private var extraGradients: [UnsafeMutablePointer<Float>?] = []
+    /// Rescale the whole gradient to at most this L2 norm before the update (PyTorch's clip_grad_norm_).
+    public var clipGradientNorm: Float?
+    /// The gradient's L2 norm at the last step, when clipping measured it.
+    public private(set) var lastGradientNorm: Double?
+
+    /// The L2 norm of the summed gradient (own buffer plus the additional ones).
+    public func gradientNorm() -> Double {
+        let n = parameters.count, k = max(1, workers)
+        let g = parameters.grads.data, extra = extraGradients
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { partial in
+            let o = SendablePointer(partial.baseAddress!)
+            Parallel.forEach(k) { w in
+                var s = SIMD8<Float>(repeating: 0), tail: Float = 0
+                let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
+                var i = lo
+                while i + 8 <= hi {
+                    var gi = load8(g + i)
+                    for e in extra { gi += load8(e! + i) }
+                    s += gi * gi
+                    i += 8
+                }
+                while i < hi { var gi = g[i]; for e in extra { gi += e![i] }; tail += gi * gi; i += 1 }
+                o.pointer[w] = Double(s.sum()) + Double(tail)
+            }
+            return partial.reduce(0, +).squareRoot()
+        }
+    }
+
+    /// One update; the gradient is rescaled first if `clipGradientNorm` is set.
+    public func step() {
+        var scale: Float = 1
+        if let clip = clipGradientNorm {
+            let norm = gradientNorm()
+            lastGradientNorm = norm
+            if norm > Double(clip) { scale = Float(Double(clip) / (norm + 1e-6)) }
+        }
+        stepCount += 1
+        // Bias corrections in double precision, as PyTorch computes them (Python floats).
+        let t = Double(stepCount)
+        let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
+        let stepSize = Float(Double(learningRate) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        slices.stepSize = stepSize; slices.bc2Sqrt = bc2Sqrt; slices.gradientScale = scale
+        Parallel.forEach(max(1, workers), slices)
+    }
+
+    /// The update's share of worker `w` of `k`: slices start at multiples of 8 so every slice but the last
+    /// is whole SIMD8 blocks.
+    fileprivate func update(slice w: Int, of k: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
+        let n = parameters.count
+        let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
+        update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+    }
+
+    private lazy var slices = UpdateSlices(self)
+
+    /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps),
+    /// summing the additional gradients on the way. One pass over memory, in C: eight lanes at a time with
+    /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
+    private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
+        var constants = latent_adam_constants(oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
+                                              weightDecay: weightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+                                              inverseBc2Sqrt: 1 / bc2Sqrt, gradientScale: gradientScale)
+        extraGradients.withUnsafeBufferPointer { e in
+            latent_adam_update(parameters.values.data, parameters.grads.data, e.baseAddress, e.count, m.data, v.data,
+                               range.lowerBound, range.upperBound, &constants)
+        }
+    }
+}
+
+
+/// One Adam step's slices, as an object for `Parallel.forEach` (so the per-step fork allocates nothing).
+private final class UpdateSlices: ParallelWork {
+    unowned let adam: Adam
+    var stepSize: Float = 0, bc2Sqrt: Float = 1, gradientScale: Float = 1
+    init(_ adam: Adam) { self.adam = adam }
+    func runPiece(_ w: Int) {
+        adam.update(slice: w, of: max(1, adam.workers), stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+    }
+}

@@ -1,0 +1,83 @@
+import LatentData
+import LatentModels
+import LatentTensor
+
+/// The training and test sets as a model sees them. Holds the rules every front end applies before training
+/// or evaluating (the CLI calls these, so a Swift caller gets the same checks): a left-out label, a limit,
+/// a table's feature scaling (fitted on the training rows), the class count, the Bernoulli range check and
+/// the fixed binarisation of the test set.
+public struct TrainingData {
+    /// Training examples, prepared.
+    public var train: Dataset
+    /// Test examples, prepared.
+    public var test: Dataset
+    /// The feature scaling applied (tables only), to save with the model.
+    public var scaling: FeatureScaling?
+
+    /// Prepares raw splits for a new model and fits `config` to them (input size, image shape, classes).
+    /// Throws, naming the property, for a label that is absent, a scaling of images, a conv body on a table,
+    /// or a Bernoulli likelihood on data outside [0, 1].
+    public static func prepare(train rawTrain: Dataset, test rawTest: Dataset, config: inout ModelConfig,
+                               scaling kind: FeatureScaling.Kind = .none, excludeLabel: Int? = nil,
+                               limit: Int? = nil) throws -> TrainingData {
+        var train = rawTrain, test = rawTest
+        if let excludeLabel {
+            guard excludeLabel >= 0, train.labels.contains(where: { Int($0) == excludeLabel }) else {
+                throw LatentError(.data, field: "excludeLabel", "\(train.name) has no examples labelled \(excludeLabel)")
+            }
+            train = train.excluding(label: excludeLabel)
+        }
+        if let limit {
+            guard limit > 0 else { throw LatentError(.data, field: "limit", "expected a positive number, got \(limit)") }
+            train = train.prefix(limit)
+        }
+        (config.inputSize, config.imageHeight, config.imageWidth) = (train.featureCount, train.height, train.width)
+        var scaling: FeatureScaling? = nil
+        if !train.isImage {
+            guard config.arch == .mlp else {
+                throw LatentError(.model, field: "arch", "conv needs images; \(train.name) is a table (use mlp)")
+            }
+            let fitted = FeatureScaling.fit(kind, on: train)
+            (train, test, scaling) = (train.scaled(fitted), test.scaled(fitted), fitted)
+            config.classes = max(2, Int(train.labels.max() ?? 0) + 1)
+        } else if kind != .none {
+            throw LatentError(.data, field: "scaling", "applies to tables; image pixels are already scaled to [0, 1]")
+        }
+        try config.validate()
+        try checkRange(train, config)
+        return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
+    }
+
+    /// Prepares raw splits for a saved model: its scaling applied, its input size checked and, for a model
+    /// trained with dynamic binarisation, the test split binarised with the fixed seed.
+    public static func forModel(_ config: ModelConfig, scaling: FeatureScaling?, train rawTrain: Dataset,
+                                test rawTest: Dataset) throws -> TrainingData {
+        let train = try forModel(config, scaling: scaling, rawTrain), test = try forModel(config, scaling: scaling, rawTest)
+        return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
+    }
+
+    /// One dataset prepared for a saved model: its scaling applied and its input size checked (no binarisation).
+    public static func forModel(_ config: ModelConfig, scaling: FeatureScaling?, _ raw: Dataset) throws -> Dataset {
+        let data = scaling.map { raw.scaled($0) } ?? raw
+        guard data.featureCount == config.inputSize else {
+            throw LatentError(.data, "\(data.name) has \(data.featureCount) features per example; the model expects \(config.inputSize)")
+        }
+        return data
+    }
+
+    /// The test split a model is judged on: binarised once with the fixed seed if it trained on binarised data.
+    public static func binarizedIfNeeded(_ test: Dataset, _ config: ModelConfig) -> Dataset {
+        config.binarize == .dynamic ? test.binarized(seed: ModelConfig.testBinarizationSeed) : test
+    }
+
+    /// A Bernoulli likelihood needs data in [0, 1].
+    static func checkRange(_ train: Dataset, _ config: ModelConfig) throws {
+        guard config.likelihood == .bernoulli && config.kind != .classifier else { return }
+        let range = train.valueRange
+        guard range.lowerBound >= 0 && range.upperBound <= 1 else {
+            throw LatentError(.data, "\(train.name) holds values in [\(range.lowerBound), \(range.upperBound)] but a "
+                + "Bernoulli likelihood needs data in [0, 1]: add `scaling` minmax, or use `likelihood` gaussian "
+                + "(with `scaling` standard)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import LatentData
+import LatentEval
+import LatentModels
+import LatentOptim
+import LatentTensor
+
+extension Trainer {
+    /// The state of one run of the loop: its random streams, metrics so far and the per-epoch stages.
+    struct Loop {
+        let trainer: Trainer
+        let model: any TrainableModel
+        let data: TrainingData
+        let optimizer: Adam
+        let step: TrainingStep
+        let progress: ProgressReporter
+        var shuffling: RandomGenerator, noise: RandomGenerator, binarization: RandomGenerator
+        var history: [EpochMetrics] = []
+        var firstEpoch = 1
+        var warnedCollapse = false
+        /// The epoch's training loss, examples and time.
+        var total = 0.0, seen = 0, started = Date()
+
+        var options: TrainingOptions { trainer.options }
+
+        init(_ trainer: Trainer, model: any TrainableModel, data: TrainingData, optimizer: Adam, step: TrainingStep,
+             resume: TrainingState?) throws {
+            (self.trainer, self.model, self.data, self.optimizer, self.step) = (trainer, model, data, optimizer, step)
+            let seed = trainer.options.seed
+            shuffling = RandomGenerator(seed: seed, stream: .shuffling)
+            noise = RandomGenerator(seed: seed, stream: .noise)
+            binarization = RandomGenerator(seed: seed, stream: .binarization)
+            progress = ProgressReporter(live: trainer.options.progressBar)
+            if let resume { try restore(resume) }
+        }
+
+        /// Continues from a saved state: Adam's moments, the random streams and the metrics so far.
+        mutating func restore(_ state: TrainingState) throws {
+            guard state.m.shape == optimizer.m.shape else {
+                throw LatentError(.training, field: "resume",
+                                  "the saved optimizer state has \(state.m.count) values, the model \(optimizer.m.count)")
+            }
+            optimizer.m.data.update(from: state.m.data, count: state.m.count)
+            optimizer.v.data.update(from: state.v.data, count: state.v.count)
+            optimizer.restore(stepCount: state.adamSteps)
+            for (name, words) in state.streams {
+                switch name {
+                case "shuffling": shuffling = RandomGenerator(state: words)
+                case "noise": noise = RandomGenerator(state: words)
+                case "binarization": binarization = RandomGenerator(state: words)
+                default: break
+                }
+            }
+            let url = options.outputDirectory.appendingPathComponent("metrics.jsonl")
+            if FileManager.default.fileExists(atPath: url.path) {
+                history = Array(try EpochMetrics.read(url).prefix(state.epoch))
+            }
+            firstEpoch = state.epoch + 1
+        }
+
+        /// One pass over the shuffled training set: a step per batch, checked for NaN and infinity.
+        mutating func train(epoch: Int) throws {
+            let batches = data.train.batches(size: options.batchSize, shuffle: true, rng: &shuffling)
+            (total, seen, started) = (0, 0, Date())
+            for (b, batch) in batches.enumerated() {
+                let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)
+                if model.config.binarize == .dynamic { binarization.fillBernoulli(batch.x, probabilities: batch.x) }
+                let value = Double(step.lossAndGradients(batch, klWeight: weight, rng: &noise))
+                guard value.isFinite else { throw trainer.nonFinite("the loss became \(value)", epoch: epoch, step: b + 1) }
+                optimizer.step()
+                if let norm = optimizer.lastGradientNorm, !norm.isFinite {
+                    throw trainer.nonFinite("the gradient norm became \(norm)", epoch: epoch, step: b + 1)
+                }
+                total += value
+                seen += batch.count
+                progress.update(epoch: epoch, epochs: options.epochs, batch: b + 1, batches: batches.count,
+                                loss: total / Double(seen), imagesPerSecond: Double(seen) / Date().timeIntervalSince(started))
+            }
+        }
+
+        /// Evaluates, reports and saves the epoch: checkpoint, then optimizer and random state, then metrics, each
+        /// written atomically, so an interruption leaves the previous epoch's complete files or this one's.
+        mutating func finish(epoch: Int) throws {
+            let seconds = Date().timeIntervalSince(started)
+            let eval = Evaluation.evaluate(model, on: data.test, seed: options.seed)
+            let row = EpochMetrics(epoch: epoch, trainLoss: total / Double(seen), testLoss: eval.loss,
+                                   imagesPerSecond: Double(seen) / seconds, seconds: seconds, testTerms: eval.terms,
+                                   rssMegabytes: EpochMetrics.currentRSSMegabytes())
+            history.append(row)
+            progress.clear()
+            let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }
+            trainer.log(String(format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s", epoch,
+                               options.epochs, row.trainLoss, row.testLoss, parts.joined(separator: ", "),
+                               row.imagesPerSecond, seconds))
+            warnIfCollapsed(epoch: epoch, kl: eval.terms["kl"])
+            let out = options.outputDirectory
+            try ModelStore.save(model, seed: options.seed, epochs: epoch, scaling: data.scaling, to: out)
+            let streams = ["shuffling": shuffling.state, "noise": noise.state, "binarization": binarization.state]
+            try TrainingState(epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
+                              streams: streams, options: options, engine: step.engine).write(to: out)
+            try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
+        }
+
+        /// Once per run, after the warm-up: a KL under 0.1 nat or no active dimension means the decoder ignores
+        /// the code.
+        mutating func warnIfCollapsed(epoch: Int, kl: Double?) {
+            guard let vae = model as? VariationalAutoencoder, !warnedCollapse, epoch > options.klWarmupEpochs,
+                let kl
+            else { return }
+            let active = Evaluation.activeDimensions(vae, on: data.test)
+            guard kl < 0.1 || active == 0 else { return }
+            warnedCollapse = true
+            trainer.log(String(format: "warning: posterior collapse: the KL is %.3f nats per image with %d active "
+                + "latent dimensions, so the decoder ignores the code. Remedies: `klWarmupEpochs` 10 (anneal the KL "
+                + "in), `freeBits` 0.5 (a KL floor per dimension), `beta` below 1, or a smaller decoder (`hidden`).",
+                kl, active))
+        }
+    }
+}
