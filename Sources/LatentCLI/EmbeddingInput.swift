@@ -41,15 +41,9 @@ struct EmbeddingInput: ParsableArguments {
 func writeEmbedding(_ y: Tensor, labels: [Int]?, to out: String, title: String, axis: String) throws {
     let n = y.shape[0], d = y.shape[1]
     if out.hasSuffix(".npy") || out.hasSuffix(".csv") {
-        let columns = d + (labels == nil ? 0 : 1)
-        var values = [Float](repeating: 0, count: n * columns)
-        for i in 0..<n {
-            for j in 0..<d { values[i * columns + j] = y[i, j] }
-            if let labels { values[i * columns + d] = Float(labels[i]) }
-        }
-        let names = (0..<d).map { "\(axis)\($0)" } + (labels == nil ? [] : ["label"])
-        let file = out.hasSuffix(".npy") ? ArrayWriters.npy(values, rows: n, columns: columns)
-            : ArrayWriters.csv(values, rows: n, columns: columns, header: names)
+        let (values, names) = Codes.table(y, labels: labels, prefix: axis)
+        let file = out.hasSuffix(".npy") ? ArrayWriters.npy(values, rows: n, columns: names.count)
+            : ArrayWriters.csv(values, rows: n, columns: names.count, header: names)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
     } else {
         guard let format = PictureFormat(path: out) else { throw ValidationError("--out: expected .png, .svg, .pdf, .npy or .csv, got '\(out)'") }

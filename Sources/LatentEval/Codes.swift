@@ -13,13 +13,19 @@ public enum Codes {
     /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and
     /// the column names (`z0`, `z1`, …, `label`), as `latent encode` writes them.
     public static func table(_ model: any ReconstructingModel, _ data: Dataset) -> (values: [Float], columns: [String]) {
-        let codes = encode(model, data), d = codes.shape[1]
-        var values = [Float](repeating: 0, count: data.count * (d + 1))
-        for i in 0..<data.count {
-            for j in 0..<d { values[i * (d + 1) + j] = codes[i, j] }
-            values[i * (d + 1) + d] = Float(data.labels[i])
+        table(encode(model, data), labels: data.labels.map(Int.init), prefix: "z")
+    }
+
+    /// Rows [n, d] with their labels (if known) as a last column: row-major floats and the column names
+    /// (`prefix`0, `prefix`1, …, `label`).
+    public static func table(_ rows: Tensor, labels: [Int]?, prefix: String) -> (values: [Float], columns: [String]) {
+        let n = rows.shape[0], d = rows.shape[1], width = d + (labels == nil ? 0 : 1)
+        var values = [Float](repeating: 0, count: n * width)
+        for i in 0..<n {
+            for j in 0..<d { values[i * width + j] = rows[i, j] }
+            if let labels { values[i * width + d] = Float(labels[i]) }
         }
-        return (values, (0..<d).map { "z\($0)" } + ["label"])
+        return (values, (0..<d).map { "\(prefix)\($0)" } + (labels == nil ? [] : ["label"]))
     }
 
     /// `steps` codes evenly spaced on the straight line from `a` to `b` (ends included), [steps, d].
