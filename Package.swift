@@ -10,7 +10,7 @@ let package = Package(
         .executable(name: "latent", targets: ["LatentCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config; Scripts/setup.sh installs them)
@@ -30,31 +30,41 @@ let package = Package(
         .target(name: "LatentAutodiff", dependencies: ["LatentTensor"]),
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor", "CKernels"]),
-        .target(name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto"],
-                resources: [.copy("Resources/mnist")]),
+        .target(
+            name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto"],
+            resources: [.copy("Resources/mnist")]),
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentStats", dependencies: ["LatentTensor", "CLAPACKE"]),
         .target(name: "LatentEmbedding", dependencies: ["LatentStats", "LatentTensor", "CBLAS", "CFFTW", "CKernels"]),
-        .target(name: "LatentEval", dependencies: [
-            "LatentModels", "LatentData", "LatentStats", "LatentEmbedding", "LatentRender", "LatentOptim",
-        ]),
-        .target(name: "LatentTraining", dependencies: [
-            "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
-        ]),
-        .target(name: "Latent", dependencies: [
-            "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData", "LatentCheckpoint",
-            "LatentRender", "LatentModels", "LatentStats", "LatentEmbedding", "LatentEval", "LatentTraining",
-        ]),
+        .target(
+            name: "LatentEval",
+            dependencies: [
+                "LatentModels", "LatentData", "LatentStats", "LatentEmbedding", "LatentRender", "LatentOptim",
+            ]),
+        .target(
+            name: "LatentTraining",
+            dependencies: [
+                "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
+            ]),
+        .target(
+            name: "Latent",
+            dependencies: [
+                "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData", "LatentCheckpoint",
+                "LatentRender", "LatentModels", "LatentStats", "LatentEmbedding", "LatentEval", "LatentTraining",
+            ]),
 
         // MARK: Command-line tool
-        .executableTarget(name: "LatentCLI", dependencies: [
-            "Latent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "LatentCLI",
+            dependencies: [
+                "Latent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // MARK: Tests
-        .testTarget(name: "LatentTests", dependencies: ["Latent"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LatentTests", dependencies: ["Latent"],
+            resources: [.copy("Fixtures")]),
     ]
 )

@@ -6,7 +6,9 @@ import LatentTensor
 public func + (a: Variable, b: Variable) -> Variable {
     Variable(a.value + b.value, parents: [a, b]) { g in
         // The same gradient goes to both: give b its own copy, since accumulate may adopt the buffer.
-        if a.requiresGrad { a.accumulate(a.shape == g.shape ? (b.requiresGrad ? g.copy() : g) : g.sum(toShape: a.shape)) }
+        if a.requiresGrad {
+            a.accumulate(a.shape == g.shape ? (b.requiresGrad ? g.copy() : g) : g.sum(toShape: a.shape))
+        }
         if b.requiresGrad { b.accumulate(b.shape == g.shape ? g : g.sum(toShape: b.shape)) }
     }
 }

@@ -15,14 +15,17 @@ extension Variable {
     /// Binary cross-entropy between Bernoulli(sigmoid(logits)) and targets in [0, 1], in the stable form
     /// max(x, 0) − x·t + log(1 + e^(−|x|)) (never exp of a large positive number, never log 0).
     /// Gradient: sigmoid(x) − t, computed in the forward pass from the same e^(−|x|).
-    public static func binaryCrossEntropyWithLogits(_ logits: Variable, targets: Tensor,
-                                                     reduction: Reduction = .mean) -> Variable {
+    public static func binaryCrossEntropyWithLogits(
+        _ logits: Variable, targets: Tensor,
+        reduction: Reduction = .mean
+    ) -> Variable {
         precondition(logits.shape == targets.shape, "BCE logits \(logits.shape) vs targets \(targets.shape)")
         let n = logits.value.count
         let scratch = Tensor(uninitialized: logits.shape)
         let grad = logits.requiresGrad ? Tensor(uninitialized: logits.shape) : nil
-        var total = VectorMath.binaryCrossEntropyWithLogits(logits.value.data, targets: targets.data, gradient: grad?.data,
-                                                            scratch: scratch.data, n)
+        var total = VectorMath.binaryCrossEntropyWithLogits(
+            logits.value.data, targets: targets.data, gradient: grad?.data,
+            scratch: scratch.data, n)
         let scale: Float = reduction == .mean ? 1 / Float(n) : 1
         if reduction == .mean { total /= Double(n) }
         return Variable(Tensor(scalar: Float(total)), parents: [logits]) { g in
@@ -52,12 +55,15 @@ extension Variable {
 
     /// KL( N(mu, exp(logVar)) ‖ N(0, I) ) = −½ Σ (1 + logVar − mu² − exp(logVar)) (Kingma & Welling 2014,
     /// appendix B), reduced over all elements. Gradients: d/dmu = mu, d/dlogVar = ½(exp(logVar) − 1).
-    public static func gaussianKLToStandardNormal(mean mu: Variable, logVariance logVar: Variable,
-                                                  reduction: Reduction = .sum) -> Variable {
+    public static func gaussianKLToStandardNormal(
+        mean mu: Variable, logVariance logVar: Variable,
+        reduction: Reduction = .sum
+    ) -> Variable {
         precondition(mu.shape == logVar.shape, "KL mean \(mu.shape) vs log-variance \(logVar.shape)")
         let n = mu.value.count
         let v = Tensor(uninitialized: logVar.shape)
-        let total = Gaussian.klToStandardNormal(mean: mu.value.data, logVariance: logVar.value.data, variance: v.data, n)
+        let total = Gaussian.klToStandardNormal(
+            mean: mu.value.data, logVariance: logVar.value.data, variance: v.data, n)
         let scale: Float = reduction == .mean ? 1 / Float(n) : 1
         return Variable(Tensor(scalar: Float(total) * scale), parents: [mu, logVar]) { g in
             let s = g.scalar * scale
@@ -74,14 +80,17 @@ extension Variable {
     /// collapse. Returns n · Σ_d max(λ, KL_d) (summed over the batch like the plain KL). Gradient: the plain
     /// KL's for dimensions above the floor, zero for the others.
     public static func gaussianKLFreeBits(mean mu: Variable, logVariance logVar: Variable, lambda: Float) -> Variable {
-        precondition(mu.shape == logVar.shape && mu.shape.rank == 2, "KL mean \(mu.shape) vs log-variance \(logVar.shape)")
+        precondition(
+            mu.shape == logVar.shape && mu.shape.rank == 2, "KL mean \(mu.shape) vs log-variance \(logVar.shape)")
         let n = mu.shape[0], d = mu.shape[1]
         let v = logVar.value.map(.exp)
         var perDim = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d {
-            let m = mu.value.data[i * d + j], lv = logVar.value.data[i * d + j]
-            perDim[j] += Double(-0.5 * (1 + lv - m * m - v.data[i * d + j]))
-        } }
+        for i in 0..<n {
+            for j in 0..<d {
+                let m = mu.value.data[i * d + j], lv = logVar.value.data[i * d + j]
+                perDim[j] += Double(-0.5 * (1 + lv - m * m - v.data[i * d + j]))
+            }
+        }
         let active = perDim.map { $0 / Double(n) > Double(lambda) }
         let total = zip(perDim, active).reduce(0.0) { $0 + ($1.1 ? $1.0 : Double(lambda) * Double(n)) }
         return Variable(Tensor(scalar: Float(total)), parents: [mu, logVar]) { g in
@@ -93,7 +102,9 @@ extension Variable {
             }
             if logVar.requiresGrad {
                 let dv = Tensor(uninitialized: logVar.shape)
-                for i in 0..<n { for j in 0..<d { dv.data[i * d + j] = active[j] ? 0.5 * s * (v.data[i * d + j] - 1) : 0 } }
+                for i in 0..<n {
+                    for j in 0..<d { dv.data[i * d + j] = active[j] ? 0.5 * s * (v.data[i * d + j] - 1) : 0 }
+                }
                 logVar.accumulate(dv)
             }
         }
@@ -102,12 +113,14 @@ extension Variable {
     /// The reparameterisation trick: z = mu + exp(logVar / 2) · eps, with eps ~ N(0, I) given, so the
     /// sample is differentiable in mu and logVar. dz/dmu = 1, dz/dlogVar = ½ · std · eps.
     public static func reparameterize(mean mu: Variable, logVariance logVar: Variable, noise eps: Tensor) -> Variable {
-        precondition(mu.shape == logVar.shape && mu.shape == eps.shape,
-                     "reparameterize: mean \(mu.shape), log-variance \(logVar.shape), noise \(eps.shape)")
+        precondition(
+            mu.shape == logVar.shape && mu.shape == eps.shape,
+            "reparameterize: mean \(mu.shape), log-variance \(logVar.shape), noise \(eps.shape)")
         let n = mu.value.count
         let stdEps = Tensor(uninitialized: mu.shape), z = Tensor(uninitialized: mu.shape)
-        Gaussian.reparameterize(mean: mu.value.data, logVariance: logVar.value.data, noise: eps.data, stdNoise: stdEps.data,
-                                z: z.data, n)
+        Gaussian.reparameterize(
+            mean: mu.value.data, logVariance: logVar.value.data, noise: eps.data, stdNoise: stdEps.data,
+            z: z.data, n)
         return Variable(z, parents: [mu, logVar]) { g in
             if logVar.requiresGrad {
                 let d = Tensor(uninitialized: g.shape)

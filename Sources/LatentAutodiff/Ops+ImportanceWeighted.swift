@@ -12,10 +12,12 @@ extension Variable {
         for i in 0..<n { for t in 0..<k { (out.data + (i * k + t) * d).update(from: value.data + i * d, count: d) } }
         return Variable(out, parents: [self]) { [self] g in
             let s = Tensor(zeros: [n, d])
-            for i in 0..<n { for t in 0..<k {
-                let src = g.data + (i * k + t) * d, dst = s.data + i * d
-                for j in 0..<d { dst[j] += src[j] }
-            } }
+            for i in 0..<n {
+                for t in 0..<k {
+                    let src = g.data + (i * k + t) * d, dst = s.data + i * d
+                    for j in 0..<d { dst[j] += src[j] }
+                }
+            }
             accumulate(s)
         }
     }
@@ -28,11 +30,15 @@ extension Variable {
     /// with rows i·k + t of `logits`, `z`, `noise` and `logVariance` the k samples of image i, and `targets`
     /// [n, features]. Computed with a stable log-sum-exp; the pullback weights each sample's gradient by
     /// its normalised importance weight (softmax over the k samples).
-    public static func negativeImportanceWeightedBound(logits: Variable, targets x: Tensor, z: Variable, noise eps: Tensor,
-                                                       logVariance: Variable, samples k: Int) -> Variable {
+    public static func negativeImportanceWeightedBound(
+        logits: Variable, targets x: Tensor, z: Variable, noise eps: Tensor,
+        logVariance: Variable, samples k: Int
+    ) -> Variable {
         let rows = logits.shape[0], f = logits.shape[1], d = z.shape[1], n = x.shape[0]
-        precondition(rows == n * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape && logVariance.shape == z.shape,
-                     "IWAE bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
+        precondition(
+            rows == n * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape
+                && logVariance.shape == z.shape,
+            "IWAE bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
         // Per sample: log w = −BCE(logits, x) + log p(z) − log q(z|x), and the BCE's gradient σ(l) − t.
         let sigmoidMinusT = Tensor(uninitialized: logits.shape), scratch = Tensor(uninitialized: [f])
         var logW = [Double](repeating: 0, count: rows)
@@ -60,17 +66,26 @@ extension Variable {
             // ∂(−Σ bound)/∂log w_r = −w̃_r; ∂log w/∂l = t − σ(l); ∂log w/∂z = −z; ∂log w/∂logvar = ½.
             if logits.requiresGrad {
                 let dl = Tensor(uninitialized: logits.shape)
-                for r in 0..<rows { let w = scale * weights[r]; for j in 0..<f { dl.data[r * f + j] = w * sigmoidMinusT.data[r * f + j] } }
+                for r in 0..<rows {
+                    let w = scale * weights[r]
+                    for j in 0..<f { dl.data[r * f + j] = w * sigmoidMinusT.data[r * f + j] }
+                }
                 logits.accumulate(dl)
             }
             if z.requiresGrad {
                 let dz = Tensor(uninitialized: z.shape)
-                for r in 0..<rows { let w = scale * weights[r]; for j in 0..<d { dz.data[r * d + j] = w * z.value.data[r * d + j] } }
+                for r in 0..<rows {
+                    let w = scale * weights[r]
+                    for j in 0..<d { dz.data[r * d + j] = w * z.value.data[r * d + j] }
+                }
                 z.accumulate(dz)
             }
             if logVariance.requiresGrad {
                 let dv = Tensor(uninitialized: logVariance.shape)
-                for r in 0..<rows { let w = -0.5 * scale * weights[r]; for j in 0..<d { dv.data[r * d + j] = w } }
+                for r in 0..<rows {
+                    let w = -0.5 * scale * weights[r]
+                    for j in 0..<d { dv.data[r * d + j] = w }
+                }
                 logVariance.accumulate(dv)
             }
         }

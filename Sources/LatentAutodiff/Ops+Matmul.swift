@@ -3,18 +3,24 @@ import LatentTensor
 /// Matrix products: forward is one GEMM; the pullbacks are two more, with transposes as BLAS flags.
 extension Variable {
     /// op(a) · op(b) for rank-2 variables.
-    public static func matmul(_ a: Variable, transposeA: Bool = false, _ b: Variable, transposeB: Bool = false) -> Variable {
+    public static func matmul(
+        _ a: Variable, transposeA: Bool = false, _ b: Variable, transposeB: Bool = false
+    ) -> Variable {
         let y = Tensor.matmul(a.value, transposeA: transposeA, b.value, transposeB: transposeB)
         return Variable(y, parents: [a, b]) { g in
             // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G (with the transposes folded into the flags).
             if a.requiresGrad {
-                let da = transposeA ? Tensor.matmul(b.value, transposeA: transposeB, g, transposeB: true)
-                                    : Tensor.matmul(g, b.value, transposeB: !transposeB)
+                let da =
+                    transposeA
+                    ? Tensor.matmul(b.value, transposeA: transposeB, g, transposeB: true)
+                    : Tensor.matmul(g, b.value, transposeB: !transposeB)
                 a.accumulate(da)
             }
             if b.requiresGrad {
-                let db = transposeB ? Tensor.matmul(g, transposeA: true, a.value, transposeB: transposeA)
-                                    : Tensor.matmul(a.value, transposeA: !transposeA, g)
+                let db =
+                    transposeB
+                    ? Tensor.matmul(g, transposeA: true, a.value, transposeB: transposeA)
+                    : Tensor.matmul(a.value, transposeA: !transposeA, g)
                 b.accumulate(db)
             }
         }

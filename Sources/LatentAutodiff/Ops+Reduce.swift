@@ -19,7 +19,7 @@ extension Variable {
     /// Sums over every axis but the last: [N, M] → [M].
     public func sumRows() -> Variable {
         Variable(value.sumRows(), parents: [self]) { [self] g in
-            accumulate(Tensor(zeros: shape) + g)   // broadcast [M] over the rows
+            accumulate(Tensor(zeros: shape) + g)  // broadcast [M] over the rows
         }
     }
 

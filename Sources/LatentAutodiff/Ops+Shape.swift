@@ -3,8 +3,9 @@ import LatentTensor
 extension Variable {
     /// Joins rank-2 variables side by side: [n, p] and [n, q] → [n, p + q] (the CVAE's label input).
     public static func concatColumns(_ a: Variable, _ b: Variable) -> Variable {
-        precondition(a.shape.rank == 2 && b.shape.rank == 2 && a.shape[0] == b.shape[0],
-                     "concatColumns of \(a.shape) and \(b.shape)")
+        precondition(
+            a.shape.rank == 2 && b.shape.rank == 2 && a.shape[0] == b.shape[0],
+            "concatColumns of \(a.shape) and \(b.shape)")
         let n = a.shape[0], p = a.shape[1], q = b.shape[1]
         let y = Tensor(uninitialized: [n, p + q])
         for r in 0..<n {

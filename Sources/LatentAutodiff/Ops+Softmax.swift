@@ -3,8 +3,11 @@ import LatentTensor
 extension Variable {
     /// Cross-entropy of integer class labels under softmax(logits), fused for stability (log-sum-exp with
     /// the row maximum subtracted) and speed (the gradient softmax − onehot comes from the forward pass).
-    public static func softmaxCrossEntropy(_ logits: Variable, labels: [Int], reduction: Reduction = .mean) -> Variable {
-        precondition(logits.shape.rank == 2 && logits.shape[0] == labels.count, "softmax CE: logits \(logits.shape), \(labels.count) labels")
+    public static func softmaxCrossEntropy(_ logits: Variable, labels: [Int], reduction: Reduction = .mean) -> Variable
+    {
+        precondition(
+            logits.shape.rank == 2 && logits.shape[0] == labels.count,
+            "softmax CE: logits \(logits.shape), \(labels.count) labels")
         let n = logits.shape[0], c = logits.shape[1]
         let p = Tensor(uninitialized: logits.shape)
         var total = 0.0
@@ -29,4 +32,3 @@ extension Variable {
         }
     }
 }
-

@@ -4,18 +4,32 @@ import Latent
 
 /// Options every data-reading command shares.
 struct DataOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-        "Directory with the dataset's IDX files (default: $LATENT_DATA, else the MNIST copy bundled with Latent).",
-        valueName: "dir"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "Directory with the dataset's IDX files (default: $LATENT_DATA, else the MNIST copy bundled with Latent).",
+            valueName: "dir"))
     var dataDirectory: String?
 
-    @Option(help: "Dataset name: mnist (bundled) or fashion-mnist (downloaded once and MD5-checked, or read from --data-dir).")
+    @Option(
+        help:
+            "Dataset name: mnist (bundled) or fashion-mnist (downloaded once and MD5-checked, or read from --data-dir)."
+    )
     var dataset: String = "mnist"
 
-    @Option(name: .customLong("data"), help: ArgumentHelp("Your own table instead of a dataset: a .csv (header optional), .npy or .npz file (.npz: array x, labels y), one example per row; every 10th row is the test split.", valueName: "file"))
+    @Option(
+        name: .customLong("data"),
+        help: ArgumentHelp(
+            """
+            Your own table instead of a dataset: a .csv (header optional), .npy or .npz file (.npz: array x, \
+            labels y), one example per row; every 10th row is the test split.
+            """,
+            valueName: "file"))
     var dataFile: String?
 
-    @Option(name: .customLong("label-column"), help: "With --data: the column holding class labels (a header name, a 0-based index, or last); default none.")
+    @Option(
+        name: .customLong("label-column"),
+        help: "With --data: the column holding class labels (a header name, a 0-based index, or last); default none.")
     var labelColumn: String?
 
     func validate() throws {
@@ -27,22 +41,35 @@ struct DataOptions: ParsableArguments {
     /// The directory to read, or nil for the bundled MNIST.
     var directory: URL? {
         if let dataDirectory { return URL(fileURLWithPath: dataDirectory) }
-        if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        if let env = ProcessInfo.processInfo.environment["LATENT_DATA"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
         return nil
     }
 
     func load(_ split: Split) throws -> Dataset {
         if let dataFile {
             let url = URL(fileURLWithPath: dataFile)
-            guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else { throw ValidationError("--data: expected a .csv, .npy or .npz file, got '\(dataFile)'") }
+            guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
+                throw ValidationError("--data: expected a .csv, .npy or .npz file, got '\(dataFile)'")
+            }
             let all = try TableDataset.load(url, labelColumn: labelColumn)
-            guard all.count >= 10 else { throw ValidationError("--data: \(dataFile) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)") }
+            guard all.count >= 10 else {
+                throw ValidationError(
+                    """
+                    --data: \(dataFile) has \(all.count) rows; at least 10 are needed (every 10th row is the test \
+                    split)
+                    """
+                )
+            }
             return TableDataset.split(all, split)
         }
         var directory = self.directory
         if dataset != "mnist" && directory == nil, let known = DownloadableDataset.known[dataset] {
             // Fetched once into the cache (or from $LATENT_DATASET_MIRROR), each file checked by MD5.
-            try known.ensure(in: known.cacheDirectory, mirror: ProcessInfo.processInfo.environment["LATENT_DATASET_MIRROR"]) {
+            try known.ensure(
+                in: known.cacheDirectory, mirror: ProcessInfo.processInfo.environment["LATENT_DATASET_MIRROR"]
+            ) {
                 FileHandle.standardError.write(Data("\($0)\n".utf8))
             }
             directory = known.cacheDirectory
@@ -67,7 +94,13 @@ struct DataOptions: ParsableArguments {
 
 /// BLAS thread count.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads (default: all cores). Training splits each batch over them; other commands use them for matrix products.")
+    @Option(
+        help:
+            """
+            Threads (default: all cores). Training splits each batch over them; other commands use them for matrix \
+            products.
+            """
+    )
     var threads: Int?
 
     func validate() throws {
@@ -84,7 +117,9 @@ struct ThreadOptions: ParsableArguments {
 
 /// Parses "400" or "512,256" for --hidden.
 func parseSizes(_ text: String, flag: String) throws -> [Int] {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+        Int($0.trimmingCharacters(in: .whitespaces))
+    }
     guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
         throw ValidationError("\(flag): expected positive sizes separated by commas (e.g. 512,256), got '\(text)'")
     }

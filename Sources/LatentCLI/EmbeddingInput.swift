@@ -6,13 +6,21 @@ import Latent
 /// dataset split, with labels when they are known.
 struct EmbeddingInput: ParsableArguments {
     @Argument(help: "Codes file (.npy or .csv, e.g. from `latent encode`); omit to use --dataset.") var input: String?
-    @Option(help: "Label column of the codes file: auto (a CSV column named 'label'; for NPY the last column, as `latent encode` writes it), none, last, a column name or a 0-based index.")
+    @Option(
+        help:
+            """
+            Label column of the codes file: auto (a CSV column named 'label'; for NPY the last column, as `latent \
+            encode` writes it), none, last, a column name or a 0-based index.
+            """
+    )
     var labelColumn: String = "auto"
     @Option(help: "Dataset split when no file is given: train, test or all.") var split: String = "test"
     @OptionGroup var data: DataOptions
 
     func validate() throws {
-        guard ["train", "test", "all"].contains(split) else { throw ValidationError("--split: expected train, test or all, got '\(split)'") }
+        guard ["train", "test", "all"].contains(split) else {
+            throw ValidationError("--split: expected train, test or all, got '\(split)'")
+        }
         if let input, !(input.hasSuffix(".npy") || input.hasSuffix(".csv")) {
             throw ValidationError("\(input): expected a .npy or .csv codes file")
         }
@@ -27,11 +35,13 @@ struct EmbeddingInput: ParsableArguments {
         let url = URL(fileURLWithPath: input)
         let table = try ArrayReaders.read(url)
         // "auto": a CSV column named label, or the last column of an NPY file (as `latent encode` writes them).
-        let column: String? = switch labelColumn {
-        case "none": nil
-        case "auto": table.header.map { $0.contains("label") ? "label" : nil } ?? (input.hasSuffix(".npy") ? "last" : nil)
-        default: labelColumn
-        }
+        let column: String? =
+            switch labelColumn {
+            case "none": nil
+            case "auto":
+                table.header.map { $0.contains("label") ? "label" : nil } ?? (input.hasSuffix(".npy") ? "last" : nil)
+            default: labelColumn
+            }
         let set = try TableDataset.make(table, source: url, labelColumn: column)
         return (set.batch(0..<set.count), column == nil ? nil : set.labels.map(Int.init), url.lastPathComponent, false)
     }
@@ -42,13 +52,19 @@ func writeEmbedding(_ y: Tensor, labels: [Int]?, to out: String, title: String, 
     let n = y.shape[0], d = y.shape[1]
     if out.hasSuffix(".npy") || out.hasSuffix(".csv") {
         let (values, names) = Codes.table(y, labels: labels, prefix: axis)
-        let file = out.hasSuffix(".npy") ? ArrayWriters.npy(values, rows: n, columns: names.count)
+        let file =
+            out.hasSuffix(".npy")
+            ? ArrayWriters.npy(values, rows: n, columns: names.count)
             : ArrayWriters.csv(values, rows: n, columns: names.count, header: names)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
     } else {
-        guard let format = PictureFormat(path: out) else { throw ValidationError("--out: expected .png, .svg, .pdf, .npy or .csv, got '\(out)'") }
-        let panel = Plots.Panel(x: (0..<n).map { y[$0, 0] }, y: (0..<n).map { y[$0, 1] }, xLabel: "\(axis)1", yLabel: "\(axis)2")
-        try AtomicFile.write(try Plots.scatter([panel], labels: labels, title: title, format: format), to: URL(fileURLWithPath: out))
+        guard let format = PictureFormat(path: out) else {
+            throw ValidationError("--out: expected .png, .svg, .pdf, .npy or .csv, got '\(out)'")
+        }
+        let panel = Plots.Panel(
+            x: (0..<n).map { y[$0, 0] }, y: (0..<n).map { y[$0, 1] }, xLabel: "\(axis)1", yLabel: "\(axis)2")
+        try AtomicFile.write(
+            try Plots.scatter([panel], labels: labels, title: title, format: format), to: URL(fileURLWithPath: out))
     }
     say("wrote \(out)")
 }

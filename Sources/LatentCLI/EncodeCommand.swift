@@ -4,28 +4,36 @@ import Latent
 
 /// `latent encode`: the codes (AE) or posterior means (VAE) of a dataset split, with labels.
 struct EncodeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "encode",
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
         abstract: "Write codes/latent means plus labels: .npy (float32 [N, D+1], label last) or .csv (z0…, label).")
     @Argument(help: "Run directory written by `latent train`.") var directory: String
-    @Option(help: "Split: train, test, or all (every example in file order: a --data table's rows as they are).") var split: String = "test"
+    @Option(help: "Split: train, test, or all (every example in file order: a --data table's rows as they are).")
+    var split: String = "test"
     @Option(help: "Output file, .npy or .csv.") var out: String
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard Split(rawValue: split) != nil || split == "all" else { throw ValidationError("--split: expected train, test or all, got '\(split)'") }
-        guard out.hasSuffix(".npy") || out.hasSuffix(".csv") else { throw ValidationError("--out: expected a .npy or .csv file name, got '\(out)'") }
+        guard Split(rawValue: split) != nil || split == "all" else {
+            throw ValidationError("--split: expected train, test or all, got '\(split)'")
+        }
+        guard out.hasSuffix(".npy") || out.hasSuffix(".csv") else {
+            throw ValidationError("--out: expected a .npy or .csv file name, got '\(out)'")
+        }
     }
 
     func run() throws {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
-        let set = split == "all"
+        let set =
+            split == "all"
             ? try TrainingData.forModel(loaded.config, scaling: loaded.scaling, try data.loadAll())
             : try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
         let (values, columns) = Codes.table(loaded.model, set)
         let d = columns.count - 1
-        let file = out.hasSuffix(".npy")
+        let file =
+            out.hasSuffix(".npy")
             ? ArrayWriters.npy(values, rows: set.count, columns: columns.count)
             : ArrayWriters.csv(values, rows: set.count, columns: columns.count, header: columns)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))

@@ -10,17 +10,33 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
     @OptionGroup var data: DataOptions
     @Option(help: "Seed for the evaluation's sampling noise (default: the training seed).") var seed: UInt64?
-    @Option(help: "Classifier run directory: generate 1000 samples per label with this CVAE and report the fraction classified as asked.")
+    @Option(
+        help:
+            """
+            Classifier run directory: generate 1000 samples per label with this CVAE and report the fraction \
+            classified as asked.
+            """
+    )
     var judge: String?
-    @Option(name: .customLong("samples-per-label"), help: "With --judge: samples generated per label.") var samplesPerLabel: Int = 1000
-    @Option(name: .customLong("iwae-k"), help: "VAE/CVAE: also estimate log p(x) by importance sampling with K samples per image (Burda et al. 2015); reported as iwae_nll in nats.")
+    @Option(name: .customLong("samples-per-label"), help: "With --judge: samples generated per label.")
+    var samplesPerLabel: Int = 1000
+    @Option(
+        name: .customLong("iwae-k"),
+        help:
+            """
+            VAE/CVAE: also estimate log p(x) by importance sampling with K samples per image (Burda et al. 2015); \
+            reported as iwae_nll in nats.
+            """
+    )
     var iwaeK: Int?
     @Option(help: "With --iwae-k: only the first N test images.") var images: Int?
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        if let iwaeK, iwaeK < 1 { throw ValidationError("--iwae-k: expected a positive number of samples, got \(iwaeK)") }
+        if let iwaeK, iwaeK < 1 {
+            throw ValidationError("--iwae-k: expected a positive number of samples, got \(iwaeK)")
+        }
         if let images, images < 1 { throw ValidationError("--images: expected a positive number, got \(images)") }
         if images != nil && iwaeK == nil { throw ValidationError("--images applies to --iwae-k; give --iwae-k K too") }
     }
@@ -39,7 +55,9 @@ struct EvalCommand: ParsableCommand {
             try printJSON(object)
         } else {
             say("\(loaded.model.config.kind.rawValue) model in \(directory), \(test.name) (\(test.count) images):")
-            for (k, v) in metrics.sorted(by: { $0.key < $1.key }) where k != "images" { say(String(format: "  %-20@ %.4f", k, v)) }
+            for (k, v) in metrics.sorted(by: { $0.key < $1.key }) where k != "images" {
+                say(String(format: "  %-20@ %.4f", k, v))
+            }
         }
     }
 
@@ -51,7 +69,9 @@ struct EvalCommand: ParsableCommand {
         if let images { test = test.prefix(min(images, test.count)) }
         let started = Date()
         let progress = ProgressReporter(live: ProgressReporter.stderrIsTerminal)
-        let logLik = ImportanceSampling.logLikelihoods(vae, on: test, k: k, seed: seed ?? loaded.seed, threads: threads.count) {
+        let logLik = ImportanceSampling.logLikelihoods(
+            vae, on: test, k: k, seed: seed ?? loaded.seed, threads: threads.count
+        ) {
             progress.update("importance sampling, K = \(k)", done: $0, total: test.count)
         }
         progress.clear()
@@ -63,19 +83,25 @@ struct EvalCommand: ParsableCommand {
         if json {
             try printJSON(object)
         } else {
-            say(String(format: "%@ in %@, first %d test images: −log p(x) ≈ %.3f nats (K = %d)%@  [%.1f s]", vae.config.kind.rawValue, directory,
-                       test.count, nll, k, metrics["elbo"].map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
+            say(
+                String(
+                    format: "%@ in %@, first %d test images: −log p(x) ≈ %.3f nats (K = %d)%@  [%.1f s]",
+                    vae.config.kind.rawValue, directory,
+                    test.count, nll, k, metrics["elbo"].map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
         }
     }
 
     func runJudge(_ judgeDirectory: String) throws {
         let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory), kinds: [.cvae])
         let classifier = try ModelStore.loadClassifier(URL(fileURLWithPath: judgeDirectory))
-        let result = try Judge.accuracy(of: generator.model, judgedBy: classifier.model, samplesPerLabel: samplesPerLabel,
-                                        seed: seed ?? generator.seed)
+        let result = try Judge.accuracy(
+            of: generator.model, judgedBy: classifier.model, samplesPerLabel: samplesPerLabel,
+            seed: seed ?? generator.seed)
         let perLabel = Dictionary(uniqueKeysWithValues: result.perLabel.enumerated().map { (String($0), $1) })
         if json {
-            try printJSON(["judged_accuracy": result.accuracy, "per_label": perLabel, "samples_per_label": samplesPerLabel])
+            try printJSON([
+                "judged_accuracy": result.accuracy, "per_label": perLabel, "samples_per_label": samplesPerLabel,
+            ])
         } else {
             say(String(format: "judged accuracy %.4f over %d samples per label", result.accuracy, samplesPerLabel))
             for (l, a) in result.perLabel.enumerated() { say(String(format: "  label %d: %.4f", l, a)) }

@@ -5,16 +5,25 @@ import Latent
 /// `latent pca`: PCA of a dataset (fitted on its training set, judged by test reconstruction error) or of a
 /// codes file, optionally writing the projected rows.
 struct PCACommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pca",
-        abstract: "Fit PCA (LAPACK): report reconstruction error (test_mse for a dataset: squared error summed over pixels, per image) and optionally write the components' codes.")
+    static let configuration = CommandConfiguration(
+        commandName: "pca",
+        abstract:
+            """
+            Fit PCA (LAPACK): report reconstruction error (test_mse for a dataset: squared error summed over \
+            pixels, per image) and optionally write the components' codes.
+            """
+    )
     @OptionGroup var input: EmbeddingInput
     @Option(help: "Number of components.") var components: Int = 32
-    @Option(help: "Write the codes: .npy/.csv (label last when known) or a .png/.svg/.pdf scatter of the first two.") var out: String?
+    @Option(help: "Write the codes: .npy/.csv (label last when known) or a .png/.svg/.pdf scatter of the first two.")
+    var out: String?
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard components >= 1 else { throw ValidationError("--components: expected a positive number, got \(components)") }
+        guard components >= 1 else {
+            throw ValidationError("--components: expected a positive number, got \(components)")
+        }
         if let out { try validateEmbeddingOutput(out) }
     }
 
@@ -24,7 +33,9 @@ struct PCACommand: ParsableCommand {
         if input.input == nil {
             // A dataset: fitted on the training split, judged on the test split.
             let train = try input.data.load(.train)
-            guard components <= train.featureCount else { throw ValidationError("--components: expected 1…\(train.featureCount), got \(components)") }
+            guard components <= train.featureCount else {
+                throw ValidationError("--components: expected 1…\(train.featureCount), got \(components)")
+            }
             pca = try PCA(fitting: train.batch(0..<train.count), components: components)
             let test = try input.data.load(.test)
             let x = test.batch(0..<test.count)
@@ -37,9 +48,14 @@ struct PCACommand: ParsableCommand {
             }
         } else {
             let loaded = try input.load()
-            guard components <= loaded.x.shape[1] else { throw ValidationError("--components: expected 1…\(loaded.x.shape[1]) for \(input.input!), got \(components)") }
+            guard components <= loaded.x.shape[1] else {
+                throw ValidationError(
+                    "--components: expected 1…\(loaded.x.shape[1]) for \(input.input!), got \(components)")
+            }
             pca = try PCA(fitting: loaded.x, components: components)
-            mse = Evaluation.squaredErrors(pca.inverseTransform(pca.transform(loaded.x)), loaded.x).reduce(0, +) / Double(loaded.x.shape[0])
+            mse =
+                Evaluation.squaredErrors(pca.inverseTransform(pca.transform(loaded.x)), loaded.x).reduce(0, +)
+                / Double(loaded.x.shape[0])
             (rows, labels, name) = (loaded.x, loaded.labels, loaded.name)
         }
         let explained = pca.explainedVariance.reduce(0) { $0 + Double($1) }
@@ -47,7 +63,10 @@ struct PCACommand: ParsableCommand {
         if json {
             try printJSON(["components": components, key: mse, "explained_variance": explained, "rows": rows.shape[0]])
         } else {
-            say(String(format: "PCA with %d components: %@ %.4f (explained variance %.2f)", components, key, mse, explained))
+            say(
+                String(
+                    format: "PCA with %d components: %@ %.4f (explained variance %.2f)", components, key, mse, explained
+                ))
         }
         if let out {
             let codes = pca.transform(rows)

@@ -11,7 +11,9 @@ struct ModelPictureOptions: ParsableArguments {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out: expected a .png file name, got '\(out)'") }
+        guard out.lowercased().hasSuffix(".png") else {
+            throw ValidationError("--out: expected a .png file name, got '\(out)'")
+        }
     }
 
     /// The run's VAE, CVAE or IWAE.
@@ -27,7 +29,8 @@ struct ModelPictureOptions: ParsableArguments {
     }
 
     func write(_ images: Tensor, _ config: ModelConfig, columns: Int) throws {
-        let png = try ImageGrid.png(images, height: config.imageHeight, width: config.imageWidth, columns: columns, scale: 3)
+        let png = try ImageGrid.png(
+            images, height: config.imageHeight, width: config.imageWidth, columns: columns, scale: 3)
         try AtomicFile.write(png, to: URL(fileURLWithPath: out))
         say("wrote \(out)")
     }
@@ -35,7 +38,8 @@ struct ModelPictureOptions: ParsableArguments {
 
 /// `latent sample`: images from the prior of a VAE or CVAE.
 struct SampleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sample",
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
         abstract: "Decode samples from the prior (a CVAE: of --label, or one row per class).")
     @OptionGroup var options: ModelPictureOptions
     @Option(help: "Number of images (default 64; for a CVAE without --label, 10 per class).") var count: Int?
@@ -46,8 +50,12 @@ struct SampleCommand: ParsableCommand {
         let c = vae.config
         if let count, count < 1 { throw ValidationError("--count: expected a positive number, got \(count)") }
         if let label {
-            guard c.isConditional else { throw ValidationError("--label: \(options.directory) holds an unconditional vae; --label needs a cvae") }
-            guard label >= 0 && label < c.classes else { throw ValidationError("--label: expected 0…\(c.classes - 1), got \(label)") }
+            guard c.isConditional else {
+                throw ValidationError("--label: \(options.directory) holds an unconditional vae; --label needs a cvae")
+            }
+            guard label >= 0 && label < c.classes else {
+                throw ValidationError("--label: expected 0…\(c.classes - 1), got \(label)")
+            }
         }
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)
         let labels: [Int], columns: Int
@@ -65,7 +73,8 @@ struct SampleCommand: ParsableCommand {
 
 /// `latent reconstruct`: test images above their reconstructions.
 struct ReconstructCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reconstruct", abstract: "Test images (rows 1, 3, …) above their reconstructions.")
+    static let configuration = CommandConfiguration(
+        commandName: "reconstruct", abstract: "Test images (rows 1, 3, …) above their reconstructions.")
     @OptionGroup var options: ModelPictureOptions
     @Option(help: "Number of test images.") var count: Int = 32
     @Option(help: "Images per row.") var columns: Int = 16
@@ -82,10 +91,12 @@ struct ReconstructCommand: ParsableCommand {
 
 /// `latent denoise`: corrupt test images, reconstruct them, report PSNR over the whole test set.
 struct DenoiseCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "denoise",
+    static let configuration = CommandConfiguration(
+        commandName: "denoise",
         abstract: "Rows noisy / denoised / clean; prints mean PSNR (dB) of noisy and denoised test images.")
     @OptionGroup var options: ModelPictureOptions
-    @Option(help: "Corruption: gaussian:σ, mask:p or salt-pepper:p (default: the model's training noise).") var noise: String?
+    @Option(help: "Corruption: gaussian:σ, mask:p or salt-pepper:p (default: the model's training noise).") var noise:
+        String?
     @Option(help: "Images in the picture.") var count: Int = 16
 
     func run() throws {
@@ -96,17 +107,21 @@ struct DenoiseCommand: ParsableCommand {
         }
         let test = try options.data.load(.test, for: loaded, binarizeTest: false)
         let psnr = Evaluation.denoisingPSNR(model, noise: corruption, on: test, seed: options.seed)
-        say(String(format: "%@ on %d test images: PSNR noisy %.2f dB, denoised %.2f dB (+%.2f dB)",
-                   corruption.description, test.count, psnr.noisy, psnr.denoised, psnr.denoised - psnr.noisy))
+        say(
+            String(
+                format: "%@ on %d test images: PSNR noisy %.2f dB, denoised %.2f dB (+%.2f dB)",
+                corruption.description, test.count, psnr.noisy, psnr.denoised, psnr.denoised - psnr.noisy))
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)
-        try options.write(Pictures.denoisingRows(model, noise: corruption, test: test, columns: max(1, count), rng: &rng),
-                          model.config, columns: max(1, count))
+        try options.write(
+            Pictures.denoisingRows(model, noise: corruption, test: test, columns: max(1, count), rng: &rng),
+            model.config, columns: max(1, count))
     }
 }
 
 /// `latent interpolate`: the decoded straight path between two test images' codes.
 struct InterpolateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "interpolate", abstract: "Decode the straight line between two test images' codes.")
+    static let configuration = CommandConfiguration(
+        commandName: "interpolate", abstract: "Decode the straight line between two test images' codes.")
     @OptionGroup var options: ModelPictureOptions
     @Option(help: "Index of the first test image.") var from: Int
     @Option(help: "Index of the second test image.") var to: Int

@@ -4,8 +4,9 @@ import Latent
 
 /// `latent plot`: figures of a trained model, drawn with Cairo (PNG, or SVG/PDF by the file name).
 struct PlotCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plot", abstract: "Draw a figure of a trained model.",
-                                                    subcommands: [PlotLatent.self, PlotManifold.self, PlotCurves.self])
+    static let configuration = CommandConfiguration(
+        commandName: "plot", abstract: "Draw a figure of a trained model.",
+        subcommands: [PlotLatent.self, PlotManifold.self, PlotCurves.self])
 }
 
 /// Output file option shared by the plots.
@@ -13,7 +14,9 @@ struct FigureOutput: ParsableArguments {
     @Option(help: "Output file: .png, .svg or .pdf.") var out: String
 
     func validate() throws {
-        guard PictureFormat(path: out) != nil else { throw ValidationError("--out: expected a .png, .svg or .pdf file name, got '\(out)'") }
+        guard PictureFormat(path: out) != nil else {
+            throw ValidationError("--out: expected a .png, .svg or .pdf file name, got '\(out)'")
+        }
     }
 
     func write(_ data: Data) throws {
@@ -25,7 +28,8 @@ struct FigureOutput: ParsableArguments {
 }
 
 struct PlotLatent: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "latent",
+    static let configuration = CommandConfiguration(
+        commandName: "latent",
         abstract: "Scatter of the codes coloured by label (2-d codes directly, otherwise a projection).")
     @Argument(help: "Run directory.") var directory: String
     @Option(help: "Split: train or test.") var split: String = "test"
@@ -36,23 +40,32 @@ struct PlotLatent: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard Split(rawValue: split) != nil else { throw ValidationError("--split: expected train or test, got '\(split)'") }
+        guard Split(rawValue: split) != nil else {
+            throw ValidationError("--split: expected train or test, got '\(split)'")
+        }
         guard dims == 2 || dims == 3 else { throw ValidationError("--dims: expected 2 or 3, got \(dims)") }
-        guard let projection = Figures.Projection(rawValue: method) else { throw ValidationError("--method: expected pca or tsne, got '\(method)'") }
-        guard projection == .pca || dims == 2 else { throw ValidationError("--dims 3 needs --method pca (t-SNE draws 2 dimensions)") }
+        guard let projection = Figures.Projection(rawValue: method) else {
+            throw ValidationError("--method: expected pca or tsne, got '\(method)'")
+        }
+        guard projection == .pca || dims == 2 else {
+            throw ValidationError("--dims 3 needs --method pca (t-SNE draws 2 dimensions)")
+        }
     }
 
     func run() throws {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
         let set = try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
-        try output.write(try Figures.latentScatter(loaded.model, on: set, dims: dims, projection: Figures.Projection(rawValue: method)!,
-                                                  threads: threads.count, format: output.format))
+        try output.write(
+            try Figures.latentScatter(
+                loaded.model, on: set, dims: dims, projection: Figures.Projection(rawValue: method)!,
+                threads: threads.count, format: output.format))
     }
 }
 
 struct PlotManifold: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "manifold",
+    static let configuration = CommandConfiguration(
+        commandName: "manifold",
         abstract: "Decoded images over a grid of a 2-d latent space (inverse-Gaussian-CDF spacing).")
     @Argument(help: "Run directory of a VAE or CVAE with --latent 2.") var directory: String
     @Option(help: "Images per side.") var grid: Int = 20
@@ -64,23 +77,37 @@ struct PlotManifold: ParsableCommand {
         guard grid >= 2 && grid <= 100 else { throw ValidationError("--grid: expected 2…100, got \(grid)") }
         threads.apply()
         let vae = try ModelStore.loadVAE(URL(fileURLWithPath: directory)).model
-        guard vae.config.latent == 2 else { throw ValidationError("\(directory): the manifold needs a 2-d latent space (train with --latent 2); this model's is \(vae.config.latent)-d") }
+        guard vae.config.latent == 2 else {
+            throw ValidationError(
+                """
+                \(directory): the manifold needs a 2-d latent space (train with --latent 2); this model's is \
+                \(vae.config.latent)-d
+                """
+            )
+        }
         if let label {
-            guard vae.config.isConditional else { throw ValidationError("--label: \(directory) holds an unconditional vae") }
-            guard label >= 0 && label < vae.config.classes else { throw ValidationError("--label: expected 0…\(vae.config.classes - 1), got \(label)") }
+            guard vae.config.isConditional else {
+                throw ValidationError("--label: \(directory) holds an unconditional vae")
+            }
+            guard label >= 0 && label < vae.config.classes else {
+                throw ValidationError("--label: expected 0…\(vae.config.classes - 1), got \(label)")
+            }
         }
         try output.write(try Figures.manifold(vae, grid: grid, label: label ?? 0, format: output.format))
     }
 }
 
 struct PlotCurves: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "curves", abstract: "Train and test loss per epoch from metrics.jsonl, and the loss terms.")
+    static let configuration = CommandConfiguration(
+        commandName: "curves", abstract: "Train and test loss per epoch from metrics.jsonl, and the loss terms.")
     @Argument(help: "Run directory.") var directory: String
     @OptionGroup var output: FigureOutput
 
     func run() throws {
         let url = URL(fileURLWithPath: directory).appendingPathComponent("metrics.jsonl")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("\(url.path): no such file (train writes it)") }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ValidationError("\(url.path): no such file (train writes it)")
+        }
         let metrics = try EpochMetrics.read(url)
         guard !metrics.isEmpty else { throw ValidationError("\(url.path): no epochs recorded") }
         try output.write(try EpochMetrics.curves(metrics, format: output.format))

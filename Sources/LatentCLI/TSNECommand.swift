@@ -4,25 +4,55 @@ import Latent
 
 /// `latent tsne`: a 2-D t-SNE map of codes or of a dataset, with its 10-NN accuracy when labels are known.
 struct TSNECommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tsne",
+    static let configuration = CommandConfiguration(
+        commandName: "tsne",
         abstract: "Embed codes or a dataset in 2-D with t-SNE; picture (.png/.svg/.pdf) or coordinates (.npy/.csv).",
-        discussion: "Defaults follow openTSNE: perplexity 30, 250 early-exaggeration iterations then 500 more, PCA initialisation. Repulsion: exact below 1,000 points, Barnes-Hut below 18,000, FFT interpolation above.")
+        discussion:
+            """
+            Defaults follow openTSNE: perplexity 30, 250 early-exaggeration iterations then 500 more, PCA \
+            initialisation. Repulsion: exact below 1,000 points, Barnes-Hut below 18,000, FFT interpolation above.
+            """
+    )
     @OptionGroup var input: EmbeddingInput
-    @Option(help: "Output: .png, .svg, .pdf (a scatter coloured by label) or .npy/.csv (coordinates, label last); may be repeated.") var out: [String] = []
+    @Option(
+        help:
+            """
+            Output: .png, .svg, .pdf (a scatter coloured by label) or .npy/.csv (coordinates, label last); may be \
+            repeated.
+            """
+    ) var out: [String] = []
     @Option(help: "Perplexity (effective number of neighbours).") var perplexity: Double = 30
     @Option(help: "Iterations in all, including the 250 with early exaggeration.") var iterations: Int = 750
     @Option(help: "Repulsion: auto, exact, bh (Barnes-Hut) or fft (interpolation).") var method: String = "auto"
     @Option(help: "Barnes-Hut accuracy: cells smaller than θ × distance count as one body.") var theta: Float = 0.5
-    @Option(help: "Reduce the input to this many principal components first (default: 50 for a dataset, none for a codes file; 0 for none).") var pca: Int?
-    @Option(help: "Accepted like every command's --seed; the result does not depend on it (PCA start, exact neighbours: t-SNE here is deterministic).") var seed: UInt64 = 0
+    @Option(
+        help:
+            """
+            Reduce the input to this many principal components first (default: 50 for a dataset, none for a codes \
+            file; 0 for none).
+            """
+    ) var pca: Int?
+    @Option(
+        help:
+            """
+            Accepted like every command's --seed; the result does not depend on it (PCA start, exact neighbours: \
+            t-SNE here is deterministic).
+            """
+    ) var seed: UInt64 = 0
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
         guard !out.isEmpty else { throw ValidationError("--out: give an output file (.png, .svg, .pdf, .npy or .csv)") }
         for o in out { try validateEmbeddingOutput(o) }
-        guard perplexity > 0 else { throw ValidationError("--perplexity: expected a positive number, got \(perplexity)") }
-        guard iterations >= 1 else { throw ValidationError("--iterations: expected a positive number, got \(iterations)") }
-        guard TSNE.Method(rawValue: method) != nil else { throw ValidationError("--method: expected auto, exact, bh or fft, got '\(method)'") }
+        guard perplexity > 0 else {
+            throw ValidationError("--perplexity: expected a positive number, got \(perplexity)")
+        }
+        guard iterations >= 1 else {
+            throw ValidationError("--iterations: expected a positive number, got \(iterations)")
+        }
+        guard TSNE.Method(rawValue: method) != nil else {
+            throw ValidationError("--method: expected auto, exact, bh or fft, got '\(method)'")
+        }
         guard theta >= 0 && theta <= 1.5 else { throw ValidationError("--theta: expected 0…1.5, got \(theta)") }
         if let pca, pca < 0 { throw ValidationError("--pca: expected a number of components ≥ 0, got \(pca)") }
     }
@@ -44,11 +74,17 @@ struct TSNECommand: ParsableCommand {
         tsne.method = TSNE.Method(rawValue: method)!
         tsne.theta = theta
         tsne.threads = threads.count
-        say("t-SNE of \(x.shape[0]) points × \(x.shape[1]) dims (\(described)), method \(tsne.resolvedMethod(points: x.shape[0]).rawValue)")
+        say(
+            """
+            t-SNE of \(x.shape[0]) points × \(x.shape[1]) dims (\(described)), method \
+            \(tsne.resolvedMethod(points: x.shape[0]).rawValue)
+            """
+        )
         let y = try tsne.embed(x) { event in
             switch event {
             case .stage(let s): say("  \(s)  [\(String(format: "%.1f", Date().timeIntervalSince(started))) s]")
-            case .iteration(let i, let kl): say(String(format: "  iteration %4d  KL %.4f  [%.1f s]", i, kl, Date().timeIntervalSince(started)))
+            case .iteration(let i, let kl):
+                say(String(format: "  iteration %4d  KL %.4f  [%.1f s]", i, kl, Date().timeIntervalSince(started)))
             }
         }
         let seconds = Date().timeIntervalSince(started)

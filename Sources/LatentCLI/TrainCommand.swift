@@ -6,11 +6,17 @@ import Latent
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model; writes DIR/model.safetensors, metrics.jsonl and pictures (samples.png, reconstructions.png, …).")
+        abstract:
+            """
+            Train a model; writes DIR/model.safetensors, metrics.jsonl and pictures (samples.png, \
+            reconstructions.png, …).
+            """
+    )
 
     @Option(help: "Model: ae, sae, dae, vae, cvae, iwae or classifier.") var model: ModelKind = .vae
     @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
-    @Option(help: "Encoder/decoder body: mlp or conv (two stride-2 convolutions, then the dense --hidden layers).") var arch: Architecture = .mlp
+    @Option(help: "Encoder/decoder body: mlp or conv (two stride-2 convolutions, then the dense --hidden layers).")
+    var arch: Architecture = .mlp
     @OptionGroup var data: DataOptions
     @Option(help: "Training epochs.") var epochs: Int = 10
     @Option(name: .customLong("batch-size"), help: "Examples per training step.") var batchSize: Int = 128
@@ -21,28 +27,67 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
-    @Option(name: .customLong("free-bits"), help: "VAE: a floor in nats on each latent dimension's KL (batch average), against posterior collapse.") var freeBits: Float?
-    @Option(name: .customLong("clip-grad-norm"), help: "Rescale each step's gradient to at most this L2 norm.") var clipGradNorm: Float?
-    @Option(help: ArgumentHelp("Continue the run in this directory from its last epoch (weights, Adam state, random streams) up to --epochs; give the same data options as the first run.", valueName: "dir"))
+    @Option(
+        name: .customLong("free-bits"),
+        help: "VAE: a floor in nats on each latent dimension's KL (batch average), against posterior collapse.")
+    var freeBits: Float?
+    @Option(name: .customLong("clip-grad-norm"), help: "Rescale each step's gradient to at most this L2 norm.")
+    var clipGradNorm: Float?
+    @Option(
+        help: ArgumentHelp(
+            """
+            Continue the run in this directory from its last epoch (weights, Adam state, random streams) up to \
+            --epochs; give the same data options as the first run.
+            """,
+            valueName: "dir"))
     var resume: String?
-    @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood: Likelihood = .bernoulli
-    @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.") var outputVariance: String = "learned"
+    @Option(help: "Output distribution: bernoulli (cross-entropy) or gaussian (squared error).") var likelihood:
+        Likelihood = .bernoulli
+    @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.")
+    var outputVariance: String = "learned"
     @Option(help: "KL weight (β-VAE).") var beta: Float = 1
-    @Option(help: "With --data: per-feature scaling fitted on the training rows and saved with the model: none, standard or minmax.") var scale: String = "none"
-    @Option(name: .customLong("exclude-label"), help: "Train without the examples of this label (normal data only, for `latent anomaly`).") var excludeLabel: Int?
-    @Option(help: "dynamic: redraw every training pixel as Bernoulli(intensity) each time it is seen (test set binarised once, fixed seed), for likelihoods comparable with the papers.") var binarize: String?
-    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises linearly from 0 to β.") var klWarmup: Int = 0
-    @Option(name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).") var sparsityTarget: Float = 0.05
-    @Option(name: .customLong("sparsity-weight"), help: "SAE: weight of the KL(ρ‖ρ̂) penalty.") var sparsityWeight: Float = 3
+    @Option(
+        help:
+            """
+            With --data: per-feature scaling fitted on the training rows and saved with the model: none, standard \
+            or minmax.
+            """
+    ) var scale: String = "none"
+    @Option(
+        name: .customLong("exclude-label"),
+        help: "Train without the examples of this label (normal data only, for `latent anomaly`).") var excludeLabel:
+        Int?
+    @Option(
+        help:
+            """
+            dynamic: redraw every training pixel as Bernoulli(intensity) each time it is seen (test set binarised \
+            once, fixed seed), for likelihoods comparable with the papers.
+            """
+    ) var binarize: String?
+    @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises linearly from 0 to β.")
+    var klWarmup: Int = 0
+    @Option(
+        name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).")
+    var sparsityTarget: Float = 0.05
+    @Option(name: .customLong("sparsity-weight"), help: "SAE: weight of the KL(ρ‖ρ̂) penalty.") var sparsityWeight:
+        Float = 3
     @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
     @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
     @Flag(name: .customLong("no-progress"), help: "Never draw the live progress bar.") var noProgress = false
-    @Option(help: "How gradients are computed: auto (the planned step for MLP ae/vae, the graph otherwise), graph (record and differentiate a graph every step; every model) or planned.")
+    @Option(
+        help:
+            """
+            How gradients are computed: auto (the planned step for MLP ae/vae, the graph otherwise), graph (record \
+            and differentiate a graph every step; every model) or planned.
+            """
+    )
     var engine: TrainingEngine = .auto
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        if let clipGradNorm, !(clipGradNorm > 0 && clipGradNorm.isFinite) { throw ValidationError("--clip-grad-norm: expected a positive number, got \(clipGradNorm)") }
+        if let clipGradNorm, !(clipGradNorm > 0 && clipGradNorm.isFinite) {
+            throw ValidationError("--clip-grad-norm: expected a positive number, got \(clipGradNorm)")
+        }
         guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number, got \(epochs)") }
         guard batchSize > 0 else { throw ValidationError("--batch-size: expected a positive number, got \(batchSize)") }
         guard latent > 0 else { throw ValidationError("--latent: expected a positive number, got \(latent)") }
@@ -56,23 +101,34 @@ struct TrainCommand: ParsableCommand {
     func config(inputSize: Int, height: Int, width: Int) throws -> ModelConfig {
         var c = ModelConfig(kind: model)
         c.arch = arch
-        c.inputSize = inputSize; c.imageHeight = height; c.imageWidth = width
+        c.inputSize = inputSize
+        c.imageHeight = height
+        c.imageWidth = width
         c.hidden = try parseSizes(hidden, flag: "--hidden")
         c.latent = latent
         c.activation = activation
         c.likelihood = likelihood
         if outputVariance != "learned" {
-            guard let v = Float(outputVariance), v > 0 else { throw ValidationError("--output-variance: expected a positive number or 'learned', got '\(outputVariance)'") }
+            guard let v = Float(outputVariance), v > 0 else {
+                throw ValidationError(
+                    "--output-variance: expected a positive number or 'learned', got '\(outputVariance)'")
+            }
             c.outputVariance = v
         }
         c.beta = beta
         if model == .iwae { c.importanceSamples = k }
         c.freeBits = freeBits
         if let binarize {
-            guard let b = Binarization(rawValue: binarize) else { throw ValidationError("--binarize: expected dynamic, got '\(binarize)'") }
+            guard let b = Binarization(rawValue: binarize) else {
+                throw ValidationError("--binarize: expected dynamic, got '\(binarize)'")
+            }
             c.binarize = b
         }
-        if model == .sae { c.sparsity = l1.map { Sparsity(kind: .l1, weight: $0) } ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight) }
+        if model == .sae {
+            c.sparsity =
+                l1.map { Sparsity(kind: .l1, weight: $0) }
+                ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight)
+        }
         try ErrorMessages.asValidation {
             if let noise { c.noise = try Corruption(parsing: noise) }
             try c.validate()
@@ -86,16 +142,19 @@ struct TrainCommand: ParsableCommand {
         if let resume {
             var resumed = excludeLabel.map { train.excluding(label: $0) } ?? train
             if let limit { resumed = resumed.prefix(limit) }
-            try Trainer.resume(URL(fileURLWithPath: resume), epochs: epochs, train: resumed, test: test,
-                               progressBar: progressBar) { say(ErrorMessages.replacingNames($0)) }
+            try Trainer.resume(
+                URL(fileURLWithPath: resume), epochs: epochs, train: resumed, test: test,
+                progressBar: progressBar
+            ) { say(ErrorMessages.replacingNames($0)) }
             return
         }
         guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
         }
         var config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
-        let prepared = try TrainingData.prepare(train: train, test: test, config: &config, scaling: scaling,
-                                                excludeLabel: excludeLabel, limit: limit)
+        let prepared = try TrainingData.prepare(
+            train: train, test: test, config: &config, scaling: scaling,
+            excludeLabel: excludeLabel, limit: limit)
         var rng = RandomGenerator(seed: seed, stream: .initialization)
         let net = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
@@ -103,9 +162,10 @@ struct TrainCommand: ParsableCommand {
         (options.klWarmupEpochs, options.progressBar, options.threads) = (klWarmup, progressBar, threads.count)
         (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
         let hidden = config.hidden.map(String.init).joined(separator: ",")
-        say("training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(hidden), latent \(config.latent), "
-            + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) images), "
-            + "\(options.threads) threads")
+        say(
+            "training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(hidden), latent \(config.latent), "
+                + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) images), "
+                + "\(options.threads) threads")
         try Trainer(options: options) { say(ErrorMessages.replacingNames($0)) }.run(net, data: prepared)
     }
 

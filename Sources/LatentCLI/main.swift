@@ -6,8 +6,11 @@ struct LatentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latent",
         abstract: "The autoencoder toolkit for Swift: train, evaluate and benchmark autoencoders on the CPU.",
-        subcommands: [TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, DenoiseCommand.self,
-                      EncodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self, TSNECommand.self, AnomalyCommand.self, SemisupCommand.self, BenchCommand.self])
+        subcommands: [
+            TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, DenoiseCommand.self,
+            EncodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self, TSNECommand.self,
+            AnomalyCommand.self, SemisupCommand.self, BenchCommand.self,
+        ])
 }
 
 // Errors are one line on stderr ("latent: …") and a non-zero exit; --help prints the full help.

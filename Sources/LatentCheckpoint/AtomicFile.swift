@@ -33,8 +33,12 @@ public enum AtomicFile {
     public static func makeDirectory(_ url: URL) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw LatentError(.checkpoint, "\(url.path): exists and is not a directory") }
-            guard FileManager.default.isWritableFile(atPath: url.path) else { throw LatentError(.checkpoint, "\(url.path): directory is not writable") }
+            guard isDirectory.boolValue else {
+                throw LatentError(.checkpoint, "\(url.path): exists and is not a directory")
+            }
+            guard FileManager.default.isWritableFile(atPath: url.path) else {
+                throw LatentError(.checkpoint, "\(url.path): directory is not writable")
+            }
             return
         }
         do {
@@ -44,4 +48,3 @@ public enum AtomicFile {
         }
     }
 }
-

@@ -18,8 +18,10 @@ public struct Checkpoint {
     public let metadata: [String: String]
 
     /// Writes named parameters and a configuration atomically to `url`.
-    public static func save(_ named: [(name: String, parameter: Parameter)], kind: String, configJSON: String,
-                            extra: [String: String] = [:], to url: URL) throws {
+    public static func save(
+        _ named: [(name: String, parameter: Parameter)], kind: String, configJSON: String,
+        extra: [String: String] = [:], to url: URL
+    ) throws {
         var metadata = extra
         metadata["format"] = format
         metadata["format_version"] = String(version)
@@ -38,10 +40,17 @@ public struct Checkpoint {
         }
         let (tensors, metadata) = try SafeTensors.read(file)
         guard metadata["format"] == format else {
-            throw LatentError(.checkpoint, "\(file.path): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
+            throw LatentError(
+                .checkpoint, "\(file.path): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
         }
         guard let v = metadata["format_version"].flatMap(Int.init), v == version else {
-            throw LatentError(.checkpoint, "\(file.path): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads version \(version)")
+            throw LatentError(
+                .checkpoint,
+                """
+                \(file.path): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads \
+                version \(version)
+                """
+            )
         }
         guard let kind = metadata["kind"], let config = metadata["config"] else {
             throw LatentError(.checkpoint, "\(file.path): checkpoint metadata lacks the model kind or configuration")
@@ -58,7 +67,8 @@ public struct Checkpoint {
         for (name, p) in named {
             guard let t = tensors[name] else { throw LatentError(.checkpoint, "\(source): missing tensor \(name)") }
             guard t.shape == p.shape else {
-                throw LatentError(.checkpoint, "\(source): tensor \(name) has shape \(t.shape), the model expects \(p.shape)")
+                throw LatentError(
+                    .checkpoint, "\(source): tensor \(name) has shape \(t.shape), the model expects \(p.shape)")
             }
             p.value.copy(from: t)
         }

@@ -15,8 +15,12 @@ public enum SafeTensors {
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
         for (name, t) in tensors {
-            guard header[name] == nil, name != "__metadata__" else { throw LatentError(.checkpoint, "duplicate tensor name \(name)") }
-            header[name] = ["dtype": "F32", "shape": t.shape.dimensions, "data_offsets": [offset, offset + t.count * 4]] as [String: Any]
+            guard header[name] == nil, name != "__metadata__" else {
+                throw LatentError(.checkpoint, "duplicate tensor name \(name)")
+            }
+            header[name] =
+                ["dtype": "F32", "shape": t.shape.dimensions, "data_offsets": [offset, offset + t.count * 4]]
+                as [String: Any]
             offset += t.count * 4
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -26,7 +30,7 @@ public enum SafeTensors {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(json)
         for (_, t) in tensors {
-            out.append(UnsafeBufferPointer(start: t.data, count: t.count))   // x86-64 and arm64 are little-endian
+            out.append(UnsafeBufferPointer(start: t.data, count: t.count))  // x86-64 and arm64 are little-endian
         }
         return out
     }
@@ -35,20 +39,31 @@ public enum SafeTensors {
     /// checked against the file before use.
     public static func read(_ url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw LatentError(.checkpoint, "\(path): no such file") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LatentError(.checkpoint, "\(path): no such file")
+        }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw LatentError(.checkpoint, "\(path): cannot read (\(error.localizedDescription))") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw LatentError(.checkpoint, "\(path): cannot read (\(error.localizedDescription))")
+        }
         return try decode(data, source: path)
     }
 
-    public static func decode(_ data: Data, source: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-        func fail(_ why: String) -> LatentError { LatentError(.checkpoint, "\(source): not a valid safetensors file (\(why))") }
+    public static func decode(
+        _ data: Data, source: String
+    ) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        func fail(_ why: String) -> LatentError {
+            LatentError(.checkpoint, "\(source): not a valid safetensors file (\(why))")
+        }
         guard data.count >= 8 else { throw fail("only \(data.count) bytes") }
         let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard n <= UInt64(maxHeaderBytes), Int(n) <= data.count - 8 else { throw fail("header length \(n) exceeds the file") }
+        guard n <= UInt64(maxHeaderBytes), Int(n) <= data.count - 8 else {
+            throw fail("header length \(n) exceeds the file")
+        }
         let headerEnd = 8 + Int(n)
         guard let object = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)),
-              let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
+            let header = object as? [String: Any]
+        else { throw fail("header is not a JSON object") }
         let body = data.count - headerEnd
         var metadata: [String: String] = [:]
         var tensors: [String: Tensor] = [:]
@@ -59,12 +74,17 @@ public enum SafeTensors {
                 continue
             }
             guard let info = entry as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
+                let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
-            guard dtype == "F32" else { throw LatentError(.checkpoint, "\(source): tensor \(name) has dtype \(dtype); Latent reads F32 tensors") }
-            guard shape.count <= Shape.maxRank, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw fail("tensor \(name) has unsupported shape \(shape)") }
+            guard dtype == "F32" else {
+                throw LatentError(.checkpoint, "\(source): tensor \(name) has dtype \(dtype); Latent reads F32 tensors")
+            }
+            guard shape.count <= Shape.maxRank, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
+                throw fail("tensor \(name) has unsupported shape \(shape)")
+            }
             let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let r = acc.0.multipliedReportingOverflow(by: d); return (r.partialValue, acc.1 || r.overflow)
+                let r = acc.0.multipliedReportingOverflow(by: d)
+                return (r.partialValue, acc.1 || r.overflow)
             }
             guard !overflow, offsets[0] >= 0, offsets[1] == offsets[0] + count * 4, offsets[1] <= body else {
                 throw fail("tensor \(name): offsets \(offsets) do not match shape \(shape) within \(body) data bytes")

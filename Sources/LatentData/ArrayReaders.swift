@@ -11,7 +11,10 @@ public struct NumericTable: Sendable {
     public let header: [String]?
 
     public init(rows: Int, columns: Int, values: [Float], header: [String]?) {
-        self.rows = rows; self.columns = columns; self.values = values; self.header = header
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+        self.header = header
     }
 
     /// One column's values.
@@ -22,7 +25,9 @@ public struct NumericTable: Sendable {
         var out = [Float]()
         out.reserveCapacity(rows * (columns - 1))
         for r in 0..<rows { for j in 0..<columns where j != c { out.append(values[r * columns + j]) } }
-        return NumericTable(rows: rows, columns: columns - 1, values: out, header: header.map { h in h.enumerated().filter { $0.offset != c }.map(\.element) })
+        return NumericTable(
+            rows: rows, columns: columns - 1, values: out,
+            header: header.map { h in h.enumerated().filter { $0.offset != c }.map(\.element) })
     }
 }
 
@@ -34,7 +39,13 @@ public enum ArrayReaders {
     public static func read(_ url: URL) throws -> NumericTable {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw LatentError(.data, "\(url.path): cannot read the file (\(FileManager.default.fileExists(atPath: url.path) ? "permission or I/O error" : "no such file"))")
+            throw LatentError(
+                .data,
+                """
+                \(url.path): cannot read the file \
+                (\(FileManager.default.fileExists(atPath: url.path) ? "permission or I/O error" : "no such file"))
+                """
+            )
         }
         switch url.pathExtension.lowercased() {
         case "npy": return try npy(data, name: url.path)
@@ -44,13 +55,24 @@ public enum ArrayReaders {
             // one per row, appended as the last column (so --label-column last picks it).
             let arrays = try NPZ.read(data, name: url.path)
             let features = arrays.first { ["x", "X", "data"].contains($0.name) } ?? arrays[0]
-            guard let labels = arrays.first(where: { ["y", "labels"].contains($0.name) }), labels.table.columns == 1 else { return features.table }
+            guard let labels = arrays.first(where: { ["y", "labels"].contains($0.name) }), labels.table.columns == 1
+            else { return features.table }
             guard labels.table.rows == features.table.rows else {
-                throw LatentError(.data, "\(url.path): '\(labels.name)' holds \(labels.table.rows) labels for \(features.table.rows) rows of '\(features.name)'")
+                throw LatentError(
+                    .data,
+                    """
+                    \(url.path): '\(labels.name)' holds \(labels.table.rows) labels for \(features.table.rows) \
+                    rows of '\(features.name)'
+                    """
+                )
             }
             let t = features.table
-            var values = [Float](); values.reserveCapacity(t.rows * (t.columns + 1))
-            for r in 0..<t.rows { values += t.values[(r * t.columns)..<((r + 1) * t.columns)]; values.append(labels.table.values[r]) }
+            var values = [Float]()
+            values.reserveCapacity(t.rows * (t.columns + 1))
+            for r in 0..<t.rows {
+                values += t.values[(r * t.columns)..<((r + 1) * t.columns)]
+                values.append(labels.table.values[r])
+            }
             return NumericTable(rows: t.rows, columns: t.columns + 1, values: values, header: nil)
         default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
@@ -65,7 +87,9 @@ public enum ArrayReaders {
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
         switch major {
-        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
         case 2, 3:
             guard bytes.count >= 12 else { throw LatentError(.data, "\(name): NPY header is truncated") }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
@@ -73,16 +97,24 @@ public enum ArrayReaders {
         default: throw LatentError(.data, "\(name): NPY version \(major) is not supported (expected 1, 2 or 3)")
         }
         guard headerStart + headerLength <= bytes.count,
-              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            let header = String(
+                bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1)
+        else {
             throw LatentError(.data, "\(name): NPY header is truncated")
         }
-        guard let descr = field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }) else {
+        guard
+            let descr = field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) })
+        else {
             throw LatentError(.data, "\(name): NPY header has no 'descr'")
         }
         let fortran = field("fortran_order", in: header) == "True"
         guard let shapeText = shapeField(header) else { throw LatentError(.data, "\(name): NPY header has no 'shape'") }
-        let dims = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { s -> Int in
-            guard let v = Int(s), v >= 0 else { throw LatentError(.data, "\(name): NPY shape (\(shapeText)) is not a list of sizes") }
+        let dims = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }.map { s -> Int in
+            guard let v = Int(s), v >= 0 else {
+                throw LatentError(.data, "\(name): NPY shape (\(shapeText)) is not a list of sizes")
+            }
             return v
         }
         guard dims.count == 1 || dims.count == 2 else {
@@ -97,23 +129,52 @@ public enum ArrayReaders {
         case "|u1", "<u1", "|i1": itemSize = 1
         case "<i4", "=i4": itemSize = 4
         case "<i8", "=i8": itemSize = 8
-        default: throw LatentError(.data, "\(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, int32 or int64)")
+        default:
+            throw LatentError(
+                .data,
+                """
+                \(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, \
+                int32 or int64)
+                """
+            )
         }
         let body = headerStart + headerLength
         let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
         guard !overflow, !tooBig, bytes.count - body == needed else {
-            throw LatentError(.data, "\(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) bytes of data, the file holds \(bytes.count - body)")
+            throw LatentError(
+                .data,
+                """
+                \(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) \
+                bytes of data, the file holds \(bytes.count - body)
+                """
+            )
         }
         var values = [Float](repeating: 0, count: count)
         // One loop per element type, so the type is decided once, not per element.
         bytes.withUnsafeBytes { raw in
             let p = raw.baseAddress! + body
             switch descr {
-            case "<f4", "=f4": for i in 0..<count { values[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-            case "<f8", "=f8": for i in 0..<count { values[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
-            case "|i1": for i in 0..<count { values[i] = Float(Int8(bitPattern: p.load(fromByteOffset: i, as: UInt8.self))) }
-            case "<i4", "=i4": for i in 0..<count { values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
-            case "<i8", "=i8": for i in 0..<count { values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))) }
+            case "<f4", "=f4":
+                for i in 0..<count {
+                    values[i] = Float(
+                        bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                }
+            case "<f8", "=f8":
+                for i in 0..<count {
+                    values[i] = Float(
+                        Double(
+                            bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                }
+            case "|i1":
+                for i in 0..<count { values[i] = Float(Int8(bitPattern: p.load(fromByteOffset: i, as: UInt8.self))) }
+            case "<i4", "=i4":
+                for i in 0..<count {
+                    values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                }
+            case "<i8", "=i8":
+                for i in 0..<count {
+                    values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
+                }
             default: for i in 0..<count { values[i] = Float(p.load(fromByteOffset: i, as: UInt8.self)) }
             }
         }
@@ -134,14 +195,17 @@ public enum ArrayReaders {
 
     private static func shapeField(_ header: String) -> String? {
         guard let r = header.range(of: "'shape':"), let open = header[r.upperBound...].firstIndex(of: "("),
-              let close = header[open...].firstIndex(of: ")") else { return nil }
+            let close = header[open...].firstIndex(of: ")")
+        else { return nil }
         return String(header[header.index(after: open)..<close])
     }
 
     /// Parses numeric CSV. A first line with any cell that is not a number is a header. Empty lines are
     /// skipped; every other line must have as many cells as the first.
     public static func csv(_ data: Data, name: String) throws -> NumericTable {
-        guard let text = String(data: data, encoding: .utf8) else { throw LatentError(.data, "\(name): not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LatentError(.data, "\(name): not UTF-8 text")
+        }
         var header: [String]? = nil
         var columns = -1, rows = 0
         var values: [Float] = []
@@ -150,7 +214,9 @@ public enum ArrayReaders {
         for trimmed in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
             lineNumber += 1
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             if columns < 0 {
                 columns = cells.count
                 if cells.contains(where: { Float($0) == nil }) {
@@ -159,7 +225,9 @@ public enum ArrayReaders {
                 }
             }
             guard cells.count == columns else {
-                throw LatentError(.data, "\(name): line \(lineNumber) has \(cells.count) cells, expected \(columns) like the first line")
+                throw LatentError(
+                    .data,
+                    "\(name): line \(lineNumber) has \(cells.count) cells, expected \(columns) like the first line")
             }
             for (c, cell) in cells.enumerated() {
                 guard let v = Float(cell) else {

@@ -21,10 +21,11 @@ public enum ArrayWriters {
         precondition(header.count == columns, "csv: \(header.count) names for \(columns) columns")
         var s = header.joined(separator: ",") + "\n"
         for r in 0..<rows {
-            s += (0..<columns).map { c -> String in
-                let v = values[r * columns + c]
-                return v == v.rounded() && abs(v) < 1e7 ? String(Int(v)) : String(v)
-            }.joined(separator: ",") + "\n"
+            s +=
+                (0..<columns).map { c -> String in
+                    let v = values[r * columns + c]
+                    return v == v.rounded() && abs(v) < 1e7 ? String(Int(v)) : String(v)
+                }.joined(separator: ",") + "\n"
         }
         return Data(s.utf8)
     }

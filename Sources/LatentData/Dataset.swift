@@ -38,7 +38,8 @@ public struct Dataset: Sendable {
     /// A table of float rows.
     public init(name: String, values: [Float], labels: [UInt8], features: Int) throws {
         guard features > 0, values.count % features == 0, labels.count == values.count / features else {
-            throw LatentError(.data, "\(name): \(values.count) values do not form \(labels.count) rows of \(features) features")
+            throw LatentError(
+                .data, "\(name): \(values.count) values do not form \(labels.count) rows of \(features) features")
         }
         self.name = name
         self.pixels = []
@@ -56,7 +57,9 @@ public struct Dataset: Sendable {
         precondition(batch.count == indices.count * f, "batch \(batch.shape) for \(indices.count) examples of \(f)")
         if let values {
             values.withUnsafeBufferPointer { src in
-                for (row, index) in indices.enumerated() { (batch.data + row * f).update(from: src.baseAddress! + index * f, count: f) }
+                for (row, index) in indices.enumerated() {
+                    (batch.data + row * f).update(from: src.baseAddress! + index * f, count: f)
+                }
             }
             return
         }
@@ -81,20 +84,27 @@ public struct Dataset: Sendable {
         let f = featureCount
         let lb = indices.map { labels[$0] }
         if let values {
-            var v = [Float](); v.reserveCapacity(indices.count * f)
+            var v = [Float]()
+            v.reserveCapacity(indices.count * f)
             for i in indices { v.append(contentsOf: values[(i * f)..<((i + 1) * f)]) }
             return try! Dataset(name: name ?? self.name, values: v, labels: lb, features: f)
         }
-        var px = [UInt8](); px.reserveCapacity(indices.count * f)
+        var px = [UInt8]()
+        px.reserveCapacity(indices.count * f)
         for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
         return try! Dataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width)
     }
 
     /// This dataset followed by `other` (same features and storage).
     public func appending(_ other: Dataset) -> Dataset {
-        precondition(other.featureCount == featureCount && other.isImage == isImage, "appending datasets of different shapes")
-        if let values { return try! Dataset(name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount) }
-        return try! Dataset(name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width)
+        precondition(
+            other.featureCount == featureCount && other.isImage == isImage, "appending datasets of different shapes")
+        if let values {
+            return try! Dataset(
+                name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount)
+        }
+        return try! Dataset(
+            name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width)
     }
 
     /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
@@ -102,8 +112,9 @@ public struct Dataset: Sendable {
     public func binarized(seed: UInt64) -> Dataset {
         var rng = RandomGenerator(seed: seed, stream: .testBinarization)
         if let values {
-            return try! Dataset(name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
-                                     features: featureCount)
+            return try! Dataset(
+                name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
+                features: featureCount)
         }
         let scale: Float = 1 / 255
         let bits = pixels.map { rng.uniform() < Float($0) * scale ? UInt8(255) : 0 }
@@ -144,22 +155,36 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
     public var shift: [Float]
     public var scale: [Float]
 
-    public init(kind: Kind, shift: [Float], scale: [Float]) { self.kind = kind; self.shift = shift; self.scale = scale }
+    public init(kind: Kind, shift: [Float], scale: [Float]) {
+        self.kind = kind
+        self.shift = shift
+        self.scale = scale
+    }
 
     /// Fits `kind` on the rows of a table. Constant features keep scale 1.
     public static func fit(_ kind: Kind, on data: Dataset) -> FeatureScaling {
         let f = data.featureCount, n = data.count
-        guard kind != .none, let values = data.values, n > 0 else { return FeatureScaling(kind: .none, shift: [], scale: []) }
+        guard kind != .none, let values = data.values, n > 0 else {
+            return FeatureScaling(kind: .none, shift: [], scale: [])
+        }
         var shift = [Float](repeating: 0, count: f), scale = [Float](repeating: 1, count: f)
         for j in 0..<f {
             var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, sq = 0.0
-            for i in 0..<n { let v = values[i * f + j]; lo = min(lo, v); hi = max(hi, v); sum += Double(v); sq += Double(v) * Double(v) }
+            for i in 0..<n {
+                let v = values[i * f + j]
+                lo = min(lo, v)
+                hi = max(hi, v)
+                sum += Double(v)
+                sq += Double(v) * Double(v)
+            }
             switch kind {
             case .minmax:
-                shift[j] = lo; scale[j] = hi > lo ? hi - lo : 1
+                shift[j] = lo
+                scale[j] = hi > lo ? hi - lo : 1
             case .standard:
                 let mean = sum / Double(n), variance = max(0, sq / Double(n) - mean * mean)
-                shift[j] = Float(mean); scale[j] = variance > 1e-12 ? Float(variance.squareRoot()) : 1
+                shift[j] = Float(mean)
+                scale[j] = variance > 1e-12 ? Float(variance.squareRoot()) : 1
             case .none: break
             }
         }

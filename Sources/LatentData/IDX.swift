@@ -15,15 +15,26 @@ public struct IDXArray: Sendable {
 
     /// Parses and validates the (already decompressed) bytes of an IDX file; `name` appears in errors.
     public init(bytes data: [UInt8], name path: String, expectedRank: Int? = nil) throws {
-        guard data.count >= 4 else { throw LatentError(.data, "\(path): too short for an IDX file (\(data.count) bytes)") }
+        guard data.count >= 4 else {
+            throw LatentError(.data, "\(path): too short for an IDX file (\(data.count) bytes)")
+        }
         guard data[0] == 0, data[1] == 0 else {
-            throw LatentError(.data, "\(path): not an IDX file (magic number starts \(data[0]) \(data[1]), expected 0 0)")
+            throw LatentError(
+                .data, "\(path): not an IDX file (magic number starts \(data[0]) \(data[1]), expected 0 0)")
         }
         guard data[2] == 0x08 else {
-            throw LatentError(.data, "\(path): IDX element type 0x\(String(data[2], radix: 16)) is not supported (expected 0x08, unsigned bytes)")
+            throw LatentError(
+                .data,
+                """
+                \(path): IDX element type 0x\(String(data[2], radix: 16)) is not supported (expected 0x08, \
+                unsigned bytes)
+                """
+            )
         }
         let rank = Int(data[3])
-        guard rank >= 1 && rank <= 4 else { throw LatentError(.data, "\(path): IDX rank \(rank) is not supported (expected 1 to 4)") }
+        guard rank >= 1 && rank <= 4 else {
+            throw LatentError(.data, "\(path): IDX rank \(rank) is not supported (expected 1 to 4)")
+        }
         if let expectedRank, rank != expectedRank {
             throw LatentError(.data, "\(path): IDX rank \(rank), expected \(expectedRank)")
         }
@@ -38,7 +49,13 @@ public struct IDXArray: Sendable {
             total = total.multipliedReportingOverflow(by: d).overflow ? Int.max : total * d
         }
         guard data.count - header == total else {
-            throw LatentError(.data, "\(path): IDX header declares \(dims.map(String.init).joined(separator: "x")) = \(total) elements but the file holds \(data.count - header)\(data.count - header < total ? " (truncated?)" : "")")
+            throw LatentError(
+                .data,
+                """
+                \(path): IDX header declares \(dims.map(String.init).joined(separator: "x")) = \(total) elements \
+                but the file holds \(data.count - header)\(data.count - header < total ? " (truncated?)" : "")
+                """
+            )
         }
         dimensions = dims
         bytes = Array(data[header...])

@@ -29,13 +29,20 @@ public enum MNIST {
         let images = try IDXArray(contentsOf: imagesURL, expectedRank: 3)
         let labels = try IDXArray(contentsOf: labelsURL, expectedRank: 1)
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw LatentError(.data, "\(imagesURL.path) holds \(images.dimensions[0]) images but \(labelsURL.path) holds \(labels.dimensions[0]) labels")
+            throw LatentError(
+                .data,
+                """
+                \(imagesURL.path) holds \(images.dimensions[0]) images but \(labelsURL.path) holds \
+                \(labels.dimensions[0]) labels
+                """
+            )
         }
         if let bad = labels.bytes.first(where: { $0 > 9 }) {
             throw LatentError(.data, "\(labelsURL.path): label \(bad) out of range, expected 0…9")
         }
-        return try Dataset(name: "\(name)-\(split.rawValue)", pixels: images.bytes, labels: labels.bytes,
-                                height: images.dimensions[1], width: images.dimensions[2])
+        return try Dataset(
+            name: "\(name)-\(split.rawValue)", pixels: images.bytes, labels: labels.bytes,
+            height: images.dimensions[1], width: images.dimensions[2])
     }
 
     private static func locate(_ base: String, in dir: URL) throws -> URL {

@@ -3,7 +3,8 @@ import Foundation
 import LatentTensor
 
 /// NumPy's .npz archives (`numpy.savez` and `savez_compressed`): a ZIP file of .npy members, stored or
-/// deflated (inflated with zlib), each member's CRC-32 checked. ZIP64 archives (members over 4 GB) are refused with a clear message.
+/// deflated (inflated with zlib), each member's CRC-32 checked. ZIP64 archives (members over 4 GB) are refused with a
+/// clear message.
 public enum NPZ {
     /// The arrays of an archive by member name without ".npy", in archive order.
     public static func read(_ data: Data, name: String) throws -> [(name: String, table: NumericTable)] {
@@ -15,40 +16,68 @@ public enum NPZ {
         var eocd = -1
         var o = b.count - 22
         while o >= max(0, b.count - 22 - 65_535) {
-            if b[o] == 0x50 && b[o + 1] == 0x4B && b[o + 2] == 0x05 && b[o + 3] == 0x06 { eocd = o; break }
+            if b[o] == 0x50 && b[o + 1] == 0x4B && b[o + 2] == 0x05 && b[o + 3] == 0x06 {
+                eocd = o
+                break
+            }
             o -= 1
         }
         guard eocd >= 0 else { throw LatentError(.data, "\(name): not an NPZ (ZIP) file: no end-of-archive record") }
         let entries = u16(eocd + 10), directorySize = u32(eocd + 12), directoryStart = u32(eocd + 16)
-        guard entries != 0xFFFF, directoryStart != 0xFFFF_FFFF else { throw LatentError(.data, "\(name): ZIP64 archives are not supported") }
-        guard directoryStart + directorySize <= eocd else { throw LatentError(.data, "\(name): truncated or corrupt ZIP directory") }
+        guard entries != 0xFFFF, directoryStart != 0xFFFF_FFFF else {
+            throw LatentError(.data, "\(name): ZIP64 archives are not supported")
+        }
+        guard directoryStart + directorySize <= eocd else {
+            throw LatentError(.data, "\(name): truncated or corrupt ZIP directory")
+        }
         var arrays: [(String, NumericTable)] = []
         var p = directoryStart
         for _ in 0..<entries {
-            guard p + 46 <= eocd, u32(p) == 0x0201_4B50 else { throw LatentError(.data, "\(name): corrupt ZIP directory entry") }
+            guard p + 46 <= eocd, u32(p) == 0x0201_4B50 else {
+                throw LatentError(.data, "\(name): corrupt ZIP directory entry")
+            }
             let method = u16(p + 10), crc = u32(p + 16), compressed = u32(p + 20), size = u32(p + 24)
             let nameLength = u16(p + 28), extraLength = u16(p + 30), commentLength = u16(p + 32), local = u32(p + 42)
             guard p + 46 + nameLength <= eocd else { throw LatentError(.data, "\(name): corrupt ZIP directory entry") }
             let member = String(decoding: b[(p + 46)..<(p + 46 + nameLength)], as: UTF8.self)
             p += 46 + nameLength + extraLength + commentLength
-            guard local + 30 <= b.count, u32(local) == 0x0403_4B50 else { throw LatentError(.data, "\(name): \(member): corrupt local header") }
+            guard local + 30 <= b.count, u32(local) == 0x0403_4B50 else {
+                throw LatentError(.data, "\(name): \(member): corrupt local header")
+            }
             let start = local + 30 + u16(local + 26) + u16(local + 28)
-            guard start + compressed <= b.count else { throw LatentError(.data, "\(name): \(member): truncated (needs \(compressed) bytes)") }
+            guard start + compressed <= b.count else {
+                throw LatentError(.data, "\(name): \(member): truncated (needs \(compressed) bytes)")
+            }
             let bytes: [UInt8]
             switch method {
             case 0:
-                guard size == compressed else { throw LatentError(.data, "\(name): \(member): stored member sizes disagree (\(size) vs \(compressed))") }
+                guard size == compressed else {
+                    throw LatentError(
+                        .data, "\(name): \(member): stored member sizes disagree (\(size) vs \(compressed))")
+                }
                 bytes = Array(b[start..<(start + compressed)])
             case 8:
                 // Deflate expands at most ~1032:1: a larger declared size is a lie, refused before allocating.
                 guard size <= compressed * 1032 + 65_536 else {
-                    throw LatentError(.data, "\(name): \(member): declares \(size) bytes from \(compressed) compressed bytes (corrupt archive)")
+                    throw LatentError(
+                        .data,
+                        """
+                        \(name): \(member): declares \(size) bytes from \(compressed) compressed bytes (corrupt \
+                        archive)
+                        """
+                    )
                 }
                 bytes = try inflate(Array(b[start..<(start + compressed)]), size: size, name: "\(name): \(member)")
-            default: throw LatentError(.data, "\(name): \(member): ZIP compression method \(method) is not supported (expected stored or deflate)")
+            default:
+                throw LatentError(
+                    .data,
+                    "\(name): \(member): ZIP compression method \(method) is not supported (expected stored or deflate)"
+                )
             }
             let actual = bytes.withUnsafeBufferPointer { Int(crc32(0, $0.baseAddress, UInt32($0.count))) }
-            guard actual == crc else { throw LatentError(.data, "\(name): \(member): CRC mismatch (the archive is corrupt)") }
+            guard actual == crc else {
+                throw LatentError(.data, "\(name): \(member): CRC mismatch (the archive is corrupt)")
+            }
             let key = member.hasSuffix(".npy") ? String(member.dropLast(4)) : member
             arrays.append((key, try ArrayReaders.npy(Data(bytes), name: "\(name): \(member)")))
         }
@@ -67,12 +96,16 @@ public enum NPZ {
         var input = input
         let status: Int32 = input.withUnsafeMutableBufferPointer { inp in
             out.withUnsafeMutableBufferPointer { o in
-                stream.next_in = inp.baseAddress; stream.avail_in = UInt32(inp.count)
-                stream.next_out = o.baseAddress; stream.avail_out = UInt32(o.count)
+                stream.next_in = inp.baseAddress
+                stream.avail_in = UInt32(inp.count)
+                stream.next_out = o.baseAddress
+                stream.avail_out = UInt32(o.count)
                 return CZlib.inflate(&stream, Z_FINISH)
             }
         }
-        guard status == Z_STREAM_END, Int(stream.total_out) == size else { throw LatentError(.data, "\(name): corrupt deflate data") }
+        guard status == Z_STREAM_END, Int(stream.total_out) == size else {
+            throw LatentError(.data, "\(name): corrupt deflate data")
+        }
         return out
     }
 }

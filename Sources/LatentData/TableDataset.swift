@@ -17,28 +17,47 @@ public enum TableDataset {
         var labels = [UInt8](repeating: 0, count: table.rows)
         if let labelColumn {
             let index: Int
-            if labelColumn == "last" { index = table.columns - 1 }
-            else if let i = Int(labelColumn) { index = i }
-            else if let i = table.header?.firstIndex(of: labelColumn) { index = i }
-            else {
-                throw LatentError(.data, "\(url.path): no column '\(labelColumn)' for `labelColumn`" + (table.header.map { " (columns: \($0.joined(separator: ", ")))" } ?? " (the file has no header; give a 0-based index)"))
+            if labelColumn == "last" {
+                index = table.columns - 1
+            } else if let i = Int(labelColumn) {
+                index = i
+            } else if let i = table.header?.firstIndex(of: labelColumn) {
+                index = i
+            } else {
+                throw LatentError(
+                    .data,
+                    "\(url.path): no column '\(labelColumn)' for `labelColumn`"
+                        + (table.header.map { " (columns: \($0.joined(separator: ", ")))" }
+                            ?? " (the file has no header; give a 0-based index)"))
             }
             guard index >= 0 && index < table.columns, table.columns >= 2 else {
-                throw LatentError(.data, "\(url.path): `labelColumn` \(labelColumn) is outside the file's \(table.columns) columns (or leaves no features)")
+                throw LatentError(
+                    .data,
+                    """
+                    \(url.path): `labelColumn` \(labelColumn) is outside the file's \(table.columns) columns (or \
+                    leaves no features)
+                    """
+                )
             }
             for r in 0..<table.rows {
                 let v = table.values[r * table.columns + index]
                 guard v >= 0, v <= 255, v == v.rounded() else {
-                    throw LatentError(.data, "\(url.path): row \(r + 1): label \(v) in column \(labelColumn) is not a class number 0…255")
+                    throw LatentError(
+                        .data,
+                        "\(url.path): row \(r + 1): label \(v) in column \(labelColumn) is not a class number 0…255")
                 }
                 labels[r] = UInt8(v)
             }
             table = table.removingColumn(index)
         }
         if let bad = table.values.firstIndex(where: { !$0.isFinite }) {
-            throw LatentError(.data, "\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers")
+            throw LatentError(
+                .data, "\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers"
+            )
         }
-        return try Dataset(name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels, features: table.columns)
+        return try Dataset(
+            name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels,
+            features: table.columns)
     }
 
     /// The rows of a split: test = every tenth row, train = the rest.

@@ -45,37 +45,47 @@ public struct Affinities: Sendable {
         for i in 0..<n {
             for t in 0..<k {
                 let j = Int(graph.indices[i * k + t]), v = conditional[i * k + t] * scale
-                cols[fill[i]] = Int32(j); vals[fill[i]] = v; fill[i] += 1
-                cols[fill[j]] = Int32(i); vals[fill[j]] = v; fill[j] += 1
+                cols[fill[i]] = Int32(j)
+                vals[fill[i]] = v
+                fill[i] += 1
+                cols[fill[j]] = Int32(i)
+                vals[fill[j]] = v
+                fill[j] += 1
             }
         }
         // Sort each row by column and merge the pairs that appear twice (mutual neighbours).
         var merged = [Int](repeating: 0, count: n)
         cols.withUnsafeMutableBufferPointer { c in
-        vals.withUnsafeMutableBufferPointer { v in
-            let c = SendablePointer(c.baseAddress!), v = SendablePointer(v.baseAddress!)
-            merged.withUnsafeMutableBufferPointer { m in
-                let m = SendablePointer(m.baseAddress!)
-                let workers = max(1, min(threads, n))
-                Parallel.forEach(workers) { w in
-                    var pairs: [(Int32, Float)] = []
-                    var i = w
-                    while i < n {
-                        let s = start[i], e = start[i + 1]
-                        pairs.removeAll(keepingCapacity: true)
-                        for t in s..<e { pairs.append((c.pointer[t], v.pointer[t])) }
-                        pairs.sort { $0.0 < $1.0 }
-                        var out = s
-                        for (col, val) in pairs {
-                            if out > s && c.pointer[out - 1] == col { v.pointer[out - 1] += val }
-                            else { c.pointer[out] = col; v.pointer[out] = val; out += 1 }
+            vals.withUnsafeMutableBufferPointer { v in
+                let c = SendablePointer(c.baseAddress!), v = SendablePointer(v.baseAddress!)
+                merged.withUnsafeMutableBufferPointer { m in
+                    let m = SendablePointer(m.baseAddress!)
+                    let workers = max(1, min(threads, n))
+                    Parallel.forEach(workers) { w in
+                        var pairs: [(Int32, Float)] = []
+                        var i = w
+                        while i < n {
+                            let s = start[i], e = start[i + 1]
+                            pairs.removeAll(keepingCapacity: true)
+                            for t in s..<e { pairs.append((c.pointer[t], v.pointer[t])) }
+                            pairs.sort { $0.0 < $1.0 }
+                            var out = s
+                            for (col, val) in pairs {
+                                if out > s && c.pointer[out - 1] == col {
+                                    v.pointer[out - 1] += val
+                                } else {
+                                    c.pointer[out] = col
+                                    v.pointer[out] = val
+                                    out += 1
+                                }
+                            }
+                            m.pointer[i] = out - s
+                            i += workers
                         }
-                        m.pointer[i] = out - s
-                        i += workers
                     }
                 }
             }
-        } }
+        }
         var compactStart = [Int](repeating: 0, count: n + 1)
         for i in 0..<n { compactStart[i + 1] = compactStart[i] + merged[i] }
         var compactCols = [Int32](repeating: 0, count: compactStart[n])
@@ -100,13 +110,15 @@ public struct Affinities: Sendable {
             for j in 0..<k {
                 let dj = Double(d[j]) - dMin
                 let e = exp(-beta * dj)
-                p[j] = e; sum += e; weighted += dj * e
+                p[j] = e
+                sum += e
+                weighted += dj * e
             }
             let entropy = log(sum) + beta * weighted / sum
             for j in 0..<k { p[j] /= sum }
             let gap = entropy - targetEntropy
             if abs(gap) < 1e-5 { break }
-            if gap > 0 {   // too flat: sharpen
+            if gap > 0 {  // too flat: sharpen
                 lo = beta
                 beta = hi.isInfinite ? beta * 2 : (beta + hi) / 2
             } else {

@@ -19,61 +19,93 @@ final class BarnesHutRepulsion {
     init(theta: Float) { self.theta = theta }
 
     /// Writes Σ_j w_ij² (y_i − y_j) into `forces` and returns Z.
-    func repulsion(y: UnsafePointer<Float>, count n: Int, into forces: UnsafeMutablePointer<Float>, threads: Int) -> Double {
+    func repulsion(
+        y: UnsafePointer<Float>, count n: Int, into forces: UnsafeMutablePointer<Float>, threads: Int
+    ) -> Double {
         build(y, n)
         let workers = max(1, min(threads, n / 256 + 1))
         var partial = [Double](repeating: 0, count: workers)
         let theta2 = theta * theta
-        massX.withUnsafeBufferPointer { mx in massY.withUnsafeBufferPointer { my in count.withUnsafeBufferPointer { cnt in
-        cornerX.withUnsafeBufferPointer { cxp in cornerY.withUnsafeBufferPointer { cyp in side.withUnsafeBufferPointer { sd in
-        firstChild.withUnsafeBufferPointer { fc in pointStart.withUnsafeBufferPointer { ps in pointEnd.withUnsafeBufferPointer { pe in
-        order.withUnsafeBufferPointer { ord in
-        partial.withUnsafeMutableBufferPointer { partial in
-            let f = SendablePointer(forces), part = SendablePointer(partial.baseAddress!)
-            let y = SendablePointer(UnsafeMutablePointer(mutating: y))
-            Parallel.forEach(workers) { w in
-                var stack = [Int32](repeating: 0, count: 4096)
-                var z = 0.0
-                let lo = n * w / workers, hi = n * (w + 1) / workers
-                for i in lo..<hi {
-                    let xi = y.pointer[2 * i], yi = y.pointer[2 * i + 1]
-                    var fx: Float = 0, fy: Float = 0, zi: Float = 0
-                    var top = 1
-                    stack[0] = 0
-                    while top > 0 {
-                        top -= 1
-                        let node = Int(stack[top])
-                        let c = cnt[node]
-                        if c == 0 { continue }
-                        let dx = xi - mx[node], dy = yi - my[node]
-                        let d2 = dx * dx + dy * dy
-                        let s = sd[node]
-                        let inside = xi >= cxp[node] && xi <= cxp[node] + s && yi >= cyp[node] && yi <= cyp[node] + s
-                        if !inside && s * s < theta2 * d2 {
-                            let q = 1 / (1 + d2), m = Float(c)
-                            zi += m * q
-                            fx += m * q * q * dx; fy += m * q * q * dy
-                        } else if fc[node] < 0 {
-                            for t in Int(ps[node])..<Int(pe[node]) {
-                                let j = Int(ord[t])
-                                if j == i { continue }
-                                let ex = xi - y.pointer[2 * j], ey = yi - y.pointer[2 * j + 1]
-                                let q = 1 / (1 + ex * ex + ey * ey)
-                                zi += q
-                                fx += q * q * ex; fy += q * q * ey
+        massX.withUnsafeBufferPointer { mx in
+            massY.withUnsafeBufferPointer { my in
+                count.withUnsafeBufferPointer { cnt in
+                    cornerX.withUnsafeBufferPointer { cxp in
+                        cornerY.withUnsafeBufferPointer { cyp in
+                            side.withUnsafeBufferPointer { sd in
+                                firstChild.withUnsafeBufferPointer { fc in
+                                    pointStart.withUnsafeBufferPointer { ps in
+                                        pointEnd.withUnsafeBufferPointer { pe in
+                                            order.withUnsafeBufferPointer { ord in
+                                                partial.withUnsafeMutableBufferPointer { partial in
+                                                    let f = SendablePointer(forces),
+                                                        part = SendablePointer(partial.baseAddress!)
+                                                    let y = SendablePointer(UnsafeMutablePointer(mutating: y))
+                                                    Parallel.forEach(workers) { w in
+                                                        var stack = [Int32](repeating: 0, count: 4096)
+                                                        var z = 0.0
+                                                        let lo = n * w / workers, hi = n * (w + 1) / workers
+                                                        for i in lo..<hi {
+                                                            let xi = y.pointer[2 * i], yi = y.pointer[2 * i + 1]
+                                                            var fx: Float = 0, fy: Float = 0, zi: Float = 0
+                                                            var top = 1
+                                                            stack[0] = 0
+                                                            while top > 0 {
+                                                                top -= 1
+                                                                let node = Int(stack[top])
+                                                                let c = cnt[node]
+                                                                if c == 0 { continue }
+                                                                let dx = xi - mx[node], dy = yi - my[node]
+                                                                let d2 = dx * dx + dy * dy
+                                                                let s = sd[node]
+                                                                let inside =
+                                                                    xi >= cxp[node] && xi <= cxp[node] + s
+                                                                    && yi >= cyp[node] && yi <= cyp[node] + s
+                                                                if !inside && s * s < theta2 * d2 {
+                                                                    let q = 1 / (1 + d2), m = Float(c)
+                                                                    zi += m * q
+                                                                    fx += m * q * q * dx
+                                                                    fy += m * q * q * dy
+                                                                } else if fc[node] < 0 {
+                                                                    for t in Int(ps[node])..<Int(pe[node]) {
+                                                                        let j = Int(ord[t])
+                                                                        if j == i { continue }
+                                                                        let ex = xi - y.pointer[2 * j],
+                                                                            ey = yi - y.pointer[2 * j + 1]
+                                                                        let q = 1 / (1 + ex * ex + ey * ey)
+                                                                        zi += q
+                                                                        fx += q * q * ex
+                                                                        fy += q * q * ey
+                                                                    }
+                                                                } else {
+                                                                    let first = fc[node]
+                                                                    if top + 4 > stack.count {
+                                                                        stack.append(
+                                                                            contentsOf: repeatElement(
+                                                                                0, count: stack.count))
+                                                                    }
+                                                                    for ch in 0..<Int32(4) {
+                                                                        stack[top] = first + ch
+                                                                        top += 1
+                                                                    }
+                                                                }
+                                                            }
+                                                            f.pointer[2 * i] = fx
+                                                            f.pointer[2 * i + 1] = fy
+                                                            z += Double(zi)
+                                                        }
+                                                        part.pointer[w] = z
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
                             }
-                        } else {
-                            let first = fc[node]
-                            if top + 4 > stack.count { stack.append(contentsOf: repeatElement(0, count: stack.count)) }
-                            for ch in 0..<Int32(4) { stack[top] = first + ch; top += 1 }
                         }
                     }
-                    f.pointer[2 * i] = fx; f.pointer[2 * i + 1] = fy
-                    z += Double(zi)
                 }
-                part.pointer[w] = z
             }
-        } } } } } } } } } } }
+        }
         return partial.reduce(0, +)
     }
 
@@ -82,8 +114,10 @@ final class BarnesHutRepulsion {
         if order.count != n { order = (0..<Int32(n)).map { $0 } }
         var minX = Float.infinity, minY = Float.infinity, maxX = -Float.infinity, maxY = -Float.infinity
         for i in 0..<n {
-            minX = min(minX, y[2 * i]); maxX = max(maxX, y[2 * i])
-            minY = min(minY, y[2 * i + 1]); maxY = max(maxY, y[2 * i + 1])
+            minX = min(minX, y[2 * i])
+            maxX = max(maxX, y[2 * i])
+            minY = min(minY, y[2 * i + 1])
+            maxY = max(maxY, y[2 * i + 1])
         }
         let s = max(maxX - minX, maxY - minY) * (1 + 1e-5) + 1e-12
         nodes = 0
@@ -94,10 +128,14 @@ final class BarnesHutRepulsion {
     private func newNode() -> Int {
         if nodes == massX.count {
             let grow = max(1024, nodes)
-            for a in [\BarnesHutRepulsion.massX, \.massY, \.cornerX, \.cornerY, \.side] as [ReferenceWritableKeyPath<BarnesHutRepulsion, [Float]>] {
+            for a in [\BarnesHutRepulsion.massX, \.massY, \.cornerX, \.cornerY, \.side]
+                as [ReferenceWritableKeyPath<BarnesHutRepulsion, [Float]>]
+            {
                 self[keyPath: a].append(contentsOf: repeatElement(0, count: grow))
             }
-            for a in [\BarnesHutRepulsion.count, \.firstChild, \.pointStart, \.pointEnd] as [ReferenceWritableKeyPath<BarnesHutRepulsion, [Int32]>] {
+            for a in [\BarnesHutRepulsion.count, \.firstChild, \.pointStart, \.pointEnd]
+                as [ReferenceWritableKeyPath<BarnesHutRepulsion, [Int32]>]
+            {
                 self[keyPath: a].append(contentsOf: repeatElement(0, count: grow))
             }
         }
@@ -105,14 +143,24 @@ final class BarnesHutRepulsion {
         return nodes - 1
     }
 
-    private func split(_ node: Int, _ y: UnsafePointer<Float>, _ lo: Int, _ hi: Int, _ x0: Float, _ y0: Float, _ s: Float, depth: Int) {
+    private func split(
+        _ node: Int, _ y: UnsafePointer<Float>, _ lo: Int, _ hi: Int, _ x0: Float, _ y0: Float, _ s: Float, depth: Int
+    ) {
         var sx: Float = 0, sy: Float = 0
-        for t in lo..<hi { let j = Int(order[t]); sx += y[2 * j]; sy += y[2 * j + 1] }
+        for t in lo..<hi {
+            let j = Int(order[t])
+            sx += y[2 * j]
+            sy += y[2 * j + 1]
+        }
         let m = Float(max(hi - lo, 1))
-        massX[node] = sx / m; massY[node] = sy / m
+        massX[node] = sx / m
+        massY[node] = sy / m
         count[node] = Int32(hi - lo)
-        cornerX[node] = x0; cornerY[node] = y0; side[node] = s
-        pointStart[node] = Int32(lo); pointEnd[node] = Int32(hi)
+        cornerX[node] = x0
+        cornerY[node] = y0
+        side[node] = s
+        pointStart[node] = Int32(lo)
+        pointEnd[node] = Int32(hi)
         firstChild[node] = -1
         if hi - lo <= Self.leafSize || depth >= 48 { return }
         let h = s / 2, midX = x0 + h, midY = y0 + h
@@ -121,7 +169,9 @@ final class BarnesHutRepulsion {
         let leftSplit = partition(lo, xSplit) { y[2 * $0 + 1] < midY }
         let rightSplit = partition(xSplit, hi) { y[2 * $0 + 1] < midY }
         let first = newNode()
-        _ = newNode(); _ = newNode(); _ = newNode()
+        _ = newNode()
+        _ = newNode()
+        _ = newNode()
         firstChild[node] = Int32(first)
         split(first, y, lo, leftSplit, x0, y0, h, depth: depth + 1)
         split(first + 1, y, leftSplit, xSplit, x0, midY, h, depth: depth + 1)
@@ -138,7 +188,8 @@ final class BarnesHutRepulsion {
             while i <= j && !isLow(Int(order[j])) { j -= 1 }
             if i >= j { return i }
             order.swapAt(i, j)
-            i += 1; j -= 1
+            i += 1
+            j -= 1
         }
     }
 }

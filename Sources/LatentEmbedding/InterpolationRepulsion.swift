@@ -16,13 +16,13 @@ final class InterpolationRepulsion {
     /// Cells per axis at least; more when the embedding is wider than one unit per cell.
     let minBoxes: Int
 
-    private var grid = 0                 // nodes per axis (boxes · nodes)
-    private var real: [UnsafeMutablePointer<Double>] = []        // 4 charges + kernel, (2·grid)² each
-    private var spectrum: [UnsafeMutablePointer<fftw_complex>] = []                   // fftw_complex buffers, 2·grid × (grid + 1)
+    private var grid = 0  // nodes per axis (boxes · nodes)
+    private var real: [UnsafeMutablePointer<Double>] = []  // 4 charges + kernel, (2·grid)² each
+    private var spectrum: [UnsafeMutablePointer<fftw_complex>] = []  // fftw_complex buffers, 2·grid × (grid + 1)
     private var capacity = 0
     private var plans: [Int: (forward: fftw_plan, inverse: fftw_plan)] = [:]
-    private var box: [Int32] = []        // per point: cell column, cell row
-    private var weights: [Double] = []   // per point: nodes weights along x, then along y
+    private var box: [Int32] = []  // per point: cell column, cell row
+    private var weights: [Double] = []  // per point: nodes weights along x, then along y
 
     init(nodes: Int = 3, minBoxes: Int = 50) {
         self.nodes = nodes
@@ -32,13 +32,21 @@ final class InterpolationRepulsion {
     deinit {
         for p in real { fftw_free(p) }
         for s in spectrum { fftw_free(s) }
-        for (_, p) in plans { fftw_destroy_plan(p.forward); fftw_destroy_plan(p.inverse) }
+        for (_, p) in plans {
+            fftw_destroy_plan(p.forward)
+            fftw_destroy_plan(p.inverse)
+        }
     }
 
     /// Writes Σ_j w_ij² (y_i − y_j) into `forces` and returns Z.
-    func repulsion(y: UnsafePointer<Float>, count n: Int, into forces: UnsafeMutablePointer<Float>, threads: Int) -> Double {
+    func repulsion(
+        y: UnsafePointer<Float>, count n: Int, into forces: UnsafeMutablePointer<Float>, threads: Int
+    ) -> Double {
         var lo = Float.infinity, hi = -Float.infinity
-        for i in 0..<(2 * n) { lo = min(lo, y[i]); hi = max(hi, y[i]) }
+        for i in 0..<(2 * n) {
+            lo = min(lo, y[i])
+            hi = max(hi, y[i])
+        }
         let extent = Double(hi - lo) + 1e-6
         let boxes = Self.smooth(max(minBoxes, Int(extent.rounded(.up))))
         let p = nodes
@@ -48,7 +56,10 @@ final class InterpolationRepulsion {
         let origin = Double(lo)
 
         // Cells and Lagrange weights of every point.
-        if box.count != 2 * n { box = [Int32](repeating: 0, count: 2 * n); weights = [Double](repeating: 0, count: 2 * n * p) }
+        if box.count != 2 * n {
+            box = [Int32](repeating: 0, count: 2 * n)
+            weights = [Double](repeating: 0, count: 2 * n * p)
+        }
         let nodeAt = (0..<p).map { (Double($0) + 0.5) / Double(p) }
         for i in 0..<n {
             for axis in 0..<2 {
@@ -84,65 +95,74 @@ final class InterpolationRepulsion {
         let channels = real.map { SendablePointer($0) }, spec = spectra.map { SendablePointer($0) }
         let yp = SendablePointer(UnsafeMutablePointer(mutating: y))
         return box.withUnsafeBufferPointer { boxp in
-        weights.withUnsafeBufferPointer { wp in
-            let workers = max(1, min(threads, 4))
-            Parallel.forEach(workers) { w in
-                var c = w
-                while c < 4 {
-                    let r = channels[c].pointer
-                    r.update(repeating: 0, count: size * size)
-                    for i in 0..<n {
-                        let x0 = Double(yp.pointer[2 * i]), x1 = Double(yp.pointer[2 * i + 1])
-                        let q: Double = c == 0 ? 1 : (c == 1 ? x0 : (c == 2 ? x1 : x0 * x0 + x1 * x1))
-                        let gx = Int(boxp[2 * i]) * p, gy = Int(boxp[2 * i + 1]) * p
-                        for a in 0..<p {
-                            let wa = wp[(2 * i) * p + a] * q
-                            let row = r + (gx + a) * size + gy
-                            for b in 0..<p { row[b] += wa * wp[(2 * i + 1) * p + b] }
-                        }
-                    }
-                    fftw_execute_dft_r2c(plan.forward, r, UnsafeMutableRawPointer(spec[c].pointer).assumingMemoryBound(to: fftw_complex.self))
-                    let s = spec[c].pointer, k = spec[4].pointer
-                    for e in 0..<(size * half) {
-                        let re = s[2 * e] * k[2 * e] - s[2 * e + 1] * k[2 * e + 1]
-                        let im = s[2 * e] * k[2 * e + 1] + s[2 * e + 1] * k[2 * e]
-                        s[2 * e] = re; s[2 * e + 1] = im
-                    }
-                    fftw_execute_dft_c2r(plan.inverse, UnsafeMutableRawPointer(s).assumingMemoryBound(to: fftw_complex.self), r)
-                    c += workers
-                }
-            }
-
-            // Interpolate the potentials back to the points; forces and each point's share of Z.
-            let scale = 1 / Double(size * size)
-            let pw = max(1, min(threads, n / 256 + 1))
-            var partial = [Double](repeating: 0, count: pw)
-            partial.withUnsafeMutableBufferPointer { partial in
-                let part = SendablePointer(partial.baseAddress!), f = SendablePointer(forces)
-                Parallel.forEach(pw) { w in
-                    var z = 0.0
-                    for i in (n * w / pw)..<(n * (w + 1) / pw) {
-                        var phi = SIMD4<Double>(repeating: 0)
-                        let gx = Int(boxp[2 * i]) * p, gy = Int(boxp[2 * i + 1]) * p
-                        for a in 0..<p {
-                            let wa = wp[(2 * i) * p + a]
-                            for b in 0..<p {
-                                let wab = wa * wp[(2 * i + 1) * p + b]
-                                let e = (gx + a) * size + gy + b
-                                phi += wab * SIMD4(channels[0].pointer[e], channels[1].pointer[e], channels[2].pointer[e], channels[3].pointer[e])
+            weights.withUnsafeBufferPointer { wp in
+                let workers = max(1, min(threads, 4))
+                Parallel.forEach(workers) { w in
+                    var c = w
+                    while c < 4 {
+                        let r = channels[c].pointer
+                        r.update(repeating: 0, count: size * size)
+                        for i in 0..<n {
+                            let x0 = Double(yp.pointer[2 * i]), x1 = Double(yp.pointer[2 * i + 1])
+                            let q: Double = c == 0 ? 1 : (c == 1 ? x0 : (c == 2 ? x1 : x0 * x0 + x1 * x1))
+                            let gx = Int(boxp[2 * i]) * p, gy = Int(boxp[2 * i + 1]) * p
+                            for a in 0..<p {
+                                let wa = wp[(2 * i) * p + a] * q
+                                let row = r + (gx + a) * size + gy
+                                for b in 0..<p { row[b] += wa * wp[(2 * i + 1) * p + b] }
                             }
                         }
-                        phi *= scale
-                        let x0 = Double(yp.pointer[2 * i]), x1 = Double(yp.pointer[2 * i + 1])
-                        f.pointer[2 * i] = Float(x0 * phi[0] - phi[1])
-                        f.pointer[2 * i + 1] = Float(x1 * phi[0] - phi[2])
-                        z += (1 + x0 * x0 + x1 * x1) * phi[0] - 2 * (x0 * phi[1] + x1 * phi[2]) + phi[3]
+                        fftw_execute_dft_r2c(
+                            plan.forward, r,
+                            UnsafeMutableRawPointer(spec[c].pointer).assumingMemoryBound(to: fftw_complex.self))
+                        let s = spec[c].pointer, k = spec[4].pointer
+                        for e in 0..<(size * half) {
+                            let re = s[2 * e] * k[2 * e] - s[2 * e + 1] * k[2 * e + 1]
+                            let im = s[2 * e] * k[2 * e + 1] + s[2 * e + 1] * k[2 * e]
+                            s[2 * e] = re
+                            s[2 * e + 1] = im
+                        }
+                        fftw_execute_dft_c2r(
+                            plan.inverse, UnsafeMutableRawPointer(s).assumingMemoryBound(to: fftw_complex.self), r)
+                        c += workers
                     }
-                    part.pointer[w] = z
                 }
+
+                // Interpolate the potentials back to the points; forces and each point's share of Z.
+                let scale = 1 / Double(size * size)
+                let pw = max(1, min(threads, n / 256 + 1))
+                var partial = [Double](repeating: 0, count: pw)
+                partial.withUnsafeMutableBufferPointer { partial in
+                    let part = SendablePointer(partial.baseAddress!), f = SendablePointer(forces)
+                    Parallel.forEach(pw) { w in
+                        var z = 0.0
+                        for i in (n * w / pw)..<(n * (w + 1) / pw) {
+                            var phi = SIMD4<Double>(repeating: 0)
+                            let gx = Int(boxp[2 * i]) * p, gy = Int(boxp[2 * i + 1]) * p
+                            for a in 0..<p {
+                                let wa = wp[(2 * i) * p + a]
+                                for b in 0..<p {
+                                    let wab = wa * wp[(2 * i + 1) * p + b]
+                                    let e = (gx + a) * size + gy + b
+                                    phi +=
+                                        wab
+                                        * SIMD4(
+                                            channels[0].pointer[e], channels[1].pointer[e], channels[2].pointer[e],
+                                            channels[3].pointer[e])
+                                }
+                            }
+                            phi *= scale
+                            let x0 = Double(yp.pointer[2 * i]), x1 = Double(yp.pointer[2 * i + 1])
+                            f.pointer[2 * i] = Float(x0 * phi[0] - phi[1])
+                            f.pointer[2 * i + 1] = Float(x1 * phi[0] - phi[2])
+                            z += (1 + x0 * x0 + x1 * x1) * phi[0] - 2 * (x0 * phi[1] + x1 * phi[2]) + phi[3]
+                        }
+                        part.pointer[w] = z
+                    }
+                }
+                return partial.reduce(0, +) - Double(n)
             }
-            return partial.reduce(0, +) - Double(n)
-        } }
+        }
     }
 
     /// Buffers and FFTW plans for a grid of `g` nodes per axis; buffers only grow, plans are kept per size.
@@ -155,7 +175,10 @@ final class InterpolationRepulsion {
             capacity = realCount * 2
             real = (0..<5).map { _ in fftw_alloc_real(capacity)! }
             spectrum = (0..<5).map { _ in fftw_alloc_complex(capacity)! }
-            for (_, p) in plans { fftw_destroy_plan(p.forward); fftw_destroy_plan(p.inverse) }
+            for (_, p) in plans {
+                fftw_destroy_plan(p.forward)
+                fftw_destroy_plan(p.inverse)
+            }
             plans = [:]
         }
         if plans[g] == nil {

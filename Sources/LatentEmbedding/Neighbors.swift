@@ -39,44 +39,52 @@ public struct NeighborGraph: Sendable {
         if workers > 1 { BLAS.setThreads(1) }
         defer { if workers > 1 { BLAS.setThreads(previousThreads) } }
         indices.withUnsafeMutableBufferPointer { outIdx in
-        distances.withUnsafeMutableBufferPointer { outDist in
-        norms.withUnsafeBufferPointer { norms in
-            let outIdx = SendablePointer(outIdx.baseAddress!), outDist = SendablePointer(outDist.baseAddress!)
-            Parallel.forEach(workers) { w in
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: rowBlock * columnBlock)
-                defer { buffer.deallocate() }
-                var heaps = [KBest](repeating: KBest(k: k), count: rowBlock)
-                var b = w
-                while b < blocks {
-                    let r0 = b * rowBlock, rows = min(rowBlock, n - r0)
-                    for r in 0..<rows { heaps[r].reset() }
-                    var c0 = 0
-                    while c0 < n {
-                        let cols = min(columnBlock, n - c0)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), -2,
+            distances.withUnsafeMutableBufferPointer { outDist in
+                norms.withUnsafeBufferPointer { norms in
+                    let outIdx = SendablePointer(outIdx.baseAddress!), outDist = SendablePointer(outDist.baseAddress!)
+                    Parallel.forEach(workers) { w in
+                        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: rowBlock * columnBlock)
+                        defer { buffer.deallocate() }
+                        var heaps = [KBest](repeating: KBest(k: k), count: rowBlock)
+                        var b = w
+                        while b < blocks {
+                            let r0 = b * rowBlock, rows = min(rowBlock, n - r0)
+                            for r in 0..<rows { heaps[r].reset() }
+                            var c0 = 0
+                            while c0 < n {
+                                let cols = min(columnBlock, n - c0)
+                                cblas_sgemm(
+                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), -2,
                                     data.data + r0 * d, Int32(d), data.data + c0 * d, Int32(d), 0, buffer, Int32(cols))
-                        for r in 0..<rows {
-                            let i = r0 + r
-                            Self.scan(buffer + r * cols, count: cols, columnNorms: norms.baseAddress! + c0, rowNorm: norms[i],
-                                      firstColumn: c0, skip: i, into: &heaps[r])
+                                for r in 0..<rows {
+                                    let i = r0 + r
+                                    Self.scan(
+                                        buffer + r * cols, count: cols, columnNorms: norms.baseAddress! + c0,
+                                        rowNorm: norms[i],
+                                        firstColumn: c0, skip: i, into: &heaps[r])
+                                }
+                                c0 += cols
+                            }
+                            for r in 0..<rows {
+                                heaps[r].sorted(
+                                    indices: outIdx.pointer + (r0 + r) * k, distances: outDist.pointer + (r0 + r) * k)
+                            }
+                            b += workers
                         }
-                        c0 += cols
                     }
-                    for r in 0..<rows {
-                        heaps[r].sorted(indices: outIdx.pointer + (r0 + r) * k, distances: outDist.pointer + (r0 + r) * k)
-                    }
-                    b += workers
                 }
             }
-        } } }
+        }
         self.indices = indices
         self.squaredDistances = distances
     }
 
     /// Offers the columns of one distance row (−2a·b, before adding the norms) that beat the heap's bound.
     @inline(__always)
-    static func scan(_ row: UnsafePointer<Float>, count: Int, columnNorms: UnsafePointer<Float>, rowNorm: Float,
-                     firstColumn: Int, skip: Int, into heap: inout KBest) {
+    static func scan(
+        _ row: UnsafePointer<Float>, count: Int, columnNorms: UnsafePointer<Float>, rowNorm: Float,
+        firstColumn: Int, skip: Int, into heap: inout KBest
+    ) {
         var j = 0
         while j < count {
             j += latent_first_sum_below(row + j, columnNorms + j, count - j, heap.bound - rowNorm)
@@ -115,10 +123,12 @@ struct KBest {
             while i > 0 {
                 let parent = (i - 1) / 2
                 if distances[parent] >= distance { break }
-                distances[i] = distances[parent]; indices[i] = indices[parent]
+                distances[i] = distances[parent]
+                indices[i] = indices[parent]
                 i = parent
             }
-            distances[i] = distance; indices[i] = index
+            distances[i] = distance
+            indices[i] = index
             return
         }
         guard distance < distances[0] else { return }
@@ -129,15 +139,20 @@ struct KBest {
             var c = l
             if l + 1 < k && distances[l + 1] > distances[l] { c = l + 1 }
             if distances[c] <= distance { break }
-            distances[i] = distances[c]; indices[i] = indices[c]
+            distances[i] = distances[c]
+            indices[i] = indices[c]
             i = c
         }
-        distances[i] = distance; indices[i] = index
+        distances[i] = distance
+        indices[i] = index
     }
 
     /// Writes the pairs nearest first.
     func sorted(indices out: UnsafeMutablePointer<Int32>, distances outD: UnsafeMutablePointer<Float>) {
         let order = (0..<size).sorted { (distances[$0], indices[$0]) < (distances[$1], indices[$1]) }
-        for (t, s) in order.enumerated() { out[t] = indices[s]; outD[t] = distances[s] }
+        for (t, s) in order.enumerated() {
+            out[t] = indices[s]
+            outD[t] = distances[s]
+        }
     }
 }

@@ -11,7 +11,9 @@ import LatentTensor
 public struct TSNE: Sendable {
     /// How the all-pairs repulsion is computed.
     public enum Method: String, CaseIterable, Sendable {
-        case auto, exact, barnesHut = "bh", fft
+        case auto, exact
+        case barnesHut = "bh"
+        case fft
     }
 
     public var perplexity: Double = 30
@@ -45,17 +47,28 @@ public struct TSNE: Sendable {
     /// Embeds the rows of `data` ([n, d]) in 2-D; returns [n, 2].
     public func embed(_ data: Tensor, progress: (Progress) -> Void = { _ in }) throws -> Tensor {
         let n = data.shape[0]
-        guard data.shape.rank == 2, n >= 4 else { throw LatentError(.embedding, "t-SNE needs at least 4 points, got \(n)") }
-        guard perplexity > 0 else { throw LatentError(.embedding, field: "perplexity", "expected a positive number, got \(perplexity)") }
-        guard iterations >= 1 else { throw LatentError(.embedding, field: "iterations", "expected a positive number, got \(iterations)") }
-        guard data.array.allSatisfy({ $0.isFinite }) else { throw LatentError(.embedding, "the input holds NaN or infinite values") }
+        guard data.shape.rank == 2, n >= 4 else {
+            throw LatentError(.embedding, "t-SNE needs at least 4 points, got \(n)")
+        }
+        guard perplexity > 0 else {
+            throw LatentError(.embedding, field: "perplexity", "expected a positive number, got \(perplexity)")
+        }
+        guard iterations >= 1 else {
+            throw LatentError(.embedding, field: "iterations", "expected a positive number, got \(iterations)")
+        }
+        guard data.array.allSatisfy({ $0.isFinite }) else {
+            throw LatentError(.embedding, "the input holds NaN or infinite values")
+        }
         let method = resolvedMethod(points: n)
         let k = method == .exact ? n - 1 : min(n - 1, Int(3 * perplexity))
         let effectivePerplexity = min(perplexity, Double(k) / 3)
         progress(.stage("finding \(k) nearest neighbours of \(n) points"))
         let graph = NeighborGraph(exact: data, k: k, threads: threads)
-        progress(.stage(String(format: "affinities at perplexity %.1f", effectivePerplexity)
-            + (effectivePerplexity < perplexity ? String(format: " (%.1f asked; at most a third of the %d neighbours)", perplexity, k) : "")))
+        progress(
+            .stage(
+                String(format: "affinities at perplexity %.1f", effectivePerplexity)
+                    + (effectivePerplexity < perplexity
+                        ? String(format: " (%.1f asked; at most a third of the %d neighbours)", perplexity, k) : "")))
         let p = Affinities(neighbors: graph, perplexity: effectivePerplexity, threads: threads)
         let start = try Self.pcaInitialization(data)
         return Tensor(optimize(p, initial: start, method: method, progress: progress), shape: [n, 2])
@@ -75,7 +88,9 @@ public struct TSNE: Sendable {
     }
 
     /// Gradient descent on KL(P ‖ Q) from `initial` ([n·2], interleaved).
-    public func optimize(_ p: Affinities, initial: [Float], method: Method, progress: (Progress) -> Void = { _ in }) -> [Float] {
+    public func optimize(
+        _ p: Affinities, initial: [Float], method: Method, progress: (Progress) -> Void = { _ in }
+    ) -> [Float] {
         let n = p.count
         var y = initial
         var update = [Float](repeating: 0, count: 2 * n)
@@ -94,16 +109,21 @@ public struct TSNE: Sendable {
             let logW: Double = y.withUnsafeBufferPointer { yb in
                 grad.withUnsafeMutableBufferPointer { g in
                     g.update(repeating: 0)
-                    return TSNEGradient.attractive(p, y: yb.baseAddress!, exaggeration: alpha, into: g.baseAddress!,
-                                                   measure: measure, threads: threads)
+                    return TSNEGradient.attractive(
+                        p, y: yb.baseAddress!, exaggeration: alpha, into: g.baseAddress!,
+                        measure: measure, threads: threads)
                 }
             }
             let z: Double = y.withUnsafeBufferPointer { yb in
                 forces.withUnsafeMutableBufferPointer { f in
                     switch method {
-                    case .exact, .auto: return TSNEGradient.exactRepulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
-                    case .barnesHut: return bh.repulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
-                    case .fft: return fft.repulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
+                    case .exact, .auto:
+                        return TSNEGradient.exactRepulsion(
+                            y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
+                    case .barnesHut:
+                        return bh.repulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
+                    case .fft:
+                        return fft.repulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
                     }
                 }
             }
@@ -119,35 +139,53 @@ public struct TSNE: Sendable {
                 var ux = update[2 * i], uy = update[2 * i + 1]
                 let norm = (ux * ux + uy * uy).squareRoot()
                 if norm > maxStepNorm {
-                    ux *= maxStepNorm / norm; uy *= maxStepNorm / norm
-                    update[2 * i] = ux; update[2 * i + 1] = uy
+                    ux *= maxStepNorm / norm
+                    uy *= maxStepNorm / norm
+                    update[2 * i] = ux
+                    update[2 * i + 1] = uy
                 }
-                y[2 * i] += ux; y[2 * i + 1] += uy
-                mx += y[2 * i]; my += y[2 * i + 1]
+                y[2 * i] += ux
+                y[2 * i + 1] += uy
+                mx += y[2 * i]
+                my += y[2 * i + 1]
             }
-            mx /= Float(n); my /= Float(n)
-            for i in 0..<n { y[2 * i] -= mx; y[2 * i + 1] -= my }
+            mx /= Float(n)
+            my /= Float(n)
+            for i in 0..<n {
+                y[2 * i] -= mx
+                y[2 * i + 1] -= my
+            }
         }
         return y
     }
 
     /// The gradient (without the factor 4) and KL divergence of an embedding, with a chosen repulsion: for
     /// tests and for comparing the methods.
-    public static func gradient(_ p: Affinities, embedding y: [Float], method: Method, theta: Float = 0.5,
-                                exaggeration: Float = 1, threads: Int = 1) -> (gradient: [Float], kl: Double) {
+    public static func gradient(
+        _ p: Affinities, embedding y: [Float], method: Method, theta: Float = 0.5,
+        exaggeration: Float = 1, threads: Int = 1
+    ) -> (gradient: [Float], kl: Double) {
         let n = p.count
         var grad = [Float](repeating: 0, count: 2 * n), forces = grad
         let logW = y.withUnsafeBufferPointer { yb in
             grad.withUnsafeMutableBufferPointer { g in
-                TSNEGradient.attractive(p, y: yb.baseAddress!, exaggeration: exaggeration, into: g.baseAddress!, measure: true, threads: threads)
+                TSNEGradient.attractive(
+                    p, y: yb.baseAddress!, exaggeration: exaggeration, into: g.baseAddress!, measure: true,
+                    threads: threads)
             }
         }
         let z = y.withUnsafeBufferPointer { yb in
             forces.withUnsafeMutableBufferPointer { f in
                 switch method {
-                case .exact, .auto: return TSNEGradient.exactRepulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
-                case .barnesHut: return BarnesHutRepulsion(theta: theta).repulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
-                case .fft: return InterpolationRepulsion().repulsion(y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
+                case .exact, .auto:
+                    return TSNEGradient.exactRepulsion(
+                        y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
+                case .barnesHut:
+                    return BarnesHutRepulsion(theta: theta).repulsion(
+                        y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
+                case .fft:
+                    return InterpolationRepulsion().repulsion(
+                        y: yb.baseAddress!, count: n, into: f.baseAddress!, threads: threads)
                 }
             }
         }
@@ -155,4 +193,3 @@ public struct TSNE: Sendable {
         return (grad, p.negativeEntropy - logW + log(z))
     }
 }
-

@@ -20,8 +20,9 @@ public enum AnomalyScores {
     public static func scores(_ model: any ReconstructingModel, on data: Dataset, kind: Kind) throws -> [Double] {
         let vae = model as? VariationalAutoencoder
         if kind == .elbo && vae == nil {
-            throw LatentError(.evaluation, field: "score",
-                              "elbo needs a vae or cvae; this model is \(model.config.kind.rawValue) (score recon)")
+            throw LatentError(
+                .evaluation, field: "score",
+                "elbo needs a vae or cvae; this model is \(model.config.kind.rawValue) (score recon)")
         }
         var out = [Double](repeating: 0, count: data.count)
         let gaussian = model.config.likelihood == .gaussian
@@ -42,8 +43,9 @@ public enum AnomalyScores {
                 }
                 if let (mu, lv) = posterior {
                     let d = mu.shape[1]
-                    s += Gaussian.klToStandardNormal(mean: mu.data + r * d, logVariance: lv.data + r * d,
-                                                     variance: scratch.data, d)
+                    s += Gaussian.klToStandardNormal(
+                        mean: mu.data + r * d, logVariance: lv.data + r * d,
+                        variance: scratch.data, d)
                 }
                 out[range.lowerBound + r] = s
             }

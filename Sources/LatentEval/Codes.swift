@@ -12,7 +12,8 @@ public enum Codes {
 
     /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and
     /// the column names (`z0`, `z1`, …, `label`), as `latent encode` writes them.
-    public static func table(_ model: any ReconstructingModel, _ data: Dataset) -> (values: [Float], columns: [String]) {
+    public static func table(_ model: any ReconstructingModel, _ data: Dataset) -> (values: [Float], columns: [String])
+    {
         table(encode(model, data), labels: data.labels.map(Int.init), prefix: "z")
     }
 
@@ -41,8 +42,10 @@ public enum Codes {
 
     /// The decoded straight path between the codes of examples `from` and `to` of `data`, `steps` images
     /// (a CVAE decodes the whole path with the first example's label). Throws for indices outside the data.
-    public static func interpolate(_ model: any ReconstructingModel, _ data: Dataset, from: Int, to: Int,
-                                   steps: Int) throws -> Tensor {
+    public static func interpolate(
+        _ model: any ReconstructingModel, _ data: Dataset, from: Int, to: Int,
+        steps: Int
+    ) throws -> Tensor {
         for (field, i) in [("from", from), ("to", to)] where i < 0 || i >= data.count {
             throw LatentError(.evaluation, field: field, "expected an example index 0…\(data.count - 1), got \(i)")
         }

@@ -17,8 +17,10 @@ public enum Evaluation {
 
     /// The objective per example. Sampling noise (and a DAE's corruption) comes from `seed`'s evaluation
     /// stream, so the same model and seed always give the same figure. A VAE is evaluated at its full β.
-    public static func evaluate(_ model: any TrainableModel, on data: Dataset, batchSize: Int = 500,
-                                seed: UInt64) -> Result {
+    public static func evaluate(
+        _ model: any TrainableModel, on data: Dataset, batchSize: Int = 500,
+        seed: UInt64
+    ) -> Result {
         var rng = RandomGenerator(seed: seed, stream: .evaluation)
         var total = 0.0
         var terms: [String: Double] = [:]
@@ -45,7 +47,10 @@ public enum Evaluation {
         let f = a.count / a.shape[0]
         return (0..<a.shape[0]).map { r in
             var s = 0.0
-            for j in 0..<f { let d = Double(a.data[r * f + j] - b.data[r * f + j]); s += d * d }
+            for j in 0..<f {
+                let d = Double(a.data[r * f + j] - b.data[r * f + j])
+                s += d * d
+            }
             return s
         }
     }
@@ -104,7 +109,8 @@ public enum Evaluation {
                 var total = 0.0, count = 0
                 forEachBatch(data) { batch, _ in
                     let h = ae.hiddenActivations(batch.x)
-                    total += Double(h.sum()); count += h.count
+                    total += Double(h.sum())
+                    count += h.count
                 }
                 m["mean_activation"] = total / Double(count)
             }
@@ -114,8 +120,10 @@ public enum Evaluation {
 
     /// Mean PSNR (dB) against the clean images of the corrupted inputs and of the model's reconstructions
     /// of them, over the whole dataset (corruption drawn from `seed`).
-    public static func denoisingPSNR(_ model: any ReconstructingModel, noise: Corruption, on data: Dataset,
-                                     seed: UInt64) -> (noisy: Double, denoised: Double) {
+    public static func denoisingPSNR(
+        _ model: any ReconstructingModel, noise: Corruption, on data: Dataset,
+        seed: UInt64
+    ) -> (noisy: Double, denoised: Double) {
         var rng = RandomGenerator(seed: seed, stream: .corruption)
         var noisy = 0.0, denoised = 0.0
         forEachBatch(data) { batch, _ in
@@ -129,12 +137,20 @@ public enum Evaluation {
 
     /// Latent dimensions whose posterior mean varies across the data (variance > 0.01): the "active units"
     /// of Burda et al. 2015.
-    public static func activeDimensions(_ vae: VariationalAutoencoder, on data: Dataset, threshold: Double = 0.01) -> Int {
+    public static func activeDimensions(
+        _ vae: VariationalAutoencoder, on data: Dataset, threshold: Double = 0.01
+    ) -> Int {
         let d = vae.config.latent
         var sum = [Double](repeating: 0, count: d), sumSq = sum
         forEachBatch(data) { batch, _ in
             let mu = vae.encode(batch.x, labels: batch.labels)
-            for r in 0..<mu.shape[0] { for j in 0..<d { let v = Double(mu[r, j]); sum[j] += v; sumSq[j] += v * v } }
+            for r in 0..<mu.shape[0] {
+                for j in 0..<d {
+                    let v = Double(mu[r, j])
+                    sum[j] += v
+                    sumSq[j] += v * v
+                }
+            }
         }
         let n = Double(data.count)
         return (0..<d).filter { sumSq[$0] / n - (sum[$0] / n) * (sum[$0] / n) > threshold }.count

@@ -1,9 +1,9 @@
 import Foundation
 import LatentData
 import LatentEmbedding
-import LatentStats
 import LatentModels
 import LatentRender
+import LatentStats
 import LatentTensor
 
 /// The pictures that show a trained model: its latent space, its decoded manifold and its training curves.
@@ -24,8 +24,10 @@ public enum Figures {
 
     /// A scatter of the codes coloured by label: 2-D codes directly; otherwise projected to `dims` (2 or 3)
     /// by PCA, or to 2 by t-SNE; 3 dims are drawn as the xy, xz and yz projections side by side.
-    public static func latentScatter(_ model: any ReconstructingModel, on data: Dataset, dims: Int = 2,
-                                     projection: Projection = .pca, threads: Int = 1, format: PictureFormat) throws -> Data {
+    public static func latentScatter(
+        _ model: any ReconstructingModel, on data: Dataset, dims: Int = 2,
+        projection: Projection = .pca, threads: Int = 1, format: PictureFormat
+    ) throws -> Data {
         precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
         let (codes, labels) = Self.codes(model, on: data)
         let d = codes.shape[1]
@@ -33,7 +35,9 @@ public enum Figures {
         if d != dims {
             if d < dims { throw LatentError(.render, "a \(d)-d code cannot be drawn in \(dims) dimensions") }
             if projection == .tsne {
-                guard dims == 2 else { throw LatentError(.render, field: "dims", "t-SNE draws 2 dimensions; use `projection` pca for 3") }
+                guard dims == 2 else {
+                    throw LatentError(.render, field: "dims", "t-SNE draws 2 dimensions; use `projection` pca for 3")
+                }
                 var tsne = TSNE()
                 tsne.threads = threads
                 columns = try tsne.embed(codes)
@@ -47,34 +51,48 @@ public enum Figures {
         let name = { (j: Int) in axisName == "z" ? "z\(j)" : "\(axisName) \(j + 1)" }
         let pairs = dims == 2 ? [(0, 1)] : [(0, 1), (0, 2), (1, 2)]
         let panels = pairs.map { Plots.Panel(x: column($0.0), y: column($0.1), xLabel: name($0.0), yLabel: name($0.1)) }
-        let title = dims == 3 ? "\(model.config.kind.rawValue.uppercased()) codes, PCA"
-            : "\(model.config.kind.rawValue.uppercased()) latent space, \(data.name)" + (axisName == "z" ? "" : " (\(axisName == "PC" ? "PCA" : "t-SNE") of \(d)-d codes)")
+        let title =
+            dims == 3
+            ? "\(model.config.kind.rawValue.uppercased()) codes, PCA"
+            : "\(model.config.kind.rawValue.uppercased()) latent space, \(data.name)"
+                + (axisName == "z" ? "" : " (\(axisName == "PC" ? "PCA" : "t-SNE") of \(d)-d codes)")
         return try Plots.scatter(panels, labels: labels, title: title, format: format)
     }
 
     /// Decoded images over a grid × grid lattice of a 2-D latent space, placed at the standard normal's
     /// quantiles of evenly spaced probabilities (0.05…0.95), as in the classic Keras VAE figure.
-    public static func manifold(_ vae: VariationalAutoencoder, grid: Int = 20, label: Int = 0, format: PictureFormat) throws -> Data {
+    public static func manifold(
+        _ vae: VariationalAutoencoder, grid: Int = 20, label: Int = 0, format: PictureFormat
+    ) throws -> Data {
         let c = vae.config
-        guard c.latent == 2 else { throw LatentError(.render, "the manifold needs a 2-d latent space; this model's is \(c.latent)-d") }
+        guard c.latent == 2 else {
+            throw LatentError(.render, "the manifold needs a 2-d latent space; this model's is \(c.latent)-d")
+        }
         let values = (0..<grid).map { normalQuantile(0.05 + 0.9 * Double($0) / Double(max(grid - 1, 1))) }
         let z = Tensor(uninitialized: [grid * grid, 2])
-        for r in 0..<grid { for col in 0..<grid {
-            z[r * grid + col, 0] = Float(values[col])
-            z[r * grid + col, 1] = Float(values[grid - 1 - r])   // top row = largest z1
-        } }
+        for r in 0..<grid {
+            for col in 0..<grid {
+                z[r * grid + col, 0] = Float(values[col])
+                z[r * grid + col, 1] = Float(values[grid - 1 - r])  // top row = largest z1
+            }
+        }
         let images = vae.decode(z, labels: Array(repeating: label, count: grid * grid))
         let title = c.isConditional ? "CVAE manifold, label \(label)" : "VAE manifold"
-        return try Plots.imageGrid(images.array, height: c.imageHeight, width: c.imageWidth, rows: grid, columns: grid,
-                                   title: title, xValues: values, yValues: values.reversed(), format: format)
+        return try Plots.imageGrid(
+            images.array, height: c.imageHeight, width: c.imageWidth, rows: grid, columns: grid,
+            title: title, xValues: values, yValues: values.reversed(), format: format)
     }
 
     /// Train and test loss per epoch, and the test loss's parts (reconstruction, KL, sparsity…) by name.
-    public static func curves(epochs: [Double], train: [Double], test: [Double], terms: [String: [Double]],
-                              format: PictureFormat) throws -> Data {
+    public static func curves(
+        epochs: [Double], train: [Double], test: [Double], terms: [String: [Double]],
+        format: PictureFormat
+    ) throws -> Data {
         var groups: [(title: String, yLabel: String, series: [Plots.Series])] = [
-            ("Loss per epoch", "loss per example",
-             [Plots.Series(name: "train", x: epochs, y: train), Plots.Series(name: "test", x: epochs, y: test)])
+            (
+                "Loss per epoch", "loss per example",
+                [Plots.Series(name: "train", x: epochs, y: train), Plots.Series(name: "test", x: epochs, y: test)]
+            )
         ]
         if terms.count > 1 {
             let series = terms.keys.sorted().map { Plots.Series(name: $0, x: epochs, y: terms[$0] ?? []) }

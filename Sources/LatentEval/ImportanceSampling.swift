@@ -15,8 +15,10 @@ import LatentTensor
 public enum ImportanceSampling {
     /// The estimate for each image of `data` (its first `limit` images), with `k` samples each.
     /// `progress` is called with the number of images done.
-    public static func logLikelihoods(_ vae: VariationalAutoencoder, on data: Dataset, k: Int, limit: Int? = nil,
-                                      seed: UInt64, threads: Int = 1, progress: (Int) -> Void = { _ in }) -> [Double] {
+    public static func logLikelihoods(
+        _ vae: VariationalAutoencoder, on data: Dataset, k: Int, limit: Int? = nil,
+        seed: UInt64, threads: Int = 1, progress: (Int) -> Void = { _ in }
+    ) -> [Double] {
         let n = min(limit ?? data.count, data.count)
         // Rows decoded at once: about 2,048 (images × samples).
         let chunk = max(1, min(k, 2048))
@@ -45,8 +47,9 @@ public enum ImportanceSampling {
                     var b = w
                     while b < blocks {
                         let start = b * imagesPerBlock, count = min(imagesPerBlock, n - start)
-                        let values = block(models[w], data: data, start: start, count: count, k: k, chunk: chunk,
-                                           seed: seed, stream: .importanceBlock(b), threads: workers > 1 ? 1 : threads)
+                        let values = block(
+                            models[w], data: data, start: start, count: count, k: k, chunk: chunk,
+                            seed: seed, stream: .importanceBlock(b), threads: workers > 1 ? 1 : threads)
                         for i in 0..<count { out.pointer[start + i] = values[i] }
                         lock.lock()
                         counter.done += count
@@ -64,15 +67,18 @@ public enum ImportanceSampling {
     }
 
     /// log p(x) estimates for images start..<start+count, with their own random stream.
-    static func block(_ vae: VariationalAutoencoder, data: Dataset, start: Int, count: Int, k: Int, chunk: Int,
-                      seed: UInt64, stream: RandomStream, threads: Int) -> [Double] {
+    static func block(
+        _ vae: VariationalAutoencoder, data: Dataset, start: Int, count: Int, k: Int, chunk: Int,
+        seed: UInt64, stream: RandomStream, threads: Int
+    ) -> [Double] {
         let c = vae.config, d = c.latent
         var rng = RandomGenerator(seed: seed, stream: stream)
-        let outputLogVariance = vae.outputLogVariance.map { $0.value.scalar } ?? c.outputVariance.map { Foundation.log($0) } ?? 0
+        let outputLogVariance =
+            vae.outputLogVariance.map { $0.value.scalar } ?? c.outputVariance.map { Foundation.log($0) } ?? 0
         let x = data.batch(start..<(start + count))
         let labels = (start..<(start + count)).map { Int(data.labels[$0]) }
         let (mu, logVar) = vae.encodeDistribution(x, labels: labels)
-        let std = logVar.scaled(by: 0.5)   // σ = exp(logvar / 2), once per image and dimension
+        let std = logVar.scaled(by: 0.5)  // σ = exp(logvar / 2), once per image and dimension
         VectorMath.exp(std.data, std.data, std.count)
         var maxLog = [Double](repeating: -.infinity, count: count), sumExp = [Double](repeating: 0, count: count)
         var done = 0
@@ -94,21 +100,30 @@ public enum ImportanceSampling {
                 }
             }
             let logits = vae.logits(Variable(z), labels: rowLabels).value
-            let logLik = rowLogLikelihoods(logits, targets: x, samplesPerImage: s, likelihood: c.likelihood,
-                                           outputLogVariance: outputLogVariance, threads: threads)
-            for i in 0..<count { for t in 0..<s {
-                let w = Double(logLik[i * s + t]) + Double(logPriorMinusQ[i * s + t])
-                if w > maxLog[i] { sumExp[i] = sumExp[i] * Foundation.exp(maxLog[i] - w) + 1; maxLog[i] = w }
-                else { sumExp[i] += Foundation.exp(w - maxLog[i]) }
-            } }
+            let logLik = rowLogLikelihoods(
+                logits, targets: x, samplesPerImage: s, likelihood: c.likelihood,
+                outputLogVariance: outputLogVariance, threads: threads)
+            for i in 0..<count {
+                for t in 0..<s {
+                    let w = Double(logLik[i * s + t]) + Double(logPriorMinusQ[i * s + t])
+                    if w > maxLog[i] {
+                        sumExp[i] = sumExp[i] * Foundation.exp(maxLog[i] - w) + 1
+                        maxLog[i] = w
+                    } else {
+                        sumExp[i] += Foundation.exp(w - maxLog[i])
+                    }
+                }
+            }
             done += s
         }
         return (0..<count).map { maxLog[$0] + Foundation.log(sumExp[$0]) - Foundation.log(Double(k)) }
     }
 
     /// log p(x_i | z_r) for every decoded row r (image i = r / samplesPerImage), summed over pixels.
-    static func rowLogLikelihoods(_ logits: Tensor, targets x: Tensor, samplesPerImage s: Int, likelihood: Likelihood,
-                                  outputLogVariance: Float, threads: Int) -> [Float] {
+    static func rowLogLikelihoods(
+        _ logits: Tensor, targets x: Tensor, samplesPerImage s: Int, likelihood: Likelihood,
+        outputLogVariance: Float, threads: Int
+    ) -> [Float] {
         let rows = logits.shape[0], f = logits.shape[1]
         var out = [Float](repeating: 0, count: rows)
         let workers = max(1, min(threads, rows / 64 + 1))
@@ -122,13 +137,15 @@ public enum ImportanceSampling {
                     let l = logits.data + r * f, t = x.data + (r / s) * f
                     switch likelihood {
                     case .bernoulli:
-                        o.pointer[r] = -Float(VectorMath.binaryCrossEntropyWithLogits(
-                            l, targets: t, gradient: nil, scratch: a, f))
+                        o.pointer[r] = -Float(
+                            VectorMath.binaryCrossEntropyWithLogits(
+                                l, targets: t, gradient: nil, scratch: a, f))
                     case .gaussian:
                         VectorMath.sigmoid(l, a, f)
                         var sq: Float = 0
                         for j in 0..<f { sq += (t[j] - a[j]) * (t[j] - a[j]) }
-                        o.pointer[r] = Gaussian.logLikelihood(squaredError: sq, count: f, logVariance: outputLogVariance)
+                        o.pointer[r] = Gaussian.logLikelihood(
+                            squaredError: sq, count: f, logVariance: outputLogVariance)
                     }
                 }
             }

@@ -15,17 +15,21 @@ public enum Judge {
 
     /// Generates `samplesPerLabel` samples of each label with the CVAE (noise from `seed`'s pictures stream)
     /// and counts how many the classifier assigns to that label. Throws if the two models do not fit.
-    public static func accuracy(of cvae: VariationalAutoencoder, judgedBy classifier: Classifier,
-                                samplesPerLabel: Int, seed: UInt64) throws -> Result {
+    public static func accuracy(
+        of cvae: VariationalAutoencoder, judgedBy classifier: Classifier,
+        samplesPerLabel: Int, seed: UInt64
+    ) throws -> Result {
         guard cvae.config.isConditional else {
             throw LatentError(.evaluation, "judging needs a cvae; this model is a \(cvae.config.kind.rawValue)")
         }
         guard cvae.config.inputSize == classifier.config.inputSize else {
-            throw LatentError(.evaluation, field: "judge",
-                              "the classifier takes \(classifier.config.inputSize) features, the cvae makes \(cvae.config.inputSize)")
+            throw LatentError(
+                .evaluation, field: "judge",
+                "the classifier takes \(classifier.config.inputSize) features, the cvae makes \(cvae.config.inputSize)")
         }
         guard samplesPerLabel > 0 else {
-            throw LatentError(.evaluation, field: "samplesPerLabel", "expected a positive number, got \(samplesPerLabel)")
+            throw LatentError(
+                .evaluation, field: "samplesPerLabel", "expected a positive number, got \(samplesPerLabel)")
         }
         var rng = RandomGenerator(seed: seed, stream: .pictures)
         var perLabel: [Double] = []

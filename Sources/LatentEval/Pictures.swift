@@ -18,7 +18,8 @@ public enum Pictures {
         for k in 0..<n {
             let block = k / columns, col = k % columns
             for (t, tensor) in tensors.enumerated() {
-                (out.data + ((block * tensors.count + t) * columns + col) * f).update(from: tensor.data + k * f, count: f)
+                (out.data + ((block * tensors.count + t) * columns + col) * f).update(
+                    from: tensor.data + k * f, count: f)
             }
         }
         return out
@@ -26,8 +27,10 @@ public enum Pictures {
 
     /// `pairs` × (a row of `columns` test images, then the row of their reconstructions).
     /// At most `limit` images.
-    public static func reconstructionRows(_ model: any ReconstructingModel, test: Dataset, columns: Int, pairs: Int,
-                                          start: Int = 0, limit: Int? = nil) -> Tensor {
+    public static func reconstructionRows(
+        _ model: any ReconstructingModel, test: Dataset, columns: Int, pairs: Int,
+        start: Int = 0, limit: Int? = nil
+    ) -> Tensor {
         let n = min(columns * pairs, test.count - start, limit ?? Int.max)
         let x = test.batch(start..<(start + n))
         let labels = test.labels[start..<(start + n)].map(Int.init)
@@ -35,8 +38,10 @@ public enum Pictures {
     }
 
     /// Rows noisy / denoised / clean for `columns` test images.
-    public static func denoisingRows(_ model: any ReconstructingModel, noise: Corruption, test: Dataset, columns: Int,
-                                     rng: inout RandomGenerator) -> Tensor {
+    public static func denoisingRows(
+        _ model: any ReconstructingModel, noise: Corruption, test: Dataset, columns: Int,
+        rng: inout RandomGenerator
+    ) -> Tensor {
         let n = min(columns, test.count)
         let x = test.batch(0..<n)
         let noisy = noise.apply(x, rng: &rng)
@@ -45,8 +50,10 @@ public enum Pictures {
     }
 
     /// The samples of a VAE's `samples.png`: a CVAE's row per class (`perClass` each), or `count` samples.
-    public static func samples(_ vae: VariationalAutoencoder, count: Int = 64, perClass: Int = 10,
-                               rng: inout RandomGenerator) -> (images: Tensor, columns: Int) {
+    public static func samples(
+        _ vae: VariationalAutoencoder, count: Int = 64, perClass: Int = 10,
+        rng: inout RandomGenerator
+    ) -> (images: Tensor, columns: Int) {
         let c = vae.config
         if c.isConditional {
             return (vae.sample(labels: labelRows(classes: c.classes, perClass: perClass), rng: &rng), perClass)

@@ -36,16 +36,22 @@ public enum SemiSupervised {
     /// each method trained on its features, test error on the whole test set, for the model's codes beside
     /// raw pixels and PCA with as many components as the code. Throws for a CVAE (its codes are conditioned
     /// on the label to predict) and for unusable label counts.
-    public static func compare(_ model: any ReconstructingModel, train: Dataset, test: Dataset, labels: Int,
-                               methods: [Method], seed: UInt64, threads: Int = 1) throws -> (labelled: Int, results: [Comparison]) {
+    public static func compare(
+        _ model: any ReconstructingModel, train: Dataset, test: Dataset, labels: Int,
+        methods: [Method], seed: UInt64, threads: Int = 1
+    ) throws -> (labelled: Int, results: [Comparison]) {
         guard !model.config.isConditional else {
-            throw LatentError(.evaluation, "a cvae's codes are conditioned on the label it is asked to predict; use an ae or vae")
+            throw LatentError(
+                .evaluation, "a cvae's codes are conditioned on the label it is asked to predict; use an ae or vae")
         }
         let classes = Int(train.labels.max() ?? 0) + 1
-        guard classes >= 2 else { throw LatentError(.evaluation, "\(train.name) has one class; semi-supervised learning needs labels") }
+        guard classes >= 2 else {
+            throw LatentError(.evaluation, "\(train.name) has one class; semi-supervised learning needs labels")
+        }
         guard labels >= classes, labels <= train.count else {
-            throw LatentError(.evaluation, field: "labels",
-                              "expected \(classes)…\(train.count) (at least one per class), got \(labels)")
+            throw LatentError(
+                .evaluation, field: "labels",
+                "expected \(classes)…\(train.count) (at least one per class), got \(labels)")
         }
         let trainLabels = train.labels.map(Int.init), testLabels = test.labels.map(Int.init)
         let chosen = balancedSubset(labels: trainLabels, count: labels, classes: classes, seed: seed)
@@ -58,11 +64,14 @@ public enum SemiSupervised {
             ("PCA (\(pca.components.shape[0])-d)", pca.transform(pixelsTrain), pca.transform(pixelsTest)),
         ]
         let results = features.map { name, tr, te in
-            Comparison(features: name, errors: methods.map { m in
-                let predicted = predict(m, train: tr, trainLabels: trainLabels, labelled: chosen, test: te,
-                                        classes: classes, seed: seed, threads: threads)
-                return (m, Double(zip(predicted, testLabels).filter { $0 != $1 }.count) / Double(test.count))
-            })
+            Comparison(
+                features: name,
+                errors: methods.map { m in
+                    let predicted = predict(
+                        m, train: tr, trainLabels: trainLabels, labelled: chosen, test: te,
+                        classes: classes, seed: seed, threads: threads)
+                    return (m, Double(zip(predicted, testLabels).filter { $0 != $1 }.count) / Double(test.count))
+                })
         }
         return (chosen.count, results)
     }
@@ -80,8 +89,10 @@ public enum SemiSupervised {
     }
 
     /// Test predictions of `method` trained on the rows `labelled` of `train` (features [n, d]).
-    public static func predict(_ method: Method, train: Tensor, trainLabels: [Int], labelled: [Int], test: Tensor,
-                               classes: Int, seed: UInt64, threads: Int = 1) -> [Int] {
+    public static func predict(
+        _ method: Method, train: Tensor, trainLabels: [Int], labelled: [Int], test: Tensor,
+        classes: Int, seed: UInt64, threads: Int = 1
+    ) -> [Int] {
         let d = train.shape[1]
         // Distance-based methods work on the features as they are; the fitted ones on features standardised
         // with statistics of all training rows (no labels involved; near-constant features left unscaled).
@@ -98,7 +109,8 @@ public enum SemiSupervised {
         case .knn: return kNearest(x, y, xTest, k: 3, classes: classes)
         case .logistic: return fit(x, y, xTest, hidden: nil, classes: classes, seed: seed)
         case .mlp: return fit(x, y, xTest, hidden: 128, classes: classes, seed: seed)
-        case .spread: return spread(xTrain, labelled: labelled, labels: y, test: xTest, classes: classes, threads: threads)
+        case .spread:
+            return spread(xTrain, labelled: labelled, labels: y, test: xTest, classes: classes, threads: threads)
         }
     }
 
@@ -108,7 +120,10 @@ public enum SemiSupervised {
             var best: [(Float, Int)] = []
             for i in 0..<n {
                 var s: Float = 0
-                for j in 0..<d { let e = test[t, j] - x[i, j]; s += e * e }
+                for j in 0..<d {
+                    let e = test[t, j] - x[i, j]
+                    s += e * e
+                }
                 best.append((s, y[i]))
             }
             best.sort { $0.0 < $1.0 }
@@ -141,7 +156,9 @@ public enum SemiSupervised {
     }
 
     /// Label spreading: F ← α S F + (1 − α) Y over the symmetric 10-NN graph of all points, S = D^-½ W D^-½.
-    static func spread(_ train: Tensor, labelled: [Int], labels: [Int], test: Tensor, classes: Int, threads: Int) -> [Int] {
+    static func spread(
+        _ train: Tensor, labelled: [Int], labels: [Int], test: Tensor, classes: Int, threads: Int
+    ) -> [Int] {
         let nTrain = train.shape[0], nTest = test.shape[0], d = train.shape[1], n = nTrain + nTest
         let all = Tensor(uninitialized: [n, d])
         all.data.update(from: train.data, count: nTrain * d)
@@ -152,11 +169,14 @@ public enum SemiSupervised {
         var sigma = [Float](repeating: 1, count: n)
         for i in 0..<n { sigma[i] = max(graph.squaredDistances[i * k + k - 1].squareRoot(), 1e-6) }
         var adjacency = [[(Int, Float)]](repeating: [], count: n)
-        for i in 0..<n { for t in 0..<k {
-            let j = Int(graph.indices[i * k + t])
-            let w = exp(-graph.squaredDistances[i * k + t] / (sigma[i] * sigma[j]))
-            adjacency[i].append((j, w)); adjacency[j].append((i, w))
-        } }
+        for i in 0..<n {
+            for t in 0..<k {
+                let j = Int(graph.indices[i * k + t])
+                let w = exp(-graph.squaredDistances[i * k + t] / (sigma[i] * sigma[j]))
+                adjacency[i].append((j, w))
+                adjacency[j].append((i, w))
+            }
+        }
         var degree = [Float](repeating: 0, count: n)
         for i in 0..<n { degree[i] = max(adjacency[i].reduce(0) { $0 + $1.1 }, 1e-12) }
         let alpha: Float = 0.99

@@ -25,8 +25,10 @@ public final class Autoencoder: ReconstructingModel {
     }
 
     /// A plain AE of MLPs, `inputSize`-`hidden`-`latent` (the decoder mirrored), initialised from `rng`.
-    public convenience init(inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
-                            likelihood: Likelihood = .bernoulli, rng: inout RandomGenerator) {
+    public convenience init(
+        inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
+        likelihood: Likelihood = .bernoulli, rng: inout RandomGenerator
+    ) {
         var c = ModelConfig(kind: .ae)
         (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
         if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }
@@ -51,8 +53,9 @@ public final class Autoencoder: ReconstructingModel {
             return LossTerms(total: recon, parts: [("reconstruction", recon.value.scalar)])
         }
         let penalty = sparsityPenalty(hidden, s, rows: x.shape[0])
-        return LossTerms(total: recon + penalty,
-                         parts: [("reconstruction", recon.value.scalar), ("sparsity", penalty.value.scalar)])
+        return LossTerms(
+            total: recon + penalty,
+            parts: [("reconstruction", recon.value.scalar), ("sparsity", penalty.value.scalar)])
     }
 
     /// The SAE's penalty on the sparse layer's activations `hidden` of a batch of `rows`.
@@ -64,7 +67,8 @@ public final class Autoencoder: ReconstructingModel {
             // Σ_j KL(ρ ‖ ρ̂_j), ρ̂_j = the batch's mean activation of unit j; counted once per example.
             let rhoHat = hidden.sumRows() * (1 / n)
             let rho = s.target
-            let kl = (rhoHat.log() * -rho) + ((rhoHat * -1) + 1).log() * -(1 - rho)
+            let kl =
+                (rhoHat.log() * -rho) + ((rhoHat * -1) + 1).log() * -(1 - rho)
                 + (rho * VectorMath.log(rho) + (1 - rho) * VectorMath.log(1 - rho))
             penalty = kl.sum() * (s.weight * n)
         case .l1:

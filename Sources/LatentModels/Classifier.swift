@@ -17,8 +17,10 @@ public final class Classifier: TrainableModel {
     }
 
     /// An MLP classifier `inputSize`-`hidden`-`classes`, initialised from `rng`.
-    public convenience init(inputSize: Int, hidden: [Int], classes: Int, activation: Activation = .relu,
-                            rng: inout RandomGenerator) {
+    public convenience init(
+        inputSize: Int, hidden: [Int], classes: Int, activation: Activation = .relu,
+        rng: inout RandomGenerator
+    ) {
         var c = ModelConfig(kind: .classifier)
         (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
         if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }

@@ -15,7 +15,10 @@ public struct Corruption: Codable, Equatable, Sendable, CustomStringConvertible 
     /// σ for gaussian, p for mask and salt-pepper.
     public var amount: Float
 
-    public init(kind: Kind, amount: Float) { self.kind = kind; self.amount = amount }
+    public init(kind: Kind, amount: Float) {
+        self.kind = kind
+        self.amount = amount
+    }
 
     /// Parses "gaussian:0.5", "mask:0.3", "salt-pepper:0.2".
     public init(parsing text: String) throws {
@@ -23,8 +26,9 @@ public struct Corruption: Codable, Equatable, Sendable, CustomStringConvertible 
         guard parts.count == 2, let kind = Kind(rawValue: parts[0]), let amount = Float(parts[1]), amount >= 0,
             amount.isFinite
         else {
-            throw LatentError(.model, field: "noise",
-                              "expected gaussian:σ, mask:p or salt-pepper:p (e.g. gaussian:0.5), got '\(text)'")
+            throw LatentError(
+                .model, field: "noise",
+                "expected gaussian:σ, mask:p or salt-pepper:p (e.g. gaussian:0.5), got '\(text)'")
         }
         if kind != .gaussian && amount > 1 {
             throw LatentError(.model, field: "noise", "\(kind.rawValue): probability must be ≤ 1, got \(amount)")

@@ -81,7 +81,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard inputSize > 0, imageHeight * imageWidth == inputSize else {
             throw fail("inputSize", "image \(imageHeight)x\(imageWidth) does not match input size \(inputSize)")
         }
-        guard hidden.allSatisfy({ $0 > 0 }) else { throw fail("hidden", "layer widths must be positive, got \(hidden)") }
+        guard hidden.allSatisfy({ $0 > 0 }) else {
+            throw fail("hidden", "layer widths must be positive, got \(hidden)")
+        }
         guard arch == .conv || !hidden.isEmpty else { throw fail("hidden", "an MLP needs at least one hidden layer") }
         guard latent > 0 else { throw fail("latent", "expected a positive size, got \(latent)") }
         guard classes > 1 else { throw fail("classes", "expected at least 2, got \(classes)") }

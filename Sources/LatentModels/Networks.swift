@@ -12,7 +12,8 @@ public final class EncoderBody: Module {
     /// Width of the output.
     public let outputSize: Int
 
-    public init(_ c: ModelConfig, conditionSize: Int = 0, lastActivation: Activation? = nil, rng: inout RandomGenerator) {
+    public init(_ c: ModelConfig, conditionSize: Int = 0, lastActivation: Activation? = nil, rng: inout RandomGenerator)
+    {
         var width = c.inputSize
         if c.arch == .conv {
             let (c0, c1) = (c.convChannels[0], c.convChannels[1])
@@ -59,8 +60,10 @@ public final class Decoder: Module {
         if c.arch == .conv {
             let (c0, c1) = (c.convChannels[0], c.convChannels[1])
             let (h4, w4) = (c.imageHeight / 4, c.imageWidth / 4)
-            var layers = Sequential.mlp(input: inputSize, hidden: c.hidden.reversed(), output: h4 * w4 * c1,
-                                        activation: c.activation, rng: &rng).layers
+            var layers = Sequential.mlp(
+                input: inputSize, hidden: c.hidden.reversed(), output: h4 * w4 * c1,
+                activation: c.activation, rng: &rng
+            ).layers
             layers.append(ActivationLayer(c.activation))
             dense = Sequential(layers)
             deconv = Sequential([
@@ -70,7 +73,8 @@ public final class Decoder: Module {
                 Reshape([c.inputSize]),
             ])
         } else {
-            dense = .mlp(input: inputSize, hidden: c.hidden.reversed(), output: c.inputSize, activation: c.activation, rng: &rng)
+            dense = .mlp(
+                input: inputSize, hidden: c.hidden.reversed(), output: c.inputSize, activation: c.activation, rng: &rng)
             deconv = Sequential([])
         }
     }

@@ -6,8 +6,10 @@ import LatentTensor
 public enum ReconstructionLoss {
     /// Bernoulli: BCE with logits. Gaussian: mean sigmoid(logits), variance exp(logVariance) (a [1]
     /// variable, learned or constant): ½ Σ [(x − μ)² / σ² + log σ² + log 2π].
-    public static func negativeLogLikelihood(logits: Variable, targets x: Tensor, likelihood: Likelihood,
-                                             logVariance: Variable?) -> Variable {
+    public static func negativeLogLikelihood(
+        logits: Variable, targets x: Tensor, likelihood: Likelihood,
+        logVariance: Variable?
+    ) -> Variable {
         switch likelihood {
         case .bernoulli:
             return binaryCrossEntropy(logits: logits, targets: x, reduction: .sum)

@@ -31,8 +31,10 @@ public final class VariationalAutoencoder: ReconstructingModel {
 
     /// A VAE of MLPs, `inputSize`-`hidden`-`latent` (the decoder mirrored), initialised from `rng`: the
     /// pytorch/examples VAE is `VariationalAutoencoder(inputSize: 784, hidden: [400], latent: 20, rng: &rng)`.
-    public convenience init(inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
-                            likelihood: Likelihood = .bernoulli, beta: Float = 1, rng: inout RandomGenerator) {
+    public convenience init(
+        inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
+        likelihood: Likelihood = .bernoulli, beta: Float = 1, rng: inout RandomGenerator
+    ) {
         var c = ModelConfig(kind: .vae)
         (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
         if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }
@@ -87,7 +89,8 @@ public final class VariationalAutoencoder: ReconstructingModel {
             logVariance: logVarianceVariable(config, outputLogVariance))
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         // With free bits the objective's KL term has a floor per dimension; the reported KL stays the true one.
-        let klTerm = config.freeBits.map { Variable.gaussianKLFreeBits(mean: mu, logVariance: logVar, lambda: $0) } ?? kl
+        let klTerm =
+            config.freeBits.map { Variable.gaussianKLFreeBits(mean: mu, logVariance: logVar, lambda: $0) } ?? kl
         let total = weight == 1 ? recon + klTerm : recon + klTerm * weight
         return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])
     }

@@ -7,14 +7,19 @@ public final class Conv2D: Layer {
     public let weight: Parameter, bias: Parameter
     public let stride: Int, padding: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                rng: inout RandomGenerator) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        rng: inout RandomGenerator
+    ) {
         let bound = 1 / Float(inChannels * kernel * kernel).squareRoot()
-        let w = Tensor(uninitialized: [outChannels, inChannels, kernel, kernel]), b = Tensor(uninitialized: [outChannels])
+        let w = Tensor(uninitialized: [outChannels, inChannels, kernel, kernel]),
+            b = Tensor(uninitialized: [outChannels])
         rng.fillUniform(w, low: -bound, high: bound)
         rng.fillUniform(b, low: -bound, high: bound)
-        weight = Parameter(w); bias = Parameter(b)
-        self.stride = stride; self.padding = padding
+        weight = Parameter(w)
+        bias = Parameter(b)
+        self.stride = stride
+        self.padding = padding
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
@@ -30,21 +35,28 @@ public final class ConvTranspose2D: Layer {
     public let weight: Parameter, bias: Parameter
     public let stride: Int, padding: Int, outputPadding: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                outputPadding: Int = 0, rng: inout RandomGenerator) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        outputPadding: Int = 0, rng: inout RandomGenerator
+    ) {
         let bound = 1 / Float(outChannels * kernel * kernel).squareRoot()
-        let w = Tensor(uninitialized: [inChannels, outChannels, kernel, kernel]), b = Tensor(uninitialized: [outChannels])
+        let w = Tensor(uninitialized: [inChannels, outChannels, kernel, kernel]),
+            b = Tensor(uninitialized: [outChannels])
         rng.fillUniform(w, low: -bound, high: bound)
         rng.fillUniform(b, low: -bound, high: bound)
-        weight = Parameter(w); bias = Parameter(b)
-        self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
+        weight = Parameter(w)
+        bias = Parameter(b)
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        Variable.convTranspose2d(x, weight: weight.variable, bias: bias.variable, stride: stride, padding: padding,
-                                 outputPadding: outputPadding)
+        Variable.convTranspose2d(
+            x, weight: weight.variable, bias: bias.variable, stride: stride, padding: padding,
+            outputPadding: outputPadding)
     }
 }
 

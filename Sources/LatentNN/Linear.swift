@@ -32,7 +32,8 @@ public final class Linear: Layer {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        precondition(x.shape.rank == 2 && x.shape[1] == inputSize, "Linear(\(inputSize), \(outputSize)) got input \(x.shape)")
+        precondition(
+            x.shape.rank == 2 && x.shape[1] == inputSize, "Linear(\(inputSize), \(outputSize)) got input \(x.shape)")
         return Variable.linear(x, weight: weight.variable, bias: bias?.variable)
     }
 }

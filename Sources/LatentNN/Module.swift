@@ -15,7 +15,9 @@ extension Module {
 }
 
 /// Prefixes a child's parameter names: `prefix.name`.
-public func prefixed(_ prefix: String, _ params: [(name: String, parameter: Parameter)]) -> [(name: String, parameter: Parameter)] {
+public func prefixed(
+    _ prefix: String, _ params: [(name: String, parameter: Parameter)]
+) -> [(name: String, parameter: Parameter)] {
     params.map { (name: prefix + "." + $0.name, parameter: $0.parameter) }
 }
 

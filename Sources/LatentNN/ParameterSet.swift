@@ -24,8 +24,9 @@ public final class ParameterSet {
             grads = existing.grads
             return
         }
-        precondition(named.allSatisfy { $0.parameter.packedInto == nil },
-                     "ParameterSet: some of these parameters are already packed with others; pack the whole model once")
+        precondition(
+            named.allSatisfy { $0.parameter.packedInto == nil },
+            "ParameterSet: some of these parameters are already packed with others; pack the whole model once")
         let total = named.reduce(0) { $0 + $1.parameter.value.count }
         values = Tensor(uninitialized: [total])
         grads = Tensor(zeros: [total])
@@ -49,8 +50,9 @@ public final class ParameterSet {
         grads = Tensor(zeros: primary.grads.shape)
         var offset = 0
         for (_, p) in named {
-            p.rebind(value: Tensor(viewing: values, offset: offset, shape: p.shape),
-                     grad: Tensor(viewing: grads, offset: offset, shape: p.shape), set: self)
+            p.rebind(
+                value: Tensor(viewing: values, offset: offset, shape: p.shape),
+                grad: Tensor(viewing: grads, offset: offset, shape: p.shape), set: self)
             offset += p.value.count
         }
     }

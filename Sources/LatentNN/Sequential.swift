@@ -17,8 +17,10 @@ public final class Sequential: Layer {
 
 extension Sequential {
     /// An MLP: Linear → activation for each hidden size, then a final Linear to `output` (no activation).
-    public static func mlp(input: Int, hidden: [Int], output: Int, activation: Activation,
-                           rng: inout RandomGenerator) -> Sequential {
+    public static func mlp(
+        input: Int, hidden: [Int], output: Int, activation: Activation,
+        rng: inout RandomGenerator
+    ) -> Sequential {
         var layers: [any Layer] = []
         var width = input
         for h in hidden {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CKernels
 import LatentNN
 import LatentTensor
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Adam (Kingma & Ba 2015) with PyTorch's exact update, including its placement of epsilon outside the
 /// bias-corrected square root and L2 weight decay added to the gradient.
@@ -22,8 +23,10 @@ public final class Adam: Optimizer {
     public let m: Tensor, v: Tensor
 
     /// Adam over packed parameters; throws for hyperparameters outside their ranges.
-    public init(_ parameters: ParameterSet, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+    public init(
+        _ parameters: ParameterSet, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) throws {
         guard learningRate >= 0, learningRate.isFinite else {
             throw LatentError(.optimizer, field: "learningRate", "expected a finite value ≥ 0, got \(learningRate)")
         }
@@ -40,10 +43,13 @@ public final class Adam: Optimizer {
 
     /// Adam over a model's parameters (packed into flat buffers if they are not yet; see `ParameterSet`), as
     /// PyTorch's `Adam(model.parameters(), lr=…)`.
-    public convenience init(_ model: Module, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                            epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
-        try self.init(ParameterSet(model), learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                      weightDecay: weightDecay)
+    public convenience init(
+        _ model: Module, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) throws {
+        try self.init(
+            ParameterSet(model), learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay)
     }
 
     /// Restores the step count after loading moments from a checkpoint.
@@ -77,7 +83,12 @@ public final class Adam: Optimizer {
                     s += gi * gi
                     i += 8
                 }
-                while i < hi { var gi = g[i]; for e in extra { gi += e![i] }; tail += gi * gi; i += 1 }
+                while i < hi {
+                    var gi = g[i]
+                    for e in extra { gi += e![i] }
+                    tail += gi * gi
+                    i += 1
+                }
                 o.pointer[w] = Double(s.sum()) + Double(tail)
             }
             return partial.reduce(0, +).squareRoot()
@@ -98,7 +109,9 @@ public final class Adam: Optimizer {
         let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
         let stepSize = Float(Double(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        slices.stepSize = stepSize; slices.bc2Sqrt = bc2Sqrt; slices.gradientScale = scale
+        slices.stepSize = stepSize
+        slices.bc2Sqrt = bc2Sqrt
+        slices.gradientScale = scale
         Parallel.forEach(max(1, workers), slices)
     }
 
@@ -116,16 +129,17 @@ public final class Adam: Optimizer {
     /// summing the additional gradients on the way. One pass over memory, in C: eight lanes at a time with
     /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
     private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
-        var constants = latent_adam_constants(oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
-                                              weightDecay: weightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
-                                              inverseBc2Sqrt: 1 / bc2Sqrt, gradientScale: gradientScale)
+        var constants = latent_adam_constants(
+            oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
+            weightDecay: weightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
+            inverseBc2Sqrt: 1 / bc2Sqrt, gradientScale: gradientScale)
         extraGradients.withUnsafeBufferPointer { e in
-            latent_adam_update(parameters.values.data, parameters.grads.data, e.baseAddress, e.count, m.data, v.data,
-                               range.lowerBound, range.upperBound, &constants)
+            latent_adam_update(
+                parameters.values.data, parameters.grads.data, e.baseAddress, e.count, m.data, v.data,
+                range.lowerBound, range.upperBound, &constants)
         }
     }
 }
-
 
 /// One Adam step's slices, as an object for `Parallel.forEach` (so the per-step fork allocates nothing).
 private final class UpdateSlices: ParallelWork {
@@ -133,6 +147,7 @@ private final class UpdateSlices: ParallelWork {
     var stepSize: Float = 0, bc2Sqrt: Float = 1, gradientScale: Float = 1
     init(_ adam: Adam) { self.adam = adam }
     func runPiece(_ w: Int) {
-        adam.update(slice: w, of: max(1, adam.workers), stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+        adam.update(
+            slice: w, of: max(1, adam.workers), stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
     }
 }

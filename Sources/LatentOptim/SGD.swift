@@ -21,8 +21,10 @@ public final class SGD: Optimizer {
     public private(set) var velocity: Tensor?
 
     /// SGD over packed parameters; throws for hyperparameters outside their ranges.
-    public init(_ parameters: ParameterSet, learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                weightDecay: Float = 0, nesterov: Bool = false) throws {
+    public init(
+        _ parameters: ParameterSet, learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) throws {
         guard learningRate >= 0, learningRate.isFinite else {
             throw LatentError(.optimizer, field: "learningRate", "expected a finite value ≥ 0, got \(learningRate)")
         }
@@ -36,10 +38,13 @@ public final class SGD: Optimizer {
     }
 
     /// SGD over a model's parameters (packed if they are not yet).
-    public convenience init(_ model: Module, learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                            weightDecay: Float = 0, nesterov: Bool = false) throws {
-        try self.init(ParameterSet(model), learningRate: learningRate, momentum: momentum, dampening: dampening,
-                      weightDecay: weightDecay, nesterov: nesterov)
+    public convenience init(
+        _ model: Module, learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+        weightDecay: Float = 0, nesterov: Bool = false
+    ) throws {
+        try self.init(
+            ParameterSet(model), learningRate: learningRate, momentum: momentum, dampening: dampening,
+            weightDecay: weightDecay, nesterov: nesterov)
     }
 
     /// One update from the gradient (plus `additionalGradients`).

@@ -11,9 +11,15 @@ public struct Axes {
     /// Whether x ticks fall on whole numbers only (epochs).
     public let integerX: Bool
 
-    public init(canvas: Canvas, left: Double, top: Double, width: Double, height: Double,
-                x: ClosedRange<Double>, y: ClosedRange<Double>, integerX: Bool = false) {
-        self.canvas = canvas; self.left = left; self.top = top; self.width = width; self.height = height
+    public init(
+        canvas: Canvas, left: Double, top: Double, width: Double, height: Double,
+        x: ClosedRange<Double>, y: ClosedRange<Double>, integerX: Bool = false
+    ) {
+        self.canvas = canvas
+        self.left = left
+        self.top = top
+        self.width = width
+        self.height = height
         self.integerX = integerX
         xRange = x.lowerBound < x.upperBound ? x : (x.lowerBound - 1)...(x.upperBound + 1)
         yRange = y.lowerBound < y.upperBound ? y : (y.lowerBound - 1)...(y.upperBound + 1)
@@ -21,8 +27,10 @@ public struct Axes {
 
     /// Data → canvas coordinates.
     public func point(_ x: Double, _ y: Double) -> (Double, Double) {
-        (left + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * width,
-         top + height - (y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * height)
+        (
+            left + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * width,
+            top + height - (y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * height
+        )
     }
 
     /// Tick positions at 1, 2 or 5 × 10^k spacing, about `count` of them.
@@ -49,8 +57,14 @@ public struct Axes {
         let c = canvas
         c.color(RGB(0.92, 0.92, 0.92))
         let xTicks = Self.ticks(xRange, integer: integerX)
-        for t in xTicks { let (x, _) = point(t, yRange.lowerBound); c.line(x, top, x, top + height, width: 0.8) }
-        for t in Self.ticks(yRange) { let (_, y) = point(xRange.lowerBound, t); c.line(left, y, left + width, y, width: 0.8) }
+        for t in xTicks {
+            let (x, _) = point(t, yRange.lowerBound)
+            c.line(x, top, x, top + height, width: 0.8)
+        }
+        for t in Self.ticks(yRange) {
+            let (_, y) = point(xRange.lowerBound, t)
+            c.line(left, y, left + width, y, width: 0.8)
+        }
         c.color(RGB(0.2, 0.2, 0.2))
         cairo_set_line_width(c.cr, 1.2)
         cairo_rectangle(c.cr, left, top, width, height)

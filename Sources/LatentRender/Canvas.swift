@@ -33,17 +33,20 @@ public final class Canvas {
     public private(set) var title: String?
 
     public init(width: Int, height: Int, format: PictureFormat) throws {
-        self.width = Double(width); self.height = Double(height); self.format = format
+        self.width = Double(width)
+        self.height = Double(height)
+        self.format = format
         let write: cairo_write_func_t = { closure, bytes, length in
             Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue().data.append(bytes!, count: Int(length))
             return CAIRO_STATUS_SUCCESS
         }
         let closure = Unmanaged.passUnretained(sink).toOpaque()
-        let made: OpaquePointer? = switch format {
-        case .png: cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))
-        case .svg: cairo_svg_surface_create_for_stream(write, closure, Double(width), Double(height))
-        case .pdf: cairo_pdf_surface_create_for_stream(write, closure, Double(width), Double(height))
-        }
+        let made: OpaquePointer? =
+            switch format {
+            case .png: cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))
+            case .svg: cairo_svg_surface_create_for_stream(write, closure, Double(width), Double(height))
+            case .pdf: cairo_pdf_surface_create_for_stream(write, closure, Double(width), Double(height))
+            }
         guard let made, cairo_surface_status(made) == CAIRO_STATUS_SUCCESS, let context = cairo_create(made) else {
             throw LatentError(.render, "cannot create a \(width)x\(height) \(format.rawValue) surface")
         }
@@ -63,10 +66,12 @@ public final class Canvas {
     public func finish() throws -> Data {
         cairo_surface_flush(surface)
         if format == .png {
-            let status = cairo_surface_write_to_png_stream(surface, { closure, bytes, length in
-                Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue().data.append(bytes!, count: Int(length))
-                return CAIRO_STATUS_SUCCESS
-            }, Unmanaged.passUnretained(sink).toOpaque())
+            let status = cairo_surface_write_to_png_stream(
+                surface,
+                { closure, bytes, length in
+                    Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue().data.append(bytes!, count: Int(length))
+                    return CAIRO_STATUS_SUCCESS
+                }, Unmanaged.passUnretained(sink).toOpaque())
             guard status == CAIRO_STATUS_SUCCESS else { throw LatentError(.render, "PNG encoding failed") }
         } else {
             cairo_surface_finish(surface)
@@ -78,9 +83,12 @@ public final class Canvas {
     static func addingDescription(to svg: Data, title: String, texts: [String]) -> Data {
         var s = String(decoding: svg, as: UTF8.self)
         func escape(_ t: String) -> String {
-            t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
         }
-        guard let open = s.range(of: "<svg"), let close = s.range(of: ">", range: open.upperBound..<s.endIndex) else { return svg }
+        guard let open = s.range(of: "<svg"), let close = s.range(of: ">", range: open.upperBound..<s.endIndex) else {
+            return svg
+        }
         let meta = "\n<title>\(escape(title))</title>\n<desc>\(texts.map(escape).joined(separator: " | "))</desc>"
         s.insert(contentsOf: meta, at: close.upperBound)
         return Data(s.utf8)
@@ -91,10 +99,13 @@ public final class Canvas {
     public func color(_ c: RGB, alpha: Double = 1) { cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha) }
 
     /// Text at (x, y); `anchor` 0 = left, 0.5 = centred, 1 = right; `rotate` draws it upwards.
-    public func text(_ s: String, x: Double, y: Double, size: Double, anchor: Double = 0, rotate: Bool = false, bold: Bool = false) {
+    public func text(
+        _ s: String, x: Double, y: Double, size: Double, anchor: Double = 0, rotate: Bool = false, bold: Bool = false
+    ) {
         texts.append(s)
         if bold && title == nil { title = s }
-        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_select_font_face(
+            cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(cr, size)
         var ext = cairo_text_extents_t()
         cairo_text_extents(cr, s, &ext)
@@ -117,10 +128,18 @@ public final class Canvas {
 /// A colour, components in [0, 1].
 public struct RGB: Sendable {
     public let r: Double, g: Double, b: Double
-    public init(_ r: Double, _ g: Double, _ b: Double) { self.r = r; self.g = g; self.b = b }
-    public init(hex: UInt32) { self.init(Double(hex >> 16 & 0xFF) / 255, Double(hex >> 8 & 0xFF) / 255, Double(hex & 0xFF) / 255) }
+    public init(_ r: Double, _ g: Double, _ b: Double) {
+        self.r = r
+        self.g = g
+        self.b = b
+    }
+    public init(hex: UInt32) {
+        self.init(Double(hex >> 16 & 0xFF) / 255, Double(hex >> 8 & 0xFF) / 255, Double(hex & 0xFF) / 255)
+    }
 
     /// matplotlib's "tab10" palette: ten colours people can tell apart, one per class.
-    public static let tab10: [RGB] = [0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
-                                      0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf].map { RGB(hex: $0) }
+    public static let tab10: [RGB] = [
+        0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+        0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf,
+    ].map { RGB(hex: $0) }
 }

@@ -7,14 +7,17 @@ import LatentTensor
 public enum ImageGrid {
     /// A PNG of `images` ([n, height·width]) laid out in rows of `columns`, each pixel drawn `scale`×`scale`,
     /// with a `gap` of background between cells.
-    public static func png(_ images: Tensor, height: Int, width: Int, columns: Int, scale: Int = 2, gap: Int = 2) throws -> Data {
+    public static func png(
+        _ images: Tensor, height: Int, width: Int, columns: Int, scale: Int = 2, gap: Int = 2
+    ) throws -> Data {
         let n = images.shape[0]
         precondition(images.count == n * height * width, "images \(images.shape) are not \(height)x\(width)")
         let rows = (n + columns - 1) / columns
         let cellW = width * scale + gap, cellH = height * scale + gap
         let w = columns * cellW + gap, h = max(rows, 1) * cellH + gap
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(w), Int32(h)),
-              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS
+        else {
             throw LatentError(.render, "cannot create a \(w)x\(h) image")
         }
         defer { cairo_surface_destroy(surface) }
@@ -45,13 +48,16 @@ public enum ImageGrid {
     static func encodePNG(_ surface: OpaquePointer) throws -> Data {
         final class Sink { var data = Data() }
         let sink = Sink()
-        let status = cairo_surface_write_to_png_stream(surface, { closure, bytes, length in
-            let sink = Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue()
-            sink.data.append(bytes!, count: Int(length))
-            return CAIRO_STATUS_SUCCESS
-        }, Unmanaged.passUnretained(sink).toOpaque())
-        guard status == CAIRO_STATUS_SUCCESS else { throw LatentError(.render, "PNG encoding failed: \(String(cString: cairo_status_to_string(status)))") }
+        let status = cairo_surface_write_to_png_stream(
+            surface,
+            { closure, bytes, length in
+                let sink = Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue()
+                sink.data.append(bytes!, count: Int(length))
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(sink).toOpaque())
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw LatentError(.render, "PNG encoding failed: \(String(cString: cairo_status_to_string(status)))")
+        }
         return sink.data
     }
 }
-

@@ -10,7 +10,10 @@ public enum Plots {
         public let x: [Float], y: [Float]
         public let xLabel: String, yLabel: String
         public init(x: [Float], y: [Float], xLabel: String, yLabel: String) {
-            self.x = x; self.y = y; self.xLabel = xLabel; self.yLabel = yLabel
+            self.x = x
+            self.y = y
+            self.xLabel = xLabel
+            self.yLabel = yLabel
         }
     }
 
@@ -22,19 +25,23 @@ public enum Plots {
     }
 
     /// Scatter plots side by side (one per panel), points coloured by `labels` (tab10), with a legend.
-    public static func scatter(_ panels: [Panel], labels: [Int]?, title: String, format: PictureFormat,
-                               panelSize: Int = 560) throws -> Data {
+    public static func scatter(
+        _ panels: [Panel], labels: [Int]?, title: String, format: PictureFormat,
+        panelSize: Int = 560
+    ) throws -> Data {
         let margin = (left: 70.0, top: 40.0, right: 20.0, bottom: 55.0)
         let canvas = try Canvas(width: panelSize * panels.count, height: panelSize, format: format)
         let classes = Set(labels ?? []).sorted()
         let radius = max(1.2, min(3.5, 260 / Double(max(panels.first?.x.count ?? 1, 1)).squareRoot()))
         for (p, panel) in panels.enumerated() {
-            let axes = Axes(canvas: canvas, left: Double(p * panelSize) + margin.left, top: margin.top,
-                            width: Double(panelSize) - margin.left - margin.right,
-                            height: Double(panelSize) - margin.top - margin.bottom,
-                            x: range(panel.x), y: range(panel.y))
-            axes.drawFrame(title: panels.count == 1 ? title : "\(title): \(panel.yLabel) vs \(panel.xLabel)",
-                           xLabel: panel.xLabel, yLabel: panel.yLabel)
+            let axes = Axes(
+                canvas: canvas, left: Double(p * panelSize) + margin.left, top: margin.top,
+                width: Double(panelSize) - margin.left - margin.right,
+                height: Double(panelSize) - margin.top - margin.bottom,
+                x: range(panel.x), y: range(panel.y))
+            axes.drawFrame(
+                title: panels.count == 1 ? title : "\(title): \(panel.yLabel) vs \(panel.xLabel)",
+                xLabel: panel.xLabel, yLabel: panel.yLabel)
             axes.clip()
             for i in 0..<panel.x.count where panel.x[i].isFinite && panel.y[i].isFinite {
                 let (cx, cy) = axes.point(Double(panel.x[i]), Double(panel.y[i]))
@@ -54,18 +61,25 @@ public enum Plots {
     public struct Series: Sendable {
         public let name: String
         public let x: [Double], y: [Double]
-        public init(name: String, x: [Double], y: [Double]) { self.name = name; self.x = x; self.y = y }
+        public init(name: String, x: [Double], y: [Double]) {
+            self.name = name
+            self.x = x
+            self.y = y
+        }
     }
 
     /// Line plots with markers, one panel per group of series, each with its own y-axis and legend.
-    public static func lines(_ groups: [(title: String, yLabel: String, series: [Series])], xLabel: String,
-                             format: PictureFormat, panelWidth: Int = 560, height: Int = 420) throws -> Data {
+    public static func lines(
+        _ groups: [(title: String, yLabel: String, series: [Series])], xLabel: String,
+        format: PictureFormat, panelWidth: Int = 560, height: Int = 420
+    ) throws -> Data {
         let canvas = try Canvas(width: panelWidth * groups.count, height: height, format: format)
         for (g, group) in groups.enumerated() {
             let xs = group.series.flatMap(\.x), ys = group.series.flatMap(\.y)
-            let axes = Axes(canvas: canvas, left: Double(g * panelWidth) + 75, top: 40, width: Double(panelWidth) - 95,
-                            height: Double(height) - 95, x: range(xs.map(Float.init)), y: range(ys.map(Float.init)),
-                            integerX: xs.allSatisfy { $0 == $0.rounded() })
+            let axes = Axes(
+                canvas: canvas, left: Double(g * panelWidth) + 75, top: 40, width: Double(panelWidth) - 95,
+                height: Double(height) - 95, x: range(xs.map(Float.init)), y: range(ys.map(Float.init)),
+                integerX: xs.allSatisfy { $0 == $0.rounded() })
             axes.drawFrame(title: group.title, xLabel: xLabel, yLabel: group.yLabel)
             axes.clip()
             for (k, s) in group.series.enumerated() {
@@ -89,8 +103,10 @@ public enum Plots {
     }
 
     /// Overlaid histograms (as outlined, translucent bars over shared bins), one per named group, with a legend.
-    public static func histogram(_ groups: [(name: String, values: [Double])], bins: Int = 50, title: String, xLabel: String,
-                                 format: PictureFormat, width: Int = 640, height: Int = 440) throws -> Data {
+    public static func histogram(
+        _ groups: [(name: String, values: [Double])], bins: Int = 50, title: String, xLabel: String,
+        format: PictureFormat, width: Int = 640, height: Int = 440
+    ) throws -> Data {
         let all = groups.flatMap(\.values).filter(\.isFinite)
         guard let lo = all.min(), let hi = all.max() else { throw LatentError(.render, "histogram: no finite values") }
         let span = hi > lo ? hi - lo : 1
@@ -103,8 +119,9 @@ public enum Plots {
         }
         let top = densities.flatMap { $0 }.max() ?? 1
         let canvas = try Canvas(width: width, height: height, format: format)
-        let axes = Axes(canvas: canvas, left: 75, top: 40, width: Double(width) - 95, height: Double(height) - 95,
-                        x: lo...(lo + span), y: 0...(top * 1.05))
+        let axes = Axes(
+            canvas: canvas, left: 75, top: 40, width: Double(width) - 95, height: Double(height) - 95,
+            x: lo...(lo + span), y: 0...(top * 1.05))
         axes.drawFrame(title: title, xLabel: xLabel, yLabel: "density")
         axes.clip()
         for (k, d) in densities.enumerated() {
@@ -126,27 +143,36 @@ public enum Plots {
 
     /// A grid of grayscale images with a title and the latent coordinates along its edges (the classic
     /// VAE manifold figure).
-    public static func imageGrid(_ images: [Float], height: Int, width: Int, rows: Int, columns: Int, title: String,
-                                 xValues: [Double], yValues: [Double], format: PictureFormat, scale: Int = 2) throws -> Data {
+    public static func imageGrid(
+        _ images: [Float], height: Int, width: Int, rows: Int, columns: Int, title: String,
+        xValues: [Double], yValues: [Double], format: PictureFormat, scale: Int = 2
+    ) throws -> Data {
         let cellW = Double(width * scale), cellH = Double(height * scale)
         let left = 60.0, top = 40.0
-        let canvas = try Canvas(width: Int(left + Double(columns) * cellW + 20), height: Int(top + Double(rows) * cellH + 45), format: format)
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width * columns), Int32(height * rows)) else {
+        let canvas = try Canvas(
+            width: Int(left + Double(columns) * cellW + 20), height: Int(top + Double(rows) * cellH + 45),
+            format: format)
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width * columns), Int32(height * rows))
+        else {
             throw LatentError(.render, "cannot create the image grid")
         }
         defer { cairo_surface_destroy(surface) }
         cairo_surface_flush(surface)
         let stride = Int(cairo_image_surface_get_stride(surface)), base = cairo_image_surface_get_data(surface)!
-        for r in 0..<rows { for c in 0..<columns {
-            let img = (r * columns + c) * height * width
-            for y in 0..<height {
-                let row = (base + (r * height + y) * stride).withMemoryRebound(to: UInt32.self, capacity: width * columns) { $0 }
-                for x in 0..<width {
-                    let g = UInt32(max(0, min(255, (images[img + y * width + x] * 255).rounded())))
-                    row[c * width + x] = g << 16 | g << 8 | g
+        for r in 0..<rows {
+            for c in 0..<columns {
+                let img = (r * columns + c) * height * width
+                for y in 0..<height {
+                    let row = (base + (r * height + y) * stride).withMemoryRebound(
+                        to: UInt32.self, capacity: width * columns
+                    ) { $0 }
+                    for x in 0..<width {
+                        let g = UInt32(max(0, min(255, (images[img + y * width + x] * 255).rounded())))
+                        row[c * width + x] = g << 16 | g << 8 | g
+                    }
                 }
             }
-        } }
+        }
         cairo_surface_mark_dirty(surface)
         cairo_save(canvas.cr)
         cairo_translate(canvas.cr, left, top)
@@ -159,12 +185,17 @@ public enum Plots {
         canvas.text(title, x: left + Double(columns) * cellW / 2, y: 26, size: 14, anchor: 0.5, bold: true)
         let step = max(1, columns / 5)
         for c in Swift.stride(from: 0, to: columns, by: step) where c < xValues.count {
-            canvas.text(String(format: "%.2f", xValues[c]), x: left + (Double(c) + 0.5) * cellW, y: top + Double(rows) * cellH + 16, size: 10, anchor: 0.5)
+            canvas.text(
+                String(format: "%.2f", xValues[c]), x: left + (Double(c) + 0.5) * cellW,
+                y: top + Double(rows) * cellH + 16, size: 10, anchor: 0.5)
         }
         for r in Swift.stride(from: 0, to: rows, by: max(1, rows / 5)) where r < yValues.count {
-            canvas.text(String(format: "%.2f", yValues[r]), x: left - 6, y: top + (Double(r) + 0.5) * cellH + 4, size: 10, anchor: 1)
+            canvas.text(
+                String(format: "%.2f", yValues[r]), x: left - 6, y: top + (Double(r) + 0.5) * cellH + 4, size: 10,
+                anchor: 1)
         }
-        canvas.text("z₀", x: left + Double(columns) * cellW / 2, y: top + Double(rows) * cellH + 36, size: 12, anchor: 0.5)
+        canvas.text(
+            "z₀", x: left + Double(columns) * cellW / 2, y: top + Double(rows) * cellH + 36, size: 12, anchor: 0.5)
         canvas.text("z₁", x: 18, y: top + Double(rows) * cellH / 2, size: 12, anchor: 0.5, rotate: true)
         return try canvas.finish()
     }

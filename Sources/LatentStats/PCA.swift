@@ -21,8 +21,9 @@ public struct PCA {
         let cov = Tensor(uninitialized: [f, f])
         Tensor.gemm(centered, transposeA: true, centered, into: cov, alpha: 1 / Float(n - 1))
         var eigenvalues = [Float](repeating: 0, count: f)
-        let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
-                                  Int32(f), cov.data, Int32(f), &eigenvalues)
+        let info = LAPACKE_ssyevd(
+            LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+            Int32(f), cov.data, Int32(f), &eigenvalues)
         guard info == 0 else { throw LatentError(.statistics, "LAPACK ssyevd failed (info \(info))") }
         // Eigenvalues ascend; eigenvector j is column j of `cov`.
         let comps = Tensor(uninitialized: [k, f])
@@ -40,4 +41,3 @@ public struct PCA {
     /// Rows [n, features] back from codes.
     public func inverseTransform(_ codes: Tensor) -> Tensor { Tensor.matmul(codes, components) + mean }
 }
-

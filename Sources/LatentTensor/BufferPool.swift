@@ -8,7 +8,7 @@ final class BufferPool: Sendable {
     /// Bytes the pool may hold on to while nobody uses them.
     private static let capacityBytes = 512 << 20
     private struct State: ~Copyable {
-        var free: [Int: [UInt]] = [:]   // addresses, so the state stays Sendable
+        var free: [Int: [UInt]] = [:]  // addresses, so the state stays Sendable
         var bytes = 0
     }
     private let state = Mutex(State())

@@ -12,8 +12,13 @@ public struct ConvGeometry: Equatable, Sendable {
     public let outHeight: Int, outWidth: Int
 
     public init(batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Int) {
-        self.batch = batch; self.height = height; self.width = width; self.channels = channels
-        self.kernel = kernel; self.stride = stride; self.padding = padding
+        self.batch = batch
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
         outHeight = (height + 2 * padding - kernel) / stride + 1
         outWidth = (width + 2 * padding - kernel) / stride + 1
     }
@@ -29,7 +34,10 @@ public struct ConvGeometry: Equatable, Sendable {
         let k = kernel, c = channels
         forEachKernelRow { row, ky, pixel, lo, hi in
             let o = cols + row * patchSize + ky * k * c
-            guard let pixel else { o.update(repeating: 0, count: k * c); return }
+            guard let pixel else {
+                o.update(repeating: 0, count: k * c)
+                return
+            }
             if lo > 0 { o.update(repeating: 0, count: lo * c) }
             (o + lo * c).update(from: image + pixel, count: (hi - lo) * c)
             if hi < k { (o + hi * c).update(repeating: 0, count: (k - hi) * c) }
@@ -38,17 +46,29 @@ public struct ConvGeometry: Equatable, Sendable {
 
     /// The adjoint of im2col: image[b, iy, ix, c] = bias[c] (or 0) + the sum of every cols entry that im2col
     /// read from there. Scatters each patch row's in-bounds run with one vectorised add.
-    public func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil) {
+    public func col2im(
+        _ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil
+    ) {
         let k = kernel, c = channels
         let pixels = batch * height * width
-        if let bias { for q in 0..<pixels { (image + q * c).update(from: bias, count: c) } } else { image.update(repeating: 0, count: pixels * c) }
+        if let bias {
+            for q in 0..<pixels { (image + q * c).update(from: bias, count: c) }
+        } else {
+            image.update(repeating: 0, count: pixels * c)
+        }
         forEachKernelRow { row, ky, pixel, lo, hi in
             guard let pixel else { return }
             let dst = image + pixel, src = cols + row * patchSize + (ky * k + lo) * c
             let n = (hi - lo) * c
             var j = 0
-            while j + 8 <= n { store8(load8(dst + j) + load8(src + j), dst + j); j += 8 }
-            while j < n { dst[j] += src[j]; j += 1 }
+            while j + 8 <= n {
+                store8(load8(dst + j) + load8(src + j), dst + j)
+                j += 8
+            }
+            while j < n {
+                dst[j] += src[j]
+                j += 1
+            }
         }
     }
 
@@ -61,16 +81,18 @@ public struct ConvGeometry: Equatable, Sendable {
         var row = 0
         for b in 0..<batch {
             let image = b * height * width * c
-            for oy in 0..<outHeight { for ox in 0..<outWidth {
-                let x0 = ox * stride - padding
-                let lo = max(0, -x0), hi = min(kernel, width - x0)
-                for ky in 0..<kernel {
-                    let iy = oy * stride - padding + ky
-                    let inside = iy >= 0 && iy < height && lo < hi
-                    body(row, ky, inside ? image + (iy * width + x0 + lo) * c : nil, lo, hi)
+            for oy in 0..<outHeight {
+                for ox in 0..<outWidth {
+                    let x0 = ox * stride - padding
+                    let lo = max(0, -x0), hi = min(kernel, width - x0)
+                    for ky in 0..<kernel {
+                        let iy = oy * stride - padding + ky
+                        let inside = iy >= 0 && iy < height && lo < hi
+                        body(row, ky, inside ? image + (iy * width + x0 + lo) * c : nil, lo, hi)
+                    }
+                    row += 1
                 }
-                row += 1
-            } }
+            }
         }
     }
 
@@ -78,17 +100,25 @@ public struct ConvGeometry: Equatable, Sendable {
     public static func channelsLast(_ w: Tensor) -> Tensor {
         let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
         let out = Tensor(uninitialized: [n, k, k, c])
-        for a in 0..<n { for ch in 0..<c { for t in 0..<(k * k) {
-            out.data[(a * k * k + t) * c + ch] = w.data[(a * c + ch) * k * k + t]
-        } } }
+        for a in 0..<n {
+            for ch in 0..<c {
+                for t in 0..<(k * k) {
+                    out.data[(a * k * k + t) * c + ch] = w.data[(a * c + ch) * k * k + t]
+                }
+            }
+        }
         return out
     }
 
     /// The inverse rearrangement, added into `w` ([n, c, k, k]) from `g` ([n, k, k, c]).
     public static func accumulateChannelsFirst(_ g: Tensor, into w: Tensor) {
         let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
-        for a in 0..<n { for ch in 0..<c { for t in 0..<(k * k) {
-            w.data[(a * c + ch) * k * k + t] += g.data[(a * k * k + t) * c + ch]
-        } } }
+        for a in 0..<n {
+            for ch in 0..<c {
+                for t in 0..<(k * k) {
+                    w.data[(a * c + ch) * k * k + t] += g.data[(a * k * k + t) * c + ch]
+                }
+            }
+        }
     }
 }

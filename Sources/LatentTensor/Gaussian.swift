@@ -2,9 +2,11 @@
 /// planned step so both compute the same numbers the same way.
 public enum Gaussian {
     /// z = mu + exp(logVar / 2) · eps over n elements, keeping std · eps in `stdNoise` for the backward pass.
-    public static func reparameterize(mean mu: UnsafePointer<Float>, logVariance lv: UnsafePointer<Float>,
-                                      noise eps: UnsafePointer<Float>, stdNoise se: UnsafeMutablePointer<Float>,
-                                      z: UnsafeMutablePointer<Float>, _ n: Int) {
+    public static func reparameterize(
+        mean mu: UnsafePointer<Float>, logVariance lv: UnsafePointer<Float>,
+        noise eps: UnsafePointer<Float>, stdNoise se: UnsafeMutablePointer<Float>,
+        z: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
         for i in 0..<n { se[i] = lv[i] * 0.5 }
         VectorMath.exp(se, se, n)
         for i in 0..<n { se[i] *= eps[i] }
@@ -13,8 +15,10 @@ public enum Gaussian {
 
     /// KL( N(mu, exp(logVar)) ‖ N(0, I) ) = −½ Σ (1 + logVar − mu² − exp(logVar)) (Kingma & Welling 2014,
     /// appendix B), summed in double precision; exp(logVar) is left in `variance` for the gradient.
-    public static func klToStandardNormal(mean mu: UnsafePointer<Float>, logVariance lv: UnsafePointer<Float>,
-                                          variance v: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
+    public static func klToStandardNormal(
+        mean mu: UnsafePointer<Float>, logVariance lv: UnsafePointer<Float>,
+        variance v: UnsafeMutablePointer<Float>, _ n: Int
+    ) -> Double {
         VectorMath.exp(lv, v, n)
         var total = 0.0
         for i in 0..<n { total += Double(-0.5 * (1 + lv[i] - mu[i] * mu[i] - v[i])) }
@@ -26,8 +30,10 @@ public enum Gaussian {
 
     /// log p(z) − log q(z|x) for one sample z = mu + σ·ε of d dimensions: −½ Σ (z² − ε² − logVar) (the log 2π
     /// terms cancel). The importance weight's prior-over-posterior part, in IWAE's bound and the IS-NLL estimate.
-    public static func logPriorMinusPosterior(z: UnsafePointer<Float>, noise eps: UnsafePointer<Float>,
-                                              logVariance lv: UnsafePointer<Float>, _ d: Int) -> Float {
+    public static func logPriorMinusPosterior(
+        z: UnsafePointer<Float>, noise eps: UnsafePointer<Float>,
+        logVariance lv: UnsafePointer<Float>, _ d: Int
+    ) -> Float {
         var acc: Float = 0
         for j in 0..<d { acc += -0.5 * (z[j] * z[j] - eps[j] * eps[j] - lv[j]) }
         return acc

@@ -1,7 +1,8 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs independent pieces of work on several threads at once and waits for all of them: the one place
@@ -12,7 +13,10 @@ public enum Parallel {
     /// helper threads, so a training step's fork and join allocate nothing; a call made while the helpers
     /// are busy (from inside another `forEach`) goes to Dispatch instead.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if count == 1 { body(0); return }
+        if count == 1 {
+            body(0)
+            return
+        }
         if WorkerPool.shared.run(count, body) { return }
         withoutActuallyEscaping(body) { body in
             let box = Unchecked(body)
@@ -24,7 +28,10 @@ public enum Parallel {
     /// handing the helpers an object instead of a closure allocates nothing (a closure crossing to
     /// another thread is boxed on the heap).
     public static func forEach(_ count: Int, _ work: some ParallelWork) {
-        if count == 1 { work.runPiece(0); return }
+        if count == 1 {
+            work.runPiece(0)
+            return
+        }
         if WorkerPool.shared.run(count, work: work) { return }
         let box = Unchecked(work)
         DispatchQueue.concurrentPerform(iterations: count) { box.value.runPiece($0) }
@@ -73,9 +80,15 @@ final class WorkerPool: @unchecked Sendable {
     func run(_ count: Int, work: any ParallelWork) -> Bool {
         guard acquire(count) else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        for i in 1..<count { helpers[i - 1].work = work; start(i) }
+        for i in 1..<count {
+            helpers[i - 1].work = work
+            start(i)
+        }
         work.runPiece(0)
-        for i in 1..<count { helpers[i - 1].done.wait(); helpers[i - 1].work = nil }
+        for i in 1..<count {
+            helpers[i - 1].done.wait()
+            helpers[i - 1].work = nil
+        }
         return true
     }
 
@@ -84,9 +97,15 @@ final class WorkerPool: @unchecked Sendable {
         guard acquire(count) else { return false }
         defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
-            for i in 1..<count { helpers[i - 1].job = body; start(i) }
+            for i in 1..<count {
+                helpers[i - 1].job = body
+                start(i)
+            }
             body(0)
-            for i in 1..<count { helpers[i - 1].done.wait(); helpers[i - 1].job = WorkerPool.idle }
+            for i in 1..<count {
+                helpers[i - 1].done.wait()
+                helpers[i - 1].job = WorkerPool.idle
+            }
         }
         return true
     }
@@ -107,10 +126,12 @@ final class WorkerPool: @unchecked Sendable {
         let helper = Helper()
         var thread = pthread_t()
         let context = Unmanaged.passRetained(helper).toOpaque()
-        let rc = pthread_create(&thread, nil, { context in
-            Unmanaged<Helper>.fromOpaque(context!).takeUnretainedValue().loop()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<Helper>.fromOpaque(context!).takeUnretainedValue().loop()
+                return nil
+            }, context)
         precondition(rc == 0, "could not start a worker thread (pthread_create returned \(rc))")
         pthread_detach(thread)
         return helper

@@ -29,7 +29,10 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17
-        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
         s.2 ^= t
         s.3 = (s.3 << 45) | (s.3 >> 19)
         return result
@@ -40,7 +43,10 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// Standard normal (Box–Muller; the second value of each pair is kept for the next call).
     public mutating func normal() -> Float {
-        if let z = spareNormal { spareNormal = nil; return z }
+        if let z = spareNormal {
+            spareNormal = nil
+            return z
+        }
         var u1: Double
         repeat { u1 = Double(next() >> 11) * 0x1p-53 } while u1 == 0
         let u2 = Double(next() >> 11) * 0x1p-53

@@ -6,7 +6,8 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
     private var dims: (Int, Int, Int, Int)
 
     public init(_ dimensions: [Int]) {
-        precondition(dimensions.count <= Shape.maxRank, "Shape supports rank \(Shape.maxRank) at most, got \(dimensions)")
+        precondition(
+            dimensions.count <= Shape.maxRank, "Shape supports rank \(Shape.maxRank) at most, got \(dimensions)")
         precondition(dimensions.allSatisfy { $0 >= 0 }, "negative dimension in \(dimensions)")
         rank = dimensions.count
         dims = (0, 0, 0, 0)

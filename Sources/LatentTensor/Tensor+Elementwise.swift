@@ -4,12 +4,24 @@ public protocol BinaryKernel {
     static func apply(_ a: Float, _ b: Float) -> Float
 }
 
-public enum AddKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
-public enum SubKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
-public enum MulKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
-public enum DivKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
-public enum MaxKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) } }
-public enum MinKernel: BinaryKernel { @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) } }
+public enum AddKernel: BinaryKernel {
+    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+}
+public enum SubKernel: BinaryKernel {
+    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a - b }
+}
+public enum MulKernel: BinaryKernel {
+    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+}
+public enum DivKernel: BinaryKernel {
+    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a / b }
+}
+public enum MaxKernel: BinaryKernel {
+    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) }
+}
+public enum MinKernel: BinaryKernel {
+    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) }
+}
 
 // The generic loops are @inlinable so that every caller, in any module, gets them specialised for its kernel.
 extension Tensor {
@@ -24,7 +36,8 @@ extension Tensor {
     }
 
     /// `K(a, b)` with broadcasting into `out`, which has the broadcast shape (and may be `a` itself).
-    @inlinable public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor, into out: Tensor) {
+    @inlinable public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor, into out: Tensor)
+    {
         let n = out.count
         let o = out.data, x = a.data, y = b.data
         if a.count == n && b.count == n {
@@ -36,7 +49,8 @@ extension Tensor {
             let s = x[0]
             for i in 0..<n { o[i] = K.apply(s, y[i]) }
         } else if a.count == n && out.shape.rank >= 1 && b.count == out.shape[out.shape.rank - 1]
-                    && b.shape.dimensions.last == b.count {
+            && b.shape.dimensions.last == b.count
+        {
             // [.., M] ∘ [M]: a row vector broadcast over every row (bias-like).
             let m = b.count
             for r in 0..<(n / Swift.max(m, 1)) {
@@ -52,13 +66,17 @@ extension Tensor {
         let (d0, d1, d2, d3) = out.shape.padded4
         let sa = a.shape.broadcastStrides(to: out.shape), sb = b.shape.broadcastStrides(to: out.shape)
         var k = 0
-        for i0 in 0..<d0 { for i1 in 0..<d1 { for i2 in 0..<d2 {
-            let ra = i0 * sa.0 + i1 * sa.1 + i2 * sa.2, rb = i0 * sb.0 + i1 * sb.1 + i2 * sb.2
-            for i3 in 0..<d3 {
-                out.data[k] = K.apply(a.data[ra + i3 * sa.3], b.data[rb + i3 * sb.3])
-                k += 1
+        for i0 in 0..<d0 {
+            for i1 in 0..<d1 {
+                for i2 in 0..<d2 {
+                    let ra = i0 * sa.0 + i1 * sa.1 + i2 * sa.2, rb = i0 * sb.0 + i1 * sb.1 + i2 * sb.2
+                    for i3 in 0..<d3 {
+                        out.data[k] = K.apply(a.data[ra + i3 * sa.3], b.data[rb + i3 * sb.3])
+                        k += 1
+                    }
+                }
             }
-        } } }
+        }
     }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor { binary(AddKernel.self, a, b) }
@@ -152,13 +170,21 @@ extension UnaryFunction {
     /// d[i] = g[i] · f′(x[i]) for the activation functions, the chain rule of the backward pass: from the
     /// output y = f(x) for relu (y > 0 exactly where x > 0), tanh (1 − y²) and sigmoid (y(1 − y)); from the
     /// input x for leaky ReLU and softplus (sigmoid(x)). `d` may be `g`. Allocates nothing.
-    public func chainDerivative(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
-                                into d: UnsafeMutablePointer<Float>, _ n: Int) {
+    public func chainDerivative(
+        _ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+        into d: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
         switch self {
         case .relu:
             var i = 0
-            while i + 8 <= n { store8(load8(g + i).replacing(with: 0, where: load8(y + i) .<= 0), d + i); i += 8 }
-            while i < n { d[i] = y[i] <= 0 ? 0 : g[i]; i += 1 }
+            while i + 8 <= n {
+                store8(load8(g + i).replacing(with: 0, where: load8(y + i) .<= 0), d + i)
+                i += 8
+            }
+            while i < n {
+                d[i] = y[i] <= 0 ? 0 : g[i]
+                i += 1
+            }
         case .leakyRelu(let slope): for i in 0..<n { d[i] = x[i] > 0 ? g[i] : slope * g[i] }
         case .tanh: for i in 0..<n { d[i] = g[i] * (1 - y[i] * y[i]) }
         case .sigmoid: for i in 0..<n { d[i] = g[i] * y[i] * (1 - y[i]) }

@@ -4,19 +4,26 @@ import CBLAS
 /// never copied.
 extension Tensor {
     /// C = alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the flag says so. A, B, C are rank-2.
-    public static func gemm(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false,
-                            into c: Tensor, alpha: Float = 1, beta: Float = 0) {
+    public static func gemm(
+        _ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false,
+        into c: Tensor, alpha: Float = 1, beta: Float = 0
+    ) {
         precondition(a.shape.rank == 2 && b.shape.rank == 2 && c.shape.rank == 2, "gemm needs rank-2 tensors")
         let m = transposeA ? a.shape[1] : a.shape[0]
         let k = transposeA ? a.shape[0] : a.shape[1]
         let kb = transposeB ? b.shape[1] : b.shape[0]
         let n = transposeB ? b.shape[0] : b.shape[1]
-        precondition(k == kb && c.shape[0] == m && c.shape[1] == n,
-                     "gemm shapes: op(A) \(m)x\(k), op(B) \(kb)x\(n), C \(c.shape)")
+        precondition(
+            k == kb && c.shape[0] == m && c.shape[1] == n,
+            "gemm shapes: op(A) \(m)x\(k), op(B) \(kb)x\(n), C \(c.shape)")
         if m == 0 || n == 0 { return }
-        if k == 0 { if beta == 0 { c.fill(0) } else { c.scale(by: beta) }; return }
-        BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                  a.data, lda: a.shape[1], b.data, ldb: b.shape[1], beta: beta, c.data, ldc: n)
+        if k == 0 {
+            if beta == 0 { c.fill(0) } else { c.scale(by: beta) }
+            return
+        }
+        BLAS.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a.data, lda: a.shape[1], b.data, ldb: b.shape[1], beta: beta, c.data, ldc: n)
     }
 
     /// op(A) · op(B) into a new tensor.
@@ -30,7 +37,7 @@ extension Tensor {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// OpenBLAS's thread pool: the knob that matters most for speed on small machines.
@@ -47,18 +54,21 @@ public enum BLAS {
         if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
             setenv("OPENBLAS_THREAD_TIMEOUT", String(defaultThreadTimeout), 1)
             openblas_read_env()
-            _ = blas_thread_shutdown_()   // restarted on the next threaded call, with the new timeout
+            _ = blas_thread_shutdown_()  // restarted on the next threaded call, with the new timeout
         }
         openblas_set_num_threads(Int32(n))
     }
     /// C = alpha · op(A) · op(B) + beta · C on raw row-major storage (m×k times k×n into m×n, leading
     /// dimensions given): for planned steps that work on slices of preallocated buffers.
     @inline(__always)
-    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// The number of threads OpenBLAS uses now.

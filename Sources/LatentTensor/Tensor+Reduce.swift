@@ -37,10 +37,16 @@ extension Tensor {
         let (d0, d1, d2, d3) = shape.padded4
         let st = target.broadcastStrides(to: shape)
         var k = 0
-        for i0 in 0..<d0 { for i1 in 0..<d1 { for i2 in 0..<d2 { for i3 in 0..<d3 {
-            out.data[i0 * st.0 + i1 * st.1 + i2 * st.2 + i3 * st.3] += data[k]
-            k += 1
-        } } } }
+        for i0 in 0..<d0 {
+            for i1 in 0..<d1 {
+                for i2 in 0..<d2 {
+                    for i3 in 0..<d3 {
+                        out.data[i0 * st.0 + i1 * st.1 + i2 * st.2 + i3 * st.3] += data[k]
+                        k += 1
+                    }
+                }
+            }
+        }
         return out
     }
 

@@ -42,7 +42,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// A view of `count` elements of `base` starting at `offset`, with a new shape.
     public init(viewing base: Tensor, offset: Int = 0, shape: Shape) {
-        precondition(offset >= 0 && offset + shape.count <= base.count, "view \(shape) at \(offset) exceeds \(base.shape)")
+        precondition(
+            offset >= 0 && offset + shape.count <= base.count, "view \(shape) at \(offset) exceeds \(base.shape)")
         self.shape = shape
         count = shape.count
         data = base.data + offset
@@ -61,7 +62,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// Rows `range` of a tensor of rank ≥ 1, as a view.
     public func rows(_ range: Range<Int>) -> Tensor {
-        precondition(shape.rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "rows \(range) out of \(shape)")
+        precondition(
+            shape.rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "rows \(range) out of \(shape)")
         var s = shape
         s[0] = range.count
         return Tensor(viewing: self, offset: range.lowerBound * (count / max(shape[0], 1)), shape: s)

@@ -60,18 +60,20 @@ public enum VectorMath {
     /// Σ BCE(sigmoid(x), t) over n elements in the stable form max(x, 0) − x·t + log(1 + e^(−|x|)) (never exp
     /// of a large positive number, never log 0), accumulated in double precision; if `gradient` is given,
     /// sigmoid(x) − t is written there from the same e^(−|x|). `scratch` holds n floats.
-    public static func binaryCrossEntropyWithLogits(_ x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
-                                                    gradient: UnsafeMutablePointer<Float>?,
-                                                    scratch e: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
+    public static func binaryCrossEntropyWithLogits(
+        _ x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
+        gradient: UnsafeMutablePointer<Float>?,
+        scratch e: UnsafeMutablePointer<Float>, _ n: Int
+    ) -> Double {
         for i in 0..<n { e[i] = -Swift.abs(x[i]) }
-        exp(e, e, n)                                          // e = exp(-|x|) ∈ (0, 1]
+        exp(e, e, n)  // e = exp(-|x|) ∈ (0, 1]
         if let grad = gradient {
             for i in 0..<n {
                 let r = 1 / (1 + e[i])
-                grad[i] = (x[i] >= 0 ? r : e[i] * r) - t[i]   // sigmoid(x) − t
+                grad[i] = (x[i] >= 0 ? r : e[i] * r) - t[i]  // sigmoid(x) − t
             }
         }
-        log1p(e, e, n)                                        // log(1 + exp(-|x|))
+        log1p(e, e, n)  // log(1 + exp(-|x|))
         for i in 0..<n { e[i] += Swift.max(x[i], 0) - x[i] * t[i] }
         return sum(e, n)
     }
@@ -81,10 +83,16 @@ public enum VectorMath {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0
         while i + 4 <= n {
-            s0 += Double(x[i]); s1 += Double(x[i + 1]); s2 += Double(x[i + 2]); s3 += Double(x[i + 3])
+            s0 += Double(x[i])
+            s1 += Double(x[i + 1])
+            s2 += Double(x[i + 2])
+            s3 += Double(x[i + 3])
             i += 4
         }
-        while i < n { s0 += Double(x[i]); i += 1 }
+        while i < n {
+            s0 += Double(x[i])
+            i += 1
+        }
         return (s0 + s1) + (s2 + s3)
     }
 }

@@ -5,16 +5,21 @@ import LatentTensor
 /// time when the library is preloaded, so Latent need not link it.
 public struct AllocationCounter {
     typealias Toggle = @convention(c) () -> Void
-    typealias Stats = @convention(c) (UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?,
-                                      UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?) -> Void
+    typealias Stats =
+        @convention(c) (
+            UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?,
+            UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<Int64>?
+        ) -> Void
     let enable: Toggle, disable: Toggle, reset: Toggle, stats: Stats
 
     /// Finds the interposer's functions; throws if it is not preloaded.
     public init() throws {
         func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
             guard let p = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {
-                throw LatentError(.training, "the malloc interposer is not loaded; run through Scripts/count_allocations.sh "
-                    + "(it builds libMallocInterposerSwift.so and sets LD_PRELOAD)")
+                throw LatentError(
+                    .training,
+                    "the malloc interposer is not loaded; run through Scripts/count_allocations.sh "
+                        + "(it builds libMallocInterposerSwift.so and sets LD_PRELOAD)")
             }
             return p
         }

@@ -32,8 +32,10 @@ public final class DataParallel {
     /// `replicaGradients`. Each share's noise comes from its own generator seeded from
     /// `rng`, so results depend on the seed and the worker count, not on thread timing. Returns the summed
     /// loss and parts.
-    public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator,
-                                 reduce: Bool = true) -> (total: Float, parts: [(name: String, value: Float)]) {
+    public func lossAndGradients(
+        _ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator,
+        reduce: Bool = true
+    ) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
         let seeds = (0..<k).map { _ in rng.next() }
         let bounds = (0...k).map { $0 * n / k }
@@ -53,7 +55,9 @@ public final class DataParallel {
         }
         if reduce { reduceGradients() }
         var parts = results[0].1
-        for r in results.dropFirst() { for (i, p) in r.1.enumerated() where i < parts.count { parts[i].value += p.value } }
+        for r in results.dropFirst() {
+            for (i, p) in r.1.enumerated() where i < parts.count { parts[i].value += p.value }
+        }
         return (results.map(\.0).reduce(0, +), parts)
     }
 

@@ -23,13 +23,18 @@ public struct EpochMetrics: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case epoch, seconds
-        case trainLoss = "train_loss", testLoss = "test_loss", imagesPerSecond = "images_per_second"
-        case testTerms = "test_terms", rssMegabytes = "rss_mb"
+        case trainLoss = "train_loss"
+        case testLoss = "test_loss"
+        case imagesPerSecond = "images_per_second"
+        case testTerms = "test_terms"
+        case rssMegabytes = "rss_mb"
     }
 
     /// A row of figures.
-    public init(epoch: Int, trainLoss: Double, testLoss: Double, imagesPerSecond: Double, seconds: Double,
-                testTerms: [String: Double], rssMegabytes: Double? = nil) {
+    public init(
+        epoch: Int, trainLoss: Double, testLoss: Double, imagesPerSecond: Double, seconds: Double,
+        testTerms: [String: Double], rssMegabytes: Double? = nil
+    ) {
         (self.epoch, self.trainLoss, self.testLoss) = (epoch, trainLoss, testLoss)
         (self.imagesPerSecond, self.seconds, self.testTerms, self.rssMegabytes) =
             (imagesPerSecond, seconds, testTerms, rssMegabytes)
@@ -57,7 +62,9 @@ public struct EpochMetrics: Codable, Sendable {
 
     /// Reads metrics.jsonl.
     public static func read(_ url: URL) throws -> [EpochMetrics] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw LatentError(.training, "\(url.path): cannot read") }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw LatentError(.training, "\(url.path): cannot read")
+        }
         return try text.split(separator: "\n").enumerated().map { i, line in
             do { return try JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8)) } catch {
                 throw LatentError(.training, "\(url.path):\(i + 1): not a metrics line")

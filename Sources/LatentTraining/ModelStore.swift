@@ -9,12 +9,15 @@ import LatentTensor
 /// family of models returns that type, or an error naming what the checkpoint holds.
 public enum ModelStore {
     /// Writes the model's weights, configuration, seed, epoch count and feature scaling, atomically.
-    public static func save(_ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil,
-                            to directory: URL) throws {
+    public static func save(
+        _ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil,
+        to directory: URL
+    ) throws {
         var extra = ["seed": String(seed), "epochs": String(epochs)]
         if let scaling { extra["scaling"] = String(decoding: try JSONEncoder().encode(scaling), as: UTF8.self) }
-        try Checkpoint.save(model.namedParameters, kind: model.config.kind.rawValue, configJSON: model.config.json,
-                            extra: extra, to: directory.appendingPathComponent(Checkpoint.fileName))
+        try Checkpoint.save(
+            model.namedParameters, kind: model.config.kind.rawValue, configJSON: model.config.json,
+            extra: extra, to: directory.appendingPathComponent(Checkpoint.fileName))
     }
 
     /// A model and the metadata it was saved with.
@@ -43,7 +46,9 @@ public enum ModelStore {
     }
 
     /// A VAE, CVAE or IWAE (or the subset `kinds`).
-    public static func loadVAE(_ url: URL, kinds: Set<ModelKind> = [.vae, .cvae, .iwae]) throws
+    public static func loadVAE(
+        _ url: URL, kinds: Set<ModelKind> = [.vae, .cvae, .iwae]
+    ) throws
         -> Loaded<VariationalAutoencoder>
     {
         try load(url, as: VariationalAutoencoder.self, kinds: kinds)
@@ -69,7 +74,8 @@ public enum ModelStore {
             try config.validate()
         } catch { throw LatentError(.checkpoint, "\(url.path): \(error)") }
         guard config.kind == kind else {
-            throw LatentError(.checkpoint, "\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)")
+            throw LatentError(
+                .checkpoint, "\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)")
         }
         var rng = RandomGenerator(seed: 0)
         let built = makeModel(config, rng: &rng)
@@ -77,9 +83,10 @@ public enum ModelStore {
         guard let model = built as? Model else {
             throw LatentError(.checkpoint, "\(url.path): a \(kind.rawValue) model is not a \(Model.self)")
         }
-        return Loaded(model: model, config: config, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
-                      epochs: checkpoint.metadata["epochs"].flatMap(Int.init) ?? 0,
-                      scaling: try scaling(checkpoint.metadata["scaling"], config: config, source: url.path))
+        return Loaded(
+            model: model, config: config, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
+            epochs: checkpoint.metadata["epochs"].flatMap(Int.init) ?? 0,
+            scaling: try scaling(checkpoint.metadata["scaling"], config: config, source: url.path))
     }
 
     /// The saved feature scaling, checked against the model's input size.
@@ -91,7 +98,8 @@ public enum ModelStore {
         }
         let n = config.inputSize
         guard scaling.kind == .none || (scaling.shift.count == n && scaling.scale.count == n) else {
-            throw LatentError(.checkpoint, "\(source): the saved feature scaling has \(scaling.shift.count) features, the model \(n)")
+            throw LatentError(
+                .checkpoint, "\(source): the saved feature scaling has \(scaling.shift.count) features, the model \(n)")
         }
         return scaling
     }

@@ -21,7 +21,9 @@ public final class ProgressReporter {
         let width = 30
         let filled = batches == 0 ? width : width * batch / batches
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let line = String(format: "\rEpoch %d/%d %@ %d/%d  loss %.2f  %.0f images/s ", epoch, epochs, bar, batch, batches, loss, imagesPerSecond)
+        let line = String(
+            format: "\rEpoch %d/%d %@ %d/%d  loss %.2f  %.0f images/s ", epoch, epochs, bar, batch, batches, loss,
+            imagesPerSecond)
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -36,12 +38,14 @@ public final class ProgressReporter {
             lastDraw = now
             let width = 30, filled = total == 0 ? width : width * done / total
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data(String(format: "\r%@ %@ %d/%d  %.0f s left ", label, bar, done, total, remaining).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "\r%@ %@ %d/%d  %.0f s left ", label, bar, done, total, remaining).utf8))
         } else {
             let step = max(1, total / 10)
-            guard done / step > lastTenth, now >= 2 else { return }   // short jobs stay quiet
+            guard done / step > lastTenth, now >= 2 else { return }  // short jobs stay quiet
             lastTenth = done / step
-            FileHandle.standardError.write(Data(String(format: "%@: %d/%d (%.0f s, %.0f s left)\n", label, done, total, now, remaining).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "%@: %d/%d (%.0f s, %.0f s left)\n", label, done, total, now, remaining).utf8))
         }
     }
     private var lastTenth = 0

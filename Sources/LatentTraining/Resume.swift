@@ -9,25 +9,36 @@ extension Trainer {
     /// seed, threads, engine, clipping, warm-up). `train` and `test` are the raw splits the run was started on.
     /// Throws if the checkpoint and state disagree (an interrupted save) or the run is already past `epochs`.
     @discardableResult
-    public static func resume(_ directory: URL, epochs: Int, train: Dataset, test: Dataset, progressBar: Bool = false,
-                              log: @escaping (String) -> Void = { _ in }) throws -> [EpochMetrics] {
+    public static func resume(
+        _ directory: URL, epochs: Int, train: Dataset, test: Dataset, progressBar: Bool = false,
+        log: @escaping (String) -> Void = { _ in }
+    ) throws -> [EpochMetrics] {
         let loaded = try ModelStore.load(directory)
         let state = try TrainingState.read(from: directory)
         guard loaded.epochs == state.epoch else {
-            throw LatentError(.training, field: "resume", "\(directory.path) holds a checkpoint of epoch \(loaded.epochs) "
-                + "but training state of epoch \(state.epoch) (interrupted while saving); the checkpoint itself is loadable")
+            throw LatentError(
+                .training, field: "resume",
+                "\(directory.path) holds a checkpoint of epoch \(loaded.epochs) "
+                    + """
+                    but training state of epoch \(state.epoch) (interrupted while saving); the checkpoint itself \
+                    is loadable
+                    """
+            )
         }
         guard state.epoch < epochs else {
-            throw LatentError(.training, field: "epochs", "\(directory.path) has already trained \(state.epoch) epochs; "
-                + "give more than that to continue")
+            throw LatentError(
+                .training, field: "epochs",
+                "\(directory.path) has already trained \(state.epoch) epochs; "
+                    + "give more than that to continue")
         }
         let data = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, train: train, test: test)
         var options = state.options(epochs: epochs, directory: directory)
         options.progressBar = progressBar
         options.scaling = loaded.scaling
-        log("resuming \(loaded.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch "
-            + "\(epochs) (batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), "
-            + "\(state.threads) threads as saved)")
+        log(
+            "resuming \(loaded.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch "
+                + "\(epochs) (batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), "
+                + "\(state.threads) threads as saved)")
         return try Trainer(options: options, log: log).run(loaded.model, data: data, resume: state)
     }
 }

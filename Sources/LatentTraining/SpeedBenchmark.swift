@@ -22,9 +22,11 @@ public enum SpeedBenchmark {
     /// Trains a new model of `config` on consecutive batches of `data` (Adam, as `latent train` does): a
     /// warm-up run, `runs` timed runs of `steps` steps, then one counted run if `counter` is given. The loop
     /// itself allocates nothing, so the count is the step's.
-    public static func training(_ config: ModelConfig, on data: Dataset, batchSize: Int, steps: Int, runs: Int,
-                                threads: Int, engine: TrainingEngine, splitBatches: Bool, seed: UInt64,
-                                counter: AllocationCounter?) throws -> Result {
+    public static func training(
+        _ config: ModelConfig, on data: Dataset, batchSize: Int, steps: Int, runs: Int,
+        threads: Int, engine: TrainingEngine, splitBatches: Bool, seed: UInt64,
+        counter: AllocationCounter?
+    ) throws -> Result {
         try config.validate()
         guard steps > 0, runs > 0, batchSize > 0, batchSize < data.count else {
             throw LatentError(.training, "steps, runs and batchSize must be positive, batchSize below the data's size")
@@ -32,11 +34,12 @@ public enum SpeedBenchmark {
         var rng = RandomGenerator(seed: seed)
         let model = makeModel(config, rng: &rng)
         let adam = try Adam(model)
-        let step = try TrainingStep(model, optimizer: adam, threads: threads, batchSize: batchSize, engine: engine,
-                                    splitBatches: splitBatches)
+        let step = try TrainingStep(
+            model, optimizer: adam, threads: threads, batchSize: batchSize, engine: engine,
+            splitBatches: splitBatches)
         let x = Tensor(uninitialized: [batchSize, data.featureCount])
         let batch = Batch(x: x, labels: (0..<batchSize).map { Int(data.labels[$0]) })
-        var indices = [Int](repeating: 0, count: batchSize)   // reused: the loop itself allocates nothing
+        var indices = [Int](repeating: 0, count: batchSize)  // reused: the loop itself allocates nothing
         var rates: [Double] = []
         var allocations: (count: Double, bytes: Double)? = nil
         for run in 0...(runs + (counter == nil ? 0 : 1)) {
@@ -54,12 +57,13 @@ public enum SpeedBenchmark {
             if counting, let (count, bytes) = counter?.stop() {
                 allocations = (Double(count) / Double(steps), Double(bytes) / Double(steps))
             } else if run > 0 && !counting {
-                rates.append(rate)   // run 0 warms up caches, pools and BLAS threads
+                rates.append(rate)  // run 0 warms up caches, pools and BLAS threads
             }
         }
         rates.sort()
-        return Result(imagesPerSecond: rates[rates.count / 2], runs: rates, engine: step.description,
-                      allocations: allocations)
+        return Result(
+            imagesPerSecond: rates[rates.count / 2], runs: rates, engine: step.description,
+            allocations: allocations)
     }
 
     /// The matrix products of one training step of the MLP VAE `784-hidden-latent` (forward, and backward
@@ -67,7 +71,9 @@ public enum SpeedBenchmark {
     /// allow. Measured both ways the threads can share the products (the batch split over data-parallel
     /// workers with single-threaded BLAS, as training does, and threads inside each BLAS call); the limit is
     /// the faster.
-    public static func gemmLimit(hidden: [Int], latent: Int, batchSize: Int, steps: Int, runs: Int, threads: Int)
+    public static func gemmLimit(
+        hidden: [Int], latent: Int, batchSize: Int, steps: Int, runs: Int, threads: Int
+    )
         -> [(name: String, flopsPerImage: Double, flopsPerSecond: Double)]
     {
         let layers = vaeLayers(hidden: hidden, latent: latent)
@@ -75,8 +81,11 @@ public enum SpeedBenchmark {
         var results: [(String, Double, Double)] = []
         if threads > 1 {
             let rate = measure(layers, batchSize: batchSize, workers: threads, blasThreads: 1, steps: steps, runs: runs)
-            results.append(("\(threads) data-parallel workers (single-threaded BLAS)", flops / Double(batchSize),
-                            flops * rate))
+            results.append(
+                (
+                    "\(threads) data-parallel workers (single-threaded BLAS)", flops / Double(batchSize),
+                    flops * rate
+                ))
         }
         let rate = measure(layers, batchSize: batchSize, workers: 1, blasThreads: threads, steps: steps, runs: runs)
         results.append(("\(threads) BLAS thread\(threads == 1 ? "" : "s")", flops / Double(batchSize), flops * rate))
@@ -107,13 +116,17 @@ public enum SpeedBenchmark {
 
     /// Median steps per second of the step's products with the batch split over `workers`, BLAS on
     /// `blasThreads`.
-    static func measure(_ layers: [(inp: Int, out: Int, needsInputGrad: Bool)], batchSize: Int, workers: Int,
-                        blasThreads: Int, steps: Int, runs: Int) -> Double {
+    static func measure(
+        _ layers: [(inp: Int, out: Int, needsInputGrad: Bool)], batchSize: Int, workers: Int,
+        blasThreads: Int, steps: Int, runs: Int
+    ) -> Double {
         BLAS.setThreads(blasThreads)
         let work = (0..<workers).map { w in
             gemmShapes(layers, rows: (w + 1) * batchSize / workers - w * batchSize / workers).map { s in
-                (s, Tensor(repeating: 0.01, shape: s.ta ? [s.k, s.m] : [s.m, s.k]),
-                 Tensor(repeating: 0.01, shape: s.tb ? [s.n, s.k] : [s.k, s.n]), Tensor(zeros: [s.m, s.n]))
+                (
+                    s, Tensor(repeating: 0.01, shape: s.ta ? [s.k, s.m] : [s.m, s.k]),
+                    Tensor(repeating: 0.01, shape: s.tb ? [s.n, s.k] : [s.k, s.n]), Tensor(zeros: [s.m, s.n])
+                )
             }
         }
         var rates: [Double] = []

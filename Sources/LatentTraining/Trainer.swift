@@ -25,13 +25,16 @@ public struct Trainer {
     /// to the output directory; returns the metrics. With `resume` (and the model's weights loaded from the
     /// same directory) it continues after `resume.epoch`.
     @discardableResult
-    public func run(_ model: any TrainableModel, data: TrainingData, resume: TrainingState? = nil) throws -> [EpochMetrics] {
+    public func run(
+        _ model: any TrainableModel, data: TrainingData, resume: TrainingState? = nil
+    ) throws -> [EpochMetrics] {
         try options.validate()
         try AtomicFile.makeDirectory(options.outputDirectory)
         let optimizer = try Adam(model, learningRate: options.learningRate)
         optimizer.clipGradientNorm = options.clipGradientNorm
-        let step = try TrainingStep(model, optimizer: optimizer, threads: options.threads, batchSize: options.batchSize,
-                                    engine: options.engine)
+        let step = try TrainingStep(
+            model, optimizer: optimizer, threads: options.threads, batchSize: options.batchSize,
+            engine: options.engine)
         log("engine: \(step.description)")
         var loop = try Loop(self, model: model, data: data, optimizer: optimizer, step: step, resume: resume)
         for epoch in stride(from: loop.firstEpoch, through: options.epochs, by: 1) {
@@ -39,7 +42,8 @@ public struct Trainer {
             try loop.finish(epoch: epoch)
         }
         let pictures = try writePictures(model, metrics: loop.history, test: data.test)
-        log("wrote \(options.outputDirectory.path)/{\((["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", "))}")
+        let files = (["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", ")
+        log("wrote \(options.outputDirectory.path)/{\(files)}")
         return loop.history
     }
 
@@ -51,12 +55,17 @@ public struct Trainer {
 
     /// The error for a NaN or infinity: where it happened, what was kept, what usually helps.
     func nonFinite(_ what: String, epoch: Int, step: Int) -> LatentError {
-        let kept = epoch > 1
+        let kept =
+            epoch > 1
             ? "the checkpoint of epoch \(epoch - 1) in \(options.outputDirectory.path) is kept as the last good one"
             : "no epoch had finished, so nothing was saved"
-        let data = options.scaling == nil
-            ? "" : " Unscaled features with large values are the usual cause with your own data: use `scaling` standard."
-        return LatentError(.training, "\(what) at epoch \(epoch), step \(step); \(kept). Try a lower `learningRate` "
-            + "or `clipGradientNorm` 10.\(data)")
+        let data =
+            options.scaling == nil
+            ? ""
+            : " Unscaled features with large values are the usual cause with your own data: use `scaling` standard."
+        return LatentError(
+            .training,
+            "\(what) at epoch \(epoch), step \(step); \(kept). Try a lower `learningRate` "
+                + "or `clipGradientNorm` 10.\(data)")
     }
 }

@@ -17,18 +17,23 @@ public struct TrainingData {
     /// Prepares raw splits for a new model and fits `config` to them (input size, image shape, classes).
     /// Throws, naming the property, for a label that is absent, a scaling of images, a conv body on a table,
     /// or a Bernoulli likelihood on data outside [0, 1].
-    public static func prepare(train rawTrain: Dataset, test rawTest: Dataset, config: inout ModelConfig,
-                               scaling kind: FeatureScaling.Kind = .none, excludeLabel: Int? = nil,
-                               limit: Int? = nil) throws -> TrainingData {
+    public static func prepare(
+        train rawTrain: Dataset, test rawTest: Dataset, config: inout ModelConfig,
+        scaling kind: FeatureScaling.Kind = .none, excludeLabel: Int? = nil,
+        limit: Int? = nil
+    ) throws -> TrainingData {
         var train = rawTrain, test = rawTest
         if let excludeLabel {
             guard excludeLabel >= 0, train.labels.contains(where: { Int($0) == excludeLabel }) else {
-                throw LatentError(.data, field: "excludeLabel", "\(train.name) has no examples labelled \(excludeLabel)")
+                throw LatentError(
+                    .data, field: "excludeLabel", "\(train.name) has no examples labelled \(excludeLabel)")
             }
             train = train.excluding(label: excludeLabel)
         }
         if let limit {
-            guard limit > 0 else { throw LatentError(.data, field: "limit", "expected a positive number, got \(limit)") }
+            guard limit > 0 else {
+                throw LatentError(.data, field: "limit", "expected a positive number, got \(limit)")
+            }
             train = train.prefix(limit)
         }
         (config.inputSize, config.imageHeight, config.imageWidth) = (train.featureCount, train.height, train.width)
@@ -50,9 +55,12 @@ public struct TrainingData {
 
     /// Prepares raw splits for a saved model: its scaling applied, its input size checked and, for a model
     /// trained with dynamic binarisation, the test split binarised with the fixed seed.
-    public static func forModel(_ config: ModelConfig, scaling: FeatureScaling?, train rawTrain: Dataset,
-                                test rawTest: Dataset) throws -> TrainingData {
-        let train = try forModel(config, scaling: scaling, rawTrain), test = try forModel(config, scaling: scaling, rawTest)
+    public static func forModel(
+        _ config: ModelConfig, scaling: FeatureScaling?, train rawTrain: Dataset,
+        test rawTest: Dataset
+    ) throws -> TrainingData {
+        let train = try forModel(config, scaling: scaling, rawTrain),
+            test = try forModel(config, scaling: scaling, rawTest)
         return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
     }
 
@@ -60,7 +68,9 @@ public struct TrainingData {
     public static func forModel(_ config: ModelConfig, scaling: FeatureScaling?, _ raw: Dataset) throws -> Dataset {
         let data = scaling.map { raw.scaled($0) } ?? raw
         guard data.featureCount == config.inputSize else {
-            throw LatentError(.data, "\(data.name) has \(data.featureCount) features per example; the model expects \(config.inputSize)")
+            throw LatentError(
+                .data,
+                "\(data.name) has \(data.featureCount) features per example; the model expects \(config.inputSize)")
         }
         return data
     }
@@ -75,9 +85,11 @@ public struct TrainingData {
         guard config.likelihood == .bernoulli && config.kind != .classifier else { return }
         let range = train.valueRange
         guard range.lowerBound >= 0 && range.upperBound <= 1 else {
-            throw LatentError(.data, "\(train.name) holds values in [\(range.lowerBound), \(range.upperBound)] but a "
-                + "Bernoulli likelihood needs data in [0, 1]: add `scaling` minmax, or use `likelihood` gaussian "
-                + "(with `scaling` standard)")
+            throw LatentError(
+                .data,
+                "\(train.name) holds values in [\(range.lowerBound), \(range.upperBound)] but a "
+                    + "Bernoulli likelihood needs data in [0, 1]: add `scaling` minmax, or use `likelihood` gaussian "
+                    + "(with `scaling` standard)")
         }
     }
 }

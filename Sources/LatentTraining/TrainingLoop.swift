@@ -23,8 +23,10 @@ extension Trainer {
 
         var options: TrainingOptions { trainer.options }
 
-        init(_ trainer: Trainer, model: any TrainableModel, data: TrainingData, optimizer: Adam, step: TrainingStep,
-             resume: TrainingState?) throws {
+        init(
+            _ trainer: Trainer, model: any TrainableModel, data: TrainingData, optimizer: Adam, step: TrainingStep,
+            resume: TrainingState?
+        ) throws {
             (self.trainer, self.model, self.data, self.optimizer, self.step) = (trainer, model, data, optimizer, step)
             let seed = trainer.options.seed
             shuffling = RandomGenerator(seed: seed, stream: .shuffling)
@@ -37,8 +39,9 @@ extension Trainer {
         /// Continues from a saved state: Adam's moments, the random streams and the metrics so far.
         mutating func restore(_ state: TrainingState) throws {
             guard state.m.shape == optimizer.m.shape else {
-                throw LatentError(.training, field: "resume",
-                                  "the saved optimizer state has \(state.m.count) values, the model \(optimizer.m.count)")
+                throw LatentError(
+                    .training, field: "resume",
+                    "the saved optimizer state has \(state.m.count) values, the model \(optimizer.m.count)")
             }
             optimizer.m.data.update(from: state.m.data, count: state.m.count)
             optimizer.v.data.update(from: state.v.data, count: state.v.count)
@@ -66,15 +69,18 @@ extension Trainer {
                 let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)
                 if model.config.binarize == .dynamic { binarization.fillBernoulli(batch.x, probabilities: batch.x) }
                 let value = Double(step.lossAndGradients(batch, klWeight: weight, rng: &noise))
-                guard value.isFinite else { throw trainer.nonFinite("the loss became \(value)", epoch: epoch, step: b + 1) }
+                guard value.isFinite else {
+                    throw trainer.nonFinite("the loss became \(value)", epoch: epoch, step: b + 1)
+                }
                 optimizer.step()
                 if let norm = optimizer.lastGradientNorm, !norm.isFinite {
                     throw trainer.nonFinite("the gradient norm became \(norm)", epoch: epoch, step: b + 1)
                 }
                 total += value
                 seen += batch.count
-                progress.update(epoch: epoch, epochs: options.epochs, batch: b + 1, batches: batches.count,
-                                loss: total / Double(seen), imagesPerSecond: Double(seen) / Date().timeIntervalSince(started))
+                progress.update(
+                    epoch: epoch, epochs: options.epochs, batch: b + 1, batches: batches.count,
+                    loss: total / Double(seen), imagesPerSecond: Double(seen) / Date().timeIntervalSince(started))
             }
         }
 
@@ -83,21 +89,26 @@ extension Trainer {
         mutating func finish(epoch: Int) throws {
             let seconds = Date().timeIntervalSince(started)
             let eval = Evaluation.evaluate(model, on: data.test, seed: options.seed)
-            let row = EpochMetrics(epoch: epoch, trainLoss: total / Double(seen), testLoss: eval.loss,
-                                   imagesPerSecond: Double(seen) / seconds, seconds: seconds, testTerms: eval.terms,
-                                   rssMegabytes: EpochMetrics.currentRSSMegabytes())
+            let row = EpochMetrics(
+                epoch: epoch, trainLoss: total / Double(seen), testLoss: eval.loss,
+                imagesPerSecond: Double(seen) / seconds, seconds: seconds, testTerms: eval.terms,
+                rssMegabytes: EpochMetrics.currentRSSMegabytes())
             history.append(row)
             progress.clear()
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }
-            trainer.log(String(format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s", epoch,
-                               options.epochs, row.trainLoss, row.testLoss, parts.joined(separator: ", "),
-                               row.imagesPerSecond, seconds))
+            trainer.log(
+                String(
+                    format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s", epoch,
+                    options.epochs, row.trainLoss, row.testLoss, parts.joined(separator: ", "),
+                    row.imagesPerSecond, seconds))
             warnIfCollapsed(epoch: epoch, kl: eval.terms["kl"])
             let out = options.outputDirectory
             try ModelStore.save(model, seed: options.seed, epochs: epoch, scaling: data.scaling, to: out)
             let streams = ["shuffling": shuffling.state, "noise": noise.state, "binarization": binarization.state]
-            try TrainingState(epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
-                              streams: streams, options: options, engine: step.engine).write(to: out)
+            try TrainingState(
+                epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
+                streams: streams, options: options, engine: step.engine
+            ).write(to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
         }
 
@@ -110,10 +121,18 @@ extension Trainer {
             let active = Evaluation.activeDimensions(vae, on: data.test)
             guard kl < 0.1 || active == 0 else { return }
             warnedCollapse = true
-            trainer.log(String(format: "warning: posterior collapse: the KL is %.3f nats per image with %d active "
-                + "latent dimensions, so the decoder ignores the code. Remedies: `klWarmupEpochs` 10 (anneal the KL "
-                + "in), `freeBits` 0.5 (a KL floor per dimension), `beta` below 1, or a smaller decoder (`hidden`).",
-                kl, active))
+            trainer.log(
+                String(
+                    format: "warning: posterior collapse: the KL is %.3f nats per image with %d active "
+                        + """
+                        latent dimensions, so the decoder ignores the code. Remedies: `klWarmupEpochs` 10 (anneal \
+                        the KL 
+                        """
+                            + """
+                            in), `freeBits` 0.5 (a KL floor per dimension), `beta` below 1, or a smaller decoder \
+                            (`hidden`).
+                            """,
+                    kl, active))
         }
     }
 }

@@ -16,11 +16,13 @@ extension Trainer {
             try AtomicFile.write(data, to: options.outputDirectory.appendingPathComponent(name))
             written.append(name)
         }
-        if test.isImage, let model = model as? any ReconstructingModel {   // a table's rows are not images
+        if test.isImage, let model = model as? any ReconstructingModel {  // a table's rows are not images
             for (name, images, columns) in imageGrids(model, test: test) {
                 let c = model.config
-                try write(try ImageGrid.png(images, height: c.imageHeight, width: c.imageWidth, columns: columns,
-                                            scale: 3), name)
+                try write(
+                    try ImageGrid.png(
+                        images, height: c.imageHeight, width: c.imageWidth, columns: columns,
+                        scale: 3), name)
             }
         }
         try write(try EpochMetrics.curves(metrics, format: .png), "curves.png")
@@ -47,7 +49,8 @@ extension Trainer {
         }
         grids.append(("reconstructions.png", Pictures.reconstructionRows(model, test: test, columns: 16, pairs: 2), 16))
         if let noise = model.config.noise {
-            grids.append(("denoising.png", Pictures.denoisingRows(model, noise: noise, test: test, columns: 16, rng: &rng), 16))
+            grids.append(
+                ("denoising.png", Pictures.denoisingRows(model, noise: noise, test: test, columns: 16, rng: &rng), 16))
         }
         return grids
     }

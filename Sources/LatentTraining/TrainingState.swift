@@ -32,10 +32,14 @@ public struct TrainingState {
     public var klWarmupEpochs = 0
 
     /// The state after `epoch` of a run with these options.
-    public init(epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], options: TrainingOptions,
-                engine: TrainingEngine) {
+    public init(
+        epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], options: TrainingOptions,
+        engine: TrainingEngine
+    ) {
         (self.epoch, self.adamSteps, self.m, self.v, self.streams) = (epoch, adamSteps, m, v, streams)
-        (batchSize, learningRate, seed, threads) = (options.batchSize, options.learningRate, options.seed, options.threads)
+        (batchSize, learningRate, seed, threads) = (
+            options.batchSize, options.learningRate, options.seed, options.threads
+        )
         (clipGradientNorm, klWarmupEpochs, self.engine) = (options.clipGradientNorm, options.klWarmupEpochs, engine)
     }
 
@@ -65,34 +69,44 @@ public struct TrainingState {
     public static func read(from directory: URL) throws -> TrainingState {
         let url = directory.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw LatentError(.training, field: "resume", "\(directory.path) has no \(fileName) (it was written by an "
-                + "older Latent, or training never finished an epoch)")
+            throw LatentError(
+                .training, field: "resume",
+                "\(directory.path) has no \(fileName) (it was written by an "
+                    + "older Latent, or training never finished an epoch)")
         }
         let (tensors, meta) = try SafeTensors.read(url)
         func int(_ key: String) throws -> Int {
-            guard let v = meta[key].flatMap(Int.init) else { throw LatentError(.training, "\(url.path): missing or bad '\(key)'") }
+            guard let v = meta[key].flatMap(Int.init) else {
+                throw LatentError(.training, "\(url.path): missing or bad '\(key)'")
+            }
             return v
         }
         guard meta["format"] == "latent-training-state", meta["format_version"] == "1" else {
             throw LatentError(.training, "\(url.path): not a Latent training state of format version 1")
         }
-        guard let m = tensors["adam.m"], let v = tensors["adam.v"], m.shape == v.shape else { throw LatentError(.training, "\(url.path): Adam moments missing") }
+        guard let m = tensors["adam.m"], let v = tensors["adam.v"], m.shape == v.shape else {
+            throw LatentError(.training, "\(url.path): Adam moments missing")
+        }
         var streams: [String: [UInt64]] = [:]
         for (key, value) in meta where key.hasPrefix("rng.") {
             let words = value.split(separator: ",").compactMap { UInt64($0) }
             guard words.count == 4 else { throw LatentError(.training, "\(url.path): bad random state '\(key)'") }
             streams[String(key.dropFirst(4))] = words
         }
-        guard let lrBits = meta["learning_rate"].flatMap(UInt32.init), let seed = meta["seed"].flatMap(UInt64.init) else {
+        guard let lrBits = meta["learning_rate"].flatMap(UInt32.init), let seed = meta["seed"].flatMap(UInt64.init)
+        else {
             throw LatentError(.training, "\(url.path): missing learning rate or seed")
         }
         var options = TrainingOptions(outputDirectory: directory)
-        (options.batchSize, options.learningRate, options.seed) = (try int("batch_size"), Float(bitPattern: lrBits), seed)
+        (options.batchSize, options.learningRate, options.seed) = (
+            try int("batch_size"), Float(bitPattern: lrBits), seed
+        )
         options.threads = try int("threads")
         options.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
         options.klWarmupEpochs = meta["kl_warmup"].flatMap(Int.init) ?? 0
-        let engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph   // states from before plans
-        return TrainingState(epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
-                             options: options, engine: engine)
+        let engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph  // states from before plans
+        return TrainingState(
+            epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
+            options: options, engine: engine)
     }
 }

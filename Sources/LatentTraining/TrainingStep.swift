@@ -31,8 +31,10 @@ public final class TrainingStep {
     /// optimiser at every gradient buffer the step writes (any `Optimizer` sums them into its update). With
     /// `splitBatches` false, the threads work inside each BLAS call instead (for comparison). Sets the BLAS
     /// thread count to match.
-    public init(_ model: any TrainableModel, optimizer: any Optimizer, threads: Int, batchSize: Int,
-                engine: TrainingEngine = .auto, splitBatches: Bool = true) throws {
+    public init(
+        _ model: any TrainableModel, optimizer: any Optimizer, threads: Int, batchSize: Int,
+        engine: TrainingEngine = .auto, splitBatches: Bool = true
+    ) throws {
         self.model = model
         self.optimizer = optimizer
         let parameters = optimizer.parameters
@@ -44,16 +46,22 @@ public final class TrainingStep {
         // The SAE's penalty needs whole-batch statistics: it threads inside BLAS instead.
         let workers = splitBatches && model.config.kind != .sae ? threads : 1
         let rows = (batchSize + workers - 1) / workers
-        let plans = engine == .graph || reason != nil ? [] : (0..<workers).compactMap { w in
-            model.plannedStep(parameters: parameters,
-                              gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
-        }
+        let plans =
+            engine == .graph || reason != nil
+            ? []
+            : (0..<workers).compactMap { w in
+                model.plannedStep(
+                    parameters: parameters,
+                    gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
+            }
         if plans.count == workers {
             (self.plans, fork, parallel, self.engine) = (plans, workers > 1 ? PlannedFork(plans) : nil, nil, .planned)
         } else {
             if engine == .planned {
-                throw LatentError(.training, "`engine` planned: the \(model.config.kind.rawValue) model could not be planned; "
-                    + "use `engine` graph")
+                throw LatentError(
+                    .training,
+                    "`engine` planned: the \(model.config.kind.rawValue) model could not be planned; "
+                        + "use `engine` graph")
             }
             let parallel = workers > 1 ? DataParallel(model, parameters: parameters, workers: workers) : nil
             (self.plans, fork, self.parallel, self.engine) = ([], nil, parallel, .graph)
@@ -61,7 +69,8 @@ public final class TrainingStep {
         BLAS.setThreads(workers > 1 ? 1 : threads)
         optimizer.additionalGradients = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
         optimizer.workers = threads
-        let split = workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
+        let split =
+            workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
         description = "\(self.engine.rawValue), " + split
     }
 
@@ -106,7 +115,9 @@ private final class PlannedFork: ParallelWork {
     /// Each worker's noise comes from its own generator seeded from `rng`, so results depend on the seed
     /// and the worker count, not on thread timing (as with the graph's `DataParallel`). Returns the summed loss.
     func run(_ batch: Tensor, klWeight: Float, rng: inout RandomGenerator) -> Float {
-        (x, rows, features, self.klWeight) = (UnsafePointer(batch.data), batch.shape[0], batch.count / max(batch.shape[0], 1), klWeight)
+        (x, rows, features, self.klWeight) = (
+            UnsafePointer(batch.data), batch.shape[0], batch.count / max(batch.shape[0], 1), klWeight
+        )
         for w in seeds.indices { seeds[w] = rng.next() }
         Parallel.forEach(plans.count, self)
         return losses.reduce(0, +)

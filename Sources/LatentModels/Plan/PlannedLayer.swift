@@ -16,8 +16,10 @@ struct PlannedLayer {
     /// d loss / d input transposed, [inputs, rows] (for layers that pass a gradient down).
     let inputGradTransposed: Tensor?
 
-    init(_ linear: Linear, activation: Activation?, weightGrad: UnsafeMutablePointer<Float>,
-         biasGrad: UnsafeMutablePointer<Float>, rows: Int, passesGradientDown: Bool) {
+    init(
+        _ linear: Linear, activation: Activation?, weightGrad: UnsafeMutablePointer<Float>,
+        biasGrad: UnsafeMutablePointer<Float>, rows: Int, passesGradientDown: Bool
+    ) {
         inputs = linear.inputSize
         outputs = linear.outputSize
         weight = UnsafePointer(linear.weight.value.data)
@@ -36,42 +38,56 @@ struct PlannedLayer {
     func forward(_ x: UnsafePointer<Float>, rows: Int) {
         let y = preActivation?.data ?? output.data
         for r in 0..<rows { (y + r * outputs).update(from: bias, count: outputs) }
-        BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, x, lda: inputs, weight, ldb: inputs,
-                  beta: 1, y, ldc: outputs)
+        BLAS.gemm(
+            transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, x, lda: inputs, weight, ldb: inputs,
+            beta: 1, y, ldc: outputs)
         guard let activation else { return }
         activation.function.apply(y, output.data, rows * outputs)
     }
 
     /// From d loss / d output: the weight and bias gradients (overwritten), and d loss / d input into
     /// `inputGrad` (added to it if `accumulate`).
-    func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?, accumulate: Bool = false) {
+    func backward(
+        _ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?, accumulate: Bool = false
+    ) {
         let g = outputGrad.data, n = rows * outputs
         if let activation {
             let y = output.data
             activation.function.chainDerivative(g, input: preActivation?.data ?? y, output: y, into: g, n)
         }
-        BLAS.gemm(transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, g, lda: outputs, x, ldb: inputs,
-                  beta: 0, weightGrad, ldc: inputs)
+        BLAS.gemm(
+            transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, g, lda: outputs, x, ldb: inputs,
+            beta: 0, weightGrad, ldc: inputs)
         biasGrad.update(from: g, count: outputs)
         for r in 1..<max(rows, 1) {
             let row = g + r * outputs
             var j = 0
-            while j + 8 <= outputs { store8(load8(biasGrad + j) + load8(row + j), biasGrad + j); j += 8 }
-            while j < outputs { biasGrad[j] += row[j]; j += 1 }
+            while j + 8 <= outputs {
+                store8(load8(biasGrad + j) + load8(row + j), biasGrad + j)
+                j += 8
+            }
+            while j < outputs {
+                biasGrad[j] += row[j]
+                j += 1
+            }
         }
         if let inputGrad, let t = inputGradTransposed?.data {
             // d input = g·W, computed transposed (Wᵀ·gᵀ, both operands read transposed) and transposed back:
             // OpenBLAS's small-matrix kernel for the untransposed product calls malloc every time, and a
             // data-parallel worker's share of the batch makes these products small.
-            BLAS.gemm(transposeA: true, transposeB: true, m: inputs, n: rows, k: outputs, weight, lda: inputs, g, ldb: outputs,
-                      beta: 0, t, ldc: rows)
+            BLAS.gemm(
+                transposeA: true, transposeB: true, m: inputs, n: rows, k: outputs, weight, lda: inputs, g,
+                ldb: outputs,
+                beta: 0, t, ldc: rows)
             transpose(t, rows: inputs, columns: rows, into: inputGrad, accumulate: accumulate)
         }
     }
 }
 
 /// out (+)= tᵀ for t of shape [rows, columns], in cache-sized tiles.
-private func transpose(_ t: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+private func transpose(
+    _ t: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool
+) {
     let tile = 32
     for r0 in stride(from: 0, to: rows, by: tile) {
         for c0 in stride(from: 0, to: columns, by: tile) {

@@ -36,8 +36,9 @@ final class PlannedMLP: PlannedStep {
             let m = b.layer(vae.meanHead, nil, passesGradientDown: deep),
             let v = b.layer(vae.logVarianceHead, nil, passesGradientDown: deep)
         else { return nil }
-        self.init(vae.config, encoder: e, heads: (m, v), decoder: d, parameters: parameters, gradients: gradients,
-                  rows: rows)
+        self.init(
+            vae.config, encoder: e, heads: (m, v), decoder: d, parameters: parameters, gradients: gradients,
+            rows: rows)
     }
 
     /// A plan of the AE's networks, or nil if the model has none.
@@ -48,13 +49,16 @@ final class PlannedMLP: PlannedStep {
             let code = b.layer(ae.codeLayer, nil, passesGradientDown: !e.isEmpty),
             let d = b.chain(ae.decoder.dense, readsData: false)
         else { return nil }
-        self.init(ae.config, encoder: e + [code], heads: nil, decoder: d, parameters: parameters,
-                  gradients: gradients, rows: rows)
+        self.init(
+            ae.config, encoder: e + [code], heads: nil, decoder: d, parameters: parameters,
+            gradients: gradients, rows: rows)
     }
 
     /// A plan of these layers; nil unless they cover every parameter (or part of the gradient would be stale).
-    init?(_ c: ModelConfig, encoder: [PlannedLayer], heads: (mean: PlannedLayer, logVariance: PlannedLayer)?,
-          decoder: [PlannedLayer], parameters: ParameterSet, gradients: Tensor, rows: Int) {
+    init?(
+        _ c: ModelConfig, encoder: [PlannedLayer], heads: (mean: PlannedLayer, logVariance: PlannedLayer)?,
+        decoder: [PlannedLayer], parameters: ParameterSet, gradients: Tensor, rows: Int
+    ) {
         (self.encoder, self.heads, self.decoder) = (encoder, heads, decoder)
         // Every parameter must be some layer's, or part of the gradient would be left stale.
         let layers = encoder + decoder + (heads.map { [$0.mean, $0.logVariance] } ?? [])
@@ -63,8 +67,11 @@ final class PlannedMLP: PlannedStep {
         config = c
         capacity = rows
         let codeShape: Shape = [max(rows, 1), c.latent]
-        eps = Tensor(uninitialized: codeShape); stdEps = Tensor(uninitialized: codeShape); variance = Tensor(uninitialized: codeShape)
-        z = Tensor(uninitialized: codeShape); zGrad = Tensor(uninitialized: codeShape)
+        eps = Tensor(uninitialized: codeShape)
+        stdEps = Tensor(uninitialized: codeShape)
+        variance = Tensor(uninitialized: codeShape)
+        z = Tensor(uninitialized: codeShape)
+        zGrad = Tensor(uninitialized: codeShape)
         scratch = Tensor(uninitialized: [max(rows, 1), c.inputSize])
         self.gradients = gradients
     }
@@ -74,9 +81,15 @@ final class PlannedMLP: PlannedStep {
     /// KL) summed over the rows; the gradients are in `gradients`.
     func run(_ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator) -> Float {
         precondition(rows <= capacity, "planned step for \(capacity) rows got \(rows)")
-        guard rows > 0 else { gradients.fill(0); return 0 }
+        guard rows > 0 else {
+            gradients.fill(0)
+            return 0
+        }
         var h = x
-        for l in encoder { l.forward(h, rows: rows); h = UnsafePointer(l.output.data) }
+        for l in encoder {
+            l.forward(h, rows: rows)
+            h = UnsafePointer(l.output.data)
+        }
         var kl: Float = 0
         let n = rows * config.latent
         if let heads {
@@ -87,13 +100,18 @@ final class PlannedMLP: PlannedStep {
             h = UnsafePointer(z.data)
         }
         let code = h
-        for l in decoder { l.forward(h, rows: rows); h = UnsafePointer(l.output.data) }
-        let reconstruction = binaryCrossEntropy(logits: decoder.last!.output.data, targets: x,
-                                                  gradient: decoder.last!.outputGrad.data, n: rows * config.inputSize)
+        for l in decoder {
+            l.forward(h, rows: rows)
+            h = UnsafePointer(l.output.data)
+        }
+        let reconstruction = binaryCrossEntropy(
+            logits: decoder.last!.output.data, targets: x,
+            gradient: decoder.last!.outputGrad.data, n: rows * config.inputSize)
         // Backward: decoder, then (VAE) reparameterisation and heads, then encoder.
         for j in decoder.indices.reversed() {
             let input = j == 0 ? code : UnsafePointer(decoder[j - 1].output.data)
-            let inputGrad = j == 0 ? (heads == nil ? encoder.last!.outputGrad.data : zGrad.data) : decoder[j - 1].outputGrad.data
+            let inputGrad =
+                j == 0 ? (heads == nil ? encoder.last!.outputGrad.data : zGrad.data) : decoder[j - 1].outputGrad.data
             decoder[j].backward(input, rows: rows, inputGrad: inputGrad)
         }
         if let heads {
@@ -108,18 +126,22 @@ final class PlannedMLP: PlannedStep {
             encoder[i].backward(input, rows: rows, inputGrad: i == 0 ? nil : encoder[i - 1].outputGrad.data)
         }
         if heads == nil { return reconstruction }
-        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight   // as the graph adds them
+        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight  // as the graph adds them
     }
 
     /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns
     /// KL(q ‖ N(0, I)) summed.
-    private func reparameterize(mean mu: UnsafeMutablePointer<Float>, logVariance lv: UnsafeMutablePointer<Float>, n: Int) -> Float {
+    private func reparameterize(
+        mean mu: UnsafeMutablePointer<Float>, logVariance lv: UnsafeMutablePointer<Float>, n: Int
+    ) -> Float {
         Gaussian.reparameterize(mean: mu, logVariance: lv, noise: eps.data, stdNoise: stdEps.data, z: z.data, n)
         return Float(Gaussian.klToStandardNormal(mean: mu, logVariance: lv, variance: variance.data, n))
     }
 
     /// Gradients of the heads' outputs: through z (dz/dmu = 1, dz/dlogVar = ½·std·eps) plus the weighted KL's.
-    private func reparameterizeBackward(_ heads: (mean: PlannedLayer, logVariance: PlannedLayer), klWeight w: Float, n: Int) {
+    private func reparameterizeBackward(
+        _ heads: (mean: PlannedLayer, logVariance: PlannedLayer), klWeight w: Float, n: Int
+    ) {
         let mu = heads.mean.output.data, dmu = heads.mean.outputGrad.data, dlv = heads.logVariance.outputGrad.data
         let dz = zGrad.data, se = stdEps.data, v = variance.data
         for i in 0..<n {
@@ -129,8 +151,10 @@ final class PlannedMLP: PlannedStep {
     }
 
     /// Σ BCE(sigmoid(logits), targets), writing sigmoid(logits) − targets into `gradient`.
-    private func binaryCrossEntropy(logits x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
-                                    gradient grad: UnsafeMutablePointer<Float>, n: Int) -> Float {
+    private func binaryCrossEntropy(
+        logits x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
+        gradient grad: UnsafeMutablePointer<Float>, n: Int
+    ) -> Float {
         Float(VectorMath.binaryCrossEntropyWithLogits(x, targets: t, gradient: grad, scratch: scratch.data, n))
     }
 }
@@ -155,8 +179,9 @@ private struct LayerBinder {
         guard let bias = linear.bias, let w = offsets[ObjectIdentifier(linear.weight)],
             let b = offsets[ObjectIdentifier(bias)]
         else { return nil }
-        return PlannedLayer(linear, activation: activation, weightGrad: gradients.data + w,
-                            biasGrad: gradients.data + b, rows: rows, passesGradientDown: passesGradientDown)
+        return PlannedLayer(
+            linear, activation: activation, weightGrad: gradients.data + w,
+            biasGrad: gradients.data + b, rows: rows, passesGradientDown: passesGradientDown)
     }
 
     /// Linear (+ activation) pairs of a Sequential; the network's first layer reads the data, so no gradient
@@ -167,7 +192,9 @@ private struct LayerBinder {
         while i < s.layers.count {
             guard let linear = s.layers[i] as? Linear else { return nil }
             let next = i + 1 < s.layers.count ? s.layers[i + 1] as? ActivationLayer : nil
-            guard let l = layer(linear, next?.activation, passesGradientDown: !(readsData && i == 0)) else { return nil }
+            guard let l = layer(linear, next?.activation, passesGradientDown: !(readsData && i == 0)) else {
+                return nil
+            }
             out.append(l)
             i += next == nil ? 1 : 2
         }
