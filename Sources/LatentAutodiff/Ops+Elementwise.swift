@@ -3,6 +3,7 @@ import LatentTensor
 // Elementwise ops: forward kernel and pullback side by side. Broadcasting ops reduce their gradients
 // back to each operand's shape (`sum(toShape:)`).
 
+/// Elementwise sum (broadcasting `b`); the pullback sums the gradient over broadcast axes.
 public func + (a: Variable, b: Variable) -> Variable {
     Variable(a.value + b.value, parents: [a, b]) { g in
         // The same gradient goes to both: give b its own copy, since accumulate may adopt the buffer.
@@ -13,6 +14,7 @@ public func + (a: Variable, b: Variable) -> Variable {
     }
 }
 
+/// Elementwise difference (broadcasting `b`).
 public func - (a: Variable, b: Variable) -> Variable {
     Variable(a.value - b.value, parents: [a, b]) { g in
         if b.requiresGrad { b.accumulate(g.scaled(by: -1).sum(toShape: b.shape)) }
@@ -21,6 +23,7 @@ public func - (a: Variable, b: Variable) -> Variable {
     }
 }
 
+/// Elementwise product (broadcasting `b`).
 public func * (a: Variable, b: Variable) -> Variable {
     Variable(a.value * b.value, parents: [a, b]) { g in
         if a.requiresGrad { a.accumulate((g * b.value).sum(toShape: a.shape)) }
@@ -28,6 +31,7 @@ public func * (a: Variable, b: Variable) -> Variable {
     }
 }
 
+/// Elementwise quotient (broadcasting `b`).
 public func / (a: Variable, b: Variable) -> Variable {
     let y = a.value / b.value
     return Variable(y, parents: [a, b]) { g in
@@ -37,45 +41,56 @@ public func / (a: Variable, b: Variable) -> Variable {
     }
 }
 
+/// Every element times a constant.
 public func * (a: Variable, s: Float) -> Variable {
     Variable(a.value.scaled(by: s), parents: [a]) { g in a.accumulate(g.scaled(by: s)) }
 }
 
+/// Every element times a constant.
 public func * (s: Float, a: Variable) -> Variable { a * s }
 
+/// A constant added to every element.
 public func + (a: Variable, s: Float) -> Variable {
     Variable(a.value.adding(s), parents: [a]) { g in a.accumulate(g) }
 }
 
+/// The negation.
 public prefix func - (a: Variable) -> Variable { a * -1 }
 
 /// Unary functions: y = f(x), and dy/dx written from x and y.
 extension Variable {
+    /// e^x elementwise.
     public func exp() -> Variable {
         let y = value.map(.exp)
         return Variable(y, parents: [self]) { [self] g in accumulate(g * y) }
     }
 
+    /// log x elementwise.
     public func log() -> Variable {
         Variable(value.map(.log), parents: [self]) { [self] g in accumulate(g / value) }
     }
 
+    /// x² elementwise.
     public func square() -> Variable {
         Variable(value.map(.square), parents: [self]) { [self] g in accumulate((g * value).scaled(by: 2)) }
     }
 
+    /// √x elementwise.
     public func sqrt() -> Variable {
         let y = value.map(.sqrt)
         return Variable(y, parents: [self]) { [self] g in accumulate((g / y).scaled(by: 0.5)) }
     }
 
+    /// tanh elementwise.
     public func tanh() -> Variable { activation(.tanh) }
 
+    /// 1 / (1 + e^−x) elementwise.
     public func sigmoid() -> Variable { activation(.sigmoid) }
 
     /// Its pullback masks the incoming gradient in place (y > 0 exactly where x > 0).
     public func relu() -> Variable { activation(.relu, inPlace: true) }
 
+    /// x for x > 0, else slope·x.
     public func leakyRelu(slope: Float = 0.01) -> Variable { activation(.leakyRelu(slope: slope)) }
 
     /// log(1 + eˣ); its derivative is sigmoid(x).

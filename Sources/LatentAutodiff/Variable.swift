@@ -45,6 +45,7 @@ public final class Variable {
         self.pullback = needs ? pullback : nil
     }
 
+    /// The value's shape.
     public var shape: Shape { value.shape }
 
     /// Adds `g` into this variable's gradient. `g` must not be used by anyone else afterwards, as it may be

@@ -4,6 +4,7 @@ import LatentTensor
 /// Writes files so a reader (or a crash) never sees half of one: write a temporary file next to the target,
 /// flush it, then rename it over the target.
 public enum AtomicFile {
+    /// Writes `data` to a temporary file beside `url` and renames it over `url`.
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false

@@ -5,14 +5,18 @@ import LatentTensor
 /// A model on disk: its parameters as safetensors, and in the metadata a format tag, a format version and
 /// the model's configuration as JSON, so a file can say what it holds before anything is built from it.
 public struct Checkpoint {
+    /// The `format` metadata value of a Latent checkpoint.
     public static let format = "latent"
+    /// The checkpoint format version this build reads and writes.
     public static let version = 1
+    /// The checkpoint's name in a run directory.
     public static let fileName = "model.safetensors"
 
     /// The model configuration's JSON.
     public let configJSON: String
     /// The model kind written in the metadata (`vae`, …).
     public let kind: String
+    /// The tensors by name.
     public let tensors: [String: Tensor]
     /// All metadata strings, including any extras the writer added (seed, epochs…).
     public let metadata: [String: String]

@@ -49,6 +49,7 @@ public enum SafeTensors {
         return try decode(data, source: path)
     }
 
+    /// Tensors and metadata from the bytes of a safetensors file, every header field checked.
     public static func decode(
         _ data: Data, source: String
     ) throws -> (tensors: [String: Tensor], metadata: [String: String]) {

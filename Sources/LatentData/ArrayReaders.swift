@@ -3,13 +3,16 @@ import LatentTensor
 
 /// A matrix of numbers read from a file, with column names when the file had them.
 public struct NumericTable: Sendable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
     /// Row-major values.
     public var values: [Float]
     /// Column names (CSV header), or nil.
     public let header: [String]?
 
+    /// A table of row-major values with an optional header.
     public init(rows: Int, columns: Int, values: [Float], header: [String]?) {
         self.rows = rows
         self.columns = columns
@@ -78,12 +81,39 @@ public enum ArrayReaders {
         }
     }
 
-    /// Parses NPY bytes.
+    /// Parses NPY bytes: a 1-D or 2-D little-endian array of float32, float64, (u)int8, int32 or int64, every
+    /// size in the header checked against the file before memory is allocated.
     public static func npy(_ data: Data, name: String) throws -> NumericTable {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw LatentError(.data, "\(name): not an NPY file (expected the magic bytes \\x93NUMPY)")
         }
+        let (header, body) = try npyHeader(bytes, name: name)
+        let (descr, fortran, dims, shapeText) = try npyLayout(header, name: name)
+        let rows = dims[0], columns = dims.count == 2 ? dims[1] : 1
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let itemSize = try npyItemSize(descr, name: name)
+        let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow, !tooBig, bytes.count - body == needed else {
+            throw LatentError(
+                .data,
+                """
+                \(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) \
+                bytes of data, the file holds \(bytes.count - body)
+                """
+            )
+        }
+        var values = npyValues(bytes, body: body, descr: descr, count: count)
+        if fortran && dims.count == 2 {
+            var t = values
+            for r in 0..<rows { for c in 0..<columns { t[r * columns + c] = values[c * rows + r] } }
+            values = t
+        }
+        return NumericTable(rows: rows, columns: columns, values: values, header: nil)
+    }
+
+    /// The NPY header's text and where the data starts.
+    private static func npyHeader(_ bytes: [UInt8], name: String) throws -> (header: String, body: Int) {
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
         switch major {
@@ -102,6 +132,15 @@ public enum ArrayReaders {
         else {
             throw LatentError(.data, "\(name): NPY header is truncated")
         }
+        return (header, headerStart + headerLength)
+    }
+
+    /// The header's dtype, order and shape (1-D or 2-D).
+    private static func npyLayout(
+        _ header: String, name: String
+    ) throws
+        -> (descr: String, fortran: Bool, dims: [Int], shapeText: String)
+    {
         guard
             let descr = field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) })
         else {
@@ -120,8 +159,11 @@ public enum ArrayReaders {
         guard dims.count == 1 || dims.count == 2 else {
             throw LatentError(.data, "\(name): expected a 1-D or 2-D array, got shape (\(shapeText))")
         }
-        let rows = dims[0], columns = dims.count == 2 ? dims[1] : 1
-        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        return (descr, fortran, dims, shapeText)
+    }
+
+    /// Bytes per element of a supported dtype.
+    private static func npyItemSize(_ descr: String, name: String) throws -> Int {
         let itemSize: Int
         switch descr {
         case "<f4", "=f4": itemSize = 4
@@ -138,19 +180,12 @@ public enum ArrayReaders {
                 """
             )
         }
-        let body = headerStart + headerLength
-        let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
-        guard !overflow, !tooBig, bytes.count - body == needed else {
-            throw LatentError(
-                .data,
-                """
-                \(name): NPY shape (\(shapeText)) needs \(overflow || tooBig ? "more than 2^63" : String(needed)) \
-                bytes of data, the file holds \(bytes.count - body)
-                """
-            )
-        }
+        return itemSize
+    }
+
+    /// The elements as floats: one loop per element type, so the type is decided once, not per element.
+    private static func npyValues(_ bytes: [UInt8], body: Int, descr: String, count: Int) -> [Float] {
         var values = [Float](repeating: 0, count: count)
-        // One loop per element type, so the type is decided once, not per element.
         bytes.withUnsafeBytes { raw in
             let p = raw.baseAddress! + body
             switch descr {
@@ -178,12 +213,7 @@ public enum ArrayReaders {
             default: for i in 0..<count { values[i] = Float(p.load(fromByteOffset: i, as: UInt8.self)) }
             }
         }
-        if fortran && dims.count == 2 {
-            var t = values
-            for r in 0..<rows { for c in 0..<columns { t[r * columns + c] = values[c * rows + r] } }
-            values = t
-        }
-        return NumericTable(rows: rows, columns: columns, values: values, header: nil)
+        return values
     }
 
     /// The text after `'key':` up to the next comma outside parentheses.

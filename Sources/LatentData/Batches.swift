@@ -3,9 +3,12 @@ import LatentTensor
 /// Seeded shuffling into mini-batches: the permutation of each epoch comes from the generator it is given,
 /// and the last batch keeps the remainder (as PyTorch's DataLoader does with drop_last=False).
 public struct BatchOrder: Sequence {
+    /// The epoch's order of example indices.
     public let indices: [Int]
+    /// Examples per batch (the last may have fewer).
     public let batchSize: Int
 
+    /// The order of `count` examples, shuffled with `rng` or in order.
     public init(count: Int, batchSize: Int, shuffle: Bool, rng: inout RandomGenerator) {
         precondition(batchSize > 0, "batch size must be positive")
         indices = shuffle ? rng.permutation(count) : Array(0..<count)
@@ -15,6 +18,7 @@ public struct BatchOrder: Sequence {
     /// Number of batches, counting a partial last one.
     public var batchCount: Int { (indices.count + batchSize - 1) / batchSize }
 
+    /// The batches' index slices in turn.
     public func makeIterator() -> AnyIterator<ArraySlice<Int>> {
         var start = 0
         return AnyIterator {

@@ -4,6 +4,7 @@ import LatentTensor
 /// their raw bytes (so batches are built straight from uint8 without a float copy of the whole set), tables
 /// (CSV, NPY) as floats. Images have a height and width; a table is one row of `featureCount` "pixels".
 public struct Dataset: Sendable {
+    /// A name for titles and errors ("mnist-train", a table's file name).
     public let name: String
     /// Examples × features, row-major, 0…255 (images); empty for a float table.
     public let pixels: [UInt8]
@@ -11,13 +12,16 @@ public struct Dataset: Sendable {
     public let values: [Float]?
     /// One class label per example (0…9 for MNIST; 0 for unlabelled tables).
     public let labels: [UInt8]
+    /// Number of examples.
     public let count: Int
     /// Image height and width (features = height · width); 1 × features for a table.
     public let height: Int, width: Int
+    /// Features per example.
     public var featureCount: Int { height * width }
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 
+    /// An image dataset of uint8 pixels; throws if the sizes do not fit.
     public init(name: String, pixels: [UInt8], labels: [UInt8], height: Int, width: Int) throws {
         let features = height * width
         guard features > 0, pixels.count % features == 0 else {
@@ -150,11 +154,16 @@ public struct Dataset: Sendable {
 /// Per-feature scaling of a table, fitted on the training rows and saved with the model so that every later
 /// command sees the data the model was trained on: standardisation (mean 0, variance 1) or min-max to [0, 1].
 public struct FeatureScaling: Codable, Equatable, Sendable {
+    /// Standardisation, min-max, or none.
     public enum Kind: String, Codable, CaseIterable, Sendable { case none, standard, minmax }
+    /// Which kind.
     public var kind: Kind
+    /// Subtracted from each feature.
     public var shift: [Float]
+    /// Then divided into each feature.
     public var scale: [Float]
 
+    /// A scaling with these per-feature values.
     public init(kind: Kind, shift: [Float], scale: [Float]) {
         self.kind = kind
         self.shift = shift

@@ -9,11 +9,14 @@ import Foundation
 /// Datasets in MNIST's IDX format that Latent can fetch: where from, and the MD5 of each file's
 /// uncompressed content (so a re-compressed mirror copy still verifies).
 public struct DownloadableDataset: Sendable {
+    /// The dataset's name ("fashion-mnist").
     public let name: String
+    /// Base URLs tried in turn.
     public let mirrors: [String]
     /// MD5 of the uncompressed IDX content, by file name without ".gz".
     public let md5: [String: String]
 
+    /// The datasets Latent can fetch, by name.
     public static let known: [String: DownloadableDataset] = [
         "mnist": DownloadableDataset(
             name: "mnist", mirrors: ["https://ossci-datasets.s3.amazonaws.com/mnist/"],

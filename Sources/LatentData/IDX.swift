@@ -5,7 +5,9 @@ import LatentTensor
 /// 32-bit dimensions, then the elements. Latent reads unsigned-byte IDX files, gzipped or raw, and checks
 /// every field before trusting it.
 public struct IDXArray: Sendable {
+    /// The array's dimensions, outermost first.
     public let dimensions: [Int]
+    /// The elements, row-major.
     public let bytes: [UInt8]
 
     /// Reads and validates an IDX file. `expectedRank` rejects, say, a labels file given as images.

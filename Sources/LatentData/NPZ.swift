@@ -11,18 +11,7 @@ public enum NPZ {
         let b = [UInt8](data)
         func u16(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
         func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
-        // End of central directory: 22 bytes plus a comment of up to 65,535 bytes, at the end.
-        guard b.count >= 22 else { throw LatentError(.data, "\(name): not an NPZ (ZIP) file: too short") }
-        var eocd = -1
-        var o = b.count - 22
-        while o >= max(0, b.count - 22 - 65_535) {
-            if b[o] == 0x50 && b[o + 1] == 0x4B && b[o + 2] == 0x05 && b[o + 3] == 0x06 {
-                eocd = o
-                break
-            }
-            o -= 1
-        }
-        guard eocd >= 0 else { throw LatentError(.data, "\(name): not an NPZ (ZIP) file: no end-of-archive record") }
+        let eocd = try endOfDirectory(b, name: name)
         let entries = u16(eocd + 10), directorySize = u32(eocd + 12), directoryStart = u32(eocd + 16)
         guard entries != 0xFFFF, directoryStart != 0xFFFF_FFFF else {
             throw LatentError(.data, "\(name): ZIP64 archives are not supported")
@@ -48,41 +37,66 @@ public enum NPZ {
             guard start + compressed <= b.count else {
                 throw LatentError(.data, "\(name): \(member): truncated (needs \(compressed) bytes)")
             }
-            let bytes: [UInt8]
-            switch method {
-            case 0:
-                guard size == compressed else {
-                    throw LatentError(
-                        .data, "\(name): \(member): stored member sizes disagree (\(size) vs \(compressed))")
-                }
-                bytes = Array(b[start..<(start + compressed)])
-            case 8:
-                // Deflate expands at most ~1032:1: a larger declared size is a lie, refused before allocating.
-                guard size <= compressed * 1032 + 65_536 else {
-                    throw LatentError(
-                        .data,
-                        """
-                        \(name): \(member): declares \(size) bytes from \(compressed) compressed bytes (corrupt \
-                        archive)
-                        """
-                    )
-                }
-                bytes = try inflate(Array(b[start..<(start + compressed)]), size: size, name: "\(name): \(member)")
-            default:
-                throw LatentError(
-                    .data,
-                    "\(name): \(member): ZIP compression method \(method) is not supported (expected stored or deflate)"
-                )
-            }
-            let actual = bytes.withUnsafeBufferPointer { Int(crc32(0, $0.baseAddress, UInt32($0.count))) }
-            guard actual == crc else {
-                throw LatentError(.data, "\(name): \(member): CRC mismatch (the archive is corrupt)")
-            }
+            let bytes = try memberBytes(
+                Array(b[start..<(start + compressed)]), method: method, size: size, crc: crc, name: "\(name): \(member)"
+            )
             let key = member.hasSuffix(".npy") ? String(member.dropLast(4)) : member
             arrays.append((key, try ArrayReaders.npy(Data(bytes), name: "\(name): \(member)")))
         }
         guard !arrays.isEmpty else { throw LatentError(.data, "\(name): the archive holds no arrays") }
         return arrays
+    }
+
+    /// The offset of the end-of-central-directory record: 22 bytes plus a comment of up to 65,535, at the end.
+    private static func endOfDirectory(_ b: [UInt8], name: String) throws -> Int {
+        guard b.count >= 22 else { throw LatentError(.data, "\(name): not an NPZ (ZIP) file: too short") }
+        var eocd = -1
+        var o = b.count - 22
+        while o >= max(0, b.count - 22 - 65_535) {
+            if b[o] == 0x50 && b[o + 1] == 0x4B && b[o + 2] == 0x05 && b[o + 3] == 0x06 {
+                eocd = o
+                break
+            }
+            o -= 1
+        }
+        guard eocd >= 0 else { throw LatentError(.data, "\(name): not an NPZ (ZIP) file: no end-of-archive record") }
+        return eocd
+    }
+
+    /// A member's content: stored, or inflated, its CRC-32 checked; `name` names it in errors.
+    private static func memberBytes(_ input: [UInt8], method: Int, size: Int, crc: Int, name: String) throws -> [UInt8]
+    {
+        let bytes: [UInt8]
+        switch method {
+        case 0:
+            guard size == input.count else {
+                throw LatentError(
+                    .data, "\(name): stored member sizes disagree (\(size) vs \(input.count))")
+            }
+            bytes = input
+        case 8:
+            // Deflate expands at most ~1032:1: a larger declared size is a lie, refused before allocating.
+            guard size <= input.count * 1032 + 65_536 else {
+                throw LatentError(
+                    .data,
+                    """
+                    \(name): declares \(size) bytes from \(input.count) compressed bytes (corrupt \
+                    archive)
+                    """
+                )
+            }
+            bytes = try inflate(input, size: size, name: name)
+        default:
+            throw LatentError(
+                .data,
+                "\(name): ZIP compression method \(method) is not supported (expected stored or deflate)"
+            )
+        }
+        let actual = bytes.withUnsafeBufferPointer { Int(crc32(0, $0.baseAddress, UInt32($0.count))) }
+        guard actual == crc else {
+            throw LatentError(.data, "\(name): CRC mismatch (the archive is corrupt)")
+        }
+        return bytes
     }
 
     /// Raw deflate → `size` bytes.

@@ -4,14 +4,18 @@ import LatentTensor
 /// t-SNE's input similarities P: for each point a Gaussian over its neighbours whose width gives the chosen
 /// perplexity, symmetrised (p_ij = (p_j|i + p_i|j) / 2N) and stored as a sparse matrix (CSR) that sums to 1.
 public struct Affinities: Sendable {
+    /// Number of points.
     public let count: Int
     /// CSR row starts, count + 1 entries.
     public var rowStart: [Int]
+    /// Column index of each stored entry.
     public var columns: [Int32]
+    /// Value of each stored entry.
     public var values: [Float]
 
     /// Affinities from a neighbour graph. Each point's Gaussian precision is found by bisection so that the
-    /// entropy of its conditional distribution is log(perplexity) (van der Maaten & Hinton 2008).
+    /// entropy of its conditional distribution is log(perplexity) (van der Maaten & Hinton 2008). A numeric
+    /// kernel kept whole (llm.c style): bisection, normalisation and symmetrisation share its buffers.
     public init(neighbors graph: NeighborGraph, perplexity: Double, threads: Int = 1) {
         let n = graph.count, k = graph.k
         count = n

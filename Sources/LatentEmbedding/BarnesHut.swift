@@ -18,7 +18,8 @@ final class BarnesHutRepulsion {
 
     init(theta: Float) { self.theta = theta }
 
-    /// Writes Σ_j w_ij² (y_i − y_j) into `forces` and returns Z.
+    /// Writes Σ_j w_ij² (y_i − y_j) into `forces` and returns Z. A numeric kernel kept whole: the quadtree
+    /// build and its traversal share one node array.
     func repulsion(
         y: UnsafePointer<Float>, count n: Int, into forces: UnsafeMutablePointer<Float>, threads: Int
     ) -> Double {

@@ -38,7 +38,8 @@ final class InterpolationRepulsion {
         }
     }
 
-    /// Writes Σ_j w_ij² (y_i − y_j) into `forces` and returns Z.
+    /// Writes Σ_j w_ij² (y_i − y_j) into `forces` and returns Z. A numeric kernel kept whole (llm.c style):
+    /// spread to the grid, FFT convolution, interpolate back, each stage a commented block over shared buffers.
     func repulsion(
         y: UnsafePointer<Float>, count n: Int, into forces: UnsafeMutablePointer<Float>, threads: Int
     ) -> Double {

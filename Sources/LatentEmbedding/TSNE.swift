@@ -16,20 +16,30 @@ public struct TSNE: Sendable {
         case fft
     }
 
+    /// Effective number of neighbours.
     public var perplexity: Double = 30
     /// Iterations in all, the early-exaggeration ones included.
     public var iterations = 750
+    /// Iterations with early exaggeration.
     public var earlyExaggerationIterations = 250
+    /// Attraction multiplier during early exaggeration.
     public var earlyExaggeration: Float = 12
+    /// Attraction multiplier afterwards.
     public var exaggeration: Float = 1
     /// Learning rate; nil for n / exaggeration.
     public var learningRate: Float? = nil
+    /// Momentum of the gradient steps.
     public var momentum: Float = 0.8
+    /// Largest step of any point in one iteration.
     public var maxStepNorm: Float = 5
+    /// Barnes-Hut accuracy.
     public var theta: Float = 0.5
+    /// How the repulsion is computed.
     public var method: Method = .auto
+    /// Threads to use.
     public var threads = 1
 
+    /// openTSNE's defaults.
     public init() {}
 
     /// The method used for `n` points.

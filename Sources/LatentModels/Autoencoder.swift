@@ -5,6 +5,7 @@ import LatentTensor
 /// The deterministic autoencoders: AE (x → code → x̂), SAE (plus a sparsity penalty on the encoder's last
 /// hidden layer, the "sparse layer"), DAE (trained on corrupted inputs to reconstruct the clean ones).
 public final class Autoencoder: ReconstructingModel {
+    /// The configuration the model was built from.
     public let config: ModelConfig
     /// Encoder layers up to the code layer (the last of them is the SAE's sparse layer).
     public let body: EncoderBody
@@ -15,6 +16,7 @@ public final class Autoencoder: ReconstructingModel {
     /// The Gaussian likelihood's learned log-variance, if learned.
     public let outputLogVariance: Parameter?
 
+    /// A new model of configuration `c`, initialised from `rng` as PyTorch initialises it.
     public init(_ c: ModelConfig, rng: inout RandomGenerator) {
         config = c
         // The KL sparsity penalty needs activations in (0, 1): the sparse layer uses a sigmoid.
@@ -36,11 +38,13 @@ public final class Autoencoder: ReconstructingModel {
         self.init(c, rng: &rng)
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("code", codeLayer.namedParameters)
             + prefixed("decoder", decoder.namedParameters) + (outputLogVariance.map { [("output_logvar", $0)] } ?? [])
     }
 
+    /// The training objective on `batch`, summed over its examples.
     public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let x = batch.x
         let input = config.noise.map { $0.apply(x, rng: &rng) } ?? x
@@ -77,11 +81,13 @@ public final class Autoencoder: ReconstructingModel {
         return penalty
     }
 
+    /// The code of each row of `x` (a VAE: the posterior mean).
     public func encode(_ x: Tensor, labels: [Int]) -> Tensor { codeLayer(body(Variable(x))).value }
 
     /// Activations of the sparse layer (the encoder's last hidden layer).
     public func hiddenActivations(_ x: Tensor) -> Tensor { body(Variable(x)).value }
 
+    /// The decoder's logits for codes `z`.
     public func decodeLogits(_ z: Tensor, labels: [Int]) -> Tensor { decoder(Variable(z)).value }
 
     /// The MLP AE's planned step (see `PlannedMLP`), where the configuration has one.

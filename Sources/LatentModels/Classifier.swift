@@ -4,12 +4,14 @@ import LatentTensor
 
 /// A small MLP classifier (softmax cross-entropy), used to judge generated digits.
 public final class Classifier: TrainableModel {
+    /// The configuration the model was built from.
     public let config: ModelConfig
     /// The hidden layers.
     public let body: EncoderBody
     /// Hidden → class logits.
     public let output: Linear
 
+    /// A new model of configuration `c`, initialised from `rng` as PyTorch initialises it.
     public init(_ c: ModelConfig, rng: inout RandomGenerator) {
         config = c
         body = EncoderBody(c, rng: &rng)
@@ -28,6 +30,7 @@ public final class Classifier: TrainableModel {
         self.init(c, rng: &rng)
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("output", output.namedParameters)
     }
@@ -35,6 +38,7 @@ public final class Classifier: TrainableModel {
     /// Class logits [n, classes].
     public func logits(_ x: Tensor) -> Tensor { output(body(Variable(x))).value }
 
+    /// The training objective on `batch`, summed over its examples.
     public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let ce = softmaxCrossEntropy(logits: output(body(Variable(batch.x))), labels: batch.labels, reduction: .sum)
         return LossTerms(total: ce, parts: [("cross_entropy", ce.value.scalar)])

@@ -3,6 +3,7 @@ import LatentTensor
 /// Input corruption for denoising: applied only in training (freshly sampled every batch) and by
 /// `latent denoise`; never at plain evaluation. Corrupted pixels stay in [0, 1].
 public struct Corruption: Codable, Equatable, Sendable, CustomStringConvertible {
+    /// The kind of corruption.
     public enum Kind: String, Codable, Sendable, CaseIterable {
         /// x + N(0, σ²), clipped to [0, 1].
         case gaussian
@@ -11,10 +12,12 @@ public struct Corruption: Codable, Equatable, Sendable, CustomStringConvertible 
         /// Each pixel set to 0 or 1 (equally likely) with probability p.
         case saltPepper = "salt-pepper"
     }
+    /// Which kind.
     public var kind: Kind
     /// σ for gaussian, p for mask and salt-pepper.
     public var amount: Float
 
+    /// A corruption of `kind` and `amount`.
     public init(kind: Kind, amount: Float) {
         self.kind = kind
         self.amount = amount
@@ -37,6 +40,7 @@ public struct Corruption: Codable, Equatable, Sendable, CustomStringConvertible 
         self.amount = amount
     }
 
+    /// "gaussian:0.5".
     public var description: String { "\(kind.rawValue):\(amount)" }
 
     /// A corrupted copy of `x`.

@@ -12,6 +12,7 @@ public final class EncoderBody: Module {
     /// Width of the output.
     public let outputSize: Int
 
+    /// The encoder body of `c`, with `conditionSize` extra inputs before the dense layers.
     public init(_ c: ModelConfig, conditionSize: Int = 0, lastActivation: Activation? = nil, rng: inout RandomGenerator)
     {
         var width = c.inputSize
@@ -39,10 +40,12 @@ public final class EncoderBody: Module {
         outputSize = width
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("conv", features.namedParameters) + dense.namedParameters
     }
 
+    /// Features of `x` (joined by the condition) through the dense layers.
     public func callAsFunction(_ x: Variable, condition: Tensor? = nil) -> Variable {
         var h = features(x)
         if let condition { h = Variable.concatColumns(h, Variable(condition)) }
@@ -53,9 +56,12 @@ public final class EncoderBody: Module {
 /// The decoder every model shares: code (+ condition) → dense layers → (transposed convolutions) → logits
 /// [n, inputSize].
 public final class Decoder: Module {
+    /// Dense layers: code → hidden → (conv features or outputs).
     public let dense: Sequential
+    /// Transposed convolutions to the image (empty for `mlp`).
     public let deconv: Sequential
 
+    /// The decoder of `c` for codes (+ condition) of `inputSize`.
     public init(_ c: ModelConfig, inputSize: Int, rng: inout RandomGenerator) {
         if c.arch == .conv {
             let (c0, c1) = (c.convChannels[0], c.convChannels[1])
@@ -79,9 +85,11 @@ public final class Decoder: Module {
         }
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         dense.namedParameters + prefixed("conv", deconv.namedParameters)
     }
 
+    /// Logits for codes `z`.
     public func callAsFunction(_ z: Variable) -> Variable { deconv(dense(z)) }
 }

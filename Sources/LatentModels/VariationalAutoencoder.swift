@@ -7,6 +7,7 @@ import LatentTensor
 /// With `beta` ≠ 1 it is a β-VAE; as `cvae` a one-hot label joins the encoder's features and the code; as
 /// `iwae` the same networks train on the k-sample importance-weighted bound.
 public final class VariationalAutoencoder: ReconstructingModel {
+    /// The configuration the model was built from.
     public let config: ModelConfig
     /// Encoder layers up to the heads.
     public let body: EncoderBody
@@ -19,6 +20,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
     /// The Gaussian likelihood's learned log-variance, if learned.
     public let outputLogVariance: Parameter?
 
+    /// A new model of configuration `c`, initialised from `rng` as PyTorch initialises it.
     public init(_ c: ModelConfig, rng: inout RandomGenerator) {
         config = c
         let condition = c.isConditional ? c.classes : 0
@@ -42,6 +44,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
         self.init(c, rng: &rng)
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("mean", meanHead.namedParameters)
             + prefixed("logvar", logVarianceHead.namedParameters) + prefixed("decoder", decoder.namedParameters)
@@ -95,6 +98,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
         return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])
     }
 
+    /// The training objective on `batch`, summed over its examples.
     public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
         let eps = Tensor(uninitialized: [batch.x.shape[0] * samples, config.latent])
@@ -102,6 +106,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
         return loss(batch, noise: eps, klWeight: klWeight)
     }
 
+    /// The code of each row of `x` (a VAE: the posterior mean).
     public func encode(_ x: Tensor, labels: [Int]) -> Tensor { posterior(Variable(x), labels: labels).mean.value }
 
     /// Posterior means and log-variances without a graph.
@@ -110,6 +115,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
         return (m.value, v.value)
     }
 
+    /// The decoder's logits for codes `z`.
     public func decodeLogits(_ z: Tensor, labels: [Int]) -> Tensor { logits(Variable(z), labels: labels).value }
 
     /// Images decoded from z ~ N(0, I), one per label (labels ignored by an unconditional VAE).

@@ -39,8 +39,12 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
 
 /// An activation as a parameterless layer, for `Sequential`.
 public final class ActivationLayer: Layer {
+    /// The nonlinearity.
     public let activation: Activation
+    /// The layer applying `activation`.
     public init(_ activation: Activation) { self.activation = activation }
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable { activation(x) }
 }

@@ -7,6 +7,7 @@ public final class Conv2D: Layer {
     public let weight: Parameter, bias: Parameter
     public let stride: Int, padding: Int
 
+    /// A layer with PyTorch's initialisation drawn from `rng`.
     public init(
         _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
         rng: inout RandomGenerator
@@ -22,8 +23,10 @@ public final class Conv2D: Layer {
         self.padding = padding
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
+    /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
         Variable.conv2d(x, weight: weight.variable, bias: bias.variable, stride: stride, padding: padding)
     }
@@ -35,6 +38,7 @@ public final class ConvTranspose2D: Layer {
     public let weight: Parameter, bias: Parameter
     public let stride: Int, padding: Int, outputPadding: Int
 
+    /// A layer with PyTorch's initialisation drawn from `rng`.
     public init(
         _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
         outputPadding: Int = 0, rng: inout RandomGenerator
@@ -51,8 +55,10 @@ public final class ConvTranspose2D: Layer {
         self.outputPadding = outputPadding
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
+    /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
         Variable.convTranspose2d(
             x, weight: weight.variable, bias: bias.variable, stride: stride, padding: padding,
@@ -62,8 +68,12 @@ public final class ConvTranspose2D: Layer {
 
 /// Reshapes each example: [B, …] → [B, shape…] (flattening images for a Linear layer, and back).
 public final class Reshape: Layer {
+    /// Each example's new shape.
     public let shape: [Int]
+    /// Reshapes each example to `shape`.
     public init(_ shape: [Int]) { self.shape = shape }
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable { x.reshaped(Shape([x.shape[0]] + shape)) }
 }

@@ -4,10 +4,13 @@ import LatentTensor
 /// Fully connected layer y = x·Wᵀ + b, weight [out, in] as in PyTorch, with PyTorch's default
 /// initialisation (weight and bias ~ U(±1/√in)), so loss curves start where PyTorch's do.
 public final class Linear: Layer {
+    /// Weight [out, in] as in PyTorch.
     public let weight: Parameter
+    /// Bias [out], if any.
     public let bias: Parameter?
     public let inputSize: Int, outputSize: Int
 
+    /// A layer `inputSize` → `outputSize` with PyTorch's initialisation from `rng`.
     public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, rng: inout RandomGenerator) {
         precondition(inputSize > 0 && outputSize > 0, "Linear(\(inputSize), \(outputSize)): sizes must be positive")
         self.inputSize = inputSize
@@ -25,12 +28,14 @@ public final class Linear: Layer {
         }
     }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var p = [(name: "weight", parameter: weight)]
         if let bias { p.append((name: "bias", parameter: bias)) }
         return p
     }
 
+    /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
         precondition(
             x.shape.rank == 2 && x.shape[1] == inputSize, "Linear(\(inputSize), \(outputSize)) got input \(x.shape)")

@@ -3,13 +3,17 @@ import LatentTensor
 
 /// Layers applied in order; children are named by position (`0`, `1`, …) as in PyTorch's `nn.Sequential`.
 public final class Sequential: Layer {
+    /// The layers, applied in order.
     public let layers: [any Layer]
+    /// These layers in order.
     public init(_ layers: [any Layer]) { self.layers = layers }
 
+    /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedParameters) }
     }
 
+    /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
         layers.reduce(x) { h, layer in layer(h) }
     }

@@ -9,7 +9,9 @@ import LatentTensor
 /// Adam (Kingma & Ba 2015) with PyTorch's exact update, including its placement of epsilon outside the
 /// bias-corrected square root and L2 weight decay added to the gradient.
 public final class Adam: Optimizer {
+    /// The flat parameters and gradients.
     public let parameters: ParameterSet
+    /// The learning rate, changeable between steps.
     public var learningRate: Float
     /// Decay rates of the moment estimates.
     public let beta1: Float, beta2: Float

@@ -3,7 +3,9 @@ import LatentTensor
 
 /// Stochastic gradient descent with optional momentum, dampening and Nesterov momentum, as PyTorch's SGD.
 public final class SGD: Optimizer {
+    /// The flat parameters and gradients.
     public let parameters: ParameterSet
+    /// The learning rate, changeable between steps.
     public var learningRate: Float
     /// Momentum factor (0: plain SGD).
     public let momentum: Float

@@ -4,6 +4,7 @@ import Foundation
 /// A plotting area on a canvas: data ranges mapped to a rectangle, with a frame, "nice" ticks, tick labels,
 /// axis labels and a title.
 public struct Axes {
+    /// The canvas drawn on.
     public let canvas: Canvas
     /// The plotting rectangle in canvas units.
     public let left: Double, top: Double, width: Double, height: Double
@@ -11,6 +12,7 @@ public struct Axes {
     /// Whether x ticks fall on whole numbers only (epochs).
     public let integerX: Bool
 
+    /// A layer with PyTorch's initialisation drawn from `rng`.
     public init(
         canvas: Canvas, left: Double, top: Double, width: Double, height: Double,
         x: ClosedRange<Double>, y: ClosedRange<Double>, integerX: Bool = false
@@ -91,6 +93,7 @@ public struct Axes {
         cairo_clip(canvas.cr)
     }
 
+    /// Ends clipping to the plot area.
     public func unclip() { cairo_restore(canvas.cr) }
 
     /// A legend box at the top right of the plotting area: a marker (or line) and a name per entry.

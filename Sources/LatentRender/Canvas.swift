@@ -20,6 +20,7 @@ public enum PictureFormat: String, Sendable {
 /// A Cairo drawing surface of a given size and format; `finish()` returns the encoded file.
 public final class Canvas {
     public let width: Double, height: Double
+    /// The output format.
     public let format: PictureFormat
     /// The Cairo context to draw with.
     public let cr: OpaquePointer
@@ -32,6 +33,7 @@ public final class Canvas {
     /// The first title drawn (bold text): the SVG's <title>.
     public private(set) var title: String?
 
+    /// A blank canvas of this size in points; throws if Cairo cannot make it.
     public init(width: Int, height: Int, format: PictureFormat) throws {
         self.width = Double(width)
         self.height = Double(height)
@@ -96,6 +98,7 @@ public final class Canvas {
 
     // MARK: drawing helpers
 
+    /// Sets the colour of what is drawn next.
     public func color(_ c: RGB, alpha: Double = 1) { cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha) }
 
     /// Text at (x, y); `anchor` 0 = left, 0.5 = centred, 1 = right; `rotate` draws it upwards.
@@ -117,6 +120,7 @@ public final class Canvas {
         cairo_restore(cr)
     }
 
+    /// Draws a line segment.
     public func line(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, width: Double = 1) {
         cairo_set_line_width(cr, width)
         cairo_move_to(cr, x0, y0)
@@ -128,11 +132,13 @@ public final class Canvas {
 /// A colour, components in [0, 1].
 public struct RGB: Sendable {
     public let r: Double, g: Double, b: Double
+    /// A colour from components in [0, 1].
     public init(_ r: Double, _ g: Double, _ b: Double) {
         self.r = r
         self.g = g
         self.b = b
     }
+    /// A colour from 0xRRGGBB.
     public init(hex: UInt32) {
         self.init(Double(hex >> 16 & 0xFF) / 255, Double(hex >> 8 & 0xFF) / 255, Double(hex & 0xFF) / 255)
     }

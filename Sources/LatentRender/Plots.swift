@@ -9,6 +9,7 @@ public enum Plots {
     public struct Panel: Sendable {
         public let x: [Float], y: [Float]
         public let xLabel: String, yLabel: String
+        /// A panel of points with axis labels.
         public init(x: [Float], y: [Float], xLabel: String, yLabel: String) {
             self.x = x
             self.y = y
@@ -59,8 +60,10 @@ public enum Plots {
 
     /// One named series of a line plot.
     public struct Series: Sendable {
+        /// The name shown in the legend.
         public let name: String
         public let x: [Double], y: [Double]
+        /// A named series of points.
         public init(name: String, x: [Double], y: [Double]) {
             self.name = name
             self.x = x

@@ -3,15 +3,15 @@
 /// Latent keeps convolutional activations in NHWC so that im2col gives one row per output pixel and the
 /// whole batch's convolution is a single GEMM; weights keep PyTorch's layouts ([out, in, kh, kw] for
 /// Conv2d, [in, out, kh, kw] for ConvTranspose2d) so checkpoints read the same way.
-public struct ConvGeometry: Equatable, Sendable {
-    public let batch: Int
+package struct ConvGeometry: Equatable, Sendable {
+    package let batch: Int
     /// Size of the image that im2col reads (a convolution's input, a transposed convolution's output).
-    public let height: Int, width: Int, channels: Int
-    public let kernel: Int, stride: Int, padding: Int
+    package let height: Int, width: Int, channels: Int
+    package let kernel: Int, stride: Int, padding: Int
     /// Size of the other side (a convolution's output, a transposed convolution's input).
-    public let outHeight: Int, outWidth: Int
+    package let outHeight: Int, outWidth: Int
 
-    public init(batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Int) {
+    package init(batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Int) {
         self.batch = batch
         self.height = height
         self.width = width
@@ -25,12 +25,12 @@ public struct ConvGeometry: Equatable, Sendable {
 
     /// Columns of the im2col matrix: kernel² · channels, ordered (ky, kx, channel), so each kernel tap copies
     /// one contiguous run of channels.
-    public var patchSize: Int { channels * kernel * kernel }
+    package var patchSize: Int { channels * kernel * kernel }
     /// Rows of the im2col matrix: one per output pixel of the batch.
-    public var patchCount: Int { batch * outHeight * outWidth }
+    package var patchCount: Int { batch * outHeight * outWidth }
 
     /// cols[(b, oy, ox), (ky, kx, c)] = image[b, oy·s − p + ky, ox·s − p + kx, c] (0 outside the image).
-    public func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
+    package func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
         let k = kernel, c = channels
         forEachKernelRow { row, ky, pixel, lo, hi in
             let o = cols + row * patchSize + ky * k * c
@@ -46,7 +46,7 @@ public struct ConvGeometry: Equatable, Sendable {
 
     /// The adjoint of im2col: image[b, iy, ix, c] = bias[c] (or 0) + the sum of every cols entry that im2col
     /// read from there. Scatters each patch row's in-bounds run with one vectorised add.
-    public func col2im(
+    package func col2im(
         _ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil
     ) {
         let k = kernel, c = channels
@@ -97,7 +97,7 @@ public struct ConvGeometry: Equatable, Sendable {
     }
 
     /// A PyTorch-layout kernel [n, c, k, k] rearranged to [n, k, k, c], the im2col column order.
-    public static func channelsLast(_ w: Tensor) -> Tensor {
+    package static func channelsLast(_ w: Tensor) -> Tensor {
         let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
         let out = Tensor(uninitialized: [n, k, k, c])
         for a in 0..<n {
@@ -111,7 +111,7 @@ public struct ConvGeometry: Equatable, Sendable {
     }
 
     /// The inverse rearrangement, added into `w` ([n, c, k, k]) from `g` ([n, k, k, c]).
-    public static func accumulateChannelsFirst(_ g: Tensor, into w: Tensor) {
+    package static func accumulateChannelsFirst(_ g: Tensor, into w: Tensor) {
         let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
         for a in 0..<n {
             for ch in 0..<c {

@@ -1,8 +1,8 @@
 /// The diagonal-Gaussian arithmetic of a VAE step on raw buffers, shared by the graph's fused ops and the
 /// planned step so both compute the same numbers the same way.
-public enum Gaussian {
+package enum Gaussian {
     /// z = mu + exp(logVar / 2) · eps over n elements, keeping std · eps in `stdNoise` for the backward pass.
-    public static func reparameterize(
+    package static func reparameterize(
         mean mu: UnsafePointer<Float>, logVariance lv: UnsafePointer<Float>,
         noise eps: UnsafePointer<Float>, stdNoise se: UnsafeMutablePointer<Float>,
         z: UnsafeMutablePointer<Float>, _ n: Int
@@ -15,7 +15,7 @@ public enum Gaussian {
 
     /// KL( N(mu, exp(logVar)) ‖ N(0, I) ) = −½ Σ (1 + logVar − mu² − exp(logVar)) (Kingma & Welling 2014,
     /// appendix B), summed in double precision; exp(logVar) is left in `variance` for the gradient.
-    public static func klToStandardNormal(
+    package static func klToStandardNormal(
         mean mu: UnsafePointer<Float>, logVariance lv: UnsafePointer<Float>,
         variance v: UnsafeMutablePointer<Float>, _ n: Int
     ) -> Double {
@@ -26,11 +26,11 @@ public enum Gaussian {
     }
 
     /// log 2π, for Gaussian log-densities.
-    public static let logTwoPi = Float(1.8378770664093453)
+    package static let logTwoPi = Float(1.8378770664093453)
 
     /// log p(z) − log q(z|x) for one sample z = mu + σ·ε of d dimensions: −½ Σ (z² − ε² − logVar) (the log 2π
     /// terms cancel). The importance weight's prior-over-posterior part, in IWAE's bound and the IS-NLL estimate.
-    public static func logPriorMinusPosterior(
+    package static func logPriorMinusPosterior(
         z: UnsafePointer<Float>, noise eps: UnsafePointer<Float>,
         logVariance lv: UnsafePointer<Float>, _ d: Int
     ) -> Float {
@@ -41,7 +41,7 @@ public enum Gaussian {
 
     /// log N(x; μ, σ² I) of n values given their summed squared error Σ(x − μ)² and log σ²:
     /// −½ [Σ(x − μ)² / σ² + n (log σ² + log 2π)].
-    public static func logLikelihood(squaredError: Float, count n: Int, logVariance lv: Float) -> Float {
+    package static func logLikelihood(squaredError: Float, count n: Int, logVariance lv: Float) -> Float {
         -0.5 * (squaredError * VectorMath.exp(-lv) + Float(n) * (lv + logTwoPi))
     }
 }

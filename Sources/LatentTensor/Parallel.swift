@@ -7,12 +7,12 @@ import Synchronization
 
 /// Runs independent pieces of work on several threads at once and waits for all of them: the one place
 /// Latent starts threads of its own (data-parallel training, sliced loops).
-public enum Parallel {
+package enum Parallel {
     /// Calls `body(i)` for every i in 0..<count, concurrently, and returns when all are done. The pieces
     /// must not write to the same memory. Piece 0 runs on the calling thread, the others on long-lived
     /// helper threads, so a training step's fork and join allocate nothing; a call made while the helpers
     /// are busy (from inside another `forEach`) goes to Dispatch instead.
-    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+    package static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count == 1 {
             body(0)
             return
@@ -27,7 +27,7 @@ public enum Parallel {
     /// `work.runPiece(i)` for every i in 0..<count, concurrently. For the per-step forks of training:
     /// handing the helpers an object instead of a closure allocates nothing (a closure crossing to
     /// another thread is boxed on the heap).
-    public static func forEach(_ count: Int, _ work: some ParallelWork) {
+    package static func forEach(_ count: Int, _ work: some ParallelWork) {
         if count == 1 {
             work.runPiece(0)
             return
@@ -39,7 +39,7 @@ public enum Parallel {
 }
 
 /// Work split into independent pieces, as an object (see `Parallel.forEach(_:_:)`).
-public protocol ParallelWork: AnyObject {
+package protocol ParallelWork: AnyObject {
     /// Runs piece `i`; pieces must not write to the same memory.
     func runPiece(_ i: Int)
 }
@@ -139,7 +139,7 @@ final class WorkerPool: @unchecked Sendable {
 }
 
 /// A pointer handed to `Parallel.forEach` workers that write disjoint parts of its memory.
-public struct SendablePointer<T>: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<T>
-    public init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+package struct SendablePointer<T>: @unchecked Sendable {
+    package let pointer: UnsafeMutablePointer<T>
+    package init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

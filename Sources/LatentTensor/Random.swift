@@ -6,6 +6,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
     private var spareNormal: Float?
 
+    /// A generator for stream `stream` of `seed`.
     public init(seed: UInt64, stream: UInt64 = 0) {
         var x = seed &+ stream &* 0xD1B5_4A32_D192_ED03
         func splitmix() -> UInt64 {
@@ -21,11 +22,13 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// The generator's whole state, for checkpoints.
     public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
 
+    /// A generator resumed from a saved `state`.
     public init(state: [UInt64]) {
         precondition(state.count == 4, "RandomGenerator state has 4 words")
         s = (state[0], state[1], state[2], state[3])
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17

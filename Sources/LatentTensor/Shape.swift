@@ -1,10 +1,12 @@
 /// The dimensions of a tensor, up to rank 4, stored inline so that making a tensor never allocates an array.
 public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, ExpressibleByArrayLiteral {
+    /// The highest rank a shape can have (stored inline, no allocation).
     public static let maxRank = 4
     /// Number of dimensions (0 for a scalar).
     public let rank: Int
     private var dims: (Int, Int, Int, Int)
 
+    /// A shape of these dimensions.
     public init(_ dimensions: [Int]) {
         precondition(
             dimensions.count <= Shape.maxRank, "Shape supports rank \(Shape.maxRank) at most, got \(dimensions)")
@@ -14,11 +16,13 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
         for (i, d) in dimensions.enumerated() { self[i] = d }
     }
 
+    /// A shape written as `[rows, columns]`.
     public init(arrayLiteral elements: Int...) { self.init(elements) }
 
     /// A scalar's shape: rank 0, one element.
     public static let scalar = Shape([])
 
+    /// The size along `axis`.
     public subscript(axis: Int) -> Int {
         get {
             precondition(axis >= 0 && axis < rank, "axis \(axis) out of range for \(self)")
@@ -46,16 +50,20 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
         return n
     }
 
+    /// The sizes, outermost first.
     public var dimensions: [Int] { (0..<rank).map { self[$0] } }
 
+    /// "[2, 3]".
     public var description: String { "[" + dimensions.map(String.init).joined(separator: ", ") + "]" }
 
+    /// Same rank and sizes.
     public static func == (a: Shape, b: Shape) -> Bool {
         guard a.rank == b.rank else { return false }
         for i in 0..<a.rank where a[i] != b[i] { return false }
         return true
     }
 
+    /// Hashes the sizes.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(rank)
         for i in 0..<rank { hasher.combine(self[i]) }

@@ -1,32 +1,32 @@
 /// Elementwise binary kernels. Each is a type so that the generic loops below specialise into plain
 /// vectorisable loops (no closure call per element).
-public protocol BinaryKernel {
+@usableFromInline package protocol BinaryKernel {
     static func apply(_ a: Float, _ b: Float) -> Float
 }
 
-public enum AddKernel: BinaryKernel {
-    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+@usableFromInline package enum AddKernel: BinaryKernel {
+    @inlinable @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a + b }
 }
-public enum SubKernel: BinaryKernel {
-    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a - b }
+@usableFromInline package enum SubKernel: BinaryKernel {
+    @inlinable @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a - b }
 }
-public enum MulKernel: BinaryKernel {
-    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+@usableFromInline package enum MulKernel: BinaryKernel {
+    @inlinable @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a * b }
 }
-public enum DivKernel: BinaryKernel {
-    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { a / b }
+@usableFromInline package enum DivKernel: BinaryKernel {
+    @inlinable @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a / b }
 }
-public enum MaxKernel: BinaryKernel {
-    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) }
+@usableFromInline package enum MaxKernel: BinaryKernel {
+    @inlinable @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) }
 }
-public enum MinKernel: BinaryKernel {
-    @inline(__always) public static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) }
+@usableFromInline package enum MinKernel: BinaryKernel {
+    @inlinable @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) }
 }
 
 // The generic loops are @inlinable so that every caller, in any module, gets them specialised for its kernel.
 extension Tensor {
     /// `K(a, b)` with NumPy broadcasting, into a new tensor of the broadcast shape.
-    @inlinable public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor) -> Tensor {
+    @inlinable package static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor) -> Tensor {
         guard let shape = Shape.broadcast(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
@@ -36,7 +36,7 @@ extension Tensor {
     }
 
     /// `K(a, b)` with broadcasting into `out`, which has the broadcast shape (and may be `a` itself).
-    @inlinable public static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor, into out: Tensor)
+    @inlinable package static func binary<K: BinaryKernel>(_ kernel: K.Type, _ a: Tensor, _ b: Tensor, into out: Tensor)
     {
         let n = out.count
         let o = out.data, x = a.data, y = b.data
@@ -79,10 +79,15 @@ extension Tensor {
         }
     }
 
+    /// Elementwise sum, broadcasting `b` over leading axes.
     public static func + (a: Tensor, b: Tensor) -> Tensor { binary(AddKernel.self, a, b) }
+    /// Elementwise difference, broadcasting `b`.
     public static func - (a: Tensor, b: Tensor) -> Tensor { binary(SubKernel.self, a, b) }
+    /// Elementwise product, broadcasting `b`.
     public static func * (a: Tensor, b: Tensor) -> Tensor { binary(MulKernel.self, a, b) }
+    /// Elementwise quotient, broadcasting `b`.
     public static func / (a: Tensor, b: Tensor) -> Tensor { binary(DivKernel.self, a, b) }
+    /// Every element times `s`.
     public static func * (a: Tensor, s: Float) -> Tensor { a.scaled(by: s) }
 
     /// self += other (same shape, or broadcast into self's shape).
@@ -101,6 +106,7 @@ extension Tensor {
         for i in 0..<count { y[i] *= s }
     }
 
+    /// A copy with every element times `s`.
     public func scaled(by s: Float) -> Tensor {
         let out = Tensor(uninitialized: shape)
         let y = out.data, x = data
@@ -108,6 +114,7 @@ extension Tensor {
         return out
     }
 
+    /// A copy with `s` added to every element.
     public func adding(_ s: Float) -> Tensor {
         let out = Tensor(uninitialized: shape)
         let y = out.data, x = data

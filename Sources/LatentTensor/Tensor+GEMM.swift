@@ -41,16 +41,16 @@ extension Tensor {
 #endif
 
 /// OpenBLAS's thread pool: the knob that matters most for speed on small machines.
-public enum BLAS {
+package enum BLAS {
     /// How long OpenBLAS's idle workers spin before sleeping, as log2 of CPU cycles. OpenBLAS's default (28,
     /// ~0.1 s) keeps the workers spinning through all the non-BLAS work of a training step, which on a
     /// 2-core machine takes the core from the thread doing that work (measured: 14k → 22k images/s for
     /// the reference VAE). 2^20 cycles (~0.3 ms) spans the gap between consecutive products in a step.
-    public static let defaultThreadTimeout = 20
+    package static let defaultThreadTimeout = 20
 
     /// Sets the number of threads OpenBLAS uses for every following product, and (unless the user set
     /// OPENBLAS_THREAD_TIMEOUT) shortens the workers' spin time to `defaultThreadTimeout`.
-    public static func setThreads(_ n: Int) {
+    package static func setThreads(_ n: Int) {
         if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
             setenv("OPENBLAS_THREAD_TIMEOUT", String(defaultThreadTimeout), 1)
             openblas_read_env()
@@ -61,7 +61,7 @@ public enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C on raw row-major storage (m×k times k×n into m×n, leading
     /// dimensions given): for planned steps that work on slices of preallocated buffers.
     @inline(__always)
-    public static func gemm(
+    package static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
         beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
@@ -72,5 +72,5 @@ public enum BLAS {
     }
 
     /// The number of threads OpenBLAS uses now.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    package static var threads: Int { Int(openblas_get_num_threads()) }
 }

@@ -5,6 +5,7 @@
 /// (returned to a pool when the tensor goes away) or is a view into another tensor's buffer (`reshaped`,
 /// `rows`), which it keeps alive.
 public final class Tensor: @unchecked Sendable {
+    /// The tensor's dimensions.
     public let shape: Shape
     /// Number of elements (`shape.count`).
     public let count: Int
@@ -20,15 +21,18 @@ public final class Tensor: @unchecked Sendable {
         base = nil
     }
 
+    /// A tensor of zeros.
     public convenience init(zeros shape: Shape) {
         self.init(repeating: 0, shape: shape)
     }
 
+    /// A tensor with every element `value`.
     public convenience init(repeating value: Float, shape: Shape) {
         self.init(uninitialized: shape)
         data.update(repeating: value, count: count)
     }
 
+    /// A tensor holding `values` (row-major) in `shape`.
     public convenience init(_ values: [Float], shape: Shape) {
         precondition(values.count == shape.count, "\(values.count) values do not fill shape \(shape)")
         self.init(uninitialized: shape)
@@ -76,11 +80,13 @@ public final class Tensor: @unchecked Sendable {
         return t
     }
 
+    /// Overwrites the elements with `other`'s (same count).
     public func copy(from other: Tensor) {
         precondition(other.count == count, "copy of \(other.shape) into \(shape)")
         data.update(from: other.data, count: count)
     }
 
+    /// Sets every element to `value`.
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
 
     /// The single value of a one-element tensor.
@@ -89,13 +95,16 @@ public final class Tensor: @unchecked Sendable {
         return data[0]
     }
 
+    /// The elements as an array (a copy).
     public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
 
+    /// The element at a flat index.
     public subscript(index: Int) -> Float {
         get { data[index] }
         set { data[index] = newValue }
     }
 
+    /// The element of a rank-2 tensor.
     public subscript(row: Int, column: Int) -> Float {
         get { data[row * shape[1] + column] }
         set { data[row * shape[1] + column] = newValue }
@@ -103,6 +112,7 @@ public final class Tensor: @unchecked Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// Shape and leading values, for debugging.
     public var description: String {
         let shown = (0..<min(count, 8)).map { String(data[$0]) }.joined(separator: ", ")
         return "Tensor\(shape)(\(shown)\(count > 8 ? ", …" : ""))"

@@ -2,33 +2,33 @@ import CSleef
 
 /// Array-at-a-time transcendental functions through SLEEF (AVX2 where the CPU has it), because the
 /// element-by-element libm calls cost several times more in the loss and activation kernels.
-public enum VectorMath {
+package enum VectorMath {
     private static let avx2 = latent_simd_level() >= 2
 
     /// y[i] = exp(x[i]); `x` and `y` may be the same buffer.
-    public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    package static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         avx2 ? latent_exp_avx2(x, y, n) : latent_exp_scalar(x, y, n)
     }
     /// y[i] = log(x[i]).
-    public static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    package static func log(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         avx2 ? latent_log_avx2(x, y, n) : latent_log_scalar(x, y, n)
     }
     /// y[i] = log(1 + x[i]), accurate for small x.
-    public static func log1p(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    package static func log1p(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         avx2 ? latent_log1p_avx2(x, y, n) : latent_log1p_scalar(x, y, n)
     }
     /// log of one value (SLEEF scalar, same accuracy as the array form).
-    public static func log(_ x: Float) -> Float { Sleef_logf_u10(x) }
+    package static func log(_ x: Float) -> Float { Sleef_logf_u10(x) }
     /// exp of one value.
-    public static func exp(_ x: Float) -> Float { Sleef_expf_u10(x) }
+    package static func exp(_ x: Float) -> Float { Sleef_expf_u10(x) }
 
     /// y[i] = tanh(x[i]).
-    public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    package static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         avx2 ? latent_tanh_avx2(x, y, n) : latent_tanh_scalar(x, y, n)
     }
 
     /// y[i] = 1 / (1 + exp(-x[i])), without overflow for large |x|; `x` and `y` may be the same buffer.
-    public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    package static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         // exp(-|x|) ≤ 1 never overflows; sigmoid(x) = 1/(1+e) for x ≥ 0 and e/(1+e) below.
         inBlocks(n) { start, len, e in
             let a = x + start, b = y + start
@@ -60,7 +60,7 @@ public enum VectorMath {
     /// Σ BCE(sigmoid(x), t) over n elements in the stable form max(x, 0) − x·t + log(1 + e^(−|x|)) (never exp
     /// of a large positive number, never log 0), accumulated in double precision; if `gradient` is given,
     /// sigmoid(x) − t is written there from the same e^(−|x|). `scratch` holds n floats.
-    public static func binaryCrossEntropyWithLogits(
+    package static func binaryCrossEntropyWithLogits(
         _ x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
         gradient: UnsafeMutablePointer<Float>?,
         scratch e: UnsafeMutablePointer<Float>, _ n: Int
@@ -79,7 +79,7 @@ public enum VectorMath {
     }
 
     /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).
-    public static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+    package static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0
         while i + 4 <= n {

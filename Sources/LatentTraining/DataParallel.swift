@@ -7,7 +7,9 @@ import LatentTensor
 /// and the gradients are summed into the primary's. On small machines this beats threading inside each
 /// BLAS call, because the elementwise work between products is split as well.
 public final class DataParallel {
+    /// The model trained.
     public let model: any TrainableModel
+    /// The flat parameters and gradients.
     public let parameters: ParameterSet
     private let replicas: [(model: any TrainableModel, parameters: ParameterSet)]
 
@@ -22,6 +24,7 @@ public final class DataParallel {
         }
     }
 
+    /// Threads: the primary and its replicas.
     public var workers: Int { replicas.count + 1 }
 
     /// The replicas' gradient buffers, for an optimiser that sums them itself (`Adam.additionalGradients`).

@@ -7,6 +7,7 @@ public final class ProgressReporter {
     private var lastDraw = 0.0
     private let start = Date()
 
+    /// A reporter drawing a live bar if `live`.
     public init(live: Bool) { self.live = live }
 
     /// Whether standard error is a terminal.

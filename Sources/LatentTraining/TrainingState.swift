@@ -6,6 +6,7 @@ import LatentTensor
 /// Adam's moments and step count, the random streams' states, the epoch reached and the run's options.
 /// Written next to the checkpoint (`DIR/training-state.safetensors`, atomically) after every epoch.
 public struct TrainingState {
+    /// The state's name in a run directory.
     public static let fileName = "training-state.safetensors"
 
     /// The last complete epoch.

@@ -17,6 +17,7 @@ public enum TrainingEngine: String, CaseIterable, Codable, Sendable {
 /// (graph or plan) and how the threads are used (data-parallel workers, each differentiating a slice of
 /// the batch into its own gradient buffer, which the optimiser sums as it updates; or threads inside BLAS).
 public final class TrainingStep {
+    /// The model trained.
     public let model: any TrainableModel
     /// "planned, 2 data-parallel workers" and the like.
     public let description: String
