@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "latent", targets: ["LatentCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config; Scripts/setup.sh installs them)
@@ -61,6 +62,9 @@ let package = Package(
             dependencies: [
                 "Latent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
+        // MARK: Examples (built with the package, so their code cannot rot)
+        .executableTarget(name: "TrainVAE", dependencies: ["Latent"], path: "Examples/TrainVAE"),
 
         // MARK: Tests
         .testTarget(

@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh
+# Style is a ratchet, not a review comment: the committed .swift-format (120 columns, documented public API).
+swift format lint --strict --recursive Sources Examples
 swift build -c release            # the CLI tests run the built `latent` executable
 swift test -c release "$@"
 # A steady-state training step of the MLP VAE makes no heap allocation (issue 4), counted by ordo-one's
@@ -14,3 +16,7 @@ if [ "$allocations" != "0" ] && [ "$allocations" != "0.0" ]; then
   exit 1
 fi
 echo "heap allocations per training step (MLP VAE, 2 workers): 0"
+# The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
+loss_line=$(bash Scripts/check_swift_example.sh)
+echo "README Swift program: $loss_line"
+case "$loss_line" in "test loss: "*) ;; *) echo "test.sh: the README's Swift program printed '$loss_line'" >&2; exit 1 ;; esac

@@ -49,7 +49,7 @@ struct EmbeddingInput: ParsableArguments {
 
 /// The rows of an embedding with their labels, written as .npy/.csv (label last) or drawn as a scatter.
 func writeEmbedding(_ y: Tensor, labels: [Int]?, to out: String, title: String, axis: String) throws {
-    let n = y.shape[0], d = y.shape[1]
+    let n = y.shape[0]
     if out.hasSuffix(".npy") || out.hasSuffix(".csv") {
         let (values, names) = Codes.table(y, labels: labels, prefix: axis)
         let file =
