@@ -45,41 +45,22 @@ struct AnomalyCommand: ParsableCommand {
     func run() throws {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
-        let model = loaded.model
         let test = try data.load(.test, for: loaded)
-        if let anomalyLabel, !test.labels.contains(where: { Int($0) == anomalyLabel }) {
-            throw ValidationError("--anomaly-label: \(test.name) has no examples labelled \(anomalyLabel)")
-        }
-        let kind = AnomalyScores.Kind(rawValue: score)!
-        let scores = try AnomalyScores.scores(model, on: test, kind: kind)
-        var csv = "index,label,score\n"
-        for i in 0..<test.count { csv += "\(i),\(test.labels[i]),\(scores[i])\n" }
-        try AtomicFile.write(Data(csv.utf8), to: URL(fileURLWithPath: out))
-        var object: [String: Any] = [
-            "score": score, "examples": test.count, "mean_score": scores.reduce(0, +) / Double(scores.count),
-        ]
-        if let anomalyLabel {
-            let positive = test.labels.map { Int($0) == anomalyLabel }
-            let auc = ROC.auc(scores: scores, positive: positive)!
-            object["anomaly_label"] = anomalyLabel
-            object["roc_auc"] = auc
-            if let plot {
-                let normal = zip(scores, positive).filter { !$0.1 }.map(\.0),
-                    anomalous = zip(scores, positive).filter(\.1).map(\.0)
-                let picture = try Plots.histogram(
-                    [("normal (not \(anomalyLabel))", normal), ("anomalous (\(anomalyLabel))", anomalous)],
-                    title: String(format: "Anomaly scores (%@), ROC AUC %.3f", score, auc), xLabel: "\(score) score",
-                    format: PictureFormat(path: plot)!)
-                try AtomicFile.write(picture, to: URL(fileURLWithPath: plot))
-            }
+        let report = try AnomalyScores.report(
+            loaded.model, on: test, kind: AnomalyScores.Kind(rawValue: score)!,
+            anomalyLabel: anomalyLabel)
+        try AtomicFile.write(report.csv, to: URL(fileURLWithPath: out))
+        if let plot, let picture = try report.histogram(format: PictureFormat(path: plot)!) {
+            try AtomicFile.write(picture, to: URL(fileURLWithPath: plot))
         }
         if json {
-            try printJSON(object)
-        } else {
-            say("wrote \(out): \(test.count) \(score) scores" + (plot.map { " and \($0)" } ?? ""))
-            if let auc = object["roc_auc"] as? Double {
-                say(String(format: "roc_auc %.4f (label %d anomalous)", auc, anomalyLabel!))
-            }
+            var object: [String: Any] = ["score": score, "examples": test.count, "mean_score": report.meanScore]
+            if let auc = report.rocAUC { (object["anomaly_label"], object["roc_auc"]) = (anomalyLabel, auc) }
+            return try printJSON(object)
+        }
+        say("wrote \(out): \(test.count) \(score) scores" + (plot.map { " and \($0)" } ?? ""))
+        if let auc = report.rocAUC, let anomalyLabel {
+            say(String(format: "roc_auc %.4f (label %d anomalous)", auc, anomalyLabel))
         }
     }
 }

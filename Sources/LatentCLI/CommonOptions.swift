@@ -33,7 +33,7 @@ struct DataOptions: ParsableArguments {
     var labelColumn: String?
 
     func validate() throws {
-        guard ["mnist", "fashion-mnist"].contains(dataset) else {
+        guard DataSource.datasetNames.contains(dataset) else {
             throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
         }
     }
@@ -47,42 +47,17 @@ struct DataOptions: ParsableArguments {
         return nil
     }
 
-    func load(_ split: Split) throws -> Dataset {
-        if let dataFile {
-            let url = URL(fileURLWithPath: dataFile)
-            guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
-                throw ValidationError("--data: expected a .csv, .npy or .npz file, got '\(dataFile)'")
-            }
-            let all = try TableDataset.load(url, labelColumn: labelColumn)
-            guard all.count >= 10 else {
-                throw ValidationError(
-                    """
-                    --data: \(dataFile) has \(all.count) rows; at least 10 are needed (every 10th row is the test \
-                    split)
-                    """
-                )
-            }
-            return TableDataset.split(all, split)
-        }
-        var directory = self.directory
-        if dataset != "mnist" && directory == nil, let known = DownloadableDataset.known[dataset] {
-            // Fetched once into the cache (or from $LATENT_DATASET_MIRROR), each file checked by MD5.
-            try known.ensure(
-                in: known.cacheDirectory, mirror: ProcessInfo.processInfo.environment["LATENT_DATASET_MIRROR"]
-            ) {
-                FileHandle.standardError.write(Data("\($0)\n".utf8))
-            }
-            directory = known.cacheDirectory
-        }
-        return try MNIST.load(split, directory: directory, name: dataset)
+    /// The source these flags name.
+    var source: DataSource {
+        if let dataFile { return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn) }
+        return .named(dataset, directory: directory)
     }
 
+    /// One split of the source (download notes on stderr).
+    func load(_ split: Split) throws -> Dataset { try source.load(split, notes: note) }
+
     /// Every example in order: all rows of a --data file, or a dataset's train then test split.
-    func loadAll() throws -> Dataset {
-        if let dataFile { return try TableDataset.load(URL(fileURLWithPath: dataFile), labelColumn: labelColumn) }
-        let train = try load(.train), test = try load(.test)
-        return train.subset(Array(0..<train.count), name: "\(dataset)-all").appending(test)
-    }
+    func loadAll() throws -> Dataset { try source.loadAll(notes: note) }
 
     /// A split prepared for a saved model (`TrainingData.forModel`): its feature scaling applied, its input size
     /// checked, and for a model trained with dynamic binarisation the test split binarised with the fixed seed.
@@ -127,6 +102,11 @@ func parseSizes(_ text: String, flag: String) throws -> [Int] {
 }
 
 extension Activation: ExpressibleByArgument {}
+
+/// Writes a line to standard error (notes that are not results).
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
 
 /// Writes a line to standard output at once (no buffering, so progress shows up in pipes and logs).
 func say(_ line: String) {

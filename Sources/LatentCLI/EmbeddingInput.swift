@@ -33,17 +33,8 @@ struct EmbeddingInput: ParsableArguments {
             return (set.batch(0..<set.count), set.labels.map(Int.init), "\(data.dataset)-\(split)", true)
         }
         let url = URL(fileURLWithPath: input)
-        let table = try ArrayReaders.read(url)
-        // "auto": a CSV column named label, or the last column of an NPY file (as `latent encode` writes them).
-        let column: String? =
-            switch labelColumn {
-            case "none": nil
-            case "auto":
-                table.header.map { $0.contains("label") ? "label" : nil } ?? (input.hasSuffix(".npy") ? "last" : nil)
-            default: labelColumn
-            }
-        let set = try TableDataset.make(table, source: url, labelColumn: column)
-        return (set.batch(0..<set.count), column == nil ? nil : set.labels.map(Int.init), url.lastPathComponent, false)
+        let (set, labelled) = try TableDataset.codes(url, labelColumn: labelColumn)
+        return (set.batch(0..<set.count), labelled ? set.labels.map(Int.init) : nil, url.lastPathComponent, false)
     }
 }
 

@@ -6,7 +6,8 @@ import Latent
 enum ErrorMessages {
     /// Swift property → flag, for the properties whose flag is spelled differently or exists at all.
     static let flags: [String: String] = [
-        "arch": "--arch", "batchSize": "--batch-size", "beta": "--beta", "clipGradientNorm": "--clip-grad-norm",
+        "anomalyLabel": "--anomaly-label", "arch": "--arch", "data": "--data", "batchSize": "--batch-size",
+        "beta": "--beta", "clipGradientNorm": "--clip-grad-norm",
         "components": "--components", "dataDirectory": "--data-dir", "dataset": "--dataset", "dims": "--dims",
         "engine": "--engine", "epochs": "--epochs", "excludeLabel": "--exclude-label", "freeBits": "--free-bits",
         "from": "--from", "hidden": "--hidden", "importanceSamples": "--k", "iterations": "--iterations",

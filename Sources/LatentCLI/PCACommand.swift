@@ -32,30 +32,16 @@ struct PCACommand: ParsableCommand {
         let pca: PCA, rows: Tensor, labels: [Int]?, name: String, mse: Double
         if input.input == nil {
             // A dataset: fitted on the training split, judged on the test split.
-            let train = try input.data.load(.train)
-            guard components <= train.featureCount else {
-                throw ValidationError("--components: expected 1…\(train.featureCount), got \(components)")
-            }
+            let train = try input.data.load(.train), test = try input.data.load(.test)
             pca = try PCA(fitting: train.batch(0..<train.count), components: components)
-            let test = try input.data.load(.test)
-            let x = test.batch(0..<test.count)
-            mse = Evaluation.squaredErrors(pca.inverseTransform(pca.transform(x)), x).reduce(0, +) / Double(test.count)
-            if out != nil && input.split != "test" {
-                let loaded = try input.load()
-                (rows, labels, name) = (loaded.x, loaded.labels, loaded.name)
-            } else {
-                (rows, labels, name) = (x, test.labels.map(Int.init), "\(input.data.dataset)-test")
-            }
+            mse = pca.meanSquaredError(test.batch(0..<test.count))
+            let shown = out != nil && input.split != "test"
+            let loaded = try shown ? input.load() : (test.batch(0..<test.count), test.labels.map(Int.init), "", true)
+            (rows, labels, name) = (loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.dataset)-test")
         } else {
             let loaded = try input.load()
-            guard components <= loaded.x.shape[1] else {
-                throw ValidationError(
-                    "--components: expected 1…\(loaded.x.shape[1]) for \(input.input!), got \(components)")
-            }
             pca = try PCA(fitting: loaded.x, components: components)
-            mse =
-                Evaluation.squaredErrors(pca.inverseTransform(pca.transform(loaded.x)), loaded.x).reduce(0, +)
-                / Double(loaded.x.shape[0])
+            mse = pca.meanSquaredError(loaded.x)
             (rows, labels, name) = (loaded.x, loaded.labels, loaded.name)
         }
         let explained = pca.explainedVariance.reduce(0) { $0 + Double($1) }

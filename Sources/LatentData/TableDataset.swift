@@ -65,4 +65,20 @@ public enum TableDataset {
         let rows = (0..<data.count).filter { split == .test ? $0 % 10 == 9 : $0 % 10 != 9 }
         return data.subset(rows, name: "\(data.name)-\(split.rawValue)")
     }
+
+    /// A codes file as `latent encode` writes it (.npy or .csv), labels by `labelColumn`: "auto" (a CSV column
+    /// named label, else the last column of an NPY file), "none", or a column as for `load`. Returns the rows
+    /// and whether they carry labels.
+    public static func codes(_ url: URL, labelColumn: String) throws -> (data: Dataset, labelled: Bool) {
+        let table = try ArrayReaders.read(url)
+        let column: String? =
+            switch labelColumn {
+            case "none": nil
+            case "auto":
+                table.header.map { $0.contains("label") ? "label" : nil }
+                    ?? (url.pathExtension.lowercased() == "npy" ? "last" : nil)
+            default: labelColumn
+            }
+        return (try make(table, source: url, labelColumn: column), column != nil)
+    }
 }

@@ -40,4 +40,13 @@ public struct PCA {
 
     /// Rows [n, features] back from codes.
     public func inverseTransform(_ codes: Tensor) -> Tensor { Tensor.matmul(codes, components) + mean }
+
+    /// Squared reconstruction error through the components, summed over features and averaged over the rows
+    /// of `x` (`test_mse` in the README's tables).
+    public func meanSquaredError(_ x: Tensor) -> Double {
+        let r = inverseTransform(transform(x)), f = x.shape[1], n = x.shape[0]
+        var total = 0.0
+        for i in 0..<(n * f) { total += Double(r.data[i] - x.data[i]) * Double(r.data[i] - x.data[i]) }
+        return total / Double(max(n, 1))
+    }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import LatentTensor
+
+/// Where a command's examples come from: a named dataset (bundled MNIST, Fashion-MNIST fetched once into the
+/// cache and MD5-checked, or the IDX files in a directory) or the user's own table (.csv, .npy, .npz), whose
+/// every tenth row is the test split. Holds the rules every front end applies when it loads data.
+public enum DataSource: Sendable {
+    /// A dataset by name ("mnist", "fashion-mnist"), read from `directory` when given.
+    case named(String, directory: URL?)
+    /// A table file, with the label column named by header, 0-based index or "last" (nil: unlabelled).
+    case table(URL, labelColumn: String?)
+
+    /// The names `named` accepts.
+    public static let datasetNames = ["mnist", "fashion-mnist"]
+
+    /// One split, checked: a table needs at least 10 rows (so the test split is not empty).
+    public func load(_ split: Split, notes: (String) -> Void = { _ in }) throws -> Dataset {
+        switch self {
+        case .table:
+            return TableDataset.split(try loadAll(), split)
+        case .named(let name, let directory):
+            guard Self.datasetNames.contains(name) else {
+                throw LatentError(
+                    .data, field: "dataset", "unknown dataset '\(name)' (expected mnist or fashion-mnist)")
+            }
+            var directory = directory
+            if name != "mnist" && directory == nil, let known = DownloadableDataset.known[name] {
+                // Fetched once into the cache (or from $LATENT_DATASET_MIRROR), each file checked by MD5.
+                let mirror = ProcessInfo.processInfo.environment["LATENT_DATASET_MIRROR"]
+                try known.ensure(in: known.cacheDirectory, mirror: mirror, log: notes)
+                directory = known.cacheDirectory
+            }
+            return try MNIST.load(split, directory: directory, name: name)
+        }
+    }
+
+    /// Every example in order: all rows of a table, or a dataset's train then test split.
+    public func loadAll(notes: (String) -> Void = { _ in }) throws -> Dataset {
+        switch self {
+        case .table(let url, let labelColumn):
+            guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
+                throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
+            }
+            let all = try TableDataset.load(url, labelColumn: labelColumn)
+            guard all.count >= 10 else {
+                throw LatentError(
+                    .data, field: "data",
+                    """
+                    \(url.path) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)
+                    """)
+            }
+            return all
+        case .named(let name, _):
+            let train = try load(.train, notes: notes), test = try load(.test, notes: notes)
+            return train.subset(Array(0..<train.count), name: "\(name)-all").appending(test)
+        }
+    }
+}
