@@ -43,6 +43,7 @@ struct AnomalyCommand: ParsableCommand {
     }
 
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
         let test = try data.load(.test, for: loaded)

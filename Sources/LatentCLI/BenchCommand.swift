@@ -41,12 +41,14 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard steps > 0, runs > 0, batchSize > 0 else {
-            throw ValidationError("--steps, --runs and --batch-size must be positive")
-        }
+        try bounded(steps, "--steps", 1...1_000_000)
+        try bounded(runs, "--runs", 1...1000)
+        try bounded(batchSize, "--batch-size", 1...59_999)
+        try bounded(latent, "--latent", 1...16_777_216)
     }
 
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         let sizes = try parseSizes(hidden, flag: "--hidden")
         if gemmOnly {

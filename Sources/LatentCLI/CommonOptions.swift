@@ -29,7 +29,10 @@ struct DataOptions: ParsableArguments {
 
     @Option(
         name: .customLong("label-column"),
-        help: "With --data: the column holding class labels (a header name, a 0-based index, or last); default none.")
+        help: """
+            The column holding class labels (a header name, a 0-based index, last, or none): for --data (default \
+            none), and for a codes file of pca/tsne (default auto: a CSV column named label, an NPY's last column).
+            """)
     var labelColumn: String?
 
     func validate() throws {
@@ -49,7 +52,9 @@ struct DataOptions: ParsableArguments {
 
     /// The source these flags name.
     var source: DataSource {
-        if let dataFile { return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn) }
+        if let dataFile {
+            return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn == "none" ? nil : labelColumn)
+        }
         return .named(dataset, directory: directory)
     }
 
@@ -79,7 +84,7 @@ struct ThreadOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads: expected a positive number, got \(threads)") }
+        if let threads { try bounded(threads, "--threads", 1...1024) }
     }
 
     /// The thread count to use.
@@ -108,7 +113,27 @@ func note(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
+/// Checks a size flag against a sane range, so no size reaches an allocation or an overflow unchecked.
+func bounded(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws {
+    guard range.contains(value) else {
+        throw ValidationError("\(flag): expected \(range.lowerBound)…\(range.upperBound), got \(value)")
+    }
+}
+
+/// Refuses an output file that is one of the command's inputs (`latent pca codes.csv --out codes.csv`).
+func refuseOverwriting(_ out: String, inputs: [String?]) throws {
+    func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+    for case let input? in inputs where resolved(input) == resolved(out) {
+        throw ValidationError("--out: \(out) is also an input of this command; write to another file")
+    }
+}
+
+/// Set by commands printing `--json`: their human-readable lines go to stderr, so stdout holds only JSON.
+nonisolated(unsafe) var humanLinesToStderr = false
+
 /// Writes a line to standard output at once (no buffering, so progress shows up in pipes and logs).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    (humanLinesToStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
 }

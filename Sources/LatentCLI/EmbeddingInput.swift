@@ -3,17 +3,10 @@ import Foundation
 import Latent
 
 /// The rows an embedding command works on: a codes file (.npy/.csv, as `latent encode` writes them) or a
-/// dataset split, with labels when they are known.
+/// dataset split, with labels when they are known. One `--label-column` (DataOptions') serves both: for a codes
+/// file its default is auto (a CSV column named label; for NPY the last column, as `latent encode` writes it).
 struct EmbeddingInput: ParsableArguments {
     @Argument(help: "Codes file (.npy or .csv, e.g. from `latent encode`); omit to use --dataset.") var input: String?
-    @Option(
-        help:
-            """
-            Label column of the codes file: auto (a CSV column named 'label'; for NPY the last column, as `latent \
-            encode` writes it), none, last, a column name or a 0-based index.
-            """
-    )
-    var labelColumn: String = "auto"
     @Option(help: "Dataset split when no file is given: train, test or all.") var split: String = "test"
     @OptionGroup var data: DataOptions
 
@@ -33,7 +26,7 @@ struct EmbeddingInput: ParsableArguments {
             return (set.batch(0..<set.count), set.labels.map(Int.init), "\(data.dataset)-\(split)", true)
         }
         let url = URL(fileURLWithPath: input)
-        let (set, labelled) = try TableDataset.codes(url, labelColumn: labelColumn)
+        let (set, labelled) = try TableDataset.codes(url, labelColumn: data.labelColumn ?? "auto")
         return (set.batch(0..<set.count), labelled ? set.labels.map(Int.init) : nil, url.lastPathComponent, false)
     }
 }

@@ -15,6 +15,7 @@ struct EncodeCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
+        try refuseOverwriting(out, inputs: [data.dataFile])
         guard Split(rawValue: split) != nil || split == "all" else {
             throw ValidationError("--split: expected train, test or all, got '\(split)'")
         }

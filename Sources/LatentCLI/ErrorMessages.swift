@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Latent
 
 /// The library's errors in the CLI's words: the library names Swift properties (`learningRate`), the user
@@ -13,7 +14,8 @@ enum ErrorMessages {
         "from": "--from", "hidden": "--hidden", "importanceSamples": "--k", "iterations": "--iterations",
         "judge": "--judge", "kind": "--model", "klWarmupEpochs": "--kl-warmup", "labelColumn": "--label-column",
         "labels": "--labels", "latent": "--latent", "learningRate": "--lr", "likelihood": "--likelihood",
-        "limit": "--limit", "noise": "--noise", "outputVariance": "--output-variance", "perplexity": "--perplexity",
+        "limit": "--limit", "noise": "--noise", "outputDirectory": "--out", "overwrite": "--force",
+        "outputVariance": "--output-variance", "perplexity": "--perplexity",
         "projection": "--method", "resume": "--resume", "samplesPerLabel": "--samples-per-label",
         "scaling": "--scale", "score": "--score", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
         "sparsityWeight": "--sparsity-weight", "steps": "--steps", "threads": "--threads", "to": "--to",
@@ -22,8 +24,10 @@ enum ErrorMessages {
     /// The one line to print for `error`.
     static func line(for error: Error) -> String {
         guard let e = error as? LatentError else {
-            let message = LatentCommand.message(for: error)
-            return message.split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // The parser's messages may span lines ("Please provide one of the following: …"): all of it, on one.
+            let lines = LatentCommand.message(for: error).split(separator: "\n")
+            let message = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return message.isEmpty ? "\(error)" : message.joined(separator: " ")
         }
         let field = e.field.map { (flags[$0] ?? $0) + ": " } ?? ""
         return field + replacingNames(e.message)
@@ -41,5 +45,32 @@ enum ErrorMessages {
         guard parts.count > 2 else { return message }
         return parts.enumerated().map { i, part in i % 2 == 1 ? flags[String(part)] ?? String(part) : String(part) }
             .joined()
+    }
+
+    /// Exit codes: 0 success, 1 a failure while running, 64 a usage error (a bad flag or value, including a
+    /// library error that names the property at fault).
+    static func exitCode(for error: Error) -> Int32 {
+        if let e = error as? LatentError { return e.field == nil ? 1 : 64 }
+        return LatentCommand.exitCode(for: error).rawValue
+    }
+
+    /// `--epochs -1` reads as the value -1, not as an unknown flag: a negative number after a flag that takes a
+    /// value is joined to it (`--epochs=-1`), so the flag's own check answers ("must be positive").
+    static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count,
+                arguments[i + 1].range(of: #"^-(\d|\.\d|inf|nan)"#, options: .regularExpression) != nil
+            {
+                out.append(a + "=" + arguments[i + 1])
+                i += 2
+            } else {
+                out.append(a)
+                i += 1
+            }
+        }
+        return out
     }
 }

@@ -37,11 +37,14 @@ struct EvalCommand: ParsableCommand {
         if let iwaeK, iwaeK < 1 {
             throw ValidationError("--iwae-k: expected a positive number of samples, got \(iwaeK)")
         }
-        if let images, images < 1 { throw ValidationError("--images: expected a positive number, got \(images)") }
+        if let images { try bounded(images, "--images", 1...Int.max) }
+        if let iwaeK { try bounded(iwaeK, "--iwae-k", 1...1_000_000) }
+        try bounded(samplesPerLabel, "--samples-per-label", 1...100_000)
         if images != nil && iwaeK == nil { throw ValidationError("--images applies to --iwae-k; give --iwae-k K too") }
     }
 
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         if let judge { return try runJudge(judge) }
         if let iwaeK { return try runImportanceSampling(k: iwaeK) }
@@ -109,6 +112,17 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
+/// Prints one JSON object on stdout (NaN and infinities as null, which JSON has no number for).
 func printJSON(_ object: [String: Any]) throws {
-    say(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+    func clean(_ value: Any) -> Any {
+        switch value {
+        case let d as Double: d.isFinite ? d : NSNull()
+        case let f as Float: f.isFinite ? Double(f) : NSNull()
+        case let a as [Any]: a.map(clean)
+        case let o as [String: Any]: o.mapValues(clean)
+        default: value
+        }
+    }
+    let data = try JSONSerialization.data(withJSONObject: clean(object), options: [.sortedKeys])
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
 }

@@ -21,13 +21,17 @@ struct PCACommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard components >= 1 else {
-            throw ValidationError("--components: expected a positive number, got \(components)")
+        guard components >= 1 && components <= 1 << 20 else {
+            throw ValidationError("--components: expected 1…1,048,576, got \(components)")
         }
-        if let out { try validateEmbeddingOutput(out) }
+        if let out {
+            try validateEmbeddingOutput(out)
+            try refuseOverwriting(out, inputs: [input.input, input.data.dataFile])
+        }
     }
 
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         let pca: PCA, rows: Tensor, labels: [Int]?, name: String, mse: Double
         if input.input == nil {

@@ -48,7 +48,7 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         let vae = try options.loadVAE().model
         let c = vae.config
-        if let count, count < 1 { throw ValidationError("--count: expected a positive number, got \(count)") }
+        if let count { try bounded(count, "--count", 1...100_000) }
         if let label {
             guard c.isConditional else {
                 throw ValidationError("--label: \(options.directory) holds an unconditional vae; --label needs a cvae")
@@ -80,7 +80,8 @@ struct ReconstructCommand: ParsableCommand {
     @Option(help: "Images per row.") var columns: Int = 16
 
     func run() throws {
-        guard count > 0, columns > 0 else { throw ValidationError("--count and --columns must be positive") }
+        try bounded(count, "--count", 1...100_000)
+        try bounded(columns, "--columns", 1...1000)
         let loaded = try options.loadReconstructing()
         let test = try options.data.load(.test, for: loaded, binarizeTest: false)
         let pairs = (min(count, test.count) + columns - 1) / columns
@@ -98,8 +99,11 @@ struct DenoiseCommand: ParsableCommand {
     @Option(help: "Corruption: gaussian:σ, mask:p or salt-pepper:p (default: the model's training noise).") var noise:
         String?
     @Option(help: "Images in the picture.") var count: Int = 16
+    @Flag(help: "Print one JSON object (noise, images, psnr_noisy, psnr_denoised).") var json = false
 
     func run() throws {
+        humanLinesToStderr = json
+        try bounded(count, "--count", 1...1000)
         let loaded = try options.loadReconstructing()
         let model = loaded.model
         guard let corruption = try noise.map(Corruption.init(parsing:)) ?? model.config.noise else {
@@ -115,6 +119,12 @@ struct DenoiseCommand: ParsableCommand {
         try options.write(
             Pictures.denoisingRows(model, noise: corruption, test: test, columns: max(1, count), rng: &rng),
             model.config, columns: max(1, count))
+        if json {
+            try printJSON([
+                "noise": corruption.description, "images": test.count, "psnr_noisy": psnr.noisy,
+                "psnr_denoised": psnr.denoised,
+            ])
+        }
     }
 }
 
@@ -128,6 +138,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Images along the path, ends included.") var steps: Int = 10
 
     func run() throws {
+        try bounded(steps, "--steps", 2...1000)
         let loaded = try options.loadReconstructing()
         let test = try options.data.load(.test, for: loaded, binarizeTest: false)
         let path = try Codes.interpolate(loaded.model, test, from: from, to: to, steps: steps)

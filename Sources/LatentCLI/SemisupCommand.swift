@@ -34,6 +34,7 @@ struct SemisupCommand: ParsableCommand {
     }
 
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
         let train = try data.load(.train, for: loaded, binarizeTest: false)

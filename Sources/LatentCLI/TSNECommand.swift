@@ -43,21 +43,30 @@ struct TSNECommand: ParsableCommand {
 
     func validate() throws {
         guard !out.isEmpty else { throw ValidationError("--out: give an output file (.png, .svg, .pdf, .npy or .csv)") }
-        for o in out { try validateEmbeddingOutput(o) }
-        guard perplexity > 0 else {
-            throw ValidationError("--perplexity: expected a positive number, got \(perplexity)")
+        for o in out {
+            try validateEmbeddingOutput(o)
+            try refuseOverwriting(o, inputs: [input.input, input.data.dataFile])
         }
-        guard iterations >= 1 else {
-            throw ValidationError("--iterations: expected a positive number, got \(iterations)")
+        guard perplexity > 0, perplexity <= 10_000 else {
+            throw ValidationError("--perplexity: expected a number in (0, 10000], got \(perplexity)")
+        }
+        guard iterations >= 1, iterations <= 100_000 else {
+            throw ValidationError("--iterations: expected 1…100,000, got \(iterations)")
         }
         guard TSNE.Method(rawValue: method) != nil else {
             throw ValidationError("--method: expected auto, exact, bh or fft, got '\(method)'")
         }
         guard theta >= 0 && theta <= 1.5 else { throw ValidationError("--theta: expected 0…1.5, got \(theta)") }
-        if let pca, pca < 0 { throw ValidationError("--pca: expected a number of components ≥ 0, got \(pca)") }
+        if let pca, pca < 0 || pca > 1 << 20 {
+            throw ValidationError("--pca: expected a number of components ≥ 0, got \(pca)")
+        }
     }
 
+    @Flag(help: "Print one JSON object (points, dims, method, seconds, knn10_accuracy); progress goes to stderr.")
+    var json = false
+
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         let started = Date()
         var (x, labels, name, isDataset) = try input.load()
@@ -90,11 +99,19 @@ struct TSNECommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         say(String(format: "embedded %d points in %.1f s", x.shape[0], seconds))
         var title = "t-SNE of \(described)"
-        if let labels {
-            let accuracy = KNNAccuracy.score(y, labels: labels, k: 10, threads: threads.count)
+        let accuracy = labels.map { KNNAccuracy.score(y, labels: $0, k: 10, threads: threads.count) }
+        if let accuracy {
             say(String(format: "knn10_accuracy %.4f", accuracy))
             title += String(format: " (10-NN accuracy %.3f)", accuracy)
         }
         for o in out { try writeEmbedding(y, labels: labels, to: o, title: title, axis: "t-SNE ") }
+        if json {
+            var object: [String: Any] = [
+                "points": x.shape[0], "dims": x.shape[1], "seconds": seconds, "outputs": out,
+                "method": tsne.resolvedMethod(points: x.shape[0]).rawValue,
+            ]
+            if let accuracy { object["knn10_accuracy"] = accuracy }
+            try printJSON(object)
+        }
     }
 }

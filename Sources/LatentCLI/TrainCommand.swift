@@ -73,6 +73,8 @@ struct TrainCommand: ParsableCommand {
         Float = 3
     @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
     @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
+    @Flag(help: "Write into --out even if it holds other files or another run (files the run does not write are kept).")
+    var force = false
     @Flag(name: .customLong("no-progress"), help: "Never draw the live progress bar.") var noProgress = false
     @Option(
         help:
@@ -88,12 +90,13 @@ struct TrainCommand: ParsableCommand {
         if let clipGradNorm, !(clipGradNorm > 0 && clipGradNorm.isFinite) {
             throw ValidationError("--clip-grad-norm: expected a positive number, got \(clipGradNorm)")
         }
-        guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number, got \(epochs)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size: expected a positive number, got \(batchSize)") }
-        guard latent > 0 else { throw ValidationError("--latent: expected a positive number, got \(latent)") }
+        try bounded(epochs, "--epochs", 1...1_000_000)
+        try bounded(batchSize, "--batch-size", 1...16_777_216)
+        try bounded(latent, "--latent", 1...16_777_216)
+        try bounded(k, "--k", 1...5000)
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr: expected a positive number, got \(lr)") }
-        guard klWarmup >= 0 else { throw ValidationError("--kl-warmup: expected epochs ≥ 0, got \(klWarmup)") }
-        if let limit, limit < 1 { throw ValidationError("--limit: expected a positive number, got \(limit)") }
+        try bounded(klWarmup, "--kl-warmup", 0...1_000_000)
+        if let limit { try bounded(limit, "--limit", 1...Int.max) }
         _ = try parseSizes(hidden, flag: "--hidden")
         _ = try config(inputSize: 784, height: 28, width: 28)
     }
@@ -136,17 +139,23 @@ struct TrainCommand: ParsableCommand {
         return c
     }
 
+    @Flag(
+        help:
+            "Print one JSON object at the end (the last epoch's metrics, the run directory); epoch lines go to stderr.")
+    var json = false
+
     func run() throws {
+        humanLinesToStderr = json
         threads.apply()
         let train = try data.load(.train), test = try data.load(.test)
         if let resume {
             var resumed = excludeLabel.map { train.excluding(label: $0) } ?? train
             if let limit { resumed = resumed.prefix(limit) }
-            try Trainer.resume(
+            let history = try Trainer.resume(
                 URL(fileURLWithPath: resume), epochs: epochs, train: resumed, test: test,
                 progressBar: progressBar
             ) { say(ErrorMessages.replacingNames($0)) }
-            return
+            return try printResult(history, directory: resume)
         }
         guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
@@ -161,12 +170,21 @@ struct TrainCommand: ParsableCommand {
         (options.epochs, options.batchSize, options.learningRate, options.seed) = (epochs, batchSize, lr, seed)
         (options.klWarmupEpochs, options.progressBar, options.threads) = (klWarmup, progressBar, threads.count)
         (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
+        options.overwrite = force
         let hidden = config.hidden.map(String.init).joined(separator: ",")
         say(
             "training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(hidden), latent \(config.latent), "
                 + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) images), "
                 + "\(options.threads) threads")
-        try Trainer(options: options) { say(ErrorMessages.replacingNames($0)) }.run(net, data: prepared)
+        let history = try Trainer(options: options) { say(ErrorMessages.replacingNames($0)) }.run(net, data: prepared)
+        try printResult(history, directory: out)
+    }
+
+    /// With --json: the last epoch's metrics and where the run is.
+    func printResult(_ history: [EpochMetrics], directory: String) throws {
+        guard json, let last = history.last else { return }
+        let row = try JSONSerialization.jsonObject(with: JSONEncoder().encode(last)) as? [String: Any] ?? [:]
+        try printJSON(row.merging(["directory": directory, "epochs": history.count]) { a, _ in a })
     }
 
     /// Whether to draw the live bar.

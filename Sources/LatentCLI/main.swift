@@ -6,6 +6,12 @@ struct LatentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latent",
         abstract: "The autoencoder toolkit for Swift: train, evaluate and benchmark autoencoders on the CPU.",
+        discussion: """
+            Exit codes: 0 success, 1 a failure while running (a file that cannot be read or written, a training \
+            that diverged), 64 a usage error (a bad flag or value). Errors are one line on stderr: "latent: …". \
+            Shell completion: latent --generate-completion-script bash|zsh|fish.
+            """,
+        version: LatentVersion.current,
         subcommands: [
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, DenoiseCommand.self,
             EncodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self, TSNECommand.self,
@@ -13,16 +19,20 @@ struct LatentCommand: ParsableCommand {
         ])
 }
 
+// A closed pipe (`latent train … | head -1`) must not kill a training before it saves: writes then fail quietly.
+signal(SIGPIPE, SIG_IGN)
+
 // Errors are one line on stderr ("latent: …") and a non-zero exit; --help prints the full help.
 do {
-    var command = try LatentCommand.parseAsRoot()
+    let arguments = ErrorMessages.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
+    var command = try LatentCommand.parseAsRoot(arguments)
     try command.run()
 } catch {
-    let code = LatentCommand.exitCode(for: error)
-    if code == .success {
+    let code = ErrorMessages.exitCode(for: error)
+    if code == 0 {
         print(LatentCommand.fullMessage(for: error))
     } else {
         FileHandle.standardError.write(Data("latent: \(ErrorMessages.line(for: error))\n".utf8))
     }
-    exit(code.rawValue)
+    exit(code)
 }

@@ -68,6 +68,7 @@ public enum SafeTensors {
         let body = data.count - headerEnd
         var metadata: [String: String] = [:]
         var tensors: [String: Tensor] = [:]
+        var ranges: [(begin: Int, end: Int, name: String)] = []
         for (name, entry) in header {
             if name == "__metadata__" {
                 guard let m = entry as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
@@ -90,6 +91,7 @@ public enum SafeTensors {
             guard !overflow, offsets[0] >= 0, offsets[1] == offsets[0] + count * 4, offsets[1] <= body else {
                 throw fail("tensor \(name): offsets \(offsets) do not match shape \(shape) within \(body) data bytes")
             }
+            ranges.append((offsets[0], offsets[1], name))
             let t = Tensor(uninitialized: Shape(shape))
             data.withUnsafeBytes { raw in
                 let src = raw.baseAddress! + headerEnd + offsets[0]
@@ -97,6 +99,16 @@ public enum SafeTensors {
             }
             tensors[name] = t
         }
+        // As the format requires: the tensors tile the data without overlaps or holes.
+        var end = 0
+        for r in ranges.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+            guard r.begin == end else {
+                throw fail(
+                    "tensor \(r.name) starts at byte \(r.begin), expected \(end) (overlapping or gapped offsets)")
+            }
+            end = r.end
+        }
+        guard end == body else { throw fail("the tensors cover \(end) of \(body) data bytes") }
         return (tensors, metadata)
     }
 }

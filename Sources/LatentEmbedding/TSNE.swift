@@ -60,7 +60,7 @@ public struct TSNE: Sendable {
         guard data.shape.rank == 2, n >= 4 else {
             throw LatentError(.embedding, "t-SNE needs at least 4 points, got \(n)")
         }
-        guard perplexity > 0 else {
+        guard perplexity > 0, perplexity.isFinite, perplexity <= 1e6 else {
             throw LatentError(.embedding, field: "perplexity", "expected a positive number, got \(perplexity)")
         }
         guard iterations >= 1 else {

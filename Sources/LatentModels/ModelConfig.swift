@@ -69,30 +69,64 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Checks sizes and combinations; errors name the property at fault.
+    /// Checks sizes and combinations; errors name the property at fault. A model whose weights, gradients and
+    /// Adam moments would not fit in the machine's memory is refused here, before anything is allocated.
     public func validate() throws {
         try validateShapes()
         try validateLoss()
+        let count = parameterCount
+        try MemoryBudget.check(
+            count * 16, for: "this model (\(count.formatted) parameters, with gradients and Adam's moments)",
+            domain: .model, field: "hidden")
+    }
+
+    /// The number of trainable scalars the model of this configuration has, computed from the shapes alone
+    /// (a Double: a hostile configuration's count may not fit an Int). Checked against every built model by a
+    /// test; used to refuse what cannot fit and checkpoints whose tensors disagree with their configuration.
+    public var parameterCount: Double {
+        func dense(_ widths: [Double]) -> Double {
+            zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+        }
+        let condition = Double(isConditional ? classes : 0), h = hidden.map(Double.init), z = Double(latent)
+        var features = Double(inputSize), convolutions = 0.0, deconvolutions = 0.0
+        if arch == .conv, convChannels.count == 2 {
+            let (c0, c1) = (Double(convChannels[0]), Double(convChannels[1]))
+            features = Double(imageHeight / 4) * Double(imageWidth / 4) * c1
+            convolutions = (16 + 1) * c0 + (16 * c0 + 1) * c1
+            deconvolutions = (16 * c1 + 1) * c0 + (16 * c0 + 1)
+        }
+        let body = dense([features + condition] + h), last = h.last ?? features + condition
+        if kind == .classifier { return convolutions + body + (last + 1) * Double(classes) }
+        let heads = (kind == .ae || kind == .sae || kind == .dae ? 1 : 2) * (last + 1) * z
+        let decoderOutput = arch == .conv ? features : Double(inputSize)
+        let decoder = dense([z + condition] + h.reversed() + [decoderOutput]) + deconvolutions
+        let learnedVariance = likelihood == .gaussian && outputVariance == nil ? 1.0 : 0
+        return convolutions + body + heads + decoder + learnedVariance
     }
 
     private func fail(_ field: String, _ message: String) -> LatentError { LatentError(.model, field: field, message) }
 
     private func validateShapes() throws {
-        guard inputSize > 0, imageHeight * imageWidth == inputSize else {
-            throw fail("inputSize", "image \(imageHeight)x\(imageWidth) does not match input size \(inputSize)")
+        let (pixels, overflow) = imageHeight.multipliedReportingOverflow(by: imageWidth)
+        guard inputSize > 0, inputSize <= 1 << 28, imageHeight > 0, !overflow, pixels == inputSize else {
+            throw fail(
+                "inputSize", "image \(imageHeight)x\(imageWidth) does not match input size \(inputSize) (1…2^28)")
         }
         guard hidden.allSatisfy({ $0 > 0 }) else {
             throw fail("hidden", "layer widths must be positive, got \(hidden)")
         }
+        guard hidden.count <= 64, hidden.allSatisfy({ $0 <= 1 << 24 }) else {
+            throw fail("hidden", "expected at most 64 layers of at most 16,777,216 units, got \(hidden)")
+        }
         guard arch == .conv || !hidden.isEmpty else { throw fail("hidden", "an MLP needs at least one hidden layer") }
-        guard latent > 0 else { throw fail("latent", "expected a positive size, got \(latent)") }
-        guard classes > 1 else { throw fail("classes", "expected at least 2, got \(classes)") }
+        guard latent > 0, latent <= 1 << 24 else { throw fail("latent", "expected 1…16,777,216, got \(latent)") }
+        guard classes > 1, classes <= 1 << 16 else { throw fail("classes", "expected 2…65,536, got \(classes)") }
         if arch == .conv {
             guard imageHeight % 4 == 0, imageWidth % 4 == 0 else {
                 throw fail("arch", "conv needs image sides divisible by 4, got \(imageHeight)x\(imageWidth)")
             }
-            guard convChannels.count == 2, convChannels.allSatisfy({ $0 > 0 }) else {
-                throw fail("convChannels", "expected two positive numbers, got \(convChannels)")
+            guard convChannels.count == 2, convChannels.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else {
+                throw fail("convChannels", "expected two numbers 1…65,536, got \(convChannels)")
             }
         }
     }
@@ -121,5 +155,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if kind == .dae && noise == nil { throw fail("noise", "a dae needs a corruption (e.g. gaussian:0.5)") }
         if noise != nil && kind != .dae { throw fail("noise", "applies to `kind` dae only") }
+    }
+}
+
+extension Double {
+    /// "652,824" for counts, "1.2e+19" beyond what an Int holds.
+    fileprivate var formatted: String {
+        guard self < 9e15 else { return "\(self)" }
+        let digits = String(Int(self))
+        return String(
+            digits.reversed().enumerated().map { ($0 > 0 && $0 % 3 == 0 ? "," : "") + String($1) }.joined().reversed())
     }
 }

@@ -77,6 +77,16 @@ public enum ModelStore {
             throw LatentError(
                 .checkpoint, "\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)")
         }
+        // The configuration must describe the tensors before a model of it is built (and allocated).
+        let stored = checkpoint.tensors.values.reduce(0) { $0 + $1.count }
+        guard Double(stored) == config.parameterCount else {
+            throw LatentError(
+                .checkpoint,
+                """
+                \(url.path): its tensors hold \(stored) values but its configuration describes a model of \
+                \(config.parameterCount) parameters (a damaged or hand-edited checkpoint)
+                """)
+        }
         var rng = RandomGenerator(seed: 0)
         let built = makeModel(config, rng: &rng)
         try checkpoint.assign(to: built.namedParameters, source: url.path)

@@ -29,12 +29,17 @@ public struct Trainer {
         _ model: any TrainableModel, data: TrainingData, resume: TrainingState? = nil
     ) throws -> [EpochMetrics] {
         try options.validate()
-        try AtomicFile.makeDirectory(options.outputDirectory)
+        guard data.train.count > 0, data.test.count > 0 else {
+            throw LatentError(
+                .data, "no examples to train on or to test with (\(data.train.count) and \(data.test.count))")
+        }
         let optimizer = try Adam(model, learningRate: options.learningRate)
         optimizer.clipGradientNorm = options.clipGradientNorm
         let step = try TrainingStep(
-            model, optimizer: optimizer, threads: options.threads, batchSize: options.batchSize,
+            model, optimizer: optimizer, threads: options.threads, batchSize: effectiveBatchSize(data),
             engine: options.engine)
+        let directory = try RunDirectory(options.outputDirectory, resuming: resume != nil, overwrite: options.overwrite)
+        defer { withExtendedLifetime(directory) {} }
         log("engine: \(step.description)")
         var loop = try Loop(self, model: model, data: data, optimizer: optimizer, step: step, resume: resume)
         for epoch in stride(from: loop.firstEpoch, through: options.epochs, by: 1) {
@@ -52,6 +57,9 @@ public struct Trainer {
     public func run(_ model: any TrainableModel, train: Dataset, test: Dataset) throws -> [EpochMetrics] {
         try run(model, data: TrainingData(train: train, test: test, scaling: options.scaling))
     }
+
+    /// The batch size, at most the number of training examples: buffers are sized by the data, not by a flag.
+    func effectiveBatchSize(_ data: TrainingData) -> Int { min(options.batchSize, max(data.train.count, 1)) }
 
     /// The error for a NaN or infinity: where it happened, what was kept, what usually helps.
     func nonFinite(_ what: String, epoch: Int, step: Int) -> LatentError {

@@ -63,7 +63,8 @@ extension Trainer {
 
         /// One pass over the shuffled training set: a step per batch, checked for NaN and infinity.
         mutating func train(epoch: Int) throws {
-            let batches = data.train.batches(size: options.batchSize, shuffle: true, rng: &shuffling)
+            let batches = data.train.batches(
+                size: trainer.effectiveBatchSize(data), shuffle: true, rng: &shuffling)
             (total, seen, started) = (0, 0, Date())
             for (b, batch) in batches.enumerated() {
                 let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)

@@ -28,6 +28,8 @@ public struct TrainingOptions: Sendable {
     public var clipGradientNorm: Float? = nil
     /// Planned step or graph.
     public var engine: TrainingEngine = .auto
+    /// Write into an output directory that holds other files or another run (never deleting any of them).
+    public var overwrite = false
 
     /// The defaults (10 epochs, batch 128, Adam 1e-3, seed 1), writing to `outputDirectory`.
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
@@ -35,13 +37,15 @@ public struct TrainingOptions: Sendable {
     /// Checks every value; errors name the property at fault.
     public func validate() throws {
         func fail(_ field: String, _ message: String) -> LatentError { LatentError(.training, field: field, message) }
-        guard epochs > 0 else { throw fail("epochs", "expected a positive number, got \(epochs)") }
-        guard batchSize > 0 else { throw fail("batchSize", "expected a positive number, got \(batchSize)") }
+        guard epochs > 0, epochs <= 1_000_000 else { throw fail("epochs", "expected 1…1,000,000, got \(epochs)") }
+        guard batchSize > 0, batchSize <= 1 << 24 else {
+            throw fail("batchSize", "expected 1…16,777,216, got \(batchSize)")
+        }
         guard learningRate > 0, learningRate.isFinite else {
             throw fail("learningRate", "expected a positive learning rate, got \(learningRate)")
         }
         guard klWarmupEpochs >= 0 else { throw fail("klWarmupEpochs", "expected epochs ≥ 0, got \(klWarmupEpochs)") }
-        guard threads > 0 else { throw fail("threads", "expected a positive number, got \(threads)") }
+        guard threads > 0, threads <= 1024 else { throw fail("threads", "expected 1…1024, got \(threads)") }
         if let clip = clipGradientNorm, !(clip > 0 && clip.isFinite) {
             throw fail("clipGradientNorm", "expected a positive number, got \(clip)")
         }

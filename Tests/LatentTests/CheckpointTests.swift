@@ -69,10 +69,10 @@ import Testing
         var rng2 = RandomGenerator(seed: 4)
         try Checkpoint.save(VariationalAutoencoder(bigger, rng: &rng2).namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
         let shapeError = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
-        #expect(shapeError?.description.contains("has shape [16, 784], the model expects [8, 784]") == true, "\(shapeError?.description ?? "")")
+        #expect(shapeError?.description.contains("configuration describes a model of") == true, "\(shapeError?.description ?? "")")
         try Checkpoint.save(Array(vae.namedParameters.dropLast()), kind: "vae", configJSON: vae.config.json, to: file)
         let missing = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
-        #expect(missing?.description.contains("missing tensor decoder.2.bias") == true)
+        #expect(missing?.description.contains("configuration describes a model of") == true)
     }
 
     @Test func atomicWriteLeavesNoTemporaryFiles() throws {

@@ -114,7 +114,7 @@ import Testing
                                        "--out", dir.path, "--no-progress"])
         #expect(r.status == 0 && (r.stdout + r.stderr).contains("engine: planned"), "\(r.stderr)")
         let g = try Support.runLatent(["train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
-                                       "--engine", "graph", "--out", dir.path, "--no-progress"])
+                                       "--engine", "graph", "--out", dir.path, "--no-progress", "--force"])
         #expect(g.status == 0 && (g.stdout + g.stderr).contains("engine: graph"), "\(g.stderr)")
         try Support.expectRefused([(["train", "--engine", "planned", "--model", "cvae", "--limit", "64", "--out", dir.path], "--engine planned"),
                                    (["train", "--engine", "planned", "--arch", "conv", "--limit", "64", "--out", dir.path], "--arch conv"),

@@ -45,7 +45,13 @@ enum Support {
         return URL(fileURLWithPath: "/nonexistent/latent")
     }
 
-    struct RunResult { let status: Int32; let stdout: String; let stderr: String }
+    struct RunResult {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        /// Ended by a signal (a trap, SIGSEGV, the OOM killer) rather than by exiting.
+        var signaled = false
+    }
 
     /// Runs `latent` with arguments, capturing its output.
     static func runLatent(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
@@ -62,7 +68,8 @@ enum Support {
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+                         stderr: String(decoding: e, as: UTF8.self),
+                         signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 

@@ -1,0 +1,150 @@
+import Foundation
+import Latent
+import Testing
+
+/// Every kind of hostile input the trust review reproduced, as a table: each must end in a clean exit ≠ 0 with
+/// one `latent:` line naming what is wrong, never a signal (trap, SIGSEGV, OOM kill), a hang or a huge
+/// allocation.
+@Suite(.serialized) struct HostileInputTests {
+    static let extremes = ["0", "-1", "2147483648", "9223372036854775807", "nan", "inf", "1e19"]
+
+    /// A small trained VAE with a 2-d code, for the commands that read a model.
+    static let run: URL = {
+        let dir = Support.temporaryDirectory("hostile-run")
+        let r = try! Support.runLatent(["train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
+                                        "--out", dir.path, "--no-progress", "--force"])
+        precondition(r.status == 0, r.stderr)
+        return dir
+    }()
+
+    /// (arguments before the flag, flag, values that must be refused).
+    static var cases: [([String], String, [String])] {
+        let d = run.path, png = Support.temporaryDirectory("hostile-out").appendingPathComponent("x.png").path
+        let all = extremes, noZero = extremes.filter { $0 != "0" }
+        return [
+            (["train"], "--epochs", all), (["train"], "--batch-size", all), (["train"], "--latent", all),
+            (["train"], "--hidden", all + ["100000,100000", "30000,30000", "0,4"]), (["train"], "--threads", all),
+            (["train"], "--limit", ["0", "-1", "nan", "inf", "1e19"]),
+            (["train", "--model", "iwae"], "--k", all), (["train"], "--kl-warmup", noZero),
+            (["train"], "--lr", ["0", "-1", "nan", "inf"]), (["train"], "--beta", ["-1", "nan", "inf"]),
+            (["train"], "--free-bits", ["-1", "nan", "inf"]), (["train"], "--clip-grad-norm", ["0", "-1", "nan", "inf"]),
+            (["sample", d, "--out", png], "--count", all), (["reconstruct", d, "--out", png], "--count", all),
+            (["reconstruct", d, "--out", png], "--columns", all), (["denoise", d, "--out", png], "--count", all),
+            (["interpolate", d, "--out", png, "--from", "0", "--to", "1"], "--steps", all),
+            (["interpolate", d, "--out", png, "--to", "1"], "--from", ["-1", "2147483648", "9223372036854775807"]),
+            (["eval", d, "--judge", d], "--samples-per-label", all), (["eval", d], "--iwae-k", all),
+            (["eval", d, "--iwae-k", "2"], "--images", ["0", "-1", "nan", "inf", "1e19"]),
+            (["plot", "manifold", d, "--out", png], "--grid", all),
+            (["tsne", "--out", png], "--perplexity", all), (["tsne", "--out", png], "--iterations", all),
+            (["tsne", "--out", png], "--theta", ["-1", "nan", "inf", "1e19", "2147483648"]),
+            (["pca", "--out", png], "--components", all), (["semisup", d], "--labels", all),
+            (["bench"], "--steps", all), (["bench"], "--batch-size", all), (["bench"], "--runs", all),
+            (["eval", d], "--threads", all),
+        ]
+    }
+
+    @Test func extremeValuesOfEverySizeFlagAreRefusedCleanly() throws {
+        var count = 0
+        for (prefix, flag, values) in Self.cases {
+            for value in values {
+                let args = prefix + [flag, value]
+                let r = try Support.runLatent(args)
+                count += 1
+                let lines = r.stderr.split(separator: "\n")
+                #expect(!r.signaled && r.status != 0, "\(args): status \(r.status), signaled \(r.signaled)")
+                #expect(lines.count == 1 && r.stderr.hasPrefix("latent: "), "\(args): \(r.stderr)")
+            }
+        }
+        #expect(count > 150, "the table covers every size flag: \(count) cases")
+    }
+
+    @Test func exitCodesSeparateUsageFromFailures() throws {
+        #expect(try Support.runLatent(["train", "--epochs", "0"]).status == 64)
+        #expect(try Support.runLatent(["train", "--epochs", "-1"]).stderr.contains("--epochs: expected 1…"))
+        #expect(try Support.runLatent(["eval", "/nonexistent/run"]).status == 1)
+        let model = try Support.runLatent(["train", "--model", "gan"])
+        #expect(model.status == 64 && model.stderr.contains("classifier"), "the whole message: \(model.stderr)")
+        let version = try Support.runLatent(["--version"])
+        #expect(version.status == 0 && !version.stdout.isEmpty)
+    }
+
+    /// A checkpoint whose configuration disagrees with its tensors (hidden 10^10, tensors 16 wide) is refused
+    /// before a model is built; so are safetensors whose offsets overlap.
+    @Test func craftedCheckpointsAreRefusedBeforeAllocating() throws {
+        let file = Self.run.appendingPathComponent("model.safetensors")
+        let (tensors, metadata) = try SafeTensors.read(file)
+        for hidden in ["[10000000000]", "[400]", "[16,16]"] {
+            var meta = metadata
+            meta["config"] = meta["config"]!.replacingOccurrences(of: "\"hidden\":[16]", with: "\"hidden\":\(hidden)")
+            let dir = Support.temporaryDirectory("crafted")
+            let data = try SafeTensors.encode(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                              metadata: meta)
+            try data.write(to: dir.appendingPathComponent("model.safetensors"))
+            let r = try Support.runLatent(["eval", dir.path])
+            #expect(!r.signaled && r.status != 0 && r.stderr.hasPrefix("latent: "), "\(hidden): \(r.stderr)")
+        }
+        // Two tensors sharing bytes: valid JSON, sizes that fit, but overlapping data_offsets.
+        let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+        var bytes = Data()
+        var n = UInt64(header.utf8.count).littleEndian
+        bytes.append(Data(bytes: &n, count: 8))
+        bytes.append(Data(header.utf8))
+        bytes.append(Data(count: 12))
+        #expect(throws: LatentError.self) { try SafeTensors.decode(bytes, source: "overlap.safetensors") }
+    }
+
+    @Test func aRunDirectoryIsNeverOverwrittenOrSharedSilently() throws {
+        let dir = Support.temporaryDirectory("run-dir")
+        let base = ["train", "--epochs", "1", "--limit", "128", "--hidden", "8", "--latent", "2", "--no-progress"]
+        #expect(try Support.runLatent(base + ["--out", dir.path]).status == 0)
+        let again = try Support.runLatent(base + ["--out", dir.path])
+        #expect(again.status != 0 && again.stderr.contains("already holds a run") && again.stderr.contains("--force"))
+        let own = Support.temporaryDirectory("users-files")
+        try Data("precious".utf8).write(to: own.appendingPathComponent("notes.txt"))
+        let mine = try Support.runLatent(base + ["--out", own.path])
+        #expect(mine.status != 0 && mine.stderr.contains("notes.txt"))
+        #expect(try Support.runLatent(base + ["--out", own.path, "--force"]).status == 0)
+        #expect(try String(contentsOf: own.appendingPathComponent("notes.txt"), encoding: .utf8) == "precious")
+        // A second training while the first holds the directory's lock.
+        let busy = Support.temporaryDirectory("busy")
+        let first = Process()
+        first.executableURL = Support.latentExecutable
+        first.arguments = ["train", "--epochs", "50", "--limit", "2000", "--out", busy.path, "--no-progress"]
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        defer { first.terminate() }
+        let lock = busy.appendingPathComponent(".latent.lock")
+        for _ in 0..<100 where (try? String(contentsOf: lock, encoding: .utf8))?.isEmpty ?? true { usleep(50_000) }
+        let second = try Support.runLatent(["train", "--epochs", "1", "--out", busy.path, "--force", "--no-progress"])
+        #expect(second.status != 0 && second.stderr.contains("another training"), "\(second.stderr)")
+    }
+
+    @Test func anOutputThatIsAnInputIsRefused() throws {
+        let dir = Support.temporaryDirectory("same-file")
+        let codes = dir.appendingPathComponent("codes.csv").path
+        #expect(try Support.runLatent(["encode", Self.run.path, "--out", codes]).status == 0)
+        let before = try String(contentsOfFile: codes, encoding: .utf8)
+        let r = try Support.runLatent(["pca", codes, "--components", "2", "--out", codes])
+        #expect(r.status != 0 && r.stderr.contains("also an input"))
+        #expect(try String(contentsOfFile: codes, encoding: .utf8) == before)
+    }
+
+    /// stdout of every --json command is one JSON object and nothing else.
+    @Test func jsonOutputIsOnlyJSON() throws {
+        let d = Self.run.path, dir = Support.temporaryDirectory("json")
+        let commands: [[String]] = [
+            ["eval", d, "--json"], ["pca", "--components", "2", "--json", "--out", dir.appendingPathComponent("p.png").path],
+            ["semisup", d, "--labels", "20", "--classifier", "knn", "--json"],
+            ["anomaly", d, "--anomaly-label", "1", "--out", dir.appendingPathComponent("a.csv").path, "--json"],
+            ["denoise", d, "--noise", "mask:0.3", "--out", dir.appendingPathComponent("d.png").path, "--json"],
+            ["train", "--epochs", "1", "--limit", "128", "--hidden", "8", "--out", dir.appendingPathComponent("t").path,
+             "--json", "--no-progress"],
+            ["bench", "--steps", "2", "--runs", "1", "--json"],
+        ]
+        for args in commands {
+            let r = try Support.runLatent(args)
+            let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+            #expect(r.status == 0 && object is [String: Any], "\(args): \(r.stdout) \(r.stderr)")
+        }
+    }
+}
