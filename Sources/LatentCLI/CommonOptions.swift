@@ -53,7 +53,7 @@ struct DataOptions: ParsableArguments {
     /// The source these flags name.
     var source: DataSource {
         if let dataFile {
-            return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn == "none" ? nil : labelColumn)
+            return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn)
         }
         return .named(dataset, directory: directory)
     }

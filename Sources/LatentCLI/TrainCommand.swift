@@ -99,6 +99,62 @@ struct TrainCommand: ParsableCommand {
         if let limit { try bounded(limit, "--limit", 1...Int.max) }
         _ = try parseSizes(hidden, flag: "--hidden")
         _ = try config(inputSize: 784, height: 28, width: 28)
+        try refuseIneffectiveFlags()
+    }
+
+    /// With --resume the saved run's options hold; a flag given with another value than the saved one (and than
+    /// its default, so it was given on purpose) is refused, naming the saved value.
+    func refuseConflicts(with directory: URL) throws {
+        let state = try TrainingState.read(from: directory)
+        let saved = try ModelStore.load(directory).config
+        let conflicts: [(Bool, String)] = [
+            (model != .vae && model != saved.kind, "--model \(model.rawValue): the run is a \(saved.kind.rawValue)"),
+            (lr != 1e-3 && lr != state.learningRate, "--lr \(lr): the run's is \(state.learningRate)"),
+            (
+                batchSize != 128 && batchSize != state.batchSize,
+                "--batch-size \(batchSize): the run's is \(state.batchSize)"
+            ),
+            (seed != 1 && seed != state.seed, "--seed \(seed): the run's is \(state.seed)"),
+            (
+                hidden != "400" && (try? parseSizes(hidden, flag: "--hidden")) != saved.hidden,
+                "--hidden \(hidden): the run's is \(saved.hidden.map(String.init).joined(separator: ","))"
+            ),
+            (latent != 20 && latent != saved.latent, "--latent \(latent): the run's is \(saved.latent)"),
+            (threads.threads != nil && threads.threads != state.threads, "--threads: the run's is \(state.threads)"),
+            (
+                out != "runs/vae" && URL(fileURLWithPath: out).standardizedFileURL != directory.standardizedFileURL,
+                "--out \(out): a resumed run writes to its own directory"
+            ),
+        ]
+        if let (_, message) = conflicts.first(where: { $0.0 }) {
+            throw ValidationError("--resume: \(message); drop the flag to continue the run as it was")
+        }
+    }
+
+    /// A flag that would do nothing for the chosen model is refused, not silently ignored.
+    func refuseIneffectiveFlags() throws {
+        let variational = [ModelKind.vae, .cvae, .iwae].contains(model)
+        let ineffective: [(Bool, String)] = [
+            (beta != 1 && !variational, "--beta applies to vae, cvae and iwae"),
+            (klWarmup != 0 && !variational, "--kl-warmup applies to vae, cvae and iwae"),
+            (k != 5 && model != .iwae, "--k applies to --model iwae"),
+            (
+                (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && model != .sae,
+                "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
+            ),
+            (
+                outputVariance != "learned" && likelihood != .gaussian,
+                "--output-variance applies to --likelihood gaussian"
+            ),
+            (data.labelColumn != nil && data.dataFile == nil, "--label-column applies to --data FILE"),
+            (
+                scale != "none" && data.dataFile == nil,
+                "--scale applies to --data FILE (image pixels are already in [0, 1])"
+            ),
+        ]
+        if let (_, message) = ineffective.first(where: { $0.0 }) {
+            throw ValidationError("\(message); this run would ignore it")
+        }
     }
 
     func config(inputSize: Int, height: Int, width: Int) throws -> ModelConfig {
@@ -149,6 +205,7 @@ struct TrainCommand: ParsableCommand {
         threads.apply()
         let train = try data.load(.train), test = try data.load(.test)
         if let resume {
+            try refuseConflicts(with: URL(fileURLWithPath: resume))
             var resumed = excludeLabel.map { train.excluding(label: $0) } ?? train
             if let limit { resumed = resumed.prefix(limit) }
             let history = try Trainer.resume(

@@ -54,12 +54,28 @@ public enum ArrayReaders {
         case "npy": return try npy(data, name: url.path)
         case "csv": return try csv(data, name: url.path)
         case "npz":
-            // The features: the member named x, X or data, else the first; labels: a member named y or labels,
-            // one per row, appended as the last column (so --label-column last picks it).
+            // The features: the member named x, X or data (or the only member besides the labels); labels: a
+            // member named y or labels, one per row, appended as the last column under its own name.
             let arrays = try NPZ.read(data, name: url.path)
-            let features = arrays.first { ["x", "X", "data"].contains($0.name) } ?? arrays[0]
-            guard let labels = arrays.first(where: { ["y", "labels"].contains($0.name) }), labels.table.columns == 1
-            else { return features.table }
+            let labelNames = ["y", "labels"]
+            let others = arrays.filter { !labelNames.contains($0.name) }
+            guard
+                let features = arrays.first(where: { ["x", "X", "data"].contains($0.name) })
+                    ?? (others.count == 1 ? others[0] : nil)
+            else {
+                throw LatentError(
+                    .data,
+                    """
+                    \(url.path): no features member named x, X or data (members: \
+                    \(arrays.map(\.name).joined(separator: ", "))); save the features as x and the labels as y
+                    """)
+            }
+            let columnNames = (0..<features.table.columns).map { "\(features.name)\($0)" }
+            guard let labels = arrays.first(where: { labelNames.contains($0.name) }), labels.table.columns == 1
+            else {
+                let t = features.table
+                return NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
+            }
             guard labels.table.rows == features.table.rows else {
                 throw LatentError(
                     .data,
@@ -76,7 +92,8 @@ public enum ArrayReaders {
                 values += t.values[(r * t.columns)..<((r + 1) * t.columns)]
                 values.append(labels.table.values[r])
             }
-            return NumericTable(rows: t.rows, columns: t.columns + 1, values: values, header: nil)
+            return NumericTable(
+                rows: t.rows, columns: t.columns + 1, values: values, header: columnNames + [labels.name])
         default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
     }

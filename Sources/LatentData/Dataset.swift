@@ -18,6 +18,9 @@ public struct Dataset: Sendable {
     public let height: Int, width: Int
     /// Features per example.
     public var featureCount: Int { height * width }
+    /// Whether the labels are real: false for a table read without a label column (every label 0), which
+    /// models that need labels (CVAE, classifier, semi-supervised learning) refuse.
+    public internal(set) var isLabelled = true
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 
@@ -91,12 +94,12 @@ public struct Dataset: Sendable {
             var v = [Float]()
             v.reserveCapacity(indices.count * f)
             for i in indices { v.append(contentsOf: values[(i * f)..<((i + 1) * f)]) }
-            return try! Dataset(name: name ?? self.name, values: v, labels: lb, features: f)
+            return labelled(try! Dataset(name: name ?? self.name, values: v, labels: lb, features: f))
         }
         var px = [UInt8]()
         px.reserveCapacity(indices.count * f)
         for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
-        return try! Dataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width)
+        return labelled(try! Dataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width))
     }
 
     /// This dataset followed by `other` (same features and storage).
@@ -104,11 +107,13 @@ public struct Dataset: Sendable {
         precondition(
             other.featureCount == featureCount && other.isImage == isImage, "appending datasets of different shapes")
         if let values {
-            return try! Dataset(
-                name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount)
+            return labelled(
+                try! Dataset(
+                    name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount))
         }
-        return try! Dataset(
-            name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width)
+        return labelled(
+            try! Dataset(
+                name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width))
     }
 
     /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
@@ -116,13 +121,15 @@ public struct Dataset: Sendable {
     public func binarized(seed: UInt64) -> Dataset {
         var rng = RandomGenerator(seed: seed, stream: .testBinarization)
         if let values {
-            return try! Dataset(
-                name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
-                features: featureCount)
+            return labelled(
+                try! Dataset(
+                    name: name + " (binarised)", values: values.map { rng.uniform() < $0 ? 1 : 0 }, labels: labels,
+                    features: featureCount))
         }
         let scale: Float = 1 / 255
         let bits = pixels.map { rng.uniform() < Float($0) * scale ? UInt8(255) : 0 }
-        return try! Dataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width)
+        return labelled(
+            try! Dataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width))
     }
 
     /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
@@ -141,7 +148,14 @@ public struct Dataset: Sendable {
         let f = featureCount
         var v = values
         for i in 0..<count { for j in 0..<f { v[i * f + j] = (v[i * f + j] - scaling.shift[j]) / scaling.scale[j] } }
-        return try! Dataset(name: name, values: v, labels: labels, features: f)
+        return labelled(try! Dataset(name: name, values: v, labels: labels, features: f))
+    }
+
+    /// `data` with this dataset's `isLabelled`.
+    private func labelled(_ data: Dataset) -> Dataset {
+        var d = data
+        d.isLabelled = isLabelled
+        return d
     }
 
     /// The smallest and largest value of a table (pixels: 0…1).

@@ -5,16 +5,23 @@ import LatentTensor
 /// class numbers. Rows keep the file's order; every tenth row (the 10th, 20th, …) is held out as the test
 /// split, so the split needs no seed and every command sees the same one.
 public enum TableDataset {
-    /// All rows of a .csv or .npy file. `labelColumn`: a column name (CSV header), a 0-based index, "last",
-    /// or nil for none (every label 0).
+    /// All rows of a .csv, .npy or .npz file. `labelColumn`: a column name (CSV header; an .npz's label member,
+    /// `y` or `labels`), a 0-based index, "last", "none", or nil for the default: an .npz's label member if it
+    /// has one, else none (every label 0, and the dataset is marked unlabelled).
     public static func load(_ url: URL, labelColumn: String?) throws -> Dataset {
         try make(ArrayReaders.read(url), source: url, labelColumn: labelColumn)
     }
 
     /// A dataset from a table already read from `source` (named in errors), label column as for `load`.
-    public static func make(_ table: NumericTable, source url: URL, labelColumn: String?) throws -> Dataset {
+    public static func make(_ table: NumericTable, source url: URL, labelColumn requested: String?) throws -> Dataset {
         var table = table
         var labels = [UInt8](repeating: 0, count: table.rows)
+        let npzLabels =
+            url.pathExtension.lowercased() == "npz"
+            ? table.header?.last.flatMap {
+                ["y", "labels"].contains($0) ? $0 : nil
+            } : nil
+        let labelColumn = requested == "none" ? nil : requested ?? npzLabels
         if let labelColumn {
             let index: Int
             if labelColumn == "last" {
@@ -55,9 +62,11 @@ public enum TableDataset {
                 .data, "\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers"
             )
         }
-        return try Dataset(
+        var data = try Dataset(
             name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels,
             features: table.columns)
+        data.isLabelled = labelColumn != nil
+        return data
     }
 
     /// The rows of a split: test = every tenth row, train = the rest.

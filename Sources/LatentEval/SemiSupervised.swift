@@ -44,6 +44,10 @@ public enum SemiSupervised {
             throw LatentError(
                 .evaluation, "a cvae's codes are conditioned on the label it is asked to predict; use an ae or vae")
         }
+        guard train.isLabelled && test.isLabelled else {
+            throw LatentError(
+                .evaluation, field: "labelColumn", "semi-supervised learning needs labels; \(train.name) has none")
+        }
         let classes = Int(train.labels.max() ?? 0) + 1
         guard classes >= 2 else {
             throw LatentError(.evaluation, "\(train.name) has one class; semi-supervised learning needs labels")

@@ -49,6 +49,13 @@ public struct TrainingData {
             throw LatentError(.data, field: "scaling", "applies to tables; image pixels are already scaled to [0, 1]")
         }
         try config.validate()
+        if (config.isConditional || config.kind == .classifier) && !train.isLabelled {
+            throw LatentError(
+                .data, field: "labelColumn",
+                """
+                a \(config.kind.rawValue) needs class labels, and \(train.name) has none; name its label column
+                """)
+        }
         try checkRange(train, config)
         return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
     }
@@ -72,6 +79,8 @@ public struct TrainingData {
                 .data,
                 "\(data.name) has \(data.featureCount) features per example; the model expects \(config.inputSize)")
         }
+        // Unscaled data must fit the likelihood; a saved scaling may map new rows just outside [0, 1].
+        if scaling == nil || scaling?.kind == FeatureScaling.Kind.none { try checkRange(data, config) }
         return data
     }
 

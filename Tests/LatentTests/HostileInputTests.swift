@@ -148,3 +148,93 @@ import Testing
         }
     }
 }
+
+/// The silent wrong answers of the trust review: each now either does the right thing or refuses.
+@Suite struct SilentWrongAnswerTests {
+    static func fixture(_ name: String) throws -> URL {
+        try #require(Bundle.module.url(forResource: name, withExtension: "npz", subdirectory: "Fixtures"))
+    }
+
+    @Test func npzLabelsAreLabelsAndFeaturesMustBeNamed() throws {
+        let url = try Self.fixture("table_stored")
+        let auto = try TableDataset.load(url, labelColumn: nil)
+        #expect(auto.featureCount == 3 && auto.isLabelled && auto.labels.map(Int.init) == [0, 1, 2, 0, 1, 2])
+        let byName = try TableDataset.load(url, labelColumn: "y")
+        #expect(byName.featureCount == 3 && byName.labels == auto.labels)
+        let none = try TableDataset.load(url, labelColumn: "none")
+        #expect(none.featureCount == 4 && !none.isLabelled)
+        // An archive without x (and with more than one other member) is refused, not read from its first member.
+        let dir = Support.temporaryDirectory("npz")
+        let script = """
+            import numpy as np; np.savez('\(dir.path)/ab.npz', a=np.zeros((10, 2), 'f4'), b=np.ones((10, 3), 'f4'))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script]
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus == 0 {
+            #expect { try ArrayReaders.read(dir.appendingPathComponent("ab.npz")) } throws: {
+                "\($0)".contains("no features member named x")
+            }
+        }
+    }
+
+    @Test func unlabelledDataIsRefusedWhereLabelsAreNeeded() throws {
+        let dir = Support.temporaryDirectory("unlabelled")
+        let table = try Support.writeCSV("t.csv", in: dir, header: "a,b,c", rows: 60, seed: 2) { _, rng in
+            (0..<3).map { _ in String(rng.uniform()) }
+        }
+        for model in ["cvae", "classifier"] {
+            let r = try Support.runLatent(["train", "--model", model, "--data", table.path, "--out",
+                                           dir.appendingPathComponent(model).path, "--epochs", "1"])
+            #expect(r.status != 0 && r.stderr.contains("needs class labels") && r.stderr.contains("--label-column"),
+                    "\(model): \(r.stderr)")
+        }
+    }
+
+    @Test func pcaHonoursTheLabelColumnOfATable() throws {
+        let dir = Support.temporaryDirectory("pca-labels")
+        let table = try Support.writeCSV("r.csv", in: dir, header: "a,b,c,d,label", rows: 200, seed: 3) { r, rng in
+            (0..<4).map { _ in String(rng.uniform()) } + [String(r % 5)]
+        }
+        let r = try Support.runLatent(["pca", table.path, "--label-column", "label", "--components", "2", "--out",
+                                       dir.appendingPathComponent("p.csv").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let accuracy = r.stdout.split(separator: "\n").first { $0.hasPrefix("knn10_accuracy") }
+            .flatMap { Double($0.split(separator: " ")[1]) }
+        #expect(accuracy.map { $0 < 0.6 } == true, "random features cannot predict the labels: \(r.stdout)")
+        let header = try String(contentsOf: dir.appendingPathComponent("p.csv"), encoding: .utf8).prefix(20)
+        #expect(header.hasPrefix("PC0,PC1,label"), "\(header)")
+    }
+
+    @Test func flagsThatWouldBeIgnoredAreRefused() throws {
+        try Support.expectRefused([
+            (["train", "--model", "ae", "--beta", "4"], "--beta applies"),
+            (["train", "--label-column", "3"], "--label-column applies"),
+            (["train", "--model", "vae", "--sparsity-weight", "1"], "--sparsity"),
+            (["train", "--k", "9"], "--k applies"),
+        ])
+        let run = HostileInputTests.run.path
+        try Support.expectRefused([
+            (["train", "--resume", run, "--epochs", "5", "--lr", "0.01"], "the run's is 0.001"),
+            (["train", "--resume", run, "--epochs", "5", "--hidden", "64"], "--hidden 64"),
+            (["train", "--resume", run, "--epochs", "5", "--model", "ae"], "the run is a vae"),
+        ])
+    }
+
+    @Test func aBernoulliModelIsNotScoredOnDataOutsideTheUnitInterval() throws {
+        let dir = Support.temporaryDirectory("range")
+        let t = try Support.writeCSV("t.csv", in: dir, header: "a,b,c,d", rows: 60, seed: 4) { _, rng in
+            (0..<4).map { _ in String(rng.uniform()) }
+        }
+        let out = dir.appendingPathComponent("run").path
+        #expect(try Support.runLatent(["train", "--data", t.path, "--hidden", "4", "--latent", "2", "--epochs", "1",
+                                       "--out", out, "--no-progress"]).status == 0)
+        let wide = try Support.writeCSV("w.csv", in: dir, header: "a,b,c,d", rows: 60, seed: 5) { _, rng in
+            (0..<4).map { _ in String(rng.uniform() * 50) }
+        }
+        let r = try Support.runLatent(["eval", out, "--data", wide.path])
+        #expect(r.status != 0 && r.stderr.contains("Bernoulli"), "\(r.stderr)")
+    }
+}
