@@ -23,6 +23,12 @@ enum ErrorMessages {
 
     /// The one line to print for `error`.
     static func line(for error: Error) -> String {
+        if let stop = error as? TrainingInterrupted {
+            let resume =
+                stop.lastCompleteEpoch > 0
+                ? "; continue with: latent train --resume \(stop.directory) --epochs \(stop.epochs)" : ""
+            return stop.description + resume
+        }
         guard let e = error as? LatentError else {
             // The parser's messages may span lines ("Please provide one of the following: …"): all of it, on one.
             let lines = LatentCommand.message(for: error).split(separator: "\n")
@@ -50,6 +56,7 @@ enum ErrorMessages {
     /// Exit codes: 0 success, 1 a failure while running, 64 a usage error (a bad flag or value, including a
     /// library error that names the property at fault).
     static func exitCode(for error: Error) -> Int32 {
+        if error is TrainingInterrupted { return 130 }
         if let e = error as? LatentError { return e.field == nil ? 1 : 64 }
         return LatentCommand.exitCode(for: error).rawValue
     }

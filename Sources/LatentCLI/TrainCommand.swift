@@ -203,6 +203,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         humanLinesToStderr = json
         threads.apply()
+        Interruption.install()
         let train = try data.load(.train), test = try data.load(.test)
         if let resume {
             try refuseConflicts(with: URL(fileURLWithPath: resume))

@@ -79,6 +79,12 @@ extension Trainer {
                 }
                 total += value
                 seen += batch.count
+                if Interruption.isRequested {
+                    progress.clear()
+                    throw TrainingInterrupted(
+                        epoch: epoch, step: b + 1, lastCompleteEpoch: epoch - 1,
+                        directory: options.outputDirectory.path, epochs: options.epochs)
+                }
                 progress.update(
                     epoch: epoch, epochs: options.epochs, batch: b + 1, batches: batches.count,
                     loss: total / Double(seen), imagesPerSecond: Double(seen) / Date().timeIntervalSince(started))

@@ -119,6 +119,27 @@ import Testing
         #expect(second.status != 0 && second.stderr.contains("another training"), "\(second.stderr)")
     }
 
+    @Test func ctrlCStopsCleanlyKeepingTheLastCheckpointAndNamingTheResumeCommand() throws {
+        let dir = Support.temporaryDirectory("interrupt")
+        let p = Process()
+        p.executableURL = Support.latentExecutable
+        p.arguments = ["train", "--epochs", "100", "--limit", "6000", "--hidden", "32", "--out", dir.path, "--no-progress"]
+        let err = Pipe()
+        (p.standardOutput, p.standardError) = (FileHandle.nullDevice, err)
+        try p.run()
+        let metrics = dir.appendingPathComponent("metrics.jsonl")
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: metrics.path) { usleep(50_000) }
+        usleep(100_000)
+        p.interrupt()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 130, "status \(p.terminationStatus): \(stderr)")
+        #expect(stderr.contains("interrupted at epoch") && stderr.contains("latent train --resume \(dir.path) --epochs 100"))
+        let loaded = try ModelStore.loadVAE(dir)
+        #expect(loaded.epochs >= 1)
+        #expect(try Support.runLatent(["eval", dir.path]).status == 0)
+    }
+
     @Test func anOutputThatIsAnInputIsRefused() throws {
         let dir = Support.temporaryDirectory("same-file")
         let codes = dir.appendingPathComponent("codes.csv").path
