@@ -15,7 +15,7 @@ struct DataOptions: ParsableArguments {
         help:
             "Dataset name: mnist (bundled) or fashion-mnist (downloaded once and MD5-checked, or read from --data-dir)."
     )
-    var dataset: String = "mnist"
+    var dataset: String?
 
     @Option(
         name: .customLong("data"),
@@ -36,8 +36,11 @@ struct DataOptions: ParsableArguments {
     var labelColumn: String?
 
     func validate() throws {
-        guard DataSource.datasetNames.contains(dataset) else {
+        if let dataset, !DataSource.datasetNames.contains(dataset) {
             throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+        }
+        if dataset != nil && dataFile != nil {
+            throw ValidationError("--dataset and --data name two sources; give one")
         }
     }
 
@@ -50,12 +53,31 @@ struct DataOptions: ParsableArguments {
         return nil
     }
 
+    /// Whether the flags name a source (otherwise a model's recorded training data is used).
+    var given: Bool { dataset != nil || dataFile != nil }
+
+    /// The data for a saved model: the flags' source if given (with a note when the model was trained on other
+    /// data), else the data recorded in its checkpoint (MNIST for checkpoints without a record).
+    func source<M>(for loaded: ModelStore.Loaded<M>) throws -> DataSource {
+        guard let recorded = loaded.data else { return source }
+        guard given else {
+            if recorded.dataset != "mnist" { note("using the model's training data: \(recorded.summary)") }
+            if !recorded.fileUnchanged { note("note: \(recorded.file ?? "") has changed since the model was trained") }
+            return recorded.source(directory: directory)
+        }
+        let mine = DataProvenance(source)
+        if mine.dataset != recorded.dataset || mine.sha256 != recorded.sha256 {
+            note("note: the model was trained on \(recorded.summary); using \(mine.summary)")
+        }
+        return source
+    }
+
     /// The source these flags name.
     var source: DataSource {
         if let dataFile {
             return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn)
         }
-        return .named(dataset, directory: directory)
+        return .named(dataset ?? "mnist", directory: directory)
     }
 
     /// One split of the source (download notes on stderr).
@@ -67,7 +89,8 @@ struct DataOptions: ParsableArguments {
     /// A split prepared for a saved model (`TrainingData.forModel`): its feature scaling applied, its input size
     /// checked, and for a model trained with dynamic binarisation the test split binarised with the fixed seed.
     func load<M>(_ split: Split, for loaded: ModelStore.Loaded<M>, binarizeTest: Bool = true) throws -> Dataset {
-        let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, try load(split))
+        let set = try TrainingData.forModel(
+            loaded.config, scaling: loaded.scaling, try source(for: loaded).load(split, notes: note))
         return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
     }
 }

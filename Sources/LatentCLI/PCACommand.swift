@@ -41,7 +41,9 @@ struct PCACommand: ParsableCommand {
             mse = pca.meanSquaredError(test.batch(0..<test.count))
             let shown = out != nil && input.split != "test"
             let loaded = try shown ? input.load() : (test.batch(0..<test.count), test.labels.map(Int.init), "", true)
-            (rows, labels, name) = (loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.dataset)-test")
+            (rows, labels, name) = (
+                loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.dataset ?? "mnist")-test"
+            )
         } else {
             let loaded = try input.load()
             pca = try PCA(fitting: loaded.x, components: components)

@@ -206,11 +206,22 @@ struct TrainCommand: ParsableCommand {
         Interruption.install()
         let train = try data.load(.train), test = try data.load(.test)
         if let resume {
-            try refuseConflicts(with: URL(fileURLWithPath: resume))
-            var resumed = excludeLabel.map { train.excluding(label: $0) } ?? train
-            if let limit { resumed = resumed.prefix(limit) }
+            // The recorded data, subset and options hold; flags that contradict them are refused.
+            let directory = URL(fileURLWithPath: resume)
+            try refuseConflicts(with: directory)
+            let loaded = try ModelStore.load(directory)
+            let source = try data.source(for: loaded), recorded = loaded.data
+            for (flag, given, saved) in [
+                ("--limit", limit, recorded?.limit), ("--exclude-label", excludeLabel, recorded?.excludeLabel),
+            ]
+            where given != nil && recorded != nil && given != saved {
+                throw ValidationError("--resume: \(flag) \(given!): the run's is \(saved.map(String.init) ?? "none")")
+            }
+            var resumed = try source.load(.train, notes: note)
+            if let label = excludeLabel ?? recorded?.excludeLabel { resumed = resumed.excluding(label: label) }
+            if let limit = limit ?? recorded?.limit { resumed = resumed.prefix(limit) }
             let history = try Trainer.resume(
-                URL(fileURLWithPath: resume), epochs: epochs, train: resumed, test: test,
+                directory, epochs: epochs, train: resumed, test: try source.load(.test, notes: note),
                 progressBar: progressBar
             ) { say(ErrorMessages.replacingNames($0)) }
             return try printResult(history, directory: resume)
@@ -229,6 +240,7 @@ struct TrainCommand: ParsableCommand {
         (options.klWarmupEpochs, options.progressBar, options.threads) = (klWarmup, progressBar, threads.count)
         (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
         options.overwrite = force
+        options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
         let hidden = config.hidden.map(String.init).joined(separator: ",")
         say(
             "training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(hidden), latent \(config.latent), "

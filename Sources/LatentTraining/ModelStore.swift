@@ -11,10 +11,13 @@ public enum ModelStore {
     /// Writes the model's weights, configuration, seed, epoch count and feature scaling, atomically.
     public static func save(
         _ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil,
-        to directory: URL
+        data: DataProvenance? = nil, to directory: URL
     ) throws {
         var extra = ["seed": String(seed), "epochs": String(epochs)]
-        if let scaling { extra["scaling"] = String(decoding: try JSONEncoder().encode(scaling), as: UTF8.self) }
+        let json = JSONEncoder()
+        json.outputFormatting = [.sortedKeys]  // the same bytes for the same model, run after run
+        if let data { extra["data"] = String(decoding: try json.encode(data), as: UTF8.self) }
+        if let scaling { extra["scaling"] = String(decoding: try json.encode(scaling), as: UTF8.self) }
         try Checkpoint.save(
             model.namedParameters, kind: model.config.kind.rawValue, configJSON: model.config.json,
             extra: extra, to: directory.appendingPathComponent(Checkpoint.fileName))
@@ -32,6 +35,8 @@ public enum ModelStore {
         public let epochs: Int
         /// The feature scaling fitted on the training table, applied to every table given to the model.
         public let scaling: FeatureScaling?
+        /// The data it was trained on (nil in checkpoints of older versions).
+        public let data: DataProvenance?
     }
 
     /// Any model: loads the checkpoint in a run directory (or a .safetensors file), checking format, version,
@@ -96,7 +101,10 @@ public enum ModelStore {
         return Loaded(
             model: model, config: config, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
             epochs: checkpoint.metadata["epochs"].flatMap(Int.init) ?? 0,
-            scaling: try scaling(checkpoint.metadata["scaling"], config: config, source: url.path))
+            scaling: try scaling(checkpoint.metadata["scaling"], config: config, source: url.path),
+            data: checkpoint.metadata["data"].flatMap {
+                try? JSONDecoder().decode(DataProvenance.self, from: Data($0.utf8))
+            })
     }
 
     /// The saved feature scaling, checked against the model's input size.

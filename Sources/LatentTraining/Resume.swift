@@ -35,6 +35,7 @@ extension Trainer {
         var options = state.options(epochs: epochs, directory: directory)
         options.progressBar = progressBar
         options.scaling = loaded.scaling
+        options.provenance = loaded.data
         log(
             "resuming \(loaded.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch "
                 + "\(epochs) (batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), "

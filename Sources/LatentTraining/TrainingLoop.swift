@@ -110,7 +110,8 @@ extension Trainer {
                     row.imagesPerSecond, seconds))
             warnIfCollapsed(epoch: epoch, kl: eval.terms["kl"])
             let out = options.outputDirectory
-            try ModelStore.save(model, seed: options.seed, epochs: epoch, scaling: data.scaling, to: out)
+            try ModelStore.save(
+                model, seed: options.seed, epochs: epoch, scaling: data.scaling, data: options.provenance, to: out)
             let streams = ["shuffling": shuffling.state, "noise": noise.state, "binarization": binarization.state]
             try TrainingState(
                 epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,

@@ -24,6 +24,8 @@ public struct TrainingOptions: Sendable {
     public var threads = 1
     /// Feature scaling of a table, saved with the model.
     public var scaling: FeatureScaling? = nil
+    /// The data trained on, recorded in the checkpoint.
+    public var provenance: DataProvenance? = nil
     /// Clip the gradient's L2 norm to this before each step.
     public var clipGradientNorm: Float? = nil
     /// Planned step or graph.

@@ -259,3 +259,38 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains("Bernoulli"), "\(r.stderr)")
     }
 }
+
+/// A checkpoint records its training data; later commands use it by default and say when they are given other
+/// data.
+@Suite struct ProvenanceTests {
+    @Test func commandsDefaultToTheRecordedDataAndNoteOtherData() throws {
+        let dir = Support.temporaryDirectory("provenance")
+        let a = try Support.writeCSV("a.csv", in: dir, header: "p,q,r,s,label", rows: 120, seed: 6) { r, rng in
+            (0..<4).map { _ in String(rng.uniform()) } + [String(r % 3)]
+        }
+        let run = dir.appendingPathComponent("run").path
+        let t = try Support.runLatent(["train", "--data", a.path, "--label-column", "label", "--hidden", "4",
+                                       "--latent", "2", "--epochs", "1", "--limit", "50", "--out", run, "--no-progress"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let loaded = try ModelStore.load(URL(fileURLWithPath: run))
+        #expect(loaded.data?.file == a.path && loaded.data?.labelColumn == "label" && loaded.data?.limit == 50)
+        #expect(loaded.data?.sha256?.count == 64)
+        // No data flags: the table it was trained on (12 test rows), not MNIST.
+        let e = try Support.runLatent(["eval", run, "--json"])
+        #expect(e.status == 0 && e.stdout.contains("\"images\":12") && e.stderr.contains("using the model's training data"),
+                "\(e.stdout) \(e.stderr)")
+        // Other data given explicitly: used, with a note; data of another shape: refused.
+        let b = try Support.writeCSV("b.csv", in: dir, header: "p,q,r,s,label", rows: 60, seed: 7) { r, rng in
+            (0..<4).map { _ in String(rng.uniform()) } + [String(r % 3)]
+        }
+        let other = try Support.runLatent(["eval", run, "--data", b.path, "--label-column", "label"])
+        #expect(other.status == 0 && other.stderr.contains("the model was trained on"), "\(other.stderr)")
+        let mnist = try Support.runLatent(["eval", run, "--dataset", "mnist"])
+        #expect(mnist.status != 0 && mnist.stderr.contains("features"), "\(mnist.stderr)")
+        // --resume takes the recorded data and --limit; a different --limit is refused.
+        let r = try Support.runLatent(["train", "--resume", run, "--epochs", "2", "--no-progress"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let limit = try Support.runLatent(["train", "--resume", run, "--epochs", "3", "--limit", "60"])
+        #expect(limit.status != 0 && limit.stderr.contains("--limit 60: the run's is 50"), "\(limit.stderr)")
+    }
+}

@@ -1,0 +1,67 @@
+import CCrypto
+import Foundation
+import LatentTensor
+
+/// What a model was trained on, recorded in its checkpoint so that later commands use the same data by default
+/// and say so when they are given other data: the dataset's name, or the table's path, size and SHA-256, its
+/// label column, and the subset (`limit`, `excludeLabel`) of the training split.
+public struct DataProvenance: Codable, Equatable, Sendable {
+    /// The named dataset ("mnist", "fashion-mnist"), or nil for a table.
+    public var dataset: String?
+    /// The table's path as given, its size in bytes and the SHA-256 of its content.
+    public var file: String?
+    /// The table's size in bytes.
+    public var bytes: Int?
+    /// Lower-case hex SHA-256 of the table's content.
+    public var sha256: String?
+    /// The table's label column, as given.
+    public var labelColumn: String?
+    /// The first N training examples only.
+    public var limit: Int?
+    /// The label left out of training.
+    public var excludeLabel: Int?
+
+    /// The record of `source` (hashing a table's content) with the training subset.
+    public init(_ source: DataSource, limit: Int? = nil, excludeLabel: Int? = nil) {
+        switch source {
+        case .named(let name, _):
+            dataset = name
+        case .table(let url, let column):
+            file = url.path
+            labelColumn = column
+            if let data = try? Data(contentsOf: url) {
+                bytes = data.count
+                sha256 = Self.sha256(data)
+            }
+        }
+        (self.limit, self.excludeLabel) = (limit, excludeLabel)
+    }
+
+    /// The source this record names (a dataset read from `directory` when given).
+    public func source(directory: URL?) -> DataSource {
+        if let file { return .table(URL(fileURLWithPath: file), labelColumn: labelColumn) }
+        return .named(dataset ?? "mnist", directory: directory)
+    }
+
+    /// "fashion-mnist", or "table.csv (2,048 bytes, sha256 1a2b3c…)".
+    public var summary: String {
+        guard let file else { return dataset ?? "mnist" }
+        let hash = sha256.map { ", sha256 \($0.prefix(12))…" } ?? ""
+        return "\(file) (\(bytes.map(String.init) ?? "?") bytes\(hash))"
+    }
+
+    /// Whether the table file still has the recorded content (true for named datasets).
+    public var fileUnchanged: Bool {
+        guard let file, let sha256 else { return true }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else { return false }
+        return Self.sha256(data) == sha256
+    }
+
+    /// Lower-case hex SHA-256 (OpenSSL's EVP interface).
+    static func sha256(_ data: Data) -> String {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        _ = data.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+    }
+}
