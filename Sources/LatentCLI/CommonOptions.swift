@@ -35,9 +35,24 @@ struct DataOptions: ParsableArguments {
             """)
     var labelColumn: String?
 
+    @Option(
+        help:
+            """
+            With a --data CSV: auto (a header if the first line is not all numbers, or is 0,1,2,… as pandas \
+            writes), yes or no.
+            """
+    )
+    var header: CSVFormat.Header = .auto
+
+    @Option(help: "With a --data CSV: the delimiter (default: detected among , ; tab |; 'tab' for a tab).")
+    var delimiter: String?
+
     func validate() throws {
         if let dataset, !DataSource.datasetNames.contains(dataset) {
             throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+        }
+        if let delimiter, delimiter != "tab" && delimiter.count != 1 {
+            throw ValidationError("--delimiter: expected one character or 'tab', got '\(delimiter)'")
         }
         if dataset != nil && dataFile != nil {
             throw ValidationError("--dataset and --data name two sources; give one")
@@ -51,6 +66,11 @@ struct DataOptions: ParsableArguments {
             return URL(fileURLWithPath: env)
         }
         return nil
+    }
+
+    /// The CSV layout the flags ask for.
+    var csvFormat: CSVFormat {
+        CSVFormat(header: header, delimiter: delimiter.map { $0 == "tab" ? "\t" : $0 }.flatMap(\.first))
     }
 
     /// Whether the flags name a source (otherwise a model's recorded training data is used).
@@ -75,7 +95,7 @@ struct DataOptions: ParsableArguments {
     /// The source these flags name.
     var source: DataSource {
         if let dataFile {
-            return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn)
+            return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn, csv: csvFormat)
         }
         return .named(dataset ?? "mnist", directory: directory)
     }
@@ -160,3 +180,5 @@ nonisolated(unsafe) var humanLinesToStderr = false
 func say(_ line: String) {
     (humanLinesToStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
 }
+
+extension CSVFormat.Header: ExpressibleByArgument {}

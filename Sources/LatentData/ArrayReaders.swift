@@ -11,6 +11,8 @@ public struct NumericTable: Sendable {
     public var values: [Float]
     /// Column names (CSV header), or nil.
     public let header: [String]?
+    /// How a CSV file was read ("semicolon-delimited, with a header line"), for the user to check.
+    public var layout: String?
 
     /// A table of row-major values with an optional header.
     public init(rows: Int, columns: Int, values: [Float], header: [String]?) {
@@ -39,7 +41,7 @@ public struct NumericTable: Sendable {
 /// the line; sizes are checked against the file before anything is allocated.
 public enum ArrayReaders {
     /// Reads a .npy or .csv file by its extension.
-    public static func read(_ url: URL) throws -> NumericTable {
+    public static func read(_ url: URL, csv format: CSVFormat = CSVFormat()) throws -> NumericTable {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw LatentError(
@@ -52,7 +54,7 @@ public enum ArrayReaders {
         }
         switch url.pathExtension.lowercased() {
         case "npy": return try npy(data, name: url.path)
-        case "csv": return try csv(data, name: url.path)
+        case "csv": return try csv(data, name: url.path, format: format)
         case "npz":
             // The features: the member named x, X or data (or the only member besides the labels); labels: a
             // member named y or labels, one per row, appended as the last column under its own name.
@@ -249,11 +251,12 @@ public enum ArrayReaders {
 
     /// Parses numeric CSV. A first line with any cell that is not a number is a header. Empty lines are
     /// skipped; every other line must have as many cells as the first.
-    public static func csv(_ data: Data, name: String) throws -> NumericTable {
+    public static func csv(_ data: Data, name: String, format: CSVFormat = CSVFormat()) throws -> NumericTable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw LatentError(.data, "\(name): not UTF-8 text")
         }
         var header: [String]? = nil
+        var delimiter: Character = ","
         var columns = -1, rows = 0
         var values: [Float] = []
         var lineNumber = 0
@@ -261,13 +264,12 @@ public enum ArrayReaders {
         for trimmed in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
             lineNumber += 1
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            let cells = trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
+            if columns < 0 { delimiter = format.delimiter(of: trimmed) }
+            let cells = CSVFormat.cells(trimmed, delimiter)
             if columns < 0 {
                 columns = cells.count
-                if cells.contains(where: { Float($0) == nil }) {
-                    header = cells.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                if format.isHeader(cells) {
+                    header = cells
                     continue
                 }
             }
@@ -286,6 +288,8 @@ public enum ArrayReaders {
             rows += 1
         }
         guard rows > 0 else { throw LatentError(.data, "\(name): no data rows") }
-        return NumericTable(rows: rows, columns: columns, values: values, header: header)
+        var table = NumericTable(rows: rows, columns: columns, values: values, header: header)
+        table.layout = "\(rows) rows × \(columns) columns, " + CSVFormat.describe(delimiter, header: header != nil)
+        return table
     }
 }

@@ -16,6 +16,8 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     public var sha256: String?
     /// The table's label column, as given.
     public var labelColumn: String?
+    /// How the CSV table was read, if it was set rather than detected.
+    public var csv: CSVFormat?
     /// The first N training examples only.
     public var limit: Int?
     /// The label left out of training.
@@ -26,9 +28,10 @@ public struct DataProvenance: Codable, Equatable, Sendable {
         switch source {
         case .named(let name, _):
             dataset = name
-        case .table(let url, let column):
+        case .table(let url, let column, let format):
             file = url.path
             labelColumn = column
+            csv = format == CSVFormat() ? nil : format
             if let data = try? Data(contentsOf: url) {
                 bytes = data.count
                 sha256 = Self.sha256(data)
@@ -39,7 +42,7 @@ public struct DataProvenance: Codable, Equatable, Sendable {
 
     /// The source this record names (a dataset read from `directory` when given).
     public func source(directory: URL?) -> DataSource {
-        if let file { return .table(URL(fileURLWithPath: file), labelColumn: labelColumn) }
+        if let file { return .table(URL(fileURLWithPath: file), labelColumn: labelColumn, csv: csv ?? CSVFormat()) }
         return .named(dataset ?? "mnist", directory: directory)
     }
 

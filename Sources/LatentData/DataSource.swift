@@ -8,7 +8,7 @@ public enum DataSource: Sendable {
     /// A dataset by name ("mnist", "fashion-mnist"), read from `directory` when given.
     case named(String, directory: URL?)
     /// A table file, with the label column named by header, 0-based index or "last" (nil: unlabelled).
-    case table(URL, labelColumn: String?)
+    case table(URL, labelColumn: String?, csv: CSVFormat = CSVFormat())
 
     /// The names `named` accepts.
     public static let datasetNames = ["mnist", "fashion-mnist"]
@@ -17,7 +17,7 @@ public enum DataSource: Sendable {
     public func load(_ split: Split, notes: (String) -> Void = { _ in }) throws -> Dataset {
         switch self {
         case .table:
-            return TableDataset.split(try loadAll(), split)
+            return TableDataset.split(try loadAll(notes: split == .train ? notes : { _ in }), split)
         case .named(let name, let directory):
             guard Self.datasetNames.contains(name) else {
                 throw LatentError(
@@ -37,11 +37,13 @@ public enum DataSource: Sendable {
     /// Every example in order: all rows of a table, or a dataset's train then test split.
     public func loadAll(notes: (String) -> Void = { _ in }) throws -> Dataset {
         switch self {
-        case .table(let url, let labelColumn):
+        case .table(let url, let labelColumn, let csv):
             guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
                 throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
             }
-            let all = try TableDataset.load(url, labelColumn: labelColumn)
+            let table = try ArrayReaders.read(url, csv: csv)
+            if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }
+            let all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
             guard all.count >= 10 else {
                 throw LatentError(
                     .data, field: "data",

@@ -8,8 +8,8 @@ public enum TableDataset {
     /// All rows of a .csv, .npy or .npz file. `labelColumn`: a column name (CSV header; an .npz's label member,
     /// `y` or `labels`), a 0-based index, "last", "none", or nil for the default: an .npz's label member if it
     /// has one, else none (every label 0, and the dataset is marked unlabelled).
-    public static func load(_ url: URL, labelColumn: String?) throws -> Dataset {
-        try make(ArrayReaders.read(url), source: url, labelColumn: labelColumn)
+    public static func load(_ url: URL, labelColumn: String?, csv: CSVFormat = CSVFormat()) throws -> Dataset {
+        try make(ArrayReaders.read(url, csv: csv), source: url, labelColumn: labelColumn)
     }
 
     /// A dataset from a table already read from `source` (named in errors), label column as for `load`.

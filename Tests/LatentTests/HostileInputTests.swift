@@ -294,3 +294,24 @@ import Testing
         #expect(limit.status != 0 && limit.stderr.contains("--limit 60: the run's is 50"), "\(limit.stderr)")
     }
 }
+
+/// CSV files as people write them: pandas' numeric header, semicolons, tabs, quotes; detected and reported.
+@Suite struct CSVLayoutTests {
+    static func read(_ text: String, _ format: CSVFormat = CSVFormat()) throws -> NumericTable {
+        try ArrayReaders.csv(Data(text.utf8), name: "t.csv", format: format)
+    }
+
+    @Test func layoutsAreDetected() throws {
+        let pandas = try Self.read("0,1,2\n0.5,1,2\n3,4,5\n")
+        #expect(pandas.rows == 2 && pandas.header == ["0", "1", "2"], "pandas' 0,1,2 header is a header")
+        let semicolons = try Self.read("a;b;c\n\"1.5\";2;3\n4;5;6\n")
+        #expect(semicolons.columns == 3 && semicolons.values == [1.5, 2, 3, 4, 5, 6])
+        #expect(semicolons.layout?.contains("semicolon-delimited, with a header line") == true)
+        let tabs = try Self.read("1\t2\n3\t4\n")
+        #expect(tabs.columns == 2 && tabs.header == nil && tabs.layout?.contains("tab-delimited, no header") == true)
+        let forced = try Self.read("0,1,2\n3,4,5\n", CSVFormat(header: .no))
+        #expect(forced.rows == 2 && forced.header == nil)
+        let quoted = try Self.read("\"a,b\",c\n1,2\n")
+        #expect(quoted.header == ["a,b", "c"] && quoted.columns == 2, "a quoted delimiter stays in its cell")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import LatentTensor
+
+/// How a CSV file is laid out: whether its first line is a header, and the delimiter. Both are detected by
+/// default (and the detection is reported), or set (`--header`, `--delimiter`).
+public struct CSVFormat: Codable, Equatable, Sendable {
+    /// Whether the first line names the columns.
+    public enum Header: String, Codable, CaseIterable, Sendable {
+        /// A header if a cell of the first line is not a number, or the line is 0, 1, 2, … (pandas' names).
+        case auto
+        /// The first line is a header.
+        case yes
+        /// Every line is data.
+        case no
+    }
+
+    /// The header rule.
+    public var header: Header
+    /// The delimiter, or nil to detect it among comma, semicolon, tab and bar.
+    public var delimiter: Character?
+
+    /// A format (detected by default).
+    public init(header: Header = .auto, delimiter: Character? = nil) {
+        self.header = header
+        self.delimiter = delimiter
+    }
+
+    enum CodingKeys: String, CodingKey { case header, delimiter }
+
+    /// Decodes a format saved with a checkpoint.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        header = try c.decode(Header.self, forKey: .header)
+        delimiter = try c.decodeIfPresent(String.self, forKey: .delimiter).flatMap(\.first)
+    }
+
+    /// Encodes the format for a checkpoint.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(header, forKey: .header)
+        try c.encodeIfPresent(delimiter.map(String.init), forKey: .delimiter)
+    }
+
+    static let candidates: [Character] = [",", ";", "\t", "|"]
+
+    /// The delimiter of `line`: the given one, or the candidate occurring most often outside quotes (comma if none).
+    func delimiter(of line: Substring) -> Character {
+        if let delimiter { return delimiter }
+        var counts: [Character: Int] = [:]
+        var quoted = false
+        for ch in line {
+            if ch == "\"" {
+                quoted.toggle()
+            } else if !quoted && Self.candidates.contains(ch) {
+                counts[ch, default: 0] += 1
+            }
+        }
+        return Self.candidates.max { counts[$0, default: 0] < counts[$1, default: 0] }
+            .flatMap { counts[$0, default: 0] > 0 ? $0 : nil } ?? ","
+    }
+
+    /// The cells of a line, split on `delimiter` outside double quotes, each trimmed and unquoted.
+    static func cells(_ line: Substring, _ delimiter: Character) -> [String] {
+        var out: [String] = [], current = "", quoted = false
+        for ch in line {
+            if ch == "\"" {
+                quoted.toggle()
+            } else if ch == delimiter && !quoted {
+                out.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(ch)
+            }
+        }
+        out.append(current.trimmingCharacters(in: .whitespaces))
+        return out
+    }
+
+    /// Whether a first line of `cells` is a header under this rule.
+    func isHeader(_ cells: [String]) -> Bool {
+        switch header {
+        case .yes: return true
+        case .no: return false
+        case .auto:
+            if cells.contains(where: { Float($0) == nil }) { return true }
+            // pandas writes its default column names 0, 1, 2, … as a numeric header.
+            return cells.count > 2 && cells.map { Int($0) } == (0..<cells.count).map { $0 }
+        }
+    }
+
+    /// "semicolon-delimited, with a header".
+    static func describe(_ delimiter: Character, header: Bool) -> String {
+        let name = [",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"][delimiter] ?? "'\(delimiter)'"
+        return "\(name)-delimited, \(header ? "with a header line" : "no header")"
+    }
+}
