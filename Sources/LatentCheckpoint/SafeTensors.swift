@@ -99,7 +99,14 @@ public enum SafeTensors {
             }
             tensors[name] = t
         }
-        // As the format requires: the tensors tile the data without overlaps or holes.
+        try checkTiling(ranges, body: body, fail: fail)
+        return (tensors, metadata)
+    }
+
+    /// As the format requires: the tensors tile the data bytes without overlaps or holes.
+    private static func checkTiling(
+        _ ranges: [(begin: Int, end: Int, name: String)], body: Int, fail: (String) -> LatentError
+    ) throws {
         var end = 0
         for r in ranges.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
             guard r.begin == end else {
@@ -109,6 +116,5 @@ public enum SafeTensors {
             end = r.end
         }
         guard end == body else { throw fail("the tensors cover \(end) of \(body) data bytes") }
-        return (tensors, metadata)
     }
 }
