@@ -153,7 +153,7 @@ extension Activation: ExpressibleByArgument {}
 
 /// Writes a line to standard error (notes that are not results).
 func note(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
 }
 
 /// Checks a size flag against a sane range, so no size reaches an allocation or an overflow unchecked.
@@ -178,7 +178,8 @@ nonisolated(unsafe) var humanLinesToStderr = false
 
 /// Writes a line to standard output at once (no buffering, so progress shows up in pipes and logs).
 func say(_ line: String) {
-    (humanLinesToStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
+    try? (humanLinesToStderr ? FileHandle.standardError : FileHandle.standardOutput).write(
+        contentsOf: Data((line + "\n").utf8))
 }
 
 extension CSVFormat.Header: ExpressibleByArgument {}

@@ -124,5 +124,5 @@ func printJSON(_ object: [String: Any]) throws {
         }
     }
     let data = try JSONSerialization.data(withJSONObject: clean(object), options: [.sortedKeys])
-    FileHandle.standardOutput.write(data + Data("\n".utf8))
+    try? FileHandle.standardOutput.write(contentsOf: data + Data("\n".utf8))
 }

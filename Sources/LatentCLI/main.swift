@@ -32,7 +32,7 @@ do {
     if code == 0 {
         print(LatentCommand.fullMessage(for: error))
     } else {
-        FileHandle.standardError.write(Data("latent: \(ErrorMessages.line(for: error))\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("latent: \(ErrorMessages.line(for: error))\n".utf8))
     }
     exit(code)
 }

@@ -42,22 +42,34 @@ public struct Checkpoint {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             file = url.appendingPathComponent(fileName)
         }
-        let (tensors, metadata) = try SafeTensors.read(file)
+        return try checked(try SafeTensors.read(file), source: file.path)
+    }
+
+    /// A checkpoint from the bytes of a safetensors file (`source` names it in errors).
+    public static func decode(_ data: Data, source: String) throws -> Checkpoint {
+        try checked(try SafeTensors.decode(data, source: source), source: source)
+    }
+
+    /// The format, version, kind and configuration checked.
+    private static func checked(
+        _ file: (tensors: [String: Tensor], metadata: [String: String]), source: String
+    ) throws -> Checkpoint {
+        let (tensors, metadata) = file
         guard metadata["format"] == format else {
             throw LatentError(
-                .checkpoint, "\(file.path): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
+                .checkpoint, "\(source): not a Latent checkpoint (no \"format\": \"latent\" in its metadata)")
         }
         guard let v = metadata["format_version"].flatMap(Int.init), v == version else {
             throw LatentError(
                 .checkpoint,
                 """
-                \(file.path): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads \
+                \(source): checkpoint format version \(metadata["format_version"] ?? "?"); this Latent reads \
                 version \(version)
                 """
             )
         }
         guard let kind = metadata["kind"], let config = metadata["config"] else {
-            throw LatentError(.checkpoint, "\(file.path): checkpoint metadata lacks the model kind or configuration")
+            throw LatentError(.checkpoint, "\(source): checkpoint metadata lacks the model kind or configuration")
         }
         return Checkpoint(configJSON: config, kind: kind, tensors: tensors, metadata: metadata)
     }

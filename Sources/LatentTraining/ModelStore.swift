@@ -66,37 +66,12 @@ public enum ModelStore {
 
     private static func load<Model>(_ url: URL, as type: Model.Type, kinds: Set<ModelKind>?) throws -> Loaded<Model> {
         let checkpoint = try Checkpoint.load(url)
-        guard let kind = ModelKind(rawValue: checkpoint.kind) else {
-            throw LatentError(.checkpoint, "\(url.path): unknown model kind '\(checkpoint.kind)'")
-        }
-        if let kinds, !kinds.contains(kind) {
-            let wanted = kinds.map(\.rawValue).sorted().joined(separator: " or ")
-            throw LatentError(.checkpoint, "\(url.path): holds a \(kind.rawValue) model; this needs \(wanted)")
-        }
-        let config: ModelConfig
-        do {
-            config = try ModelConfig.from(json: checkpoint.configJSON)
-            try config.validate()
-        } catch { throw LatentError(.checkpoint, "\(url.path): \(error)") }
-        guard config.kind == kind else {
-            throw LatentError(
-                .checkpoint, "\(url.path): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)")
-        }
-        // The configuration must describe the tensors before a model of it is built (and allocated).
-        let stored = checkpoint.tensors.values.reduce(0) { $0 + $1.count }
-        guard Double(stored) == config.parameterCount else {
-            throw LatentError(
-                .checkpoint,
-                """
-                \(url.path): its tensors hold \(stored) values but its configuration describes a model of \
-                \(config.parameterCount) parameters (a damaged or hand-edited checkpoint)
-                """)
-        }
+        let config = try validate(checkpoint, kinds: kinds, source: url.path)
         var rng = RandomGenerator(seed: 0)
         let built = makeModel(config, rng: &rng)
         try checkpoint.assign(to: built.namedParameters, source: url.path)
         guard let model = built as? Model else {
-            throw LatentError(.checkpoint, "\(url.path): a \(kind.rawValue) model is not a \(Model.self)")
+            throw LatentError(.checkpoint, "\(url.path): a \(config.kind.rawValue) model is not a \(Model.self)")
         }
         return Loaded(
             model: model, config: config, seed: checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1,
@@ -105,6 +80,42 @@ public enum ModelStore {
             data: checkpoint.metadata["data"].flatMap {
                 try? JSONDecoder().decode(DataProvenance.self, from: Data($0.utf8))
             })
+    }
+
+    /// A checkpoint's configuration, checked against its kind, the kinds wanted and its tensors before any
+    /// model is built: the part of loading a hostile file can reach (fuzzed by `Fuzz/`).
+    public static func validate(
+        _ checkpoint: Checkpoint, kinds: Set<ModelKind>? = nil, source: String
+    ) throws
+        -> ModelConfig
+    {
+        guard let kind = ModelKind(rawValue: checkpoint.kind) else {
+            throw LatentError(.checkpoint, "\(source): unknown model kind '\(checkpoint.kind)'")
+        }
+        if let kinds, !kinds.contains(kind) {
+            let wanted = kinds.map(\.rawValue).sorted().joined(separator: " or ")
+            throw LatentError(.checkpoint, "\(source): holds a \(kind.rawValue) model; this needs \(wanted)")
+        }
+        let config: ModelConfig
+        do {
+            config = try ModelConfig.from(json: checkpoint.configJSON)
+            try config.validate()
+        } catch { throw LatentError(.checkpoint, "\(source): \(error)") }
+        guard config.kind == kind else {
+            throw LatentError(
+                .checkpoint, "\(source): kind \(kind.rawValue) but configuration of \(config.kind.rawValue)")
+        }
+        // The configuration must describe the tensors before a model of it is built (and allocated).
+        let stored = checkpoint.tensors.values.reduce(0) { $0 + $1.count }
+        guard Double(stored) == config.parameterCount else {
+            throw LatentError(
+                .checkpoint,
+                """
+                \(source): its tensors hold \(stored) values but its configuration describes a model of \
+                \(config.parameterCount) parameters (a damaged or hand-edited checkpoint)
+                """)
+        }
+        return config
     }
 
     /// The saved feature scaling, checked against the model's input size.

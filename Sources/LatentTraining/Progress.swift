@@ -25,7 +25,7 @@ public final class ProgressReporter {
         let line = String(
             format: "\rEpoch %d/%d %@ %d/%d  loss %.2f  %.0f images/s ", epoch, epochs, bar, batch, batches, loss,
             imagesPerSecond)
-        FileHandle.standardError.write(Data(line.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 
     /// Progress of a long job other than training: a live bar on a terminal, otherwise a plain line at
@@ -39,14 +39,16 @@ public final class ProgressReporter {
             lastDraw = now
             let width = 30, filled = total == 0 ? width : width * done / total
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(
-                Data(String(format: "\r%@ %@ %d/%d  %.0f s left ", label, bar, done, total, remaining).utf8))
+            try? FileHandle.standardError.write(
+                contentsOf:
+                    Data(String(format: "\r%@ %@ %d/%d  %.0f s left ", label, bar, done, total, remaining).utf8))
         } else {
             let step = max(1, total / 10)
             guard done / step > lastTenth, now >= 2 else { return }  // short jobs stay quiet
             lastTenth = done / step
-            FileHandle.standardError.write(
-                Data(String(format: "%@: %d/%d (%.0f s, %.0f s left)\n", label, done, total, now, remaining).utf8))
+            try? FileHandle.standardError.write(
+                contentsOf:
+                    Data(String(format: "%@: %d/%d (%.0f s, %.0f s left)\n", label, done, total, now, remaining).utf8))
         }
     }
     private var lastTenth = 0
@@ -54,6 +56,6 @@ public final class ProgressReporter {
     /// Clears the bar before a permanent line is printed.
     public func clear() {
         guard live else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8))
     }
 }

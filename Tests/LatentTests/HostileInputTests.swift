@@ -166,7 +166,37 @@ import Testing
             let r = try Support.runLatent(args)
             let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
             #expect(r.status == 0 && object is [String: Any], "\(args): \(r.stdout) \(r.stderr)")
+            #expect(try Self.jqAccepts(r.stdout), "jq parses the stdout of \(args)")
         }
+    }
+
+    /// Whether `jq -e .` (installed by Scripts/setup.sh) parses `text` as one JSON object.
+    static func jqAccepts(_ text: String) throws -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["jq", "-e", "type == \"object\""]
+        let input = Pipe()
+        (p.standardInput, p.standardOutput, p.standardError) = (input, FileHandle.nullDevice, FileHandle.nullDevice)
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
+    @Test func aClosedPipeDoesNotKillTrainingBeforeItSaves() throws {
+        let dir = Support.temporaryDirectory("pipe")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "'\(Support.latentExecutable.path)' train --epochs 2 --limit 512 --hidden 8 --out '\(dir.path)' "
+            + "--no-progress | head -1; echo \"status ${PIPESTATUS[0]}\""]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("status 0"), "latent finished despite the closed pipe: \(text)")
+        #expect(try ModelStore.loadVAE(dir).epochs == 2)
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import Latent
 
 // libFuzzer target for Latent's file parsers. $LATENT_FUZZ_PARSER picks the one fed with arbitrary bytes
-// (idx, npy, npz, csv, safetensors); it must return a value or throw, never crash, hang or over-allocate.
+// (idx, npy, npz, csv, safetensors, checkpoint); it must return a value or throw, never crash, hang or over-allocate.
 let parser = ProcessInfo.processInfo.environment["LATENT_FUZZ_PARSER"] ?? ""
 let parse: ([UInt8]) -> Void
 switch parser {
@@ -11,8 +11,10 @@ case "npy": parse = { _ = try? ArrayReaders.npy(Data($0), name: "fuzz.npy") }
 case "npz": parse = { _ = try? NPZ.read(Data($0), name: "fuzz.npz") }
 case "csv": parse = { _ = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") }
 case "safetensors": parse = { _ = try? SafeTensors.decode(Data($0), source: "fuzz.safetensors") }
+case "checkpoint":   // a checkpoint's configuration checked against its tensors, before any model is built
+    parse = { _ = try? ModelStore.validate(Checkpoint.decode(Data($0), source: "fuzz.safetensors"), source: "fuzz") }
 default:
-    FileHandle.standardError.write(Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv or safetensors\n".utf8))
+    FileHandle.standardError.write(Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors or checkpoint\n".utf8))
     exit(2)
 }
 
