@@ -109,9 +109,17 @@ struct DataOptions: ParsableArguments {
     /// A split prepared for a saved model (`TrainingData.forModel`): its feature scaling applied, its input size
     /// checked, and for a model trained with dynamic binarisation the test split binarised with the fixed seed.
     func load<M>(_ split: Split, for loaded: ModelStore.Loaded<M>, binarizeTest: Bool = true) throws -> Dataset {
-        let set = try TrainingData.forModel(
-            loaded.config, scaling: loaded.scaling, try source(for: loaded).load(split, notes: note))
-        return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
+        let raw = try source(for: loaded).load(split, notes: note)
+        do {
+            let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, raw)
+            return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
+        } catch let error as LatentError where raw.featureCount != loaded.config.inputSize {
+            // Data of another shape: name the data the model was trained on and the flag that selects it.
+            guard let recorded = loaded.data else { throw error }
+            let flag = recorded.file.map { "--data \($0)" } ?? "--dataset \(recorded.dataset ?? "mnist")"
+            throw ValidationError(
+                "\(ErrorMessages.line(for: error)); the model was trained on \(recorded.summary): pass \(flag)")
+        }
     }
 }
 
