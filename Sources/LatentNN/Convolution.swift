@@ -4,7 +4,9 @@ import LatentTensor
 /// 2-D convolution layer over NHWC activations; weight [out, in, k, k] and init as PyTorch's Conv2d
 /// (U(±1/√(in·k²)) for weight and bias).
 public final class Conv2D: Layer {
+    /// Weight and bias, in PyTorch's layout.
     public let weight: Parameter, bias: Parameter
+    /// Stride and zero padding.
     public let stride: Int, padding: Int
 
     /// A layer with PyTorch's initialisation drawn from `rng`.
@@ -35,7 +37,9 @@ public final class Conv2D: Layer {
 /// 2-D transposed convolution layer over NHWC activations; weight [in, out, k, k] and init as PyTorch's
 /// ConvTranspose2d (its fan-in is out·k²).
 public final class ConvTranspose2D: Layer {
+    /// Weight and bias, in PyTorch's layout.
     public let weight: Parameter, bias: Parameter
+    /// Stride, padding and the extra output rows and columns.
     public let stride: Int, padding: Int, outputPadding: Int
 
     /// A layer with PyTorch's initialisation drawn from `rng`.

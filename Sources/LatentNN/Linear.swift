@@ -8,6 +8,7 @@ public final class Linear: Layer {
     public let weight: Parameter
     /// Bias [out], if any.
     public let bias: Parameter?
+    /// Input and output widths.
     public let inputSize: Int, outputSize: Int
 
     /// A layer `inputSize` → `outputSize` with PyTorch's initialisation from `rng`.

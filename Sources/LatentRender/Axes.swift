@@ -8,6 +8,7 @@ public struct Axes {
     public let canvas: Canvas
     /// The plotting rectangle in canvas units.
     public let left: Double, top: Double, width: Double, height: Double
+    /// The data ranges the axes show.
     public let xRange: ClosedRange<Double>, yRange: ClosedRange<Double>
     /// Whether x ticks fall on whole numbers only (epochs).
     public let integerX: Bool

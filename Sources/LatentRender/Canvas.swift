@@ -19,6 +19,7 @@ public enum PictureFormat: String, Sendable {
 
 /// A Cairo drawing surface of a given size and format; `finish()` returns the encoded file.
 public final class Canvas {
+    /// The size in points.
     public let width: Double, height: Double
     /// The output format.
     public let format: PictureFormat
@@ -131,6 +132,7 @@ public final class Canvas {
 
 /// A colour, components in [0, 1].
 public struct RGB: Sendable {
+    /// Red, green and blue in [0, 1].
     public let r: Double, g: Double, b: Double
     /// A colour from components in [0, 1].
     public init(_ r: Double, _ g: Double, _ b: Double) {

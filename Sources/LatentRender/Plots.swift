@@ -7,7 +7,9 @@ import LatentTensor
 public enum Plots {
     /// One 2-D projection for a panel of a scatter figure.
     public struct Panel: Sendable {
+        /// The points' coordinates.
         public let x: [Float], y: [Float]
+        /// The axis labels.
         public let xLabel: String, yLabel: String
         /// A panel of points with axis labels.
         public init(x: [Float], y: [Float], xLabel: String, yLabel: String) {
@@ -62,6 +64,7 @@ public enum Plots {
     public struct Series: Sendable {
         /// The name shown in the legend.
         public let name: String
+        /// The series' points.
         public let x: [Double], y: [Double]
         /// A named series of points.
         public init(name: String, x: [Double], y: [Double]) {
