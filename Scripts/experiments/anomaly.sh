@@ -9,7 +9,7 @@ swift build -c release --product latent >/dev/null
 latent=.build/release/latent
 mkdir -p "$out"
 for k in 0 1 2 3 4 5 6 7 8 9; do
-  $latent train --model vae --exclude-label "$k" --epochs "$epochs" --seed 1 --threads "$threads" --out "$out/without-$k" > "$out/without-$k.log"
+  $latent train --model vae --exclude-label "$k" --epochs "$epochs" --seed 1 --threads "$threads" --out "$out/without-$k" --force > "$out/without-$k.log"
   for s in recon elbo; do
     $latent anomaly "$out/without-$k" --score "$s" --anomaly-label "$k" --out "$out/without-$k/scores-$s.csv" \
       --plot "$out/without-$k/histogram-$s.png" --json --threads "$threads" > "$out/without-$k/auc-$s.json"

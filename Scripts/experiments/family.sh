@@ -9,7 +9,7 @@ L=.build/release/latent
 OUT=${OUT:-runs/family}
 mkdir -p "$OUT"
 T="--epochs 10 --seed 1 --no-progress"
-train() { local name=$1; shift; $L train "$@" $T --out "$OUT/$name" > "$OUT/$name.log"; }
+train() { local name=$1; shift; $L train "$@" $T --out "$OUT/$name" --force > "$OUT/$name.log"; }
 ev() { $L eval "$OUT/$1" --json "${@:2}"; }
 
 train ae --model ae --hidden 512,256 --latent 32
