@@ -13,13 +13,16 @@ text = open(sys.argv[1]).read()
 section = text[text.index("## Use it from Swift"):]
 print(re.search(r"```swift\n(.*?)```", section, re.S).group(1), end="")
 PY
+identity="$(basename "$root" | tr "[:upper:]" "[:lower:]")"   # SwiftPM names a path package by its folder
 cat > "$work/Package.swift" <<SWIFT
 // swift-tools-version:6.0
 import PackageDescription
 let package = Package(
     name: "Demo",
     dependencies: [.package(path: "$root")],
-    targets: [.executableTarget(name: "Demo", dependencies: [.product(name: "Latent", package: "$(basename "$root" | tr "[:upper:]" "[:lower:]")")])]
+    targets: [
+        .executableTarget(name: "Demo", dependencies: [.product(name: "Latent", package: "$identity")])
+    ]
 )
 SWIFT
 cd "$work"

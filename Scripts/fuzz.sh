@@ -17,9 +17,11 @@ for t in "${targets[@]}"; do
   work=$(mktemp -d)
   cp Corpus/"$t"/* "$work"/
   start=$(date +%s)
-  LATENT_FUZZ_PARSER="$t" "$bin/FuzzParsers" -runs="$runs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+  LATENT_FUZZ_PARSER="$t" "$bin/FuzzParsers" -runs="$runs" -max_len=4096 -timeout=10 \
+    -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -artifact_prefix=crashes/"$t"- -print_final_stats=1 "$work" > "crashes/$t.log" 2>&1 \
     && status="0 crashes" || status="FAILED (see Fuzz/crashes/$t.log)"
-  echo "$t: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "crashes/$t.log" | grep -o '[0-9]*$') inputs in $(( $(date +%s) - start )) s, $status"
+  inputs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "crashes/$t.log" | grep -o '[0-9]*$')
+  echo "$t: $inputs inputs in $(( $(date +%s) - start )) s, $status"
   rm -rf "$work"
 done

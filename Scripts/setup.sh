@@ -6,7 +6,8 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "setup: Swift 6 is needed (https://www.swift.org/install/linux/); 'swift' is not on PATH" >&2
   exit 1
 fi
-packages=(pkg-config libopenblas-dev liblapacke-dev libsleef-dev zlib1g-dev libcairo2-dev libfftw3-dev libssl-dev fonts-dejavu-core jq)
+packages=(pkg-config libopenblas-dev liblapacke-dev libsleef-dev zlib1g-dev libcairo2-dev libfftw3-dev libssl-dev
+          fonts-dejavu-core jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

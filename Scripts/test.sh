@@ -19,4 +19,7 @@ echo "heap allocations per training step (MLP VAE, 2 workers): 0"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"
-case "$loss_line" in "test loss: "*) ;; *) echo "test.sh: the README's Swift program printed '$loss_line'" >&2; exit 1 ;; esac
+case "$loss_line" in
+  "test loss: "*) ;;
+  *) echo "test.sh: the README's Swift program printed '$loss_line'" >&2; exit 1 ;;
+esac

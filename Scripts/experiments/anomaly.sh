@@ -9,13 +9,14 @@ swift build -c release --product latent >/dev/null
 latent=.build/release/latent
 mkdir -p "$out"
 for k in 0 1 2 3 4 5 6 7 8 9; do
-  $latent train --model vae --exclude-label "$k" --epochs "$epochs" --seed 1 --threads "$threads" --out "$out/without-$k" --force > "$out/without-$k.log"
+  $latent train --model vae --exclude-label "$k" --epochs "$epochs" --seed 1 --threads "$threads" \
+    --out "$out/without-$k" --force > "$out/without-$k.log"
   for s in recon elbo; do
     $latent anomaly "$out/without-$k" --score "$s" --anomaly-label "$k" --out "$out/without-$k/scores-$s.csv" \
       --plot "$out/without-$k/histogram-$s.png" --json --threads "$threads" > "$out/without-$k/auc-$s.json"
   done
-  echo "digit $k: ROC AUC recon $(python3 -c "import json;print(round(json.load(open('$out/without-$k/auc-recon.json'))['roc_auc'],4))")," \
-       "elbo $(python3 -c "import json;print(round(json.load(open('$out/without-$k/auc-elbo.json'))['roc_auc'],4))")"
+  auc() { python3 -c "import json; print(round(json.load(open('$out/without-$k/auc-$1.json'))['roc_auc'], 4))"; }
+  echo "digit $k: ROC AUC recon $(auc recon), elbo $(auc elbo)"
 done
 python3 - "$out" <<'PY'
 import json, sys

@@ -14,7 +14,9 @@ ev() { $L eval "$OUT/$1" --json "${@:2}"; }
 
 train ae --model ae --hidden 512,256 --latent 32
 train sae --model sae --hidden 512,256 --latent 32 --sparsity-target 0.05 --sparsity-weight 0.5
-for n in gaussian:0.5 mask:0.5 salt-pepper:0.2; do train "dae-$n" --model dae --noise "$n" --hidden 512,256 --latent 32; done
+for n in gaussian:0.5 mask:0.5 salt-pepper:0.2; do
+  train "dae-$n" --model dae --noise "$n" --hidden 512,256 --latent 32
+done
 train classifier --model classifier --hidden 512,256
 train cvae --model cvae --hidden 512 --latent 2
 train vae --model vae --hidden 400 --latent 20

@@ -63,7 +63,8 @@ extension Variable {
         }
         return Variable(Tensor(scalar: Float(total)), parents: [logits, z, logVariance]) { g in
             let scale = g.scalar
-            // ∂(−Σ bound)/∂log w_r = −w̃_r; ∂log w/∂l = t − σ(l); ∂log w/∂z = −z; ∂log w/∂logvar = ½.
+            // ∂(−Σ bound)/∂log w_r = −w̃_r; ∂log w/∂l = t − σ(l);
+            // ∂log w/∂z = −z; ∂log w/∂logvar = ½.
             if logits.requiresGrad {
                 let dl = Tensor(uninitialized: logits.shape)
                 for r in 0..<rows {

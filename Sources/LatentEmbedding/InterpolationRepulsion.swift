@@ -9,7 +9,8 @@ import LatentTensor
 /// nodes of its cell with Lagrange weights; the kernel K(d) = 1 / (1 + d²)² is convolved with the charges
 /// over the grid by FFT (FFTW, zero-padded to twice the size); the potentials are interpolated back to the
 /// points. From them: the repulsive force Σ_j K_ij (y_i − y_j) = y_i φ₀ − (φ₁, φ₂) and
-/// Z = Σ_ij (1 + ‖y_i − y_j‖²) K_ij − n = Σ_i (1 + ‖y_i‖²) φ₀ − 2 y_i·(φ₁, φ₂) + φ₃ − n.
+/// Z = Σ_ij (1 + ‖y_i − y_j‖²) K_ij − n
+///   = Σ_i (1 + ‖y_i‖²) φ₀ − 2 y_i·(φ₁, φ₂) + φ₃ − n.
 final class InterpolationRepulsion {
     /// Interpolation nodes per cell and axis.
     let nodes: Int
@@ -76,7 +77,8 @@ final class InterpolationRepulsion {
             }
         }
 
-        // The kernel on the padded grid, wrapped so offsets −(g−1)…(g−1) sit where a circular convolution wants them.
+        // The kernel on the padded grid, wrapped so offsets −(g−1)…(g−1) sit where a circular
+        // convolution wants them.
         let kernel = real[4]
         for a in 0..<size {
             let da = Double(a < g ? a : (a > g ? a - size : 0))

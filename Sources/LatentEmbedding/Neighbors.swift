@@ -15,8 +15,9 @@ public struct NeighborGraph: Sendable {
     public var squaredDistances: [Float]
 
     /// Exact neighbours of the rows of `data` ([n, d]) by brute force: distances come from blocked GEMMs
-    /// (‖a‖² + ‖b‖² − 2a·b), each row scanned (AVX2, 32 columns at a time) for the few candidates that beat
-    /// the current k-th distance; only those touch the heap. Runs on `threads` threads with single-threaded BLAS.
+    /// (‖a‖² + ‖b‖² − 2a·b), each row scanned (AVX2, 32 columns at a time) for the few candidates that
+    /// beat the current k-th distance; only those touch the heap. Runs on `threads` threads with
+    /// single-threaded BLAS.
     /// A numeric kernel kept whole: the blocks, the scan and the heaps share per-thread buffers.
     public init(exact data: Tensor, k: Int, threads: Int = 1) {
         precondition(data.shape.rank == 2, "neighbours need a [points, features] matrix")

@@ -3,7 +3,8 @@ import LatentTensor
 
 /// The gradient of t-SNE's objective KL(P ‖ Q) for a 2-D embedding, split as the implementations split it:
 ///
-///     ∂C/∂y_i / 4 = α Σ_j p_ij w_ij (y_i − y_j)  −  (1/Z) Σ_j w_ij² (y_i − y_j),   w_ij = 1 / (1 + ‖y_i − y_j‖²)
+///     ∂C/∂y_i / 4 = α Σ_j p_ij w_ij (y_i − y_j)  −  (1/Z) Σ_j w_ij² (y_i − y_j),
+///     w_ij = 1 / (1 + ‖y_i − y_j‖²)
 ///
 /// with Z = Σ_{i≠j} w_ij and α the exaggeration. The first (attractive) sum runs over the sparse P; the
 /// second (repulsive) sum over all pairs is computed exactly, by Barnes-Hut or by FFT interpolation. Like

@@ -3,7 +3,8 @@ import LatentNN
 import LatentTensor
 
 /// Variational autoencoder (Kingma & Welling 2014), as in pytorch/examples: encoder → (mean, log-variance)
-/// → z = mean + exp(logvar/2)·eps → decoder → logits; loss = reconstruction NLL + klWeight · KL(q(z|x) ‖ N(0, I)).
+/// → z = mean + exp(logvar/2)·eps → decoder → logits;
+/// loss = reconstruction NLL + klWeight · KL(q(z|x) ‖ N(0, I)).
 /// With `beta` ≠ 1 it is a β-VAE; as `cvae` a one-hot label joins the encoder's features and the code; as
 /// `iwae` the same networks train on the k-sample importance-weighted bound.
 public final class VariationalAutoencoder: ReconstructingModel {

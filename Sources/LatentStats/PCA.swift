@@ -14,7 +14,9 @@ public struct PCA {
     /// Fits `components` directions to the rows of `data` ([n, features]).
     public init(fitting data: Tensor, components k: Int) throws {
         let n = data.shape[0], f = data.shape[1]
-        guard k >= 1 && k <= f else { throw LatentError(.statistics, field: "components", "expected 1…\(f), got \(k)") }
+        guard k >= 1 && k <= f else {
+            throw LatentError(.statistics, field: "components", "expected 1…\(f), got \(k)")
+        }
         guard n >= 2 else { throw LatentError(.statistics, "PCA needs at least 2 examples, got \(n)") }
         mean = data.sumRows().scaled(by: 1 / Float(n))
         let centered = data - mean

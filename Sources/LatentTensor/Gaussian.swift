@@ -28,8 +28,9 @@ package enum Gaussian {
     /// log 2π, for Gaussian log-densities.
     package static let logTwoPi = Float(1.8378770664093453)
 
-    /// log p(z) − log q(z|x) for one sample z = mu + σ·ε of d dimensions: −½ Σ (z² − ε² − logVar) (the log 2π
-    /// terms cancel). The importance weight's prior-over-posterior part, in IWAE's bound and the IS-NLL estimate.
+    /// log p(z) − log q(z|x) for one sample z = mu + σ·ε of d dimensions:
+    /// −½ Σ (z² − ε² − logVar) (the log 2π terms cancel). The importance weight's prior-over-posterior
+    /// part, in IWAE's bound and the IS-NLL estimate.
     package static func logPriorMinusPosterior(
         z: UnsafePointer<Float>, noise eps: UnsafePointer<Float>,
         logVariance lv: UnsafePointer<Float>, _ d: Int

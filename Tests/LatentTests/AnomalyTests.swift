@@ -15,8 +15,9 @@ import Testing
     }
 
     @Test func histogramIsDrawnWithItsLegend() throws {
-        let svg = try Plots.histogram([("normal", (0..<500).map { Double($0 % 50) }), ("anomalous", (0..<50).map { 40 + Double($0) })],
-                                      title: "Scores", xLabel: "score", format: .svg)
+        let svg = try Plots.histogram(
+            [("normal", (0..<500).map { Double($0 % 50) }), ("anomalous", (0..<50).map { 40 + Double($0) })],
+            title: "Scores", xLabel: "score", format: .svg)
         let text = String(decoding: svg, as: UTF8.self)
         #expect(text.contains("<title>Scores") && text.contains("anomalous") && text.contains("density"))
         #expect(svg.count > 5_000)
@@ -39,7 +40,9 @@ import Testing
         let run = try CLIFamilyTests.train(["--model", "vae", "--exclude-label", "1", "--binarize", "dynamic"])
         let dir = Support.temporaryDirectory()
         let csv = dir.appendingPathComponent("s.csv").path, png = dir.appendingPathComponent("h.png").path
-        let r = try Support.runLatent(["anomaly", run.path, "--score", "elbo", "--anomaly-label", "1", "--out", csv, "--plot", png, "--json"])
+        let r = try Support.runLatent([
+            "anomaly", run.path, "--score", "elbo", "--anomaly-label", "1", "--out", csv, "--plot", png, "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let auc = try #require(object["roc_auc"] as? Double)
@@ -49,11 +52,13 @@ import Testing
         #expect(CLIFamilyTests.isPNG(png))
         let e = try Support.runLatent(["eval", run.path, "--json"])
         #expect(e.status == 0 && e.stdout.contains("elbo"), "\(e.stderr)")
-        try Support.expectRefused([(["anomaly", run.path, "--out", csv, "--score", "magic"], "--score"),
-                                (["anomaly", run.path, "--out", csv, "--anomaly-label", "12"], "--anomaly-label"),
-                                (["anomaly", run.path, "--out", "x.txt"], "--out"),
-                                (["anomaly", run.path, "--out", csv, "--plot", png], "--plot"),
-                                (["train", "--exclude-label", "42", "--out", dir.path], "--exclude-label"),
-                                (["train", "--binarize", "static", "--out", dir.path], "--binarize")])
+        try Support.expectRefused([
+            (["anomaly", run.path, "--out", csv, "--score", "magic"], "--score"),
+            (["anomaly", run.path, "--out", csv, "--anomaly-label", "12"], "--anomaly-label"),
+            (["anomaly", run.path, "--out", "x.txt"], "--out"),
+            (["anomaly", run.path, "--out", csv, "--plot", png], "--plot"),
+            (["train", "--exclude-label", "42", "--out", dir.path], "--exclude-label"),
+            (["train", "--binarize", "static", "--out", dir.path], "--binarize"),
+        ])
     }
 }

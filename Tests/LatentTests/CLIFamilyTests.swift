@@ -6,8 +6,11 @@ import Testing
 @Suite(.serialized) struct CLIFamilyTests {
     static func train(_ arguments: [String]) throws -> URL {
         let dir = Support.temporaryDirectory()
-        let r = try Support.runLatent(["train", "--epochs", "1", "--limit", "600", "--hidden", "32", "--latent", "2",
-                                       "--out", dir.path, "--threads", "1"] + arguments)
+        let r = try Support.runLatent(
+            [
+                "train", "--epochs", "1", "--limit", "600", "--hidden", "32", "--latent", "2",
+                "--out", dir.path, "--threads", "1",
+            ] + arguments)
         #expect(r.status == 0, "\(r.stderr)")
         return dir
     }
@@ -19,9 +22,11 @@ import Testing
     @Test func cvaeVerbs() throws {
         let run = try Self.train(["--model", "cvae"])
         let out = Support.temporaryDirectory().path
-        for (args, file) in [(["sample", run.path, "--label", "3", "--count", "16"], "s3.png"), (["sample", run.path], "rows.png"),
-                             (["reconstruct", run.path, "--count", "8"], "r.png"),
-                             (["interpolate", run.path, "--from", "0", "--to", "1", "--steps", "5"], "i.png")] {
+        for (args, file) in [
+            (["sample", run.path, "--label", "3", "--count", "16"], "s3.png"), (["sample", run.path], "rows.png"),
+            (["reconstruct", run.path, "--count", "8"], "r.png"),
+            (["interpolate", run.path, "--from", "0", "--to", "1", "--steps", "5"], "i.png"),
+        ] {
             let r = try Support.runLatent(args + ["--out", "\(out)/\(file)", "--threads", "1"])
             #expect(r.status == 0 && Self.isPNG("\(out)/\(file)"), "\(args): \(r.stderr)")
         }
@@ -29,23 +34,32 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("--label"))
         let eval = try Support.runLatent(["eval", run.path, "--json", "--threads", "1"])
         let m = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
-        for key in ["test_loss", "test_mse", "elbo", "active_dims", "test_kl"] { #expect(m[key] != nil, "\(key) in \(eval.stdout)") }
+        for key in ["test_loss", "test_mse", "elbo", "active_dims", "test_kl"] {
+            #expect(m[key] != nil, "\(key) in \(eval.stdout)")
+        }
     }
 
     @Test func daeDenoiseAndEncode() throws {
         let run = try Self.train(["--model", "dae", "--noise", "mask:0.3"])
         let out = Support.temporaryDirectory().path
-        let d = try Support.runLatent(["denoise", run.path, "--noise", "gaussian:0.5", "--out", "\(out)/d.png", "--threads", "1"])
+        let d = try Support.runLatent([
+            "denoise", run.path, "--noise", "gaussian:0.5", "--out", "\(out)/d.png", "--threads", "1",
+        ])
         #expect(d.status == 0 && d.stdout.contains("PSNR noisy") && Self.isPNG("\(out)/d.png"), "\(d.stderr)")
         let e = try Support.runLatent(["encode", run.path, "--out", "\(out)/codes.csv", "--threads", "1"])
         #expect(e.status == 0, "\(e.stderr)")
         let lines = try String(contentsOfFile: "\(out)/codes.csv", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 10_001 && lines[0] == "z0,z1,label" && lines[1].hasSuffix(",7"))
-        let n = try Support.runLatent(["encode", run.path, "--out", "\(out)/codes.npy", "--split", "train", "--threads", "1"])
+        let n = try Support.runLatent([
+            "encode", run.path, "--out", "\(out)/codes.npy", "--split", "train", "--threads", "1",
+        ])
         #expect(n.status == 0)
         let npy = try Data(contentsOf: URL(fileURLWithPath: "\(out)/codes.npy"))
         #expect(String(decoding: npy.prefix(128), as: UTF8.self).contains("'shape': (60000, 3)"))
-        let m = try JSONSerialization.jsonObject(with: Data(try Support.runLatent(["eval", run.path, "--json", "--threads", "1"]).stdout.utf8)) as! [String: Any]
+        let m =
+            try JSONSerialization.jsonObject(
+                with: Data(try Support.runLatent(["eval", run.path, "--json", "--threads", "1"]).stdout.utf8))
+            as! [String: Any]
         #expect(m["psnr_noisy"] != nil && m["psnr_denoised"] != nil && m["test_mse"] != nil)
     }
 
@@ -53,7 +67,9 @@ import Testing
         let ae = try Self.train(["--model", "ae"])
         let out = Support.temporaryDirectory().path
         let s = try Support.runLatent(["sample", ae.path, "--out", "\(out)/s.png"])
-        #expect(s.status != 0 && s.stderr.contains("holds a ae model") && s.stderr.split(separator: "\n").count == 1, "\(s.stderr)")
+        #expect(
+            s.status != 0 && s.stderr.contains("holds a ae model") && s.stderr.split(separator: "\n").count == 1,
+            "\(s.stderr)")
         let j = try Support.runLatent(["eval", ae.path, "--judge", ae.path])
         #expect(j.status != 0 && j.stderr.contains("cvae"))
         let i = try Support.runLatent(["interpolate", ae.path, "--from", "0", "--to", "99999", "--out", "\(out)/i.png"])
@@ -78,20 +94,25 @@ import Testing
     }
 
     @Test func plots() throws {
-        let run = try Self.train(["--model", "vae"])   // --latent 2: train also writes latent.png and manifold.png
+        let run = try Self.train(["--model", "vae"])  // --latent 2: train also writes latent.png and manifold.png
         for name in ["curves.png", "latent.png", "manifold.png"] {
             #expect(Self.isPNG(run.appendingPathComponent(name).path), "\(name)")
         }
         let out = Support.temporaryDirectory().path
-        for (args, file) in [(["plot", "latent", run.path, "--dims", "2", "--threads", "1"], "l.svg"),
-                             (["plot", "manifold", run.path, "--grid", "5", "--threads", "1"], "m.pdf"), (["plot", "curves", run.path], "c.png")] {
+        for (args, file) in [
+            (["plot", "latent", run.path, "--dims", "2", "--threads", "1"], "l.svg"),
+            (["plot", "manifold", run.path, "--grid", "5", "--threads", "1"], "m.pdf"),
+            (["plot", "curves", run.path], "c.png"),
+        ] {
             let r = try Support.runLatent(args + ["--out", "\(out)/\(file)"])
             #expect(r.status == 0, "\(args): \(r.stderr)")
         }
         #expect(try String(contentsOfFile: "\(out)/l.svg", encoding: .utf8).contains("<title>VAE latent space"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(out)/m.pdf")).prefix(5) == Data("%PDF-".utf8))
         let wide = try Self.train(["--model", "ae", "--latent", "5"])
-        let three = try Support.runLatent(["plot", "latent", wide.path, "--dims", "3", "--out", "\(out)/l3.png", "--threads", "1"])
+        let three = try Support.runLatent([
+            "plot", "latent", wide.path, "--dims", "3", "--out", "\(out)/l3.png", "--threads", "1",
+        ])
         #expect(three.status == 0 && Self.isPNG("\(out)/l3.png"), "\(three.stderr)")
         let m = try Support.runLatent(["plot", "manifold", wide.path, "--out", "\(out)/x.png"])
         #expect(m.status != 0 && m.stderr.contains("needs cvae or iwae or vae"), "\(m.stderr)")
@@ -105,13 +126,17 @@ import Testing
     @Test func tsneAndPCAOnACodesFile() throws {
         let dir = Support.temporaryDirectory()
         // Three labelled blobs in 6-d as CSV, the way `latent encode` writes codes.
-        let codes = try Support.writeCSV("codes.csv", in: dir, header: "z0,z1,z2,z3,z4,z5,label", rows: 240, seed: 9) { i, rng in
+        let codes = try Support.writeCSV("codes.csv", in: dir, header: "z0,z1,z2,z3,z4,z5,label", rows: 240, seed: 9) {
+            i, rng in
             (0..<6).map { j in String((j == 2 * (i % 3) ? 8 : 0) + rng.normal()) } + [String(i % 3)]
         }
         let svg = dir.appendingPathComponent("t.svg").path
         let r = try Support.runLatent(["tsne", codes.path, "--out", svg, "--iterations", "300", "--threads", "2"])
         #expect(r.status == 0, "\(r.stderr)")
-        let accuracy = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("knn10_accuracy") }.flatMap { Double($0.split(separator: " ")[1]) })
+        let accuracy = try #require(
+            r.stdout.split(separator: "\n").first { $0.hasPrefix("knn10_accuracy") }.flatMap {
+                Double($0.split(separator: " ")[1])
+            })
         #expect(accuracy > 0.98)
         let text = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(text.contains("t-SNE of codes.csv") && text.contains("10-NN accuracy"))
@@ -124,10 +149,12 @@ import Testing
         #expect(p.status == 0 && p.stdout.contains("mse"), "\(p.stderr)")
         #expect(try ArrayReaders.read(URL(fileURLWithPath: pcaOut)).columns == 3)
         // Bad input names the flag or file.
-        try Support.expectRefused([(["tsne", codes.path, "--out", "x.gif"], "--out"),
-                                   (["tsne", "missing.npy", "--out", npy], "missing.npy"),
-                                   (["tsne", codes.path, "--out", npy, "--method", "magic"], "--method"),
-                                   (["tsne", codes.path, "--out", npy, "--label-column", "99"], "--label-column")])
+        try Support.expectRefused([
+            (["tsne", codes.path, "--out", "x.gif"], "--out"),
+            (["tsne", "missing.npy", "--out", npy], "missing.npy"),
+            (["tsne", codes.path, "--out", npy, "--method", "magic"], "--method"),
+            (["tsne", codes.path, "--out", npy, "--label-column", "99"], "--label-column"),
+        ])
     }
 }
 
@@ -136,25 +163,34 @@ import Testing
     @Test func csvRoundTrip() throws {
         let dir = Support.temporaryDirectory()
         // 300 rows, 12 features on two scales, label in the middle column; the row number is feature 0.
-        let file = try Support.writeCSV("table.csv", in: dir, header: "row,a,b,c,d,e,label,f,g,h,i,j,k", rows: 300, seed: 11) { r, rng in
+        let file = try Support.writeCSV(
+            "table.csv", in: dir, header: "row,a,b,c,d,e,label,f,g,h,i,j,k", rows: 300, seed: 11
+        ) { r, rng in
             var cells = [String(r)]
             for j in 0..<12 where j != 5 { cells.append(String(Float(r % 3) * 4 + rng.normal() + (j < 6 ? 100 : 0))) }
             cells.insert(String(r % 3), at: 6)
             return cells
         }
         let run = dir.appendingPathComponent("run").path
-        let unscaled = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "label", "--out", run])
+        let unscaled = try Support.runLatent([
+            "train", "--model", "ae", "--data", file.path, "--label-column", "label", "--out", run,
+        ])
         #expect(unscaled.status != 0 && unscaled.stderr.contains("--scale minmax"), "\(unscaled.stderr)")
-        let t = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "label", "--scale", "minmax",
-                                       "--hidden", "16", "--latent", "3", "--epochs", "2", "--threads", "1", "--out", run])
+        let t = try Support.runLatent([
+            "train", "--model", "ae", "--data", file.path, "--label-column", "label", "--scale", "minmax",
+            "--hidden", "16", "--latent", "3", "--epochs", "2", "--threads", "1", "--out", run,
+        ])
         #expect(t.status == 0, "\(t.stderr)")
         let codes = dir.appendingPathComponent("codes.csv").path
-        let e = try Support.runLatent(["encode", run, "--data", file.path, "--label-column", "label", "--split", "all", "--out", codes])
+        let e = try Support.runLatent([
+            "encode", run, "--data", file.path, "--label-column", "label", "--split", "all", "--out", codes,
+        ])
         #expect(e.status == 0, "\(e.stderr)")
         let back = try ArrayReaders.read(URL(fileURLWithPath: codes))
         #expect(back.rows == 300 && back.columns == 4)
         #expect(back.column(3) == (0..<300).map { Float($0 % 3) }, "labels come back in the file's row order")
-        // The saved min-max scaling is applied again: the same rows give the same codes as during training's test split.
+        // The saved min-max scaling is applied again: the same rows give the same codes as during training's test
+        // split.
         let ev = try Support.runLatent(["eval", run, "--data", file.path, "--label-column", "label", "--json"])
         #expect(ev.status == 0 && ev.stdout.contains("\"images\":30"), "\(ev.stdout) \(ev.stderr)")
         // Malformed tables: the line is named.
@@ -165,8 +201,12 @@ import Testing
         let text = dir.appendingPathComponent("text.csv")
         try "a,b\n1,2\n3,oops\n".write(to: text, atomically: true, encoding: .utf8)
         let r2 = try Support.runLatent(["train", "--model", "ae", "--data", text.path, "--out", run + "2"])
-        #expect(r2.status != 0 && r2.stderr.contains("text.csv: line 3, column 'b': 'oops' is not a number"), "\(r2.stderr)")
-        let r3 = try Support.runLatent(["train", "--model", "ae", "--data", file.path, "--label-column", "nope", "--out", run + "2"])
+        #expect(
+            r2.status != 0 && r2.stderr.contains("text.csv: line 3, column 'b': 'oops' is not a number"), "\(r2.stderr)"
+        )
+        let r3 = try Support.runLatent([
+            "train", "--model", "ae", "--data", file.path, "--label-column", "nope", "--out", run + "2",
+        ])
         #expect(r3.status != 0 && r3.stderr.contains("no column 'nope'"), "\(r3.stderr)")
         #expect(!FileManager.default.fileExists(atPath: run + "2"), "a failed run writes nothing")
     }

@@ -5,8 +5,9 @@ import Testing
 /// The `latent` executable: errors are one line on stderr naming the flag or file, with a non-zero exit.
 @Suite struct CLITests {
     @Test func executableIsBuilt() {
-        #expect(FileManager.default.isExecutableFile(atPath: Support.latentExecutable.path),
-                "build the tool first: swift build -c release")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Support.latentExecutable.path),
+            "build the tool first: swift build -c release")
     }
 
     @Test(arguments: [
@@ -19,7 +20,10 @@ import Testing
         (["train", "--data-dir", "/nonexistent/mnist", "--epochs", "1"], "/nonexistent/mnist"),
         (["eval", "/nonexistent/run"], "/nonexistent/run"),
         (["train", "--dataset", "cifar"], "cifar"),
-        (["train", "--epochs", "1", "--limit", "100", "--out", "/proc/latent-unwritable/run"], "/proc/latent-unwritable/run"),
+        (
+            ["train", "--epochs", "1", "--limit", "100", "--out", "/proc/latent-unwritable/run"],
+            "/proc/latent-unwritable/run"
+        ),
         (["tsne", "/nonexistent/codes.npy", "--out", "/tmp/x.png"], "/nonexistent/codes.npy"),
         (["train", "--data", "/nonexistent/table.csv"], "/nonexistent/table.csv"),
     ])
@@ -40,8 +44,10 @@ import Testing
 
     @Test func trainThenEvalJSON() throws {
         let dir = Support.temporaryDirectory()
-        let t = try Support.runLatent(["train", "--epochs", "1", "--limit", "1000", "--hidden", "32", "--latent", "2",
-                                       "--out", dir.path, "--seed", "3", "--threads", "1"])
+        let t = try Support.runLatent([
+            "train", "--epochs", "1", "--limit", "1000", "--hidden", "32", "--latent", "2",
+            "--out", dir.path, "--seed", "3", "--threads", "1",
+        ])
         #expect(t.status == 0, "\(t.stderr)")
         #expect(t.stdout.contains("epoch 1/1") && t.stdout.contains("images/s"))
         let e = try Support.runLatent(["eval", dir.path, "--json", "--threads", "1"])

@@ -25,7 +25,10 @@ import Testing
         ("short", Data([1, 2, 3]), "only 3 bytes"),
         ("hugeHeader", Data([0, 0, 0, 0, 0, 0, 0, 1]) + Data(repeating: 0x20, count: 8), "exceeds the file"),
         ("notJSON", Data([4, 0, 0, 0, 0, 0, 0, 0]) + Data("abcd".utf8), "not a JSON object"),
-        ("hugeShape", Self.file(#"{"w":{"dtype":"F32","shape":[1000000000000],"data_offsets":[0,4]}}"#), "unsupported shape"),
+        (
+            "hugeShape", Self.file(#"{"w":{"dtype":"F32","shape":[1000000000000],"data_offsets":[0,4]}}"#),
+            "unsupported shape"
+        ),
         ("badOffsets", Self.file(#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,4]}}"#), "offsets"),
         ("pastTheEnd", Self.file(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#), "offsets"),
         ("dtype", Self.file(#"{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#), "dtype F16"),
@@ -45,12 +48,15 @@ import Testing
         let dir = Support.temporaryDirectory()
         var rng = RandomGenerator(seed: 3)
         var config = ModelConfig(kind: .vae)
-        config.hidden = [8]; config.latent = 2
+        config.hidden = [8]
+        config.latent = 2
         let vae = VariationalAutoencoder(config, rng: &rng)
         try ModelStore.save(vae, seed: 9, epochs: 1, to: dir)
         let loaded = try ModelStore.load(dir)
         #expect(loaded.seed == 9 && loaded.model.config == vae.config)
-        for ((_, p), (_, q)) in zip(vae.namedParameters, loaded.model.namedParameters) { #expect(p.value.array == q.value.array) }
+        for ((_, p), (_, q)) in zip(vae.namedParameters, loaded.model.namedParameters) {
+            #expect(p.value.array == q.value.array)
+        }
 
         // Another kind, another version, a missing tensor: each a clear error.
         let file = dir.appendingPathComponent("model.safetensors")
@@ -60,16 +66,21 @@ import Testing
         try Checkpoint.save(vae.namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
         let wrongKind = #expect(throws: LatentError.self) { try ModelStore.load(dir, expecting: [.classifier]) }
         #expect(wrongKind?.description.contains("holds a vae model; this needs classifier") == true)
-        let v2 = try SafeTensors.encode([], metadata: ["format": "latent", "format_version": "2", "kind": "vae", "config": "{}"])
+        let v2 = try SafeTensors.encode(
+            [], metadata: ["format": "latent", "format_version": "2", "kind": "vae", "config": "{}"])
         try v2.write(to: file)
         let versionError = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
         #expect(versionError?.description.contains("version 2") == true)
         var bigger = vae.config
         bigger.hidden = [16]
         var rng2 = RandomGenerator(seed: 4)
-        try Checkpoint.save(VariationalAutoencoder(bigger, rng: &rng2).namedParameters, kind: "vae", configJSON: vae.config.json, to: file)
+        try Checkpoint.save(
+            VariationalAutoencoder(bigger, rng: &rng2).namedParameters, kind: "vae", configJSON: vae.config.json,
+            to: file)
         let shapeError = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
-        #expect(shapeError?.description.contains("configuration describes a model of") == true, "\(shapeError?.description ?? "")")
+        #expect(
+            shapeError?.description.contains("configuration describes a model of") == true,
+            "\(shapeError?.description ?? "")")
         try Checkpoint.save(Array(vae.namedParameters.dropLast()), kind: "vae", configJSON: vae.config.json, to: file)
         let missing = #expect(throws: LatentError.self) { try ModelStore.load(dir) }
         #expect(missing?.description.contains("configuration describes a model of") == true)
@@ -82,6 +93,8 @@ import Testing
         try AtomicFile.write(Data([4]), to: url)
         #expect(try Data(contentsOf: url) == Data([4]))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.bin"])
-        #expect(throws: LatentError.self) { try AtomicFile.write(Data(), to: dir.appendingPathComponent("no/such/dir/x")) }
+        #expect(throws: LatentError.self) {
+            try AtomicFile.write(Data(), to: dir.appendingPathComponent("no/such/dir/x"))
+        }
     }
 }

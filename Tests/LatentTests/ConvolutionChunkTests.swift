@@ -8,7 +8,9 @@ import Testing
 
     /// Output and (input, weight, bias) gradients of op on x, through the loss Σ weights · output.
     static func run(_ op: Op, x: Tensor, w: Tensor, b: Tensor, weights: [Float]) -> [Tensor] {
-        let (xv, wv, bv) = (Variable(x.copy(), requiresGrad: true), Variable(w, requiresGrad: true), Variable(b, requiresGrad: true))
+        let (xv, wv, bv) = (
+            Variable(x.copy(), requiresGrad: true), Variable(w, requiresGrad: true), Variable(b, requiresGrad: true)
+        )
         let y = op(xv, wv, bv)
         (y * Variable(Tensor(weights, shape: y.shape))).sum().backward()
         return [y.value, xv.grad!, wv.grad!, bv.grad!]
@@ -16,7 +18,8 @@ import Testing
 
     static func check(_ op: Op, imageShape: [Int], weightShape: Shape, biasCount: Int, outputCount: Int) {
         let images = 5, per = imageShape.reduce(1, *), perOut = outputCount
-        let x = Support.random(Shape([images] + imageShape), seed: 1), w = Support.random(weightShape, seed: 2, low: -0.1, high: 0.1)
+        let x = Support.random(Shape([images] + imageShape), seed: 1),
+            w = Support.random(weightShape, seed: 2, low: -0.1, high: 0.1)
         let b = Support.random([biasCount], seed: 3)
         let weights = Support.random([images * perOut], seed: 9).array
         let whole = run(op, x: x, w: w, b: b, weights: weights)
@@ -37,13 +40,15 @@ import Testing
 
     @Test func convolutionOverSeveralChunksEqualsImageByImage() {
         // 16×16×64 input, 4×4 kernel, stride 2: 64 patches of 1,024 per image → 2 images per chunk.
-        Self.check({ Variable.conv2d($0, weight: $1, bias: $2, stride: 2, padding: 1) },
-                   imageShape: [16, 16, 64], weightShape: [8, 64, 4, 4], biasCount: 8, outputCount: 8 * 8 * 8)
+        Self.check(
+            { Variable.conv2d($0, weight: $1, bias: $2, stride: 2, padding: 1) },
+            imageShape: [16, 16, 64], weightShape: [8, 64, 4, 4], biasCount: 8, outputCount: 8 * 8 * 8)
     }
 
     @Test func transposedConvolutionOverSeveralChunksEqualsImageByImage() {
         // 8×8×8 input to 16×16×64: 64 input pixels × 1,024 columns per image → 2 images per chunk.
-        Self.check({ Variable.convTranspose2d($0, weight: $1, bias: $2, stride: 2, padding: 1) },
-                   imageShape: [8, 8, 8], weightShape: [8, 64, 4, 4], biasCount: 64, outputCount: 16 * 16 * 64)
+        Self.check(
+            { Variable.convTranspose2d($0, weight: $1, bias: $2, stride: 2, padding: 1) },
+            imageShape: [8, 8, 8], weightShape: [8, 64, 4, 4], biasCount: 64, outputCount: 16 * 16 * 64)
     }
 }

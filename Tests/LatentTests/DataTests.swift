@@ -59,7 +59,8 @@ import Testing
 
     @Test func mismatchedImageAndLabelCountsAreRejected() throws {
         let dir = Support.temporaryDirectory()
-        _ = Self.writeIDX(Self.header([2, 2, 2]) + [UInt8](repeating: 1, count: 8), to: dir, name: "t10k-images-idx3-ubyte")
+        _ = Self.writeIDX(
+            Self.header([2, 2, 2]) + [UInt8](repeating: 1, count: 8), to: dir, name: "t10k-images-idx3-ubyte")
         _ = Self.writeIDX(Self.header([3]) + [1, 2, 3], to: dir, name: "t10k-labels-idx1-ubyte")
         let error = #expect(throws: LatentError.self) { try MNIST.load(.test, directory: dir) }
         #expect(error?.description.contains("2 images but") == true)
@@ -88,7 +89,9 @@ import Testing
         while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
         header += "\n"
         var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
-        for v in [1.5, -2.0, 1e10] as [Double] { withUnsafeBytes(of: v.bitPattern.littleEndian) { d.append(contentsOf: $0) } }
+        for v in [1.5, -2.0, 1e10] as [Double] {
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { d.append(contentsOf: $0) }
+        }
         let f = try ArrayReaders.npy(d, name: "b.npy")
         #expect(f.rows == 3 && f.columns == 1 && f.values == [1.5, -2, 1e10])
     }
@@ -150,13 +153,16 @@ import Testing
     }
 
     @Test func damagedArchivesAreNamed() throws {
-        let url = try #require(Bundle.module.url(forResource: "table_deflated", withExtension: "npz", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "table_deflated", withExtension: "npz", subdirectory: "Fixtures"))
         let good = try Data(contentsOf: url)
         #expect { try NPZ.read(good.prefix(good.count - 30), name: "cut.npz") } throws: { "\($0)".contains("cut.npz") }
         var bad = good
-        bad[60] ^= 0xFF   // inside the first member's deflate stream
+        bad[60] ^= 0xFF  // inside the first member's deflate stream
         #expect { try NPZ.read(bad, name: "flipped.npz") } throws: { "\($0)".contains("flipped.npz") }
-        #expect { try NPZ.read(Data("not a zip at all, just some text".utf8), name: "text.npz") } throws: { "\($0)".contains("not an NPZ") }
+        #expect { try NPZ.read(Data("not a zip at all, just some text".utf8), name: "text.npz") } throws: {
+            "\($0)".contains("not an NPZ")
+        }
     }
 }
 
@@ -164,13 +170,17 @@ import Testing
 @Suite struct FuzzRegressionTests {
     /// An NPY shape whose byte count overflows Int (4.2e18 × 2 rows × 4 bytes): an error, not a trap.
     @Test func npyShapeOverflowingIntIsRefused() throws {
-        let url = try #require(Bundle.module.url(forResource: "fuzz_npy_overflow", withExtension: "npy", subdirectory: "Fixtures"))
-        #expect { try ArrayReaders.npy(try Data(contentsOf: url), name: "big.npy") } throws: { "\($0)".contains("more than 2^63") }
+        let url = try #require(
+            Bundle.module.url(forResource: "fuzz_npy_overflow", withExtension: "npy", subdirectory: "Fixtures"))
+        #expect { try ArrayReaders.npy(try Data(contentsOf: url), name: "big.npy") } throws: {
+            "\($0)".contains("more than 2^63")
+        }
     }
 
     /// An NPZ member declaring 3.6 GB uncompressed from a few bytes: refused before allocating.
     @Test func npzDeclaringAHugeMemberIsRefused() throws {
-        let url = try #require(Bundle.module.url(forResource: "fuzz_npz_oom", withExtension: "npz", subdirectory: "Fixtures"))
+        let url = try #require(
+            Bundle.module.url(forResource: "fuzz_npz_oom", withExtension: "npz", subdirectory: "Fixtures"))
         #expect { try NPZ.read(try Data(contentsOf: url), name: "oom.npz") } throws: { "\($0)".contains("oom.npz") }
     }
 }
@@ -192,6 +202,7 @@ import Testing
         #expect { try DownloadableDataset.known["fashion-mnist"]!.ensure(in: bad, mirror: mirror) } throws: {
             "\($0)".contains("MD5 of the content is") && "\($0)".contains("dataDirectory")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: bad.path).isEmpty, "nothing unverified is left behind")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: bad.path).isEmpty, "nothing unverified is left behind")
     }
 }

@@ -18,8 +18,9 @@ import Testing
     }
 
     @Test func readmeArticleAndExampleHoldTheSameProgram() throws {
-        let example = try String(contentsOf: Self.root.appendingPathComponent("Examples/TrainVAE/main.swift"),
-                                 encoding: .utf8)
+        let example = try String(
+            contentsOf: Self.root.appendingPathComponent("Examples/TrainVAE/main.swift"),
+            encoding: .utf8)
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let article = try String(
             contentsOf: Self.root.appendingPathComponent("Sources/Latent/Latent.docc/TrainAVAE.md"), encoding: .utf8)

@@ -9,10 +9,14 @@ import Testing
         var rng = RandomGenerator(seed: seed)
         let x = Tensor(uninitialized: [clusters * per, dims])
         var labels: [Int] = []
-        for c in 0..<clusters { for p in 0..<per {
-            for j in 0..<dims { x[c * per + p, j] = (j == c % dims ? 10 * Float(c / dims + 1) : 0) + spread * rng.normal() }
-            labels.append(c)
-        } }
+        for c in 0..<clusters {
+            for p in 0..<per {
+                for j in 0..<dims {
+                    x[c * per + p, j] = (j == c % dims ? 10 * Float(c / dims + 1) : 0) + spread * rng.normal()
+                }
+                labels.append(c)
+            }
+        }
         return (x, labels)
     }
 
@@ -23,7 +27,10 @@ import Testing
             var d: [(Float, Int)] = []
             for j in 0..<300 where j != i {
                 var s: Float = 0
-                for c in 0..<7 { let t = x[i, c] - x[j, c]; s += t * t }
+                for c in 0..<7 {
+                    let t = x[i, c] - x[j, c]
+                    s += t * t
+                }
                 d.append((s, j))
             }
             d.sort { $0 < $1 }
@@ -42,7 +49,9 @@ import Testing
         for i in 0..<200 { for j in 0..<200 { #expect(abs(dense[i][j] - dense[j][i]) < 1e-9) } }
         // The conditional distribution of one point has entropy log(15).
         var cond = [Double](repeating: 0, count: 60)
-        graph.squaredDistances.withUnsafeBufferPointer { Affinities.conditional($0.baseAddress!, k: 60, targetEntropy: log(15), into: &cond) }
+        graph.squaredDistances.withUnsafeBufferPointer {
+            Affinities.conditional($0.baseAddress!, k: 60, targetEntropy: log(15), into: &cond)
+        }
         let entropy = -cond.reduce(0) { $0 + ($1 > 0 ? $1 * log($1) : 0) }
         #expect(abs(entropy - log(15)) < 1e-4)
     }
@@ -59,8 +68,10 @@ import Testing
         var worst: Float = 0
         for e in 0..<y.count {
             let keep = y[e]
-            y[e] = keep + h; let up = TSNEGradient.exactKL(p, embedding: y)
-            y[e] = keep - h; let down = TSNEGradient.exactKL(p, embedding: y)
+            y[e] = keep + h
+            let up = TSNEGradient.exactKL(p, embedding: y)
+            y[e] = keep - h
+            let down = TSNEGradient.exactKL(p, embedding: y)
             y[e] = keep
             let fd = Float((up - down) / Double(2 * h))
             worst = max(worst, abs(fd - 4 * grad[e]) / max(abs(fd), 1e-3))

@@ -19,7 +19,13 @@ import Testing
 
     static let cases: [(String, ModelConfig)] = [
         ("ae", config(.ae)),
-        ("ae-gaussian-fixed", config(.ae) { $0.likelihood = .gaussian; $0.outputVariance = 0.1 }),
+        (
+            "ae-gaussian-fixed",
+            config(.ae) {
+                $0.likelihood = .gaussian
+                $0.outputVariance = 0.1
+            }
+        ),
         ("sae-kl", config(.sae) { $0.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }),
         ("sae-l1", config(.sae) { $0.sparsity = Sparsity(kind: .l1, weight: 1e-3) }),
         ("dae-gaussian", config(.dae) { $0.noise = Corruption(kind: .gaussian, amount: 0.5) }),
@@ -30,8 +36,22 @@ import Testing
         ("beta-vae", config(.vae) { $0.beta = 4 }),
         ("cvae", config(.cvae)),
         ("classifier", config(.classifier)),
-        ("conv-vae", config(.vae) { $0.arch = .conv; $0.convChannels = [4, 8]; $0.hidden = [32] }),
-        ("conv-ae", config(.ae) { $0.arch = .conv; $0.convChannels = [4, 8]; $0.hidden = [] }),
+        (
+            "conv-vae",
+            config(.vae) {
+                $0.arch = .conv
+                $0.convChannels = [4, 8]
+                $0.hidden = [32]
+            }
+        ),
+        (
+            "conv-ae",
+            config(.ae) {
+                $0.arch = .conv
+                $0.convChannels = [4, 8]
+                $0.hidden = []
+            }
+        ),
     ]
 
     @Test(arguments: cases.map(\.0))
@@ -42,7 +62,7 @@ import Testing
         let model = makeModel(config, rng: &rng)
         let adam = try Adam(ParameterSet(model), learningRate: 2e-3)
         func loss() -> Float {
-            var r = RandomGenerator(seed: 9)   // same noise every time: compare like with like
+            var r = RandomGenerator(seed: 9)  // same noise every time: compare like with like
             return model.loss(Self.batch, rng: &r).total.value.scalar
         }
         let before = loss()
@@ -101,20 +121,37 @@ import Testing
     }
 
     @Test func invalidCombinationsAreRejected() {
-        #expect(throws: LatentError.self) { try Self.config(.dae).validate() }                       // no noise
-        #expect(throws: LatentError.self) { try Self.config(.vae) { $0.arch = .conv; $0.imageHeight = 27; $0.imageWidth = 29; $0.inputSize = 783 }.validate() }
+        #expect(throws: LatentError.self) { try Self.config(.dae).validate() }  // no noise
+        #expect(throws: LatentError.self) {
+            try Self.config(.vae) {
+                $0.arch = .conv
+                $0.imageHeight = 27
+                $0.imageWidth = 29
+                $0.inputSize = 783
+            }.validate()
+        }
         #expect(throws: LatentError.self) { try Self.config(.vae) { $0.beta = -1 }.validate() }
-        #expect(throws: LatentError.self) { try Self.config(.sae) { $0.sparsity = Sparsity(kind: .kl, target: 1.5, weight: 1) }.validate() }
+        #expect(throws: LatentError.self) {
+            try Self.config(.sae) { $0.sparsity = Sparsity(kind: .kl, target: 1.5, weight: 1) }.validate()
+        }
     }
 }
 
 @Suite struct NewOpTests {
     @Test func concatAndSoftmaxGradients() {
         let a = Support.random([3, 2], seed: 1), b = Support.random([3, 4], seed: 2)
-        #expect(GradientCheck.maxError(inputs: [a, b]) { v in GradientTests.weighted(Variable.concatColumns(v[0], v[1])) } < 2e-2)
+        #expect(
+            GradientCheck.maxError(inputs: [a, b]) { v in GradientTests.weighted(Variable.concatColumns(v[0], v[1])) }
+                < 2e-2)
         let logits = Support.random([4, 5], seed: 3, low: -3, high: 3)
-        #expect(GradientCheck.maxError(inputs: [logits]) { v in Variable.softmaxCrossEntropy(v[0], labels: [0, 4, 2, 2], reduction: .sum) } < 2e-2)
-        #expect(GradientCheck.maxError(inputs: [GradientTests.awayFromZero([3, 3], seed: 4)]) { v in GradientTests.weighted(v[0].abs()) } < 2e-2)
+        #expect(
+            GradientCheck.maxError(inputs: [logits]) { v in
+                Variable.softmaxCrossEntropy(v[0], labels: [0, 4, 2, 2], reduction: .sum)
+            } < 2e-2)
+        #expect(
+            GradientCheck.maxError(inputs: [GradientTests.awayFromZero([3, 3], seed: 4)]) { v in
+                GradientTests.weighted(v[0].abs())
+            } < 2e-2)
     }
 
     @Test func softmaxCrossEntropyKnownValue() {
@@ -125,17 +162,21 @@ import Testing
 
     @Test(arguments: [(1, 0, 0), (2, 1, 0), (2, 1, 1), (1, 1, 0)])
     func convolutionGradients(stride: Int, padding: Int, outputPadding: Int) {
-        let x = Support.random([2, 5, 5, 2], seed: 5), w = Support.random([3, 2, 3, 3], seed: 6), b = Support.random([3], seed: 7)
+        let x = Support.random([2, 5, 5, 2], seed: 5), w = Support.random([3, 2, 3, 3], seed: 6),
+            b = Support.random([3], seed: 7)
         if outputPadding == 0 {
             let e = GradientCheck.maxError(inputs: [x, w, b]) { v in
-                GradientTests.weighted(Variable.conv2d(v[0], weight: v[1], bias: v[2], stride: stride, padding: padding))
+                GradientTests.weighted(
+                    Variable.conv2d(v[0], weight: v[1], bias: v[2], stride: stride, padding: padding))
             }
             #expect(e < 2e-2)
         }
         let xt = Support.random([2, 3, 3, 2], seed: 8), wt = Support.random([2, 3, 3, 3], seed: 9)
         let e = GradientCheck.maxError(inputs: [xt, wt, b]) { v in
-            GradientTests.weighted(Variable.convTranspose2d(v[0], weight: v[1], bias: v[2], stride: stride, padding: padding,
-                                                            outputPadding: outputPadding))
+            GradientTests.weighted(
+                Variable.convTranspose2d(
+                    v[0], weight: v[1], bias: v[2], stride: stride, padding: padding,
+                    outputPadding: outputPadding))
         }
         #expect(e < 2e-2)
     }
@@ -144,16 +185,22 @@ import Testing
 @Suite struct GeneralKLTests {
     @Test func closedFormAndSpecialCase() {
         // KL(N(1, 2²) ‖ N(−1, 0.5²)) = ln(0.5/2) + (4 + 4)/(2·0.25) − ½ = −1.3863 + 16 − 0.5.
-        let kl = klDivergence(mean1: Variable(Tensor([1], shape: [1])), logVariance1: Variable(Tensor([Float(Foundation.log(4.0))], shape: [1])),
-                              mean2: Variable(Tensor([-1], shape: [1])), logVariance2: Variable(Tensor([Float(Foundation.log(0.25))], shape: [1])))
+        let kl = klDivergence(
+            mean1: Variable(Tensor([1], shape: [1])),
+            logVariance1: Variable(Tensor([Float(Foundation.log(4.0))], shape: [1])),
+            mean2: Variable(Tensor([-1], shape: [1])),
+            logVariance2: Variable(Tensor([Float(Foundation.log(0.25))], shape: [1])))
         #expect(abs(Double(kl.value.scalar) - (Foundation.log(0.25) + 16 - 0.5)) < 1e-4)
         // With p = N(0, I) it equals the fused KL to the standard normal, value and gradients.
         let mu = Support.random([3, 4], seed: 1), lv = Support.random([3, 4], seed: 2)
-        let general = klDivergence(mean1: Variable(mu), logVariance1: Variable(lv), mean2: Variable(Tensor(zeros: [3, 4])),
-                                   logVariance2: Variable(Tensor(zeros: [3, 4])))
+        let general = klDivergence(
+            mean1: Variable(mu), logVariance1: Variable(lv), mean2: Variable(Tensor(zeros: [3, 4])),
+            logVariance2: Variable(Tensor(zeros: [3, 4])))
         let fused = klDivergenceToStandardNormal(mean: Variable(mu), logVariance: Variable(lv))
         #expect(abs(general.value.scalar - fused.value.scalar) < 1e-4)
-        let e = GradientCheck.maxError(inputs: [mu, lv, Support.random([3, 4], seed: 3), Support.random([3, 4], seed: 4)]) { v in
+        let e = GradientCheck.maxError(inputs: [
+            mu, lv, Support.random([3, 4], seed: 3), Support.random([3, 4], seed: 4),
+        ]) { v in
             klDivergence(mean1: v[0], logVariance1: v[1], mean2: v[2], logVariance2: v[3])
         }
         #expect(e < 2e-2)
@@ -171,8 +218,11 @@ import Testing
             let lp = -Foundation.log(s2) - 0.5 * pow((z - m2) / s2, 2)
             sum += lq - lp
         }
-        let kl = klDivergence(mean1: Variable(Tensor([Float(m1)], shape: [1])), logVariance1: Variable(Tensor([Float(2 * Foundation.log(s1))], shape: [1])),
-                              mean2: Variable(Tensor([Float(m2)], shape: [1])), logVariance2: Variable(Tensor([Float(2 * Foundation.log(s2))], shape: [1])))
+        let kl = klDivergence(
+            mean1: Variable(Tensor([Float(m1)], shape: [1])),
+            logVariance1: Variable(Tensor([Float(2 * Foundation.log(s1))], shape: [1])),
+            mean2: Variable(Tensor([Float(m2)], shape: [1])),
+            logVariance2: Variable(Tensor([Float(2 * Foundation.log(s2))], shape: [1])))
         #expect(abs(sum / Double(n) - Double(kl.value.scalar)) < 0.005)
     }
 }
@@ -182,7 +232,11 @@ import Testing
         // Points along (3, 4)/5 with small noise: the first component is ±(0.6, 0.8).
         var rng = RandomGenerator(seed: 1)
         let x = Tensor(uninitialized: [500, 2])
-        for i in 0..<500 { let t = 3 * rng.normal(); x[i, 0] = 0.6 * t + 0.05 * rng.normal() + 1; x[i, 1] = 0.8 * t + 0.05 * rng.normal() - 2 }
+        for i in 0..<500 {
+            let t = 3 * rng.normal()
+            x[i, 0] = 0.6 * t + 0.05 * rng.normal() + 1
+            x[i, 1] = 0.8 * t + 0.05 * rng.normal() - 2
+        }
         let pca = try PCA(fitting: x, components: 1)
         #expect(abs(abs(pca.components[0]) - 0.6) < 0.01 && abs(abs(pca.components[1]) - 0.8) < 0.01)
         #expect(abs(pca.mean[0] - 1) < 0.3 && abs(pca.mean[1] + 2) < 0.3)

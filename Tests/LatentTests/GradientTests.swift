@@ -21,44 +21,49 @@ import Testing
     @Test(arguments: ["add", "sub", "mul", "div", "addRow", "mulColumn", "subScalar", "divRow"])
     func binaryOps(_ op: String) {
         let a = Support.random([3, 4], seed: 1)
-        let b: Tensor = switch op {
-        case "addRow", "divRow": Support.random([4], seed: 2, low: 0.5, high: 2)
-        case "mulColumn": Support.random([3, 1], seed: 2)
-        case "subScalar": Support.random([1], seed: 2)
-        default: Support.random([3, 4], seed: 2, low: 0.5, high: 2)
-        }
-        let err = GradientCheck.maxError(inputs: [a, b]) { v in
-            let y: Variable = switch op {
-            case "add", "addRow": v[0] + v[1]
-            case "sub", "subScalar": v[0] - v[1]
-            case "mul", "mulColumn": v[0] * v[1]
-            default: v[0] / v[1]
+        let b: Tensor =
+            switch op {
+            case "addRow", "divRow": Support.random([4], seed: 2, low: 0.5, high: 2)
+            case "mulColumn": Support.random([3, 1], seed: 2)
+            case "subScalar": Support.random([1], seed: 2)
+            default: Support.random([3, 4], seed: 2, low: 0.5, high: 2)
             }
+        let err = GradientCheck.maxError(inputs: [a, b]) { v in
+            let y: Variable =
+                switch op {
+                case "add", "addRow": v[0] + v[1]
+                case "sub", "subScalar": v[0] - v[1]
+                case "mul", "mulColumn": v[0] * v[1]
+                default: v[0] / v[1]
+                }
             return Self.weighted(y)
         }
         #expect(err < Self.tolerance, "\(op): \(err)")
     }
 
-    @Test(arguments: ["exp", "log", "square", "sqrt", "tanh", "sigmoid", "relu", "leakyRelu", "softplus",
-                      "scale", "addScalar", "negate"])
+    @Test(arguments: [
+        "exp", "log", "square", "sqrt", "tanh", "sigmoid", "relu", "leakyRelu", "softplus",
+        "scale", "addScalar", "negate",
+    ])
     func unaryOps(_ op: String) {
         let positive = ["log", "sqrt"].contains(op)
         let x = positive ? Support.random([3, 5], seed: 3, low: 0.5, high: 2) : Self.awayFromZero([3, 5], seed: 3)
         let err = GradientCheck.maxError(inputs: [x]) { v in
-            let y: Variable = switch op {
-            case "exp": v[0].exp()
-            case "log": v[0].log()
-            case "square": v[0].square()
-            case "sqrt": v[0].sqrt()
-            case "tanh": v[0].tanh()
-            case "sigmoid": v[0].sigmoid()
-            case "relu": v[0].relu()
-            case "leakyRelu": v[0].leakyRelu(slope: 0.1)
-            case "softplus": v[0].softplus()
-            case "scale": v[0] * 2.5
-            case "addScalar": v[0] + 3
-            default: -v[0]
-            }
+            let y: Variable =
+                switch op {
+                case "exp": v[0].exp()
+                case "log": v[0].log()
+                case "square": v[0].square()
+                case "sqrt": v[0].sqrt()
+                case "tanh": v[0].tanh()
+                case "sigmoid": v[0].sigmoid()
+                case "relu": v[0].relu()
+                case "leakyRelu": v[0].leakyRelu(slope: 0.1)
+                case "softplus": v[0].softplus()
+                case "scale": v[0] * 2.5
+                case "addScalar": v[0] + 3
+                default: -v[0]
+                }
             return Self.weighted(y)
         }
         #expect(err < Self.tolerance, "\(op): \(err)")
@@ -100,7 +105,8 @@ import Testing
     func fusedLosses(_ reduction: Reduction) {
         let logits = Support.random([3, 4], seed: 11, low: -4, high: 4)
         let targets = Support.random([3, 4], seed: 12, low: 0, high: 1)
-        targets[0] = 0; targets[1] = 1
+        targets[0] = 0
+        targets[1] = 1
         let bce = GradientCheck.maxError(inputs: [logits]) { v in
             Variable.binaryCrossEntropyWithLogits(v[0], targets: targets, reduction: reduction) * 2
         }
@@ -161,14 +167,18 @@ import Testing
         let err = GradientCheck.maxError(inputs: [logits0, mu0, lv0]) { v in
             let lv = v[2].repeatRows(k)
             let z = Variable.reparameterize(mean: v[1].repeatRows(k), logVariance: lv, noise: eps)
-            return Variable.negativeImportanceWeightedBound(logits: v[0], targets: targets, z: z, noise: eps, logVariance: lv, samples: k)
+            return Variable.negativeImportanceWeightedBound(
+                logits: v[0], targets: targets, z: z, noise: eps, logVariance: lv, samples: k)
         }
         #expect(err < 2e-2, "max relative error \(err)")
-        // Value: −Σ_i log mean_t exp(log w), log w = −BCE − ½z² + ½ε² + ½logvar, computed directly in Double.
+        // Value: −Σ_i log mean_t exp(log w), log w = −BCE − ½z² + ½ε² + ½logvar, computed directly in
+        // Double.
         let lv = Variable(lv0).repeatRows(k)
         let z = Variable.reparameterize(mean: Variable(mu0).repeatRows(k), logVariance: lv, noise: eps)
-        let bound = Variable.negativeImportanceWeightedBound(logits: Variable(logits0), targets: targets, z: z, noise: eps,
-                                                             logVariance: lv, samples: k).value.scalar
+        let bound = Variable.negativeImportanceWeightedBound(
+            logits: Variable(logits0), targets: targets, z: z, noise: eps,
+            logVariance: lv, samples: k
+        ).value.scalar
         var expected = 0.0
         for i in 0..<n {
             var ws: [Double] = []
@@ -195,9 +205,11 @@ import Testing
 @Suite struct FreeBitsTests {
     @Test func freeBitsFloorsEachDimensionAndStopsItsGradient() {
         // Dimension 0 far from the prior (KL ≫ λ), dimension 1 at the prior (KL ≈ 0 < λ).
-        let mu = Tensor([2, 0.01, -1.5, -0.01, 1, 0], shape: [3, 2]), lv = Tensor([-1, 0.01, -0.5, 0, 0.2, -0.01], shape: [3, 2])
+        let mu = Tensor([2, 0.01, -1.5, -0.01, 1, 0], shape: [3, 2]),
+            lv = Tensor([-1, 0.01, -0.5, 0, 0.2, -0.01], shape: [3, 2])
         let lambda: Float = 0.5
-        let value = Variable.gaussianKLFreeBits(mean: Variable(mu), logVariance: Variable(lv), lambda: lambda).value.scalar
+        let value = Variable.gaussianKLFreeBits(mean: Variable(mu), logVariance: Variable(lv), lambda: lambda).value
+            .scalar
         var kl0 = 0.0
         for i in 0..<3 {
             let m = Double(mu[i, 0]), l = Double(lv[i, 0])

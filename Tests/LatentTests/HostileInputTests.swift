@@ -11,8 +11,10 @@ import Testing
     /// A small trained VAE with a 2-d code, for the commands that read a model.
     static let run: URL = {
         let dir = Support.temporaryDirectory("hostile-run")
-        let r = try! Support.runLatent(["train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
-                                        "--out", dir.path, "--no-progress", "--force"])
+        let r = try! Support.runLatent([
+            "train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
+            "--out", dir.path, "--no-progress", "--force",
+        ])
         precondition(r.status == 0, r.stderr)
         return dir
     }()
@@ -27,7 +29,8 @@ import Testing
             (["train"], "--limit", ["0", "-1", "nan", "inf", "1e19"]),
             (["train", "--model", "iwae"], "--k", all), (["train"], "--kl-warmup", noZero),
             (["train"], "--lr", ["0", "-1", "nan", "inf"]), (["train"], "--beta", ["-1", "nan", "inf"]),
-            (["train"], "--free-bits", ["-1", "nan", "inf"]), (["train"], "--clip-grad-norm", ["0", "-1", "nan", "inf"]),
+            (["train"], "--free-bits", ["-1", "nan", "inf"]),
+            (["train"], "--clip-grad-norm", ["0", "-1", "nan", "inf"]),
             (["sample", d, "--out", png], "--count", all), (["reconstruct", d, "--out", png], "--count", all),
             (["reconstruct", d, "--out", png], "--columns", all), (["denoise", d, "--out", png], "--count", all),
             (["interpolate", d, "--out", png, "--from", "0", "--to", "1"], "--steps", all),
@@ -77,14 +80,17 @@ import Testing
             var meta = metadata
             meta["config"] = meta["config"]!.replacingOccurrences(of: "\"hidden\":[16]", with: "\"hidden\":\(hidden)")
             let dir = Support.temporaryDirectory("crafted")
-            let data = try SafeTensors.encode(tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                                              metadata: meta)
+            let data = try SafeTensors.encode(
+                tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                metadata: meta)
             try data.write(to: dir.appendingPathComponent("model.safetensors"))
             let r = try Support.runLatent(["eval", dir.path])
             #expect(!r.signaled && r.status != 0 && r.stderr.hasPrefix("latent: "), "\(hidden): \(r.stderr)")
         }
         // Two tensors sharing bytes: valid JSON, sizes that fit, but overlapping data_offsets.
-        let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+        let header =
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+            + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
         var bytes = Data()
         var n = UInt64(header.utf8.count).littleEndian
         bytes.append(Data(bytes: &n, count: 8))
@@ -123,7 +129,9 @@ import Testing
         let dir = Support.temporaryDirectory("interrupt")
         let p = Process()
         p.executableURL = Support.latentExecutable
-        p.arguments = ["train", "--epochs", "100", "--limit", "6000", "--hidden", "32", "--out", dir.path, "--no-progress"]
+        p.arguments = [
+            "train", "--epochs", "100", "--limit", "6000", "--hidden", "32", "--out", dir.path, "--no-progress",
+        ]
         let err = Pipe()
         (p.standardOutput, p.standardError) = (FileHandle.nullDevice, err)
         try p.run()
@@ -134,7 +142,9 @@ import Testing
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationReason == .exit && p.terminationStatus == 130, "status \(p.terminationStatus): \(stderr)")
-        #expect(stderr.contains("interrupted at epoch") && stderr.contains("latent train --resume \(dir.path) --epochs 100"))
+        #expect(
+            stderr.contains("interrupted at epoch") && stderr.contains("latent train --resume \(dir.path) --epochs 100")
+        )
         let loaded = try ModelStore.loadVAE(dir)
         #expect(loaded.epochs >= 1)
         #expect(try Support.runLatent(["eval", dir.path]).status == 0)
@@ -154,12 +164,16 @@ import Testing
     @Test func jsonOutputIsOnlyJSON() throws {
         let d = Self.run.path, dir = Support.temporaryDirectory("json")
         let commands: [[String]] = [
-            ["eval", d, "--json"], ["pca", "--components", "2", "--json", "--out", dir.appendingPathComponent("p.png").path],
+            ["eval", d, "--json"],
+            ["pca", "--components", "2", "--json", "--out", dir.appendingPathComponent("p.png").path],
             ["semisup", d, "--labels", "20", "--classifier", "knn", "--json"],
             ["anomaly", d, "--anomaly-label", "1", "--out", dir.appendingPathComponent("a.csv").path, "--json"],
             ["denoise", d, "--noise", "mask:0.3", "--out", dir.appendingPathComponent("d.png").path, "--json"],
-            ["train", "--epochs", "1", "--limit", "128", "--hidden", "8", "--out", dir.appendingPathComponent("t").path,
-             "--json", "--no-progress"],
+            [
+                "train", "--epochs", "1", "--limit", "128", "--hidden", "8", "--out",
+                dir.appendingPathComponent("t").path,
+                "--json", "--no-progress",
+            ],
             ["bench", "--steps", "2", "--runs", "1", "--json"],
         ]
         for args in commands {
@@ -188,8 +202,11 @@ import Testing
         let dir = Support.temporaryDirectory("pipe")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "'\(Support.latentExecutable.path)' train --epochs 2 --limit 512 --hidden 8 --out '\(dir.path)' "
-            + "--no-progress | head -1; echo \"status ${PIPESTATUS[0]}\""]
+        p.arguments = [
+            "-c",
+            "'\(Support.latentExecutable.path)' train --epochs 2 --limit 512 --hidden 8 --out '\(dir.path)' "
+                + "--no-progress | head -1; echo \"status ${PIPESTATUS[0]}\"",
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -237,10 +254,13 @@ import Testing
             (0..<3).map { _ in String(rng.uniform()) }
         }
         for model in ["cvae", "classifier"] {
-            let r = try Support.runLatent(["train", "--model", model, "--data", table.path, "--out",
-                                           dir.appendingPathComponent(model).path, "--epochs", "1"])
-            #expect(r.status != 0 && r.stderr.contains("needs class labels") && r.stderr.contains("--label-column"),
-                    "\(model): \(r.stderr)")
+            let r = try Support.runLatent([
+                "train", "--model", model, "--data", table.path, "--out",
+                dir.appendingPathComponent(model).path, "--epochs", "1",
+            ])
+            #expect(
+                r.status != 0 && r.stderr.contains("needs class labels") && r.stderr.contains("--label-column"),
+                "\(model): \(r.stderr)")
         }
     }
 
@@ -249,8 +269,10 @@ import Testing
         let table = try Support.writeCSV("r.csv", in: dir, header: "a,b,c,d,label", rows: 200, seed: 3) { r, rng in
             (0..<4).map { _ in String(rng.uniform()) } + [String(r % 5)]
         }
-        let r = try Support.runLatent(["pca", table.path, "--label-column", "label", "--components", "2", "--out",
-                                       dir.appendingPathComponent("p.csv").path])
+        let r = try Support.runLatent([
+            "pca", table.path, "--label-column", "label", "--components", "2", "--out",
+            dir.appendingPathComponent("p.csv").path,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let accuracy = r.stdout.split(separator: "\n").first { $0.hasPrefix("knn10_accuracy") }
             .flatMap { Double($0.split(separator: " ")[1]) }
@@ -280,8 +302,11 @@ import Testing
             (0..<4).map { _ in String(rng.uniform()) }
         }
         let out = dir.appendingPathComponent("run").path
-        #expect(try Support.runLatent(["train", "--data", t.path, "--hidden", "4", "--latent", "2", "--epochs", "1",
-                                       "--out", out, "--no-progress"]).status == 0)
+        #expect(
+            try Support.runLatent([
+                "train", "--data", t.path, "--hidden", "4", "--latent", "2", "--epochs", "1",
+                "--out", out, "--no-progress",
+            ]).status == 0)
         let wide = try Support.writeCSV("w.csv", in: dir, header: "a,b,c,d", rows: 60, seed: 5) { _, rng in
             (0..<4).map { _ in String(rng.uniform() * 50) }
         }
@@ -299,16 +324,19 @@ import Testing
             (0..<4).map { _ in String(rng.uniform()) } + [String(r % 3)]
         }
         let run = dir.appendingPathComponent("run").path
-        let t = try Support.runLatent(["train", "--data", a.path, "--label-column", "label", "--hidden", "4",
-                                       "--latent", "2", "--epochs", "1", "--limit", "50", "--out", run, "--no-progress"])
+        let t = try Support.runLatent([
+            "train", "--data", a.path, "--label-column", "label", "--hidden", "4",
+            "--latent", "2", "--epochs", "1", "--limit", "50", "--out", run, "--no-progress",
+        ])
         #expect(t.status == 0, "\(t.stderr)")
         let loaded = try ModelStore.load(URL(fileURLWithPath: run))
         #expect(loaded.data?.file == a.path && loaded.data?.labelColumn == "label" && loaded.data?.limit == 50)
         #expect(loaded.data?.sha256?.count == 64)
         // No data flags: the table it was trained on (12 test rows), not MNIST.
         let e = try Support.runLatent(["eval", run, "--json"])
-        #expect(e.status == 0 && e.stdout.contains("\"images\":12") && e.stderr.contains("using the model's training data"),
-                "\(e.stdout) \(e.stderr)")
+        #expect(
+            e.status == 0 && e.stdout.contains("\"images\":12") && e.stderr.contains("using the model's training data"),
+            "\(e.stdout) \(e.stderr)")
         // Other data given explicitly: used, with a note; data of another shape: refused.
         let b = try Support.writeCSV("b.csv", in: dir, header: "p,q,r,s,label", rows: 60, seed: 7) { r, rng in
             (0..<4).map { _ in String(rng.uniform()) } + [String(r % 3)]
@@ -316,8 +344,9 @@ import Testing
         let other = try Support.runLatent(["eval", run, "--data", b.path, "--label-column", "label"])
         #expect(other.status == 0 && other.stderr.contains("the model was trained on"), "\(other.stderr)")
         let mnist = try Support.runLatent(["eval", run, "--dataset", "mnist"])
-        #expect(mnist.status != 0 && mnist.stderr.contains("features") && mnist.stderr.contains("pass --data \(a.path)"),
-                "\(mnist.stderr)")
+        #expect(
+            mnist.status != 0 && mnist.stderr.contains("features") && mnist.stderr.contains("pass --data \(a.path)"),
+            "\(mnist.stderr)")
         // --resume takes the recorded data and --limit; a different --limit is refused.
         let r = try Support.runLatent(["train", "--resume", run, "--epochs", "2", "--no-progress"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -5,10 +5,15 @@ import Testing
 /// The importance-sampled log-likelihood against cases whose answer is known in closed form.
 @Suite struct ImportanceSamplingTests {
     /// A VAE whose decoder ignores z (last layer's weight zero, bias b): p(x|z) = p(x) = Π Bernoulli(x; σ(b)).
-    static func constantDecoderVAE(meanBias: Float, logVarianceBias: Float) -> (VariationalAutoencoder, Dataset, [Double]) {
+    static func constantDecoderVAE(
+        meanBias: Float, logVarianceBias: Float
+    ) -> (VariationalAutoencoder, Dataset, [Double]) {
         var c = ModelConfig(kind: .vae)
-        c.inputSize = 16; c.imageHeight = 4; c.imageWidth = 4
-        c.hidden = [8]; c.latent = 3
+        c.inputSize = 16
+        c.imageHeight = 4
+        c.imageWidth = 4
+        c.hidden = [8]
+        c.latent = 3
         var rng = RandomGenerator(seed: 3)
         let vae = VariationalAutoencoder(c, rng: &rng)
         let bias = Support.random([16], seed: 4, low: -2, high: 2)
@@ -37,7 +42,9 @@ import Testing
         let (vae, data, exact) = Self.constantDecoderVAE(meanBias: 0, logVarianceBias: 0)
         for k in [1, 7, 3000] {
             let estimate = ImportanceSampling.logLikelihoods(vae, on: data, k: k, seed: 1)
-            for i in 0..<5 { #expect(abs(estimate[i] - exact[i]) < 1e-3, "K = \(k), image \(i): \(estimate[i]) vs \(exact[i])") }
+            for i in 0..<5 {
+                #expect(abs(estimate[i] - exact[i]) < 1e-3, "K = \(k), image \(i): \(estimate[i]) vs \(exact[i])")
+            }
         }
     }
 
@@ -54,6 +61,8 @@ import Testing
             #expect(many[i] <= exact[i] + 0.02)
         }
         let meanOne = one.reduce(0, +) / 5, meanExact = exact.reduce(0, +) / 5
-        #expect(meanOne < meanExact && abs((meanExact - meanOne) - gap) < 0.3, "K = 1 averages the ELBO: gap \(meanExact - meanOne) vs KL \(gap)")
+        #expect(
+            meanOne < meanExact && abs((meanExact - meanOne) - gap) < 0.3,
+            "K = 1 averages the ELBO: gap \(meanExact - meanOne) vs KL \(gap)")
     }
 }

@@ -27,7 +27,7 @@ import Testing
             let loss = vae.loss(batch, rng: &rng)
             loss.total.backward()
             adam.step()
-            _ = ParameterSet(vae)   // every step: still no effect on training
+            _ = ParameterSet(vae)  // every step: still no effect on training
         }
         let after = Self.meanLoss(vae, on: Self.test)
         #expect(after < before - 50, "an epoch of Adam moves the loss: \(before) → \(after)")
@@ -55,7 +55,8 @@ import Testing
         #expect(labelled.parameters.map(\.value.array) == configured.parameters.map(\.value.array))
         var r3 = RandomGenerator(seed: 5)
         let ae = Autoencoder(inputSize: 10, hidden: [6], latent: 2, rng: &r3)
-        #expect(ae.config.inputSize == 10 && ae.config.kind == .ae && ae.encode(Tensor(zeros: [3, 10])).shape == [3, 2])
+        #expect(
+            ae.config.inputSize == 10 && ae.config.kind == .ae && ae.encode(Tensor(zeros: [3, 10])).shape == [3, 2])
     }
 
     /// SGD (not only Adam) drives the fast data-parallel step: the workers' gradient buffers reach its update.

@@ -7,11 +7,15 @@ import Testing
         // KL(N(μ, σ²) ‖ N(0, 1)) = ½(σ² + μ² − 1 − ln σ²), per dimension.
         let mu: [Float] = [0, 1, -2, 0.5], sigma: [Float] = [1, 1, 0.5, 2]
         let logVar = sigma.map { Float(Foundation.log(Double($0 * $0))) }
-        let kl = Variable.gaussianKLToStandardNormal(mean: Variable(Tensor(mu, shape: [2, 2])),
-                                                     logVariance: Variable(Tensor(logVar, shape: [2, 2])))
-        let expected = zip(mu, sigma).map { m, s in 0.5 * (Double(s * s) + Double(m * m) - 1 - Foundation.log(Double(s * s))) }
+        let kl = Variable.gaussianKLToStandardNormal(
+            mean: Variable(Tensor(mu, shape: [2, 2])),
+            logVariance: Variable(Tensor(logVar, shape: [2, 2])))
+        let expected = zip(mu, sigma).map { m, s in
+            0.5 * (Double(s * s) + Double(m * m) - 1 - Foundation.log(Double(s * s)))
+        }
         #expect(abs(Double(kl.value.scalar) - expected.reduce(0, +)) < 1e-5)
-        let zero = Variable.gaussianKLToStandardNormal(mean: Variable(Tensor(zeros: [3, 4])), logVariance: Variable(Tensor(zeros: [3, 4])))
+        let zero = Variable.gaussianKLToStandardNormal(
+            mean: Variable(Tensor(zeros: [3, 4])), logVariance: Variable(Tensor(zeros: [3, 4])))
         #expect(zero.value.scalar == 0)
     }
 
@@ -38,7 +42,10 @@ import Testing
         let m = Single()
         let set = ParameterSet(m)
         let sgd = try SGD(set, learningRate: 0.1, momentum: 0.9)
-        for _ in 0..<3 { set.grads.fill(1); sgd.step() }
+        for _ in 0..<3 {
+            set.grads.fill(1)
+            sgd.step()
+        }
         // buf: 1, 1.9, 2.71 → total step 0.1·5.61 = 0.561
         #expect(abs(m.p.value[0] - (1 - 0.561)) < 1e-6)
         #expect(abs(m.p.value[1] - (-2 - 0.561)) < 1e-6)
@@ -65,8 +72,10 @@ import Testing
             let norm = (g0 * g0 + g1 * g1).squareRoot(), scale = norm > 1 ? 1 / (Double(norm) + 1e-6) : 1
             b.grads.copy(from: Tensor([Float(Double(g0) * scale), Float(Double(g1) * scale)], shape: [2]))
             #expect(abs(adamA.gradientNorm() - Double(norm)) < 1e-5)
-            adamA.step(); adamB.step()
-            #expect(abs(clipped.p.value[0] - plain.p.value[0]) < 1e-6 && abs(clipped.p.value[1] - plain.p.value[1]) < 1e-6)
+            adamA.step()
+            adamB.step()
+            #expect(
+                abs(clipped.p.value[0] - plain.p.value[0]) < 1e-6 && abs(clipped.p.value[1] - plain.p.value[1]) < 1e-6)
         }
         #expect(abs(adamA.lastGradientNorm! - 10) < 1e-5)
     }
@@ -81,13 +90,17 @@ import Testing
     @Test func parameterSetPacksNamesAndViews() {
         var rng = RandomGenerator(seed: 1)
         var config = ModelConfig(kind: .vae)
-        config.hidden = [16]; config.latent = 2
+        config.hidden = [16]
+        config.latent = 2
         let vae = VariationalAutoencoder(config, rng: &rng)
         let before = vae.namedParameters.map { $0.parameter.value.array }
         let set = ParameterSet(vae)
-        #expect(set.named.map(\.name) == ["encoder.0.weight", "encoder.0.bias", "mean.weight", "mean.bias",
-                                          "logvar.weight", "logvar.bias", "decoder.0.weight", "decoder.0.bias",
-                                          "decoder.2.weight", "decoder.2.bias"])
+        #expect(
+            set.named.map(\.name) == [
+                "encoder.0.weight", "encoder.0.bias", "mean.weight", "mean.bias",
+                "logvar.weight", "logvar.bias", "decoder.0.weight", "decoder.0.bias",
+                "decoder.2.weight", "decoder.2.bias",
+            ])
         #expect(vae.namedParameters.map { $0.parameter.value.array } == before)
         #expect(set.count == vae.parameterCount)
         set.values.fill(0.5)

@@ -6,13 +6,16 @@ import Testing
 /// from the same noise, for every activation, depth and thread count it covers.
 @Suite struct PlannedStepTests {
     /// Loss and gradient (own buffer plus the optimiser's additional ones) of one step on `engine`.
-    static func step(_ model: any TrainableModel, _ parameters: ParameterSet, engine: TrainingEngine, threads: Int,
-                     batch: Batch, seed: UInt64, klWeight: Float? = nil) throws
+    static func step(
+        _ model: any TrainableModel, _ parameters: ParameterSet, engine: TrainingEngine, threads: Int,
+        batch: Batch, seed: UInt64, klWeight: Float? = nil
+    ) throws
         -> (loss: Float, grads: Tensor, description: String)
     {
         let adam = try Adam(parameters)
-        let step = try TrainingStep(model, optimizer: adam, threads: threads, batchSize: batch.x.shape[0], engine: engine)
-        if engine == .planned {   // the planned step must write every gradient, not rely on zeroing
+        let step = try TrainingStep(
+            model, optimizer: adam, threads: threads, batchSize: batch.x.shape[0], engine: engine)
+        if engine == .planned {  // the planned step must write every gradient, not rely on zeroing
             parameters.grads.fill(.nan)
             for extra in adam.additionalGradients { extra.fill(.nan) }
         }
@@ -29,14 +32,17 @@ import Testing
         let parameters = ParameterSet(model)
         let full = FamilyTests.batch
         let batch = Batch(x: full.x.rows(0..<rows), labels: Array(full.labels[0..<rows]))
-        let graph = try step(model, parameters, engine: .graph, threads: threads, batch: batch, seed: 11,
-                             klWeight: klWeight)
-        let planned = try step(model, parameters, engine: .planned, threads: threads, batch: batch, seed: 11,
-                               klWeight: klWeight)
+        let graph = try step(
+            model, parameters, engine: .graph, threads: threads, batch: batch, seed: 11,
+            klWeight: klWeight)
+        let planned = try step(
+            model, parameters, engine: .planned, threads: threads, batch: batch, seed: 11,
+            klWeight: klWeight)
         #expect(planned.description.hasPrefix("planned"))
         #expect(graph.description.hasPrefix("graph"))
         let label = "\(c.kind) \(c.activation) hidden \(c.hidden) threads \(threads) klWeight \(klWeight)"
-        #expect(abs(planned.loss - graph.loss) / abs(graph.loss) < 1e-5, "\(label): loss \(planned.loss) vs \(graph.loss)")
+        #expect(
+            abs(planned.loss - graph.loss) / abs(graph.loss) < 1e-5, "\(label): loss \(planned.loss) vs \(graph.loss)")
         let allWritten = planned.grads.array.allSatisfy { $0.isFinite }
         #expect(allWritten, "\(label): a gradient was left unwritten")
         let error = Support.relativeError(planned.grads, graph.grads)
@@ -46,40 +52,58 @@ import Testing
     @Test(arguments: Activation.allCases)
     func vaeMatchesTheGraph(_ activation: Activation) throws {
         var c = ModelConfig(kind: .vae)
-        c.hidden = [48, 24]; c.latent = 6; c.activation = activation
+        c.hidden = [48, 24]
+        c.latent = 6
+        c.activation = activation
         try Self.compare(c, threads: 1, klWeight: 0.3)
     }
 
     @Test(arguments: Activation.allCases)
     func aeMatchesTheGraph(_ activation: Activation) throws {
         var c = ModelConfig(kind: .ae)
-        c.hidden = [40]; c.latent = 5; c.activation = activation
+        c.hidden = [40]
+        c.latent = 5
+        c.activation = activation
         try Self.compare(c, threads: 1)
     }
 
     @Test func shallowAndDataParallelStepsMatchTheGraph() throws {
         var vae = ModelConfig(kind: .vae)
-        vae.hidden = []; vae.latent = 3           // heads read the pixels directly
+        vae.hidden = []
+        vae.latent = 3  // heads read the pixels directly
         try Self.compare(vae, threads: 1)
         vae.hidden = [32]
-        try Self.compare(vae, threads: 2)          // one seed per worker, as DataParallel draws them
+        try Self.compare(vae, threads: 2)  // one seed per worker, as DataParallel draws them
         try Self.compare(vae, threads: 3, rows: 7)  // uneven shares
         var ae = ModelConfig(kind: .ae)
-        ae.hidden = []; ae.latent = 4
+        ae.hidden = []
+        ae.latent = 4
         try Self.compare(ae, threads: 2)
-        try Self.compare(ae, threads: 2, rows: 1)   // a worker with no rows
+        try Self.compare(ae, threads: 2, rows: 1)  // a worker with no rows
     }
 
     @Test func modelsWithoutAPlanAreRefusedOrFallBack() throws {
         var rng = RandomGenerator(seed: 1)
-        for (kind, edit) in [(ModelKind.cvae, { (_: inout ModelConfig) in }), (.dae, { $0.noise = Corruption(kind: .gaussian, amount: 0.3) }),
-                             (.vae, { $0.arch = .conv; $0.hidden = [16] }), (.vae, { $0.likelihood = .gaussian })] {
+        for (kind, edit) in [
+            (ModelKind.cvae, { (_: inout ModelConfig) in }),
+            (.dae, { $0.noise = Corruption(kind: .gaussian, amount: 0.3) }),
+            (
+                .vae,
+                {
+                    $0.arch = .conv
+                    $0.hidden = [16]
+                }
+            ), (.vae, { $0.likelihood = .gaussian }),
+        ] {
             var c = ModelConfig(kind: kind)
-            c.hidden = [16]; c.latent = 2
+            c.hidden = [16]
+            c.latent = 2
             edit(&c)
             let model = makeModel(c, rng: &rng)
             let adam = try Adam(ParameterSet(model))
-            #expect(throws: LatentError.self) { try TrainingStep(model, optimizer: adam, threads: 1, batchSize: 8, engine: .planned) }
+            #expect(throws: LatentError.self) {
+                try TrainingStep(model, optimizer: adam, threads: 1, batchSize: 8, engine: .planned)
+            }
             let auto = try TrainingStep(model, optimizer: adam, threads: 1, batchSize: 8, engine: .auto)
             #expect(auto.engine == .graph, "\(kind) \(c.arch) \(c.likelihood)")
         }
@@ -90,19 +114,28 @@ import Testing
             let train = try MNIST.load(.train).prefix(1000), test = try MNIST.load(.test).prefix(200)
             var rng = RandomGenerator(seed: 5, stream: .initialization)
             var c = ModelConfig(kind: .vae)
-            c.hidden = [32]; c.latent = 4
+            c.hidden = [32]
+            c.latent = 4
             var options = TrainingOptions(outputDirectory: Support.temporaryDirectory("engine-\(engine)-\(threads)"))
-            options.epochs = 2; options.batchSize = 50; options.seed = 5; options.threads = threads; options.engine = engine
+            options.epochs = 2
+            options.batchSize = 50
+            options.seed = 5
+            options.threads = threads
+            options.engine = engine
             return try Trainer(options: options) { _ in }.run(makeModel(c, rng: &rng), train: train, test: test)
         }
         for threads in [1, 2] {
             let graph = try run(.graph, threads: threads), planned = try run(.planned, threads: threads)
             for (g, p) in zip(graph, planned) {
-                #expect(abs(g.trainLoss - p.trainLoss) / g.trainLoss < 1e-4, "\(threads) threads: \(g.trainLoss) vs \(p.trainLoss)")
-                #expect(abs(g.testLoss - p.testLoss) / g.testLoss < 1e-4, "\(threads) threads: \(g.testLoss) vs \(p.testLoss)")
+                #expect(
+                    abs(g.trainLoss - p.trainLoss) / g.trainLoss < 1e-4,
+                    "\(threads) threads: \(g.trainLoss) vs \(p.trainLoss)")
+                #expect(
+                    abs(g.testLoss - p.testLoss) / g.testLoss < 1e-4,
+                    "\(threads) threads: \(g.testLoss) vs \(p.testLoss)")
             }
             let again = try run(.planned, threads: threads)
-            #expect(again.map(\.trainLoss) == planned.map(\.trainLoss))   // reproducible
+            #expect(again.map(\.trainLoss) == planned.map(\.trainLoss))  // reproducible
         }
     }
 }
@@ -110,22 +143,34 @@ import Testing
 @Suite struct EngineCommandTests {
     @Test func trainSaysWhichEngineAndRefusesImpossibleOnes() throws {
         let dir = Support.temporaryDirectory()
-        let r = try Support.runLatent(["train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
-                                       "--out", dir.path, "--no-progress"])
+        let r = try Support.runLatent([
+            "train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
+            "--out", dir.path, "--no-progress",
+        ])
         #expect(r.status == 0 && (r.stdout + r.stderr).contains("engine: planned"), "\(r.stderr)")
-        let g = try Support.runLatent(["train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
-                                       "--engine", "graph", "--out", dir.path, "--no-progress", "--force"])
+        let g = try Support.runLatent([
+            "train", "--epochs", "1", "--limit", "256", "--hidden", "16", "--latent", "2",
+            "--engine", "graph", "--out", dir.path, "--no-progress", "--force",
+        ])
         #expect(g.status == 0 && (g.stdout + g.stderr).contains("engine: graph"), "\(g.stderr)")
-        try Support.expectRefused([(["train", "--engine", "planned", "--model", "cvae", "--limit", "64", "--out", dir.path], "--engine planned"),
-                                   (["train", "--engine", "planned", "--arch", "conv", "--limit", "64", "--out", dir.path], "--arch conv"),
-                                   (["train", "--engine", "fast", "--out", dir.path], "--engine")])
+        try Support.expectRefused([
+            (
+                ["train", "--engine", "planned", "--model", "cvae", "--limit", "64", "--out", dir.path],
+                "--engine planned"
+            ),
+            (["train", "--engine", "planned", "--arch", "conv", "--limit", "64", "--out", dir.path], "--arch conv"),
+            (["train", "--engine", "fast", "--out", dir.path], "--engine"),
+        ])
     }
 }
 
 @Suite struct ParallelTests {
     final class Squares: ParallelWork {
         let out: UnsafeMutableBufferPointer<Int>
-        init(_ n: Int) { out = .allocate(capacity: n); out.initialize(repeating: -1) }
+        init(_ n: Int) {
+            out = .allocate(capacity: n)
+            out.initialize(repeating: -1)
+        }
         deinit { out.deallocate() }
         func runPiece(_ i: Int) {
             // A nested fork while the pool is busy goes to Dispatch; it must still run every piece.

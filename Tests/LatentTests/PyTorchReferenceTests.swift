@@ -36,7 +36,9 @@ import Testing
     static func model(_ f: [String: Tensor], activation: Activation) -> (VariationalAutoencoder, ParameterSet) {
         let x = f["x"]!, eps = f["eps"]!
         var config = ModelConfig(kind: .vae)
-        config.inputSize = x.shape[1]; config.imageHeight = 1; config.imageWidth = x.shape[1]
+        config.inputSize = x.shape[1]
+        config.imageHeight = 1
+        config.imageWidth = x.shape[1]
         config.hidden = [f["param.encoder.0.weight"]!.shape[0]]
         config.latent = eps.shape[2]
         config.activation = activation
@@ -93,7 +95,8 @@ import Testing
     func convolutionsMatchPyTorch(_ name: String) throws {
         let f = try Support.fixture("conv.safetensors")
         let x = Variable(f[name + ".x"]!.copy(), requiresGrad: true)
-        let w = Variable(f[name + ".w"]!.copy(), requiresGrad: true), b = Variable(f[name + ".b"]!.copy(), requiresGrad: true)
+        let w = Variable(f[name + ".w"]!.copy(), requiresGrad: true),
+            b = Variable(f[name + ".b"]!.copy(), requiresGrad: true)
         let y: Variable
         switch name {
         case "conv_s2p1": y = Variable.conv2d(x, weight: w, bias: b, stride: 2, padding: 1)

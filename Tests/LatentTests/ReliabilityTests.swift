@@ -4,13 +4,17 @@ import Testing
 
 /// Interrupted runs: resuming continues bit for bit; a kill at any moment leaves a loadable checkpoint.
 @Suite(.serialized) struct ReliabilityTests {
-    static let small = ["--limit", "600", "--hidden", "32", "--latent", "4", "--seed", "7", "--threads", "2", "--no-progress"]
+    static let small = [
+        "--limit", "600", "--hidden", "32", "--latent", "4", "--seed", "7", "--threads", "2", "--no-progress",
+    ]
 
     @Test func resumedRunEndsBitIdenticalToAnUninterruptedOne() throws {
         let whole = Support.temporaryDirectory("whole"), part = Support.temporaryDirectory("part")
         #expect(try Support.runLatent(["train", "--epochs", "4", "--out", whole.path] + Self.small).status == 0)
         #expect(try Support.runLatent(["train", "--epochs", "2", "--out", part.path] + Self.small).status == 0)
-        let r = try Support.runLatent(["train", "--resume", part.path, "--epochs", "4", "--limit", "600", "--no-progress"])
+        let r = try Support.runLatent([
+            "train", "--resume", part.path, "--epochs", "4", "--limit", "600", "--no-progress",
+        ])
         #expect(r.status == 0 && r.stdout.contains("resuming vae"), "\(r.stderr)")
         let a = try Data(contentsOf: whole.appendingPathComponent("model.safetensors"))
         let b = try Data(contentsOf: part.appendingPathComponent("model.safetensors"))
@@ -30,19 +34,27 @@ import Testing
         let dir = Support.temporaryDirectory("nan")
         // At this learning rate (seed 7) the loss turns NaN in the second epoch.
         let r = try Support.runLatent(["train", "--epochs", "3", "--lr", "1000", "--out", dir.path] + Self.small)
-        #expect(r.status != 0 && r.stderr.contains("at epoch 2, step") && r.stderr.contains("checkpoint of epoch 1")
+        #expect(
+            r.status != 0 && r.stderr.contains("at epoch 2, step") && r.stderr.contains("checkpoint of epoch 1")
                 && r.stderr.contains("--clip-grad-norm"), "\(r.stderr)")
         let e = try Support.runLatent(["eval", dir.path, "--json", "--threads", "1"])
-        #expect(e.status == 0 && !e.stdout.contains("nan"), "the kept checkpoint loads and evaluates: \(e.stdout) \(e.stderr)")
+        #expect(
+            e.status == 0 && !e.stdout.contains("nan"),
+            "the kept checkpoint loads and evaluates: \(e.stdout) \(e.stderr)")
         let bad = try Support.runLatent(["train", "--clip-grad-norm", "-1", "--out", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("--clip-grad-norm"))
     }
 
     @Test func posteriorCollapseIsNamedAndFreeBitsPreventIt() throws {
         // A Gaussian decoder with variance 10 on [0, 1] pixels explains everything by its mean: the KL dies.
-        let base = ["train", "--epochs", "2", "--limit", "1000", "--likelihood", "gaussian", "--output-variance", "10", "--no-progress", "--threads", "1"]
+        let base = [
+            "train", "--epochs", "2", "--limit", "1000", "--likelihood", "gaussian", "--output-variance", "10",
+            "--no-progress", "--threads", "1",
+        ]
         let collapsed = try Support.runLatent(base + ["--out", Support.temporaryDirectory("collapse").path])
-        #expect(collapsed.status == 0 && collapsed.stdout.contains("warning: posterior collapse") && collapsed.stdout.contains("--free-bits"), "\(collapsed.stdout)")
+        #expect(
+            collapsed.status == 0 && collapsed.stdout.contains("warning: posterior collapse")
+                && collapsed.stdout.contains("--free-bits"), "\(collapsed.stdout)")
         let dir = Support.temporaryDirectory("freebits")
         let kept = try Support.runLatent(base + ["--free-bits", "0.5", "--out", dir.path])
         #expect(kept.status == 0 && !kept.stdout.contains("warning: posterior collapse"), "\(kept.stdout)")
@@ -61,7 +73,10 @@ import Testing
         let table = dir.appendingPathComponent("table.csv")
         try csv.write(to: table, atomically: true, encoding: .utf8)
         let run = dir.appendingPathComponent("run")
-        let args = ["train", "--model", "vae", "--data", table.path, "--hidden", "64", "--latent", "4", "--threads", "1", "--no-progress", "--out", run.path]
+        let args = [
+            "train", "--model", "vae", "--data", table.path, "--hidden", "64", "--latent", "4", "--threads", "1",
+            "--no-progress", "--out", run.path,
+        ]
         #expect(try Support.runLatent(args + ["--epochs", "1"]).status == 0)
         for round in 0..<20 {
             let process = Process()

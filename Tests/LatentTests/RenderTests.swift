@@ -5,7 +5,9 @@ import Testing
 @Suite struct RenderTests {
     /// Width and height from a PNG's IHDR chunk.
     static func pngSize(_ data: Data) -> (Int, Int)? {
-        guard data.count > 24, Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
+        guard data.count > 24, Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else {
+            return nil
+        }
         func be32(_ o: Int) -> Int { data[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
         return (be32(16), be32(20))
     }
@@ -21,8 +23,9 @@ import Testing
 }
 
 @Suite struct PlotTests {
-    static let panel = Plots.Panel(x: (0..<200).map { Float($0 % 20) }, y: (0..<200).map { Float($0 / 20) * 0.5 },
-                                   xLabel: "z0", yLabel: "z1")
+    static let panel = Plots.Panel(
+        x: (0..<200).map { Float($0 % 20) }, y: (0..<200).map { Float($0 / 20) * 0.5 },
+        xLabel: "z0", yLabel: "z1")
     static let labels = (0..<200).map { $0 % 10 }
 
     /// Distinct colours among the pixels of a decoded PNG would need a decoder; instead check the PNG's
@@ -33,17 +36,20 @@ import Testing
         #expect(size.0 == 400 && size.1 == 400)
         let blank = try Canvas(width: 400, height: 400, format: .png).finish()
         #expect(png.count > blank.count * 5, "\(png.count) bytes vs blank \(blank.count)")
-        let three = try Plots.scatter([Self.panel, Self.panel, Self.panel], labels: Self.labels, title: "codes", format: .png, panelSize: 300)
+        let three = try Plots.scatter(
+            [Self.panel, Self.panel, Self.panel], labels: Self.labels, title: "codes", format: .png, panelSize: 300)
         #expect(RenderTests.pngSize(three).map { $0.0 == 900 && $0.1 == 300 } == true)
     }
 
     @Test func svgCarriesTitleAxisLabelsAndLegend() throws {
-        let svg = String(decoding: try Plots.scatter([Self.panel], labels: Self.labels, title: "codes", format: .svg), as: UTF8.self)
+        let svg = String(
+            decoding: try Plots.scatter([Self.panel], labels: Self.labels, title: "codes", format: .svg), as: UTF8.self)
         #expect(svg.hasPrefix("<?xml") && svg.contains("<svg"))
         #expect(svg.contains("<title>codes</title>"))
         for word in ["z0", "z1", "| 0 |", "| 9"] { #expect(svg.contains(word), "\(word) in the SVG's text") }
-        let pdf = try Plots.lines([("Loss", "nats", [Plots.Series(name: "train", x: [1, 2, 3], y: [3, 2, 1])])],
-                                  xLabel: "epoch", format: .pdf)
+        let pdf = try Plots.lines(
+            [("Loss", "nats", [Plots.Series(name: "train", x: [1, 2, 3], y: [3, 2, 1])])],
+            xLabel: "epoch", format: .pdf)
         #expect(pdf.prefix(5) == Data("%PDF-".utf8))
         #expect(pdf.count > 1000)
     }

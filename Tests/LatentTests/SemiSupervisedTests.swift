@@ -17,7 +17,8 @@ import Testing
     @Test func everyClassifierLearnsSeparableClassesAndSpreadingUsesTheUnlabelled() {
         var rng = RandomGenerator(seed: 5)
         func make(_ n: Int) -> (Tensor, [Int]) {
-            let x = Tensor(uninitialized: [n, 2]); var y: [Int] = []
+            let x = Tensor(uninitialized: [n, 2])
+            var y: [Int] = []
             for i in 0..<n {
                 let c = i % 4, t = rng.uniform() * 20
                 x[i, 0] = Float(c) * 10 + rng.normal() * 0.3
@@ -30,8 +31,9 @@ import Testing
         let labelled = SemiSupervised.balancedSubset(labels: trainLabels, count: 8, classes: 4, seed: 1)
         var accuracy: [SemiSupervised.Method: Double] = [:]
         for method in SemiSupervised.Method.allCases {
-            let predicted = SemiSupervised.predict(method, train: train, trainLabels: trainLabels, labelled: labelled, test: test,
-                                                   classes: 4, seed: 1, threads: 2)
+            let predicted = SemiSupervised.predict(
+                method, train: train, trainLabels: trainLabels, labelled: labelled, test: test,
+                classes: 4, seed: 1, threads: 2)
             accuracy[method] = Double(zip(predicted, testLabels).filter { $0 == $1 }.count) / 400
         }
         // The classes are split by x alone: the fitted classifiers find it; spreading follows each stripe.

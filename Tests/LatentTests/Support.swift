@@ -29,7 +29,8 @@ enum Support {
     }
 
     static func temporaryDirectory(_ name: String = #function) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latent-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "latent-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -67,16 +68,19 @@ enum Support {
         try process.run()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self),
-                         signaled: process.terminationReason == .uncaughtSignal)
+        return RunResult(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self),
+            signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 
 extension Support {
     /// Writes a CSV of `rows` lines (after `header`) to DIR/name; `row(r, &rng)` gives line r's cells.
-    static func writeCSV(_ name: String, in dir: URL, header: String, rows: Int, seed: UInt64,
-                         row: (Int, inout RandomGenerator) -> [String]) throws -> URL {
+    static func writeCSV(
+        _ name: String, in dir: URL, header: String, rows: Int, seed: UInt64,
+        row: (Int, inout RandomGenerator) -> [String]
+    ) throws -> URL {
         var rng = RandomGenerator(seed: seed)
         var text = header + "\n"
         for r in 0..<rows { text += row(r, &rng).joined(separator: ",") + "\n" }

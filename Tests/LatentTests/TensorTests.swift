@@ -1,3 +1,4 @@
+import Foundation
 import Latent
 import Testing
 
@@ -16,7 +17,8 @@ import Testing
         #expect((a + Tensor([10, 20, 30], shape: [3])).array == [11, 22, 33, 14, 25, 36])
         #expect((a * Tensor([2, 3], shape: [2, 1])).array == [2, 4, 6, 12, 15, 18])
         #expect((a - Tensor(scalar: 1)).array == [0, 1, 2, 3, 4, 5])
-        #expect((Tensor([1, 2], shape: [2, 1]) + Tensor([10, 20, 30], shape: [1, 3])).array == [11, 21, 31, 12, 22, 32])
+        #expect(
+            (Tensor([1, 2], shape: [2, 1]) + Tensor([10, 20, 30], shape: [1, 3])).array == [11, 21, 31, 12, 22, 32])
         #expect((a / Tensor([1, 2, 4], shape: [1, 3])).array == [1, 1, 0.75, 4, 2.5, 1.5])
     }
 
@@ -37,11 +39,13 @@ import Testing
         let a = Support.random(transposeA ? [k, m] : [m, k], seed: 1)
         let b = Support.random(transposeB ? [n, k] : [k, n], seed: 2)
         let c = Tensor.matmul(a, transposeA: transposeA, b, transposeB: transposeB)
-        for i in 0..<m { for j in 0..<n {
-            var s: Float = 0
-            for p in 0..<k { s += (transposeA ? a[p, i] : a[i, p]) * (transposeB ? b[j, p] : b[p, j]) }
-            #expect(abs(c[i, j] - s) < 1e-5)
-        } }
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for p in 0..<k { s += (transposeA ? a[p, i] : a[i, p]) * (transposeB ? b[j, p] : b[p, j]) }
+                #expect(abs(c[i, j] - s) < 1e-5)
+            }
+        }
         // beta = 1 accumulates.
         let acc = c.copy()
         Tensor.gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: acc, beta: 1)
@@ -100,5 +104,3 @@ import Testing
         #expect(perm.sorted() == Array(0..<1000) && perm != Array(0..<1000))
     }
 }
-
-import Foundation

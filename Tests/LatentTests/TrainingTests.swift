@@ -7,7 +7,8 @@ import Testing
         let train = try MNIST.load(.train).prefix(2000), test = try MNIST.load(.test).prefix(500)
         var rng = RandomGenerator(seed: seed, stream: .initialization)
         var config = ModelConfig(kind: .vae)
-        config.hidden = [64]; config.latent = 4
+        config.hidden = [64]
+        config.latent = 4
         let vae = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: dir)
         options.epochs = epochs
@@ -21,7 +22,7 @@ import Testing
         let m = try Self.train(seed: 1, dir: dir)
         #expect(m.count == 2)
         #expect(m[1].trainLoss < m[0].trainLoss && m[1].testLoss < m[0].testLoss)
-        #expect(m[0].testLoss < 543.4 * 0.6)   // well below the untrained 784·ln 2 ≈ 543 nats
+        #expect(m[0].testLoss < 543.4 * 0.6)  // well below the untrained 784·ln 2 ≈ 543 nats
         for name in ["model.safetensors", "metrics.jsonl", "samples.png", "reconstructions.png"] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)")
         }
@@ -46,7 +47,8 @@ import Testing
     @Test func splitGradientsEqualWholeBatchGradients() throws {
         // An AE draws no noise, so two workers on half batches must give the whole batch's gradient.
         var c = ModelConfig(kind: .ae)
-        c.hidden = [32]; c.latent = 4
+        c.hidden = [32]
+        c.latent = 4
         var rng = RandomGenerator(seed: 1)
         let model = makeModel(c, rng: &rng)
         let parameters = ParameterSet(model)
@@ -69,9 +71,13 @@ import Testing
             let train = try MNIST.load(.train).prefix(1000), test = try MNIST.load(.test).prefix(200)
             var rng = RandomGenerator(seed: 3, stream: .initialization)
             var c = ModelConfig(kind: .vae)
-            c.hidden = [32]; c.latent = 4
+            c.hidden = [32]
+            c.latent = 4
             var options = TrainingOptions(outputDirectory: Support.temporaryDirectory())
-            options.epochs = 1; options.batchSize = 50; options.seed = 3; options.threads = 2
+            options.epochs = 1
+            options.batchSize = 50
+            options.seed = 3
+            options.threads = 2
             return try Trainer(options: options) { _ in }.run(makeModel(c, rng: &rng), train: train, test: test)
         }
         let a = try run(), b = try run()

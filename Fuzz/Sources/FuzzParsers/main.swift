@@ -11,10 +11,11 @@ case "npy": parse = { _ = try? ArrayReaders.npy(Data($0), name: "fuzz.npy") }
 case "npz": parse = { _ = try? NPZ.read(Data($0), name: "fuzz.npz") }
 case "csv": parse = { _ = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") }
 case "safetensors": parse = { _ = try? SafeTensors.decode(Data($0), source: "fuzz.safetensors") }
-case "checkpoint":   // a checkpoint's configuration checked against its tensors, before any model is built
+case "checkpoint":  // a checkpoint's configuration checked against its tensors, before any model is built
     parse = { _ = try? ModelStore.validate(Checkpoint.decode(Data($0), source: "fuzz.safetensors"), source: "fuzz") }
 default:
-    FileHandle.standardError.write(Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors or checkpoint\n".utf8))
+    FileHandle.standardError.write(
+        Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors or checkpoint\n".utf8))
     exit(2)
 }
 
@@ -26,8 +27,11 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
 
 // SwiftPM links its own entry point for an executable, so libFuzzer's driver is started from here.
 @_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
 var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
 exit(runFuzzerDriver(&argc, &argv, fuzz))
