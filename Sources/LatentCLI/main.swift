@@ -24,11 +24,11 @@ signal(SIGPIPE, SIG_IGN)
 
 // Errors are one line on stderr ("latent: …") and a non-zero exit; --help prints the full help.
 do {
-    let arguments = ErrorMessages.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
+    let arguments = Invocation.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
     var command = try LatentCommand.parseAsRoot(arguments)
     try command.run()
 } catch {
-    let code = ErrorMessages.exitCode(for: error)
+    let code = Invocation.exitCode(for: error)
     if code == 0 {
         print(LatentCommand.fullMessage(for: error))
     } else {

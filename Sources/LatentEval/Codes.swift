@@ -7,7 +7,13 @@ import LatentTensor
 public enum Codes {
     /// The codes (posterior means) of every example of `data`, [n, latent], in order.
     public static func encode(_ model: any ReconstructingModel, _ data: Dataset) -> Tensor {
-        Figures.codes(model, on: data).codes
+        let d = model.config.latent
+        let codes = Tensor(uninitialized: [data.count, d])
+        Evaluation.forEachBatch(data) { batch, range in
+            let z = model.encode(batch.x, labels: batch.labels)
+            (codes.data + range.lowerBound * d).update(from: z.data, count: z.count)
+        }
+        return codes
     }
 
     /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and

@@ -11,17 +11,6 @@ public enum Figures {
     /// How codes of more than the plotted dimensions are projected.
     public enum Projection: String, CaseIterable, Sendable { case pca, tsne }
 
-    /// Codes (posterior means) of a dataset and its labels.
-    public static func codes(_ model: any ReconstructingModel, on data: Dataset) -> (codes: Tensor, labels: [Int]) {
-        let d = model.config.latent
-        let codes = Tensor(uninitialized: [data.count, d])
-        Evaluation.forEachBatch(data) { batch, range in
-            let z = model.encode(batch.x, labels: batch.labels)
-            (codes.data + range.lowerBound * d).update(from: z.data, count: z.count)
-        }
-        return (codes, data.labels.map(Int.init))
-    }
-
     /// A scatter of the codes coloured by label: 2-D codes directly; otherwise projected to `dims` (2 or 3)
     /// by PCA, or to 2 by t-SNE; 3 dims are drawn as the xy, xz and yz projections side by side.
     public static func latentScatter(
@@ -29,7 +18,7 @@ public enum Figures {
         projection: Projection = .pca, threads: Int = 1, format: PictureFormat
     ) throws -> Data {
         precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
-        let (codes, labels) = Self.codes(model, on: data)
+        let (codes, labels) = (Codes.encode(model, data), data.labels.map(Int.init))
         let d = codes.shape[1]
         var columns: Tensor = codes, axisName = "z"
         if d != dims {
