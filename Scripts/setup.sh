@@ -7,6 +7,7 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 packages=(pkg-config libopenblas-dev liblapacke-dev libsleef-dev zlib1g-dev libcairo2-dev libfftw3-dev libssl-dev
+          libpng-dev libturbojpeg0-dev
           fonts-dejavu-core jq)
 missing=()
 for p in "${packages[@]}"; do

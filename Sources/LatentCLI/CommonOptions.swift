@@ -21,11 +21,28 @@ struct DataOptions: ParsableArguments {
         name: .customLong("data"),
         help: ArgumentHelp(
             """
-            Your own table instead of a dataset: a .csv (header optional), .npy or .npz file (.npz: array x, \
-            labels y), one example per row; every 10th row is the test split.
+            Your own data instead of a dataset: a folder of PNG/JPEG pictures (subfolders are classes), or a \
+            table: a .csv (header optional), .npy or .npz file (.npz: array x, labels y), one example per row, or \
+            an image array [N, H, W(, C)]; every 10th picture or row is the test split.
             """,
-            valueName: "file"))
+            valueName: "path"))
     var dataFile: String?
+
+    @Option(
+        name: .customLong("image-size"),
+        help: ArgumentHelp(
+            """
+            With a --data folder: the training size, SIDE or WIDTHxHEIGHT (default: the first picture's); each \
+            picture is scaled to cover it (antialiased) and centre-cropped.
+            """,
+            valueName: "size"))
+    var imageSize: String?
+
+    @Option(help: "With a --data folder: 1 (grey) or 3 (RGB) channels (default: 3 if any picture has colour).")
+    var channels: Int?
+
+    @Flag(help: "With a --data folder: refuse it if any file cannot be decoded (default: list and skip them).")
+    var strict = false
 
     @Option(
         name: .customLong("label-column"),
@@ -57,6 +74,13 @@ struct DataOptions: ParsableArguments {
         if dataset != nil && dataFile != nil {
             throw ValidationError("--dataset and --data name two sources; give one")
         }
+        if let imageSize { _ = try ImageOptions.size(imageSize) }
+        if let channels, channels != 1 && channels != 3 {
+            throw ValidationError("--channels: expected 1 (grey) or 3 (RGB), got \(channels)")
+        }
+        if (imageSize != nil || channels != nil || strict) && !isFolder {
+            throw ValidationError("--image-size, --channels and --strict apply to a --data folder of pictures")
+        }
     }
 
     /// The directory to read, or nil for the bundled MNIST.
@@ -71,6 +95,13 @@ struct DataOptions: ParsableArguments {
     /// The CSV layout the flags ask for.
     var csvFormat: CSVFormat {
         CSVFormat(header: header, delimiter: delimiter.map { $0 == "tab" ? "\t" : $0 }.flatMap(\.first))
+    }
+
+    /// Whether --data names a folder.
+    var isFolder: Bool {
+        var directory: ObjCBool = false
+        return dataFile.map { FileManager.default.fileExists(atPath: $0, isDirectory: &directory) } == true
+            && directory.boolValue
     }
 
     /// Whether the flags name a source (otherwise a model's recorded training data is used).
@@ -94,6 +125,13 @@ struct DataOptions: ParsableArguments {
 
     /// The source these flags name.
     var source: DataSource {
+        if let dataFile, isFolder {
+            var options = ImageOptions(channels: channels, strict: strict)
+            if let imageSize, let size = try? ImageOptions.size(imageSize) {
+                (options.width, options.height) = (size.width, size.height)
+            }
+            return .images(URL(fileURLWithPath: dataFile), options)
+        }
         if let dataFile {
             return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn, csv: csvFormat)
         }
@@ -101,15 +139,15 @@ struct DataOptions: ParsableArguments {
     }
 
     /// One split of the source (download notes on stderr).
-    func load(_ split: Split) throws -> Dataset { try source.load(split, notes: note) }
+    func load(_ split: Split) throws -> Dataset { try source.load(split, notes: note, progress: decoding()) }
 
     /// Every example in order: all rows of a --data file, or a dataset's train then test split.
-    func loadAll() throws -> Dataset { try source.loadAll(notes: note) }
+    func loadAll() throws -> Dataset { try source.loadAll(notes: note, progress: decoding()) }
 
     /// A split prepared for a saved model (`TrainingData.forModel`): its feature scaling applied, its input size
     /// checked, and for a model trained with dynamic binarisation the test split binarised with the fixed seed.
     func load<M>(_ split: Split, for loaded: ModelStore.Loaded<M>, binarizeTest: Bool = true) throws -> Dataset {
-        let raw = try source(for: loaded).load(split, notes: note)
+        let raw = try source(for: loaded).load(split, notes: note, progress: decoding())
         do {
             let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, raw)
             return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
@@ -191,3 +229,12 @@ func say(_ line: String) {
 }
 
 extension CSVFormat.Header: ExpressibleByArgument {}
+
+/// A progress bar for decoding a folder of pictures.
+func decoding() -> (Int, Int) -> Void {
+    let bar = ProgressReporter(live: ProgressReporter.stderrIsTerminal)
+    return { done, total in
+        bar.update("decoding pictures", done: done, total: total)
+        if done == total { bar.clear() }
+    }
+}

@@ -30,7 +30,8 @@ struct ModelPictureOptions: ParsableArguments {
 
     func write(_ images: Tensor, _ config: ModelConfig, columns: Int) throws {
         let png = try ImageGrid.png(
-            images, height: config.imageHeight, width: config.imageWidth, columns: columns, scale: 3)
+            images, height: config.imageHeight, width: config.imageWidth, channels: config.channels,
+            columns: columns, scale: 3)
         try AtomicFile.write(png, to: URL(fileURLWithPath: out))
         say("wrote \(out)")
     }

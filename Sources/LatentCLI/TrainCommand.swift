@@ -15,14 +15,28 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Model: ae, sae, dae, vae, cvae, iwae or classifier.") var model: ModelKind = .vae
     @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
-    @Option(help: "Encoder/decoder body: mlp or conv (two stride-2 convolutions, then the dense --hidden layers).")
+    @Option(
+        help: """
+            Encoder/decoder body: mlp, conv (two kernel-4 stride-2 convolutions, then the dense --hidden layers) or \
+            deepconv (kernel-3 stride-2 convolutions with BatchNorm per --conv-channels entry, mirrored: \
+            PyTorch-VAE's VanillaVAE, for colour pictures of any size).
+            """)
     var arch: Architecture = .mlp
+    @Option(
+        name: .customLong("conv-channels"),
+        help: """
+            Channels of the stride-2 convolutions, comma-separated (conv: two, default 32,64; deepconv: default \
+            32,64,128,256,512, as many as halve the image down to 2x2).
+            """)
+    var convChannels: String?
     @OptionGroup var data: DataOptions
     @Option(help: "Training epochs.") var epochs: Int = 10
     @Option(name: .customLong("batch-size"), help: "Examples per training step.") var batchSize: Int = 128
-    @Option(help: "Dense hidden layer widths, comma-separated (the decoder mirrors them).") var hidden: String = "400"
+    @Option(
+        help: "Dense hidden layer widths, comma-separated (the decoder mirrors them; default 400, none for deepconv).")
+    var hidden: String?
     @Option(help: "Latent (code) dimensions.") var latent: Int = 20
-    @Option(help: "Hidden-layer nonlinearity.") var activation: Activation = .relu
+    @Option(help: "Hidden-layer nonlinearity (default relu; leaky-relu for deepconv).") var activation: Activation?
     @Option(help: "Adam learning rate.") var lr: Float = 1e-3
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
@@ -97,8 +111,9 @@ struct TrainCommand: ParsableCommand {
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr: expected a positive number, got \(lr)") }
         try bounded(klWarmup, "--kl-warmup", 0...1_000_000)
         if let limit { try bounded(limit, "--limit", 1...Int.max) }
-        _ = try parseSizes(hidden, flag: "--hidden")
-        _ = try config(inputSize: 784, height: 28, width: 28)
+        if let hidden, hidden != "none" { _ = try parseSizes(hidden, flag: "--hidden") }
+        if let convChannels { _ = try parseSizes(convChannels, flag: "--conv-channels") }
+        if data.dataFile == nil { _ = try config(inputSize: 784, height: 28, width: 28) }
         try refuseIneffectiveFlags()
     }
 
@@ -116,8 +131,8 @@ struct TrainCommand: ParsableCommand {
             ),
             (seed != 1 && seed != state.seed, "--seed \(seed): the run's is \(state.seed)"),
             (
-                hidden != "400" && (try? parseSizes(hidden, flag: "--hidden")) != saved.hidden,
-                "--hidden \(hidden): the run's is \(saved.hidden.map(String.init).joined(separator: ","))"
+                hidden != nil && (try? hiddenSizes()) != saved.hidden,
+                "--hidden \(hidden ?? ""): the run's is \(saved.hidden.map(String.init).joined(separator: ","))"
             ),
             (latent != 20 && latent != saved.latent, "--latent \(latent): the run's is \(saved.latent)"),
             (threads.threads != nil && threads.threads != state.threads, "--threads: the run's is \(state.threads)"),
@@ -157,15 +172,27 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func config(inputSize: Int, height: Int, width: Int) throws -> ModelConfig {
+    /// --hidden's sizes: the default 400 (none for deepconv, as VanillaVAE), "none", or the list.
+    func hiddenSizes() throws -> [Int] {
+        guard let hidden else { return arch == .deepconv ? [] : [400] }
+        return hidden == "none" ? [] : try parseSizes(hidden, flag: "--hidden")
+    }
+
+    func config(inputSize: Int, height: Int, width: Int, channels: Int = 1) throws -> ModelConfig {
         var c = ModelConfig(kind: model)
         c.arch = arch
         c.inputSize = inputSize
         c.imageHeight = height
         c.imageWidth = width
-        c.hidden = try parseSizes(hidden, flag: "--hidden")
+        c.imageChannels = channels == 1 ? nil : channels
+        c.hidden = try hiddenSizes()
         c.latent = latent
-        c.activation = activation
+        c.activation = activation ?? (arch == .deepconv ? .leakyRelu : .relu)
+        if let convChannels {
+            c.convChannels = try parseSizes(convChannels, flag: "--conv-channels")
+        } else if arch == .deepconv {
+            c.convChannels = ModelConfig.deepConvChannels(height: height, width: width)
+        }
         c.likelihood = likelihood
         if outputVariance != "learned" {
             guard let v = Float(outputVariance), v > 0 else {
@@ -229,7 +256,8 @@ struct TrainCommand: ParsableCommand {
         guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
         }
-        var config = try config(inputSize: train.featureCount, height: train.height, width: train.width)
+        var config = try config(
+            inputSize: train.featureCount, height: train.height, width: train.width, channels: train.channels)
         let prepared = try TrainingData.prepare(
             train: train, test: test, config: &config, scaling: scaling,
             excludeLabel: excludeLabel, limit: limit)

@@ -13,6 +13,8 @@ public struct NumericTable: Sendable {
     public let header: [String]?
     /// How a CSV file was read ("semicolon-delimited, with a header line"), for the user to check.
     public var layout: String?
+    /// [height, width, channels] when the rows are images (an NPY array [N, H, W] or [N, H, W, C]).
+    public var imageShape: [Int]?
 
     /// A table of row-major values with an optional header.
     public init(rows: Int, columns: Int, values: [Float], header: [String]?) {
@@ -76,7 +78,9 @@ public enum ArrayReaders {
             guard let labels = arrays.first(where: { labelNames.contains($0.name) }), labels.table.columns == 1
             else {
                 let t = features.table
-                return NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
+                var table = NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
+                table.imageShape = t.imageShape
+                return table
             }
             guard labels.table.rows == features.table.rows else {
                 throw LatentError(
@@ -94,8 +98,10 @@ public enum ArrayReaders {
                 values += t.values[(r * t.columns)..<((r + 1) * t.columns)]
                 values.append(labels.table.values[r])
             }
-            return NumericTable(
+            var table = NumericTable(
                 rows: t.rows, columns: t.columns + 1, values: values, header: columnNames + [labels.name])
+            table.imageShape = t.imageShape
+            return table
         default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
     }
@@ -109,8 +115,13 @@ public enum ArrayReaders {
         }
         let (header, body) = try npyHeader(bytes, name: name)
         let (descr, fortran, dims, shapeText) = try npyLayout(header, name: name)
-        let rows = dims[0], columns = dims.count == 2 ? dims[1] : 1
-        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let rows = dims[0]
+        let (columns, wide) = dims.dropFirst().reduce((1, false)) {
+            let (p, o) = $0.0.multipliedReportingOverflow(by: $1)
+            return (p, $0.1 || o)
+        }
+        var (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        overflow = overflow || wide
         let itemSize = try npyItemSize(descr, name: name)
         let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
         guard !overflow, !tooBig, bytes.count - body == needed else {
@@ -128,7 +139,9 @@ public enum ArrayReaders {
             for r in 0..<rows { for c in 0..<columns { t[r * columns + c] = values[c * rows + r] } }
             values = t
         }
-        return NumericTable(rows: rows, columns: columns, values: values, header: nil)
+        var table = NumericTable(rows: rows, columns: columns, values: values, header: nil)
+        if dims.count >= 3 { table.imageShape = [dims[1], dims[2], dims.count == 4 ? dims[3] : 1] }
+        return table
     }
 
     /// The NPY header's text and where the data starts.
@@ -175,8 +188,14 @@ public enum ArrayReaders {
             }
             return v
         }
-        guard dims.count == 1 || dims.count == 2 else {
-            throw LatentError(.data, "\(name): expected a 1-D or 2-D array, got shape (\(shapeText))")
+        guard (1...4).contains(dims.count), dims.count < 4 || [1, 3].contains(dims[3]) else {
+            throw LatentError(
+                .data,
+                "\(name): expected a table (1-D or 2-D) or images [N, H, W] or [N, H, W, C] with C = 1 or 3, "
+                    + "got shape (\(shapeText))")
+        }
+        guard dims.count <= 2 || !fortran else {
+            throw LatentError(.data, "\(name): a Fortran-order image array is not supported; save it C-ordered")
         }
         return (descr, fortran, dims, shapeText)
     }

@@ -18,6 +18,8 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     public var labelColumn: String?
     /// How the CSV table was read, if it was set rather than detected.
     public var csv: CSVFormat?
+    /// How a folder of pictures was read, with its recorded test split.
+    public var images: ImageOptions?
     /// The first N training examples only.
     public var limit: Int?
     /// The label left out of training.
@@ -28,6 +30,13 @@ public struct DataProvenance: Codable, Equatable, Sendable {
         switch source {
         case .named(let name, _):
             dataset = name
+        case .images(let url, var options):
+            file = url.path
+            if let set = try? ImageFolder.load(url, options: options) {
+                (bytes, sha256) = (set.dataset.pixels.count, set.sha256)
+                options.testFiles = options.testFiles ?? set.testFiles
+            }
+            images = options
         case .table(let url, let column, let format):
             file = url.path
             labelColumn = column
@@ -42,13 +51,15 @@ public struct DataProvenance: Codable, Equatable, Sendable {
 
     /// The source this record names (a dataset read from `directory` when given).
     public func source(directory: URL?) -> DataSource {
+        if let file, let images { return .images(URL(fileURLWithPath: file), images) }
         if let file { return .table(URL(fileURLWithPath: file), labelColumn: labelColumn, csv: csv ?? CSVFormat()) }
         return .named(dataset ?? "mnist", directory: directory)
     }
 
-    /// "fashion-mnist", or "table.csv (2,048 bytes, sha256 1a2b3c…)".
+    /// "fashion-mnist", "table.csv (2,048 bytes, sha256 1a2b3c…)" or "emoji/ (pictures, sha256 1a2b3c…)".
     public var summary: String {
         guard let file else { return dataset ?? "mnist" }
+        if images != nil { return "\(file)/ (pictures, sha256 \(sha256?.prefix(12) ?? "?")…)" }
         let hash = sha256.map { ", sha256 \($0.prefix(12))…" } ?? ""
         return "\(file) (\(bytes.map(String.init) ?? "?") bytes\(hash))"
     }
@@ -56,6 +67,11 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     /// Whether the table file still has the recorded content (true for named datasets).
     public var fileUnchanged: Bool {
         guard let file, let sha256 else { return true }
+        if let images {
+            var options = images
+            options.testFiles = nil
+            return (try? ImageFolder.load(URL(fileURLWithPath: file), options: options).sha256) == sha256
+        }
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else { return false }
         return Self.sha256(data) == sha256
     }

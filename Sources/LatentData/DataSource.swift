@@ -2,20 +2,35 @@ import Foundation
 import LatentTensor
 
 /// Where a command's examples come from: a named dataset (bundled MNIST, Fashion-MNIST fetched once into the
-/// cache and MD5-checked, or the IDX files in a directory) or the user's own table (.csv, .npy, .npz), whose
-/// every tenth row is the test split. Holds the rules every front end applies when it loads data.
+/// cache and MD5-checked, or the IDX files in a directory), the user's own table (.csv, .npy, .npz; image arrays
+/// [N, H, W] or [N, H, W, C] too), whose every tenth row is the test split, or a folder of pictures
+/// (`ImageFolder`). Holds the rules every front end applies when it loads data.
 public enum DataSource: Sendable {
     /// A dataset by name ("mnist", "fashion-mnist"), read from `directory` when given.
     case named(String, directory: URL?)
     /// A table file, with the label column named by header, 0-based index or "last" (nil: unlabelled).
     case table(URL, labelColumn: String?, csv: CSVFormat = CSVFormat())
+    /// A folder of PNG/JPEG pictures (class subfolders, or flat: unlabelled).
+    case images(URL, ImageOptions)
 
     /// The names `named` accepts.
     public static let datasetNames = ["mnist", "fashion-mnist"]
 
     /// One split, checked: a table needs at least 10 rows (so the test split is not empty).
-    public func load(_ split: Split, notes: (String) -> Void = { _ in }) throws -> Dataset {
+    public func load(
+        _ split: Split, notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Dataset {
         switch self {
+        case .images(let url, let options):
+            let set = try ImageFolder.load(
+                url, options: options, notes: split == .train ? notes : { _ in }, progress: progress)
+            let data = set.split(split, testFiles: options.testFiles)
+            guard data.count > 0 else {
+                throw LatentError(
+                    .data, field: "data",
+                    "\(url.path): the \(split.rawValue) split is empty (\(set.files.count) pictures)")
+            }
+            return data
         case .table:
             return TableDataset.split(try loadAll(notes: split == .train ? notes : { _ in }), split)
         case .named(let name, let directory):
@@ -35,15 +50,20 @@ public enum DataSource: Sendable {
     }
 
     /// Every example in order: all rows of a table, or a dataset's train then test split.
-    public func loadAll(notes: (String) -> Void = { _ in }) throws -> Dataset {
+    public func loadAll(
+        notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Dataset {
         switch self {
+        case .images(let url, let options):
+            return try ImageFolder.load(url, options: options, notes: notes, progress: progress).dataset
         case .table(let url, let labelColumn, let csv):
             guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
                 throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
             }
             let table = try ArrayReaders.read(url, csv: csv)
             if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }
-            let all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
+            var all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
+            if let shape = table.imageShape { all = try all.asImages(shape) }
             guard all.count >= 10 else {
                 throw LatentError(
                     .data, field: "data",

@@ -2,7 +2,8 @@ import LatentTensor
 
 /// A labelled dataset kept as the values it was stored in, one row of `featureCount` per example: images as
 /// their raw bytes (so batches are built straight from uint8 without a float copy of the whole set), tables
-/// (CSV, NPY) as floats. Images have a height and width; a table is one row of `featureCount` "pixels".
+/// (CSV, NPY) as floats. Images have a height, width and channels (1 grey, 3 RGB, interleaved: row-major
+/// height × width × channels); a table is one row of `featureCount` "pixels".
 public struct Dataset: Sendable {
     /// A name for titles and errors ("mnist-train", a table's file name).
     public let name: String
@@ -14,21 +15,26 @@ public struct Dataset: Sendable {
     public let labels: [UInt8]
     /// Number of examples.
     public let count: Int
-    /// Image height and width (features = height · width); 1 × features for a table.
+    /// Image height and width (features = height · width · channels); 1 × features for a table.
     public let height: Int, width: Int
+    /// Colour channels per pixel: 1 (grey) or 3 (RGB); 1 for a table.
+    public let channels: Int
     /// Features per example.
-    public var featureCount: Int { height * width }
+    public var featureCount: Int { height * width * channels }
     /// Whether the labels are real: false for a table read without a label column (every label 0), which
     /// models that need labels (CVAE, classifier, semi-supervised learning) refuse.
     public internal(set) var isLabelled = true
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 
-    /// An image dataset of uint8 pixels; throws if the sizes do not fit.
-    public init(name: String, pixels: [UInt8], labels: [UInt8], height: Int, width: Int) throws {
-        let features = height * width
-        guard features > 0, pixels.count % features == 0 else {
-            throw LatentError(.data, "\(name): \(pixels.count) bytes do not form \(height)x\(width) images")
+    /// An image dataset of uint8 pixels (height × width × channels per image); throws if the sizes do not fit.
+    public init(
+        name: String, pixels: [UInt8], labels: [UInt8], height: Int, width: Int, channels: Int = 1
+    ) throws {
+        let features = height * width * channels
+        guard features > 0, channels == 1 || channels == 3, pixels.count % features == 0 else {
+            throw LatentError(
+                .data, "\(name): \(pixels.count) bytes do not form \(width)x\(height) images of \(channels) channels")
         }
         guard labels.count == pixels.count / features else {
             throw LatentError(.data, "\(name): \(pixels.count / features) images but \(labels.count) labels")
@@ -40,6 +46,7 @@ public struct Dataset: Sendable {
         self.count = labels.count
         self.height = height
         self.width = width
+        self.channels = channels
     }
 
     /// A table of float rows.
@@ -55,6 +62,7 @@ public struct Dataset: Sendable {
         self.count = labels.count
         self.height = 1
         self.width = features
+        self.channels = 1
     }
 
     /// Writes examples `indices` into `batch` ([indices.count, features]): pixels scaled to [0, 1], table
@@ -99,7 +107,9 @@ public struct Dataset: Sendable {
         var px = [UInt8]()
         px.reserveCapacity(indices.count * f)
         for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
-        return labelled(try! Dataset(name: name ?? self.name, pixels: px, labels: lb, height: height, width: width))
+        return labelled(
+            try! Dataset(
+                name: name ?? self.name, pixels: px, labels: lb, height: height, width: width, channels: channels))
     }
 
     /// This dataset followed by `other` (same features and storage).
@@ -113,7 +123,8 @@ public struct Dataset: Sendable {
         }
         return labelled(
             try! Dataset(
-                name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width))
+                name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width,
+                channels: channels))
     }
 
     /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
@@ -129,7 +140,9 @@ public struct Dataset: Sendable {
         let scale: Float = 1 / 255
         let bits = pixels.map { rng.uniform() < Float($0) * scale ? UInt8(255) : 0 }
         return labelled(
-            try! Dataset(name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width))
+            try! Dataset(
+                name: name + " (binarised)", pixels: bits, labels: labels, height: height, width: width,
+                channels: channels))
     }
 
     /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
@@ -212,5 +225,27 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
             }
         }
         return FeatureScaling(kind: kind, shift: shift, scale: scale)
+    }
+}
+
+extension Dataset {
+    /// A table whose rows are pictures ([height, width, channels], from an NPY image array) as an image dataset:
+    /// values 0…1 (floats) or 0…255 (8-bit) stored as 8-bit pixels. Throws for other ranges or shapes.
+    public func asImages(_ shape: [Int]) throws -> Dataset {
+        guard let values, shape.count == 3, shape[0] * shape[1] * shape[2] == featureCount else {
+            throw LatentError(
+                .data, "\(name): rows of \(featureCount) values are not images of shape \(shape) (a label column?)")
+        }
+        let range = valueRange
+        guard range.lowerBound >= 0, range.upperBound <= 255 else {
+            throw LatentError(
+                .data, "\(name): image values span [\(range.lowerBound), \(range.upperBound)]; expected 0…1 or 0…255")
+        }
+        let scale: Float = range.upperBound <= 1 ? 255 : 1
+        var data = try Dataset(
+            name: name, pixels: values.map { UInt8(($0 * scale).rounded()) }, labels: labels, height: shape[0],
+            width: shape[1], channels: shape[2])
+        data.isLabelled = isLabelled
+        return data
     }
 }

@@ -68,7 +68,7 @@ public enum Figures {
         let images = vae.decode(z, labels: Array(repeating: label, count: grid * grid))
         let title = c.isConditional ? "CVAE manifold, label \(label)" : "VAE manifold"
         return try Plots.imageGrid(
-            images.array, height: c.imageHeight, width: c.imageWidth, rows: grid, columns: grid,
+            images.array, height: c.imageHeight, width: c.imageWidth, channels: c.channels, rows: grid, columns: grid,
             title: title, xValues: values, yValues: values.reversed(), format: format)
     }
 

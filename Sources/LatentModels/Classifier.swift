@@ -30,6 +30,16 @@ public final class Classifier: TrainableModel {
         self.init(c, rng: &rng)
     }
 
+    /// BatchNorm's running statistics, with PyTorch `state_dict` names.
+    public var namedBuffers: [(name: String, parameter: Parameter)] {
+        prefixed("encoder", body.namedBuffers)
+    }
+
+    /// Training (batch statistics in BatchNorm) or evaluation mode.
+    public func setTraining(_ on: Bool) {
+        body.setTraining(on)
+    }
+
     /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("output", output.namedParameters)

@@ -15,6 +15,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var imageHeight = 28
     /// Image width.
     public var imageWidth = 28
+    /// Colour channels of an image (nil: 1); `imageHeight · imageWidth · channels == inputSize`.
+    public var imageChannels: Int?
     /// Widths of the dense hidden layers (after the convolutions for `conv`); the decoder mirrors them.
     public var hidden: [Int] = [400]
     /// Code dimensions.
@@ -33,7 +35,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var sparsity: Sparsity?
     /// The DAE's training corruption.
     public var noise: Corruption?
-    /// Channels of the two stride-2 convolutions for `conv`.
+    /// Channels of the stride-2 convolutions: two for `conv`, one per halving for `deepconv`.
     public var convChannels = [32, 64]
     /// Dynamic binarisation: each training pixel redrawn as Bernoulli(intensity) every time it is seen; the
     /// test set is binarised once with a fixed seed (`ModelConfig.testBinarizationSeed`). nil: intensities.
@@ -54,6 +56,26 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var isConditional: Bool { kind == .cvae }
     /// Models with an encoder and decoder (every kind but the classifier).
     public var isReconstructing: Bool { kind != .classifier }
+    /// Colour channels per pixel (1 unless `imageChannels` says otherwise).
+    public var channels: Int { imageChannels ?? 1 }
+    /// `deepconv`: the last feature map's height and width (each side halved per convolution).
+    public var convSize: (height: Int, width: Int) {
+        (imageHeight >> convChannels.count, imageWidth >> convChannels.count)
+    }
+    /// `deepconv`: values in the last feature map (the dense layers' input).
+    public var convFeatures: Int { convSize.height * convSize.width * (convChannels.last ?? 1) }
+
+    /// `deepconv`'s default channels: PyTorch-VAE's 32, 64, 128, 256, 512, as many as halve both sides exactly
+    /// down to no less than 2 × 2 (five for 64 × 64, two for 28 × 28).
+    public static func deepConvChannels(height: Int, width: Int) -> [Int] {
+        var channels = [Int]()
+        for c in [32, 64, 128, 256, 512] {
+            let n = channels.count + 1
+            guard height % (1 << n) == 0, width % (1 << n) == 0, height >> n >= 2, width >> n >= 2 else { break }
+            channels.append(c)
+        }
+        return channels.isEmpty ? [32] : channels
+    }
 
     /// The configuration as compact JSON with sorted keys (the checkpoint's `config`).
     public var json: String {
@@ -89,28 +111,46 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         let condition = Double(isConditional ? classes : 0), h = hidden.map(Double.init), z = Double(latent)
         var features = Double(inputSize), convolutions = 0.0, deconvolutions = 0.0
+        let image = Double(channels)
         if arch == .conv, convChannels.count == 2 {
             let (c0, c1) = (Double(convChannels[0]), Double(convChannels[1]))
             features = Double(imageHeight / 4) * Double(imageWidth / 4) * c1
-            convolutions = (16 + 1) * c0 + (16 * c0 + 1) * c1
-            deconvolutions = (16 * c1 + 1) * c0 + (16 * c0 + 1)
+            convolutions = (16 * image + 1) * c0 + (16 * c0 + 1) * c1
+            deconvolutions = (16 * c1 + 1) * c0 + (16 * c0 + 1) * image
+        } else if arch == .deepconv, let first = convChannels.first.map(Double.init) {
+            // Each convolution: 9·in·out weights, out biases, and BatchNorm's 2·out.
+            let widths = [image] + convChannels.map(Double.init)
+            features = Double(convFeatures)
+            convolutions = zip(widths, widths.dropFirst()).reduce(0) { $0 + (9 * $1.0 + 3) * $1.1 }
+            let mirrored = Array(widths.dropFirst().reversed()) + [first]
+            deconvolutions =
+                zip(mirrored, mirrored.dropFirst()).reduce(0) { $0 + (9 * $1.0 + 3) * $1.1 } + (9 * first + 1) * image
         }
         let body = dense([features + condition] + h), last = h.last ?? features + condition
         if kind == .classifier { return convolutions + body + (last + 1) * Double(classes) }
         let heads = (kind == .ae || kind == .sae || kind == .dae ? 1 : 2) * (last + 1) * z
-        let decoderOutput = arch == .conv ? features : Double(inputSize)
+        let decoderOutput = arch == .mlp ? Double(inputSize) : features
         let decoder = dense([z + condition] + h.reversed() + [decoderOutput]) + deconvolutions
         let learnedVariance = likelihood == .gaussian && outputVariance == nil ? 1.0 : 0
         return convolutions + body + heads + decoder + learnedVariance
+    }
+
+    /// Saved values that are not trained: BatchNorm's running mean and variance per channel (`deepconv`).
+    public var bufferCount: Double {
+        guard arch == .deepconv, let first = convChannels.first, let last = convChannels.last else { return 0 }
+        let total = Double(convChannels.reduce(0, +))
+        return 2 * (total + total - Double(last) + Double(first))
     }
 
     private func fail(_ field: String, _ message: String) -> LatentError { LatentError(.model, field: field, message) }
 
     private func validateShapes() throws {
         let (pixels, overflow) = imageHeight.multipliedReportingOverflow(by: imageWidth)
-        guard inputSize > 0, inputSize <= 1 << 28, imageHeight > 0, !overflow, pixels == inputSize else {
+        guard channels == 1 || channels == 3 else { throw fail("imageChannels", "expected 1 or 3, got \(channels)") }
+        guard inputSize > 0, inputSize <= 1 << 28, imageHeight > 0, !overflow, pixels * channels == inputSize else {
             throw fail(
-                "inputSize", "image \(imageHeight)x\(imageWidth) does not match input size \(inputSize) (1…2^28)")
+                "inputSize",
+                "image \(imageWidth)x\(imageHeight)x\(channels) does not match input size \(inputSize) (1…2^28)")
         }
         guard hidden.allSatisfy({ $0 > 0 }) else {
             throw fail("hidden", "layer widths must be positive, got \(hidden)")
@@ -118,7 +158,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard hidden.count <= 64, hidden.allSatisfy({ $0 <= 1 << 24 }) else {
             throw fail("hidden", "expected at most 64 layers of at most 16,777,216 units, got \(hidden)")
         }
-        guard arch == .conv || !hidden.isEmpty else { throw fail("hidden", "an MLP needs at least one hidden layer") }
+        guard arch != .mlp || !hidden.isEmpty else { throw fail("hidden", "an MLP needs at least one hidden layer") }
         guard latent > 0, latent <= 1 << 24 else { throw fail("latent", "expected 1…16,777,216, got \(latent)") }
         guard classes > 1, classes <= 1 << 16 else { throw fail("classes", "expected 2…65,536, got \(classes)") }
         if arch == .conv {
@@ -127,6 +167,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             }
             guard convChannels.count == 2, convChannels.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else {
                 throw fail("convChannels", "expected two numbers 1…65,536, got \(convChannels)")
+            }
+        }
+        if arch == .deepconv {
+            let n = convChannels.count
+            guard (1...8).contains(n), convChannels.allSatisfy({ $0 > 0 && $0 <= 4096 }) else {
+                throw fail("convChannels", "expected 1…8 numbers 1…4,096, got \(convChannels)")
+            }
+            guard imageHeight % (1 << n) == 0, imageWidth % (1 << n) == 0 else {
+                throw fail(
+                    "convChannels",
+                    "\(n) stride-2 convolutions need image sides divisible by \(1 << n), got "
+                        + "\(imageWidth)x\(imageHeight) (use fewer `convChannels` or another `imageSize`)")
             }
         }
     }

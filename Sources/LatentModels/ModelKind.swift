@@ -17,7 +17,15 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// The encoder/decoder body: fully connected, or convolutional (for images whose sides divide by 4).
-public enum Architecture: String, Codable, CaseIterable, Sendable { case mlp, conv }
+public enum Architecture: String, Codable, CaseIterable, Sendable {
+    /// Dense layers only.
+    case mlp
+    /// Two kernel-4 stride-2 convolutions (the 28×28 benchmark model), then the dense layers.
+    case conv
+    /// One kernel-3 stride-2 convolution with BatchNorm per `convChannels` entry, mirrored by transposed
+    /// convolutions (PyTorch-VAE's VanillaVAE, for colour images of any size).
+    case deepconv
+}
 
 /// The decoder's output distribution: Bernoulli (cross-entropy) or Gaussian (squared error with a variance).
 public enum Likelihood: String, Codable, CaseIterable, Sendable { case bernoulli, gaussian }

@@ -16,11 +16,24 @@ public final class EncoderBody: Module {
     public init(_ c: ModelConfig, conditionSize: Int = 0, lastActivation: Activation? = nil, rng: inout RandomGenerator)
     {
         var width = c.inputSize
-        if c.arch == .conv {
+        if c.arch == .deepconv {
+            // PyTorch-VAE's VanillaVAE: kernel 3, stride 2, padding 1, each followed by BatchNorm and activation.
+            var layers: [any Layer] = [Reshape([c.imageHeight, c.imageWidth, c.channels])]
+            var previous = c.channels
+            for channels in c.convChannels {
+                layers += [
+                    Conv2D(previous, channels, kernel: 3, stride: 2, padding: 1, rng: &rng), BatchNorm(channels),
+                    ActivationLayer(c.activation),
+                ]
+                previous = channels
+            }
+            width = c.convFeatures
+            features = Sequential(layers + [Reshape([width])])
+        } else if c.arch == .conv {
             let (c0, c1) = (c.convChannels[0], c.convChannels[1])
             features = Sequential([
-                Reshape([c.imageHeight, c.imageWidth, 1]),
-                Conv2D(1, c0, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
+                Reshape([c.imageHeight, c.imageWidth, c.channels]),
+                Conv2D(c.channels, c0, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
                 Conv2D(c0, c1, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
                 Reshape([c.imageHeight / 4 * c.imageWidth / 4 * c1]),
             ])
@@ -45,6 +58,12 @@ public final class EncoderBody: Module {
         prefixed("conv", features.namedParameters) + dense.namedParameters
     }
 
+    /// BatchNorm's running statistics.
+    public var namedBuffers: [(name: String, parameter: Parameter)] { prefixed("conv", features.namedBuffers) }
+
+    /// Training or evaluation mode.
+    public func setTraining(_ on: Bool) { features.setTraining(on) }
+
     /// Features of `x` (joined by the condition) through the dense layers.
     public func callAsFunction(_ x: Variable, condition: Tensor? = nil) -> Variable {
         var h = features(x)
@@ -63,7 +82,25 @@ public final class Decoder: Module {
 
     /// The decoder of `c` for codes (+ condition) of `inputSize`.
     public init(_ c: ModelConfig, inputSize: Int, rng: inout RandomGenerator) {
-        if c.arch == .conv {
+        if c.arch == .deepconv {
+            // Mirrors the encoder (VanillaVAE): a linear map to the last feature map, transposed convolutions
+            // (kernel 3, stride 2, padding 1, output padding 1) each with BatchNorm and activation, one more at
+            // the first width, then a kernel-3 convolution to the image's channels.
+            let (hn, wn) = c.convSize
+            let last = c.convChannels.last!, first = c.convChannels[0]
+            dense = .mlp(
+                input: inputSize, hidden: c.hidden.reversed(), output: c.convFeatures, activation: c.activation,
+                rng: &rng)
+            var layers: [any Layer] = [Reshape([hn, wn, last])]
+            for (from, to) in zip(c.convChannels.reversed(), c.convChannels.reversed().dropFirst() + [first]) {
+                layers += [
+                    ConvTranspose2D(from, to, kernel: 3, stride: 2, padding: 1, outputPadding: 1, rng: &rng),
+                    BatchNorm(to), ActivationLayer(c.activation),
+                ]
+            }
+            layers += [Conv2D(first, c.channels, kernel: 3, stride: 1, padding: 1, rng: &rng), Reshape([c.inputSize])]
+            deconv = Sequential(layers)
+        } else if c.arch == .conv {
             let (c0, c1) = (c.convChannels[0], c.convChannels[1])
             let (h4, w4) = (c.imageHeight / 4, c.imageWidth / 4)
             var layers = Sequential.mlp(
@@ -75,7 +112,7 @@ public final class Decoder: Module {
             deconv = Sequential([
                 Reshape([h4, w4, c1]),
                 ConvTranspose2D(c1, c0, kernel: 4, stride: 2, padding: 1, rng: &rng), ActivationLayer(c.activation),
-                ConvTranspose2D(c0, 1, kernel: 4, stride: 2, padding: 1, rng: &rng),
+                ConvTranspose2D(c0, c.channels, kernel: 4, stride: 2, padding: 1, rng: &rng),
                 Reshape([c.inputSize]),
             ])
         } else {
@@ -89,6 +126,12 @@ public final class Decoder: Module {
     public var namedParameters: [(name: String, parameter: Parameter)] {
         dense.namedParameters + prefixed("conv", deconv.namedParameters)
     }
+
+    /// BatchNorm's running statistics.
+    public var namedBuffers: [(name: String, parameter: Parameter)] { prefixed("conv", deconv.namedBuffers) }
+
+    /// Training or evaluation mode.
+    public func setTraining(_ on: Bool) { deconv.setTraining(on) }
 
     /// Logits for codes `z`.
     public func callAsFunction(_ z: Variable) -> Variable { deconv(dense(z)) }

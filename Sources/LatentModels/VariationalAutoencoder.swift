@@ -45,6 +45,17 @@ public final class VariationalAutoencoder: ReconstructingModel {
         self.init(c, rng: &rng)
     }
 
+    /// BatchNorm's running statistics, with PyTorch `state_dict` names.
+    public var namedBuffers: [(name: String, parameter: Parameter)] {
+        prefixed("encoder", body.namedBuffers) + prefixed("decoder", decoder.namedBuffers)
+    }
+
+    /// Training (batch statistics in BatchNorm) or evaluation mode.
+    public func setTraining(_ on: Bool) {
+        body.setTraining(on)
+        decoder.setTraining(on)
+    }
+
     /// The parameters with PyTorch `state_dict` names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("encoder", body.namedParameters) + prefixed("mean", meanHead.namedParameters)

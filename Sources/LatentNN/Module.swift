@@ -4,9 +4,19 @@ import LatentAutodiff
 public protocol Module: AnyObject {
     /// This module's parameters with names relative to it, children's prefixed by the child's name.
     var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// State that is saved but not trained (BatchNorm's running statistics), named as in `state_dict`.
+    var namedBuffers: [(name: String, parameter: Parameter)] { get }
+    /// Switches layers that behave differently in training and evaluation (BatchNorm), as PyTorch's
+    /// `train()`/`eval()`; a new module is in training mode.
+    func setTraining(_ on: Bool)
 }
 
 extension Module {
+    /// No buffers.
+    public var namedBuffers: [(name: String, parameter: Parameter)] { [] }
+    /// Nothing to switch.
+    public func setTraining(_ on: Bool) {}
+
     /// The parameters alone, in `namedParameters` order.
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
 

@@ -13,6 +13,14 @@ public final class Sequential: Layer {
         layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedParameters) }
     }
 
+    /// The layers' buffers with PyTorch `state_dict` names.
+    public var namedBuffers: [(name: String, parameter: Parameter)] {
+        layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedBuffers) }
+    }
+
+    /// Switches every layer.
+    public func setTraining(_ on: Bool) { for layer in layers { layer.setTraining(on) } }
+
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
         layers.reduce(x) { h, layer in layer(h) }

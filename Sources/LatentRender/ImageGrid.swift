@@ -2,16 +2,18 @@ import CCairo
 import Foundation
 import LatentTensor
 
-/// Draws grayscale images (values in [0, 1]) as a grid and encodes it as PNG through Cairo. Knows nothing
-/// of models or files: it takes plain tensors and returns PNG bytes.
+/// Draws grey or RGB images (values in [0, 1], channels interleaved) as a grid and encodes it as PNG through
+/// Cairo. Knows nothing of models or files: it takes plain tensors and returns PNG bytes.
 public enum ImageGrid {
-    /// A PNG of `images` ([n, height·width]) laid out in rows of `columns`, each pixel drawn `scale`×`scale`,
-    /// with a `gap` of background between cells.
+    /// A PNG of `images` ([n, height·width·channels], channels 1 or 3) laid out in rows of `columns`, each
+    /// pixel drawn `scale`×`scale`, with a `gap` of background between cells.
     public static func png(
-        _ images: Tensor, height: Int, width: Int, columns: Int, scale: Int = 2, gap: Int = 2
+        _ images: Tensor, height: Int, width: Int, channels: Int = 1, columns: Int, scale: Int = 2, gap: Int = 2
     ) throws -> Data {
-        let n = images.shape[0]
-        precondition(images.count == n * height * width, "images \(images.shape) are not \(height)x\(width)")
+        let n = images.shape[0], c = channels
+        precondition(
+            (c == 1 || c == 3) && images.count == n * height * width * c,
+            "images \(images.shape) are not \(width)x\(height)x\(c)")
         let rows = (n + columns - 1) / columns
         let cellW = width * scale + gap, cellH = height * scale + gap
         let w = columns * cellW + gap, h = max(rows, 1) * cellH + gap
@@ -31,13 +33,14 @@ public enum ImageGrid {
         }
         for k in 0..<n {
             let ox = gap + (k % columns) * cellW, oy = gap + (k / columns) * cellH
-            let img = images.data + k * height * width
+            let img = images.data + k * height * width * c
+            func byte(_ v: Float) -> UInt32 { UInt32(max(0, min(255, (v * 255).rounded()))) }
             for y in 0..<(height * scale) {
                 let row = (base + (oy + y) * stride).withMemoryRebound(to: UInt32.self, capacity: w) { $0 }
                 for x in 0..<(width * scale) {
-                    let v = img[(y / scale) * width + x / scale]
-                    let g = UInt32(max(0, min(255, (v * 255).rounded())))
-                    row[ox + x] = g << 16 | g << 8 | g
+                    let p = img + ((y / scale) * width + x / scale) * c
+                    let (r, g, b) = c == 3 ? (byte(p[0]), byte(p[1]), byte(p[2])) : (byte(p[0]), byte(p[0]), byte(p[0]))
+                    row[ox + x] = r << 16 | g << 8 | b
                 }
             }
         }

@@ -150,9 +150,10 @@ public enum Plots {
     /// A grid of grayscale images with a title and the latent coordinates along its edges (the classic
     /// VAE manifold figure).
     public static func imageGrid(
-        _ images: [Float], height: Int, width: Int, rows: Int, columns: Int, title: String,
+        _ images: [Float], height: Int, width: Int, channels: Int = 1, rows: Int, columns: Int, title: String,
         xValues: [Double], yValues: [Double], format: PictureFormat, scale: Int = 2
     ) throws -> Data {
+        let scale = width > 32 ? 1 : scale  // large pictures need no magnifying
         let cellW = Double(width * scale), cellH = Double(height * scale)
         let left = 60.0, top = 40.0
         let canvas = try Canvas(
@@ -167,14 +168,17 @@ public enum Plots {
         let stride = Int(cairo_image_surface_get_stride(surface)), base = cairo_image_surface_get_data(surface)!
         for r in 0..<rows {
             for c in 0..<columns {
-                let img = (r * columns + c) * height * width
+                let img = (r * columns + c) * height * width * channels
+                func byte(_ i: Int) -> UInt32 { UInt32(max(0, min(255, (images[i] * 255).rounded()))) }
                 for y in 0..<height {
                     let row = (base + (r * height + y) * stride).withMemoryRebound(
                         to: UInt32.self, capacity: width * columns
                     ) { $0 }
                     for x in 0..<width {
-                        let g = UInt32(max(0, min(255, (images[img + y * width + x] * 255).rounded())))
-                        row[c * width + x] = g << 16 | g << 8 | g
+                        let p = img + (y * width + x) * channels
+                        let (red, green, blue) =
+                            channels == 3 ? (byte(p), byte(p + 1), byte(p + 2)) : (byte(p), byte(p), byte(p))
+                        row[c * width + x] = red << 16 | green << 8 | blue
                     }
                 }
             }

@@ -19,7 +19,7 @@ public enum ModelStore {
         if let data { extra["data"] = String(decoding: try json.encode(data), as: UTF8.self) }
         if let scaling { extra["scaling"] = String(decoding: try json.encode(scaling), as: UTF8.self) }
         try Checkpoint.save(
-            model.namedParameters, kind: model.config.kind.rawValue, configJSON: model.config.json,
+            model.namedParameters + model.namedBuffers, kind: model.config.kind.rawValue, configJSON: model.config.json,
             extra: extra, to: directory.appendingPathComponent(Checkpoint.fileName))
     }
 
@@ -69,7 +69,8 @@ public enum ModelStore {
         let config = try validate(checkpoint, kinds: kinds, source: url.path)
         var rng = RandomGenerator(seed: 0)
         let built = makeModel(config, rng: &rng)
-        try checkpoint.assign(to: built.namedParameters, source: url.path)
+        try checkpoint.assign(to: built.namedParameters + built.namedBuffers, source: url.path)
+        built.setTraining(false)  // a loaded model evaluates (BatchNorm's running statistics)
         guard let model = built as? Model else {
             throw LatentError(.checkpoint, "\(url.path): a \(config.kind.rawValue) model is not a \(Model.self)")
         }
@@ -107,12 +108,12 @@ public enum ModelStore {
         }
         // The configuration must describe the tensors before a model of it is built (and allocated).
         let stored = checkpoint.tensors.values.reduce(0) { $0 + $1.count }
-        guard Double(stored) == config.parameterCount else {
+        guard Double(stored) == config.parameterCount + config.bufferCount else {
             throw LatentError(
                 .checkpoint,
                 """
                 \(source): its tensors hold \(stored) values but its configuration describes a model of \
-                \(config.parameterCount) parameters (a damaged or hand-edited checkpoint)
+                \(config.parameterCount + config.bufferCount) values (a damaged or hand-edited checkpoint)
                 """)
         }
         return config

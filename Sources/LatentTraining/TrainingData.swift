@@ -37,10 +37,12 @@ public struct TrainingData {
             train = train.prefix(limit)
         }
         (config.inputSize, config.imageHeight, config.imageWidth) = (train.featureCount, train.height, train.width)
+        config.imageChannels = train.channels == 1 ? nil : train.channels
         var scaling: FeatureScaling? = nil
         if !train.isImage {
             guard config.arch == .mlp else {
-                throw LatentError(.model, field: "arch", "conv needs images; \(train.name) is a table (use mlp)")
+                throw LatentError(
+                    .model, field: "arch", "\(config.arch.rawValue) needs images; \(train.name) is a table (use mlp)")
             }
             let fitted = FeatureScaling.fit(kind, on: train)
             (train, test, scaling) = (train.scaled(fitted), test.scaled(fitted), fitted)

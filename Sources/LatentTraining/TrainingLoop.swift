@@ -66,6 +66,8 @@ extension Trainer {
             let batches = data.train.batches(
                 size: trainer.effectiveBatchSize(data), shuffle: true, rng: &shuffling)
             (total, seen, started) = (0, 0, Date())
+            model.setTraining(true)
+            defer { model.setTraining(false) }  // evaluation, pictures and the checkpoint see running statistics
             for (b, batch) in batches.enumerated() {
                 let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)
                 if model.config.binarize == .dynamic { binarization.fillBernoulli(batch.x, probabilities: batch.x) }

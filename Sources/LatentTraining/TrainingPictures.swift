@@ -21,7 +21,8 @@ extension Trainer {
                 let c = model.config
                 try write(
                     try ImageGrid.png(
-                        images, height: c.imageHeight, width: c.imageWidth, columns: columns,
+                        images, height: c.imageHeight, width: c.imageWidth, channels: c.channels,
+                        columns: columns,
                         scale: 3), name)
             }
         }

@@ -101,7 +101,7 @@ import Testing
         ("magic", "not an NPY file"),
         ("huge", "the file holds"),
         ("dtype", "dtype '<c8' is not supported"),
-        ("rank", "expected a 1-D or 2-D array"),
+        ("rank", "expected a table (1-D or 2-D) or images"),
     ])
     func npyBadFilesAreNamed(kind: String, message: String) throws {
         var file = ArrayWriters.npy([1, 2, 3, 4, 5, 6], rows: 2, columns: 3)
@@ -113,7 +113,7 @@ import Testing
         case "magic": file[1] = UInt8(ascii: "X")
         case "huge": file = replacing("(2, 3)", "(1000000, 1000000)")
         case "dtype": file = replacing("<f4", "<c8")
-        default: file = replacing("(2, 3)", "(1,2,3)")
+        default: file = replacing("(2, 3)", "(1,1,1,2,3)")
         }
         #expect { try ArrayReaders.npy(file, name: "x.npy") } throws: { error in
             "\(error)".contains("x.npy") && "\(error)".contains(message)

@@ -91,7 +91,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["conv_s2p1", "conv_s1p0", "convt_s2p1", "convt_s2p1_op1"])
+    @Test(arguments: ["conv_s2p1", "conv_s1p0", "convt_s2p1", "convt_s2p1_op1", "conv_k3s2p1"])
     func convolutionsMatchPyTorch(_ name: String) throws {
         let f = try Support.fixture("conv.safetensors")
         let x = Variable(f[name + ".x"]!.copy(), requiresGrad: true)
@@ -99,7 +99,7 @@ import Testing
             b = Variable(f[name + ".b"]!.copy(), requiresGrad: true)
         let y: Variable
         switch name {
-        case "conv_s2p1": y = Variable.conv2d(x, weight: w, bias: b, stride: 2, padding: 1)
+        case "conv_s2p1", "conv_k3s2p1": y = Variable.conv2d(x, weight: w, bias: b, stride: 2, padding: 1)
         case "conv_s1p0": y = Variable.conv2d(x, weight: w, bias: b, stride: 1, padding: 0)
         case "convt_s2p1": y = Variable.convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1)
         default: y = Variable.convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)

@@ -1,0 +1,3 @@
+// libjpeg-turbo (Debian: libturbojpeg0-dev): JPEG decoding through the TurboJPEG API.
+#include <stddef.h>
+#include <turbojpeg.h>

@@ -1,0 +1,210 @@
+import Foundation
+import LatentTensor
+
+/// A folder of PNG and JPEG pictures decoded once into 8-bit pixels of one size, with the relative path of
+/// every picture (sorted), its class and the files that could not be read.
+public struct ImageSet: Sendable {
+    /// Every readable picture, in sorted path order.
+    public var dataset: Dataset
+    /// The pictures' paths relative to the folder, in the dataset's order.
+    public var files: [String]
+    /// Class names (the first-level subfolders, sorted; label i is `classes[i]`); empty for a flat folder.
+    public var classes: [String]
+    /// "path: reason" for each file that could not be decoded.
+    public var unreadable: [String]
+    /// SHA-256 over the options and every file's path and content: the cache key and the data's fingerprint.
+    public var sha256: String
+
+    /// The split: the recorded test files if given, else every tenth picture in sorted order (as for tables).
+    public func split(_ split: Split, testFiles: [String]?) -> Dataset {
+        let test = testFiles.map(Set.init)
+        let rows = files.indices.filter { i in
+            let isTest = test.map { $0.contains(files[i]) } ?? (i % 10 == 9)
+            return isTest == (split == .test)
+        }
+        return dataset.subset(rows, name: "\(dataset.name)-\(split.rawValue)")
+    }
+
+    /// The test split's files (what a checkpoint records).
+    public var testFiles: [String] { files.indices.filter { $0 % 10 == 9 }.map { files[$0] } }
+}
+
+/// Reads a folder of pictures as torchvision's ImageFolder does: first-level subfolders are classes (pictures
+/// nested deeper count for their first-level folder); a folder of pictures alone is unlabelled. Pictures are
+/// decoded in parallel with progress, resized (`ImageResize`) and kept as one uint8 store, cached on disk under
+/// the content's SHA-256 so that the next run reads the store instead of decoding.
+public enum ImageFolder {
+    /// File name endings read as pictures (case-insensitive).
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// The folder's pictures. `cache`: the directory for decoded stores (nil: no cache); `progress(done, total)`
+    /// is called on the calling thread while decoding.
+    public static func load(
+        _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, notes: (String) -> Void = { _ in },
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> ImageSet {
+        try options.validate()
+        let (files, classes) = try scan(folder)
+        let key = try contentKey(folder, files: files, options: options)
+        let store = cache?.appendingPathComponent("\(key).limg")
+        var set: ImageSet
+        if let store, let cached = ImageStore.read(store, name: folder.lastPathComponent, key: key) {
+            set = cached
+        } else {
+            set = try decode(folder, files: files, classes: classes, options: options, key: key, progress: progress)
+            if let store {
+                do { try ImageStore.write(set, to: store) } catch {
+                    notes("note: could not cache the decoded pictures in \(store.path): \(error)")
+                }
+            }
+        }
+        if !set.unreadable.isEmpty {
+            let listed = set.unreadable.prefix(5).joined(separator: "; ")
+            let more = set.unreadable.count > 5 ? "; … (\(set.unreadable.count - 5) more)" : ""
+            guard !options.strict else {
+                throw LatentError(
+                    .data, field: "strict",
+                    "\(set.unreadable.count) unreadable files in \(folder.path): \(listed)\(more)")
+            }
+            notes("skipped \(set.unreadable.count) unreadable files: \(listed)\(more)")
+        }
+        return set
+    }
+
+    /// $XDG_CACHE_HOME/latent/images (or ~/.cache/latent/images).
+    public static var defaultCache: URL {
+        let env = ProcessInfo.processInfo.environment
+        let base =
+            env["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("latent").appendingPathComponent("images")
+    }
+
+    /// The pictures' relative paths (sorted, hidden files skipped) and class names.
+    static func scan(_ folder: URL) throws -> (files: [(path: String, label: Int)], classes: [String]) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else { throw LatentError(.data, field: "data", "\(folder.path) is not a folder") }
+        guard
+            let walker = FileManager.default.enumerator(
+                at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { throw LatentError(.data, field: "data", "cannot list \(folder.path)") }
+        let root = folder.standardizedFileURL.resolvingSymlinksInPath().path
+        var paths = [String]()
+        for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            let full = url.standardizedFileURL.resolvingSymlinksInPath().path
+            guard full.hasPrefix(root + "/") else { continue }
+            paths.append(String(full.dropFirst(root.count + 1)))
+        }
+        paths.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard !paths.isEmpty else {
+            throw LatentError(.data, field: "data", "\(folder.path) holds no .png, .jpg or .jpeg files")
+        }
+        let nested = paths.filter { $0.contains("/") }
+        guard !nested.isEmpty else { return (paths.map { ($0, 0) }, []) }
+        // Class folders: pictures directly in the root belong to no class and are left out (as torchvision).
+        let classes = Array(Set(nested.map { String($0.prefix(while: { $0 != "/" })) })).sorted()
+        guard classes.count <= 256 else {
+            throw LatentError(
+                .data, field: "data", "\(folder.path) has \(classes.count) class folders; at most 256 are supported")
+        }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        return (nested.map { ($0, index[String($0.prefix(while: { $0 != "/" }))]!) }, classes)
+    }
+
+    /// SHA-256 over a format tag, the options and each file's path, length and bytes.
+    static func contentKey(_ folder: URL, files: [(path: String, label: Int)], options: ImageOptions) throws -> String {
+        let hash = SHA256()
+        hash.update(
+            "latent-images-1|\(options.width ?? 0)x\(options.height ?? 0)|\(options.channels ?? 0)|\(files.count)")
+        for file in files {
+            let data = (try? Data(contentsOf: folder.appendingPathComponent(file.path))) ?? Data()
+            hash.update("|\(file.path)|\(file.label)|\(data.count)|")
+            hash.update(data)
+        }
+        return hash.hexDigest()
+    }
+
+    /// Decodes every file: the first readable one fixes the size if the options do not; then the rest in
+    /// parallel, a block at a time, reporting progress between blocks.
+    static func decode(
+        _ folder: URL, files: [(path: String, label: Int)], classes: [String], options: ImageOptions, key: String,
+        progress: (Int, Int) -> Void
+    ) throws -> ImageSet {
+        let channels = options.channels ?? 3
+        @Sendable func read(_ i: Int) -> Result<DecodedImage, Error> {
+            Result {
+                let data = try Data(contentsOf: folder.appendingPathComponent(files[i].path))
+                return try ImageDecoder.decode(data, name: files[i].path, channels: channels)
+            }
+        }
+        var size = options.width.flatMap { w in options.height.map { (w, $0) } }
+        if size == nil {
+            for i in files.indices {
+                if case .success(let image) = read(i) {
+                    size = (image.width, image.height)
+                    break
+                }
+            }
+        }
+        guard let (width, height) = size else {
+            throw LatentError(.data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
+        }
+        let features = width * height * channels
+        try MemoryBudget.check(
+            Double(files.count * features), for: "the decoded pictures", domain: .data, field: "imageSize")
+        var pixels = [UInt8](repeating: 0, count: files.count * features)
+        var outcomes = [String?](repeating: nil, count: files.count)  // nil: decoded; else the reason
+        var colour = [Bool](repeating: false, count: files.count)
+        let block = 256
+        progress(0, files.count)
+        for start in stride(from: 0, to: files.count, by: block) {
+            let end = min(files.count, start + block)
+            let results = Results(end - start)
+            DispatchQueue.concurrentPerform(iterations: end - start) { j in
+                results.set(
+                    j, read(start + j).map { ($0.hasColour, ImageResize.fit($0, width: width, height: height)) })
+            }
+            for j in 0..<(end - start) {
+                switch results.values[j]! {
+                case .success(let (hasColour, image)):
+                    colour[start + j] = hasColour
+                    pixels.replaceSubrange(((start + j) * features)..<((start + j + 1) * features), with: image)
+                case .failure(let error):
+                    outcomes[start + j] = (error as? LatentError)?.message ?? "\(files[start + j].path): \(error)"
+                }
+            }
+            progress(end, files.count)
+        }
+        let kept = files.indices.filter { outcomes[$0] == nil }
+        var keptPixels = [UInt8]()
+        keptPixels.reserveCapacity(kept.count * features)
+        for i in kept { keptPixels += pixels[(i * features)..<((i + 1) * features)] }
+        var storedChannels = channels
+        if options.channels == nil && !kept.contains(where: { colour[$0] }) {
+            keptPixels = stride(from: 0, to: keptPixels.count, by: 3).map { keptPixels[$0] }  // grey: R = G = B
+            storedChannels = 1
+        }
+        guard !kept.isEmpty else {
+            throw LatentError(
+                .data, field: "data",
+                "none of the \(files.count) files in \(folder.path) could be read (\(outcomes.compactMap { $0 }[0]))")
+        }
+        var dataset = try Dataset(
+            name: folder.lastPathComponent, pixels: keptPixels, labels: kept.map { UInt8(files[$0].label) },
+            height: height, width: width, channels: storedChannels)
+        dataset.isLabelled = !classes.isEmpty
+        return ImageSet(
+            dataset: dataset, files: kept.map { files[$0].path }, classes: classes,
+            unreadable: outcomes.compactMap { $0 }, sha256: key)
+    }
+}
+
+/// Results written by parallel workers, each to its own slot.
+private final class Results: @unchecked Sendable {
+    var values: [Result<(Bool, [UInt8]), Error>?]
+    private let lock = NSLock()
+    init(_ n: Int) { values = Array(repeating: nil, count: n) }
+    func set(_ i: Int, _ value: Result<(Bool, [UInt8]), Error>) { lock.withLock { values[i] = value } }
+}

@@ -1,0 +1,42 @@
+import LatentAutodiff
+import LatentTensor
+
+/// Batch normalisation over the channels of NHWC activations (PyTorch's BatchNorm2d: weight 1, bias 0, running
+/// mean 0 and variance 1 at the start, momentum 0.1, ε 1e-5). Batch statistics while training, the running
+/// statistics — buffers saved under PyTorch's names, never touched by the optimiser — in evaluation.
+public final class BatchNorm: Layer {
+    /// Scale (γ) and shift (β) per channel.
+    public let weight: Parameter, bias: Parameter
+    /// The running statistics (`running_mean`, `running_var`).
+    public let runningMean: Parameter, runningVariance: Parameter
+    /// Whether the layer normalises by batch statistics and updates the running ones.
+    public private(set) var isTraining = true
+    /// PyTorch's defaults.
+    public let momentum: Float = 0.1, epsilon: Float = 1e-5
+
+    /// A layer for `channels` channels.
+    public init(_ channels: Int) {
+        weight = Parameter(Tensor(repeating: 1, shape: [channels]))
+        bias = Parameter(Tensor(zeros: [channels]))
+        runningMean = Parameter(Tensor(zeros: [channels]))
+        runningVariance = Parameter(Tensor(repeating: 1, shape: [channels]))
+    }
+
+    /// The parameters with PyTorch `state_dict` names.
+    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+
+    /// The running statistics with PyTorch `state_dict` names.
+    public var namedBuffers: [(name: String, parameter: Parameter)] {
+        [("running_mean", runningMean), ("running_var", runningVariance)]
+    }
+
+    /// Training (batch statistics) or evaluation (running statistics).
+    public func setTraining(_ on: Bool) { isTraining = on }
+
+    /// Applies the layer to a batch.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        Variable.batchNorm(
+            x, weight: weight.variable, bias: bias.variable, runningMean: runningMean.value,
+            runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Latent
+import Testing
+
+/// BatchNorm and the deep convolutional VAE (PyTorch-VAE's VanillaVAE layout) against PyTorch.
+@Suite struct DeepConvTests {
+    @Test func batchNormMatchesPyTorchInTrainingAndEvaluation() throws {
+        let f = try Support.fixture("batchnorm.safetensors")
+        let bn = BatchNorm(5)
+        bn.weight.value.data.update(from: f["weight"]!.data, count: 5)
+        bn.bias.value.data.update(from: f["bias"]!.data, count: 5)
+        for step in 0..<3 {
+            let p = "train\(step)."
+            let x = Variable(f[p + "x"]!.copy(), requiresGrad: true)
+            let w = Variable(bn.weight.value.copy(), requiresGrad: true),
+                b = Variable(bn.bias.value.copy(), requiresGrad: true)
+            let y = Variable.batchNorm(
+                x, weight: w, bias: b, runningMean: bn.runningMean.value, runningVariance: bn.runningVariance.value,
+                training: true)
+            #expect(Support.relativeError(y.value, f[p + "y"]!) < 1e-4, "training forward \(step)")
+            (y * Variable(f[p + "g"]!)).sum().backward()
+            #expect(Support.relativeError(x.grad!, f[p + "dx"]!) < 1e-4, "dx \(step)")
+            #expect(Support.relativeError(w.grad!, f[p + "dweight"]!) < 1e-4, "dweight \(step)")
+            #expect(Support.relativeError(b.grad!, f[p + "dbias"]!) < 1e-4, "dbias \(step)")
+        }
+        #expect(Support.relativeError(bn.runningMean.value, f["running_mean"]!) < 1e-5)
+        #expect(Support.relativeError(bn.runningVariance.value, f["running_var"]!) < 1e-5)
+        bn.setTraining(false)
+        let x = Variable(f["eval.x"]!.copy(), requiresGrad: true)
+        let y = bn(x)
+        #expect(Support.relativeError(y.value, f["eval.y"]!) < 1e-4)
+        (y * Variable(f["eval.g"]!)).sum().backward()
+        #expect(Support.relativeError(x.grad!, f["eval.dx"]!) < 1e-4)
+        #expect(Support.relativeError(bn.weight.grad!, f["eval.dweight"]!) < 1e-4)
+        #expect(Support.relativeError(bn.bias.grad!, f["eval.dbias"]!) < 1e-4)
+    }
+
+    @Test func batchNormGradientMatchesFiniteDifferences() throws {
+        let x = Support.random([6, 4], seed: 3, low: -2, high: 2)
+        let w = Support.random([4], seed: 4, low: 0.5, high: 1.5), b = Support.random([4], seed: 5)
+        for training in [true, false] {
+            let stats = (Tensor(zeros: [4]), Tensor(repeating: 1, shape: [4]))
+            let weights = Support.random([6, 4], seed: 6)
+            let error = GradientCheck.maxError(inputs: [x, w, b]) { v in
+                let y = Variable.batchNorm(
+                    v[0], weight: v[1], bias: v[2], runningMean: stats.0.copy(), runningVariance: stats.1.copy(),
+                    training: training)
+                return (y * Variable(weights)).sum()
+            }
+            #expect(error < 2e-2, "training \(training): \(error)")
+        }
+    }
+
+    /// The 64×64×3 reference VAE on a fixed batch: loss, every parameter's gradient (sum, norm, 64 entries) and
+    /// the running statistics after the step, with weights from the formula both sides compute.
+    @Test func referenceVAEMatchesPyTorch() throws {
+        let f = try Support.fixture("deepconv_vae.safetensors")
+        var c = ModelConfig(kind: .vae)
+        (c.arch, c.inputSize, c.imageHeight, c.imageWidth, c.imageChannels) = (.deepconv, 64 * 64 * 3, 64, 64, 3)
+        (c.convChannels, c.hidden, c.latent, c.activation) = ([32, 64, 128, 256, 512], [], 128, .leakyRelu)
+        try c.validate()
+        var rng = RandomGenerator(seed: 0)
+        let vae = VariationalAutoencoder(c, rng: &rng)
+        #expect(Double(vae.parameterCount) == c.parameterCount)
+        #expect(Double(vae.namedBuffers.reduce(0) { $0 + $1.parameter.value.count }) == c.bufferCount)
+        let names = vae.namedParameters.map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let buffers = Set(vae.namedBuffers.map(\.name))
+        for (name, p) in vae.namedParameters {
+            let k = Double(names.firstIndex(of: name)!), t = p.value
+            let module = name.split(separator: ".").dropLast().joined(separator: ".")
+            let isNorm = buffers.contains(module + ".running_mean")
+            // Weights near 1 and biases near 0 for BatchNorm; U(±1/√fan-in)-sized for the rest.
+            let bound = isNorm ? 0.1 : 1 / Double(fanIn(module, vae)).squareRoot()
+            for i in 0..<t.count {
+                t.data[i] = Float(bound * hash(i, Int(k))) + (isNorm && name.hasSuffix("weight") ? 1 : 0)
+            }
+        }
+        let x = f["x"]!, eps = f["eps"]!
+        let terms = vae.loss(Batch(x: x), noise: eps)
+        let expected = f["loss"]!
+        #expect(abs(terms.value - expected[0]) / expected[0] < 1e-4, "loss \(terms.value) vs \(expected[0])")
+        terms.total.backward()
+        for (name, p) in vae.namedParameters {
+            let g = p.grad!, ref = f["grad." + name]!
+            // A bias followed by BatchNorm has a gradient of exactly 0; its float32 noise is judged against the
+            // layer's weight gradient.
+            let module = name.split(separator: ".").dropLast().joined(separator: ".")
+            let scale = Double(f["grad." + module + ".weight"]![1])
+            let tolerance = 1e-4 * Double(ref[1]) + 1e-6 * scale
+            var sum = 0.0, sq = 0.0
+            for i in 0..<g.count {
+                sum += Double(g[i])
+                sq += Double(g[i]) * Double(g[i])
+            }
+            #expect(abs(sq.squareRoot() - Double(ref[1])) <= tolerance, "\(name) gradient norm")
+            #expect(abs(sum - Double(ref[0])) <= tolerance * Double(g.count).squareRoot(), "\(name) gradient sum")
+            let step = max(1, g.count / 64)
+            for j in 0..<min(64, (g.count + step - 1) / step) {
+                #expect(abs(Double(g[j * step] - ref[2 + j])) <= tolerance, "\(name)[\(j * step)]")
+            }
+        }
+        for (name, buffer) in vae.namedBuffers {
+            #expect(Support.relativeError(buffer.value, f["stat." + name]!) < 1e-4, "\(name)")
+        }
+    }
+}
+
+/// PyTorch's fan-in of a layer: the weight's second dimension times the kernel's area (Conv2d [out, in, k, k],
+/// ConvTranspose2d [in, out, k, k], Linear [out, in]).
+private func fanIn(_ module: String, _ vae: VariationalAutoencoder) -> Int {
+    let s = vae.namedParameters.first { $0.name == module + ".weight" }!.parameter.value.shape
+    return s.rank == 4 ? s[1] * s[2] * s[3] : s[1]
+}
+
+/// The fixture's weight formula: an integer hash of (element, tensor) mapped to [−1, 1).
+private func hash(_ i: Int, _ k: Int) -> Double {
+    var x = (UInt64(i) &+ UInt64(k) &* 1_000_003) & 0xFFFF_FFFF
+    for _ in 0..<2 { x = ((x ^ (x >> 16)) &* 0x45D_9F3B) & 0xFFFF_FFFF }
+    x ^= x >> 16
+    return Double(x) / 4_294_967_296 * 2 - 1
+}

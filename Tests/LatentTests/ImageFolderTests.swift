@@ -1,0 +1,198 @@
+import Foundation
+import Latent
+import Testing
+
+/// Pictures as data: every PNG and JPEG flavour decoded by libpng and TurboJPEG, folders that fight back, the
+/// decoded-store cache, NPY image arrays, and colour models trained from a folder through the CLI.
+@Suite struct ImageFolderTests {
+    static func fixture(_ name: String) -> URL {
+        Support.fixtures.appendingPathComponent("images").appendingPathComponent(name)
+    }
+
+    static func decode(_ name: String, channels: Int = 3) throws -> DecodedImage {
+        try ImageDecoder.decode(Data(contentsOf: fixture(name)), name: name, channels: channels)
+    }
+
+    /// The 40×30 gradient (R = x, G = y, B = 255 − x) reads back in every format, within JPEG's loss.
+    @Test(arguments: [
+        ("rgb8.png", 0), ("palette.png", 70), ("interlaced.png", 0), ("baseline.jpg", 12), ("progressive.jpg", 12),
+        ("cmyk.jpg", 16),
+    ])
+    func everyColourFormatDecodes(name: String, tolerance: Int) throws {
+        let image = try Self.decode(name)
+        #expect(image.width == 40 && image.height == 30 && image.channels == 3 && image.hasColour)
+        func pixel(_ x: Int, _ y: Int) -> [Int] { (0..<3).map { Int(image.pixels[(y * 40 + x) * 3 + $0]) } }
+        for (x, y, expected) in [(0, 0, [0, 0, 255]), (39, 29, [255, 255, 0]), (39, 0, [255, 0, 0])] {
+            let got = pixel(x, y)
+            #expect(zip(got, expected).allSatisfy { abs($0 - $1) <= tolerance }, "\(name) (\(x), \(y)): \(got)")
+        }
+    }
+
+    @Test func greyAlphaAndSixteenBitDecode() throws {
+        let grey16 = try Self.decode("grey16.png", channels: 1)
+        #expect(!grey16.hasColour && grey16.pixels[0] == 0 && grey16.pixels[39] == 255)
+        let grey = try Self.decode("grey.jpg", channels: 1)
+        #expect(abs(Int(grey.pixels[29 * 40]) - 255) <= 8)  // G = y: bottom row bright
+        // Alpha 0 at the left edge composites to white; opaque at the right edge keeps the colour.
+        let rgba = try Self.decode("rgba.png")
+        #expect(rgba.pixels[0..<3].allSatisfy { $0 == 255 })
+        #expect(abs(Int(rgba.pixels[(29 * 40 + 39) * 3 + 2]) - 0) <= 2)
+        let la = try Self.decode("grey_alpha.png", channels: 1)
+        #expect(la.pixels[0] == 255 && abs(Int(la.pixels[29 * 40 + 39]) - 255) <= 2)
+        #expect(try Self.decode("one.png").pixels == [200, 10, 30])
+        #expect(Array(try Self.decode("palette.png").pixels[0..<3]) == [26, 22, 229])  // palette entry, as Pillow
+    }
+
+    @Test func resizeAveragesAndCrops() throws {
+        // 4000×3000 red | blue → 16×12: no crop needed (4:3), left columns red, right columns blue.
+        let big = try Self.decode("big.png")
+        let small = ImageResize.fit(big, width: 16, height: 12)
+        #expect(Array(small[0..<3]) == [255, 0, 0] && Array(small[(15 * 3)..<(16 * 3)]) == [0, 0, 255])
+        // To a square: the centre 3000×3000 is kept, so the boundary falls mid-picture.
+        let square = ImageResize.fit(big, width: 10, height: 10)
+        #expect(Array(square[0..<3]) == [255, 0, 0] && Array(square[27..<30]) == [0, 0, 255])
+        #expect(square[4 * 3] == 255 && square[5 * 3 + 2] == 255)
+        // Upscaling a 1×1 picture fills the target.
+        let one = ImageResize.fit(try Self.decode("one.png"), width: 3, height: 2)
+        #expect(one == Array(repeating: [UInt8(200), 10, 30], count: 6).flatMap { $0 })
+    }
+
+    /// A folder with class subfolders, nested folders, every format, broken files and strays.
+    static func hostileFolder() throws -> URL {
+        let root = Support.temporaryDirectory()
+        let fm = FileManager.default
+        let layout: [(String, String)] = [
+            ("cats/rgb8.png", "rgb8.png"), ("cats/palette.png", "palette.png"),
+            ("cats/interlaced.png", "interlaced.png"), ("cats/deeper/nested/grey16.png", "grey16.png"),
+            ("dogs/baseline.jpg", "baseline.jpg"), ("dogs/cmyk.JPG", "cmyk.jpg"),
+            ("dogs/progressive.jpeg", "progressive.jpg"), ("dogs/grey.jpg", "grey.jpg"), ("dogs/one.png", "one.png"),
+            ("dogs/big.png", "big.png"), ("dogs/rgba.png", "rgba.png"), ("root.png", "rgb8.png"),
+        ]
+        for (path, source) in layout {
+            let url = root.appendingPathComponent(path)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.copyItem(at: fixture(source), to: url)
+        }
+        try fm.createDirectory(at: root.appendingPathComponent("broken"), withIntermediateDirectories: true)
+        let png = try Data(contentsOf: fixture("rgb8.png"))
+        try png.prefix(png.count / 2).write(to: root.appendingPathComponent("broken/truncated.png"))
+        try Data().write(to: root.appendingPathComponent("broken/empty.png"))
+        try Data("not a picture\n".utf8).write(to: root.appendingPathComponent("broken/notes.png"))
+        try Data("ignored\n".utf8).write(to: root.appendingPathComponent("dogs/README.txt"))
+        return root
+    }
+
+    @Test func foldersThatFightBackAreDecodedOrNamed() throws {
+        let root = try Self.hostileFolder(), cache = Support.temporaryDirectory()
+        var notes = [String]()
+        let set = try ImageFolder.load(
+            root, options: ImageOptions(width: 16, height: 12), cache: cache, notes: { notes.append($0) })
+        #expect(set.classes == ["broken", "cats", "dogs"])
+        #expect(set.dataset.count == 11 && set.dataset.channels == 3 && set.dataset.isLabelled)
+        #expect(set.files.first == "cats/deeper/nested/grey16.png" && !set.files.contains("root.png"))
+        #expect(set.unreadable.count == 3)
+        for name in ["truncated.png", "empty.png", "notes.png"] {
+            #expect(set.unreadable.contains { $0.contains("broken/\(name)") }, "\(name) named")
+            #expect(notes.joined().contains(name))
+        }
+        #expect(Set(set.dataset.labels) == [1, 2])
+        // --strict refuses the folder, naming the files.
+        #expect {
+            try ImageFolder.load(root, options: ImageOptions(width: 16, height: 12, strict: true), cache: cache)
+        } throws: { "\($0)".contains("strict") && "\($0)".contains("truncated.png") }
+        // The split is every tenth picture, recorded as file names.
+        #expect(set.testFiles == [set.files[9]])
+        #expect(set.split(.test, testFiles: nil).count == 1 && set.split(.train, testFiles: nil).count == 10)
+        #expect(set.split(.test, testFiles: [set.files[0], set.files[1]]).count == 2)
+    }
+
+    @Test func theDecodedStoreIsCachedByContent() throws {
+        let root = try Self.hostileFolder(), cache = Support.temporaryDirectory()
+        let options = ImageOptions(width: 8, height: 8)
+        let first = try ImageFolder.load(root, options: options, cache: cache)
+        let stores = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        #expect(stores == ["\(first.sha256).limg"])
+        // Read back from the store: the same pictures.
+        let again = try ImageFolder.load(root, options: options, cache: cache)
+        #expect(again.dataset.pixels == first.dataset.pixels && again.files == first.files)
+        // A damaged store is ignored and rewritten.
+        let store = cache.appendingPathComponent(stores[0])
+        try Data("LTIMG001 damaged".utf8).write(to: store)
+        #expect(try ImageFolder.load(root, options: options, cache: cache).dataset.pixels == first.dataset.pixels)
+        // Changed content, another key; other options, another key.
+        try Data(contentsOf: Self.fixture("one.png")).write(to: root.appendingPathComponent("cats/rgb8.png"))
+        let changed = try ImageFolder.load(root, options: options, cache: cache)
+        #expect(changed.sha256 != first.sha256 && changed.dataset.pixels != first.dataset.pixels)
+        let grey = try ImageFolder.load(root, options: ImageOptions(width: 8, height: 8, channels: 1), cache: cache)
+        #expect(grey.dataset.channels == 1 && grey.sha256 != changed.sha256)
+    }
+
+    @Test func defaultsComeFromThePictures() throws {
+        // A flat folder of grey pictures: unlabelled, one channel, the first picture's size.
+        let root = Support.temporaryDirectory()
+        for (i, name) in ["grey16.png", "grey.jpg", "grey_alpha.png"].enumerated() {
+            try FileManager.default.copyItem(
+                at: Self.fixture(name), to: root.appendingPathComponent("\(i)-\(name)"))
+        }
+        let set = try ImageFolder.load(root, options: ImageOptions(), cache: nil)
+        #expect(!set.dataset.isLabelled && set.classes.isEmpty && set.dataset.channels == 1)
+        #expect(set.dataset.width == 40 && set.dataset.height == 30)
+        #expect {
+            try ImageFolder.load(Support.temporaryDirectory(), options: ImageOptions(), cache: nil)
+        } throws: { "\($0)".contains("no .png, .jpg or .jpeg") }
+        #expect { try ImageOptions.size("64x0") } throws: { "\($0)".contains("imageSize") }
+        #expect(try ImageOptions.size("64x48") == (64, 48))
+    }
+
+    @Test func npyImageArraysAreImages() throws {
+        let dir = Support.temporaryDirectory()
+        let values: [Float] = (0..<240).map { (i: Int) -> Float in Float(i % 11) / 10 }
+        var npy = ArrayWriters.npy(values, rows: 10, columns: 24)
+        // The same bytes with a 4-D shape; two spaces of the header's padding make room for it.
+        npy = String(data: npy, encoding: .isoLatin1)!.replacingOccurrences(of: "(10, 24)", with: "(10,4,2,3)")
+            .replacingOccurrences(of: "  \n", with: "\n").data(using: .isoLatin1)!
+        let url = dir.appendingPathComponent("pictures.npy")
+        try npy.write(to: url)
+        let all = try DataSource.table(url, labelColumn: nil).loadAll()
+        #expect(all.isImage && all.height == 4 && all.width == 2 && all.channels == 3 && all.count == 10)
+        #expect(all.pixels[1] == 26 && all.pixels[10] == 255)
+    }
+}
+
+/// Colour pictures through the CLI: a deep conv VAE trained on a folder, then every picture verb.
+@Suite struct ColourCLITests {
+    @Test func aDeepConvVAETrainsOnAFolderAndEveryVerbDrawsInColour() throws {
+        let root = Support.temporaryDirectory()
+        // 40 pictures in two classes: the colour formats, repeated.
+        let sources = ["rgb8.png", "palette.png", "interlaced.png", "baseline.jpg", "progressive.jpg"]
+        for i in 0..<40 {
+            let folder = root.appendingPathComponent(i % 2 == 0 ? "a" : "b")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: ImageFolderTests.fixture(sources[i % 5]),
+                to: folder.appendingPathComponent(String(format: "%02d-", i) + sources[i % 5]))
+        }
+        let out = Support.temporaryDirectory().appendingPathComponent("run").path
+        let cache = ["XDG_CACHE_HOME": Support.temporaryDirectory().path]
+        let train = try Support.runLatent(
+            [
+                "train", "--data", root.path, "--image-size", "16", "--arch", "deepconv", "--conv-channels", "8,16",
+                "--latent", "2", "--epochs", "1", "--batch-size", "8", "--out", out, "--seed", "1",
+            ], environment: cache)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("deepconv"))
+        let pictures = Support.temporaryDirectory()
+        for (verb, extra) in [
+            ("sample", [String]()), ("reconstruct", []), ("interpolate", ["--from", "0", "--to", "1"]),
+            ("plot", ["manifold"]),
+        ] {
+            let png = pictures.appendingPathComponent("\(verb).png").path
+            let args = [verb] + extra + [out, "--out", png]
+            let r = try Support.runLatent(args, environment: cache)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            #expect(FileManager.default.fileExists(atPath: png), "\(verb) wrote \(png)")
+        }
+        let eval = try Support.runLatent(["eval", out, "--json"], environment: cache)
+        #expect(eval.status == 0 && eval.stdout.contains("loss"), "\(eval.stderr)")
+    }
+}
