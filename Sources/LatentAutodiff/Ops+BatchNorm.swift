@@ -8,30 +8,41 @@ extension Variable {
     /// accumulated in double precision: they run over every pixel of the batch.
     public static func batchNorm(
         _ x: Variable, weight: Variable, bias: Variable, runningMean: Tensor, runningVariance: Tensor,
-        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
+        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, sync: (group: BatchNormSync, worker: Int)? = nil
     ) -> Variable {
+        let sync = training && sync?.group.isActive == true ? sync : nil
         let c = x.shape[x.shape.rank - 1], rows = x.value.count / c
         precondition(
             weight.value.count == c && bias.value.count == c, "batchNorm: \(c) channels, weight \(weight.shape)")
         let mean = Tensor(zeros: [c]), inverse = Tensor(uninitialized: [c])
         let xv = x.value.data
         if training {
-            var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
+            // Two passes (mean, then squared deviations from it), each summed over the whole batch: across
+            // the workers' shares when synchronised.
+            var sum = [Double](repeating: 0, count: c + 1), squares = [Double](repeating: 0, count: c)
             for r in 0..<rows { for j in 0..<c { sum[j] += Double(xv[r * c + j]) } }
-            for j in 0..<c { sum[j] /= Double(rows) }
+            sum[c] = Double(rows)
+            if let sync { sum = sync.group.total(worker: sync.worker, sum) }
+            let n = sum[c]
+            for j in 0..<c { sum[j] /= n }
             for r in 0..<rows {
                 for j in 0..<c {
                     let d = Double(xv[r * c + j]) - sum[j]
                     squares[j] += d * d
                 }
             }
-            let unbiased = Double(rows) / Double(max(rows - 1, 1)), m = Double(momentum)
+            if let sync { squares = sync.group.total(worker: sync.worker, squares) }
+            let unbiased = n / max(n - 1, 1), m = Double(momentum)
+            let updates = sync.map { $0.group.updatesRunningStatistics($0.worker) } ?? true
+            let (rm, rv) =
+                sync.map { ($0.group.runningMean, $0.group.runningVariance) } ?? (runningMean, runningVariance)
             for j in 0..<c {
-                let variance = squares[j] / Double(rows)
+                let variance = squares[j] / n
                 mean.data[j] = Float(sum[j])
                 inverse.data[j] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                runningMean.data[j] = Float((1 - m) * Double(runningMean.data[j]) + m * sum[j])
-                runningVariance.data[j] = Float((1 - m) * Double(runningVariance.data[j]) + m * variance * unbiased)
+                guard updates else { continue }
+                rm.data[j] = Float((1 - m) * Double(rm.data[j]) + m * sum[j])
+                rv.data[j] = Float((1 - m) * Double(rv.data[j]) + m * variance * unbiased)
             }
         } else {
             for j in 0..<c {
@@ -46,7 +57,8 @@ extension Variable {
             for j in 0..<c { yv[r * c + j] = (xv[r * c + j] - m[j]) * s[j] * g[j] + b[j] }
         }
         return Variable(y, parents: [x, weight, bias]) { dy in
-            batchNormBackward(dy, x: x, weight: weight, bias: bias, mean: mean, inverse: inverse, training: training)
+            batchNormBackward(
+                dy, x: x, weight: weight, bias: bias, mean: mean, inverse: inverse, training: training, sync: sync)
         }
     }
 }
@@ -54,7 +66,8 @@ extension Variable {
 /// BatchNorm's pullback: Σ dy and Σ dy·x̂ per channel (the bias and weight gradients), then dx — in training
 /// γ·s·(dy − mean(dy) − x̂·mean(dy·x̂)), the batch statistics' own dependence on x included; in evaluation γ·s·dy.
 private func batchNormBackward(
-    _ dy: Tensor, x: Variable, weight: Variable, bias: Variable, mean: Tensor, inverse: Tensor, training: Bool
+    _ dy: Tensor, x: Variable, weight: Variable, bias: Variable, mean: Tensor, inverse: Tensor, training: Bool,
+    sync: (group: BatchNormSync, worker: Int)?
 ) {
     let c = mean.count, rows = x.value.count / c
     let m = mean.data, s = inverse.data, xv = x.value.data, g = weight.value.data, d = dy.data
@@ -68,8 +81,12 @@ private func batchNormBackward(
     if x.requiresGrad {
         let dx = Tensor(uninitialized: x.shape), o = dx.data
         if training {
-            let n = Double(rows)
-            let meanDy = sumDy.map { Float($0 / n) }, meanDyXhat = sumDyXhat.map { Float($0 / n) }
+            // The batch terms are the whole batch's; the parameter gradients below stay this share's (the
+            // data-parallel step adds the shares).
+            var totals = sumDy + sumDyXhat + [Double(rows)]
+            if let sync { totals = sync.group.total(worker: sync.worker, totals) }
+            let n = totals[2 * c]
+            let meanDy = (0..<c).map { Float(totals[$0] / n) }, meanDyXhat = (0..<c).map { Float(totals[c + $0] / n) }
             for r in 0..<rows {
                 for j in 0..<c {
                     let xhat = (xv[r * c + j] - m[j]) * s[j]

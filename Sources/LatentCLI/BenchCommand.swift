@@ -9,11 +9,13 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Measure VAE training speed (images/s, median of several timed runs).")
 
     @Option(help: "Model: vae or ae (or any --model of `latent train`).") var model: ModelKind = .vae
-    @Option(help: "mlp or conv.") var arch: Architecture = .mlp
+    @Option(help: "mlp, conv or deepconv.") var arch: Architecture = .mlp
+    @Option(name: .customLong("conv-channels"), help: "As for `latent train`.") var convChannels: String?
+    @OptionGroup var data: DataOptions
     @Option(name: .customLong("batch-size")) var batchSize: Int = 128
-    @Option var hidden: String = "400"
+    @Option(help: "As for `latent train` (default 400; none for deepconv).") var hidden: String?
     @Option var latent: Int = 20
-    @Option var activation: Activation = .relu
+    @Option(help: "As for `latent train` (default relu; leaky-relu for deepconv).") var activation: Activation?
     @Option(help: "Training steps per timed run.") var steps: Int = 200
     @Option(help: "Timed runs after one warm-up run.") var runs: Int = 5
     @Option var seed: UInt64 = 1
@@ -50,7 +52,9 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         humanLinesToStderr = json
         threads.apply()
-        let sizes = try parseSizes(hidden, flag: "--hidden")
+        let sizes =
+            hidden == "none" || (hidden == nil && arch == .deepconv)
+            ? [] : try parseSizes(hidden ?? "400", flag: "--hidden")
         if gemmOnly {
             let results = SpeedBenchmark.gemmLimit(
                 hidden: sizes, latent: latent, batchSize: batchSize, steps: steps,
@@ -63,12 +67,10 @@ struct BenchCommand: ParsableCommand {
             }
             return
         }
-        var config = ModelConfig(kind: model)
-        (config.arch, config.hidden, config.latent, config.activation) = (arch, sizes, latent, activation)
-        if model == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
-        if model == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
+        let train = data.given ? try data.load(.train) : try MNIST.load(.train)
+        let config = try config(for: train, hidden: sizes)
         let r = try SpeedBenchmark.training(
-            config, on: try MNIST.load(.train), batchSize: batchSize, steps: steps,
+            config, on: train, batchSize: batchSize, steps: steps,
             runs: runs, threads: threads.count, engine: engine,
             splitBatches: !threadedBLAS, seed: seed,
             counter: countAllocations ? try AllocationCounter() : nil)
@@ -88,12 +90,28 @@ struct BenchCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "%@ %@ 784-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), "
-                        + "peak RSS %.0f MB", model.rawValue, arch.rawValue, hidden, latent, batchSize, threads.count,
+                        "%@ %@ %d-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), "
+                        + "peak RSS %.0f MB", model.rawValue, arch.rawValue, config.inputSize,
+                    sizes.map(String.init).joined(separator: ","), latent, batchSize, threads.count,
                     r.engine, r.imagesPerSecond, runs, steps, peakRSSMegabytes()))
             if let a = r.allocations {
                 print(String(format: "heap allocations per step in steady state: %.2f (%.0f bytes)", a.count, a.bytes))
             }
         }
+    }
+
+    /// The benchmarked model, shaped for `train`.
+    func config(for train: Dataset, hidden sizes: [Int]) throws -> ModelConfig {
+        var config = ModelConfig(kind: model)
+        (config.arch, config.hidden, config.latent) = (arch, sizes, latent)
+        let defaults = ModelConfig.defaults(for: arch, height: train.height, width: train.width)
+        config.activation = activation ?? defaults.activation
+        (config.inputSize, config.imageHeight, config.imageWidth) = (train.featureCount, train.height, train.width)
+        config.imageChannels = train.channels == 1 ? nil : train.channels
+        config.convChannels =
+            try convChannels.map { try parseSizes($0, flag: "--conv-channels") } ?? defaults.convChannels
+        if model == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
+        if model == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
+        return config
     }
 }

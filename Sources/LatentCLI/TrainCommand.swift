@@ -174,7 +174,7 @@ struct TrainCommand: ParsableCommand {
 
     /// --hidden's sizes: the default 400 (none for deepconv, as VanillaVAE), "none", or the list.
     func hiddenSizes() throws -> [Int] {
-        guard let hidden else { return arch == .deepconv ? [] : [400] }
+        guard let hidden else { return ModelConfig.defaults(for: arch, height: 28, width: 28).hidden }
         return hidden == "none" ? [] : try parseSizes(hidden, flag: "--hidden")
     }
 
@@ -187,12 +187,9 @@ struct TrainCommand: ParsableCommand {
         c.imageChannels = channels == 1 ? nil : channels
         c.hidden = try hiddenSizes()
         c.latent = latent
-        c.activation = activation ?? (arch == .deepconv ? .leakyRelu : .relu)
-        if let convChannels {
-            c.convChannels = try parseSizes(convChannels, flag: "--conv-channels")
-        } else if arch == .deepconv {
-            c.convChannels = ModelConfig.deepConvChannels(height: height, width: width)
-        }
+        let defaults = ModelConfig.defaults(for: arch, height: height, width: width)
+        c.activation = activation ?? defaults.activation
+        c.convChannels = try convChannels.map { try parseSizes($0, flag: "--conv-channels") } ?? defaults.convChannels
         c.likelihood = likelihood
         if outputVariance != "learned" {
             guard let v = Float(outputVariance), v > 0 else {

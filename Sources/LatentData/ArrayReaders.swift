@@ -24,6 +24,13 @@ public struct NumericTable: Sendable {
         self.header = header
     }
 
+    /// This table with `imageShape` set.
+    func withImageShape(_ shape: [Int]?) -> NumericTable {
+        var table = self
+        table.imageShape = shape
+        return table
+    }
+
     /// One column's values.
     public func column(_ c: Int) -> [Float] { (0..<rows).map { values[$0 * columns + c] } }
 
@@ -78,9 +85,8 @@ public enum ArrayReaders {
             guard let labels = arrays.first(where: { labelNames.contains($0.name) }), labels.table.columns == 1
             else {
                 let t = features.table
-                var table = NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
-                table.imageShape = t.imageShape
-                return table
+                return NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
+                    .withImageShape(t.imageShape)
             }
             guard labels.table.rows == features.table.rows else {
                 throw LatentError(
@@ -98,10 +104,9 @@ public enum ArrayReaders {
                 values += t.values[(r * t.columns)..<((r + 1) * t.columns)]
                 values.append(labels.table.values[r])
             }
-            var table = NumericTable(
-                rows: t.rows, columns: t.columns + 1, values: values, header: columnNames + [labels.name])
-            table.imageShape = t.imageShape
-            return table
+            return NumericTable(
+                rows: t.rows, columns: t.columns + 1, values: values, header: columnNames + [labels.name]
+            ).withImageShape(t.imageShape)
         default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
     }

@@ -154,29 +154,9 @@ public enum ImageFolder {
         let features = width * height * channels
         try MemoryBudget.check(
             Double(files.count * features), for: "the decoded pictures", domain: .data, field: "imageSize")
-        var pixels = [UInt8](repeating: 0, count: files.count * features)
-        var outcomes = [String?](repeating: nil, count: files.count)  // nil: decoded; else the reason
-        var colour = [Bool](repeating: false, count: files.count)
-        let block = 256
-        progress(0, files.count)
-        for start in stride(from: 0, to: files.count, by: block) {
-            let end = min(files.count, start + block)
-            let results = Results(end - start)
-            DispatchQueue.concurrentPerform(iterations: end - start) { j in
-                results.set(
-                    j, read(start + j).map { ($0.hasColour, ImageResize.fit($0, width: width, height: height)) })
-            }
-            for j in 0..<(end - start) {
-                switch results.values[j]! {
-                case .success(let (hasColour, image)):
-                    colour[start + j] = hasColour
-                    pixels.replaceSubrange(((start + j) * features)..<((start + j + 1) * features), with: image)
-                case .failure(let error):
-                    outcomes[start + j] = (error as? LatentError)?.message ?? "\(files[start + j].path): \(error)"
-                }
-            }
-            progress(end, files.count)
-        }
+        let (pixels, outcomes, colour) = decodeAll(
+            files.map(\.path), features: features, progress: progress
+        ) { read($0).map { ($0.hasColour, ImageResize.fit($0, width: width, height: height)) } }
         let kept = files.indices.filter { outcomes[$0] == nil }
         var keptPixels = [UInt8]()
         keptPixels.reserveCapacity(kept.count * features)
@@ -198,6 +178,35 @@ public enum ImageFolder {
         return ImageSet(
             dataset: dataset, files: kept.map { files[$0].path }, classes: classes,
             unreadable: outcomes.compactMap { $0 }, sha256: key)
+    }
+
+    /// Runs `decode` on every file in parallel, a block at a time (progress between blocks): the pixels of each
+    /// (`features` bytes), the reason for each failure (nil: decoded), and whether each picture had colour.
+    private static func decodeAll(
+        _ files: [String], features: Int, progress: (Int, Int) -> Void,
+        _ decode: @escaping @Sendable (Int) -> Result<(Bool, [UInt8]), Error>
+    ) -> (pixels: [UInt8], outcomes: [String?], colour: [Bool]) {
+        var pixels = [UInt8](repeating: 0, count: files.count * features)
+        var outcomes = [String?](repeating: nil, count: files.count)
+        var colour = [Bool](repeating: false, count: files.count)
+        let block = 256
+        progress(0, files.count)
+        for start in stride(from: 0, to: files.count, by: block) {
+            let end = min(files.count, start + block)
+            let results = Results(end - start)
+            DispatchQueue.concurrentPerform(iterations: end - start) { j in results.set(j, decode(start + j)) }
+            for j in 0..<(end - start) {
+                switch results.values[j]! {
+                case .success(let (hasColour, image)):
+                    colour[start + j] = hasColour
+                    pixels.replaceSubrange(((start + j) * features)..<((start + j + 1) * features), with: image)
+                case .failure(let error):
+                    outcomes[start + j] = (error as? LatentError)?.message ?? "\(files[start + j]): \(error)"
+                }
+            }
+            progress(end, files.count)
+        }
+        return (pixels, outcomes, colour)
     }
 }
 

@@ -43,6 +43,9 @@ public final class Autoencoder: ReconstructingModel {
         prefixed("encoder", body.namedBuffers) + prefixed("decoder", decoder.namedBuffers)
     }
 
+    /// The networks the model is made of.
+    public var children: [any Module] { [body, codeLayer, decoder] }
+
     /// Training (batch statistics in BatchNorm) or evaluation mode.
     public func setTraining(_ on: Bool) {
         body.setTraining(on)

@@ -35,6 +35,9 @@ public final class Classifier: TrainableModel {
         prefixed("encoder", body.namedBuffers)
     }
 
+    /// The networks the model is made of.
+    public var children: [any Module] { [body, output] }
+
     /// Training (batch statistics in BatchNorm) or evaluation mode.
     public func setTraining(_ on: Bool) {
         body.setTraining(on)

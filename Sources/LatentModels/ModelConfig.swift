@@ -65,6 +65,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// `deepconv`: values in the last feature map (the dense layers' input).
     public var convFeatures: Int { convSize.height * convSize.width * (convChannels.last ?? 1) }
 
+    /// The defaults of an architecture for images of a size: the activation (LeakyReLU for `deepconv`, as
+    /// VanillaVAE; ReLU otherwise), the dense hidden widths (none for `deepconv`, 400 otherwise) and the
+    /// convolutions' channels.
+    public static func defaults(
+        for arch: Architecture, height: Int, width: Int
+    ) -> (activation: Activation, hidden: [Int], convChannels: [Int]) {
+        guard arch == .deepconv else { return (.relu, [400], [32, 64]) }
+        return (.leakyRelu, [], deepConvChannels(height: height, width: width))
+    }
+
     /// `deepconv`'s default channels: PyTorch-VAE's 32, 64, 128, 256, 512, as many as halve both sides exactly
     /// down to no less than 2 × 2 (five for 64 × 64, two for 28 × 28).
     public static func deepConvChannels(height: Int, width: Int) -> [Int] {

@@ -61,6 +61,9 @@ public final class EncoderBody: Module {
     /// BatchNorm's running statistics.
     public var namedBuffers: [(name: String, parameter: Parameter)] { prefixed("conv", features.namedBuffers) }
 
+    /// The convolutional and dense parts.
+    public var children: [any Module] { [features, dense] }
+
     /// Training or evaluation mode.
     public func setTraining(_ on: Bool) { features.setTraining(on) }
 
@@ -129,6 +132,9 @@ public final class Decoder: Module {
 
     /// BatchNorm's running statistics.
     public var namedBuffers: [(name: String, parameter: Parameter)] { prefixed("conv", deconv.namedBuffers) }
+
+    /// The dense and convolutional parts.
+    public var children: [any Module] { [dense, deconv] }
 
     /// Training or evaluation mode.
     public func setTraining(_ on: Bool) { deconv.setTraining(on) }

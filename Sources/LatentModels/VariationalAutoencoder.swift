@@ -50,6 +50,9 @@ public final class VariationalAutoencoder: ReconstructingModel {
         prefixed("encoder", body.namedBuffers) + prefixed("decoder", decoder.namedBuffers)
     }
 
+    /// The networks the model is made of.
+    public var children: [any Module] { [body, meanHead, logVarianceHead, decoder] }
+
     /// Training (batch statistics in BatchNorm) or evaluation mode.
     public func setTraining(_ on: Bool) {
         body.setTraining(on)

@@ -13,6 +13,8 @@ public final class BatchNorm: Layer {
     public private(set) var isTraining = true
     /// PyTorch's defaults.
     public let momentum: Float = 0.1, epsilon: Float = 1e-5
+    /// The group this layer shares batch statistics with across data-parallel replicas, and its place in it.
+    public var sync: (group: BatchNormSync, worker: Int)?
 
     /// A layer for `channels` channels.
     public init(_ channels: Int) {
@@ -37,6 +39,7 @@ public final class BatchNorm: Layer {
     public func callAsFunction(_ x: Variable) -> Variable {
         Variable.batchNorm(
             x, weight: weight.variable, bias: bias.variable, runningMean: runningMean.value,
-            runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon)
+            runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon,
+            sync: sync)
     }
 }

@@ -9,6 +9,8 @@ public protocol Module: AnyObject {
     /// Switches layers that behave differently in training and evaluation (BatchNorm), as PyTorch's
     /// `train()`/`eval()`; a new module is in training mode.
     func setTraining(_ on: Bool)
+    /// The modules this one is made of (for walks such as `layers(of:)`).
+    var children: [any Module] { get }
 }
 
 extension Module {
@@ -16,6 +18,13 @@ extension Module {
     public var namedBuffers: [(name: String, parameter: Parameter)] { [] }
     /// Nothing to switch.
     public func setTraining(_ on: Bool) {}
+    /// No children.
+    public var children: [any Module] { [] }
+
+    /// Every module of type `T` in this one, depth first, in `children` order.
+    public func layers<T>(of type: T.Type) -> [T] {
+        ((self as? T).map { [$0] } ?? []) + children.flatMap { $0.layers(of: type) }
+    }
 
     /// The parameters alone, in `namedParameters` order.
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }

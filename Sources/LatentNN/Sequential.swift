@@ -18,6 +18,9 @@ public final class Sequential: Layer {
         layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedBuffers) }
     }
 
+    /// The layers.
+    public var children: [any Module] { layers }
+
     /// Switches every layer.
     public func setTraining(_ on: Bool) { for layer in layers { layer.setTraining(on) } }
 

@@ -1,3 +1,4 @@
+import LatentAutodiff
 import LatentModels
 import LatentNN
 import LatentTensor
@@ -22,7 +23,20 @@ public final class DataParallel {
             let (replica, set) = model.replica(sharingValuesOf: parameters)
             return (replica, set)
         }
+        // BatchNorm layers at the same place in every replica share the whole batch's statistics.
+        let layers = [model.layers(of: BatchNorm.self)] + replicas.map { $0.model.layers(of: BatchNorm.self) }
+        syncGroups = layers[0].indices.map { i in
+            let primary = layers[0][i]
+            let group = BatchNormSync(
+                workers: workers, channels: primary.weight.value.count, runningMean: primary.runningMean.value,
+                runningVariance: primary.runningVariance.value)
+            for (w, replica) in layers.enumerated() { replica[i].sync = (group, w) }
+            return group
+        }
     }
+
+    /// One group per BatchNorm layer.
+    private var syncGroups: [BatchNormSync] = []
 
     /// Threads: the primary and its replicas.
     public var workers: Int { replicas.count + 1 }
@@ -43,6 +57,9 @@ public final class DataParallel {
         let seeds = (0..<k).map { _ in rng.next() }
         let bounds = (0...k).map { $0 * n / k }
         var results = [(Float, [(name: String, value: Float)])](repeating: (0, []), count: k)
+        let working = (0..<k).map { bounds[$0] < bounds[$0 + 1] }
+        for group in syncGroups { group.begin(working: working) }
+        defer { for group in syncGroups { group.end() } }
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(k) { w in
                 let (m, p) = w == 0 ? (model, parameters) : replicas[w - 1]

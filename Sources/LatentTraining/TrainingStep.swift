@@ -44,8 +44,9 @@ public final class TrainingStep {
             throw LatentError(.training, "`engine` planned: no plan for \(reason); use `engine` graph or auto")
         }
         let threads = max(1, threads)
-        // The SAE's penalty and BatchNorm need whole-batch statistics: they thread inside BLAS instead.
-        let workers = splitBatches && model.config.kind != .sae && model.config.arch != .deepconv ? threads : 1
+        // The SAE's penalty needs whole-batch statistics: it threads inside BLAS instead. (BatchNorm's are
+        // exchanged between the workers: `BatchNormSync`.)
+        let workers = splitBatches && model.config.kind != .sae ? threads : 1
         let rows = (batchSize + workers - 1) / workers
         let plans =
             engine == .graph || reason != nil

@@ -105,6 +105,39 @@ import Testing
     }
 }
 
+/// Data-parallel workers share BatchNorm's batch statistics (`BatchNormSync`): two workers' gradients and
+/// running statistics equal one worker's on the whole batch.
+@Suite struct SyncBatchNormTests {
+    static func config(_ kind: ModelKind) -> ModelConfig {
+        var c = ModelConfig(kind: kind)
+        (c.arch, c.inputSize, c.imageHeight, c.imageWidth, c.imageChannels) = (.deepconv, 16 * 16 * 3, 16, 16, 3)
+        (c.convChannels, c.hidden, c.latent, c.activation) = ([8, 16], [], 4, .leakyRelu)
+        return c
+    }
+
+    @Test(arguments: [8, 7, 1])
+    func twoWorkersNormaliseAsOne(rows: Int) throws {
+        let c = Self.config(.ae)  // deterministic: no sampling noise to tell the workers apart
+        var rng = RandomGenerator(seed: 1)
+        let single = Autoencoder(c, rng: &rng)
+        rng = RandomGenerator(seed: 1)
+        let split = Autoencoder(c, rng: &rng)
+        let x = Support.random([rows, c.inputSize], seed: 9, low: 0, high: 1)
+        var noise = RandomGenerator(seed: 2)
+        let reference = single.loss(Batch(x: x), rng: &noise)
+        reference.total.backward()
+        let parameters = ParameterSet(split)
+        let parallel = DataParallel(split, parameters: parameters, workers: 2)
+        let (total, _) = parallel.lossAndGradients(Batch(x: x), rng: &noise)
+        #expect(abs(total - reference.value) <= 1e-5 * abs(reference.value))
+        let grads = single.parameters.flatMap { $0.grad!.array }
+        #expect(Support.relativeError(parameters.grads, Tensor(grads, shape: [grads.count])) < 1e-4)
+        for ((name, a), (_, b)) in zip(single.namedBuffers, split.namedBuffers) {
+            #expect(Support.relativeError(b.value, a.value) < 1e-5, "\(name)")
+        }
+    }
+}
+
 /// PyTorch's fan-in of a layer: the weight's second dimension times the kernel's area (Conv2d [out, in, k, k],
 /// ConvTranspose2d [in, out, k, k], Linear [out, in]).
 private func fanIn(_ module: String, _ vae: VariationalAutoencoder) -> Int {
