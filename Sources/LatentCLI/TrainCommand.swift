@@ -266,10 +266,16 @@ struct TrainCommand: ParsableCommand {
         (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
         options.overwrite = force
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
-        let hidden = config.hidden.map(String.init).joined(separator: ",")
+        let hidden = config.hidden.isEmpty ? "none" : config.hidden.map(String.init).joined(separator: ",")
+        let body =
+            config.arch == .mlp ? "" : ", channels \(config.convChannels.map(String.init).joined(separator: ","))"
+        let shape =
+            prepared.train.isImage
+            ? "\(config.imageWidth)x\(config.imageHeight)x\(config.channels) images" : "rows"
         say(
-            "training \(config.kind.rawValue) (\(config.arch.rawValue), hidden \(hidden), latent \(config.latent), "
-                + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) images), "
+            "training \(config.kind.rawValue) (\(config.arch.rawValue)\(body), hidden \(hidden), "
+                + "latent \(config.latent), "
+                + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) \(shape)), "
                 + "\(options.threads) threads")
         let history = try Trainer(options: options) { say(ErrorMessages.replacingNames($0)) }.run(net, data: prepared)
         try printResult(history, directory: out)

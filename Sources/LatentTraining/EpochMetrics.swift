@@ -20,6 +20,8 @@ public struct EpochMetrics: Codable, Sendable {
     public var testTerms: [String: Double]
     /// Resident memory of the process at the end of the epoch, MB (absent in files of older versions).
     public var rssMegabytes: Double?
+    /// Seconds of `seconds` spent assembling batches from the stored pixels or rows (absent in older files).
+    public var dataSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case epoch, seconds
@@ -28,6 +30,7 @@ public struct EpochMetrics: Codable, Sendable {
         case imagesPerSecond = "images_per_second"
         case testTerms = "test_terms"
         case rssMegabytes = "rss_mb"
+        case dataSeconds = "data_seconds"
     }
 
     /// A row of figures.

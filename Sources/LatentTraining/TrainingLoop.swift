@@ -19,7 +19,7 @@ extension Trainer {
         var firstEpoch = 1
         var warnedCollapse = false
         /// The epoch's training loss, examples and time.
-        var total = 0.0, seen = 0, started = Date()
+        var total = 0.0, seen = 0, started = Date(), dataSeconds = 0.0
 
         var options: TrainingOptions { trainer.options }
 
@@ -68,7 +68,13 @@ extension Trainer {
             (total, seen, started) = (0, 0, Date())
             model.setTraining(true)
             defer { model.setTraining(false) }  // evaluation, pictures and the checkpoint see running statistics
-            for (b, batch) in batches.enumerated() {
+            var iterator = batches.makeIterator(), b = -1
+            dataSeconds = 0
+            while true {
+                let before = DispatchTime.now().uptimeNanoseconds
+                guard let batch = iterator.next() else { break }
+                dataSeconds += Double(DispatchTime.now().uptimeNanoseconds - before) / 1e9
+                b += 1
                 let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)
                 if model.config.binarize == .dynamic { binarization.fillBernoulli(batch.x, probabilities: batch.x) }
                 let value = Double(step.lossAndGradients(batch, klWeight: weight, rng: &noise))
@@ -98,10 +104,11 @@ extension Trainer {
         mutating func finish(epoch: Int) throws {
             let seconds = Date().timeIntervalSince(started)
             let eval = Evaluation.evaluate(model, on: data.test, seed: options.seed)
-            let row = EpochMetrics(
+            var row = EpochMetrics(
                 epoch: epoch, trainLoss: total / Double(seen), testLoss: eval.loss,
                 imagesPerSecond: Double(seen) / seconds, seconds: seconds, testTerms: eval.terms,
                 rssMegabytes: EpochMetrics.currentRSSMegabytes())
+            row.dataSeconds = dataSeconds
             history.append(row)
             progress.clear()
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }

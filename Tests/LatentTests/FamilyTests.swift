@@ -245,6 +245,24 @@ import Testing
         #expect(throws: LatentError.self) { try PCA(fitting: x, components: 3) }
     }
 
+    /// Fewer examples than features (pictures): PCA through the examples' Gram matrix gives the directions the
+    /// covariance gives (here: the same rows three times over, which has more examples than features).
+    @Test func widePCAMatchesTheCovariancePath() throws {
+        let x = Support.random([12, 40], seed: 21)
+        let wide = try PCA(fitting: x, components: 4)
+        var rows = [Float]()
+        for _ in 0..<4 { rows += x.array }
+        let tall = try PCA(fitting: Tensor(rows, shape: [48, 40]), components: 4)
+        for c in 0..<4 {
+            var dot: Float = 0
+            for i in 0..<40 { dot += wide.components[c, i] * tall.components[c, i] }
+            #expect(abs(abs(dot) - 1) < 1e-3, "component \(c): |cos| \(abs(dot))")
+            // Variance with n − 1 = 11 against 47 for the same spread: a ratio of 47 / 44.
+            #expect(abs(wide.explainedVariance[c] / tall.explainedVariance[c] - 47 / 44) < 1e-3)
+        }
+        #expect(wide.explainedVariance == wide.explainedVariance.sorted(by: >))
+    }
+
     @Test func npyHeaderIsNumpys() {
         let d = ArrayWriters.npy([1, 2, 3, 4, 5, 6], rows: 2, columns: 3)
         #expect(Array(d.prefix(8)) == [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
