@@ -10,12 +10,15 @@ only=${3:-}
 swift build -c release --product latent >/dev/null
 python3 -c "import torch" 2>/dev/null || { echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q -w avx512f /proc/cpuinfo && echo avx512f || echo avx2)"
-while IFS=$'\t' read -r name c steps <&3; do
+EMOJI=${LATENT_EMOJI:-$HOME/.cache/latent/emoji}
+while IFS=$'\t' read -r name c steps reference <&3; do
   [[ -z "$only" || "$name" == *"$only"* ]] || continue
+  c=${c//\$EMOJI/$EMOJI}; reference=${reference//\$EMOJI/$EMOJI}
+  if [[ "$c" == *"$EMOJI"* && ! -d "$EMOJI" ]]; then python3 Scripts/emoji/make_emoji.py "$EMOJI" >&2; fi
   latent=(); torch=()
   for _ in $(seq "$rounds"); do
     latent+=("$(.build/release/latent bench $c --threads "$threads" --steps "$steps" --runs 5 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
-    torch+=("$(cd Scripts/pytorch && python3 vae_reference.py $c --threads "$threads" --bench-steps "$steps" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
+    torch+=("$(cd Scripts/pytorch && python3 ${reference:-vae_reference.py $c} --threads "$threads" --bench-steps "$steps" | python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])')")
   done
   python3 - "$name" "$threads" "${latent[*]}" "${torch[*]}" <<'PY'
 import statistics, sys

@@ -9,7 +9,7 @@ Scripts/count_allocations.sh, which preloads ordo-one's malloc interposer; t-SNE
 with /usr/bin/time (wall seconds and maximum resident set). `--quick` takes 1 timed run per case instead of
 5, for a smoke test.
 """
-import argparse, json, os, statistics, subprocess, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +20,11 @@ def training_cases():
     """(name, latent bench options, steps per timed run) from Scripts/bench_cases.tsv, shared with the side-by-side runner."""
     for line in (ROOT / "Scripts/bench_cases.tsv").read_text().splitlines():
         if line and not line.startswith("#"):
-            name, options, steps = line.split("\t")
-            yield name, options.split(), int(steps)
+            name, options, steps, *_ = line.split("\t")
+            emoji = os.environ.get("LATENT_EMOJI", os.path.expanduser("~/.cache/latent/emoji"))
+            if "$EMOJI" in options and not os.path.isdir(emoji):
+                subprocess.run([sys.executable, str(ROOT / "Scripts/emoji/make_emoji.py"), emoji], check=True)
+            yield name, options.replace("$EMOJI", emoji).split(), int(steps)
 
 
 def timed(command):

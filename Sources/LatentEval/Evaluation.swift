@@ -18,13 +18,13 @@ public enum Evaluation {
     /// The objective per example. Sampling noise (and a DAE's corruption) comes from `seed`'s evaluation
     /// stream, so the same model and seed always give the same figure. A VAE is evaluated at its full β.
     public static func evaluate(
-        _ model: any TrainableModel, on data: Dataset, batchSize: Int = 500,
+        _ model: any TrainableModel, on data: Dataset, batchSize: Int? = nil,
         seed: UInt64
     ) -> Result {
         var rng = RandomGenerator(seed: seed, stream: .evaluation)
         var total = 0.0
         var terms: [String: Double] = [:]
-        forEachBatch(data, batchSize: batchSize) { batch, _ in
+        forEachBatch(data, batchSize: batchSize ?? data.evaluationBatchSize) { batch, _ in
             let l = model.loss(batch, rng: &rng)
             total += Double(l.total.value.scalar)
             for (name, v) in l.parts { terms[name, default: 0] += Double(v) }
@@ -34,9 +34,9 @@ public enum Evaluation {
     }
 
     /// Runs `body` over the dataset in order, in batches (the last may be smaller), with the rows each holds.
-    public static func forEachBatch(_ data: Dataset, batchSize: Int = 500, _ body: (Batch, Range<Int>) -> Void) {
+    public static func forEachBatch(_ data: Dataset, batchSize: Int? = nil, _ body: (Batch, Range<Int>) -> Void) {
         var start = 0
-        for batch in data.batches(size: batchSize) {
+        for batch in data.batches(size: batchSize ?? data.evaluationBatchSize) {
             body(batch, start..<(start + batch.count))
             start += batch.count
         }
