@@ -149,7 +149,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var bufferCount: Double {
         guard arch == .deepconv, let first = convChannels.first, let last = convChannels.last else { return 0 }
         let total = Double(convChannels.reduce(0, +))
-        return 2 * (total + total - Double(last) + Double(first))
+        // The encoder's layers, and the decoder's (one fewer at the deep end, one more at the first width).
+        return 2 * (total + (kind == .classifier ? 0 : total - Double(last) + Double(first)))
     }
 
     private func fail(_ field: String, _ message: String) -> LatentError { LatentError(.model, field: field, message) }
@@ -214,6 +215,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             guard let k = importanceSamples, k >= 1, k <= 5000 else {
                 throw fail("importanceSamples", "expected 1…5000 importance samples for an iwae")
             }
+        }
+        if kind == .sae && hidden.isEmpty {
+            throw fail("hidden", "an sae penalises its last dense hidden layer; give at least one width (e.g. 256)")
         }
         if kind == .dae && noise == nil { throw fail("noise", "a dae needs a corruption (e.g. gaussian:0.5)") }
         if noise != nil && kind != .dae { throw fail("noise", "applies to `kind` dae only") }

@@ -115,6 +115,39 @@ import Testing
         return c
     }
 
+    /// Every kind builds on the deep conv body, matches its analytic size, trains a step on 2 synchronised
+    /// workers, and round-trips through a checkpoint with its BatchNorm statistics.
+    @Test(arguments: ["ae", "sae", "dae", "vae", "beta-vae", "cvae", "iwae", "classifier"])
+    func everyKindTrainsOnTheDeepConvBody(_ name: String) throws {
+        var c = Self.config(ModelKind(rawValue: name == "beta-vae" ? "vae" : name)!)
+        if name == "beta-vae" { c.beta = 4 }
+        if c.kind == .dae { c.noise = Corruption(kind: .gaussian, amount: 0.3) }
+        if c.kind == .sae { c.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 1) }
+        if c.kind == .iwae { c.importanceSamples = 3 }
+        if c.kind == .classifier || c.kind == .sae { c.hidden = [16] }
+        try c.validate()
+        var rng = RandomGenerator(seed: 3)
+        let model = makeModel(c, rng: &rng)
+        #expect(Double(model.parameterCount) == c.parameterCount, "\(name) parameters")
+        let buffers = model.namedBuffers.reduce(0) { $0 + $1.parameter.value.count }
+        #expect(Double(buffers) == c.bufferCount, "\(name) buffers")
+        let optimizer = try Adam(model, learningRate: 1e-3)
+        let step = try TrainingStep(model, optimizer: optimizer, threads: 2, batchSize: 8)
+        let x = Support.random([8, c.inputSize], seed: 4, low: 0, high: 1)
+        let batch = Batch(x: x, labels: (0..<8).map { $0 % 2 })
+        var noise = RandomGenerator(seed: 5)
+        let loss = step.lossAndGradients(batch, klWeight: nil, rng: &noise)
+        optimizer.step()
+        #expect(loss.isFinite && loss > 0, "\(name) loss \(loss)")
+        #expect(model.namedBuffers.contains { $0.parameter.value.array.contains { $0 != 0 && $0 != 1 } })
+        let dir = Support.temporaryDirectory()
+        try ModelStore.save(model, seed: 1, epochs: 1, to: dir)
+        let loaded = try ModelStore.load(dir)
+        for ((n, a), (_, b)) in zip(model.namedBuffers, loaded.model.namedBuffers) {
+            #expect(a.value.array == b.value.array, "\(name) \(n) saved")
+        }
+    }
+
     @Test(arguments: [8, 7, 1])
     func twoWorkersNormaliseAsOne(rows: Int) throws {
         let c = Self.config(.ae)  // deterministic: no sampling noise to tell the workers apart

@@ -193,6 +193,14 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: png), "\(verb) wrote \(png)")
         }
         let eval = try Support.runLatent(["eval", out, "--json"], environment: cache)
-        #expect(eval.status == 0 && eval.stdout.contains("loss"), "\(eval.stderr)")
+        #expect(eval.status == 0 && eval.stdout.contains("\"images\":4,"), "\(eval.stdout) \(eval.stderr)")
+        // The test split is the one recorded at training: pictures added later do not join it.
+        for i in 40..<60 {
+            try FileManager.default.copyItem(
+                at: ImageFolderTests.fixture("rgb8.png"), to: root.appendingPathComponent("a/\(i)-late.png"))
+        }
+        let later = try Support.runLatent(["eval", out, "--json"], environment: cache)
+        #expect(later.status == 0 && later.stdout.contains("\"images\":4,"), "\(later.stdout)")
+        #expect(later.stderr.contains("has changed since the model was trained"), "\(later.stderr)")
     }
 }
