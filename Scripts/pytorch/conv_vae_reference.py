@@ -21,6 +21,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from timing import bench
+
 p = argparse.ArgumentParser()
 p.add_argument("folder")
 p.add_argument("--epochs", type=int, default=10)
@@ -102,15 +104,7 @@ def step(x):
 
 
 if args.bench_steps:
-    rates = []
-    for _ in range(5):
-        batch = train[: args.batch_size]
-        step(batch)
-        start = time.perf_counter()
-        for _ in range(args.bench_steps):
-            step(batch)
-        rates.append(args.bench_steps * args.batch_size / (time.perf_counter() - start))
-    print(json.dumps({"images_per_second": float(np.median(rates)), "threads": args.threads}))
+    bench(step, lambda i: train[: args.batch_size], args.batch_size, args.bench_steps, args.threads)
     raise SystemExit
 
 history = []

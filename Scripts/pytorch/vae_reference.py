@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mnist import load
+from timing import bench
 
 p = argparse.ArgumentParser()
 p.add_argument("--epochs", type=int, default=10)
@@ -102,18 +103,10 @@ def step(x):
 
 
 if args.bench_steps:
-    rates = []
-    for _ in range(6):
-        t0 = time.perf_counter()
-        for i in range(args.bench_steps):
-            j = (i * args.batch_size) % (len(train_x) - args.batch_size)
-            step(train_x[j:j + args.batch_size])
-        rates.append(args.bench_steps * args.batch_size / (time.perf_counter() - t0))
-    rates = sorted(rates[1:])  # the first run is warm-up
-    import resource
-    print(json.dumps({"framework": "pytorch", "version": torch.__version__, "threads": args.threads,
-                      "images_per_second": rates[len(rates) // 2], "runs": rates,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    def batch_at(i):
+        j = (i * args.batch_size) % (len(train_x) - args.batch_size)
+        return train_x[j:j + args.batch_size]
+    bench(step, batch_at, args.batch_size, args.bench_steps, args.threads)
     raise SystemExit
 
 history = []

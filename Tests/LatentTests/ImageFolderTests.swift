@@ -192,6 +192,28 @@ import Testing
             #expect(r.status == 0, "\(args): \(r.stderr)")
             #expect(FileManager.default.fileExists(atPath: png), "\(verb) wrote \(png)")
         }
+        let files = Support.temporaryDirectory()
+        for args in [
+            ["encode", out, "--out", files.appendingPathComponent("codes.csv").path],
+            ["plot", "latent", out, "--out", files.appendingPathComponent("latent.png").path],
+            ["anomaly", out, "--out", files.appendingPathComponent("scores.csv").path],
+            ["semisup", out, "--labels", "10", "--classifier", "knn"],
+            ["tsne", "--data", root.path, "--image-size", "16", "--out", files.appendingPathComponent("t.png").path],
+        ] {
+            let r = try Support.runLatent(args, environment: cache)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+        }
+        let dae = Support.temporaryDirectory().appendingPathComponent("dae").path
+        for args in [
+            [
+                "train", "--model", "dae", "--noise", "gaussian:0.3", "--data", root.path, "--image-size", "16",
+                "--arch", "deepconv", "--conv-channels", "8", "--latent", "4", "--epochs", "1", "--out", dae,
+            ],
+            ["denoise", dae, "--out", files.appendingPathComponent("denoised.png").path],
+        ] {
+            let r = try Support.runLatent(args, environment: cache)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+        }
         let eval = try Support.runLatent(["eval", out, "--json"], environment: cache)
         #expect(eval.status == 0 && eval.stdout.contains("\"images\":4,"), "\(eval.stdout) \(eval.stderr)")
         // The test split is the one recorded at training: pictures added later do not join it.
