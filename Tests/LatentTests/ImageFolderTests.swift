@@ -43,6 +43,14 @@ import Testing
         #expect(Array(try Self.decode("palette.png").pixels[0..<3]) == [26, 22, 229])  // palette entry, as Pillow
     }
 
+    /// Headers that claim 60000 x 60000 pixels (valid checksums) are refused before anything that size is made.
+    @Test(arguments: ["huge.png", "huge.jpg"])
+    func forgedSizesAreRefusedBeforeAllocating(name: String) throws {
+        #expect { try Self.decode(name) } throws: {
+            "\($0)".contains(name) && "\($0)".contains("60000x60000 pixels is outside")
+        }
+    }
+
     @Test func resizeAveragesAndCrops() throws {
         // 4000×3000 red | blue → 16×12: no crop needed (4:3), left columns red, right columns blue.
         let big = try Self.decode("big.png")

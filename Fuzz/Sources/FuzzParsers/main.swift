@@ -2,7 +2,8 @@ import Foundation
 import Latent
 
 // libFuzzer target for Latent's file parsers. $LATENT_FUZZ_PARSER picks the one fed with arbitrary bytes
-// (idx, npy, npz, csv, safetensors, checkpoint); it must return a value or throw, never crash, hang or over-allocate.
+// (idx, npy, npz, csv, safetensors, checkpoint, image); it must return a value or throw, never crash, hang or
+// over-allocate.
 let parser = ProcessInfo.processInfo.environment["LATENT_FUZZ_PARSER"] ?? ""
 let parse: ([UInt8]) -> Void
 switch parser {
@@ -13,9 +14,14 @@ case "csv": parse = { _ = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") }
 case "safetensors": parse = { _ = try? SafeTensors.decode(Data($0), source: "fuzz.safetensors") }
 case "checkpoint":  // a checkpoint's configuration checked against its tensors, before any model is built
     parse = { _ = try? ModelStore.validate(Checkpoint.decode(Data($0), source: "fuzz.safetensors"), source: "fuzz") }
+case "image":  // PNG or JPEG through libpng/TurboJPEG and Latent's checks, then the resize
+    parse = {
+        guard let image = try? ImageDecoder.decode(Data($0), name: "fuzz.png", channels: 3) else { return }
+        _ = ImageResize.fit(image, width: 8, height: 6)
+    }
 default:
     FileHandle.standardError.write(
-        Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors or checkpoint\n".utf8))
+        Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors, checkpoint or image\n".utf8))
     exit(2)
 }
 
