@@ -20,16 +20,20 @@ extension Variable {
             // Two passes (mean, then squared deviations from it), each summed over the whole batch: across
             // the workers' shares when synchronised.
             var sum = [Double](repeating: 0, count: c + 1), squares = [Double](repeating: 0, count: c)
-            for r in 0..<rows { for j in 0..<c { sum[j] += Double(xv[r * c + j]) } }
+            sum.withUnsafeMutableBufferPointer {
+                ChannelKernels.sums(xv, rows: rows, channels: c, shift: nil, squared: false, into: $0.baseAddress!)
+            }
             sum[c] = Double(rows)
             if let sync { sum = sync.group.total(worker: sync.worker, sum) }
             let n = sum[c]
-            for j in 0..<c { sum[j] /= n }
-            for r in 0..<rows {
-                for j in 0..<c {
-                    let d = Double(xv[r * c + j]) - sum[j]
-                    squares[j] += d * d
-                }
+            for j in 0..<c {
+                sum[j] /= n
+                mean.data[j] = Float(sum[j])
+            }
+            // Squared deviations from the float mean the normalisation uses.
+            squares.withUnsafeMutableBufferPointer {
+                ChannelKernels.sums(
+                    xv, rows: rows, channels: c, shift: mean.data, squared: true, into: $0.baseAddress!)
             }
             if let sync { squares = sync.group.total(worker: sync.worker, squares) }
             let unbiased = n / max(n - 1, 1), m = Double(momentum)
@@ -38,7 +42,6 @@ extension Variable {
                 sync.map { ($0.group.runningMean, $0.group.runningVariance) } ?? (runningMean, runningVariance)
             for j in 0..<c {
                 let variance = squares[j] / n
-                mean.data[j] = Float(sum[j])
                 inverse.data[j] = Float(1 / (variance + Double(epsilon)).squareRoot())
                 guard updates else { continue }
                 rm.data[j] = Float((1 - m) * Double(rm.data[j]) + m * sum[j])
@@ -50,12 +53,13 @@ extension Variable {
                 inverse.data[j] = 1 / (runningVariance.data[j] + epsilon).squareRoot()
             }
         }
-        // y = x̂·γ + β with x̂ = (x − mean)·s: one scale and shift per channel.
-        let y = Tensor(uninitialized: x.shape), yv = y.data
-        let m = mean.data, s = inverse.data, g = weight.value.data, b = bias.value.data
-        for r in 0..<rows {
-            for j in 0..<c { yv[r * c + j] = (xv[r * c + j] - m[j]) * s[j] * g[j] + b[j] }
+        // y = x̂·γ + β with x̂ = (x − mean)·s: x·(s·γ) + (β − mean·s·γ), one scale and shift per channel.
+        let y = Tensor(uninitialized: x.shape), scale = Tensor(uninitialized: [c]), offset = Tensor(uninitialized: [c])
+        for j in 0..<c {
+            scale.data[j] = inverse.data[j] * weight.value.data[j]
+            offset.data[j] = bias.value.data[j] - mean.data[j] * scale.data[j]
         }
+        ChannelKernels.affine(xv, rows: rows, channels: c, scale: scale.data, offset: offset.data, into: y.data)
         return Variable(y, parents: [x, weight, bias]) { dy in
             batchNormBackward(
                 dy, x: x, weight: weight, bias: bias, mean: mean, inverse: inverse, training: training, sync: sync)
@@ -71,31 +75,32 @@ private func batchNormBackward(
 ) {
     let c = mean.count, rows = x.value.count / c
     let m = mean.data, s = inverse.data, xv = x.value.data, g = weight.value.data, d = dy.data
+    // Σ dy and Σ dy·(x − mean) per channel; Σ dy·x̂ is the second times s.
     var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
-    for r in 0..<rows {
-        for j in 0..<c {
-            sumDy[j] += Double(d[r * c + j])
-            sumDyXhat[j] += Double(d[r * c + j] * (xv[r * c + j] - m[j]) * s[j])
+    sumDy.withUnsafeMutableBufferPointer { sd in
+        sumDyXhat.withUnsafeMutableBufferPointer {
+            ChannelKernels.products(
+                d, xv, rows: rows, channels: c, shift: m, sumD: sd.baseAddress!, sumDX: $0.baseAddress!)
         }
     }
+    for j in 0..<c { sumDyXhat[j] *= Double(s[j]) }
     if x.requiresGrad {
-        let dx = Tensor(uninitialized: x.shape), o = dx.data
+        let dx = Tensor(uninitialized: x.shape)
+        let p = Tensor(uninitialized: [c]), q = Tensor(zeros: [c]), t = Tensor(zeros: [c])
+        for j in 0..<c { p.data[j] = g[j] * s[j] }
         if training {
             // The batch terms are the whole batch's; the parameter gradients below stay this share's (the
-            // data-parallel step adds the shares).
+            // data-parallel step adds the shares). dx = γs·dy − γs²·mean(dy·x̂)·(x − mean) − γs·mean(dy).
             var totals = sumDy + sumDyXhat + [Double(rows)]
             if let sync { totals = sync.group.total(worker: sync.worker, totals) }
             let n = totals[2 * c]
-            let meanDy = (0..<c).map { Float(totals[$0] / n) }, meanDyXhat = (0..<c).map { Float(totals[c + $0] / n) }
-            for r in 0..<rows {
-                for j in 0..<c {
-                    let xhat = (xv[r * c + j] - m[j]) * s[j]
-                    o[r * c + j] = g[j] * s[j] * (d[r * c + j] - meanDy[j] - xhat * meanDyXhat[j])
-                }
+            for j in 0..<c {
+                q.data[j] = p.data[j] * s[j] * Float(totals[c + j] / n)
+                t.data[j] = p.data[j] * Float(totals[j] / n)
             }
-        } else {
-            for r in 0..<rows { for j in 0..<c { o[r * c + j] = g[j] * s[j] * d[r * c + j] } }
         }
+        ChannelKernels.combine(
+            d, xv, rows: rows, channels: c, p: p.data, q: q.data, shift: m, t: t.data, into: dx.data)
         x.accumulate(dx)
     }
     weight.accumulate(Tensor(sumDyXhat.map { Float($0) }, shape: [c]))

@@ -90,9 +90,10 @@ struct BenchCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "%@ %@ %d-%@-%d, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), "
-                        + "peak RSS %.0f MB", model.rawValue, arch.rawValue, config.inputSize,
-                    sizes.map(String.init).joined(separator: ","), latent, batchSize, threads.count,
+                        "%@ %@ %@, batch %d, %d threads (%@): %.0f images/s (median of %d runs of %d steps), "
+                        + "peak RSS %.0f MB", model.rawValue, arch.rawValue,
+                    ([config.inputSize] + sizes + [latent]).map(String.init).joined(separator: "-"), batchSize,
+                    threads.count,
                     r.engine, r.imagesPerSecond, runs, steps, peakRSSMegabytes()))
             if let a = r.allocations {
                 print(String(format: "heap allocations per step in steady state: %.2f (%.0f bytes)", a.count, a.bytes))
