@@ -7,15 +7,19 @@ bash Scripts/setup.sh
 swift format lint --strict --recursive Sources Examples
 swift build -c release            # the CLI tests run the built `latent` executable
 swift test -c release "$@"
-# A steady-state training step of the MLP VAE makes no heap allocation (issue 4), counted by ordo-one's
-# malloc interposer on 2 data-parallel workers; a regression fails the suite.
-allocations=$(bash Scripts/count_allocations.sh --threads 2 --steps 20 --runs 1 --json \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["allocations_per_step"])')
-if [ "$allocations" != "0" ] && [ "$allocations" != "0.0" ]; then
-  echo "test.sh: the MLP VAE's training step made $allocations heap allocations per step; expected 0" >&2
-  exit 1
-fi
-echo "heap allocations per training step (MLP VAE, 2 workers): 0"
+# A steady-state training step makes no heap allocation (issues 4 and 13): the MLP VAE and the 28x28 conv VAE,
+# counted by ordo-one's malloc interposer on 2 data-parallel workers; a regression fails the suite.
+for model in "MLP VAE:" "conv VAE:--arch conv --hidden 256"; do
+  name=${model%%:*}; options=${model#*:}
+  # shellcheck disable=SC2086
+  allocations=$(bash Scripts/count_allocations.sh --threads 2 --steps 20 --runs 1 --json $options \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["allocations_per_step"])')
+  if [ "$allocations" != "0" ] && [ "$allocations" != "0.0" ]; then
+    echo "test.sh: the $name's training step made $allocations heap allocations per step; expected 0" >&2
+    exit 1
+  fi
+  echo "heap allocations per training step ($name, 2 workers): 0"
+done
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"

@@ -115,23 +115,14 @@ extension Variable {
     }
 }
 
-/// Images per chunk so that a chunk's im2col matrix is about 512 KB (at least one image).
+/// Images per chunk (`ConvGeometry.imagesPerChunk`).
 private func imagesPerChunk(rowsPerImage: Int, columns: Int) -> Int {
-    max(1, (128 * 1024) / max(1, rowsPerImage * columns))
+    ConvGeometry.imagesPerChunk(rowsPerImage: rowsPerImage, columns: columns)
 }
 
-/// Calls `body(firstImage, geometry of the chunk)` for consecutive chunks of `per` images.
+/// `geo.forEachChunk`.
 private func forEachChunk(_ geo: ConvGeometry, _ per: Int, _ body: (Int, ConvGeometry) -> Void) {
-    var first = 0
-    while first < geo.batch {
-        let n = min(per, geo.batch - first)
-        body(
-            first,
-            ConvGeometry(
-                batch: n, height: geo.height, width: geo.width, channels: geo.channels,
-                kernel: geo.kernel, stride: geo.stride, padding: geo.padding))
-        first += n
-    }
+    geo.forEachChunk(per, body)
 }
 
 /// A kernel gradient computed in im2col order ([n, k·k·c]) back in PyTorch's layout [n, c, k, k].

@@ -96,6 +96,48 @@ package struct ConvGeometry: Equatable, Sendable {
         }
     }
 
+    /// Images per chunk so that a chunk's im2col matrix (`rowsPerImage` × `columns`) is about 512 KB (at least
+    /// one image): made, multiplied and dropped while it is still in the core's cache.
+    package static func imagesPerChunk(rowsPerImage: Int, columns: Int) -> Int {
+        max(1, (128 * 1024) / max(1, rowsPerImage * columns))
+    }
+
+    /// Calls `body(firstImage, geometry of the chunk)` for consecutive chunks of `per` images.
+    package func forEachChunk(_ per: Int, _ body: (Int, ConvGeometry) -> Void) {
+        var first = 0
+        while first < batch {
+            let n = min(per, batch - first)
+            body(
+                first,
+                ConvGeometry(
+                    batch: n, height: height, width: width, channels: channels, kernel: kernel, stride: stride,
+                    padding: padding))
+            first += n
+        }
+    }
+
+    /// A PyTorch-layout kernel [n, c, k, k] written as [n, k, k, c], the im2col column order.
+    package static func channelsLast(
+        _ w: UnsafePointer<Float>, n: Int, c: Int, k: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        for a in 0..<n {
+            for ch in 0..<c {
+                for t in 0..<(k * k) { out[(a * k * k + t) * c + ch] = w[(a * c + ch) * k * k + t] }
+            }
+        }
+    }
+
+    /// The inverse: [n, k, k, c] written as [n, c, k, k].
+    package static func channelsFirst(
+        _ g: UnsafePointer<Float>, n: Int, c: Int, k: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        for a in 0..<n {
+            for ch in 0..<c {
+                for t in 0..<(k * k) { out[(a * c + ch) * k * k + t] = g[(a * k * k + t) * c + ch] }
+            }
+        }
+    }
+
     /// A PyTorch-layout kernel [n, c, k, k] rearranged to [n, k, k, c], the im2col column order.
     package static func channelsLast(_ w: Tensor) -> Tensor {
         let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])

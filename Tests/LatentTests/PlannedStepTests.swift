@@ -82,6 +82,18 @@ import Testing
         try Self.compare(ae, threads: 2, rows: 1)  // a worker with no rows
     }
 
+    /// The 28x28 conv body's plan (convolutions chunk for chunk as the graph's ops) against the graph, with the
+    /// data-parallel split and a chunk boundary inside a worker's share.
+    @Test(arguments: [(ModelKind.vae, 1), (.vae, 2), (.ae, 2)])
+    func convMatchesTheGraph(kind: ModelKind, threads: Int) throws {
+        var c = ModelConfig(kind: kind)
+        (c.arch, c.convChannels, c.hidden, c.latent) = (.conv, [4, 8], [24], 5)
+        try Self.compare(c, threads: threads, rows: 48)
+        c.hidden = []  // heads read the flattened features
+        c.activation = .leakyRelu
+        try Self.compare(c, threads: threads, rows: 9)
+    }
+
     @Test func modelsWithoutAPlanAreRefusedOrFallBack() throws {
         var rng = RandomGenerator(seed: 1)
         for (kind, edit) in [
@@ -90,8 +102,9 @@ import Testing
             (
                 .vae,
                 {
-                    $0.arch = .conv
-                    $0.hidden = [16]
+                    $0.arch = .deepconv
+                    $0.convChannels = [8, 16]
+                    $0.hidden = []
                 }
             ), (.vae, { $0.likelihood = .gaussian }),
         ] {
@@ -158,7 +171,10 @@ import Testing
                 ["train", "--engine", "planned", "--model", "cvae", "--limit", "64", "--out", dir.path],
                 "--engine planned"
             ),
-            (["train", "--engine", "planned", "--arch", "conv", "--limit", "64", "--out", dir.path], "--arch conv"),
+            (
+                ["train", "--engine", "planned", "--arch", "deepconv", "--limit", "64", "--out", dir.path],
+                "--arch deepconv"
+            ),
             (["train", "--engine", "fast", "--out", dir.path], "--engine"),
         ])
     }

@@ -12,12 +12,16 @@ import LatentTensor
 final class PlannedMLP: PlannedStep {
 
     let config: ModelConfig
+    /// The `conv` body's convolutions before the encoder's dense layers (empty for an MLP).
+    let features: [PlannedConvolution]
     /// Encoder layers (for the AE, ending with the code layer).
     let encoder: [PlannedLayer]
     /// The VAE's mean and log-variance heads, reading the encoder's output.
     let heads: (mean: PlannedLayer, logVariance: PlannedLayer)?
-    /// Decoder layers, the last one producing logits.
+    /// Decoder layers, the last one producing logits (or, with `deconvolutions`, their input).
     let decoder: [PlannedLayer]
+    /// The `conv` body's transposed convolutions after the decoder's dense layers, the last producing logits.
+    let deconvolutions: [PlannedConvolution]
     /// Row capacity of every buffer.
     let capacity: Int
     /// VAE buffers [capacity, latent]: noise, std·noise, posterior variance, code z, its gradient.
@@ -29,40 +33,47 @@ final class PlannedMLP: PlannedStep {
 
     /// A plan of the VAE's networks, or nil if the model has none.
     convenience init?(_ vae: VariationalAutoencoder, parameters: ParameterSet, gradients: Tensor, rows: Int) {
-        guard vae.config.planUnsupportedReason == nil, vae.body.features.layers.isEmpty else { return nil }
+        guard vae.config.planUnsupportedReason == nil else { return nil }
         let b = LayerBinder(parameters: parameters, gradients: gradients, rows: rows)
-        let deep = !vae.body.dense.layers.isEmpty
-        guard let e = b.chain(vae.body.dense, readsData: true), let d = b.chain(vae.decoder.dense, readsData: false),
-            let m = b.layer(vae.meanHead, nil, passesGradientDown: deep),
+        guard let f = b.convolutions(vae.body.features, vae.config),
+            let e = b.chain(vae.body.dense, readsData: f.isEmpty),
+            let d = b.chain(vae.decoder.dense, readsData: false), let t = b.convolutions(vae.decoder.deconv, vae.config)
+        else { return nil }
+        let deep = !vae.body.dense.layers.isEmpty || !f.isEmpty
+        guard let m = b.layer(vae.meanHead, nil, passesGradientDown: deep),
             let v = b.layer(vae.logVarianceHead, nil, passesGradientDown: deep)
         else { return nil }
         self.init(
-            vae.config, encoder: e, heads: (m, v), decoder: d, parameters: parameters, gradients: gradients,
-            rows: rows)
+            vae.config, features: f, encoder: e, heads: (m, v), decoder: d, deconvolutions: t,
+            parameters: parameters, gradients: gradients, rows: rows)
     }
 
     /// A plan of the AE's networks, or nil if the model has none.
     convenience init?(_ ae: Autoencoder, parameters: ParameterSet, gradients: Tensor, rows: Int) {
-        guard ae.config.planUnsupportedReason == nil, ae.body.features.layers.isEmpty else { return nil }
+        guard ae.config.planUnsupportedReason == nil else { return nil }
         let b = LayerBinder(parameters: parameters, gradients: gradients, rows: rows)
-        guard let e = b.chain(ae.body.dense, readsData: true),
-            let code = b.layer(ae.codeLayer, nil, passesGradientDown: !e.isEmpty),
-            let d = b.chain(ae.decoder.dense, readsData: false)
+        guard let f = b.convolutions(ae.body.features, ae.config), let e = b.chain(ae.body.dense, readsData: f.isEmpty),
+            let code = b.layer(ae.codeLayer, nil, passesGradientDown: !e.isEmpty || !f.isEmpty),
+            let d = b.chain(ae.decoder.dense, readsData: false), let t = b.convolutions(ae.decoder.deconv, ae.config)
         else { return nil }
         self.init(
-            ae.config, encoder: e + [code], heads: nil, decoder: d, parameters: parameters,
-            gradients: gradients, rows: rows)
+            ae.config, features: f, encoder: e + [code], heads: nil, decoder: d, deconvolutions: t,
+            parameters: parameters, gradients: gradients, rows: rows)
     }
 
     /// A plan of these layers; nil unless they cover every parameter (or part of the gradient would be stale).
     init?(
-        _ c: ModelConfig, encoder: [PlannedLayer], heads: (mean: PlannedLayer, logVariance: PlannedLayer)?,
-        decoder: [PlannedLayer], parameters: ParameterSet, gradients: Tensor, rows: Int
+        _ c: ModelConfig, features: [PlannedConvolution] = [], encoder: [PlannedLayer],
+        heads: (mean: PlannedLayer, logVariance: PlannedLayer)?, decoder: [PlannedLayer],
+        deconvolutions: [PlannedConvolution] = [], parameters: ParameterSet, gradients: Tensor, rows: Int
     ) {
-        (self.encoder, self.heads, self.decoder) = (encoder, heads, decoder)
+        (self.features, self.encoder, self.heads, self.decoder) = (features, encoder, heads, decoder)
+        self.deconvolutions = deconvolutions
         // Every parameter must be some layer's, or part of the gradient would be left stale.
         let layers = encoder + decoder + (heads.map { [$0.mean, $0.logVariance] } ?? [])
-        let covered = layers.reduce(0) { $0 + ($1.inputs + 1) * $1.outputs }
+        let covered =
+            layers.reduce(0) { $0 + ($1.inputs + 1) * $1.outputs }
+            + (features + deconvolutions).reduce(0) { $0 + $1.parameterCount }
         guard covered == parameters.count, gradients.count == parameters.count else { return nil }
         config = c
         capacity = rows
@@ -86,6 +97,11 @@ final class PlannedMLP: PlannedStep {
             return 0
         }
         var h = x
+        for op in features {
+            op.forward(h, rows: rows)
+            h = UnsafePointer(op.output.data)
+        }
+        let encoderInput = h
         for l in encoder {
             l.forward(h, rows: rows)
             h = UnsafePointer(l.output.data)
@@ -104,10 +120,30 @@ final class PlannedMLP: PlannedStep {
             l.forward(h, rows: rows)
             h = UnsafePointer(l.output.data)
         }
+        for op in deconvolutions {
+            op.forward(h, rows: rows)
+            h = UnsafePointer(op.output.data)
+        }
+        let logitsGradient = deconvolutions.last?.outputGrad.data ?? decoder.last!.outputGrad.data
         let reconstruction = binaryCrossEntropy(
-            logits: decoder.last!.output.data, targets: x,
-            gradient: decoder.last!.outputGrad.data, n: rows * config.inputSize)
-        // Backward: decoder, then (VAE) reparameterisation and heads, then encoder.
+            logits: h, targets: x, gradient: logitsGradient, n: rows * config.inputSize)
+        backward(x, encoderInput: encoderInput, code: code, rows: rows, klWeight: klWeight)
+        if heads == nil { return reconstruction }
+        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight  // as the graph adds them
+    }
+
+    /// Backward from the logits' gradient: transposed convolutions, decoder, then (VAE) reparameterisation and
+    /// heads, then encoder and convolutions. `encoderInput` is what the dense encoder read, `code` the decoder.
+    private func backward(
+        _ x: UnsafePointer<Float>, encoderInput: UnsafePointer<Float>, code: UnsafePointer<Float>, rows: Int,
+        klWeight: Float
+    ) {
+        for j in deconvolutions.indices.reversed() {
+            let input =
+                j == 0 ? UnsafePointer(decoder.last!.output.data) : UnsafePointer(deconvolutions[j - 1].output.data)
+            let inputGrad = j == 0 ? decoder.last!.outputGrad.data : deconvolutions[j - 1].outputGrad.data
+            deconvolutions[j].backward(input, rows: rows, inputGrad: inputGrad)
+        }
         for j in decoder.indices.reversed() {
             let input = j == 0 ? code : UnsafePointer(decoder[j - 1].output.data)
             let inputGrad =
@@ -115,18 +151,21 @@ final class PlannedMLP: PlannedStep {
             decoder[j].backward(input, rows: rows, inputGrad: inputGrad)
         }
         if let heads {
-            reparameterizeBackward(heads, klWeight: klWeight, n: n)
-            let input = encoder.last.map { UnsafePointer($0.output.data) } ?? x
-            let inputGrad = encoder.last?.outputGrad.data
+            reparameterizeBackward(heads, klWeight: klWeight, n: rows * config.latent)
+            let input = encoder.last.map { UnsafePointer($0.output.data) } ?? encoderInput
+            let inputGrad = encoder.last?.outputGrad.data ?? features.last?.outputGrad.data
             heads.mean.backward(input, rows: rows, inputGrad: inputGrad)
             heads.logVariance.backward(input, rows: rows, inputGrad: inputGrad, accumulate: true)
         }
         for i in encoder.indices.reversed() {
-            let input = i == 0 ? x : UnsafePointer(encoder[i - 1].output.data)
-            encoder[i].backward(input, rows: rows, inputGrad: i == 0 ? nil : encoder[i - 1].outputGrad.data)
+            let input = i == 0 ? encoderInput : UnsafePointer(encoder[i - 1].output.data)
+            let below = i == 0 ? features.last?.outputGrad.data : encoder[i - 1].outputGrad.data
+            encoder[i].backward(input, rows: rows, inputGrad: below)
         }
-        if heads == nil { return reconstruction }
-        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight  // as the graph adds them
+        for j in features.indices.reversed() {
+            let input = j == 0 ? x : UnsafePointer(features[j - 1].output.data)
+            features[j].backward(input, rows: rows, inputGrad: j == 0 ? nil : features[j - 1].outputGrad.data)
+        }
     }
 
     /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns
@@ -182,6 +221,44 @@ private struct LayerBinder {
         return PlannedLayer(
             linear, activation: activation, weightGrad: gradients.data + w,
             biasGrad: gradients.data + b, rows: rows, passesGradientDown: passesGradientDown)
+    }
+
+    /// The convolutions (+ activations) of a `conv` body's Sequential (reshapes are views of the same
+    /// buffers), their image sizes followed from the configuration's; empty for an empty Sequential, nil for
+    /// layers a plan does not cover.
+    func convolutions(_ s: Sequential, _ c: ModelConfig) -> [PlannedConvolution]? {
+        var out: [PlannedConvolution] = []
+        var (h, w) = (c.imageHeight, c.imageWidth)
+        if s.layers.contains(where: { $0 is ConvTranspose2D }) { (h, w) = (c.imageHeight / 4, c.imageWidth / 4) }
+        var i = 0
+        while i < s.layers.count {
+            let layer = s.layers[i]
+            if layer is Reshape {
+                i += 1
+                continue
+            }
+            let parameters: (Parameter, Parameter)
+            if let conv = layer as? Conv2D {
+                parameters = (conv.weight, conv.bias)
+            } else if let conv = layer as? ConvTranspose2D {
+                parameters = (conv.weight, conv.bias)
+            } else {
+                return nil
+            }
+            guard let wo = offsets[ObjectIdentifier(parameters.0)], let bo = offsets[ObjectIdentifier(parameters.1)]
+            else { return nil }
+            let next = i + 1 < s.layers.count ? s.layers[i + 1] as? ActivationLayer : nil
+            let op = PlannedConvolution(
+                layer, height: h, width: w, activation: next?.activation, weightGrad: gradients.data + wo,
+                biasGrad: gradients.data + bo, rows: rows)
+            (h, w) =
+                op.transposed
+                ? (op.imageHeight, op.imageWidth)
+                : ((h + 2 * op.padding - op.kernel) / op.stride + 1, (w + 2 * op.padding - op.kernel) / op.stride + 1)
+            out.append(op)
+            i += next == nil ? 1 : 2
+        }
+        return out
     }
 
     /// Linear (+ activation) pairs of a Sequential; the network's first layer reads the data, so no gradient

@@ -12,12 +12,12 @@ public protocol PlannedStep: AnyObject {
 }
 
 extension ModelConfig {
-    /// Why this configuration has no planned step, or nil if it has one. Plans cover the common case: MLP AE
-    /// and VAE with the Bernoulli likelihood and no corruption, sparsity, condition, free bits or importance
+    /// Why this configuration has no planned step, or nil if it has one. Plans cover the common case: MLP and
+    /// `conv` AE and VAE with the Bernoulli likelihood and no corruption, sparsity, condition, free bits or importance
     /// samples.
     public var planUnsupportedReason: String? {
         guard kind == .ae || kind == .vae else { return "`kind` \(kind.rawValue) (plans cover ae and vae)" }
-        guard arch == .mlp else { return "`arch` \(arch.rawValue) (plans cover mlp)" }
+        guard arch != .deepconv else { return "`arch` deepconv (plans cover mlp and conv)" }
         guard likelihood == .bernoulli else { return "`likelihood` \(likelihood.rawValue) (plans cover bernoulli)" }
         guard noise == nil, sparsity == nil, freeBits == nil, importanceSamples == nil else {
             return "corruption, sparsity, free bits or importance samples"

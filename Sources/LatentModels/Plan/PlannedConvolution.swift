@@ -1,0 +1,160 @@
+import LatentNN
+import LatentTensor
+
+/// One convolution (or transposed convolution) of a plan, with the activation after it: the weight layout
+/// the GEMMs read, an im2col buffer of a cache-sized chunk of images, and the layer's output and gradient
+/// buffers for the plan's row capacity. Computes what `Variable.conv2d`/`convTranspose2d` compute, chunk for
+/// chunk, on buffers made once.
+final class PlannedConvolution {
+    let transposed: Bool
+    /// Input and output values per image.
+    let inputSize: Int, outputSize: Int
+    let kernel: Int, stride: Int, padding: Int
+    /// The image im2col reads: the input for a convolution, the output for a transposed one.
+    let imageHeight: Int, imageWidth: Int, imageChannels: Int
+    /// Rows of the GEMM weight matrix (Cout for a convolution, Cin for a transposed one) and the other side.
+    let filters: Int, other: Int
+    let weight: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>
+    let activation: Activation?
+    /// The weight in im2col column order ([filters, k·k·channels]) and its gradient in that order.
+    let weightColumns: Tensor, weightColumnsGrad: Tensor
+    /// One chunk's im2col matrix.
+    let columns: Tensor
+    let imagesPerChunk: Int
+    /// Output after the activation, its input where the derivative needs it, and d loss / d output.
+    let output: Tensor, preActivation: Tensor?, outputGrad: Tensor
+
+    /// The layer for images of `height` × `width` × its input channels; `outputShape` is what it makes.
+    init(
+        _ layer: any Layer, height: Int, width: Int, activation: Activation?, weightGrad: UnsafeMutablePointer<Float>,
+        biasGrad: UnsafeMutablePointer<Float>, rows: Int
+    ) {
+        let w: Tensor, b: Tensor
+        if let conv = layer as? Conv2D {
+            (transposed, w, b, stride, padding) = (false, conv.weight.value, conv.bias.value, conv.stride, conv.padding)
+            kernel = w.shape[2]
+            (imageHeight, imageWidth, imageChannels) = (height, width, w.shape[1])
+            (filters, other) = (w.shape[0], w.shape[1])
+        } else {
+            let conv = layer as! ConvTranspose2D
+            (transposed, w, b, stride, padding) = (true, conv.weight.value, conv.bias.value, conv.stride, conv.padding)
+            kernel = w.shape[2]
+            let h = (height - 1) * stride - 2 * padding + kernel + conv.outputPadding
+            let wo = (width - 1) * stride - 2 * padding + kernel + conv.outputPadding
+            (imageHeight, imageWidth, imageChannels) = (h, wo, w.shape[1])
+            (filters, other) = (w.shape[0], w.shape[1])
+        }
+        let geometry = ConvGeometry(
+            batch: 1, height: imageHeight, width: imageWidth, channels: imageChannels, kernel: kernel, stride: stride,
+            padding: padding)
+        let small = geometry.outHeight * geometry.outWidth
+        inputSize = transposed ? small * filters : imageHeight * imageWidth * imageChannels
+        outputSize = transposed ? imageHeight * imageWidth * imageChannels : small * filters
+        (weight, bias) = (UnsafePointer(w.data), UnsafePointer(b.data))
+        (self.weightGrad, self.biasGrad, self.activation) = (weightGrad, biasGrad, activation)
+        let patch = geometry.patchSize
+        weightColumns = Tensor(uninitialized: [filters, patch])
+        weightColumnsGrad = Tensor(uninitialized: [filters, patch])
+        imagesPerChunk = min(max(rows, 1), ConvGeometry.imagesPerChunk(rowsPerImage: small, columns: patch))
+        columns = Tensor(uninitialized: [imagesPerChunk * small, patch])
+        let shape: Shape = [max(rows, 1), outputSize]
+        output = Tensor(uninitialized: shape)
+        preActivation = activation == .softplus || activation == .leakyRelu ? Tensor(uninitialized: shape) : nil
+        outputGrad = Tensor(uninitialized: shape)
+    }
+
+    /// Parameters this layer covers.
+    var parameterCount: Int { filters * other * kernel * kernel + (transposed ? other : filters) }
+
+    private func geometry(_ rows: Int) -> ConvGeometry {
+        ConvGeometry(
+            batch: rows, height: imageHeight, width: imageWidth, channels: imageChannels, kernel: kernel,
+            stride: stride, padding: padding)
+    }
+
+    /// output = f(conv(x)) for `rows` images at `x`.
+    func forward(_ x: UnsafePointer<Float>, rows: Int) {
+        let geo = geometry(rows), patch = geo.patchSize, w2 = weightColumns.data, cols = columns.data
+        ConvGeometry.channelsLast(weight, n: filters, c: transposed ? imageChannels : other, k: kernel, into: w2)
+        let y = preActivation?.data ?? output.data
+        if transposed {
+            let cin = filters
+            geo.forEachChunk(imagesPerChunk) { first, part in
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: part.patchCount, n: patch, k: cin, x + first * inputSize,
+                    lda: cin, w2, ldb: patch, beta: 0, cols, ldc: patch)
+                part.col2im(cols, y + first * outputSize, bias: bias)
+            }
+        } else {
+            let cout = filters
+            for r in 0..<geo.patchCount { (y + r * cout).update(from: bias, count: cout) }
+            geo.forEachChunk(imagesPerChunk) { first, part in
+                part.im2col(x + first * inputSize, cols)
+                BLAS.gemm(
+                    transposeA: false, transposeB: true, m: part.patchCount, n: cout, k: patch, cols, lda: patch,
+                    w2, ldb: patch, beta: 1, y + first * outputSize, ldc: cout)
+            }
+        }
+        if let activation { activation.function.apply(y, output.data, rows * outputSize) }
+    }
+
+    /// From d loss / d output (in `outputGrad`, turned into d loss / d pre-activation): the weight and bias
+    /// gradients (overwritten) and, if asked, d loss / d input (overwritten).
+    func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?) {
+        let g = outputGrad.data
+        if let activation {
+            let y = output.data
+            activation.function.chainDerivative(
+                g, input: preActivation?.data ?? y, output: y, into: g, rows * outputSize)
+        }
+        let geo = geometry(rows), patch = geo.patchSize, w2 = weightColumns.data, dw2 = weightColumnsGrad.data
+        let cols = columns.data, channels = transposed ? other : filters
+        sumRows(g, rows: rows * outputSize / channels, columns: channels, into: biasGrad)
+        geo.forEachChunk(imagesPerChunk) { first, part in
+            let rowsHere = part.patchCount
+            if transposed {
+                let cin = filters, xp = x + first * inputSize
+                part.im2col(g + first * outputSize, cols)  // d columns
+                if let inputGrad {
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: rowsHere, n: cin, k: patch, cols, lda: patch, w2,
+                        ldb: patch, beta: 0, inputGrad + first * inputSize, ldc: cin)
+                }
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: cin, n: patch, k: rowsHere, xp, lda: cin, cols, ldb: patch,
+                    beta: first == 0 ? 0 : 1, dw2, ldc: patch)
+            } else {
+                let cout = filters, gp = g + first * outputSize
+                part.im2col(x + first * inputSize, cols)
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: cout, n: patch, k: rowsHere, gp, lda: cout, cols,
+                    ldb: patch, beta: first == 0 ? 0 : 1, dw2, ldc: patch)
+                if let inputGrad {
+                    BLAS.gemm(
+                        transposeA: false, transposeB: false, m: rowsHere, n: patch, k: cout, gp, lda: cout, w2,
+                        ldb: patch, beta: 0, cols, ldc: patch)
+                    part.col2im(cols, inputGrad + first * inputSize)
+                }
+            }
+        }
+        ConvGeometry.channelsFirst(dw2, n: filters, c: transposed ? imageChannels : other, k: kernel, into: weightGrad)
+    }
+}
+
+/// out[j] = Σ_r g[r, j] over `rows` rows of `columns` values.
+func sumRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+    out.update(repeating: 0, count: columns)
+    for r in 0..<rows {
+        let row = g + r * columns
+        var j = 0
+        while j + 8 <= columns {
+            store8(load8(out + j) + load8(row + j), out + j)
+            j += 8
+        }
+        while j < columns {
+            out[j] += row[j]
+            j += 1
+        }
+    }
+}
