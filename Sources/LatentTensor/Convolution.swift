@@ -59,16 +59,7 @@ package struct ConvGeometry: Equatable, Sendable {
         forEachKernelRow { row, ky, pixel, lo, hi in
             guard let pixel else { return }
             let dst = image + pixel, src = cols + row * patchSize + (ky * k + lo) * c
-            let n = (hi - lo) * c
-            var j = 0
-            while j + 8 <= n {
-                store8(load8(dst + j) + load8(src + j), dst + j)
-                j += 8
-            }
-            while j < n {
-                dst[j] += src[j]
-                j += 1
-            }
+            VectorMath.add(src, into: dst, (hi - lo) * c)
         }
     }
 

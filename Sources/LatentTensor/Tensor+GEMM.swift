@@ -56,6 +56,9 @@ package enum BLAS {
             openblas_read_env()
             _ = blas_thread_shutdown_()  // restarted on the next threaded call, with the new timeout
         }
+        // Changing OpenBLAS's thread count while another thread multiplies is a race (tests run in parallel):
+        // only change it when it differs.
+        guard openblas_get_num_threads() != Int32(n) else { return }
         openblas_set_num_threads(Int32(n))
     }
     /// C = alpha · op(A) · op(B) + beta · C on raw row-major storage (m×k times k×n into m×n, leading

@@ -79,6 +79,19 @@ package enum VectorMath {
     }
 
     /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).
+    /// y[i] += x[i] for n elements, eight at a time.
+    package static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var j = 0
+        while j + 8 <= n {
+            store8(load8(y + j) + load8(x + j), y + j)
+            j += 8
+        }
+        while j < n {
+            y[j] += x[j]
+            j += 1
+        }
+    }
+
     package static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0

@@ -145,16 +145,5 @@ final class PlannedConvolution {
 /// out[j] = Σ_r g[r, j] over `rows` rows of `columns` values.
 func sumRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
     out.update(repeating: 0, count: columns)
-    for r in 0..<rows {
-        let row = g + r * columns
-        var j = 0
-        while j + 8 <= columns {
-            store8(load8(out + j) + load8(row + j), out + j)
-            j += 8
-        }
-        while j < columns {
-            out[j] += row[j]
-            j += 1
-        }
-    }
+    for r in 0..<rows { VectorMath.add(g + r * columns, into: out, columns) }
 }

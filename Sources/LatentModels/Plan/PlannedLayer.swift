@@ -58,19 +58,7 @@ struct PlannedLayer {
         BLAS.gemm(
             transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, g, lda: outputs, x, ldb: inputs,
             beta: 0, weightGrad, ldc: inputs)
-        biasGrad.update(from: g, count: outputs)
-        for r in 1..<max(rows, 1) {
-            let row = g + r * outputs
-            var j = 0
-            while j + 8 <= outputs {
-                store8(load8(biasGrad + j) + load8(row + j), biasGrad + j)
-                j += 8
-            }
-            while j < outputs {
-                biasGrad[j] += row[j]
-                j += 1
-            }
-        }
+        sumRows(g, rows: max(rows, 1), columns: outputs, into: biasGrad)
         if let inputGrad, let t = inputGradTransposed?.data {
             // d input = g·W, computed transposed (Wᵀ·gᵀ, both operands read transposed) and transposed back:
             // OpenBLAS's small-matrix kernel for the untransposed product calls malloc every time, and a
