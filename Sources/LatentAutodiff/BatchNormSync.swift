@@ -16,7 +16,7 @@ public final class BatchNormSync: @unchecked Sendable {
     private let partials: UnsafeMutablePointer<Double>
     private let width: Int
     private let calls: UnsafeMutablePointer<Int>
-    private var working: [Bool]
+    private let working: UnsafeMutablePointer<Bool>
 
     /// A group of `workers` replicas of a layer of `channels` channels sharing the primary's statistics.
     public init(workers: Int, channels: Int, runningMean: Tensor, runningVariance: Tensor) {
@@ -28,12 +28,14 @@ public final class BatchNormSync: @unchecked Sendable {
         partials = .allocate(capacity: 2 * workers * width)
         calls = .allocate(capacity: workers)
         calls.initialize(repeating: 0, count: workers)
-        working = Array(repeating: true, count: workers)
+        working = .allocate(capacity: workers)
+        working.initialize(repeating: true, count: workers)
     }
 
     deinit {
         partials.deallocate()
         calls.deallocate()
+        working.deallocate()
     }
 
     /// Whether a synchronised step is under way (set around each data-parallel fork); outside one, layers use
@@ -41,11 +43,14 @@ public final class BatchNormSync: @unchecked Sendable {
     public private(set) var isActive = false
 
     /// Starts a step in which the workers marked true take part (a worker with no rows does not).
-    public func begin(working: [Bool]) {
-        precondition(working.count == workers, "BatchNormSync: \(working.count) flags for \(workers) workers")
-        self.working = working
-        barrier.count = working.filter { $0 }.count
-        for w in 0..<workers { calls[w] = 0 }
+    public func begin(working isWorking: (Int) -> Bool) {
+        var count = 0
+        for w in 0..<workers {
+            working[w] = isWorking(w)
+            count += working[w] ? 1 : 0
+            calls[w] = 0
+        }
+        barrier.count = count
         isActive = true
     }
 
@@ -53,20 +58,29 @@ public final class BatchNormSync: @unchecked Sendable {
     public func end() { isActive = false }
 
     /// Whether `worker` is the one that updates the running statistics this step.
-    func updatesRunningStatistics(_ worker: Int) -> Bool { working.firstIndex(of: true) == worker }
+    public func updatesRunningStatistics(_ worker: Int) -> Bool {
+        (0..<workers).first { working[$0] } == worker
+    }
+
+    /// The element-wise sum of every working worker's `count` values at `values`, written over them.
+    public func total(worker: Int, _ values: UnsafeMutablePointer<Double>, count: Int) {
+        precondition(count <= width, "BatchNormSync: \(count) sums for a group of width \(width)")
+        let buffer = calls[worker] & 1
+        calls[worker] += 1
+        let slot = partials + (buffer * workers + worker) * width
+        slot.update(from: values, count: count)
+        barrier.wait()
+        values.update(repeating: 0, count: count)
+        for w in 0..<workers where working[w] {
+            let other = partials + (buffer * workers + w) * width
+            for j in 0..<count { values[j] += other[j] }
+        }
+    }
 
     /// The element-wise sum of every working worker's `local`, returned to each of them.
     func total(worker: Int, _ local: [Double]) -> [Double] {
-        precondition(local.count <= width, "BatchNormSync: \(local.count) sums for a group of width \(width)")
-        let buffer = calls[worker] & 1
-        calls[worker] += 1
-        let slot = { (w: Int) in self.partials + (buffer * self.workers + w) * self.width }
-        for j in 0..<local.count { slot(worker)[j] = local[j] }
-        barrier.wait()
-        var sum = [Double](repeating: 0, count: local.count)
-        for w in 0..<workers where working[w] {
-            for j in 0..<sum.count { sum[j] += slot(w)[j] }
-        }
-        return sum
+        var values = local
+        values.withUnsafeMutableBufferPointer { total(worker: worker, $0.baseAddress!, count: $0.count) }
+        return values
     }
 }

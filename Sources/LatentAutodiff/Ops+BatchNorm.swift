@@ -14,14 +14,16 @@ extension Variable {
         let c = x.shape[x.shape.rank - 1], rows = x.value.count / c
         precondition(
             weight.value.count == c && bias.value.count == c, "batchNorm: \(c) channels, weight \(weight.shape)")
-        let mean = Tensor(zeros: [c]), inverse = Tensor(uninitialized: [c])
+        let mean = Tensor(zeros: [c]), inverse = Tensor(uninitialized: [c]), scratch = Tensor(uninitialized: [2 * c])
         let xv = x.value.data
         if training {
             // Two passes (mean, then squared deviations from it), each summed over the whole batch: across
             // the workers' shares when synchronised.
             var sum = [Double](repeating: 0, count: c + 1), squares = [Double](repeating: 0, count: c)
             sum.withUnsafeMutableBufferPointer {
-                ChannelKernels.sums(xv, rows: rows, channels: c, shift: nil, squared: false, into: $0.baseAddress!)
+                ChannelKernels.sums(
+                    xv, rows: rows, channels: c, shift: nil, squared: false, into: $0.baseAddress!,
+                    scratch: scratch.data)
             }
             sum[c] = Double(rows)
             if let sync { sum = sync.group.total(worker: sync.worker, sum) }
@@ -33,7 +35,8 @@ extension Variable {
             // Squared deviations from the float mean the normalisation uses.
             squares.withUnsafeMutableBufferPointer {
                 ChannelKernels.sums(
-                    xv, rows: rows, channels: c, shift: mean.data, squared: true, into: $0.baseAddress!)
+                    xv, rows: rows, channels: c, shift: mean.data, squared: true, into: $0.baseAddress!,
+                    scratch: scratch.data)
             }
             if let sync { squares = sync.group.total(worker: sync.worker, squares) }
             let unbiased = n / max(n - 1, 1), m = Double(momentum)
@@ -75,12 +78,14 @@ private func batchNormBackward(
 ) {
     let c = mean.count, rows = x.value.count / c
     let m = mean.data, s = inverse.data, xv = x.value.data, g = weight.value.data, d = dy.data
+    let scratch = Tensor(uninitialized: [2 * c])
     // Σ dy and Σ dy·(x − mean) per channel; Σ dy·x̂ is the second times s.
     var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
     sumDy.withUnsafeMutableBufferPointer { sd in
         sumDyXhat.withUnsafeMutableBufferPointer {
             ChannelKernels.products(
-                d, xv, rows: rows, channels: c, shift: m, sumD: sd.baseAddress!, sumDX: $0.baseAddress!)
+                d, xv, rows: rows, channels: c, shift: m, sumD: sd.baseAddress!, sumDX: $0.baseAddress!,
+                scratch: scratch.data)
         }
     }
     for j in 0..<c { sumDyXhat[j] *= Double(s[j]) }

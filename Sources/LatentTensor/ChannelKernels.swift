@@ -1,16 +1,15 @@
 /// Per-channel loops over NHWC activations ([rows, channels], channels contiguous), BatchNorm's inner work:
 /// sums accumulated in float over blocks of rows (vectorised across channels) and flushed into double
-/// totals, and per-channel affine maps. Allocate only a block accumulator.
+/// totals, and per-channel affine maps. `scratch` holds the block accumulators (c floats for `sums`, 2c for
+/// `products`).
 package enum ChannelKernels {
     private static let block = 64
 
     /// totals[j] += Σ_r (x[r, j] − shift[j]) (or its square), shift 0 when nil.
     package static func sums(
         _ x: UnsafePointer<Float>, rows: Int, channels c: Int, shift: UnsafePointer<Float>?, squared: Bool,
-        into totals: UnsafeMutablePointer<Double>
+        into totals: UnsafeMutablePointer<Double>, scratch acc: UnsafeMutablePointer<Float>
     ) {
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: c)
-        defer { acc.deallocate() }
         for start in stride(from: 0, to: rows, by: block) {
             acc.update(repeating: 0, count: c)
             for r in start..<min(rows, start + block) {
@@ -33,10 +32,9 @@ package enum ChannelKernels {
     /// sumD[j] += Σ_r d[r, j] and sumDX[j] += Σ_r d[r, j]·(x[r, j] − shift[j]).
     package static func products(
         _ d: UnsafePointer<Float>, _ x: UnsafePointer<Float>, rows: Int, channels c: Int,
-        shift: UnsafePointer<Float>, sumD: UnsafeMutablePointer<Double>, sumDX: UnsafeMutablePointer<Double>
+        shift: UnsafePointer<Float>, sumD: UnsafeMutablePointer<Double>, sumDX: UnsafeMutablePointer<Double>,
+        scratch acc: UnsafeMutablePointer<Float>
     ) {
-        let acc = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
-        defer { acc.deallocate() }
         let accX = acc + c
         for start in stride(from: 0, to: rows, by: block) {
             acc.update(repeating: 0, count: 2 * c)

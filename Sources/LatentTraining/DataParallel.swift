@@ -57,8 +57,7 @@ public final class DataParallel {
         let seeds = (0..<k).map { _ in rng.next() }
         let bounds = (0...k).map { $0 * n / k }
         var results = [(Float, [(name: String, value: Float)])](repeating: (0, []), count: k)
-        let working = (0..<k).map { bounds[$0] < bounds[$0 + 1] }
-        for group in syncGroups { group.begin(working: working) }
+        for group in syncGroups { group.begin { bounds[$0] < bounds[$0 + 1] } }
         defer { for group in syncGroups { group.end() } }
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(k) { w in

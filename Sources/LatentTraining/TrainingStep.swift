@@ -1,3 +1,4 @@
+import LatentAutodiff
 import LatentModels
 import LatentNN
 import LatentOptim
@@ -57,7 +58,8 @@ public final class TrainingStep {
                     gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
             }
         if plans.count == workers {
-            (self.plans, fork, parallel, self.engine) = (plans, workers > 1 ? PlannedFork(plans) : nil, nil, .planned)
+            let fork = workers > 1 ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
+            (self.plans, self.fork, parallel, self.engine) = (plans, fork, nil, .planned)
         } else {
             if engine == .planned {
                 throw LatentError(
@@ -99,12 +101,15 @@ public final class TrainingStep {
 /// to the worker threads allocates nothing.
 private final class PlannedFork: ParallelWork {
     let plans: [any PlannedStep]
+    /// The BatchNorm groups the plans share statistics through (`synchronizeBatchNorms`).
+    let groups: [BatchNormSync]
     /// Per-worker noise seeds and losses, reused every step (raw storage: workers write their own slot).
     private let seeds: UnsafeMutableBufferPointer<UInt64>, losses: UnsafeMutableBufferPointer<Float>
     private var x: UnsafePointer<Float>?, rows = 0, features = 0, klWeight: Float = 1
 
-    init(_ plans: [any PlannedStep]) {
+    init(_ plans: [any PlannedStep], groups: [BatchNormSync]) {
         self.plans = plans
+        self.groups = groups
         seeds = .allocate(capacity: plans.count)
         losses = .allocate(capacity: plans.count)
     }
@@ -121,7 +126,10 @@ private final class PlannedFork: ParallelWork {
             UnsafePointer(batch.data), batch.shape[0], batch.count / max(batch.shape[0], 1), klWeight
         )
         for w in seeds.indices { seeds[w] = rng.next() }
+        let (n, k) = (rows, plans.count)
+        for group in groups { group.begin { w in w * n / k < (w + 1) * n / k } }
         Parallel.forEach(plans.count, self)
+        for group in groups { group.end() }
         return losses.reduce(0, +)
     }
 

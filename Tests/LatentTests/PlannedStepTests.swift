@@ -94,6 +94,15 @@ import Testing
         try Self.compare(c, threads: threads, rows: 9)
     }
 
+    /// The deep conv body's plan (BatchNorm with batch statistics, shared by the workers) against the graph.
+    @Test(arguments: [(ModelKind.vae, 1), (.vae, 2), (.ae, 2)])
+    func deepConvMatchesTheGraph(kind: ModelKind, threads: Int) throws {
+        var c = ModelConfig(kind: kind)
+        (c.arch, c.convChannels, c.hidden, c.latent, c.activation) = (.deepconv, [4, 8], [], 5, .leakyRelu)
+        try Self.compare(c, threads: threads, rows: 16)
+        try Self.compare(c, threads: threads, rows: 3)
+    }
+
     @Test func modelsWithoutAPlanAreRefusedOrFallBack() throws {
         var rng = RandomGenerator(seed: 1)
         for (kind, edit) in [
@@ -101,11 +110,7 @@ import Testing
             (.dae, { $0.noise = Corruption(kind: .gaussian, amount: 0.3) }),
             (
                 .vae,
-                {
-                    $0.arch = .deepconv
-                    $0.convChannels = [8, 16]
-                    $0.hidden = []
-                }
+                { $0.freeBits = 0.5 }
             ), (.vae, { $0.likelihood = .gaussian }),
         ] {
             var c = ModelConfig(kind: kind)
@@ -172,8 +177,8 @@ import Testing
                 "--engine planned"
             ),
             (
-                ["train", "--engine", "planned", "--arch", "deepconv", "--limit", "64", "--out", dir.path],
-                "--arch deepconv"
+                ["train", "--engine", "planned", "--likelihood", "gaussian", "--limit", "64", "--out", dir.path],
+                "--likelihood gaussian"
             ),
             (["train", "--engine", "fast", "--out", dir.path], "--engine"),
         ])

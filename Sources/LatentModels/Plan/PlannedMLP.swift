@@ -13,7 +13,7 @@ final class PlannedMLP: PlannedStep {
 
     let config: ModelConfig
     /// The `conv` body's convolutions before the encoder's dense layers (empty for an MLP).
-    let features: [PlannedConvolution]
+    let features: [any PlannedOp]
     /// Encoder layers (for the AE, ending with the code layer).
     let encoder: [PlannedLayer]
     /// The VAE's mean and log-variance heads, reading the encoder's output.
@@ -21,7 +21,7 @@ final class PlannedMLP: PlannedStep {
     /// Decoder layers, the last one producing logits (or, with `deconvolutions`, their input).
     let decoder: [PlannedLayer]
     /// The `conv` body's transposed convolutions after the decoder's dense layers, the last producing logits.
-    let deconvolutions: [PlannedConvolution]
+    let deconvolutions: [any PlannedOp]
     /// Row capacity of every buffer.
     let capacity: Int
     /// VAE buffers [capacity, latent]: noise, std·noise, posterior variance, code z, its gradient.
@@ -30,6 +30,11 @@ final class PlannedMLP: PlannedStep {
     let scratch: Tensor
     /// The gradient buffer the plan writes (every element of it, each step).
     let gradients: Tensor
+
+    /// The plan's BatchNorm layers, in order.
+    var batchNorms: [PlannedBatchNorm] {
+        (features + deconvolutions).compactMap { $0 as? PlannedBatchNorm }
+    }
 
     /// A plan of the VAE's networks, or nil if the model has none.
     convenience init?(_ vae: VariationalAutoencoder, parameters: ParameterSet, gradients: Tensor, rows: Int) {
@@ -63,9 +68,9 @@ final class PlannedMLP: PlannedStep {
 
     /// A plan of these layers; nil unless they cover every parameter (or part of the gradient would be stale).
     init?(
-        _ c: ModelConfig, features: [PlannedConvolution] = [], encoder: [PlannedLayer],
+        _ c: ModelConfig, features: [any PlannedOp] = [], encoder: [PlannedLayer],
         heads: (mean: PlannedLayer, logVariance: PlannedLayer)?, decoder: [PlannedLayer],
-        deconvolutions: [PlannedConvolution] = [], parameters: ParameterSet, gradients: Tensor, rows: Int
+        deconvolutions: [any PlannedOp] = [], parameters: ParameterSet, gradients: Tensor, rows: Int
     ) {
         (self.features, self.encoder, self.heads, self.decoder) = (features, encoder, heads, decoder)
         self.deconvolutions = deconvolutions
@@ -226,15 +231,28 @@ private struct LayerBinder {
     /// The convolutions (+ activations) of a `conv` body's Sequential (reshapes are views of the same
     /// buffers), their image sizes followed from the configuration's; empty for an empty Sequential, nil for
     /// layers a plan does not cover.
-    func convolutions(_ s: Sequential, _ c: ModelConfig) -> [PlannedConvolution]? {
-        var out: [PlannedConvolution] = []
-        var (h, w) = (c.imageHeight, c.imageWidth)
-        if s.layers.contains(where: { $0 is ConvTranspose2D }) { (h, w) = (c.imageHeight / 4, c.imageWidth / 4) }
+    func convolutions(_ s: Sequential, _ c: ModelConfig) -> [any PlannedOp]? {
+        var out: [any PlannedOp] = []
+        var (h, w, channels) = (c.imageHeight, c.imageWidth, c.channels)
+        if s.layers.contains(where: { $0 is ConvTranspose2D }) {
+            (h, w) = c.arch == .deepconv ? c.convSize : (c.imageHeight / 4, c.imageWidth / 4)
+        }
         var i = 0
         while i < s.layers.count {
             let layer = s.layers[i]
             if layer is Reshape {
                 i += 1
+                continue
+            }
+            let next = i + 1 < s.layers.count ? s.layers[i + 1] as? ActivationLayer : nil
+            if let norm = layer as? BatchNorm {
+                guard let wo = offsets[ObjectIdentifier(norm.weight)], let bo = offsets[ObjectIdentifier(norm.bias)]
+                else { return nil }
+                out.append(
+                    PlannedBatchNorm(
+                        norm, valuesPerImage: h * w * channels, activation: next?.activation,
+                        weightGrad: gradients.data + wo, biasGrad: gradients.data + bo, rows: rows))
+                i += next == nil ? 1 : 2
                 continue
             }
             let parameters: (Parameter, Parameter)
@@ -247,7 +265,6 @@ private struct LayerBinder {
             }
             guard let wo = offsets[ObjectIdentifier(parameters.0)], let bo = offsets[ObjectIdentifier(parameters.1)]
             else { return nil }
-            let next = i + 1 < s.layers.count ? s.layers[i + 1] as? ActivationLayer : nil
             let op = PlannedConvolution(
                 layer, height: h, width: w, activation: next?.activation, weightGrad: gradients.data + wo,
                 biasGrad: gradients.data + bo, rows: rows)
@@ -255,6 +272,7 @@ private struct LayerBinder {
                 op.transposed
                 ? (op.imageHeight, op.imageWidth)
                 : ((h + 2 * op.padding - op.kernel) / op.stride + 1, (w + 2 * op.padding - op.kernel) / op.stride + 1)
+            channels = op.transposed ? op.imageChannels : op.filters
             out.append(op)
             i += next == nil ? 1 : 2
         }

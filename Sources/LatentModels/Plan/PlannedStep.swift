@@ -1,3 +1,4 @@
+import LatentAutodiff
 import LatentTensor
 
 /// A model's training step planned once for a batch size (`TrainableModel.plannedStep`): forward and backward
@@ -12,16 +13,32 @@ public protocol PlannedStep: AnyObject {
 }
 
 extension ModelConfig {
-    /// Why this configuration has no planned step, or nil if it has one. Plans cover the common case: MLP and
-    /// `conv` AE and VAE with the Bernoulli likelihood and no corruption, sparsity, condition, free bits or importance
+    /// Why this configuration has no planned step, or nil if it has one. Plans cover the common case: AE and
+    /// VAE (every body) with the Bernoulli likelihood and no corruption, sparsity, condition, free bits or importance
     /// samples.
     public var planUnsupportedReason: String? {
         guard kind == .ae || kind == .vae else { return "`kind` \(kind.rawValue) (plans cover ae and vae)" }
-        guard arch != .deepconv else { return "`arch` deepconv (plans cover mlp and conv)" }
+
         guard likelihood == .bernoulli else { return "`likelihood` \(likelihood.rawValue) (plans cover bernoulli)" }
         guard noise == nil, sparsity == nil, freeBits == nil, importanceSamples == nil else {
             return "corruption, sparsity, free bits or importance samples"
         }
         return nil
+    }
+}
+
+/// Links the BatchNorm layers of data-parallel plans (one per worker, of one model) into groups that share
+/// the whole batch's statistics; returns the groups, which the caller begins and ends around each step.
+public func synchronizeBatchNorms(_ plans: [any PlannedStep]) -> [BatchNormSync] {
+    let norms = plans.map { ($0 as? PlannedMLP)?.batchNorms ?? [] }
+    guard plans.count > 1, let first = norms.first, !first.isEmpty, norms.allSatisfy({ $0.count == first.count })
+    else { return [] }
+    return first.indices.map { i in
+        let layer = first[i].layer
+        let group = BatchNormSync(
+            workers: plans.count, channels: first[i].channels, runningMean: layer.runningMean.value,
+            runningVariance: layer.runningVariance.value)
+        for (w, plan) in norms.enumerated() { plan[i].sync = (group, w) }
+        return group
     }
 }
