@@ -59,65 +59,30 @@ final class PlannedBatchNorm: PlannedOp {
 
     deinit { sums.deallocate() }
 
-    private func total(_ count: Int) {
-        if let sync, sync.group.isActive { sync.group.total(worker: sync.worker, sums, count: count) }
+    private func kernels(_ rows: Int) -> BatchNormKernels {
+        BatchNormKernels(
+            channels: channels, rows: rows * valuesPerImage / channels, sums: sums, scratch: scratch.data, sync: sync)
     }
 
     func forward(_ x: UnsafePointer<Float>, rows: Int) {
-        let c = channels, n = rows * valuesPerImage / c, m = mean.data, s = inverse.data
-        sums.update(repeating: 0, count: 2 * c + 1)
-        ChannelKernels.sums(x, rows: n, channels: c, shift: nil, squared: false, into: sums, scratch: scratch.data)
-        sums[c] = Double(n)
-        total(c + 1)
-        let count = sums[c], unbiased = count / max(count - 1, 1), k = Double(momentum)
-        let updates = sync.map { !$0.group.isActive || $0.group.updatesRunningStatistics($0.worker) } ?? true
-        for j in 0..<c {
-            let average = sums[j] / count
-            m[j] = Float(average)
-            if updates { runningMean[j] = Float((1 - k) * Double(runningMean[j]) + k * average) }
-        }
-        // Squared deviations from the float mean the normalisation uses, in the same sums.
-        sums.update(repeating: 0, count: c)
-        ChannelKernels.sums(x, rows: n, channels: c, shift: m, squared: true, into: sums, scratch: scratch.data)
-        total(c)
-        for j in 0..<c {
-            let variance = sums[j] / count
-            s[j] = Float(1 / (variance + Double(epsilon)).squareRoot())
-            scale.data[j] = s[j] * weight[j]
-            offset.data[j] = bias[j] - m[j] * scale.data[j]
-            if updates { runningVariance[j] = Float((1 - k) * Double(runningVariance[j]) + k * variance * unbiased) }
-        }
-        let y = preActivation?.data ?? output.data
-        ChannelKernels.affine(x, rows: n, channels: c, scale: scale.data, offset: offset.data, into: y)
+        let k = kernels(rows), y = preActivation?.data ?? output.data
+        k.statistics(
+            x, mean: mean.data, inverse: inverse.data, running: (runningMean, runningVariance), momentum: momentum,
+            epsilon: epsilon)
+        k.forward(
+            x, mean: mean.data, inverse: inverse.data, weight: weight, bias: bias, scale: scale.data,
+            offset: offset.data, into: y)
         if let activation { activation.function.apply(y, output.data, rows * valuesPerImage) }
     }
 
     func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?) {
-        let c = channels, n = rows * valuesPerImage / c, m = mean.data, s = inverse.data, d = outputGrad.data
+        let d = outputGrad.data
         if let activation {
-            let y = output.data
             activation.function.chainDerivative(
-                d, input: preActivation!.data, output: y, into: d, rows * valuesPerImage)
+                d, input: preActivation!.data, output: output.data, into: d, rows * valuesPerImage)
         }
-        sums.update(repeating: 0, count: 2 * c + 1)
-        ChannelKernels.products(
-            d, x, rows: n, channels: c, shift: m, sumD: sums, sumDX: sums + c, scratch: scratch.data)
-        for j in 0..<c {
-            sums[c + j] *= Double(s[j])
-            biasGrad[j] = Float(sums[j])
-            weightGrad[j] = Float(sums[c + j])
-        }
-        guard let inputGrad else { return }
-        sums[2 * c] = Double(n)
-        total(2 * c + 1)
-        let count = sums[2 * c]
-        // dx = γs·dy − γs²·mean(dy·x̂)·(x − mean) − γs·mean(dy), the batch means the whole batch's.
-        for j in 0..<c {
-            scale.data[j] = weight[j] * s[j]
-            q.data[j] = scale.data[j] * s[j] * Float(sums[c + j] / count)
-            t.data[j] = scale.data[j] * Float(sums[j] / count)
-        }
-        ChannelKernels.combine(
-            d, x, rows: n, channels: c, p: scale.data, q: q.data, shift: m, t: t.data, into: inputGrad)
+        kernels(rows).backward(
+            d, x: x, mean: mean.data, inverse: inverse.data, weight: weight, training: true, weightGrad: weightGrad,
+            biasGrad: biasGrad, scratch3: scale.data, q.data, t.data, inputGrad: inputGrad)
     }
 }
