@@ -74,7 +74,7 @@ struct DataOptions: ParsableArguments {
         if dataset != nil && dataFile != nil {
             throw ValidationError("--dataset and --data name two sources; give one")
         }
-        if let imageSize { _ = try ImageOptions.size(imageSize) }
+        if let imageSize { try ErrorMessages.asValidation { _ = try ImageOptions.size(imageSize) } }
         if let channels, channels != 1 && channels != 3 {
             throw ValidationError("--channels: expected 1 (grey) or 3 (RGB), got \(channels)")
         }

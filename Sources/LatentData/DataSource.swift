@@ -57,6 +57,9 @@ public enum DataSource: Sendable {
         case .images(let url, let options):
             return try ImageFolder.load(url, options: options, notes: notes, progress: progress).dataset
         case .table(let url, let labelColumn, let csv):
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw LatentError(.data, field: "data", "\(url.path): no such file or folder")
+            }
             guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
                 throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
             }

@@ -174,7 +174,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard classes > 1, classes <= 1 << 16 else { throw fail("classes", "expected 2…65,536, got \(classes)") }
         if arch == .conv {
             guard imageHeight % 4 == 0, imageWidth % 4 == 0 else {
-                throw fail("arch", "conv needs image sides divisible by 4, got \(imageHeight)x\(imageWidth)")
+                throw fail("arch", "conv needs image sides divisible by 4, got \(imageWidth)x\(imageHeight)")
             }
             guard convChannels.count == 2, convChannels.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }) else {
                 throw fail("convChannels", "expected two numbers 1…65,536, got \(convChannels)")

@@ -167,6 +167,31 @@ import Testing
     }
 }
 
+/// Bad picture flags get one line naming the flag or path.
+@Suite struct PictureFlagTests {
+    @Test func badPictureFlagsAreNamed() throws {
+        let folder = Support.temporaryDirectory(), out = Support.temporaryDirectory().path
+        for i in 0..<10 {  // 40x30 pictures: a test split, and sides no 4 halvings divide
+            try FileManager.default.copyItem(
+                at: ImageFolderTests.fixture("rgb8.png"), to: folder.appendingPathComponent("\(i).png"))
+        }
+        let table = try Support.writeCSV("t.csv", in: folder, header: "a,b", rows: 20, seed: 1) { r, _ in
+            ["\(r)", "1"]
+        }
+        try Support.expectRefused([
+            (["train", "--data", folder.path, "--image-size", "0", "--out", out], "--image-size"),
+            (["train", "--data", folder.path, "--image-size", "64y", "--out", out], "--image-size"),
+            (["train", "--data", folder.path, "--channels", "2", "--out", out], "--channels"),
+            (["train", "--data", "/nonexistent/pictures", "--out", out], "no such file or folder"),
+            (["train", "--data", table.path, "--image-size", "64", "--out", out], "folder of pictures"),
+            (
+                ["train", "--data", folder.path, "--arch", "deepconv", "--conv-channels", "8,8,8,8", "--out", out],
+                "--conv-channels"
+            ),
+        ])
+    }
+}
+
 /// Colour pictures through the CLI: a deep conv VAE trained on a folder, then every picture verb.
 @Suite struct ColourCLITests {
     @Test func aDeepConvVAETrainsOnAFolderAndEveryVerbDrawsInColour() throws {
