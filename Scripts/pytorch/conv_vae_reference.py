@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from timing import bench
+from timing import add_common_arguments, bench, parse
 
 p = argparse.ArgumentParser()
 p.add_argument("folder")
@@ -29,13 +29,8 @@ p.add_argument("--epochs", type=int, default=10)
 p.add_argument("--batch-size", type=int, default=64)
 p.add_argument("--channels", default="32,64,128,256,512")
 p.add_argument("--latent", type=int, default=128)
-p.add_argument("--lr", type=float, default=1e-3)
-p.add_argument("--seed", type=int, default=1)
-p.add_argument("--threads", type=int, default=2)
-p.add_argument("--bench-steps", type=int, default=0, help="only time this many training steps, 5 times")
-args = p.parse_args()
-torch.set_num_threads(args.threads)
-torch.manual_seed(args.seed)
+add_common_arguments(p)
+args = parse(p)
 
 
 def load(folder):

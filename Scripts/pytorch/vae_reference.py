@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mnist import load
-from timing import bench
+from timing import add_common_arguments, bench, parse
 
 p = argparse.ArgumentParser()
 p.add_argument("--epochs", type=int, default=10)
@@ -27,14 +27,8 @@ p.add_argument("--arch", default="mlp", choices=["mlp", "conv"])
 p.add_argument("--hidden", default="400", help="comma-separated dense widths, as `latent train --hidden`")
 p.add_argument("--latent", type=int, default=20)
 p.add_argument("--activation", default="relu", choices=["relu", "tanh"])
-p.add_argument("--lr", type=float, default=1e-3)
-p.add_argument("--seed", type=int, default=1)
-p.add_argument("--threads", type=int, default=2)
-p.add_argument("--bench-steps", type=int, default=0, help="only time this many training steps, 5 times")
-args = p.parse_args()
-
-torch.set_num_threads(args.threads)
-torch.manual_seed(args.seed)
+add_common_arguments(p)
+args = parse(p)
 act = F.relu if args.activation == "relu" else torch.tanh
 
 
