@@ -67,6 +67,7 @@ let package = Package(
 
         // MARK: Examples (built with the package, so their code cannot rot)
         .executableTarget(name: "TrainVAE", dependencies: ["Latent"], path: "Examples/TrainVAE"),
+        .executableTarget(name: "TrainOnPictures", dependencies: ["Latent"], path: "Examples/TrainOnPictures"),
 
         // MARK: Tests
         .testTarget(
