@@ -17,7 +17,8 @@ LATENT = ROOT / ".build/release/latent"
 
 
 def training_cases():
-    """(name, latent bench options, steps per timed run) from Scripts/bench_cases.tsv, shared with the side-by-side runner."""
+    """(name, latent bench options, steps per timed run) from Scripts/bench_cases.tsv, shared with the
+    side-by-side runner."""
     for line in (ROOT / "Scripts/bench_cases.tsv").read_text().splitlines():
         if line and not line.startswith("#"):
             name, options, steps, *_ = line.split("\t")
@@ -43,16 +44,18 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
-    subprocess.run(["swift", "build", "-c", "release", "--product", "latent"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "latent"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
     threads = ["--threads", str(args.threads)]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    print(f"machine: {os.cpu_count()} cores, {cpu}; {args.threads} threads; median of {runs} timed runs after a warm-up\n")
+    print(f"machine: {os.cpu_count()} cores, {cpu}; {args.threads} threads; "
+          f"median of {runs} timed runs after a warm-up\n")
     print("| case | speed | peak RSS | heap allocations per step |")
     print("| --- | --- | --- | --- |")
     for name, options, steps in training_cases():
         # count_allocations.sh builds and preloads the interposer; options given after its defaults win.
-        out = subprocess.run(["bash", "Scripts/count_allocations.sh", *options, *threads, "--steps", str(steps), "--runs", str(runs),
-                              "--json"], cwd=ROOT, check=True, capture_output=True, text=True)
+        out = subprocess.run(["bash", "Scripts/count_allocations.sh", *options, *threads, "--steps", str(steps),
+                              "--runs", str(runs), "--json"], cwd=ROOT, check=True, capture_output=True, text=True)
         r = json.loads(out.stdout)
         print(f"| {name} ({r['engine']}) | {r['images_per_second']:,.0f} images/s | {r['peak_rss_mb']:.0f} MB "
               f"| {r['allocations_per_step']:.0f} ({r['allocated_bytes_per_step']:,.0f} bytes) |", flush=True)
@@ -60,15 +63,18 @@ def main():
         tsne = [str(LATENT), "tsne", "--split", "test", *threads, "--out", f"{tmp}/tsne.npy"]
         results = [timed(tsne) for _ in range(runs + 1)][1:]
         seconds = statistics.median(s for s, _ in results)
-        print(f"| t-SNE of 10,000 test images (PCA 50, Barnes-Hut, 750 iterations) | {seconds:.1f} s ({10000 / seconds:,.0f} points/s) "
+        print(f"| t-SNE of 10,000 test images (PCA 50, Barnes-Hut, 750 iterations) | {seconds:.1f} s "
+              f"({10000 / seconds:,.0f} points/s) "
               f"| {max(m for _, m in results):.0f} MB | n/a (not a training step) |", flush=True)
         model = f"{tmp}/vae"
-        subprocess.run([str(LATENT), "train", "--epochs", "10", "--seed", "1", "--no-progress", *threads, "--out", model],
+        subprocess.run([str(LATENT), "train", "--epochs", "10", "--seed", "1", "--no-progress", *threads,
+                        "--out", model],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         nll = [str(LATENT), "eval", model, "--iwae-k", "5000", "--images", "1000", *threads]
         results = [timed(nll) for _ in range(runs + 1)][1:]
         seconds = statistics.median(s for s, _ in results)
-        print(f"| IS-NLL, K = 5000 on 1,000 test images (reference VAE, 10 epochs) | {seconds:.1f} s ({1000 / seconds:.1f} images/s) "
+        print(f"| IS-NLL, K = 5000 on 1,000 test images (reference VAE, 10 epochs) | {seconds:.1f} s "
+              f"({1000 / seconds:.1f} images/s) "
               f"| {max(m for _, m in results):.0f} MB | n/a (evaluation) |", flush=True)
 
 

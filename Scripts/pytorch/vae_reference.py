@@ -50,11 +50,13 @@ class VAE(nn.Module):
     def __init__(self):
         super().__init__()
         if args.arch == "conv":
-            conv = [nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 4, 2, 1), Act(), nn.Conv2d(32, 64, 4, 2, 1), Act(), nn.Flatten()]
+            conv = [nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 4, 2, 1), Act(),
+                    nn.Conv2d(32, 64, 4, 2, 1), Act(), nn.Flatten()]
             self.encoder = nn.Sequential(*conv, *dense([7 * 7 * 64] + hidden))
             width = hidden[-1] if hidden else 7 * 7 * 64
-            self.decoder = nn.Sequential(*dense([args.latent] + hidden[::-1] + [7 * 7 * 64]), nn.Unflatten(1, (64, 7, 7)),
-                                         nn.ConvTranspose2d(64, 32, 4, 2, 1), Act(), nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Flatten())
+            self.decoder = nn.Sequential(*dense([args.latent] + hidden[::-1] + [7 * 7 * 64]),
+                                         nn.Unflatten(1, (64, 7, 7)), nn.ConvTranspose2d(64, 32, 4, 2, 1), Act(),
+                                         nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Flatten())
         else:
             self.encoder = nn.Sequential(*dense([784] + hidden))
             width = hidden[-1]

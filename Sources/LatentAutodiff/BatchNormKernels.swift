@@ -53,7 +53,8 @@ package struct BatchNormKernels {
         }
     }
 
-    /// y = x̂·γ + β with x̂ = (x − mean)·s, as x·(s·γ) + (β − mean·s·γ); `scale` and `offset` are [c] scratch.
+    /// y = x̂·γ + β with x̂ = (x − mean)·s, as x·(s·γ) + (β − mean·s·γ); `scale` and `offset` are [c]
+    /// scratch.
     package func forward(
         _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>, inverse: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, scale: UnsafeMutablePointer<Float>,
@@ -67,8 +68,8 @@ package struct BatchNormKernels {
     }
 
     /// From d = d loss / d y: the weight and bias gradients of this share (Σ dy·x̂ and Σ dy, overwritten),
-    /// and, if asked, dx (overwritten) — in training γs·dy − γs²·mean(dy·x̂)·(x − mean) − γs·mean(dy) with
-    /// the whole batch's means; in evaluation γs·dy. `p`, `q`, `t` are [c] scratch.
+    /// and, if asked, dx (overwritten) — in training γs·dy − γs²·mean(dy·x̂)·(x − mean) − γs·mean(dy)
+    /// with the whole batch's means; in evaluation γs·dy. `p`, `q`, `t` are [c] scratch.
     package func backward(
         _ d: UnsafePointer<Float>, x: UnsafePointer<Float>, mean m: UnsafePointer<Float>,
         inverse s: UnsafePointer<Float>, weight g: UnsafePointer<Float>, training: Bool,

@@ -239,7 +239,8 @@ extension Dataset {
         let range = valueRange
         guard range.lowerBound >= 0, range.upperBound <= 255 else {
             throw LatentError(
-                .data, "\(name): image values span [\(range.lowerBound), \(range.upperBound)]; expected 0…1 or 0…255")
+                .data,
+                "\(name): image values span [\(range.lowerBound), \(range.upperBound)]; expected 0…1 or 0…255")
         }
         let scale: Float = range.upperBound <= 1 ? 255 : 1
         var data = try Dataset(
