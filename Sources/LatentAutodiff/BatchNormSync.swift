@@ -76,11 +76,4 @@ public final class BatchNormSync: @unchecked Sendable {
             for j in 0..<count { values[j] += other[j] }
         }
     }
-
-    /// The element-wise sum of every working worker's `local`, returned to each of them.
-    func total(worker: Int, _ local: [Double]) -> [Double] {
-        var values = local
-        values.withUnsafeMutableBufferPointer { total(worker: worker, $0.baseAddress!, count: $0.count) }
-        return values
-    }
 }

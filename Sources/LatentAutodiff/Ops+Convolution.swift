@@ -19,9 +19,9 @@ extension Variable {
         let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cout, ps])  // [Cout, k·k·Cin]
         let y = Tensor(uninitialized: [geo.patchCount, cout])
         if let bias { for r in 0..<geo.patchCount { (y.data + r * cout).update(from: bias.value.data, count: cout) } }
-        let per = imagesPerChunk(rowsPerImage: outPixels, columns: ps)
+        let per = ConvGeometry.imagesPerChunk(rowsPerImage: outPixels, columns: ps)
         let cols = Tensor(uninitialized: [min(per, geo.batch) * outPixels, ps])
-        forEachChunk(geo, per) { first, part in
+        geo.forEachChunk(per) { first, part in
             let rows = part.patchCount
             part.im2col(x.value.data + first * inPixels, cols.data)
             BLAS.gemm(
@@ -35,7 +35,7 @@ extension Variable {
             let dw = weight.requiresGrad ? Tensor(uninitialized: [cout, ps]) : nil  // [Cout, k·k·Cin]
             let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
             let dcols = dx == nil ? nil : Tensor(uninitialized: cols.shape)
-            forEachChunk(geo, per) { first, part in
+            geo.forEachChunk(per) { first, part in
                 let rows = part.patchCount, gp = g.data + first * outPixels * cout
                 if let dw {
                     part.im2col(x.value.data + first * inPixels, cols.data)
@@ -78,9 +78,9 @@ extension Variable {
         let ps = geo.patchSize, inPixels = hi * wi, outImage = ho * wo * cout
         let w2 = ConvGeometry.channelsLast(weight.value).reshaped([cin, ps])  // [Cin, k·k·Cout]
         let y = Tensor(uninitialized: [b, ho, wo, cout])
-        let per = imagesPerChunk(rowsPerImage: inPixels, columns: ps)
+        let per = ConvGeometry.imagesPerChunk(rowsPerImage: inPixels, columns: ps)
         let cols = Tensor(uninitialized: [min(per, b) * inPixels, ps])
-        forEachChunk(geo, per) { first, part in
+        geo.forEachChunk(per) { first, part in
             BLAS.gemm(
                 transposeA: false, transposeB: false, m: part.patchCount, n: ps, k: cin,
                 x.value.data + first * inPixels * cin,
@@ -92,7 +92,7 @@ extension Variable {
         return Variable(y, parents: parents) { g in
             let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
             let dw = weight.requiresGrad ? Tensor(uninitialized: [cin, ps]) : nil
-            forEachChunk(geo, per) { first, part in
+            geo.forEachChunk(per) { first, part in
                 let rows = part.patchCount
                 part.im2col(g.data + first * outImage, cols.data)  // d cols
                 if let dx {
@@ -115,19 +115,9 @@ extension Variable {
     }
 }
 
-/// Images per chunk (`ConvGeometry.imagesPerChunk`).
-private func imagesPerChunk(rowsPerImage: Int, columns: Int) -> Int {
-    ConvGeometry.imagesPerChunk(rowsPerImage: rowsPerImage, columns: columns)
-}
-
-/// `geo.forEachChunk`.
-private func forEachChunk(_ geo: ConvGeometry, _ per: Int, _ body: (Int, ConvGeometry) -> Void) {
-    geo.forEachChunk(per, body)
-}
-
 /// A kernel gradient computed in im2col order ([n, k·k·c]) back in PyTorch's layout [n, c, k, k].
 private func channelsFirst(_ g: Tensor, like w: Tensor) -> Tensor {
-    let out = Tensor(zeros: w.shape)
-    ConvGeometry.accumulateChannelsFirst(g.reshaped([w.shape[0], w.shape[2], w.shape[3], w.shape[1]]), into: out)
+    let out = Tensor(uninitialized: w.shape)
+    ConvGeometry.channelsFirst(g.data, n: w.shape[0], c: w.shape[1], k: w.shape[2], into: out.data)
     return out
 }

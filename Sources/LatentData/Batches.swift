@@ -84,9 +84,9 @@ extension Dataset {
         DatasetBatches(data: self, order: BatchOrder(count: count, batchSize: size, shuffle: shuffle, rng: &rng))
     }
 
-    /// Examples per batch for evaluation passes: 500 MNIST digits, fewer of larger examples (about 400,000
-    /// values a batch: 32 pictures of 64 x 64 x 3), so a pass's activations stay within a few hundred MB.
-    public var evaluationBatchSize: Int { max(8, min(500, 400_000 / max(featureCount, 1))) }
+    /// Examples per batch for evaluation passes: 500 MNIST digits, fewer of larger examples
+    /// (`MemoryBudget.examplesPerPass`: 32 pictures of 64 x 64 x 3).
+    public var evaluationBatchSize: Int { max(8, min(500, MemoryBudget.examplesPerPass(features: featureCount))) }
 
     /// The examples in order, in batches of `size` (the last may be smaller).
     public func batches(size: Int) -> DatasetBatches {

@@ -1,4 +1,3 @@
-import CCrypto
 import Foundation
 import LatentTensor
 
@@ -78,9 +77,8 @@ public struct DataProvenance: Codable, Equatable, Sendable {
 
     /// Lower-case hex SHA-256 (OpenSSL's EVP interface).
     static func sha256(_ data: Data) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = data.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256()
+        hash.update(data)
+        return hash.hexDigest()
     }
 }

@@ -194,7 +194,10 @@ public enum ImageFolder {
         for start in stride(from: 0, to: files.count, by: block) {
             let end = min(files.count, start + block)
             let results = Results(end - start)
-            DispatchQueue.concurrentPerform(iterations: end - start) { j in results.set(j, decode(start + j)) }
+            let threads = ProcessInfo.processInfo.activeProcessorCount
+            Parallel.forEach(threads) { w in
+                for j in stride(from: w, to: end - start, by: threads) { results.set(j, decode(start + j)) }
+            }
             for j in 0..<(end - start) {
                 switch results.values[j]! {
                 case .success(let (hasColour, image)):

@@ -1,4 +1,3 @@
-import CCrypto
 import Foundation
 import LatentTensor
 
@@ -54,29 +53,5 @@ enum ImageStore {
         data.append(contentsOf: d.pixels)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: url, options: .atomic)
-    }
-}
-
-/// Incremental SHA-256 (OpenSSL's EVP interface), for fingerprints of many files.
-struct SHA256 {
-    private let context = EVP_MD_CTX_new()
-
-    init() { EVP_DigestInit_ex(context, EVP_sha256(), nil) }
-
-    /// Adds bytes.
-    func update(_ data: Data) {
-        _ = data.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
-    }
-
-    /// Adds a string's UTF-8 bytes.
-    func update(_ text: String) { update(Data(text.utf8)) }
-
-    /// The digest as lower-case hex (the hasher is spent).
-    func hexDigest() -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
-        EVP_MD_CTX_free(context)
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -104,8 +104,8 @@ public final class Autoencoder: ReconstructingModel {
     /// The decoder's logits for codes `z`.
     public func decodeLogits(_ z: Tensor, labels: [Int]) -> Tensor { decoder(Variable(z)).value }
 
-    /// The MLP AE's planned step (see `PlannedMLP`), where the configuration has one.
+    /// The AE's planned step (see `PlannedNetwork`), where the configuration has one.
     public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {
-        PlannedMLP(self, parameters: parameters, gradients: gradients, rows: rows)
+        PlannedNetwork(self, parameters: parameters, gradients: gradients, rows: rows)
     }
 }

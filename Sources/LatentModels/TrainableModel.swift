@@ -69,7 +69,7 @@ extension ReconstructingModel {
     /// hundred thousand output values at a time (32 pictures of 64 x 64 x 3), so a large grid of large pictures
     /// does not hold every layer's activations for all of them at once.
     public func decode(_ z: Tensor, labels: [Int] = []) -> Tensor {
-        let n = z.shape[0], per = max(1, 400_000 / max(config.inputSize, 1))
+        let n = z.shape[0], per = MemoryBudget.examplesPerPass(features: config.inputSize)
         guard n > per else { return ReconstructionLoss.mean(logits: decodeLogits(z, labels: labels)) }
         let out = Tensor(uninitialized: [n, config.inputSize])
         for start in stride(from: 0, to: n, by: per) {

@@ -145,8 +145,8 @@ public final class VariationalAutoencoder: ReconstructingModel {
         sample(labels: Array(repeating: 0, count: count), rng: &rng)
     }
 
-    /// The MLP VAE's planned step (see `PlannedMLP`), where the configuration has one.
+    /// The VAE's planned step (see `PlannedNetwork`), where the configuration has one.
     public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {
-        PlannedMLP(self, parameters: parameters, gradients: gradients, rows: rows)
+        PlannedNetwork(self, parameters: parameters, gradients: gradients, rows: rows)
     }
 }

@@ -129,29 +129,11 @@ package struct ConvGeometry: Equatable, Sendable {
         }
     }
 
-    /// A PyTorch-layout kernel [n, c, k, k] rearranged to [n, k, k, c], the im2col column order.
+    /// A PyTorch-layout kernel [n, c, k, k] rearranged to a new [n, k, k, c] tensor, the im2col column order.
     package static func channelsLast(_ w: Tensor) -> Tensor {
         let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
         let out = Tensor(uninitialized: [n, k, k, c])
-        for a in 0..<n {
-            for ch in 0..<c {
-                for t in 0..<(k * k) {
-                    out.data[(a * k * k + t) * c + ch] = w.data[(a * c + ch) * k * k + t]
-                }
-            }
-        }
+        channelsLast(w.data, n: n, c: c, k: k, into: out.data)
         return out
-    }
-
-    /// The inverse rearrangement, added into `w` ([n, c, k, k]) from `g` ([n, k, k, c]).
-    package static func accumulateChannelsFirst(_ g: Tensor, into w: Tensor) {
-        let (n, c, k) = (w.shape[0], w.shape[1], w.shape[2])
-        for a in 0..<n {
-            for ch in 0..<c {
-                for t in 0..<(k * k) {
-                    w.data[(a * c + ch) * k * k + t] += g.data[(a * k * k + t) * c + ch]
-                }
-            }
-        }
     }
 }

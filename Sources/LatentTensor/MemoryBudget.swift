@@ -13,6 +13,13 @@ public enum MemoryBudget {
         return Double(pages) * Double(size)
     }
 
+    /// Input values an evaluation or decoding pass takes at once (500 MNIST digits, 32 pictures of 64 x 64 x 3),
+    /// so a pass's activations stay within a few hundred MB whatever the picture size.
+    public static let valuesPerPass = 400_000
+
+    /// The examples of `features` values each that make one such pass (at least one).
+    public static func examplesPerPass(features: Int) -> Int { max(1, valuesPerPass / max(features, 1)) }
+
     /// Throws if `bytes` (an estimate, so a Double: sizes may overflow Int) exceed the machine's memory.
     /// `what` names the work ("this model", "64000000 samples"); `field` the property that sets its size.
     public static func check(_ bytes: Double, for what: String, domain: LatentError.Domain, field: String?) throws {

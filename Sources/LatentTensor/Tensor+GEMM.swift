@@ -49,9 +49,11 @@ package enum BLAS {
     package static let defaultThreadTimeout = 20
 
     /// Sets the number of threads OpenBLAS uses for every following product, and (unless the user set
-    /// OPENBLAS_THREAD_TIMEOUT) shortens the workers' spin time to `defaultThreadTimeout`.
+    /// OPENBLAS_THREAD_TIMEOUT) shortens the workers' spin time to `defaultThreadTimeout`. The spin time takes
+    /// a restart of OpenBLAS's pool, which hangs if another thread is multiplying meanwhile: it is done only
+    /// from the main thread (the command-line tool, before any work), never from a library caller's threads.
     package static func setThreads(_ n: Int) {
-        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
+        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil && onMainThread {
             setenv("OPENBLAS_THREAD_TIMEOUT", String(defaultThreadTimeout), 1)
             openblas_read_env()
             _ = blas_thread_shutdown_()  // restarted on the next threaded call, with the new timeout
@@ -61,6 +63,16 @@ package enum BLAS {
         guard openblas_get_num_threads() != Int32(n) else { return }
         openblas_set_num_threads(Int32(n))
     }
+
+    /// Whether the caller is the process's main thread (Linux: /proc/thread-self is PID/task/TID, TID = PID).
+    private static var onMainThread: Bool {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard readlink("/proc/thread-self", &buffer, 63) > 0 else { return false }
+        let parts = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(separator: "/")
+        return parts.count == 3 && parts[0] == parts[2]
+    }
+
     /// C = alpha · op(A) · op(B) + beta · C on raw row-major storage (m×k times k×n into m×n, leading
     /// dimensions given): for planned steps that work on slices of preallocated buffers.
     @inline(__always)

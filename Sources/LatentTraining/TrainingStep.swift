@@ -10,7 +10,7 @@ public enum TrainingEngine: String, CaseIterable, Codable, Sendable {
     case auto
     /// Record the graph every step and differentiate it: every model, the reference.
     case graph
-    /// The planned step (`PlannedMLP`); an error for models without one.
+    /// The planned step (`PlannedNetwork`); an error for models without one.
     case planned
 }
 

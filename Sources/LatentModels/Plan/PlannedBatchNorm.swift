@@ -2,18 +2,6 @@ import LatentAutodiff
 import LatentNN
 import LatentTensor
 
-/// A step of a plan's convolutional chain: it reads `rows` images at a pointer, writes `output`, and takes
-/// d loss / d output in `outputGrad` back to its parameters and (if asked) its input, overwriting both.
-protocol PlannedOp: AnyObject {
-    var output: Tensor { get }
-    var outputGrad: Tensor { get }
-    var parameterCount: Int { get }
-    func forward(_ x: UnsafePointer<Float>, rows: Int)
-    func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?)
-}
-
-extension PlannedConvolution: PlannedOp {}
-
 /// BatchNorm in a plan (training mode: batch statistics), with the activation after it: what
 /// `Variable.batchNorm` computes, on buffers made once. Replicas on data-parallel workers share the whole
 /// batch's statistics through `sync` (`BatchNormSync`), and the first working one moves the running statistics.

@@ -5,7 +5,7 @@ import LatentTensor
 /// the GEMMs read, an im2col buffer of a cache-sized chunk of images, and the layer's output and gradient
 /// buffers for the plan's row capacity. Computes what `Variable.conv2d`/`convTranspose2d` compute, chunk for
 /// chunk, on buffers made once.
-final class PlannedConvolution {
+final class PlannedConvolution: PlannedOp {
     let transposed: Bool
     /// Input and output values per image.
     let inputSize: Int, outputSize: Int
@@ -140,10 +140,4 @@ final class PlannedConvolution {
         }
         ConvGeometry.channelsFirst(dw2, n: filters, c: transposed ? imageChannels : other, k: kernel, into: weightGrad)
     }
-}
-
-/// out[j] = Σ_r g[r, j] over `rows` rows of `columns` values.
-func sumRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
-    out.update(repeating: 0, count: columns)
-    for r in 0..<rows { VectorMath.add(g + r * columns, into: out, columns) }
 }

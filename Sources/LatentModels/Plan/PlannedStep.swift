@@ -30,7 +30,7 @@ extension ModelConfig {
 /// Links the BatchNorm layers of data-parallel plans (one per worker, of one model) into groups that share
 /// the whole batch's statistics; returns the groups, which the caller begins and ends around each step.
 public func synchronizeBatchNorms(_ plans: [any PlannedStep]) -> [BatchNormSync] {
-    let norms = plans.map { ($0 as? PlannedMLP)?.batchNorms ?? [] }
+    let norms = plans.map { ($0 as? PlannedNetwork)?.batchNorms ?? [] }
     guard plans.count > 1, let first = norms.first, !first.isEmpty, norms.allSatisfy({ $0.count == first.count })
     else { return [] }
     return first.indices.map { i in

@@ -1,15 +1,17 @@
 import LatentNN
 import LatentTensor
 
-/// The training step of an MLP autoencoder or VAE, planned once (llm.c's way) instead of recorded as a
-/// graph every step: every activation and gradient buffer is allocated when the plan is made, forward and
-/// backward are written out layer by layer on slices of those buffers, and a step allocates nothing.
+/// The training step of an autoencoder or VAE, planned once (llm.c's way) instead of recorded as a graph every
+/// step: the body's convolutions and BatchNorm layers (`PlannedOp`s), the dense layers (`PlannedLayer`s), the
+/// heads and the decoder, every activation, im2col and gradient buffer allocated when the plan is made,
+/// forward and backward written out layer by layer on slices of those buffers, so a step allocates nothing.
 ///
 /// It computes what the graph engine (`model.loss` then `backward()`) computes, from the same noise
 /// draws; the graph engine stays the reference and the tests hold the two to float rounding of each other.
-/// Plans cover the common case, `--arch mlp` AE and VAE with the Bernoulli likelihood and no extras
-/// (no corruption, sparsity, condition, free bits or importance samples); everything else trains on the graph.
-final class PlannedMLP: PlannedStep {
+/// Plans cover the common case, AE and VAE (mlp, conv or deepconv) with the Bernoulli likelihood and no
+/// extras (no corruption, sparsity, condition, free bits or importance samples); everything else trains on the
+/// graph.
+final class PlannedNetwork: PlannedStep {
 
     let config: ModelConfig
     /// The `conv` body's convolutions before the encoder's dense layers (empty for an MLP).
