@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config; Scripts/setup.sh installs them)
@@ -52,17 +55,33 @@ let package = Package(
                 "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
             ]),
         .target(
+            name: "LatentService",
+            dependencies: [
+                "LatentTraining", "LatentEval", "LatentModels", "LatentData", "LatentStats", "LatentRender",
+            ]),
+        .target(
             name: "Latent",
             dependencies: [
                 "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData", "LatentCheckpoint",
                 "LatentRender", "LatentModels", "LatentStats", "LatentEmbedding", "LatentEval", "LatentTraining",
+                "LatentService",
             ]),
+
+        // MARK: HTTP server (its own module: the library and its users do not depend on SwiftNIO)
+        .target(
+            name: "LatentServer",
+            dependencies: [
+                "Latent", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Explorer"), .copy("openapi.json")]),
 
         // MARK: Command-line tool
         .executableTarget(
             name: "LatentCLI",
             dependencies: [
-                "Latent", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Latent", "LatentServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: Examples (built with the package, so their code cannot rot)
@@ -73,5 +92,8 @@ let package = Package(
         .testTarget(
             name: "LatentTests", dependencies: ["Latent"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LatentServerTests",
+            dependencies: ["LatentServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ]
 )

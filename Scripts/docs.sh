@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(Latent LatentTensor LatentAutodiff LatentNN LatentOptim LatentData LatentCheckpoint LatentRender
-         LatentModels LatentStats LatentEmbedding LatentEval LatentTraining)
+         LatentModels LatentStats LatentEmbedding LatentEval LatentTraining LatentService LatentServer)
 swift package --disable-sandbox generate-documentation --enable-experimental-combined-documentation \
   --warnings-as-errors $(printf -- '--target %s ' "${targets[@]}") "$@"

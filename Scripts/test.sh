@@ -21,6 +21,10 @@ for model in "MLP VAE:" "conv VAE:--arch conv --hidden 256" "deep conv VAE:--arc
   fi
   echo "heap allocations per training step ($name, 2 workers): 0"
 done
+# `latent serve` with real clients (Scripts/server/test_server.py): hostile requests and a slowloris client, /decode
+# equal to `latent decode` bit for bit, schemathesis against /openapi.json, headless Chromium on the explorer page.
+serve_figures=$(python3 Scripts/server/test_server.py)
+echo "latent serve: $serve_figures"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"

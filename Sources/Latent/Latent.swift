@@ -8,6 +8,7 @@
 @_exported import LatentNN
 @_exported import LatentOptim
 @_exported import LatentRender
+@_exported import LatentService
 @_exported import LatentStats
 @_exported import LatentTensor
 @_exported import LatentTraining

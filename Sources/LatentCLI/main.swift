@@ -14,8 +14,9 @@ struct LatentCommand: ParsableCommand {
         version: LatentVersion.current,
         subcommands: [
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, DenoiseCommand.self,
-            EncodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self, TSNECommand.self,
-            AnomalyCommand.self, SemisupCommand.self, BenchCommand.self,
+            EncodeCommand.self, DecodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self,
+            TSNECommand.self,
+            AnomalyCommand.self, SemisupCommand.self, ServeCommand.self, BenchCommand.self,
         ])
 }
 

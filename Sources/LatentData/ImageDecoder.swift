@@ -22,26 +22,31 @@ public enum ImageDecoder {
     /// The largest picture decoded: 2^26 pixels (e.g. 8192 × 8192), so a forged header cannot ask for gigabytes.
     public static let maxPixels = 1 << 26
 
-    /// The picture in `data` as `channels` (1 or 3) 8-bit channels; `name` is used in errors.
-    public static func decode(_ data: Data, name: String, channels: Int) throws -> DecodedImage {
+    /// The picture in `data` as `channels` (1 or 3) 8-bit channels; `name` is used in errors. Pictures of more
+    /// than `limit` pixels are refused before any pixel is decoded (a server takes less than a folder).
+    public static func decode(
+        _ data: Data, name: String, channels: Int, limit: Int = maxPixels
+    ) throws -> DecodedImage {
         precondition(channels == 1 || channels == 3, "decode to 1 or 3 channels")
         let bytes = [UInt8](data.prefix(4))
-        if bytes == [0x89, 0x50, 0x4E, 0x47] { return try decodePNG(data, name: name, channels: channels) }
+        if bytes == [0x89, 0x50, 0x4E, 0x47] {
+            return try decodePNG(data, name: name, channels: channels, limit: limit)
+        }
         if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF {
-            return try decodeJPEG(data, name: name, channels: channels)
+            return try decodeJPEG(data, name: name, channels: channels, limit: limit)
         }
         throw LatentError(
             .data, "\(name): not a PNG or JPEG file (\(data.isEmpty ? "empty" : "unknown first bytes"))")
     }
 
-    private static func checkSize(_ width: Int, _ height: Int, _ name: String) throws {
-        guard width > 0, height > 0, width * height <= maxPixels else {
+    private static func checkSize(_ width: Int, _ height: Int, _ name: String, _ limit: Int) throws {
+        guard width > 0, height > 0, width * height <= limit else {
             throw LatentError(
-                .data, "\(name): \(width)x\(height) pixels is outside 1…\(maxPixels) pixels; refusing to decode it")
+                .data, "\(name): \(width)x\(height) pixels is outside 1…\(limit) pixels; refusing to decode it")
         }
     }
 
-    private static func decodePNG(_ data: Data, name: String, channels: Int) throws -> DecodedImage {
+    private static func decodePNG(_ data: Data, name: String, channels: Int, limit: Int) throws -> DecodedImage {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }
@@ -51,7 +56,7 @@ public enum ImageDecoder {
         let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else { throw LatentError(.data, "\(name): unreadable PNG (\(message()))") }
         let (width, height) = (Int(image.width), Int(image.height))
-        try checkSize(width, height, name)
+        try checkSize(width, height, name, limit)
         let colour = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
         image.format = channels == 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0  // PNG_FORMAT_RGB or PNG_FORMAT_GRAY
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
@@ -64,7 +69,7 @@ public enum ImageDecoder {
         return DecodedImage(width: width, height: height, channels: channels, pixels: pixels, hasColour: colour)
     }
 
-    private static func decodeJPEG(_ data: Data, name: String, channels: Int) throws -> DecodedImage {
+    private static func decodeJPEG(_ data: Data, name: String, channels: Int, limit: Int) throws -> DecodedImage {
         guard let handle = tjInitDecompress() else { throw LatentError(.data, "\(name): TurboJPEG did not start") }
         defer { tjDestroy(handle) }
         func failure() -> LatentError {
@@ -78,7 +83,7 @@ public enum ImageDecoder {
         }
         guard header == 0 else { throw failure() }
         let (width, height) = (Int(w), Int(h))
-        try checkSize(width, height, name)
+        try checkSize(width, height, name, limit)
         let cmyk = colourspace == Int32(TJCS_CMYK.rawValue) || colourspace == Int32(TJCS_YCCK.rawValue)
         let colour = colourspace != Int32(TJCS_GRAY.rawValue)
         let format = cmyk ? TJPF_CMYK : channels == 3 ? TJPF_RGB : TJPF_GRAY

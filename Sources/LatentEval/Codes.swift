@@ -35,6 +35,39 @@ public enum Codes {
         return (values, (0..<d).map { "\(prefix)\($0)" } + (labels == nil ? [] : ["label"]))
     }
 
+    /// Images decoded from the rows of a codes table (as `latent encode` writes it): a CVAE decodes each row with
+    /// `label`, else with the table's labels. Throws for rows that are not codes of this model.
+    public static func decode(
+        _ model: any ReconstructingModel, codes: Dataset, labelled: Bool, label: Int?
+    ) throws
+        -> Tensor
+    {
+        let c = model.config
+        guard codes.featureCount == c.latent else {
+            throw LatentError(
+                .evaluation, field: "codes",
+                "\(codes.name) has \(codes.featureCount) code columns; the model's codes have \(c.latent)")
+        }
+        var labels: [Int] = []
+        if c.isConditional {
+            if let label {
+                guard (0..<c.classes).contains(label) else {
+                    throw LatentError(.evaluation, field: "label", "expected 0…\(c.classes - 1), got \(label)")
+                }
+                labels = Array(repeating: label, count: codes.count)
+            } else {
+                guard labelled else {
+                    throw LatentError(.evaluation, field: "label", "a cvae needs a label: give one, or a label column")
+                }
+                labels = codes.labels.map(Int.init)
+                if let bad = labels.first(where: { $0 >= c.classes }) {
+                    throw LatentError(.evaluation, field: "label", "label \(bad) is not a class 0…\(c.classes - 1)")
+                }
+            }
+        }
+        return model.decode(codes.batch(0..<codes.count), labels: labels)
+    }
+
     /// `steps` codes evenly spaced on the straight line from `a` to `b` (ends included), [steps, d].
     public static func path(from a: [Float], to b: [Float], steps: Int) -> Tensor {
         precondition(a.count == b.count && steps >= 2, "path: codes of equal size and at least 2 steps")

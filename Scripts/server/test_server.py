@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""The tests of `latent serve` that need real clients (Scripts/test.sh runs them; see the README's "Serve").
+
+Trains two small models, serves each with the built `latent`, and checks:
+  hostile   oversize bodies, huge counts, malformed JSON, NaN, wrong shapes and content types, path traversal,
+            non-UTF-8 bytes, a slowloris client: each a 4xx or a closed connection, the server healthy after.
+  cli       POST /decode of test codes equals `latent decode` of the same codes, bit for bit.
+  contract  schemathesis against /openapi.json: no 5xx, no answer outside the schema (cases counted).
+  browser   headless Chromium (Selenium): the map drew its points, hovering decodes, drawing reconstructs;
+            with --screenshot the page is saved as a PNG.
+  shutdown  SIGTERM stops the server cleanly (exit 0).
+Prints one JSON object of figures; exits 1 on the first failure.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+
+def fail(message):
+    print(f"test_server: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+class Server:
+    """`latent serve DIR --port 0`, its port read from the line it prints."""
+
+    def __init__(self, latent, directory, *extra):
+        # The request log goes to a file: a pipe nobody reads would fill and block the server's logging.
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")
+        self.process = subprocess.Popen(
+            [latent, "serve", directory, "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.process.stdout.readline()
+        match = re.search(r"http://([^/]+):(\d+)/", line)
+        if not match:
+            self.log.seek(0)
+            fail(f"latent serve printed {line!r}; stderr: {self.log.read()[-2000:]}")
+        self.port = int(match.group(2))
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def request(self, method, path, body=None, content_type="application/json", timeout=10):
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None and content_type:
+            request.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.headers.get("Content-Type"), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type"), error.read()
+
+    def json(self, method, path, body=None):
+        status, _, data = self.request(method, path, body)
+        return status, json.loads(data)
+
+    def healthy(self):
+        return self.request("GET", "/healthz")[0] == 200
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            fail("the server did not stop within 10 s of SIGTERM")
+        self.log.seek(0)
+        self.lines = len(self.log.read().splitlines())
+        self.log.close()
+        return code
+
+
+def raw(port, payload, read_timeout=5):
+    """Sends raw bytes; returns the status line (or '' when the server closed the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=read_timeout) as s:
+        s.sendall(payload)
+        try:
+            return s.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
+        except (ConnectionResetError, socket.timeout):
+            return ""
+
+
+def expect_error(server, method, path, body, status, field=None, content_type="application/json"):
+    got, _, data = server.request(method, path, body, content_type)
+    if got != status:
+        fail(f"{method} {path}: expected {status}, got {got}: {data[:200]!r}")
+    answer = json.loads(data)
+    if field is not None and answer.get("field") != field:
+        fail(f"{method} {path}: expected the error to name {field!r}, got {answer}")
+
+
+def hostile(server, latent_size):
+    checks = 0
+    expect_error(server, "POST", "/decode", b"{" + b" " * (17 << 20) + b"}", 413, "body"); checks += 1
+    expect_error(server, "GET", "/sample?count=1000000000", None, 400, "count"); checks += 1
+    expect_error(server, "GET", "/codes?limit=1000000000", None, 400, "limit"); checks += 1
+    expect_error(server, "POST", "/decode", b'{"codes": [[0, 0', 400, "body"); checks += 1
+    expect_error(server, "POST", "/decode", b'{"codes": [[NaN, 0]]}', 400); checks += 1
+    expect_error(server, "POST", "/decode", {"codes": [[0.0] * (latent_size + 1)]}, 400, "codes"); checks += 1
+    expect_error(server, "POST", "/decode", {"codes": [[1e30] * latent_size]}, 400, "codes"); checks += 1
+    expect_error(server, "POST", "/decode", {"codes": [[0.0] * latent_size]}, 415, "Content-Type",
+                 content_type="text/plain"); checks += 1
+    expect_error(server, "POST", "/decode", {"code": [[0.0] * latent_size]}, 400, "code"); checks += 1
+    expect_error(server, "POST", "/encode", {"pixels": [[0.5] * 783]}, 400, "pixels"); checks += 1
+    expect_error(server, "POST", "/encode", b"\x89PNG\r\n\x1a\nnot really", 400, None, "image/png"); checks += 1
+    expect_error(server, "POST", "/decode", b'{"codes\xff": [[0, 0]]}', 400); checks += 1
+    expect_error(server, "DELETE", "/model", None, 405, "method"); checks += 1
+    for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/explorer.js/../../../etc/passwd",
+                 "/..%2f..%2fetc%2fpasswd", "//etc/passwd"]:
+        line = raw(server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        if " 200 " in line:
+            fail(f"GET {path}: answered {line}")
+        checks += 1
+    line = raw(server.port, b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n")
+    if " 200 " in line:
+        fail(f"a non-UTF-8 path was answered {line}")
+    checks += 1
+    # Slowloris: a header byte every second never completes a request; the idle timeout closes the connection
+    # while other clients are served at once.
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    started, closed = time.time(), False
+    while time.time() - started < 20:
+        begin = time.time()
+        if not server.healthy() or time.time() - begin > 1:
+            fail("the server stalled while a slow client held a connection")
+        try:
+            slow.sendall(b"X")
+            slow.settimeout(1)
+            if slow.recv(4096) == b"":
+                closed = True
+                break
+        except socket.timeout:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            closed = True
+            break
+    slow.close()
+    if not closed:
+        fail("a slowloris connection was still open after 20 s")
+    checks += 1
+    if not server.healthy():
+        fail("the server is not healthy after the hostile requests")
+    return {"hostile_checks": checks, "slowloris_closed_after_s": round(time.time() - started, 1)}
+
+
+def same_as_cli(server, latent, run, work):
+    codes_csv = os.path.join(work, "codes.csv")
+    subprocess.run([latent, "encode", run, "--out", codes_csv], check=True, capture_output=True)
+    lines = open(codes_csv).read().splitlines()
+    header, rows = lines[0].split(","), [line.split(",") for line in lines[1:9]]
+    d = header.index("label")
+    few = os.path.join(work, "few.csv")
+    with open(few, "w") as f:
+        f.write("\n".join([lines[0]] + lines[1:9]) + "\n")
+    out = os.path.join(work, "decoded.npy")
+    # The server multiplies on 1 thread per request (its default --threads 1); OpenBLAS's sums differ in the
+    # last bit between thread counts, so the CLI decodes on 1 thread too.
+    subprocess.run([latent, "decode", run, few, "--out", out, "--threads", "1"], check=True, capture_output=True)
+    cli = np.load(out)
+    # The codes go over the wire as the same decimal text the CLI read.
+    body = '{"codes": [' + ",".join("[" + ",".join(r[:d]) + "]" for r in rows) + "]}"
+    status, _, data = server.request("POST", "/decode", body.encode())
+    if status != 200:
+        fail(f"/decode answered {status}: {data[:200]!r}")
+    served = np.array(json.loads(data)["pixels"], dtype=np.float32)
+    if served.shape != cli.shape or not np.array_equal(served, cli):
+        fail(f"/decode differs from latent decode: max |diff| {np.abs(served - cli).max()}")
+    return {"decode_equals_cli": "bit for bit", "decode_rows_compared": int(cli.shape[0])}
+
+
+def contract(server, examples, conditional):
+    """schemathesis: every check on every operation; the check that schema-valid data is accepted skips the
+    picture uploads (random bytes are valid by the schema but not a picture) and, for a CVAE, whose labels
+    must match the rows in number (which JSON Schema cannot say)."""
+    url = server.base + "/openapi.json"
+    passes = [["--checks", "all", "--exclude-checks", "positive_data_acceptance"]]
+    if not conditional:
+        passes.append(["--checks", "positive_data_acceptance", "--exclude-path", "/encode",
+                       "--exclude-path", "/reconstruct"])
+    cases = 0
+    for options in passes:
+        result = subprocess.run(
+            ["schemathesis", "run", url, "-n", str(examples), "--seed", "1", "--no-color", *options],
+            capture_output=True, text=True, cwd=tempfile.gettempdir())  # its .schemathesis/ cache goes there
+        match = re.search(r"(\d+) generated", result.stdout)
+        if result.returncode != 0 or not match:
+            fail(f"schemathesis failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+        cases += int(match.group(1))
+    return cases
+
+
+def browser(server, screenshot):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = Options()
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(server.base + "/")
+        wait = WebDriverWait(driver, 20)
+        wait.until(lambda d: int(d.find_element(By.ID, "map").get_attribute("data-points")) > 0)
+        points = int(driver.find_element(By.ID, "map").get_attribute("data-points"))
+        coloured = driver.execute_script("""
+            const c = document.getElementById('map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) n++;
+            return n;""")
+        if coloured < points:
+            fail(f"the map has {points} points but only {coloured} coloured pixels")
+        wait.until(lambda d: int(d.find_element(By.ID, "decoded").get_attribute("data-decodes")) > 0)
+        decoded = driver.find_element(By.ID, "decoded")
+        before, count = decoded.screenshot_as_base64, int(decoded.get_attribute("data-decodes"))
+        map_canvas = driver.find_element(By.ID, "map")
+        ActionChains(driver).move_to_element_with_offset(map_canvas, -150, -150).pause(0.3) \
+            .move_to_element_with_offset(map_canvas, 140, 120).perform()
+        wait.until(lambda d: int(d.find_element(By.ID, "decoded").get_attribute("data-decodes")) > count)
+        time.sleep(0.3)
+        if decoded.screenshot_as_base64 == before:
+            fail("moving over the map did not change the decoded image")
+        latency = driver.find_element(By.ID, "latency").text
+        pad = driver.find_element(By.ID, "pad")
+        (ActionChains(driver).move_to_element_with_offset(pad, -20, -70).click_and_hold()
+         .move_by_offset(30, 0).move_by_offset(0, 60).move_by_offset(-10, 70).release().perform())
+        wait.until(lambda d: int(d.find_element(By.ID, "reconstruction").get_attribute("data-reconstructions")) > 0)
+        lit = driver.execute_script("""
+            const c = document.getElementById('reconstruction');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 60) n++; return n;""")
+        if lit == 0:
+            fail("the reconstruction of the drawing is blank")
+        ActionChains(driver).move_to_element_with_offset(map_canvas, -100, 80).click() \
+            .move_to_element_with_offset(map_canvas, 120, -90).click().perform()
+        wait.until(lambda d: d.find_element(By.ID, "strip").get_attribute("src").startswith("blob:"))
+        time.sleep(0.5)
+        if screenshot:
+            driver.save_screenshot(screenshot)
+        match = re.search(r"([\d.]+) ms", latency)
+        return {"browser_points": points, "browser_decode_round_trip_ms": float(match.group(1)) if match else None}
+    finally:
+        driver.quit()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latent", default=".build/release/latent")
+    parser.add_argument("--examples", type=int, default=50, help="schemathesis examples per operation")
+    parser.add_argument("--screenshot", help="save the explorer page here (PNG)")
+    args = parser.parse_args()
+    figures = {}
+    with tempfile.TemporaryDirectory() as work:
+        vae, cvae = os.path.join(work, "vae"), os.path.join(work, "cvae")
+        for out, extra in [(vae, []), (cvae, ["--model", "cvae"])]:
+            subprocess.run([args.latent, "train", "--epochs", "1", "--latent", "2", "--seed", "1", "--out", out,
+                            *extra], check=True, capture_output=True)
+        server = Server(args.latent, vae, "--idle-timeout", "2")
+        try:
+            figures.update(hostile(server, 2))
+            figures.update(same_as_cli(server, args.latent, vae, work))
+            figures["schemathesis_cases_vae"] = contract(server, args.examples, conditional=False)
+            figures.update(browser(server, args.screenshot))
+        finally:
+            code = server.stop()
+        if code != 0:
+            fail(f"the server exited {code} on SIGTERM")
+        figures["sigterm_exit"] = code
+        server = Server(args.latent, cvae)
+        try:
+            figures["schemathesis_cases_cvae"] = contract(server, args.examples, conditional=True)
+            status, answer = server.json("GET", "/sample?count=4&label=3")
+            if status != 200 or len(answer["pixels"]) != 4:
+                fail(f"a CVAE's /sample?label=3 answered {status}")
+        finally:
+            server.stop()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Latent
+
+/// `latent decode`: images of codes from a file (the inverse of `latent encode`).
+struct DecodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode codes (.npy/.csv, as `latent encode` writes them) into images: .npy/.csv rows or a .png grid."
+    )
+    @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
+    @Argument(help: "Codes file: .npy or .csv, one code per row (a label column is used by a CVAE).") var codes: String
+    @Option(help: "Output: .npy (float32 [N, features]), .csv or .png.") var out: String
+    @Option(help: "The codes file's label column (header name, 0-based index, last, none or auto).")
+    var labelColumn = "auto"
+    @Option(help: "CVAE: decode every code with this class (default: the file's label column).") var label: Int?
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        try refuseOverwriting(out, inputs: [codes])
+        guard [".npy", ".csv", ".png"].contains(where: { out.hasSuffix($0) }) else {
+            throw ValidationError("--out: expected a .npy, .csv or .png file name, got '\(out)'")
+        }
+        guard codes.hasSuffix(".npy") || codes.hasSuffix(".csv") else {
+            throw ValidationError("\(codes): expected a .npy or .csv codes file")
+        }
+    }
+
+    func run() throws {
+        threads.apply()
+        let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        let (table, labelled) = try TableDataset.codes(URL(fileURLWithPath: codes), labelColumn: labelColumn)
+        let images = try Codes.decode(loaded.model, codes: table, labelled: labelled, label: label)
+        let n = images.shape[0], f = loaded.config.inputSize
+        let file: Data
+        if out.hasSuffix(".png") {
+            let c = loaded.config
+            file = try ImageGrid.png(
+                images, height: c.imageHeight, width: c.imageWidth, channels: c.channels,
+                columns: Int(Double(n).squareRoot().rounded(.up)), scale: 2)
+        } else {
+            let values = Array(UnsafeBufferPointer(start: images.data, count: images.count))
+            file =
+                out.hasSuffix(".npy")
+                ? ArrayWriters.npy(values, rows: n, columns: f)
+                : ArrayWriters.csv(values, rows: n, columns: f, header: (0..<f).map { "x\($0)" })
+        }
+        try AtomicFile.write(file, to: URL(fileURLWithPath: out))
+        say("wrote \(out): \(n) decoded images")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import Latent
+import Logging
+
+/// `latent serve`: one trained model over HTTP on Hummingbird 2 — a JSON/PNG API (described by
+/// `/openapi.json`), Prometheus metrics and the latent-space explorer page. Its own module, so the library and
+/// the programs that use it do not depend on SwiftNIO.
+public enum ModelServer {
+    /// Where and how to listen.
+    public struct Options: Sendable {
+        /// Address to bind: loopback unless the user names another.
+        public var host = "127.0.0.1"
+        /// Port (0: any free port, reported through `onRunning`).
+        public var port = 8080
+        /// Seconds a connection may sit without a complete request part before it is closed (slow clients).
+        public var idleTimeout = 10
+        /// Largest request body accepted (larger: 413).
+        public var maxBodyBytes = 16 << 20
+
+        /// Defaults: 127.0.0.1:8080.
+        public init() {}
+    }
+
+    /// The application serving `service`; `onRunning` hears the bound port once it listens.
+    public static func application(
+        _ service: ModelService, options: Options, logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let router = try makeRouter(service, options: options)
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(options.idleTimeout)))),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "latent"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+            logger: logger)
+    }
+
+    /// The routes: the API, the metrics, the OpenAPI document and the explorer page.
+    public static func makeRouter(_ service: ModelService, options: Options) throws -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let metrics = RequestMetrics(), files = try StaticFiles.load(for: service)
+        var allowed = APIRoutes.methods
+        for file in files.files { allowed[file.route] = "GET" }
+        router.add(
+            middleware: APIErrorMiddleware(
+                metrics: metrics, allowed: allowed.merging(["/metrics": "GET"]) { a, _ in a }))
+        APIRoutes(service: service, maxBodyBytes: options.maxBodyBytes).register(on: router)
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.text())))
+        }
+        files.register(on: router)
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight and returns.
+    public static func run(
+        _ service: ModelService, options: Options,
+        logger: Logger = Logger(label: "latent.serve", factory: { StreamLogHandler.standardError(label: $0) }),
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        try await application(service, options: options, logger: logger, onRunning: onRunning).runService()
+    }
+}
