@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: Hand-vectorised C loops
         .target(name: "CKernels"),
@@ -67,6 +68,9 @@ let package = Package(
                 "LatentService",
             ]),
 
+        // MARK: Training over processes and machines (Open MPI), behind LatentTraining's ProcessGroup
+        .target(name: "LatentDistributed", dependencies: ["LatentTraining", "LatentTensor", "CMPI"]),
+
         // MARK: HTTP server (its own module: the library and its users do not depend on SwiftNIO)
         .target(
             name: "LatentServer",
@@ -81,7 +85,8 @@ let package = Package(
         .executableTarget(
             name: "LatentCLI",
             dependencies: [
-                "Latent", "LatentServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Latent", "LatentServer", "LatentDistributed",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: Examples (built with the package, so their code cannot rot)

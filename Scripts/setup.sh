@@ -11,7 +11,8 @@ fi
 packages=(pkg-config libopenblas-dev liblapacke-dev libsleef-dev zlib1g-dev libcairo2-dev libfftw3-dev libssl-dev
           libpng-dev libturbojpeg0-dev
           fonts-dejavu-core jq
-          chromium chromium-driver wrk)
+          chromium chromium-driver wrk
+          libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

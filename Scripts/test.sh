@@ -25,6 +25,10 @@ done
 # equal to `latent decode` bit for bit, schemathesis against /openapi.json, headless Chromium on the explorer page.
 serve_figures=$(python3 Scripts/server/test_server.py)
 echo "latent serve: $serve_figures"
+# Training over Open MPI (Scripts/mpi/check_mpi.py): 2 processes train as 2 threads do (VAE, AE on the graph,
+# CVAE, conv VAE), --resume under mpirun, a killed rank stops the job and leaves a loadable checkpoint.
+mpi_figures=$(python3 Scripts/mpi/check_mpi.py)
+echo "latent train under mpirun: $mpi_figures"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"

@@ -219,11 +219,15 @@ func refuseOverwriting(_ out: String, inputs: [String?]) throws {
     }
 }
 
+/// Set on processes other than process 0 of an MPI job: they print nothing but errors.
+nonisolated(unsafe) var quietProcess = false
+
 /// Set by commands printing `--json`: their human-readable lines go to stderr, so stdout holds only JSON.
 nonisolated(unsafe) var humanLinesToStderr = false
 
 /// Writes a line to standard output at once (no buffering, so progress shows up in pipes and logs).
 func say(_ line: String) {
+    guard !quietProcess else { return }
     try? (humanLinesToStderr ? FileHandle.standardError : FileHandle.standardOutput).write(
         contentsOf: Data((line + "\n").utf8))
 }

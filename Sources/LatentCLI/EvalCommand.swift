@@ -114,6 +114,7 @@ struct EvalCommand: ParsableCommand {
 
 /// Prints one JSON object on stdout (NaN and infinities as null, which JSON has no number for).
 func printJSON(_ object: [String: Any]) throws {
+    guard !quietProcess else { return }
     func clean(_ value: Any) -> Any {
         switch value {
         case let d as Double: d.isFinite ? d : NSNull()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Latent
+import LatentDistributed
 
 /// `latent train`: trains a model and writes its checkpoint, metrics and pictures.
 struct TrainCommand: ParsableCommand {
@@ -98,6 +99,12 @@ struct TrainCommand: ParsableCommand {
             """
     )
     var engine: TrainingEngine = .auto
+    @Option(
+        help: """
+            auto (MPI when started by mpirun or srun), mpi, or none: with MPI every process trains the same model \
+            on its share of each --batch-size batch (process 0 writes the files).
+            """)
+    var distributed = "auto"
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -225,6 +232,22 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        guard ["auto", "mpi", "none"].contains(distributed) else {
+            throw ValidationError("--distributed: expected auto, mpi or none, got '\(distributed)'")
+        }
+        let processes =
+            distributed == "mpi" || (distributed == "auto" && MPIProcessGroup.launchedByMPI)
+            ? try MPIProcessGroup.start() : nil
+        quietProcess = (processes?.rank ?? 0) != 0
+        do { try train(processes) } catch let error where (processes?.size ?? 1) > 1 {
+            // One process failing must stop them all (the others would wait in the next allreduce).
+            try? FileHandle.standardError.write(
+                contentsOf: Data("latent: process \(processes!.rank) of \(processes!.size): \(error)\n".utf8))
+            processes!.abort(code: Invocation.exitCode(for: error))
+        }
+    }
+
+    func train(_ processes: MPIProcessGroup?) throws {
         humanLinesToStderr = json
         threads.apply()
         Interruption.install()
@@ -246,7 +269,7 @@ struct TrainCommand: ParsableCommand {
             if let limit = limit ?? recorded?.limit { resumed = resumed.prefix(limit) }
             let history = try Trainer.resume(
                 directory, epochs: epochs, train: resumed, test: try source.load(.test, notes: note),
-                progressBar: progressBar
+                progressBar: progressBar && processes?.rank ?? 0 == 0, processes: processes
             ) { say(ErrorMessages.replacingNames($0)) }
             return try printResult(history, directory: resume)
         }
@@ -262,7 +285,9 @@ struct TrainCommand: ParsableCommand {
         let net = makeModel(config, rng: &rng)
         var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
         (options.epochs, options.batchSize, options.learningRate, options.seed) = (epochs, batchSize, lr, seed)
-        (options.klWarmupEpochs, options.progressBar, options.threads) = (klWarmup, progressBar, threads.count)
+        (options.klWarmupEpochs, options.progressBar, options.threads) = (
+            klWarmup, progressBar && !quietProcess, threads.count
+        )
         (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
         options.overwrite = force
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
@@ -276,8 +301,17 @@ struct TrainCommand: ParsableCommand {
             "training \(config.kind.rawValue) (\(config.arch.rawValue)\(body), hidden \(hidden), "
                 + "latent \(config.latent), "
                 + "\(net.parameterCount) parameters) on \(prepared.train.name) (\(prepared.train.count) \(shape)), "
-                + "\(options.threads) threads")
-        let history = try Trainer(options: options) { say(ErrorMessages.replacingNames($0)) }.run(net, data: prepared)
+                + "\(options.threads) threads" + (processes.map { " in each of \($0.size) processes" } ?? ""))
+        let history = try Trainer(options: options, processes: processes) { say(ErrorMessages.replacingNames($0)) }
+            .run(net, data: prepared)
+        if let processes, processes.size > 1, processes.reduceCalls > 0 {
+            // Two allreduces per step: the gradient and the loss.
+            let steps = Double(processes.reduceCalls / 2)
+            say(
+                String(
+                    format: "allreduce: %.3f ms per step (%.2f MB of gradient per step, %.0f steps, process 0)",
+                    processes.reduceSeconds / steps * 1e3, Double(processes.reducedBytes) / steps / 1e6, steps))
+        }
         try printResult(history, directory: out)
     }
 

@@ -11,7 +11,7 @@ extension Trainer {
     @discardableResult
     public static func resume(
         _ directory: URL, epochs: Int, train: Dataset, test: Dataset, progressBar: Bool = false,
-        log: @escaping (String) -> Void = { _ in }
+        processes: (any ProcessGroup)? = nil, log: @escaping (String) -> Void = { _ in }
     ) throws -> [EpochMetrics] {
         let loaded = try ModelStore.load(directory)
         let state = try TrainingState.read(from: directory)
@@ -40,6 +40,7 @@ extension Trainer {
             "resuming \(loaded.config.kind.rawValue) in \(directory.path) after epoch \(state.epoch), up to epoch "
                 + "\(epochs) (batch size \(state.batchSize), lr \(state.learningRate), seed \(state.seed), "
                 + "\(state.threads) threads as saved)")
-        return try Trainer(options: options, log: log).run(loaded.model, data: data, resume: state)
+        return try Trainer(options: options, processes: processes, log: log).run(
+            loaded.model, data: data, resume: state)
     }
 }

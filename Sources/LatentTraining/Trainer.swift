@@ -14,12 +14,21 @@ public struct Trainer {
     public let options: TrainingOptions
     /// Receives each human-readable line (epoch summaries, file names).
     public let log: (String) -> Void
+    /// The processes the training is split over (`mpirun`), nil for one process.
+    public let processes: (any ProcessGroup)?
 
-    /// A trainer with `options`, reporting through `log`.
-    public init(options: TrainingOptions, log: @escaping (String) -> Void = { _ in }) {
+    /// A trainer with `options`, reporting through `log`; with `processes`, one of several processes training
+    /// the same model on shares of each batch (process 0 alone writes the run's files).
+    public init(
+        options: TrainingOptions, processes: (any ProcessGroup)? = nil, log: @escaping (String) -> Void = { _ in }
+    ) {
         self.options = options
+        self.processes = processes
         self.log = log
     }
+
+    /// Whether this process writes the run's files (the only process, or process 0 of several).
+    public var isWriter: Bool { (processes?.rank ?? 0) == 0 }
 
     /// Trains `model` on `data.train`, evaluating on `data.test` after every epoch, and writes the run's files
     /// to the output directory; returns the metrics. With `resume` (and the model's weights loaded from the
@@ -37,8 +46,10 @@ public struct Trainer {
         optimizer.clipGradientNorm = options.clipGradientNorm
         let step = try TrainingStep(
             model, optimizer: optimizer, threads: options.threads, batchSize: effectiveBatchSize(data),
-            engine: options.engine)
-        let directory = try RunDirectory(options.outputDirectory, resuming: resume != nil, overwrite: options.overwrite)
+            engine: options.engine, processes: processes)
+        let directory =
+            isWriter
+            ? try RunDirectory(options.outputDirectory, resuming: resume != nil, overwrite: options.overwrite) : nil
         defer { withExtendedLifetime(directory) {} }
         log("engine: \(step.description)")
         var loop = try Loop(self, model: model, data: data, optimizer: optimizer, step: step, resume: resume)
@@ -46,6 +57,7 @@ public struct Trainer {
             try loop.train(epoch: epoch)
             try loop.finish(epoch: epoch)
         }
+        guard isWriter else { return loop.history }
         let pictures = try writePictures(model, metrics: loop.history, test: data.test)
         let files = (["model.safetensors", "metrics.jsonl"] + pictures).joined(separator: ", ")
         log("wrote \(options.outputDirectory.path)/{\(files)}")

@@ -118,6 +118,8 @@ extension Trainer {
                     options.epochs, row.trainLoss, row.testLoss, parts.joined(separator: ", "),
                     row.imagesPerSecond, seconds))
             warnIfCollapsed(epoch: epoch, kl: eval.terms["kl"])
+            try checkProcessesAgree(epoch: epoch)
+            guard trainer.isWriter else { return }
             let out = options.outputDirectory
             try ModelStore.save(
                 model, seed: options.seed, epochs: epoch, scaling: data.scaling, data: options.provenance, to: out)
@@ -127,6 +129,22 @@ extension Trainer {
                 streams: streams, options: options, engine: step.engine
             ).write(to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
+        }
+
+        /// With several processes: every one must hold the same weights (the same sum of them, to the bit), or
+        /// the run stops naming the epoch.
+        func checkProcessesAgree(epoch: Int) throws {
+            guard let processes = trainer.processes, processes.size > 1 else { return }
+            let values = optimizer.parameters.values
+            var sum = 0.0
+            for i in 0..<values.count { sum += Double(values.data[i]) * Double(i % 7 + 1) }
+            let (low, high) = processes.range(sum)
+            guard low == high else {
+                throw LatentError(
+                    .training,
+                    "the \(processes.size) processes hold different weights after epoch \(epoch) (checksums "
+                        + "\(low) to \(high)): they must train the same model on the same data with the same options")
+            }
         }
 
         /// Once per run, after the warm-up: a KL under 0.1 nat or no active dimension means the decoder ignores

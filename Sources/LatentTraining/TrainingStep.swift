@@ -28,17 +28,31 @@ public final class TrainingStep {
     private let plans: [any PlannedStep]
     private let fork: PlannedFork?
     private let parallel: DataParallel?
+    /// With several processes: the group, this process's gradient buffers besides the primary (added into it
+    /// before the processes sum it), one noise seed per process and the loss to sum.
+    private let processes: (any ProcessGroup)?
+    private let localGradients: [Tensor]
+    private let processSeeds: UnsafeMutableBufferPointer<UInt64>
+    private let processLoss = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 
     /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
     /// optimiser at every gradient buffer the step writes (any `Optimizer` sums them into its update). With
     /// `splitBatches` false, the threads work inside each BLAS call instead (for comparison). Sets the BLAS
     /// thread count to match.
+    /// With `processes` (several), each process takes its share of every batch (process r: rows r·n/P up to
+    /// (r+1)·n/P, as worker r of P would) and splits it over its threads; the processes' gradients are summed in
+    /// one in-place allreduce per step, so every process applies the same update.
     public init(
         _ model: any TrainableModel, optimizer: any Optimizer, threads: Int, batchSize: Int,
-        engine: TrainingEngine = .auto, splitBatches: Bool = true
+        engine: TrainingEngine = .auto, splitBatches: Bool = true, processes: (any ProcessGroup)? = nil
     ) throws {
         self.model = model
         self.optimizer = optimizer
+        let processes = (processes?.size ?? 1) > 1 ? processes : nil
+        if let processes { try Self.checkDistributable(model.config, processes: processes.size) }
+        self.processes = processes
+        processSeeds = .allocate(capacity: processes?.size ?? 1)
+        let batchSize = (batchSize + (processes?.size ?? 1) - 1) / (processes?.size ?? 1)
         let parameters = optimizer.parameters
         let reason = model.config.planUnsupportedReason
         if engine == .planned, let reason {
@@ -71,11 +85,34 @@ public final class TrainingStep {
             (self.plans, fork, self.parallel, self.engine) = ([], nil, parallel, .graph)
         }
         BLAS.setThreads(workers > 1 ? 1 : threads)
-        optimizer.additionalGradients = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
+        let extra = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
+        // One process: the optimiser sums the workers' buffers as it updates. Several: they are added into the
+        // primary before the processes sum it.
+        (optimizer.additionalGradients, localGradients) = processes == nil ? (extra, []) : ([], extra)
         optimizer.workers = threads
         let split =
             workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
-        description = "\(self.engine.rawValue), " + split
+        description =
+            "\(self.engine.rawValue), " + split + (processes.map { ", process \($0.rank) of \($0.size)" } ?? "")
+    }
+
+    deinit {
+        processSeeds.deallocate()
+        processLoss.deallocate()
+    }
+
+    /// What cannot yet be split over processes: the SAE's penalty and BatchNorm need whole-batch statistics.
+    static func checkDistributable(_ c: ModelConfig, processes: Int) throws {
+        if c.kind == .sae {
+            throw LatentError(
+                .training, "the sae's sparsity penalty needs the whole batch's statistics; train it in one process")
+        }
+        if c.arch == .deepconv {
+            throw LatentError(
+                .training,
+                "BatchNorm statistics are not shared between processes yet; train --arch deepconv in one process "
+                    + "(its threads share them)")
+        }
     }
 
     /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()` (plans overwrite their
@@ -84,6 +121,33 @@ public final class TrainingStep {
     /// count only.
     /// `klWeight` weighs a VAE's KL term (nil: β).
     public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
+        guard let processes else { return localLossAndGradients(batch, klWeight: klWeight, rng: &rng) }
+        // Every process draws every process's seed, so the random streams stay the same on all of them.
+        let p = processes.size, r = processes.rank, n = batch.x.shape[0]
+        for k in 0..<p { processSeeds[k] = rng.next() }
+        let lo = r * n / p, hi = (r + 1) * n / p
+        let gradients = optimizer.parameters.grads
+        if hi > lo {
+            var local = RandomGenerator(seed: processSeeds[r])
+            let share = Batch(
+                x: batch.x.rows(lo..<hi), labels: batch.labels.isEmpty ? [] : Array(batch.labels[lo..<hi]))
+            processLoss.pointee = localLossAndGradients(share, klWeight: klWeight, rng: &local)
+            let g = gradients.data, count = gradients.count
+            for other in localGradients {
+                let o = other.data
+                for i in 0..<count { g[i] += o[i] }
+            }
+        } else {
+            gradients.fill(0)
+            processLoss.pointee = 0
+        }
+        processes.sum(gradients.data, count: gradients.count)
+        processes.sum(processLoss, count: 1)
+        return processLoss.pointee
+    }
+
+    /// This process's loss and gradients for `batch` (its share of the batch, with several processes).
+    private func localLossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> Float {
         if let parallel { return parallel.lossAndGradients(batch, klWeight: klWeight, rng: &rng, reduce: false).total }
         guard !plans.isEmpty else {
             optimizer.zeroGrad()
