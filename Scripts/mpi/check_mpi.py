@@ -2,7 +2,9 @@
 """Training over Open MPI gives the training of one process (Scripts/test.sh runs this; see the README).
 
   same      `mpirun -np 2 latent train … --threads 1` against `latent train … --threads 2` (same seed, same global
-            batch): the test loss after 2 epochs, for a VAE (planned step), an AE (graph), a CVAE and a conv VAE.
+            batch): the test loss after 2 epochs and the saved weights, for a VAE (planned step), an AE (graph), a
+            CVAE, an IWAE, a DAE, the 28x28 conv VAE and the deep conv VAE with BatchNorm (pictures made here,
+            planned and graph). Evaluation is split over the processes and gives the same numbers.
   resume    1 epoch under mpirun, then --resume to 2 under mpirun: the same test loss as 2 epochs at once.
   killed    a rank killed during training stops the job (mpirun names it); the last complete checkpoint loads.
 Prints one JSON object of figures; exits 1 on the first failure.
@@ -15,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 
 def fail(message):
@@ -51,16 +55,31 @@ def main():
         "vae planned": ["--epochs", "2"],
         "ae graph": ["--model", "ae", "--engine", "graph", "--epochs", "2"],
         "cvae": ["--model", "cvae", "--epochs", "2"],
+        "iwae": ["--model", "iwae", "--k", "5", "--epochs", "2", "--limit", "10000"],
+        "dae": ["--model", "dae", "--noise", "mask:0.3", "--epochs", "2", "--limit", "10000"],
         "conv vae": ["--arch", "conv", "--hidden", "256", "--epochs", "2", "--limit", "3000"],
     }
     with tempfile.TemporaryDirectory() as work:
+        # 640 colour pictures of 16x16 (stripes of random colours) for the BatchNorm model.
+        rng, (y, x) = np.random.default_rng(1), np.mgrid[0:16, 0:16]
+        pictures = np.stack([(np.sin(x / (1 + i % 5) + i) * 0.5 + 0.5)[..., None] * rng.uniform(0, 1, 3) * 255
+                             for i in range(640)]).astype(np.uint8)
+        np.save(f"{work}/pictures.npy", pictures)
+        deep = ["--data", f"{work}/pictures.npy", "--arch", "deepconv", "--latent", "8", "--batch-size", "64",
+                "--epochs", "2"]
+        cases["deep conv vae planned"] = deep
+        cases["deep conv vae graph"] = deep + ["--engine", "graph"]
         for name, options in cases.items():
             one = train(latent, f"{work}/{name}-1", "--threads", "2", *options)["test_loss"]
             two = train(mpirun(2) + latent, f"{work}/{name}-2", "--threads", "1", *options)["test_loss"]
             relative = abs(one - two) / abs(one)
             if relative > 1e-4:
                 fail(f"{name}: 2 processes {two} against 2 threads {one} (relative {relative:.2e})")
-            figures[name] = {"threads_2": one, "processes_2": two, "relative": relative}
+            same = open(f"{work}/{name}-1/model.safetensors", "rb").read() == \
+                open(f"{work}/{name}-2/model.safetensors", "rb").read()
+            if not same:
+                fail(f"{name}: the same test loss but different weights from 2 processes and 2 threads")
+            figures[name] = {"threads_2": one, "processes_2": two, "relative": relative, "same_weights": same}
         # Resume under MPI: 1 epoch, then on to 2.
         run = f"{work}/resumed"
         train(mpirun(2) + latent, run, "--threads", "1", "--epochs", "1")

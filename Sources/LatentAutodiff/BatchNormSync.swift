@@ -17,6 +17,13 @@ public final class BatchNormSync: @unchecked Sendable {
     private let width: Int
     private let calls: UnsafeMutablePointer<Int>
     private let working: UnsafeMutablePointer<Bool>
+    /// The totals over processes, written by the first working worker for the others.
+    private let result: UnsafeMutablePointer<Double>
+
+    /// With several processes (`mpirun`): sums `count` doubles over the processes in place. Called once per
+    /// exchange, by the first working worker, on this process's totals; every process must take part in every
+    /// exchange (a process with no rows cannot, so the training step keeps every process's share non-empty).
+    public var acrossProcesses: ((UnsafeMutablePointer<Double>, Int) -> Void)?
 
     /// A group of `workers` replicas of a layer of `channels` channels sharing the primary's statistics.
     public init(workers: Int, channels: Int, runningMean: Tensor, runningVariance: Tensor) {
@@ -30,9 +37,11 @@ public final class BatchNormSync: @unchecked Sendable {
         calls.initialize(repeating: 0, count: workers)
         working = .allocate(capacity: workers)
         working.initialize(repeating: true, count: workers)
+        result = .allocate(capacity: width)
     }
 
     deinit {
+        result.deallocate()
         partials.deallocate()
         calls.deallocate()
         working.deallocate()
@@ -75,5 +84,14 @@ public final class BatchNormSync: @unchecked Sendable {
             let other = partials + (buffer * workers + w) * width
             for j in 0..<count { values[j] += other[j] }
         }
+        guard let acrossProcesses else { return }
+        // A fast worker's next exchange writes `result` only after the next barrier, which this one reaches
+        // after copying it.
+        if updatesRunningStatistics(worker) {
+            acrossProcesses(values, count)
+            result.update(from: values, count: count)
+        }
+        barrier.wait()
+        values.update(from: result, count: count)
     }
 }

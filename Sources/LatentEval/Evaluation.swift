@@ -17,20 +17,65 @@ public enum Evaluation {
 
     /// The objective per example. Sampling noise (and a DAE's corruption) comes from `seed`'s evaluation
     /// stream, so the same model and seed always give the same figure. A VAE is evaluated at its full β.
+    /// With `shards`, this process evaluates batches index, index + count, … and the processes' per-batch
+    /// figures are combined: the same numbers, to the bit, as one process evaluating every batch.
     public static func evaluate(
         _ model: any TrainableModel, on data: Dataset, batchSize: Int? = nil,
-        seed: UInt64
+        seed: UInt64, shards: Shards? = nil
     ) -> Result {
         var rng = RandomGenerator(seed: seed, stream: .evaluation)
+        let size = batchSize ?? data.evaluationBatchSize, batches = (data.count + size - 1) / size
+        let shards = shards.flatMap { $0.count > 1 && batches >= $0.count ? $0 : nil }
+        // Per batch: its total, then its parts in name order.
+        var rows: [(total: Double, parts: [(String, Double)])] = Array(repeating: (0, []), count: batches)
+        var b = 0
+        forEachBatch(data, batchSize: size) { batch, _ in
+            defer { b += 1 }
+            if let shards, b % shards.count != shards.index { return model.skipNoise(rows: batch.count, rng: &rng) }
+            let l = model.loss(batch, rng: &rng)
+            rows[b] = (Double(l.total.value.scalar), l.parts.map { ($0.name, Double($0.value)) }.sorted { $0.0 < $1.0 })
+        }
+        if let shards { rows = shards.combine(rows) }
         var total = 0.0
         var terms: [String: Double] = [:]
-        forEachBatch(data, batchSize: batchSize ?? data.evaluationBatchSize) { batch, _ in
-            let l = model.loss(batch, rng: &rng)
-            total += Double(l.total.value.scalar)
-            for (name, v) in l.parts { terms[name, default: 0] += Double(v) }
+        for row in rows {
+            total += row.total
+            for (name, v) in row.parts { terms[name, default: 0] += v }
         }
         let count = Double(max(data.count, 1))
         return Result(loss: total / count, terms: terms.mapValues { $0 / count }, examples: data.count)
+    }
+
+    /// An evaluation split over processes: this one's place and how to sum a buffer over all of them.
+    public struct Shards {
+        /// This process's index, 0..<count.
+        public let index: Int
+        /// The number of processes.
+        public let count: Int
+        /// Sums `values` element-wise over the processes, in place.
+        public let sum: (UnsafeMutablePointer<Double>, Int) -> Void
+
+        /// A split over `count` processes of which this is `index`.
+        public init(index: Int, count: Int, sum: @escaping (UnsafeMutablePointer<Double>, Int) -> Void) {
+            (self.index, self.count, self.sum) = (index, count, sum)
+        }
+
+        /// Every process's per-batch figures: each batch's come from the one process that evaluated it (the others
+        /// add zeros, which leaves them exact). The parts' names are those of this process's batches.
+        func combine(
+            _ rows: [(total: Double, parts: [(String, Double)])]
+        ) -> [(total: Double, parts: [(String, Double)])] {
+            let names = rows[index].parts.map(\.0), width = 1 + names.count
+            var flat = [Double](repeating: 0, count: rows.count * width)
+            for (b, row) in rows.enumerated() where b % count == index {
+                flat[b * width] = row.total
+                for (j, part) in row.parts.enumerated() { flat[b * width + 1 + j] = part.1 }
+            }
+            flat.withUnsafeMutableBufferPointer { sum($0.baseAddress!, $0.count) }
+            return rows.indices.map { b in
+                (flat[b * width], names.enumerated().map { ($0.element, flat[b * width + 1 + $0.offset]) })
+            }
+        }
     }
 
     /// Runs `body` over the dataset in order, in batches (the last may be smaller), with the rows each holds.

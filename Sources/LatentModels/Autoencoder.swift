@@ -76,6 +76,11 @@ public final class Autoencoder: ReconstructingModel {
             parts: [("reconstruction", recon.value.scalar), ("sparsity", penalty.value.scalar)])
     }
 
+    /// Draws the corruption `loss` would (a DAE; the others draw nothing).
+    public func skipNoise(rows: Int, rng: inout RandomGenerator) {
+        _ = config.noise?.apply(Tensor(zeros: [rows, config.inputSize]), rng: &rng)
+    }
+
     /// The SAE's penalty on the sparse layer's activations `hidden` of a batch of `rows`.
     func sparsityPenalty(_ hidden: Variable, _ s: Sparsity, rows: Int) -> Variable {
         let n = Float(rows)

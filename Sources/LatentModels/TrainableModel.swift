@@ -29,6 +29,10 @@ public protocol TrainableModel: Module {
     /// other models ignore it.
     func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms
 
+    /// Draws from `rng` exactly what `loss` draws for a batch of `rows` examples, without computing anything: a
+    /// process that evaluates only some batches keeps the stream of one that evaluates them all.
+    func skipNoise(rows: Int, rng: inout RandomGenerator)
+
     /// A planned training step for batches of up to `rows` rows, reading weights from `parameters` (the
     /// model's packed set) and writing gradients into `gradients` (laid out like `parameters.grads`); nil for
     /// models without a plan, which train on the graph.
@@ -40,6 +44,9 @@ extension TrainableModel {
     public func loss(_ batch: Batch, rng: inout RandomGenerator) -> LossTerms {
         loss(batch, klWeight: nil, rng: &rng)
     }
+
+    /// No noise (the classifier).
+    public func skipNoise(rows: Int, rng: inout RandomGenerator) {}
 
     /// No plan: the graph engine trains the model.
     public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? { nil }

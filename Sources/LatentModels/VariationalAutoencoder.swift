@@ -115,11 +115,19 @@ public final class VariationalAutoencoder: ReconstructingModel {
 
     /// The training objective on `batch`, summed over its examples.
     public func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
-        let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
-        let eps = Tensor(uninitialized: [batch.x.shape[0] * samples, config.latent])
-        rng.fillNormal(eps)
-        return loss(batch, noise: eps, klWeight: klWeight)
+        loss(batch, noise: noise(rows: batch.x.shape[0], rng: &rng), klWeight: klWeight)
     }
+
+    /// The reparameterisation noise of a batch of `rows` (K samples each for an IWAE).
+    func noise(rows: Int, rng: inout RandomGenerator) -> Tensor {
+        let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
+        let eps = Tensor(uninitialized: [rows * samples, config.latent])
+        rng.fillNormal(eps)
+        return eps
+    }
+
+    /// Draws the noise `loss` would.
+    public func skipNoise(rows: Int, rng: inout RandomGenerator) { _ = noise(rows: rows, rng: &rng) }
 
     /// The code of each row of `x` (a VAE: the posterior mean).
     public func encode(_ x: Tensor, labels: [Int]) -> Tensor { posterior(Variable(x), labels: labels).mean.value }

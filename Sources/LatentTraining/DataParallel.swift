@@ -36,7 +36,7 @@ public final class DataParallel {
     }
 
     /// One group per BatchNorm layer.
-    private var syncGroups: [BatchNormSync] = []
+    private(set) var syncGroups: [BatchNormSync] = []
 
     /// Threads: the primary and its replicas.
     public var workers: Int { replicas.count + 1 }

@@ -42,6 +42,7 @@ public struct Trainer {
             throw LatentError(
                 .data, "no examples to train on or to test with (\(data.train.count) and \(data.test.count))")
         }
+        try checkShares(model, data: data)
         let optimizer = try Adam(model, learningRate: options.learningRate)
         optimizer.clipGradientNorm = options.clipGradientNorm
         let step = try TrainingStep(
@@ -68,6 +69,19 @@ public struct Trainer {
     @discardableResult
     public func run(_ model: any TrainableModel, train: Dataset, test: Dataset) throws -> [EpochMetrics] {
         try run(model, data: TrainingData(train: train, test: test, scaling: options.scaling))
+    }
+
+    /// With several processes, BatchNorm needs a share of every batch in every process (each takes part in every
+    /// exchange of statistics): no batch, the last of an epoch included, may have fewer rows than processes.
+    func checkShares(_ model: any TrainableModel, data: TrainingData) throws {
+        guard let processes, processes.size > 1, !model.layers(of: BatchNorm.self).isEmpty else { return }
+        let batch = effectiveBatchSize(data), last = data.train.count % batch, p = processes.size
+        if batch < p || (last > 0 && last < p) {
+            throw LatentError(
+                .training, field: "batchSize",
+                "with \(p) processes every batch needs at least \(p) examples for BatchNorm, but batches of \(batch) "
+                    + "leave \(last == 0 ? batch : last) of \(data.train.count): choose another batch size")
+        }
     }
 
     /// The batch size, at most the number of training examples: buffers are sized by the data, not by a flag.

@@ -103,7 +103,10 @@ extension Trainer {
         /// written atomically, so an interruption leaves the previous epoch's complete files or this one's.
         mutating func finish(epoch: Int) throws {
             let seconds = Date().timeIntervalSince(started)
-            let eval = Evaluation.evaluate(model, on: data.test, seed: options.seed)
+            let shards = trainer.processes.map { p in
+                Evaluation.Shards(index: p.rank, count: p.size) { p.sum($0, count: $1) }
+            }
+            let eval = Evaluation.evaluate(model, on: data.test, seed: options.seed, shards: shards)
             var row = EpochMetrics(
                 epoch: epoch, trainLoss: total / Double(seen), testLoss: eval.loss,
                 imagesPerSecond: Double(seen) / seconds, seconds: seconds, testTerms: eval.terms,

@@ -33,6 +33,8 @@ public final class TrainingStep {
     private let processes: (any ProcessGroup)?
     private let localGradients: [Tensor]
     private let processSeeds: UnsafeMutableBufferPointer<UInt64>
+    /// BatchNorm groups a single worker begins and ends itself (several workers' fork or replicas do).
+    private var aloneGroups: [BatchNormSync] = []
     private let processLoss = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 
     /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
@@ -94,6 +96,26 @@ public final class TrainingStep {
             workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
         description =
             "\(self.engine.rawValue), " + split + (processes.map { ", process \($0.rank) of \($0.size)" } ?? "")
+        if let processes { shareBatchNorms(processes, plans: plans, workers: workers) }
+    }
+
+    /// With several processes, every BatchNorm layer's statistics are summed over them too (after the threads').
+    private func shareBatchNorms(_ processes: any ProcessGroup, plans: [any PlannedStep], workers: Int) {
+        var groups = fork?.groups ?? parallel?.syncGroups ?? []
+        if workers == 1 {
+            aloneGroups =
+                plans.isEmpty
+                ? model.layers(of: BatchNorm.self).map { layer in
+                    let group = BatchNormSync(
+                        workers: 1, channels: layer.weight.value.count, runningMean: layer.runningMean.value,
+                        runningVariance: layer.runningVariance.value)
+                    layer.sync = (group, 0)
+                    return group
+                }
+                : synchronizeBatchNorms(plans, evenAlone: true)
+            groups = aloneGroups
+        }
+        for group in groups { group.acrossProcesses = { processes.sum($0, count: $1) } }
     }
 
     deinit {
@@ -101,17 +123,13 @@ public final class TrainingStep {
         processLoss.deallocate()
     }
 
-    /// What cannot yet be split over processes: the SAE's penalty and BatchNorm need whole-batch statistics.
+    /// What cannot yet be split over processes: the SAE's KL penalty needs whole-batch mean activations.
     static func checkDistributable(_ c: ModelConfig, processes: Int) throws {
-        if c.kind == .sae {
-            throw LatentError(
-                .training, "the sae's sparsity penalty needs the whole batch's statistics; train it in one process")
-        }
-        if c.arch == .deepconv {
+        if c.kind == .sae && c.sparsity?.kind == .kl {
             throw LatentError(
                 .training,
-                "BatchNorm statistics are not shared between processes yet; train --arch deepconv in one process "
-                    + "(its threads share them)")
+                "the sae's KL sparsity penalty needs the whole batch's mean activations; train it in one process, "
+                    + "or use the L1 penalty (`--l1`), which adds up over processes")
         }
     }
 
@@ -131,7 +149,9 @@ public final class TrainingStep {
             var local = RandomGenerator(seed: processSeeds[r])
             let share = Batch(
                 x: batch.x.rows(lo..<hi), labels: batch.labels.isEmpty ? [] : Array(batch.labels[lo..<hi]))
+            for group in aloneGroups { group.begin { _ in true } }
             processLoss.pointee = localLossAndGradients(share, klWeight: klWeight, rng: &local)
+            for group in aloneGroups { group.end() }
             let g = gradients.data, count = gradients.count
             for other in localGradients {
                 let o = other.data

@@ -28,10 +28,12 @@ extension ModelConfig {
 }
 
 /// Links the BatchNorm layers of data-parallel plans (one per worker, of one model) into groups that share
-/// the whole batch's statistics; returns the groups, which the caller begins and ends around each step.
-public func synchronizeBatchNorms(_ plans: [any PlannedStep]) -> [BatchNormSync] {
+/// the whole batch's statistics; returns the groups, which the caller begins and ends around each step. One plan
+/// gets groups only `evenAlone` (its statistics are then shared with other processes).
+public func synchronizeBatchNorms(_ plans: [any PlannedStep], evenAlone: Bool = false) -> [BatchNormSync] {
     let norms = plans.map { ($0 as? PlannedNetwork)?.batchNorms ?? [] }
-    guard plans.count > 1, let first = norms.first, !first.isEmpty, norms.allSatisfy({ $0.count == first.count })
+    guard plans.count > 1 || evenAlone, let first = norms.first, !first.isEmpty,
+        norms.allSatisfy({ $0.count == first.count })
     else { return [] }
     return first.indices.map { i in
         let layer = first[i].layer
