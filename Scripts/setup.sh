@@ -25,8 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The server's tests drive a browser (Selenium) and check the API against its OpenAPI document (schemathesis).
-if ! python3 -c 'import selenium, schemathesis' 2>/dev/null; then
-  echo "setup: installing Scripts/server/requirements.txt" >&2
-  python3 -m pip install -q -r Scripts/server/requirements.txt
+# The server's tests drive a browser (Selenium) and check the API against its OpenAPI document (schemathesis);
+# the TensorBoard check reads event files with tensorboard's own reader.
+if ! python3 -c 'import selenium, schemathesis, tensorboard' 2>/dev/null; then
+  echo "setup: installing Scripts/server/requirements.txt Scripts/tensorboard/requirements.txt" >&2
+  python3 -m pip install -q -r Scripts/server/requirements.txt -r Scripts/tensorboard/requirements.txt
 fi

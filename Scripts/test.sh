@@ -29,6 +29,9 @@ echo "latent serve: $serve_figures"
 # CVAE, conv VAE), --resume under mpirun, a killed rank stops the job and leaves a loadable checkpoint.
 mpi_figures=$(python3 Scripts/mpi/check_mpi.py)
 echo "latent train under mpirun: $mpi_figures"
+# TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
+tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
+echo "latent train --tensorboard: $tensorboard_figures"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"

@@ -105,6 +105,12 @@ struct TrainCommand: ParsableCommand {
             on its share of each --batch-size batch (process 0 writes the files).
             """)
     var distributed = "auto"
+    @Option(
+        name: .customLong("tensorboard"),
+        help: ArgumentHelp(
+            "Also write TensorBoard event files here: loss per step, metrics and pictures per epoch.",
+            valueName: "dir"))
+    var tensorBoard: String?
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -269,7 +275,8 @@ struct TrainCommand: ParsableCommand {
             if let limit = limit ?? recorded?.limit { resumed = resumed.prefix(limit) }
             let history = try Trainer.resume(
                 directory, epochs: epochs, train: resumed, test: try source.load(.test, notes: note),
-                progressBar: progressBar && processes?.rank ?? 0 == 0, processes: processes
+                progressBar: progressBar && processes?.rank ?? 0 == 0, processes: processes,
+                tensorBoard: tensorBoard.map { URL(fileURLWithPath: $0) }
             ) { say(ErrorMessages.replacingNames($0)) }
             return try printResult(history, directory: resume)
         }
@@ -290,6 +297,7 @@ struct TrainCommand: ParsableCommand {
         )
         (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
         options.overwrite = force
+        options.tensorBoardDirectory = tensorBoard.map { URL(fileURLWithPath: $0) }
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
         let hidden = config.hidden.isEmpty ? "none" : config.hidden.map(String.init).joined(separator: ",")
         let body =

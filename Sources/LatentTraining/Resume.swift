@@ -11,7 +11,7 @@ extension Trainer {
     @discardableResult
     public static func resume(
         _ directory: URL, epochs: Int, train: Dataset, test: Dataset, progressBar: Bool = false,
-        processes: (any ProcessGroup)? = nil, log: @escaping (String) -> Void = { _ in }
+        processes: (any ProcessGroup)? = nil, tensorBoard: URL? = nil, log: @escaping (String) -> Void = { _ in }
     ) throws -> [EpochMetrics] {
         let loaded = try ModelStore.load(directory)
         let state = try TrainingState.read(from: directory)
@@ -34,6 +34,7 @@ extension Trainer {
         let data = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, train: train, test: test)
         var options = state.options(epochs: epochs, directory: directory)
         options.progressBar = progressBar
+        options.tensorBoardDirectory = tensorBoard
         options.scaling = loaded.scaling
         options.provenance = loaded.data
         log(

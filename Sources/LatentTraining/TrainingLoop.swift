@@ -3,6 +3,7 @@ import LatentData
 import LatentEval
 import LatentModels
 import LatentOptim
+import LatentRender
 import LatentTensor
 
 extension Trainer {
@@ -14,6 +15,8 @@ extension Trainer {
         let optimizer: Adam
         let step: TrainingStep
         let progress: ProgressReporter
+        /// TensorBoard's event file, when asked for (process 0 only).
+        let tensorBoard: TensorBoardWriter?
         var shuffling: RandomGenerator, noise: RandomGenerator, binarization: RandomGenerator
         var history: [EpochMetrics] = []
         var firstEpoch = 1
@@ -33,6 +36,9 @@ extension Trainer {
             noise = RandomGenerator(seed: seed, stream: .noise)
             binarization = RandomGenerator(seed: seed, stream: .binarization)
             progress = ProgressReporter(live: trainer.options.progressBar)
+            tensorBoard = try trainer.options.tensorBoardDirectory.flatMap {
+                trainer.isWriter ? try TensorBoardWriter(directory: $0) : nil
+            }
             if let resume { try restore(resume) }
         }
 
@@ -87,6 +93,7 @@ extension Trainer {
                 }
                 total += value
                 seen += batch.count
+                try tensorBoard?.scalar("train/loss", value / Double(batch.count), step: optimizer.stepCount)
                 if Interruption.isRequested {
                     progress.clear()
                     throw TrainingInterrupted(
@@ -123,6 +130,7 @@ extension Trainer {
             warnIfCollapsed(epoch: epoch, kl: eval.terms["kl"])
             try checkProcessesAgree(epoch: epoch)
             guard trainer.isWriter else { return }
+            try logToTensorBoard(row, epoch: epoch)
             let out = options.outputDirectory
             try ModelStore.save(
                 model, seed: options.seed, epochs: epoch, scaling: data.scaling, data: options.provenance, to: out)
@@ -132,6 +140,28 @@ extension Trainer {
                 streams: streams, options: options, engine: step.engine
             ).write(to: out)
             try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
+        }
+
+        /// The epoch's figures and pictures in TensorBoard, at the step count reached.
+        func logToTensorBoard(_ row: EpochMetrics, epoch: Int) throws {
+            guard let tensorBoard else { return }
+            let step = optimizer.stepCount
+            var scalars = [
+                ("epoch/train_loss", row.trainLoss), ("epoch/test_loss", row.testLoss),
+                ("epoch/images_per_second", row.imagesPerSecond),
+                ("epoch/learning_rate", Double(optimizer.learningRate)),
+                ("epoch/epoch", Double(epoch)),
+            ]
+            scalars += row.testTerms.sorted { $0.key < $1.key }.map { ("epoch/test_\($0.key)", $0.value) }
+            for (tag, value) in scalars { try tensorBoard.scalar(tag, value, step: step) }
+            guard data.test.isImage, let rec = model as? any ReconstructingModel else { return }
+            let c = model.config
+            for (name, images, columns) in trainer.imageGrids(rec, test: data.test) {
+                let png = try ImageGrid.png(
+                    images, height: c.imageHeight, width: c.imageWidth, channels: c.channels, columns: columns,
+                    scale: 2)
+                try tensorBoard.image(String(name.prefix { $0 != "." }), png: png, step: step)
+            }
         }
 
         /// With several processes: every one must hold the same weights (the same sum of them, to the bit), or

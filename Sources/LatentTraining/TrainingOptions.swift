@@ -32,6 +32,8 @@ public struct TrainingOptions: Sendable {
     public var engine: TrainingEngine = .auto
     /// Write into an output directory that holds other files or another run (never deleting any of them).
     public var overwrite = false
+    /// Where to write TensorBoard event files (per-step loss, per-epoch metrics and pictures); nil: none.
+    public var tensorBoardDirectory: URL? = nil
 
     /// The defaults (10 epochs, batch 128, Adam 1e-3, seed 1), writing to `outputDirectory`.
     public init(outputDirectory: URL) { self.outputDirectory = outputDirectory }
