@@ -262,6 +262,8 @@ async function start() {
     $('label').addEventListener('change', () => { samples(); decode({ codes: [sliderCode()] }); });
   }
   makeSliders(model.latent);
+  // A table model's rows are drawn as a strip of values; there is nothing to draw by hand.
+  if (model.input.height === 1) $('pad-panel').hidden = true;
   setUpPad();
   drawCurves(model.metrics);
   if (model.variational) {
