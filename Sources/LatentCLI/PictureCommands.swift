@@ -45,10 +45,18 @@ struct SampleCommand: ParsableCommand {
     @OptionGroup var options: ModelPictureOptions
     @Option(help: "Number of images (default 64; for a CVAE without --label, 10 per class).") var count: Int?
     @Option(help: "CVAE: the class to generate.") var label: Int?
+    @Option(
+        help: """
+            Where codes come from: normal (N(0, I)) or gmm[:K[:full|diagonal]], a Gaussian mixture (default 10 full) \
+            fitted to the training codes and saved beside the checkpoint.
+            """)
+    var prior = "normal"
 
     func run() throws {
-        let vae = try options.loadVAE().model
+        let loaded = try options.loadVAE()
+        let vae = loaded.model
         let c = vae.config
+        if prior != "normal" { return try sampleMixture(loaded) }
         if let count { try bounded(count, "--count", 1...100_000) }
         if let label {
             guard c.isConditional else {
@@ -69,6 +77,34 @@ struct SampleCommand: ParsableCommand {
             columns = Int(Double(labels.count).squareRoot().rounded(.up))
         }
         try options.write(vae.sample(labels: labels, rng: &rng), c, columns: columns)
+    }
+}
+
+extension SampleCommand {
+    /// `--prior gmm[:K[:full|diagonal]]`.
+    func sampleMixture(_ loaded: ModelStore.Loaded<VariationalAutoencoder>) throws {
+        let parts = prior.split(separator: ":").map(String.init)
+        let components = parts.count > 1 ? Int(parts[1]) : 10
+        let covariance = parts.count > 2 ? GaussianMixture.Covariance(rawValue: parts[2]) : .full
+        guard parts[0] == "gmm", parts.count <= 3, let components, (1...1000).contains(components), let covariance
+        else {
+            throw ValidationError("--prior: expected normal or gmm[:K[:full|diagonal]] (K 1…1000), got '\(prior)'")
+        }
+        if label != nil { throw ValidationError("--label: the gmm prior is for a vae, not a cvae") }
+        let count = count ?? 64
+        try bounded(count, "--count", 1...100_000)
+        let train = try options.data.load(.train, for: loaded, binarizeTest: false)
+        let url = URL(fileURLWithPath: options.directory)
+        var isDirectory: ObjCBool = false
+        let directory =
+            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? url : nil
+        let mixture = try MixturePrior.mixture(
+            for: loaded, train: train, components: components, covariance: covariance, seed: options.seed,
+            directory: directory, notes: note)
+        var rng = RandomGenerator(seed: options.seed, stream: .pictures)
+        let images = loaded.model.decode(try mixture.sample(count: count, rng: &rng))
+        try options.write(images, loaded.config, columns: Int(Double(count).squareRoot().rounded(.up)))
     }
 }
 
