@@ -43,7 +43,7 @@ public enum ModelServer {
         var allowed = APIRoutes.methods
         for file in files.files { allowed[file.route] = "GET" }
         router.add(
-            middleware: APIErrorMiddleware(
+            middleware: APIMiddleware(
                 metrics: metrics, allowed: allowed.merging(["/metrics": "GET"]) { a, _ in a }))
         APIRoutes(service: service, maxBodyBytes: options.maxBodyBytes).register(on: router)
         router.get("/metrics") { _, _ in

@@ -32,7 +32,8 @@ public struct GaussianMixture: Codable, Equatable, Sendable {
     ) throws -> GaussianMixture {
         let n = data.shape[0], d = data.count / max(n, 1)
         guard k >= 1, n >= k else {
-            throw LatentError(.statistics, field: "components", "expected 1…\(n) components for \(n) points, got \(k)")
+            throw LatentError(
+                .statistics, field: "components", "expected 1…\(n) components for \(n) points, got \(k)")
         }
         let x = (0..<n).map { i in (0..<d).map { Double(data.data[i * d + $0]) } }
         var model = EM(x: x, k: k, d: d, covariance: covariance)
@@ -179,9 +180,8 @@ private struct EM {
         }
         var r = [[Double]](repeating: [Double](repeating: 0, count: n), count: k)
         var total = 0.0
-        var y = [Double](repeating: 0, count: d)
+        var y = [Double](repeating: 0, count: d), logp = [Double](repeating: 0, count: k)
         for i in 0..<n {
-            var logp = [Double](repeating: 0, count: k)
             for c in 0..<k {
                 var maha = 0.0
                 for a in 0..<d {

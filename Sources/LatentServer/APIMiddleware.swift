@@ -14,9 +14,10 @@ struct APIError: Error {
     }
 }
 
-/// Turns every failure into a JSON error ({"error": …, "field": …}) with a 4xx status (a 500 only for a
-/// failure that is the server's own), counts and times each request for /metrics and logs one line per request.
-struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Every request passes through here: each failure becomes a JSON error ({"error": …, "field": …}) with a 4xx
+/// status (a 500 only for a failure that is the server's own), another method on a known path a 405, and each
+/// request is counted and timed for /metrics and logged in one line.
+struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: RequestMetrics
     /// The method of each known path, to answer another method with 405 instead of 404.
     let allowed: [String: String]
