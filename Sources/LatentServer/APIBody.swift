@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Latent
 import NIOCore
 
 /// Reading a request: its body within a size bound, JSON into the request types, query parameters as numbers;
@@ -149,5 +150,13 @@ struct InterpolateRequest: APIRequest {
     let label: Int?
 }
 
-/// Rows of JSON numbers as Float rows.
-func floats(_ rows: [[Double]]) -> [[Float]] { rows.map { $0.map(Float.init) } }
+/// Rows of JSON numbers as Float rows, each number within ±1e6 as the OpenAPI document says — checked before
+/// rounding, which would turn 1000000.01 into an acceptable 1e6.
+func floats(_ rows: [[Double]], field: String) throws -> [[Float]] {
+    for (r, row) in rows.enumerated() {
+        if let j = row.firstIndex(where: { !(abs($0) <= Double(ModelService.maxMagnitude)) }) {
+            throw APIError(.badRequest, field: field, "row \(r) value \(j) is \(row[j]); expected at most 1e6 in size")
+        }
+    }
+    return rows.map { $0.map(Float.init) }
+}

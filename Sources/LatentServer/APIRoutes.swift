@@ -38,7 +38,10 @@ struct APIRoutes: Sendable {
     func decode(_ request: Request) async throws -> Response {
         let body = try await APIBody.json(DecodeRequest.self, request, limit: maxBodyBytes)
         let rows: [[Float]]
-        switch (body.codes.map(floats), body.points.map(floats)) {
+        switch (
+            try body.codes.map { try floats($0, field: "codes") },
+            try body.points.map { try floats($0, field: "points") }
+        ) {
         case (let codes?, nil): rows = codes
         case (nil, let points?):
             guard let map = service.map else { throw APIError(.badRequest, field: "points", "this model has no map") }
@@ -94,7 +97,7 @@ struct APIRoutes: Sendable {
             return (try service.features(picture: bytes), 1, label.map { [$0] })
         }
         let body = try await APIBody.json(ExamplesRequest.self, request, limit: maxBodyBytes)
-        let pixels = floats(body.pixels)
+        let pixels = try floats(body.pixels, field: "pixels")
         try APIBody.checkRows(pixels, width: service.inputSize, field: "pixels")
         return (pixels.flatMap { $0 }, pixels.count, body.labels)
     }
@@ -104,10 +107,10 @@ struct APIRoutes: Sendable {
         if code != nil && point != nil {
             throw APIError(.badRequest, field: field, "give \(field) or \(field)_point, not both")
         }
-        if let code { return code.map(Float.init) }
+        if let code { return try floats([code], field: field)[0] }
         guard let point else { throw APIError(.badRequest, field: field, "give \(field) (a code) or \(field)_point") }
         guard let map = service.map else { throw APIError(.badRequest, field: "\(field)_point", "no map") }
-        try APIBody.checkRows([point.map(Float.init)], width: 2, field: "\(field)_point")
+        try APIBody.checkRows(try floats([point], field: "\(field)_point"), width: 2, field: "\(field)_point")
         return map.code(at: (Float(point[0]), Float(point[1])))
     }
 

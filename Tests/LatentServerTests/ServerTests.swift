@@ -71,6 +71,8 @@ struct ServerTests {
         let cases: [(String, HTTPRequest.Method, HTTPFields, String?, HTTPResponse.Status, String)] = [
             ("/decode", .post, jsonHeaders, #"{"codes": [[1, 2]]}"#, .badRequest, "codes"),
             ("/decode", .post, jsonHeaders, #"{"codes": [[1, 2, 1e30]]}"#, .badRequest, "codes"),
+            // Just over the bound: rounding to Float would make it exactly 1e6.
+            ("/decode", .post, jsonHeaders, #"{"codes": [[1, 2, 1000000.01]]}"#, .badRequest, "codes"),
             ("/decode", .post, jsonHeaders, #"{"codes": [[1, 2, "x"]]}"#, .badRequest, "codes.0.2"),
             ("/decode", .post, jsonHeaders, #"{"codes": [[1, 2, 3]], "labels": [1]}"#, .badRequest, "label"),
             ("/decode", .post, jsonHeaders, #"{"codez": [[1, 2, 3]]}"#, .badRequest, "codez"),
