@@ -56,6 +56,9 @@ let package = Package(
                 "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
             ]),
         .target(
+            name: "LatentExport",
+            dependencies: ["LatentModels", "LatentNN", "LatentCheckpoint", "LatentData", "LatentTensor"]),
+        .target(
             name: "LatentService",
             dependencies: [
                 "LatentTraining", "LatentEval", "LatentModels", "LatentData", "LatentStats", "LatentRender",
@@ -65,7 +68,7 @@ let package = Package(
             dependencies: [
                 "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData", "LatentCheckpoint",
                 "LatentRender", "LatentModels", "LatentStats", "LatentEmbedding", "LatentEval", "LatentTraining",
-                "LatentService",
+                "LatentService", "LatentExport",
             ]),
 
         // MARK: Training over processes and machines (Open MPI), behind LatentTraining's ProcessGroup

@@ -31,3 +31,8 @@ if ! python3 -c 'import selenium, schemathesis, tensorboard' 2>/dev/null; then
   echo "setup: installing Scripts/server/requirements.txt Scripts/tensorboard/requirements.txt" >&2
   python3 -m pip install -q -r Scripts/server/requirements.txt -r Scripts/tensorboard/requirements.txt
 fi
+# `latent export --onnx` is checked with onnx and ONNX Runtime, python/latent_torch.py with PyTorch.
+if ! python3 -c 'import onnx, onnxruntime, torch, safetensors' 2>/dev/null; then
+  echo "setup: installing Scripts/interop/requirements.txt" >&2
+  python3 -m pip install -q -r Scripts/interop/requirements.txt
+fi

@@ -32,6 +32,10 @@ echo "latent train under mpirun: $mpi_figures"
 # TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
 tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
 echo "latent train --tensorboard: $tensorboard_figures"
+# Latent's models outside Latent (Scripts/interop/check_interop.py): `latent export --onnx` through onnx.checker and
+# ONNX Runtime, python/latent_torch.py in PyTorch, both equal to Latent's own outputs to 1e-5, for 16 models.
+interop_figures=$(python3 Scripts/interop/check_interop.py)
+echo "ONNX export and latent_torch: $interop_figures"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"

@@ -4,6 +4,7 @@
 @_exported import LatentData
 @_exported import LatentEmbedding
 @_exported import LatentEval
+@_exported import LatentExport
 @_exported import LatentModels
 @_exported import LatentNN
 @_exported import LatentOptim

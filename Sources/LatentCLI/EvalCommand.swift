@@ -13,13 +13,17 @@ struct EvalCommand: ParsableCommand {
     @Option(
         help:
             """
-            Classifier run directory: generate 1000 samples per label with this CVAE and report the fraction \
-            classified as asked.
+            Classifier run directory. A CVAE: generate 1000 samples per label and report the fraction classified \
+            as asked. A VAE: judge --samples samples from --prior (the classifier's mean confidence, and the \
+            Fréchet distance of its penultimate features from the test images': an FID on this classifier).
             """
     )
     var judge: String?
     @Option(name: .customLong("samples-per-label"), help: "With --judge: samples generated per label.")
     var samplesPerLabel: Int = 1000
+    @Option(help: "With --judge and a VAE: samples to judge.") var samples: Int = 10000
+    @Option(help: "With --judge and a VAE: normal or gmm[:K[:full|diagonal]], as `latent sample --prior`.")
+    var prior = "normal"
     @Option(
         name: .customLong("iwae-k"),
         help:
@@ -40,6 +44,10 @@ struct EvalCommand: ParsableCommand {
         if let images { try bounded(images, "--images", 1...Int.max) }
         if let iwaeK { try bounded(iwaeK, "--iwae-k", 1...1_000_000) }
         try bounded(samplesPerLabel, "--samples-per-label", 1...100_000)
+        try bounded(samples, "--samples", 2...100_000)
+        do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
+            throw ValidationError("--prior: \(e.message)")
+        }
         if images != nil && iwaeK == nil { throw ValidationError("--images applies to --iwae-k; give --iwae-k K too") }
     }
 
@@ -95,8 +103,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     func runJudge(_ judgeDirectory: String) throws {
-        let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory), kinds: [.cvae])
+        let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory), kinds: [.cvae, .vae])
         let classifier = try ModelStore.loadClassifier(URL(fileURLWithPath: judgeDirectory))
+        if generator.config.kind == .vae { return try judgeSamples(generator, classifier.model) }
         let result = try Judge.accuracy(
             of: generator.model, judgedBy: classifier.model, samplesPerLabel: samplesPerLabel,
             seed: seed ?? generator.seed)
@@ -108,6 +117,34 @@ struct EvalCommand: ParsableCommand {
         } else {
             say(String(format: "judged accuracy %.4f over %d samples per label", result.accuracy, samplesPerLabel))
             for (l, a) in result.perLabel.enumerated() { say(String(format: "  label %d: %.4f", l, a)) }
+        }
+    }
+}
+
+extension EvalCommand {
+    /// `--judge` for a VAE: the classifier's view of samples from `--prior`, beside the test images.
+    func judgeSamples(_ generator: ModelStore.Loaded<VariationalAutoencoder>, _ classifier: Classifier) throws {
+        let started = Date()
+        let test = try data.load(.test, for: generator, binarizeTest: false)
+        let codes = try MixturePrior.codes(
+            for: generator, prior: prior, count: samples, seed: seed ?? generator.seed,
+            train: { try data.load(.train, for: generator, binarizeTest: false) },
+            directory: runDirectory(directory), notes: { say($0) })
+        let q = try Judge.quality(
+            of: generator.model.decode(codes), against: test.batch(0..<test.count), judgedBy: classifier)
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            try printJSON([
+                "prior": prior, "samples": samples, "confidence": q.confidence, "confident_share": q.confidentShare,
+                "class_shares": q.classShares, "classifier_frechet_distance": q.frechet, "seconds": seconds,
+            ])
+        } else {
+            say(
+                String(
+                    format: "%d samples from the %@ prior: classifier confidence %.4f (%.1f%% of samples ≥ 0.9), "
+                        + "Fréchet distance on its features from the %d test images %.3f  [%.1f s]",
+                    samples, prior, q.confidence, 100 * q.confidentShare, test.count, q.frechet, seconds))
+            say("  class shares: " + q.classShares.map { String(format: "%.3f", $0) }.joined(separator: " "))
         }
     }
 }

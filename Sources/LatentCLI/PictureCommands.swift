@@ -83,29 +83,27 @@ struct SampleCommand: ParsableCommand {
 extension SampleCommand {
     /// `--prior gmm[:K[:full|diagonal]]`.
     func sampleMixture(_ loaded: ModelStore.Loaded<VariationalAutoencoder>) throws {
-        let parts = prior.split(separator: ":").map(String.init)
-        let components = parts.count > 1 ? Int(parts[1]) : 10
-        let covariance = parts.count > 2 ? GaussianMixture.Covariance(rawValue: parts[2]) : .full
-        guard parts[0] == "gmm", parts.count <= 3, let components, (1...1000).contains(components), let covariance
-        else {
-            throw ValidationError("--prior: expected normal or gmm[:K[:full|diagonal]] (K 1…1000), got '\(prior)'")
+        do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
+            throw ValidationError("--prior: \(e.message)")
         }
         if label != nil { throw ValidationError("--label: the gmm prior is for a vae, not a cvae") }
         let count = count ?? 64
         try bounded(count, "--count", 1...100_000)
-        let train = try options.data.load(.train, for: loaded, binarizeTest: false)
-        let url = URL(fileURLWithPath: options.directory)
-        var isDirectory: ObjCBool = false
-        let directory =
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? url : nil
-        let mixture = try MixturePrior.mixture(
-            for: loaded, train: train, components: components, covariance: covariance, seed: options.seed,
-            directory: directory, notes: note)
-        var rng = RandomGenerator(seed: options.seed, stream: .pictures)
-        let images = loaded.model.decode(try mixture.sample(count: count, rng: &rng))
-        try options.write(images, loaded.config, columns: Int(Double(count).squareRoot().rounded(.up)))
+        let codes = try MixturePrior.codes(
+            for: loaded, prior: prior, count: count, seed: options.seed,
+            train: { try options.data.load(.train, for: loaded, binarizeTest: false) },
+            directory: runDirectory(options.directory), notes: note)
+        try options.write(
+            loaded.model.decode(codes), loaded.config, columns: Int(Double(count).squareRoot().rounded(.up)))
     }
+}
+
+/// `path` if it is a directory (a run directory, where a fitted prior is saved), else nil (a .safetensors file).
+func runDirectory(_ path: String) -> URL? {
+    var isDirectory: ObjCBool = false
+    let url = URL(fileURLWithPath: path)
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        ? url : nil
 }
 
 /// `latent reconstruct`: test images above their reconstructions.

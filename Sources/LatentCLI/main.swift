@@ -16,7 +16,7 @@ struct LatentCommand: ParsableCommand {
             TrainCommand.self, EvalCommand.self, SampleCommand.self, ReconstructCommand.self, DenoiseCommand.self,
             EncodeCommand.self, DecodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self,
             TSNECommand.self,
-            AnomalyCommand.self, SemisupCommand.self, ServeCommand.self, BenchCommand.self,
+            AnomalyCommand.self, SemisupCommand.self, ServeCommand.self, ExportCommand.self, BenchCommand.self,
         ])
 }
 

@@ -57,6 +57,12 @@ public final class Classifier: TrainableModel {
         return LossTerms(total: ce, parts: [("cross_entropy", ce.value.scalar)])
     }
 
+    /// The last hidden layer's activations [n, width] (the penultimate features, for Fréchet distances).
+    public func features(_ x: Tensor) -> Tensor { body(Variable(x)).value }
+
+    /// Class logits from penultimate `features`.
+    public func logits(features: Tensor) -> Tensor { output(Variable(features)).value }
+
     /// Predicted classes.
     public func predict(_ x: Tensor) -> [Int] { logits(x).argmaxRows() }
 }

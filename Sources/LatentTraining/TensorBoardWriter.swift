@@ -1,4 +1,5 @@
 import Foundation
+import LatentCheckpoint
 import LatentTensor
 
 /// Writes a run's figures as TensorBoard event files (`tensorboard --logdir DIR` shows them), without TensorFlow:
@@ -78,47 +79,6 @@ public final class TensorBoardWriter {
         record += withUnsafeBytes(of: CRC32C.masked(data).littleEndian, Array.init)
         try handle.write(contentsOf: record)
     }
-}
-
-/// The few protocol-buffer encodings an Event needs (wire types 0 varint, 1 64-bit, 2 length-delimited, 5 32-bit).
-struct ProtoWriter {
-    private(set) var bytes: [UInt8] = []
-
-    private mutating func key(_ field: Int, _ wireType: UInt64) { raw(UInt64(field) << 3 | wireType) }
-
-    private mutating func raw(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func varint(_ field: Int, _ value: UInt64) {
-        key(field, 0)
-        raw(value)
-    }
-
-    mutating func double(_ field: Int, _ value: Double) {
-        key(field, 1)
-        bytes += withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
-    }
-
-    mutating func float(_ field: Int, _ value: Float) {
-        key(field, 5)
-        bytes += withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
-    }
-
-    mutating func lengthDelimited(_ field: Int, _ value: some Collection<UInt8>) {
-        key(field, 2)
-        raw(UInt64(value.count))
-        bytes += value
-    }
-
-    mutating func string(_ field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
-
-    mutating func message(_ field: Int, _ value: ProtoWriter) { lengthDelimited(field, value.bytes) }
 }
 
 /// CRC-32C (Castagnoli), as TFRecord frames use it: hand-written (a byte table) because none of the libraries

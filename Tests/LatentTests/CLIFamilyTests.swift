@@ -39,6 +39,28 @@ import Testing
         }
     }
 
+    @Test func exportsONNXAndJudgesSamplesOfAPrior() throws {
+        let (vae, classifier) = (try Self.train(["--model", "vae"]), try Self.train(["--model", "classifier"]))
+        let out = Support.temporaryDirectory().path
+        let e = try Support.runLatent(["export", vae.path, "--onnx", "\(out)/onnx", "--json"])
+        #expect(e.status == 0 && e.stdout.contains("\"opset\":17"), "\(e.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(out)/onnx/decoder.onnx"))
+        let c = try Support.runLatent(["export", classifier.path, "--onnx", "\(out)/c"])
+        #expect(c.status == 64 && c.stderr.contains("--model: a classifier has no encoder and decoder"), "\(c.stderr)")
+        #expect(c.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: "\(out)/c"), "nothing is written for a refused export")
+        let j = try Support.runLatent([
+            "eval", vae.path, "--judge", classifier.path, "--samples", "300", "--prior", "gmm:2", "--json",
+        ])
+        #expect(j.status == 0, "\(j.stderr)")
+        let judged = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        let confidence = judged?["confidence"] as? Double ?? -1, distance = judged?["classifier_frechet_distance"]
+        #expect(confidence > 0.1 && confidence <= 1 && (distance as? Double ?? -1) >= 0, "\(j.stdout)")
+        #expect(FileManager.default.fileExists(atPath: vae.appendingPathComponent("gmm-2-full.json").path))
+        let bad = try Support.runLatent(["eval", vae.path, "--judge", classifier.path, "--prior", "gmm:0"])
+        #expect(bad.status == 64 && bad.stderr.contains("--prior"), "\(bad.stderr)")
+    }
+
     @Test func daeDenoiseAndEncode() throws {
         let run = try Self.train(["--model", "dae", "--noise", "mask:0.3"])
         let out = Support.temporaryDirectory().path

@@ -1,0 +1,134 @@
+import Foundation
+import LatentCheckpoint
+import LatentData
+import LatentModels
+import LatentNN
+import LatentTensor
+
+/// Exports a model's encoder and decoder as ONNX files (opset 17) for ONNX Runtime and other ONNX consumers.
+/// The files take and give what Latent does: rows of `inputSize` values (an image's pixels channels last, H·W·C,
+/// in [0, 1]; a table's features after the scaling stored in the metadata), the encoder gives `mean` and
+/// `log_variance` (VAE, CVAE, IWAE) or `code` (AE, SAE, DAE), the decoder maps `code` to `probabilities` (the
+/// output distribution's mean: Bernoulli probabilities, or a Gaussian's mean, in [0, 1]). A CVAE's files take
+/// `label` too (int64 class indices). Convolutions run in ONNX's NCHW layout between transposes, so the
+/// weights are PyTorch's and the rows Latent's.
+public enum ONNXExport {
+    /// The two files of a model.
+    public struct Files: Sendable {
+        /// `encoder.onnx`'s bytes.
+        public let encoder: Data
+        /// `decoder.onnx`'s bytes.
+        public let decoder: Data
+    }
+
+    /// The encoder and decoder of `model` as ONNX files; `scaling` (a table's) and `producerVersion` go into
+    /// the metadata beside the model's configuration. Throws for a model without an encoder and decoder.
+    public static func files(
+        of model: any TrainableModel, scaling: FeatureScaling? = nil, producerVersion: String
+    ) throws -> Files {
+        let c = model.config
+        var metadata = [("latent.kind", c.kind.rawValue), ("latent.config", c.json)]
+        metadata.append(("latent.input", "rows of \(c.inputSize) float32 values: \(inputDescription(c))"))
+        if let scaling, scaling.kind != .none {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = String(decoding: (try? encoder.encode(scaling)) ?? Data(), as: UTF8.self)
+            metadata.append(("latent.scaling", json))
+        }
+        func file(_ g: ONNXGraph, _ doc: String) -> Data {
+            Data(g.model(doc: doc, metadata: metadata, producerVersion: producerVersion))
+        }
+        if let vae = model as? VariationalAutoencoder {
+            let encoder = try encoderGraph(
+                c, body: vae.body, heads: [("mean", vae.meanHead), ("log_variance", vae.logVarianceHead)])
+            return Files(
+                encoder: file(
+                    encoder, "Latent \(c.kind.rawValue) encoder: the posterior q(z|x) = N(mean, exp(log_variance))"),
+                decoder: file(try decoderGraph(c, vae.decoder), decoderDoc(c)))
+        }
+        if let ae = model as? Autoencoder {
+            let encoder = try encoderGraph(c, body: ae.body, heads: [("code", ae.codeLayer)])
+            return Files(
+                encoder: file(encoder, "Latent \(c.kind.rawValue) encoder: the code of each row"),
+                decoder: file(try decoderGraph(c, ae.decoder), decoderDoc(c)))
+        }
+        throw LatentError(
+            .model, field: "kind",
+            "a \(c.kind.rawValue) has no encoder and decoder to export "
+                + "(ONNX export takes ae, sae, dae, vae, cvae, iwae)"
+        )
+    }
+
+    /// Writes `encoder.onnx` and `decoder.onnx` into `directory` (created if missing), each atomically.
+    /// Returns the two files' URLs.
+    @discardableResult
+    public static func write(_ files: Files, to directory: URL) throws -> [URL] {
+        try AtomicFile.makeDirectory(directory)
+        let urls = [directory.appendingPathComponent("encoder.onnx"), directory.appendingPathComponent("decoder.onnx")]
+        try AtomicFile.write(files.encoder, to: urls[0])
+        try AtomicFile.write(files.decoder, to: urls[1])
+        return urls
+    }
+
+    static func inputDescription(_ c: ModelConfig) -> String {
+        c.imageHeight == 1
+            ? "a table's features (after the scaling in latent.scaling, if any)"
+            : "\(c.imageHeight)x\(c.imageWidth)x\(c.channels) pixels in [0, 1], row by row, channels last"
+    }
+
+    static func decoderDoc(_ c: ModelConfig) -> String {
+        "Latent \(c.kind.rawValue) decoder: the mean of p(x|z) for each code ("
+            + (c.likelihood == .bernoulli ? "Bernoulli probabilities" : "Gaussian means") + ")"
+    }
+
+    /// x (+ label) → body → one Gemm per head.
+    static func encoderGraph(_ c: ModelConfig, body: EncoderBody, heads: [(String, Linear)]) throws -> ONNXGraph {
+        var g = ONNXGraph(name: "latent_encoder")
+        g.input("x", .float, columns: [c.inputSize], doc: inputDescription(c))
+        var h = try lower(body.features, from: "x", into: &g, prefix: "encoder.conv")
+        if c.isConditional { h = g.node("Concat", [h, oneHot(c, into: &g)], [("axis", .int(1))]) }
+        h = try lower(body.dense, from: h, into: &g, prefix: "encoder")
+        for (name, layer) in heads {
+            let stem = name == "log_variance" ? "logvar" : name
+            linear(layer, from: h, into: &g, name: stem, output: name)
+            g.output(name, columns: [c.latent], doc: name.replacingOccurrences(of: "_", with: " ") + " per row")
+        }
+        return g
+    }
+
+    /// code (+ label) → dense → (transposed convolutions) → sigmoid.
+    static func decoderGraph(_ c: ModelConfig, _ decoder: Decoder) throws -> ONNXGraph {
+        var g = ONNXGraph(name: "latent_decoder")
+        g.input("code", .float, columns: [c.latent], doc: "codes (a VAE's z), one per row")
+        var h = "code"
+        if c.isConditional { h = g.node("Concat", [h, oneHot(c, into: &g)], [("axis", .int(1))]) }
+        h = try lower(decoder.dense, from: h, into: &g, prefix: "decoder")
+        h = try lower(decoder.deconv, from: h, into: &g, prefix: "decoder.conv")
+        g.node("Sigmoid", [h], output: "probabilities")
+        g.output("probabilities", columns: [c.inputSize], doc: inputDescription(c))
+        return g
+    }
+
+    /// The CVAE's `label` input as one-hot float rows.
+    static func oneHot(_ c: ModelConfig, into g: inout ONNXGraph) -> String {
+        g.input("label", .int64, columns: [], doc: "class index per row, 0…\(c.classes - 1)")
+        let depth = g.int64s("depth", [c.classes]), values = g.floats("off_on", [0, 1])
+        return g.node("OneHot", ["label", depth, values], [("axis", .int(-1))])
+    }
+
+    @discardableResult
+    static func linear(
+        _ l: Linear, from x: String, into g: inout ONNXGraph, name: String, output: String? = nil
+    )
+        -> String
+    {
+        var inputs = [x, g.weight(name + ".weight", l.weight.value)]
+        if let b = l.bias { inputs.append(g.weight(name + ".bias", b.value)) }
+        return g.node("Gemm", inputs, output: output, [("transB", .int(1))])
+    }
+}
+
+extension ONNXExport {
+    /// The ONNX operator set the files are written for.
+    public static var opset: Int { ONNXGraph.opset }
+}

@@ -1,0 +1,225 @@
+"""Latent checkpoints as PyTorch modules, in one line:
+
+    import latent_torch
+    model = latent_torch.load("runs/vae")          # a run directory or its model.safetensors
+    mean, log_variance = model.encode(x)           # x: [N, features] rows, as Latent reads them
+    x_hat = model.reconstruct(x)                   # the output distribution's mean, in [0, 1]
+
+Builds the `torch.nn.Module` a checkpoint's configuration describes (every kind: ae, sae, dae, vae, cvae, iwae,
+classifier; every body: mlp, conv, deepconv) with the same `state_dict` names Latent saves, and loads the
+weights and BatchNorm statistics. Rows are Latent's: an image's pixels row by row with channels last (H·W·C) in
+[0, 1]; a table's features after `model.scaling` (fitted when training with `--scale`; `model.scale(x)` applies
+it). Convolutions run in PyTorch's NCHW layout between permutes, so the modules are ordinary PyTorch modules:
+fine-tune them, trace them, script them. Needs torch and safetensors; tested against Latent's own outputs by
+Scripts/interop/check_interop.py.
+"""
+import json
+import os
+
+import torch
+from safetensors.torch import load_file
+from safetensors import safe_open
+from torch import nn
+
+__all__ = ["load", "LatentModel"]
+
+
+class _ToNCHW(nn.Module):
+    """Latent's rows [N, H·W·C] → [N, C, H, W]."""
+
+    def __init__(self, height, width, channels):
+        super().__init__()
+        self.shape = (height, width, channels)
+
+    def forward(self, x):
+        return x.reshape(-1, *self.shape).permute(0, 3, 1, 2)
+
+
+class _ToRows(nn.Module):
+    """[N, C, H, W] → Latent's rows [N, H·W·C] (channels last)."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+
+    def forward(self, x):
+        return x.permute(0, 2, 3, 1).reshape(-1, self.features)
+
+
+def _activation(name):
+    return {"relu": nn.ReLU(), "tanh": nn.Tanh(), "sigmoid": nn.Sigmoid(), "leaky-relu": nn.LeakyReLU(0.01),
+            "softplus": nn.Softplus()}[name]
+
+
+def _mlp(width, hidden, output, activation):
+    layers = []
+    for h in hidden:
+        layers += [nn.Linear(width, h), _activation(activation)]
+        width = h
+    return layers + [nn.Linear(width, output)]
+
+
+def _conv_size(c):
+    n = len(c["convChannels"])
+    return c["imageHeight"] >> n, c["imageWidth"] >> n
+
+
+class _Body(nn.Module):
+    """The encoder body: `conv` (convolutions, empty for mlp), then the dense layers registered as 0, 1, …"""
+
+    def __init__(self, c, condition=0, last_activation=None):
+        super().__init__()
+        h, w, ch, act = c["imageHeight"], c["imageWidth"], c.get("imageChannels") or 1, c["activation"]
+        width = c["inputSize"]
+        conv = []
+        if c["arch"] == "deepconv":
+            conv, previous = [_ToNCHW(h, w, ch)], ch
+            for out in c["convChannels"]:
+                conv += [nn.Conv2d(previous, out, 3, 2, 1), nn.BatchNorm2d(out), _activation(act)]
+                previous = out
+            hn, wn = _conv_size(c)
+            width = hn * wn * c["convChannels"][-1]
+            conv.append(_ToRows(width))
+        elif c["arch"] == "conv":
+            c0, c1 = c["convChannels"]
+            width = h // 4 * (w // 4) * c1
+            conv = [_ToNCHW(h, w, ch), nn.Conv2d(ch, c0, 4, 2, 1), _activation(act), nn.Conv2d(c0, c1, 4, 2, 1),
+                    _activation(act), _ToRows(width)]
+        self.conv = nn.Sequential(*conv)
+        width += condition
+        for i, units in enumerate(c["hidden"]):
+            last = i == len(c["hidden"]) - 1
+            self.add_module(str(2 * i), nn.Linear(width, units))
+            self.add_module(str(2 * i + 1), _activation(last_activation if last and last_activation else act))
+            width = units
+        self.output_size = width
+
+    def forward(self, x, condition=None):
+        h = self.conv(x)
+        if condition is not None:
+            h = torch.cat([h, condition], dim=1)
+        for name, layer in self.named_children():
+            if name != "conv":
+                h = layer(h)
+        return h
+
+
+class _Decoder(nn.Module):
+    """The decoder: dense layers registered as 0, 1, …, then `conv` (transposed convolutions, empty for mlp)."""
+
+    def __init__(self, c, input_size):
+        super().__init__()
+        h, w, ch, act = c["imageHeight"], c["imageWidth"], c.get("imageChannels") or 1, c["activation"]
+        hidden = list(reversed(c["hidden"]))
+        conv = []
+        if c["arch"] == "deepconv":
+            channels = c["convChannels"]
+            hn, wn = _conv_size(c)
+            dense = _mlp(input_size, hidden, hn * wn * channels[-1], act)
+            conv = [_ToNCHW(hn, wn, channels[-1])]
+            mirrored = list(reversed(channels)) + [channels[0]]
+            for a, b in zip(mirrored[:-1], mirrored[1:]):
+                conv += [nn.ConvTranspose2d(a, b, 3, 2, 1, output_padding=1), nn.BatchNorm2d(b), _activation(act)]
+            conv += [nn.Conv2d(channels[0], ch, 3, 1, 1), _ToRows(c["inputSize"])]
+        elif c["arch"] == "conv":
+            c0, c1 = c["convChannels"]
+            dense = _mlp(input_size, hidden, h // 4 * (w // 4) * c1, act) + [_activation(act)]
+            conv = [_ToNCHW(h // 4, w // 4, c1), nn.ConvTranspose2d(c1, c0, 4, 2, 1), _activation(act),
+                    nn.ConvTranspose2d(c0, ch, 4, 2, 1), _ToRows(c["inputSize"])]
+        else:
+            dense = _mlp(input_size, hidden, c["inputSize"], act)
+        for i, layer in enumerate(dense):
+            self.add_module(str(i), layer)
+        self.conv = nn.Sequential(*conv)
+
+    def forward(self, z):
+        for name, layer in self.named_children():
+            if name != "conv":
+                z = layer(z)
+        return self.conv(z)
+
+
+class LatentModel(nn.Module):
+    """A Latent model in PyTorch. `config` is the checkpoint's configuration (a dict), `kind` its kind,
+    `scaling` a table's feature scaling (a dict with kind, shift, scale) or None."""
+
+    def __init__(self, config, scaling=None):
+        super().__init__()
+        c = self.config = config
+        self.kind = c["kind"]
+        self.scaling = scaling
+        self.variational = self.kind in ("vae", "cvae", "iwae")
+        self.classes = c["classes"]
+        condition = self.classes if self.kind == "cvae" else 0
+        sparse_kl = (c.get("sparsity") or {}).get("kind") == "kl"
+        self.encoder = _Body(c, condition, "sigmoid" if sparse_kl else None)
+        width = self.encoder.output_size
+        if self.kind == "classifier":
+            self.output = nn.Linear(width, self.classes)
+            return
+        if self.variational:
+            self.mean, self.logvar = nn.Linear(width, c["latent"]), nn.Linear(width, c["latent"])
+        else:
+            self.code = nn.Linear(width, c["latent"])
+        self.decoder = _Decoder(c, c["latent"] + condition)
+        if c["likelihood"] == "gaussian" and c.get("outputVariance") is None:
+            self.output_logvar = nn.Parameter(torch.zeros(1))
+
+    def _condition(self, labels):
+        if self.kind != "cvae":
+            return None
+        if labels is None:
+            raise ValueError("a cvae needs labels: a LongTensor of class indices, one per row")
+        return nn.functional.one_hot(torch.as_tensor(labels, dtype=torch.long), self.classes).float()
+
+    def scale(self, x):
+        """A table's raw features → the scaled features the model reads (identity without scaling)."""
+        if not self.scaling or self.scaling["kind"] == "none":
+            return x
+        shift, scale = torch.tensor(self.scaling["shift"]), torch.tensor(self.scaling["scale"])
+        return (x - shift) / scale
+
+    def encode(self, x, labels=None):
+        """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE."""
+        h = self.encoder(x, self._condition(labels))
+        return (self.mean(h), self.logvar(h)) if self.variational else self.code(h)
+
+    def decode_logits(self, z, labels=None):
+        """The decoder's logits for codes z."""
+        condition = self._condition(labels)
+        return self.decoder(z if condition is None else torch.cat([z, condition], dim=1))
+
+    def decode(self, z, labels=None):
+        """The output distribution's mean for codes z (sigmoid of the logits, for both likelihoods)."""
+        return torch.sigmoid(self.decode_logits(z, labels))
+
+    def reconstruct(self, x, labels=None):
+        """decode(encode(x)), the posterior mean standing for z (as `latent eval` and `latent reconstruct`)."""
+        code = self.encode(x, labels)
+        return self.decode(code[0] if self.variational else code, labels)
+
+    def logits(self, x):
+        """A classifier's class logits."""
+        return self.output(self.encoder(x))
+
+    def forward(self, x, labels=None):
+        return self.logits(x) if self.kind == "classifier" else self.reconstruct(x, labels)
+
+
+def load(path, map_location="cpu"):
+    """The model in a Latent run directory or .safetensors checkpoint, weights loaded, in eval mode."""
+    file = os.path.join(path, "model.safetensors") if os.path.isdir(path) else path
+    with safe_open(file, "pt") as f:
+        metadata = f.metadata() or {}
+    if metadata.get("format") != "latent" or "config" not in metadata:
+        raise ValueError(f"{file}: not a Latent checkpoint (no Latent configuration in its metadata)")
+    scaling = json.loads(metadata["scaling"]) if "scaling" in metadata else None
+    model = LatentModel(json.loads(metadata["config"]), scaling)
+    state = load_file(file, device=str(map_location))
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        raise ValueError(f"{file}: tensors do not match the configuration (missing {missing}, unexpected {unexpected})")
+    model.load_state_dict(state, strict=False)
+    return model.eval()
