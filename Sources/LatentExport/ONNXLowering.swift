@@ -22,24 +22,13 @@ extension ONNXExport {
                 let nhwc = g.node("Transpose", [h], [("perm", .ints([0, 2, 3, 1]))])
                 h = g.node("Reshape", [nhwc, g.int64s("shape", [-1] + r.shape)])
             case let conv as Conv2D:
-                let k = conv.weight.shape[2]
-                h = g.node(
-                    "Conv",
-                    [h, g.weight(name + ".weight", conv.weight.value), g.weight(name + ".bias", conv.bias.value)],
-                    [
-                        ("kernel_shape", .ints([k, k])), ("strides", .ints([conv.stride, conv.stride])),
-                        ("pads", .ints(Array(repeating: conv.padding, count: 4))),
-                    ])
+                h = convolution(
+                    "Conv", h, into: &g, name: name, (conv.weight, conv.bias), stride: conv.stride,
+                    padding: conv.padding)
             case let conv as ConvTranspose2D:
-                let k = conv.weight.shape[2]
-                h = g.node(
-                    "ConvTranspose",
-                    [h, g.weight(name + ".weight", conv.weight.value), g.weight(name + ".bias", conv.bias.value)],
-                    [
-                        ("kernel_shape", .ints([k, k])), ("strides", .ints([conv.stride, conv.stride])),
-                        ("pads", .ints(Array(repeating: conv.padding, count: 4))),
-                        ("output_padding", .ints([conv.outputPadding, conv.outputPadding])),
-                    ])
+                h = convolution(
+                    "ConvTranspose", h, into: &g, name: name, (conv.weight, conv.bias), stride: conv.stride,
+                    padding: conv.padding, outputPadding: conv.outputPadding)
             case let bn as BatchNorm:
                 let inputs = [
                     h, g.weight(name + ".weight", bn.weight.value), g.weight(name + ".bias", bn.bias.value),
@@ -52,6 +41,21 @@ extension ONNXExport {
             }
         }
         return h
+    }
+
+    /// A square-kernel convolution `op` (Conv or ConvTranspose) with PyTorch's weight layout, which is ONNX's.
+    static func convolution(
+        _ op: String, _ x: String, into g: inout ONNXGraph, name: String, _ parameters: (Parameter, Parameter),
+        stride: Int, padding: Int, outputPadding: Int? = nil
+    ) -> String {
+        let (weight, bias) = parameters, k = weight.shape[2]
+        var attributes: [(String, ONNXGraph.Attribute)] = [
+            ("kernel_shape", .ints([k, k])), ("strides", .ints([stride, stride])),
+            ("pads", .ints(Array(repeating: padding, count: 4))),
+        ]
+        if let outputPadding { attributes.append(("output_padding", .ints([outputPadding, outputPadding]))) }
+        return g.node(
+            op, [x, g.weight(name + ".weight", weight.value), g.weight(name + ".bias", bias.value)], attributes)
     }
 
     /// The activation's ONNX operator.

@@ -93,7 +93,13 @@ extension Trainer {
                 }
                 total += value
                 seen += batch.count
-                try tensorBoard?.scalar("train/loss", value / Double(batch.count), step: optimizer.stepCount)
+                if let tensorBoard {
+                    let rows = Double(batch.count), at = optimizer.stepCount
+                    try tensorBoard.scalar("train/loss", value / rows, step: at)
+                    for (name, term) in step.lastTerms {
+                        try tensorBoard.scalar("train/\(name)", Double(term) / rows, step: at)
+                    }
+                }
                 if Interruption.isRequested {
                     progress.clear()
                     throw TrainingInterrupted(

@@ -35,7 +35,13 @@ public final class TrainingStep {
     private let processSeeds: UnsafeMutableBufferPointer<UInt64>
     /// BatchNorm groups a single worker begins and ends itself (several workers' fork or replicas do).
     private var aloneGroups: [BatchNormSync] = []
-    private let processLoss = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// The loss and its terms, summed over the processes in one allreduce.
+    private let processLoss = UnsafeMutablePointer<Float>.allocate(capacity: 1 + TrainingStep.maxTerms)
+    /// The last step's loss terms, summed over the batch (and processes): names, and values in raw storage so
+    /// recording them allocates nothing.
+    public private(set) var termNames: [String] = []
+    private let termValues = UnsafeMutablePointer<Float>.allocate(capacity: TrainingStep.maxTerms)
+    private static let maxTerms = 8
 
     /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
     /// optimiser at every gradient buffer the step writes (any `Optimizer` sums them into its update). With
@@ -50,6 +56,7 @@ public final class TrainingStep {
     ) throws {
         self.model = model
         self.optimizer = optimizer
+        termValues.initialize(repeating: 0, count: Self.maxTerms)
         let processes = (processes?.size ?? 1) > 1 ? processes : nil
         if let processes { try Self.checkDistributable(model.config, processes: processes.size) }
         self.processes = processes
@@ -74,6 +81,7 @@ public final class TrainingStep {
                     gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
             }
         if plans.count == workers {
+            termNames = model.config.kind == .vae ? ["reconstruction", "kl"] : ["reconstruction"]
             let fork = workers > 1 ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
             (self.plans, self.fork, parallel, self.engine) = (plans, fork, nil, .planned)
         } else {
@@ -121,6 +129,7 @@ public final class TrainingStep {
     deinit {
         processSeeds.deallocate()
         processLoss.deallocate()
+        termValues.deallocate()
     }
 
     /// What cannot yet be split over processes: the SAE's KL penalty needs whole-batch mean activations.
@@ -152,6 +161,7 @@ public final class TrainingStep {
             for group in aloneGroups { group.begin { _ in true } }
             processLoss.pointee = localLossAndGradients(share, klWeight: klWeight, rng: &local)
             for group in aloneGroups { group.end() }
+            (processLoss + 1).update(from: termValues, count: Self.maxTerms)
             let g = gradients.data, count = gradients.count
             for other in localGradients {
                 let o = other.data
@@ -159,23 +169,52 @@ public final class TrainingStep {
             }
         } else {
             gradients.fill(0)
-            processLoss.pointee = 0
+            processLoss.update(repeating: 0, count: 1 + Self.maxTerms)
         }
         processes.sum(gradients.data, count: gradients.count)
-        processes.sum(processLoss, count: 1)
+        processes.sum(processLoss, count: 1 + Self.maxTerms)
+        termValues.update(from: processLoss + 1, count: Self.maxTerms)
         return processLoss.pointee
+    }
+
+    /// The last step's loss terms ("reconstruction", "kl", …), each summed over the batch: for reports (TensorBoard).
+    public var lastTerms: [(name: String, value: Float)] {
+        termNames.enumerated().map { ($1, termValues[$0]) }
+    }
+
+    /// Keeps a graph step's terms (their names only when they change, so a steady state allocates nothing here).
+    private func record(_ parts: [(name: String, value: Float)]) {
+        let parts = parts.prefix(Self.maxTerms)
+        if !termNames.elementsEqual(parts.map(\.name)) { termNames = parts.map(\.name) }
+        for (i, p) in parts.enumerated() { termValues[i] = p.value }
+    }
+
+    /// Sums the plans' terms of their last run.
+    private func recordPlans() {
+        var reconstruction: Float = 0, kl: Float = 0
+        for plan in plans {
+            reconstruction += plan.lastTerms.reconstruction
+            kl += plan.lastTerms.kl
+        }
+        (termValues[0], termValues[1]) = (reconstruction, kl)
     }
 
     /// This process's loss and gradients for `batch` (its share of the batch, with several processes).
     private func localLossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> Float {
-        if let parallel { return parallel.lossAndGradients(batch, klWeight: klWeight, rng: &rng, reduce: false).total }
+        if let parallel {
+            let loss = parallel.lossAndGradients(batch, klWeight: klWeight, rng: &rng, reduce: false)
+            record(loss.parts)
+            return loss.total
+        }
         guard !plans.isEmpty else {
             optimizer.zeroGrad()
             let loss = model.loss(batch, klWeight: klWeight, rng: &rng)
             loss.total.backward()
+            record(loss.parts)
             return loss.value
         }
         let weight = klWeight ?? model.config.beta
+        defer { recordPlans() }
         guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: weight, rng: &rng) }
         return fork.run(batch.x, klWeight: weight, rng: &rng)
     }

@@ -69,7 +69,11 @@ import Testing
         #expect(sgd.additionalGradients.count == 1, "the second worker's gradient buffer is handed to the optimiser")
         var batches = Self.test.batches(size: 64).makeIterator()
         var noise = RandomGenerator(seed: 9)
-        _ = step.lossAndGradients(batches.next()!, rng: &noise)
+        let loss = step.lossAndGradients(batches.next()!, rng: &noise)
+        // The step's terms (what TensorBoard's train/reconstruction and train/kl show) add up to its loss.
+        let terms = step.lastTerms
+        #expect(terms.map(\.name) == ["reconstruction", "kl"] && terms.allSatisfy { $0.value > 0 })
+        #expect(abs(terms.map(\.value).reduce(0, +) - loss) <= 1e-5 * loss, "\(terms) against \(loss)")
         let gradient = sgd.parameters.grads.copy()
         for extra in sgd.additionalGradients { gradient.add(extra) }
         let before = sgd.parameters.values.copy()

@@ -32,6 +32,8 @@ final class PlannedNetwork: PlannedStep {
     let scratch: Tensor
     /// The gradient buffer the plan writes (every element of it, each step).
     let gradients: Tensor
+    /// The last run's reconstruction loss and KL, summed over its rows.
+    private(set) var lastTerms: (reconstruction: Float, kl: Float) = (0, 0)
 
     /// The plan's BatchNorm layers, in order.
     var batchNorms: [PlannedBatchNorm] {
@@ -101,6 +103,7 @@ final class PlannedNetwork: PlannedStep {
         precondition(rows <= capacity, "planned step for \(capacity) rows got \(rows)")
         guard rows > 0 else {
             gradients.fill(0)
+            lastTerms = (0, 0)
             return 0
         }
         var h = x
@@ -135,6 +138,7 @@ final class PlannedNetwork: PlannedStep {
         let reconstruction = binaryCrossEntropy(
             logits: h, targets: x, gradient: logitsGradient, n: rows * config.inputSize)
         backward(x, encoderInput: encoderInput, code: code, rows: rows, klWeight: klWeight)
+        lastTerms = (reconstruction, kl)
         if heads == nil { return reconstruction }
         return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight  // as the graph adds them
     }

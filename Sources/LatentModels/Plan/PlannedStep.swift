@@ -10,6 +10,9 @@ public protocol PlannedStep: AnyObject {
     /// Forward and backward on `rows` rows at `x` (inputs and targets). Returns the objective summed over the
     /// rows, with the KL weighted by `klWeight`; noise is drawn from `rng` as the graph engine draws it.
     func run(_ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator) -> Float
+
+    /// The last `run`'s terms, summed over its rows: the reconstruction loss and (a VAE) the unweighted KL.
+    var lastTerms: (reconstruction: Float, kl: Float) { get }
 }
 
 extension ModelConfig {
