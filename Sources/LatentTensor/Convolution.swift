@@ -32,6 +32,10 @@ package struct ConvGeometry: Equatable, Sendable {
     /// cols[(b, oy, ox), (ky, kx, c)] = image[b, oy·s − p + ky, ox·s − p + kx, c] (0 outside the image).
     package func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
         let k = kernel, c = channels
+        // Runs of 4 or 8 values (a kernel row of one or two channels): fixed-width copies, since a memmove call
+        // per run costs more than the copy (the first layer of an image model).
+        if k * c == 4 { return im2colSmallRuns(image, cols, SIMD4<Float>.self) }
+        if k * c == 8 { return im2colSmallRuns(image, cols, SIMD8<Float>.self) }
         forEachKernelRow { row, ky, pixel, lo, hi in
             let o = cols + row * patchSize + ky * k * c
             guard let pixel else {
@@ -41,6 +45,23 @@ package struct ConvGeometry: Equatable, Sendable {
             if lo > 0 { o.update(repeating: 0, count: lo * c) }
             (o + lo * c).update(from: image + pixel, count: (hi - lo) * c)
             if hi < k { (o + hi * c).update(repeating: 0, count: (k - hi) * c) }
+        }
+    }
+
+    private func im2colSmallRuns<V: SIMD<Float>>(
+        _ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _: V.Type
+    ) {
+        let k = kernel, c = channels
+        forEachKernelRow { row, ky, pixel, lo, hi in
+            let o = cols + row * patchSize + ky * k * c
+            if let pixel, lo == 0, hi == k {
+                UnsafeMutableRawPointer(o).storeBytes(
+                    of: UnsafeRawPointer(image + pixel).loadUnaligned(as: V.self), as: V.self)
+                return
+            }
+            UnsafeMutableRawPointer(o).storeBytes(of: V(), as: V.self)
+            guard let pixel else { return }
+            for j in 0..<((hi - lo) * c) { o[lo * c + j] = image[pixel + j] }
         }
     }
 
@@ -56,10 +77,30 @@ package struct ConvGeometry: Equatable, Sendable {
         } else {
             image.update(repeating: 0, count: pixels * c)
         }
+        if k * c == 4 { return col2imSmallRuns(cols, image, SIMD4<Float>.self) }
+        if k * c == 8 { return col2imSmallRuns(cols, image, SIMD8<Float>.self) }
         forEachKernelRow { row, ky, pixel, lo, hi in
             guard let pixel else { return }
             let dst = image + pixel, src = cols + row * patchSize + (ky * k + lo) * c
             VectorMath.add(src, into: dst, (hi - lo) * c)
+        }
+    }
+
+    /// col2im's scatter for kernel rows of 4 or 8 values: one fixed-width add per run that lies inside.
+    private func col2imSmallRuns<V: SIMD<Float>>(
+        _ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, _: V.Type
+    ) where V.Scalar == Float {
+        let k = kernel, c = channels
+        forEachKernelRow { row, ky, pixel, lo, hi in
+            guard let pixel else { return }
+            let dst = image + pixel, src = cols + row * patchSize + (ky * k + lo) * c
+            if lo == 0, hi == k {
+                let sum =
+                    UnsafeRawPointer(dst).loadUnaligned(as: V.self) + UnsafeRawPointer(src).loadUnaligned(as: V.self)
+                UnsafeMutableRawPointer(dst).storeBytes(of: sum, as: V.self)
+                return
+            }
+            for j in 0..<((hi - lo) * c) { dst[j] += src[j] }
         }
     }
 
