@@ -66,7 +66,7 @@ public enum DataSource: Sendable {
             let table = try ArrayReaders.read(url, csv: csv)
             if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }
             var all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
-            if let shape = table.imageShape { all = try all.asImages(shape) }
+            if let shape = table.imageShape { all = try all.asImages(shape, notes: notes) }
             guard all.count >= 10 else {
                 throw LatentError(
                     .data, field: "data",

@@ -231,7 +231,8 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
 extension Dataset {
     /// A table whose rows are pictures ([height, width, channels], from an NPY image array) as an image dataset:
     /// values 0…1 (floats) or 0…255 (8-bit) stored as 8-bit pixels. Throws for other ranges or shapes.
-    public func asImages(_ shape: [Int]) throws -> Dataset {
+    /// `notes` hears how far rounding to 8 bits moved any value, when it moved one (float arrays).
+    public func asImages(_ shape: [Int], notes: (String) -> Void = { _ in }) throws -> Dataset {
         guard let values, shape.count == 3, shape[0] * shape[1] * shape[2] == featureCount else {
             throw LatentError(
                 .data, "\(name): rows of \(featureCount) values are not images of shape \(shape) (a label column?)")
@@ -243,9 +244,17 @@ extension Dataset {
                 "\(name): image values span [\(range.lowerBound), \(range.upperBound)]; expected 0…1 or 0…255")
         }
         let scale: Float = range.upperBound <= 1 ? 255 : 1
+        let pixels = values.map { UInt8(($0 * scale).rounded()) }
+        var moved: Float = 0
+        for (v, p) in zip(values, pixels) { moved = max(moved, abs(v * scale - Float(p))) }
+        if moved > 0 {
+            notes(
+                String(
+                    format: "%@: pictures are kept as 8-bit pixels; rounding moved values by up to %.4g of %@",
+                    name, Double(moved / scale), scale == 255 ? "the 0…1 range" : "255"))
+        }
         var data = try Dataset(
-            name: name, pixels: values.map { UInt8(($0 * scale).rounded()) }, labels: labels, height: shape[0],
-            width: shape[1], channels: shape[2])
+            name: name, pixels: pixels, labels: labels, height: shape[0], width: shape[1], channels: shape[2])
         data.isLabelled = isLabelled
         return data
     }

@@ -161,9 +161,19 @@ import Testing
             .replacingOccurrences(of: "  \n", with: "\n").data(using: .isoLatin1)!
         let url = dir.appendingPathComponent("pictures.npy")
         try npy.write(to: url)
-        let all = try DataSource.table(url, labelColumn: nil).loadAll()
+        var notes: [String] = []
+        let all = try DataSource.table(url, labelColumn: nil).loadAll(notes: { notes.append($0) })
         #expect(all.isImage && all.height == 4 && all.width == 2 && all.channels == 3 && all.count == 10)
         #expect(all.pixels[1] == 26 && all.pixels[10] == 255)
+        // 0.1 is not a multiple of 1/255: the user hears how far rounding to 8 bits moved it (0.5/255).
+        #expect(notes.contains { $0.contains("8-bit") && $0.contains("0.00196") }, "\(notes)")
+        // Values that are bytes already move nowhere and say nothing.
+        let bytes = try Dataset(
+            name: "b", values: (0..<240).map { Float($0 % 256) / 255 }, labels: Array(repeating: 0, count: 10),
+            features: 24)
+        var quiet: [String] = []
+        _ = try bytes.asImages([4, 2, 3], notes: { quiet.append($0) })
+        #expect(quiet.isEmpty, "\(quiet)")
     }
 }
 
