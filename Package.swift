@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
-        .target(name: "LatentStats", dependencies: ["LatentTensor", "CLAPACKE"]),
+        .target(name: "LatentStats", dependencies: ["LatentTensor", "CLAPACKE", "CBLAS"]),
         .target(name: "LatentEmbedding", dependencies: ["LatentStats", "LatentTensor", "CBLAS", "CFFTW", "CKernels"]),
         .target(
             name: "LatentEval",
