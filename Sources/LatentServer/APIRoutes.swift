@@ -96,6 +96,11 @@ struct APIRoutes: Sendable {
             let label = try Query(request).int("label")
             return (try service.features(picture: bytes), 1, label.map { [$0] })
         }
+        if Query(request).text("label") != nil {
+            // The query's label goes with a picture upload; a JSON body carries its own `labels`.
+            throw APIError(
+                .badRequest, field: "label", "the label query parameter is for picture uploads; JSON gives `labels`")
+        }
         let body = try await APIBody.json(ExamplesRequest.self, request, limit: maxBodyBytes)
         let pixels = try floats(body.pixels, field: "pixels")
         try APIBody.checkRows(pixels, width: service.inputSize, field: "pixels")
