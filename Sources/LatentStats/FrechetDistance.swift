@@ -1,3 +1,4 @@
+import CBLAS
 import CLAPACKE
 import LatentTensor
 
@@ -18,51 +19,38 @@ public enum FrechetDistance {
         for j in 0..<d { total += (m1[j] - m2[j]) * (m1[j] - m2[j]) + s1[j * d + j] + s2[j * d + j] }
         let (values1, vectors1) = try eigen(s1, d)
         // Σ₁^½ = V diag(√λ) Vᵀ (negative round-off eigenvalues clamped to 0).
+        var scaled = vectors1
+        for i in 0..<d { for k in 0..<d { scaled[i * d + k] *= max(0, values1[k]).squareRoot() } }
         var root = [Double](repeating: 0, count: d * d)
-        for k in 0..<d {
-            let r = max(0, values1[k]).squareRoot()
-            for i in 0..<d where vectors1[i * d + k] != 0 {
-                let vik = vectors1[i * d + k] * r
-                for j in 0..<d { root[i * d + j] += vik * vectors1[j * d + k] }
-            }
-        }
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(d), Int32(d), Int32(d), 1, scaled, Int32(d), vectors1,
+            Int32(d), 0, &root, Int32(d))
         let product = multiply(multiply(root, s2, d), root, d)
         let (values, _) = try eigen(product, d)
         total -= 2 * values.reduce(0) { $0 + max(0, $1).squareRoot() }
         return max(0, total)
     }
 
-    /// Mean and (unbiased) covariance of the rows, row-major d × d.
+    /// Mean and (unbiased) covariance of the rows, row-major d × d (the centred rows' Gram matrix by `dsyrk`).
     static func moments(_ x: Tensor) -> (mean: [Double], covariance: [Double]) {
         let n = x.shape[0], d = x.shape[1]
-        var mean = [Double](repeating: 0, count: d), cov = [Double](repeating: 0, count: d * d)
+        var mean = [Double](repeating: 0, count: d)
         for i in 0..<n { for j in 0..<d { mean[j] += Double(x.data[i * d + j]) } }
         for j in 0..<d { mean[j] /= Double(n) }
-        var centred = [Double](repeating: 0, count: d)
-        for i in 0..<n {
-            for j in 0..<d { centred[j] = Double(x.data[i * d + j]) - mean[j] }
-            for j in 0..<d where centred[j] != 0 {
-                let cj = centred[j]
-                for k in j..<d { cov[j * d + k] += cj * centred[k] }
-            }
-        }
-        for j in 0..<d {
-            for k in j..<d {
-                cov[j * d + k] /= Double(n - 1)
-                cov[k * d + j] = cov[j * d + k]
-            }
-        }
+        var centred = [Double](repeating: 0, count: n * d), cov = [Double](repeating: 0, count: d * d)
+        for i in 0..<n { for j in 0..<d { centred[i * d + j] = Double(x.data[i * d + j]) - mean[j] } }
+        cblas_dsyrk(
+            CblasRowMajor, CblasLower, CblasTrans, Int32(d), Int32(n), 1 / Double(n - 1), centred, Int32(d), 0, &cov,
+            Int32(d))
+        for j in 0..<d { for k in 0..<j { cov[k * d + j] = cov[j * d + k] } }
         return (mean, cov)
     }
 
     static func multiply(_ a: [Double], _ b: [Double], _ d: Int) -> [Double] {
         var c = [Double](repeating: 0, count: d * d)
-        for i in 0..<d {
-            for k in 0..<d where a[i * d + k] != 0 {
-                let aik = a[i * d + k]
-                for j in 0..<d { c[i * d + j] += aik * b[k * d + j] }
-            }
-        }
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(d), Int32(d), Int32(d), 1, a, Int32(d), b, Int32(d), 0, &c,
+            Int32(d))
         return c
     }
 

@@ -185,7 +185,7 @@ public final class TrainingStep {
     /// Keeps a graph step's terms (their names only when they change, so a steady state allocates nothing here).
     private func record(_ parts: [(name: String, value: Float)]) {
         let parts = parts.prefix(Self.maxTerms)
-        if !termNames.elementsEqual(parts.map(\.name)) { termNames = parts.map(\.name) }
+        if !termNames.elementsEqual(parts, by: { $0 == $1.name }) { termNames = parts.map(\.name) }
         for (i, p) in parts.enumerated() { termValues[i] = p.value }
     }
 
