@@ -28,12 +28,13 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),  // oneDNN: no pkg-config file
 
         // MARK: Hand-vectorised C loops
         .target(name: "CKernels"),
 
         // MARK: Library
-        .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef"]),
+        .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef", "CDNNL"]),
         .target(name: "LatentAutodiff", dependencies: ["LatentTensor"]),
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor", "CKernels"]),

@@ -9,7 +9,7 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 packages=(pkg-config libopenblas-dev liblapacke-dev libsleef-dev zlib1g-dev libcairo2-dev libfftw3-dev libssl-dev
-          libpng-dev libturbojpeg0-dev
+          libpng-dev libturbojpeg0-dev libdnnl-dev
           fonts-dejavu-core jq
           chromium chromium-driver wrk
           libopenmpi-dev openmpi-bin)

@@ -72,6 +72,8 @@ public final class TrainingStep {
         // exchanged between the workers: `BatchNormSync`.)
         let workers = splitBatches && model.config.kind != .sae ? threads : 1
         let rows = (batchSize + workers - 1) / workers
+        // Before the plans: oneDNN's kernels are made for the thread count they will run on.
+        BLAS.setThreads(workers > 1 ? 1 : threads)
         let plans =
             engine == .graph || reason != nil
             ? []
@@ -94,7 +96,6 @@ public final class TrainingStep {
             let parallel = workers > 1 ? DataParallel(model, parameters: parameters, workers: workers) : nil
             (self.plans, fork, self.parallel, self.engine) = ([], nil, parallel, .graph)
         }
-        BLAS.setThreads(workers > 1 ? 1 : threads)
         let extra = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
         // One process: the optimiser sums the workers' buffers as it updates. Several: they are added into the
         // primary before the processes sum it.

@@ -82,12 +82,13 @@ import Testing
         try Self.compare(ae, threads: 2, rows: 1)  // a worker with no rows
     }
 
-    /// The 28x28 conv body's plan (convolutions chunk for chunk as the graph's ops) against the graph, with the
-    /// data-parallel split and a chunk boundary inside a worker's share.
+    /// The 28x28 conv body's plan (full batches on oneDNN's kernels, 8 channels and up taking every one of them;
+    /// partial ones on im2col, chunk for chunk as the graph's ops) against the graph, with the data-parallel split
+    /// and a chunk boundary inside a worker's share.
     @Test(arguments: [(ModelKind.vae, 1), (.vae, 2), (.ae, 2)])
     func convMatchesTheGraph(kind: ModelKind, threads: Int) throws {
         var c = ModelConfig(kind: kind)
-        (c.arch, c.convChannels, c.hidden, c.latent) = (.conv, [4, 8], [24], 5)
+        (c.arch, c.convChannels, c.hidden, c.latent) = (.conv, [8, 16], [24], 5)
         try Self.compare(c, threads: threads, rows: 48)
         c.hidden = []  // heads read the flattened features
         c.activation = .leakyRelu
@@ -98,7 +99,7 @@ import Testing
     @Test(arguments: [(ModelKind.vae, 1), (.vae, 2), (.ae, 2)])
     func deepConvMatchesTheGraph(kind: ModelKind, threads: Int) throws {
         var c = ModelConfig(kind: kind)
-        (c.arch, c.convChannels, c.hidden, c.latent, c.activation) = (.deepconv, [4, 8], [], 5, .leakyRelu)
+        (c.arch, c.convChannels, c.hidden, c.latent, c.activation) = (.deepconv, [8, 16], [], 5, .leakyRelu)
         try Self.compare(c, threads: threads, rows: 16)
         try Self.compare(c, threads: threads, rows: 3)
     }

@@ -24,13 +24,17 @@ final class PlannedConvolution: PlannedOp {
     let imagesPerChunk: Int
     /// Output after the activation, its input where the derivative needs it, and d loss / d output.
     let output: Tensor, preActivation: Tensor?, outputGrad: Tensor
+    /// oneDNN's kernels for full batches (`rows` images) of the convolution from the image side to the other (for
+    /// a transposed layer, the convolution it is the adjoint of); nil where oneDNN has none: im2col does it all.
+    let direct: DNNLConvolution?
 
-    /// The layer for images of `height` × `width` × its input channels; `outputShape` is what it makes.
+    /// The layer for images of `height` × `width` × its input channels.
     init(
         _ layer: any Layer, height: Int, width: Int, activation: Activation?, weightGrad: UnsafeMutablePointer<Float>,
         biasGrad: UnsafeMutablePointer<Float>, rows: Int
     ) {
         let w: Tensor, b: Tensor
+        var outputPadding = 0
         if let conv = layer as? Conv2D {
             (transposed, w, b, stride, padding) = (false, conv.weight.value, conv.bias.value, conv.stride, conv.padding)
             kernel = w.shape[2]
@@ -39,6 +43,7 @@ final class PlannedConvolution: PlannedOp {
         } else {
             let conv = layer as! ConvTranspose2D
             (transposed, w, b, stride, padding) = (true, conv.weight.value, conv.bias.value, conv.stride, conv.padding)
+            outputPadding = conv.outputPadding
             kernel = w.shape[2]
             let h = (height - 1) * stride - 2 * padding + kernel + conv.outputPadding
             let wo = (width - 1) * stride - 2 * padding + kernel + conv.outputPadding
@@ -62,6 +67,12 @@ final class PlannedConvolution: PlannedOp {
         output = Tensor(uninitialized: shape)
         preActivation = activation == .softplus || activation == .leakyRelu ? Tensor(uninitialized: shape) : nil
         outputGrad = Tensor(uninitialized: shape)
+        direct =
+            DNNLConvolution.isEnabled
+            ? DNNLConvolution(
+                batch: max(rows, 1), inChannels: imageChannels, inHeight: imageHeight, inWidth: imageWidth,
+                outChannels: filters, outHeight: geometry.outHeight, outWidth: geometry.outWidth, kernel: kernel,
+                stride: stride, padding: padding, paddingAfter: padding - outputPadding, bias: !transposed) : nil
     }
 
     /// Parameters this layer covers.
@@ -73,49 +84,83 @@ final class PlannedConvolution: PlannedOp {
             stride: stride, padding: padding)
     }
 
-    /// output = f(conv(x)) for `rows` images at `x`.
+    /// output = f(conv(x)) for `rows` images at `x`, a chunk at a time: bias, product and activation of a chunk
+    /// while its rows are still in cache.
     func forward(_ x: UnsafePointer<Float>, rows: Int) {
+        if let direct, rows == direct.batch, !transposed || direct.hasBackwardData {
+            let y = preActivation?.data ?? output.data
+            if transposed {
+                direct.backwardData(x, weight: weight, into: y)
+                addToRows(y, bias, rows: rows * outputSize / other, columns: other)
+            } else {
+                direct.forward(x, weight: weight, bias: bias, into: y)
+            }
+            if let activation { activation.function.apply(y, output.data, rows * outputSize) }
+            return
+        }
         let geo = geometry(rows), patch = geo.patchSize, w2 = weightColumns.data, cols = columns.data
         ConvGeometry.channelsLast(weight, n: filters, c: transposed ? imageChannels : other, k: kernel, into: w2)
         let y = preActivation?.data ?? output.data
-        if transposed {
-            let cin = filters
-            geo.forEachChunk(imagesPerChunk) { first, part in
+        geo.forEachChunk(imagesPerChunk) { first, part in
+            let yp = y + first * outputSize, values = part.batch * outputSize
+            if transposed {
+                let cin = filters
                 BLAS.gemm(
                     transposeA: false, transposeB: false, m: part.patchCount, n: patch, k: cin, x + first * inputSize,
                     lda: cin, w2, ldb: patch, beta: 0, cols, ldc: patch)
-                part.col2im(cols, y + first * outputSize, bias: bias)
-            }
-        } else {
-            let cout = filters
-            for r in 0..<geo.patchCount { (y + r * cout).update(from: bias, count: cout) }
-            geo.forEachChunk(imagesPerChunk) { first, part in
+                part.col2im(cols, yp, bias: bias)
+            } else {
+                let cout = filters
+                fillRows(yp, with: bias, rows: part.patchCount, columns: cout)
                 part.im2col(x + first * inputSize, cols)
                 BLAS.gemm(
                     transposeA: false, transposeB: true, m: part.patchCount, n: cout, k: patch, cols, lda: patch,
-                    w2, ldb: patch, beta: 1, y + first * outputSize, ldc: cout)
+                    w2, ldb: patch, beta: 1, yp, ldc: cout)
             }
+            if let activation { activation.function.apply(yp, output.data + first * outputSize, values) }
         }
-        if let activation { activation.function.apply(y, output.data, rows * outputSize) }
     }
 
     /// From d loss / d output (in `outputGrad`, turned into d loss / d pre-activation): the weight and bias
-    /// gradients (overwritten) and, if asked, d loss / d input (overwritten).
+    /// gradients (overwritten) and, if asked, d loss / d input (overwritten). A chunk at a time, like `forward`.
     func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?) {
         let g = outputGrad.data
-        if let activation {
-            let y = output.data
-            activation.function.chainDerivative(
-                g, input: preActivation?.data ?? y, output: y, into: g, rows * outputSize)
+        if let direct, rows == direct.batch {
+            if let activation {
+                let y = output.data
+                activation.function.chainDerivative(
+                    g, input: preActivation?.data ?? y, output: y, into: g, rows * outputSize)
+            }
+            if transposed {
+                // The adjoint convolution reads the image side (here the gradient) and writes the other.
+                sumRows(g, rows: rows * outputSize / other, columns: other, into: biasGrad)
+                direct.backwardWeights(g, outputGrad: x, weightGrad: weightGrad, biasGrad: nil)
+                if let inputGrad { direct.forward(g, weight: weight, bias: nil, into: inputGrad) }
+            } else {
+                direct.backwardWeights(x, outputGrad: g, weightGrad: weightGrad, biasGrad: biasGrad)
+                guard let inputGrad else { return }
+                if direct.hasBackwardData {
+                    direct.backwardData(g, weight: weight, into: inputGrad)
+                } else {
+                    columnsInputGradient(g, rows: rows, into: inputGrad)
+                }
+            }
+            return
         }
         let geo = geometry(rows), patch = geo.patchSize, w2 = weightColumns.data, dw2 = weightColumnsGrad.data
         let cols = columns.data, channels = transposed ? other : filters
-        sumRows(g, rows: rows * outputSize / channels, columns: channels, into: biasGrad)
+        biasGrad.update(repeating: 0, count: channels)
         geo.forEachChunk(imagesPerChunk) { first, part in
-            let rowsHere = part.patchCount
+            let rowsHere = part.patchCount, gp = g + first * outputSize, values = part.batch * outputSize
+            if let activation {
+                let y = output.data + first * outputSize
+                activation.function.chainDerivative(
+                    gp, input: preActivation.map { $0.data + first * outputSize } ?? y, output: y, into: gp, values)
+            }
+            addRows(gp, rows: values / channels, columns: channels, into: biasGrad)
             if transposed {
                 let cin = filters, xp = x + first * inputSize
-                part.im2col(g + first * outputSize, cols)  // d columns
+                part.im2col(gp, cols)  // d columns
                 if let inputGrad {
                     BLAS.gemm(
                         transposeA: false, transposeB: true, m: rowsHere, n: cin, k: patch, cols, lda: patch, w2,
@@ -125,7 +170,7 @@ final class PlannedConvolution: PlannedOp {
                     transposeA: true, transposeB: false, m: cin, n: patch, k: rowsHere, xp, lda: cin, cols, ldb: patch,
                     beta: first == 0 ? 0 : 1, dw2, ldc: patch)
             } else {
-                let cout = filters, gp = g + first * outputSize
+                let cout = filters
                 part.im2col(x + first * inputSize, cols)
                 BLAS.gemm(
                     transposeA: true, transposeB: false, m: cout, n: patch, k: rowsHere, gp, lda: cout, cols,
@@ -139,5 +184,18 @@ final class PlannedConvolution: PlannedOp {
             }
         }
         ConvGeometry.channelsFirst(dw2, n: filters, c: transposed ? imageChannels : other, k: kernel, into: weightGrad)
+    }
+
+    /// A convolution's d loss / d input from d loss / d output by im2col's adjoint, a chunk at a time.
+    private func columnsInputGradient(_ g: UnsafePointer<Float>, rows: Int, into inputGrad: UnsafeMutablePointer<Float>)
+    {
+        let geo = geometry(rows), patch = geo.patchSize, w2 = weightColumns.data, cols = columns.data
+        ConvGeometry.channelsLast(weight, n: filters, c: other, k: kernel, into: w2)
+        geo.forEachChunk(imagesPerChunk) { first, part in
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: part.patchCount, n: patch, k: filters,
+                g + first * outputSize, lda: filters, w2, ldb: patch, beta: 0, cols, ldc: patch)
+            part.col2im(cols, inputGrad + first * inputSize)
+        }
     }
 }

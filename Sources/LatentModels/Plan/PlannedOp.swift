@@ -13,5 +13,25 @@ protocol PlannedOp: AnyObject {
 /// out[j] = Σ_r g[r, j] over `rows` rows of `columns` values.
 func sumRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
     out.update(repeating: 0, count: columns)
+    addRows(g, rows: rows, columns: columns, into: out)
+}
+
+/// out[j] += Σ_r g[r, j] over `rows` rows of `columns` values, row after row.
+func addRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
     for r in 0..<rows { VectorMath.add(g + r * columns, into: out, columns) }
+}
+
+/// Each of `rows` rows of `columns` values at `y` set to `row`.
+func fillRows(_ y: UnsafeMutablePointer<Float>, with row: UnsafePointer<Float>, rows: Int, columns: Int) {
+    for r in 0..<rows { (y + r * columns).update(from: row, count: columns) }
+}
+
+/// Each of `rows` rows of `columns` values at `y` plus `row`.
+func addToRows(_ y: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, rows: Int, columns: Int) {
+    if columns == 1 {
+        let b = row[0]
+        for r in 0..<rows { y[r] += b }
+        return
+    }
+    for r in 0..<rows { VectorMath.add(row, into: y + r * columns, columns) }
 }
