@@ -14,8 +14,9 @@ import CDNNL
 /// convolution is this convolution's adjoint with the same weights (PyTorch's [in, out, k, k] is the [out, in, k, k]
 /// of the convolution from the transposed one's output back to its input), so it runs on the same three kernels
 /// with their roles swapped. Images are NHWC; weights and their gradients stay in PyTorch's [out, in, k, k] and
-/// are reordered to and from the kernels' blocked layouts by oneDNN. Everything is made by `init`; the calls
-/// allocate nothing. nil from `init`: oneDNN has no kernel for it (the caller stays on im2col).
+/// are reordered to and from the kernels' blocked layouts by oneDNN. Everything of Latent's is made by `init`;
+/// inside each call oneDNN's C API allocates a small argument map (no way around it). nil from `init`: oneDNN has
+/// no kernel for it (the caller stays on im2col).
 package final class DNNLConvolution {
     /// Whether the planned step uses oneDNN: where its AVX-512 kernels run (measured faster than im2col + OpenBLAS
     /// for the 28x28 and 64x64x3 conv VAEs; on AVX2 alone the deep one was 8% slower), unless the environment says
