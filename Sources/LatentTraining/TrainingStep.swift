@@ -103,8 +103,10 @@ public final class TrainingStep {
         optimizer.workers = threads
         let split =
             workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
+        let kernels = self.plans.first?.convolutionKernels.map { ", convolutions on \($0)" } ?? ""
         description =
-            "\(self.engine.rawValue), " + split + (processes.map { ", process \($0.rank) of \($0.size)" } ?? "")
+            "\(self.engine.rawValue), " + split + kernels
+            + (processes.map { ", process \($0.rank) of \($0.size)" } ?? "")
         if let processes { shareBatchNorms(processes, plans: plans, workers: workers) }
     }
 

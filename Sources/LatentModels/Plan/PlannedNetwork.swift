@@ -35,6 +35,15 @@ final class PlannedNetwork: PlannedStep {
     /// The last run's reconstruction loss and KL, summed over its rows.
     private(set) var lastTerms: (reconstruction: Float, kl: Float) = (0, 0)
 
+    /// "oneDNN" if every convolution of a full batch runs on oneDNN's kernels, "im2col" if none does, nil without
+    /// convolutions.
+    var convolutionKernels: String? {
+        let convolutions = (features + deconvolutions).compactMap { $0 as? PlannedConvolution }
+        guard !convolutions.isEmpty else { return nil }
+        let direct = convolutions.filter { $0.direct != nil }.count
+        return direct == convolutions.count ? "oneDNN" : direct == 0 ? "im2col" : "oneDNN and im2col"
+    }
+
     /// The plan's BatchNorm layers, in order.
     var batchNorms: [PlannedBatchNorm] {
         (features + deconvolutions).compactMap { $0 as? PlannedBatchNorm }
