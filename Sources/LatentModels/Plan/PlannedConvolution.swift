@@ -1,10 +1,11 @@
 import LatentNN
 import LatentTensor
 
-/// One convolution (or transposed convolution) of a plan, with the activation after it: the weight layout
-/// the GEMMs read, an im2col buffer of a cache-sized chunk of images, and the layer's output and gradient
-/// buffers for the plan's row capacity. Computes what `Variable.conv2d`/`convTranspose2d` compute, chunk for
-/// chunk, on buffers made once.
+/// One convolution (or transposed convolution) of a plan, with the activation after it, and the layer's output and
+/// gradient buffers for the plan's row capacity. Full batches run on oneDNN's kernels (`direct`, where enabled);
+/// partial ones, and backward data of images under 8 channels, on im2col + GEMM a cache-sized chunk of images at a
+/// time (the weight in the GEMMs' layout, one chunk's im2col buffer). Computes what `Variable.conv2d` /
+/// `convTranspose2d` compute, on buffers made once.
 final class PlannedConvolution: PlannedOp {
     let transposed: Bool
     /// Input and output values per image.
