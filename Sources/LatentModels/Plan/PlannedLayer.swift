@@ -13,7 +13,8 @@ struct PlannedLayer {
     let preActivation: Tensor?
     /// d loss / d output, turned in place into d loss / d pre-activation by `backward`.
     let outputGrad: Tensor
-    /// d loss / d input transposed, [inputs, rows] (for layers that pass a gradient down).
+    /// d loss / d input transposed, [inputs, rows], for layers that pass a gradient down through a small product
+    /// (`smallProduct`); larger ones write d loss / d input directly.
     let inputGradTransposed: Tensor?
 
     init(
@@ -31,8 +32,14 @@ struct PlannedLayer {
         output = Tensor(uninitialized: shape)
         preActivation = activation == .softplus || activation == .leakyRelu ? Tensor(uninitialized: shape) : nil
         outputGrad = Tensor(uninitialized: shape)
-        inputGradTransposed = passesGradientDown ? Tensor(uninitialized: [inputs, max(rows, 1)]) : nil
+        inputGradTransposed =
+            passesGradientDown && max(rows, 1) * inputs * outputs <= Self.smallProduct
+            ? Tensor(uninitialized: [inputs, max(rows, 1)]) : nil
     }
+
+    /// Products of up to this many multiply-adds (m·n·k) may go to OpenBLAS's small-matrix kernels (its
+    /// Skylake-X and Cooper Lake ones take up to 100³), whose untransposed one calls malloc every time.
+    static let smallProduct = 2_000_000
 
     /// output = f(x·Wᵀ + b): the bias rows are GEMM's initial C.
     func forward(_ x: UnsafePointer<Float>, rows: Int) {
@@ -59,16 +66,20 @@ struct PlannedLayer {
             transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, g, lda: outputs, x, ldb: inputs,
             beta: 0, weightGrad, ldc: inputs)
         sumRows(g, rows: max(rows, 1), columns: outputs, into: biasGrad)
-        if let inputGrad, let t = inputGradTransposed?.data {
-            // d input = g·W, computed transposed (Wᵀ·gᵀ, both operands read transposed) and transposed back:
-            // OpenBLAS's small-matrix kernel for the untransposed product calls malloc every time, and a
-            // data-parallel worker's share of the batch makes these products small.
+        guard let inputGrad else { return }
+        guard let t = inputGradTransposed?.data else {
+            // d input = g·W (a large product: no small-matrix kernel).
             BLAS.gemm(
-                transposeA: true, transposeB: true, m: inputs, n: rows, k: outputs, weight, lda: inputs, g,
-                ldb: outputs,
-                beta: 0, t, ldc: rows)
-            transpose(t, rows: inputs, columns: rows, into: inputGrad, accumulate: accumulate)
+                transposeA: false, transposeB: false, m: rows, n: inputs, k: outputs, g, lda: outputs, weight,
+                ldb: inputs, beta: accumulate ? 1 : 0, inputGrad, ldc: inputs)
+            return
         }
+        // A small product: d input = g·W, computed transposed (Wᵀ·gᵀ, both operands read transposed) and
+        // transposed back, as OpenBLAS's small-matrix kernel for the untransposed product calls malloc every time.
+        BLAS.gemm(
+            transposeA: true, transposeB: true, m: inputs, n: rows, k: outputs, weight, lda: inputs, g,
+            ldb: outputs, beta: 0, t, ldc: rows)
+        transpose(t, rows: inputs, columns: rows, into: inputGrad, accumulate: accumulate)
     }
 }
 
