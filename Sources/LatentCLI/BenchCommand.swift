@@ -19,7 +19,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Training steps per timed run.") var steps: Int = 200
     @Option(help: "Timed runs after one warm-up run.") var runs: Int = 5
     @Option var seed: UInt64 = 1
-    @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Print one JSON object (with --gemm-only: the limit, the faster split, and each split's).")
+    var json = false
     @Flag(help: "Time only the step's matrix products (the BLAS-bound limit).") var gemmOnly = false
     @Flag(
         name: .customLong("count-allocations"),
@@ -59,6 +60,22 @@ struct BenchCommand: ParsableCommand {
             let results = SpeedBenchmark.gemmLimit(
                 hidden: sizes, latent: latent, batchSize: batchSize, steps: steps,
                 runs: runs, threads: threads.count)
+            if json {
+                let limits = results.map { r -> [String: Any] in
+                    [
+                        "split": r.name, "gflop_per_second": r.flopsPerSecond / 1e9,
+                        "images_per_second": r.flopsPerSecond / r.flopsPerImage,
+                    ]
+                }
+                let object: [String: Any] = [
+                    "mflop_per_image": (results.first?.flopsPerImage ?? 0) / 1e6, "threads": threads.count,
+                    "images_per_second": results.map { $0.flopsPerSecond / $0.flopsPerImage }.max() ?? 0,
+                    "limits": limits,
+                ]
+                let text = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: text, as: UTF8.self))
+                return
+            }
             for r in results {
                 print(
                     String(

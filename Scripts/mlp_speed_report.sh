@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The reference MLP VAE's speed on this machine, what issue 13 asks of every CPU in one report: the CPU and its
+# topology, Latent and PyTorch side by side, the GEMM bound measured in the same rounds (`latent bench --gemm-only
+# --json`: the faster way to split the products) with Latent's share of it, and where a step's time goes
+# (`perf record`, when perf is installed and allowed).
+# Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
+#   bash Scripts/mlp_speed_report.sh [rounds=5] [threads=2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+threads=${2:-2}
+swift build -c release --product latent >/dev/null
+python3 -c "import torch" 2>/dev/null || {
+  echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
+latent=.build/release/latent
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+  "$(grep -m1 'vendor_id' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) logical CPUs," \
+  "$(lscpu | awk -F: '/Thread\(s\) per core/ {gsub(/ /, "", $2); print $2}') thread(s) per core," \
+  "$(grep -q -w avx512f /proc/cpuinfo && echo avx512f || echo avx2)"
+lscpu | grep -E '^(L2|L3) cache' | sed 's/  */ /g'
+echo "OpenBLAS kernels: $(OPENBLAS_VERBOSE=2 "$latent" bench --gemm-only --threads 1 --steps 1 --runs 1 2>&1 \
+  | sed -n 's/^Core: //p' | head -1)"
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(round($1))"; }
+rows=()
+for r in $(seq "$rounds"); do
+  l=$("$latent" bench --threads "$threads" --steps 300 --runs 5 --json | json 'd["images_per_second"]')
+  t=$(cd Scripts/pytorch && python3 vae_reference.py --threads "$threads" --bench-steps 300 \
+    | json 'd["images_per_second"]')
+  b=$("$latent" bench --gemm-only --threads "$threads" --steps 200 --runs 5 --json \
+    | json 'd["images_per_second"]')
+  echo "round $r: Latent $l, PyTorch $t, GEMM bound $b images/s"
+  rows+=("$l $t $b")
+done
+python3 - "${rows[@]}" <<'PY'
+import statistics, sys
+l, t, b = zip(*(map(float, r.split()) for r in sys.argv[1:]))
+ml, mt, mb = statistics.median(l), statistics.median(t), statistics.median(b)
+share = statistics.median(x / y for x, y in zip(l, b))
+print(f"median: Latent {ml:,.0f} images/s, PyTorch {mt:,.0f}, ratio {ml / mt:.2f}x; "
+      f"GEMM bound {mb:,.0f}, Latent at {100 * share:.1f}% of it (median of the rounds' shares)")
+PY
+if command -v perf >/dev/null && perf record -q -o /tmp/latent-mlp.perf "$latent" bench --threads "$threads" \
+  --steps 400 --runs 3 >/dev/null 2>&1; then
+  echo "where a step's time goes (perf record of latent bench):"
+  perf report -i /tmp/latent-mlp.perf --no-children --sort symbol 2>/dev/null | grep '%' | grep -v '^#' \
+    | head -15 | cut -c1-100
+else
+  echo "(no perf profile: perf is missing or not allowed here)"
+fi
