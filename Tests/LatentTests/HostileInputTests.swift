@@ -175,6 +175,7 @@ import Testing
                 "--json", "--no-progress",
             ],
             ["bench", "--steps", "2", "--runs", "1", "--json"],
+            ["bench", "--gemm-only", "--steps", "2", "--runs", "1", "--json"],
         ]
         for args in commands {
             let r = try Support.runLatent(args)
