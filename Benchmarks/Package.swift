@@ -10,6 +10,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
     ],
     targets: [
-        .target(name: "Interposer", dependencies: [.product(name: "MallocInterposerSwift", package: "malloc-interposer")]),
+        .target(
+            name: "Interposer",
+            dependencies: [.product(name: "MallocInterposerSwift", package: "malloc-interposer")]),
     ]
 )

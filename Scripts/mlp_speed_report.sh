@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The reference MLP VAE's speed on this machine, what issue 13 asks of every CPU in one report: the CPU and its
 # topology, Latent and PyTorch side by side, the GEMM bound measured in the same rounds (`latent bench --gemm-only
-# --json`: the faster way to split the products) with Latent's share of it, and where a step's time goes
-# (`perf record`, when perf is installed and allowed).
+# --json`: the faster way to split the products) with Latent's share of it, Latent with its threads inside BLAS
+# instead of data-parallel workers (`--threaded-blas`), and where a step's time goes (`perf record`, when perf is
+# installed and allowed).
 # Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
 #   bash Scripts/mlp_speed_report.sh [rounds=5] [threads=2]
 set -euo pipefail
@@ -28,16 +29,18 @@ for r in $(seq "$rounds"); do
     | json 'd["images_per_second"]')
   b=$("$latent" bench --gemm-only --threads "$threads" --steps 200 --runs 5 --json \
     | json 'd["images_per_second"]')
-  echo "round $r: Latent $l, PyTorch $t, GEMM bound $b images/s"
-  rows+=("$l $t $b")
+  h=$("$latent" bench --threads "$threads" --threaded-blas --steps 300 --runs 5 --json | json 'd["images_per_second"]')
+  echo "round $r: Latent $l, PyTorch $t, GEMM bound $b, Latent with threads inside BLAS $h images/s"
+  rows+=("$l $t $b $h")
 done
 python3 - "${rows[@]}" <<'PY'
 import statistics, sys
-l, t, b = zip(*(map(float, r.split()) for r in sys.argv[1:]))
-ml, mt, mb = statistics.median(l), statistics.median(t), statistics.median(b)
+l, t, b, h = zip(*(map(float, r.split()) for r in sys.argv[1:]))
+ml, mt, mb, mh = (statistics.median(x) for x in (l, t, b, h))
 share = statistics.median(x / y for x, y in zip(l, b))
 print(f"median: Latent {ml:,.0f} images/s, PyTorch {mt:,.0f}, ratio {ml / mt:.2f}x; "
-      f"GEMM bound {mb:,.0f}, Latent at {100 * share:.1f}% of it (median of the rounds' shares)")
+      f"GEMM bound {mb:,.0f}, Latent at {100 * share:.1f}% of it (median of the rounds' shares); "
+      f"threads inside BLAS instead of data-parallel workers: {mh:,.0f} ({mh / ml:.2f}x)")
 PY
 if command -v perf >/dev/null && perf record -q -o /tmp/latent-mlp.perf "$latent" bench --threads "$threads" \
   --steps 400 --runs 3 >/dev/null 2>&1; then

@@ -7,20 +7,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-2}
 swift build -c release --product latent >/dev/null
-python3 -c "import openTSNE" 2>/dev/null || { echo "openTSNE is not installed: pip install openTSNE==1.0.4" >&2; exit 1; }
+python3 -c "import openTSNE" 2>/dev/null || {
+  echo "openTSNE is not installed: pip install openTSNE==1.0.4" >&2; exit 1; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 out=$(mktemp -d)
+fold5() {  # embedding.npy → "5-fold <accuracy>"
+  python3 Scripts/tsne/knn_accuracy.py "$1" \
+    | python3 -c 'import json,sys; print("5-fold", json.load(sys.stdin)["knn10_accuracy_5fold"])'
+}
 run_latent() {  # split method
   local t0 t1
   t0=$(date +%s.%N)
-  .build/release/latent tsne --split "$1" --method "$2" --threads "$threads" --out "$out/latent-$1.npy" > "$out/latent-$1.log"
+  .build/release/latent tsne --split "$1" --method "$2" --threads "$threads" --out "$out/latent-$1.npy" \
+    > "$out/latent-$1.log"
   t1=$(date +%s.%N)
-  echo "Latent   $1 ($2): $(python3 -c "print(f'{$t1-$t0:.1f}')") s wall, $(grep -o 'knn10_accuracy.*' "$out/latent-$1.log") (leave-one-out), $(python3 Scripts/tsne/knn_accuracy.py "$out/latent-$1.npy" | python3 -c 'import json,sys; print("5-fold", json.load(sys.stdin)["knn10_accuracy_5fold"])')"
+  echo "Latent   $1 ($2): $(python3 -c "print(f'{$t1-$t0:.1f}')") s wall," \
+    "$(grep -o 'knn10_accuracy.*' "$out/latent-$1.log") (leave-one-out), $(fold5 "$out/latent-$1.npy")"
 }
 run_open() {  # split method
   local r
-  r=$(python3 Scripts/tsne/opentsne_reference.py --split "$1" --method "$2" --threads "$threads" --out "$out/open-$1.npy")
-  echo "openTSNE $1 ($2): $(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])') s (PCA + t-SNE), $(python3 Scripts/tsne/knn_accuracy.py "$out/open-$1.npy" | python3 -c 'import json,sys; print("5-fold", json.load(sys.stdin)["knn10_accuracy_5fold"])')"
+  r=$(python3 Scripts/tsne/opentsne_reference.py --split "$1" --method "$2" --threads "$threads" \
+    --out "$out/open-$1.npy")
+  echo "openTSNE $1 ($2): $(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])') s" \
+    "(PCA + t-SNE), $(fold5 "$out/open-$1.npy")"
 }
 run_open test bh;  run_latent test bh
 run_open all fft;  run_latent all fft

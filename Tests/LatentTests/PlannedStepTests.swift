@@ -96,8 +96,8 @@ import Testing
     }
 
     /// The 28x28 conv body's plan (full batches on oneDNN's kernels where they are used, 8 channels and up taking
-    /// every one of them; partial ones on im2col, chunk for chunk as the graph's ops) against the graph, with the data-parallel split
-    /// and a chunk boundary inside a worker's share.
+    /// every one of them; partial ones on im2col, chunk for chunk as the graph's ops) against the graph, with the
+    /// data-parallel split and a chunk boundary inside a worker's share.
     @Test(arguments: [(ModelKind.vae, 1), (.vae, 2), (.ae, 2)])
     func convMatchesTheGraph(kind: ModelKind, threads: Int) throws {
         var c = ModelConfig(kind: kind)
