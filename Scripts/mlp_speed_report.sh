@@ -42,6 +42,9 @@ print(f"median: Latent {ml:,.0f} images/s, PyTorch {mt:,.0f}, ratio {ml / mt:.2f
       f"GEMM bound {mb:,.0f}, Latent at {100 * share:.1f}% of it (median of the rounds' shares); "
       f"threads inside BLAS instead of data-parallel workers: {mh:,.0f} ({mh / ml:.2f}x)")
 PY
+# Whether the threads are cores or hyperthreads of one core shows in how the products scale from one thread.
+one=$("$latent" bench --gemm-only --threads 1 --steps 200 --runs 5 --json | json 'd["images_per_second"]')
+echo "GEMM bound on 1 thread: $one images/s (the $threads-thread bound's rounds are above)"
 if command -v perf >/dev/null && perf record -q -o /tmp/latent-mlp.perf "$latent" bench --threads "$threads" \
   --steps 400 --runs 3 >/dev/null 2>&1; then
   echo "where a step's time goes (perf record of latent bench):"
