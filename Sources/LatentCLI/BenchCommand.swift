@@ -67,13 +67,11 @@ struct BenchCommand: ParsableCommand {
                         "images_per_second": r.flopsPerSecond / r.flopsPerImage,
                     ]
                 }
-                let object: [String: Any] = [
+                try printJSON([
                     "mflop_per_image": (results.first?.flopsPerImage ?? 0) / 1e6, "threads": threads.count,
                     "images_per_second": results.map { $0.flopsPerSecond / $0.flopsPerImage }.max() ?? 0,
                     "limits": limits,
-                ]
-                let text = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                print(String(decoding: text, as: UTF8.self))
+                ])
                 return
             }
             for r in results {
@@ -99,10 +97,7 @@ struct BenchCommand: ParsableCommand {
             if let a = r.allocations {
                 (object["allocations_per_step"], object["allocated_bytes_per_step"]) = (a.count, a.bytes)
             }
-            print(
-                String(
-                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-            )
+            try printJSON(object)
         } else {
             print(
                 String(

@@ -14,7 +14,8 @@ public protocol PlannedStep: AnyObject {
     /// The last `run`'s terms, summed over its rows: the reconstruction loss and (a VAE) the unweighted KL.
     var lastTerms: (reconstruction: Float, kl: Float) { get }
 
-    /// What runs the convolutions of full batches ("oneDNN" or "im2col"), or nil for a plan without any.
+    /// What runs the convolutions of full batches ("oneDNN", "im2col" or "oneDNN and im2col"), or nil for a plan
+    /// without any.
     var convolutionKernels: String? { get }
 }
 
