@@ -51,7 +51,7 @@ __attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float 
                                                       long lo, long hi, const latent_adam_constants *k) {
     const __m256 b1 = _mm256_set1_ps(k->oneMinusBeta1), b2 = _mm256_set1_ps(k->beta2), c2 = _mm256_set1_ps(k->oneMinusBeta2);
     const __m256 eps = _mm256_set1_ps(k->epsilon), wd = _mm256_set1_ps(k->weightDecay), lr = _mm256_set1_ps(k->stepSize);
-    const __m256 inv = _mm256_set1_ps(k->inverseBc2Sqrt), gs = _mm256_set1_ps(k->gradientScale);
+    const __m256 bc = _mm256_set1_ps(k->bc2Sqrt), gs = _mm256_set1_ps(k->gradientScale);
     long i = lo;
     for (; i + 8 <= hi; i += 8) {
         __m256 pi = _mm256_loadu_ps(p + i), mi = _mm256_loadu_ps(m + i), vi = _mm256_loadu_ps(v + i);
@@ -62,7 +62,7 @@ __attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float 
         __m256 vn = _mm256_add_ps(_mm256_mul_ps(b2, vi), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
         _mm256_storeu_ps(m + i, mn);
         _mm256_storeu_ps(v + i, vn);
-        __m256 den = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vn), inv), eps);
+        __m256 den = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vn), bc), eps);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(lr, mn), den)));
     }
     adam_scalar(p, g, extra, extraCount, m, v, i, hi, k);

@@ -105,51 +105,59 @@ public final class Adam: Optimizer {
             lastGradientNorm = norm
             if norm > Double(clip) { scale = Float(Double(clip) / (norm + 1e-6)) }
         }
-        stepCount += 1
-        // Bias corrections in double precision, as PyTorch computes them (Python floats).
-        let t = Double(stepCount)
-        let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
-        let stepSize = Float(Double(learningRate) / bc1)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        slices.stepSize = stepSize
-        slices.bc2Sqrt = bc2Sqrt
-        slices.gradientScale = scale
+        prepare(gradientScale: scale)
         Parallel.forEach(max(1, workers), slices)
+        stepCount += 1
+    }
+
+    /// The next step's constants; bias corrections in double precision, as PyTorch computes them (Python floats).
+    private func prepare(gradientScale: Float) {
+        let t = Double(stepCount + 1)
+        let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        constants = latent_adam_constants(
+            oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
+            weightDecay: weightDecay, stepSize: Float(Double(learningRate) / bc1), bc2Sqrt: bc2Sqrt,
+            gradientScale: gradientScale)
     }
 
     /// The update's share of worker `w` of `k`: slices start at multiples of 8 so every slice but the last
     /// is whole SIMD8 blocks.
-    fileprivate func update(slice w: Int, of k: Int, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
+    fileprivate func update(slice w: Int, of k: Int) {
         let n = parameters.count
         let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
-        update(lo..<hi, stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
+        update(lo..<hi)
     }
 
     private lazy var slices = UpdateSlices(self)
+    /// The step's constants (`prepare`).
+    private var constants = latent_adam_constants()
 
     /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps),
     /// summing the additional gradients on the way. One pass over memory, in C: eight lanes at a time with
     /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
-    private func update(_ range: Range<Int>, stepSize: Float, bc2Sqrt: Float, gradientScale: Float) {
-        var constants = latent_adam_constants(
-            oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
-            weightDecay: weightDecay, stepSize: stepSize, bc2Sqrt: bc2Sqrt,
-            inverseBc2Sqrt: 1 / bc2Sqrt, gradientScale: gradientScale)
+    public func update(_ range: Range<Int>) {
+        var k = constants
         extraGradients.withUnsafeBufferPointer { e in
             latent_adam_update(
                 parameters.values.data, parameters.grads.data, e.baseAddress, e.count, m.data, v.data,
-                range.lowerBound, range.upperBound, &constants)
+                range.lowerBound, range.upperBound, &k)
         }
     }
+}
+
+extension Adam: SlicedUpdate {
+    /// Not with gradient clipping, which needs the whole gradient's norm first.
+    public var updatesInSlices: Bool { clipGradientNorm == nil }
+    /// The next step's bias corrections, without clipping.
+    public func beginStep() { prepare(gradientScale: 1) }
+    /// Counts the step.
+    public func endStep() { stepCount += 1 }
 }
 
 /// One Adam step's slices, as an object for `Parallel.forEach` (so the per-step fork allocates nothing).
 private final class UpdateSlices: ParallelWork {
     unowned let adam: Adam
-    var stepSize: Float = 0, bc2Sqrt: Float = 1, gradientScale: Float = 1
     init(_ adam: Adam) { self.adam = adam }
-    func runPiece(_ w: Int) {
-        adam.update(
-            slice: w, of: max(1, adam.workers), stepSize: stepSize, bc2Sqrt: bc2Sqrt, gradientScale: gradientScale)
-    }
+    func runPiece(_ w: Int) { adam.update(slice: w, of: max(1, adam.workers)) }
 }

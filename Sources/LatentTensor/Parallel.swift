@@ -8,23 +8,19 @@ import Synchronization
 /// Runs independent pieces of work on several threads at once and waits for all of them: the one place
 /// Latent starts threads of its own (data-parallel training, sliced loops).
 package enum Parallel {
-    /// Calls `body(i)` for every i in 0..<count, concurrently, and returns when all are done. The pieces
-    /// must not write to the same memory. Piece 0 runs on the calling thread, the others on long-lived
-    /// helper threads, so a training step's fork and join allocate nothing; a call made while the helpers
-    /// are busy (from inside another `forEach`) goes to Dispatch instead.
+    /// Calls `body(i)` for every i in 0..<count, each on a thread of its own, all at once, and returns when all
+    /// are done. The pieces must not write to the same memory; they may wait for each other (a `SpinBarrier`),
+    /// since every piece has its thread. Piece 0 runs on the calling thread, the others on long-lived helper
+    /// threads, so a training step's fork and join allocate nothing.
     package static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count == 1 {
             body(0)
             return
         }
-        if WorkerPool.shared.run(count, body) { return }
-        withoutActuallyEscaping(body) { body in
-            let box = Unchecked(body)
-            DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
-        }
+        WorkerPool.shared.run(count, body)
     }
 
-    /// `work.runPiece(i)` for every i in 0..<count, concurrently. For the per-step forks of training:
+    /// `work.runPiece(i)` for every i in 0..<count, as `forEach(_:_:)`. For the per-step forks of training:
     /// handing the helpers an object instead of a closure allocates nothing (a closure crossing to
     /// another thread is boxed on the heap).
     package static func forEach(_ count: Int, _ work: some ParallelWork) {
@@ -32,9 +28,7 @@ package enum Parallel {
             work.runPiece(0)
             return
         }
-        if WorkerPool.shared.run(count, work: work) { return }
-        let box = Unchecked(work)
-        DispatchQueue.concurrentPerform(iterations: count) { box.value.runPiece($0) }
+        WorkerPool.shared.run(count, work: work)
     }
 }
 
@@ -44,12 +38,9 @@ package protocol ParallelWork: AnyObject {
     func runPiece(_ i: Int)
 }
 
-struct Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// Helper threads started once and woken by semaphores for each `Parallel.forEach`.
+/// Helper threads started on demand, kept idle between calls, and woken by semaphores. Each call takes helpers
+/// of its own, so calls from several threads at once (tests, a server's requests, a piece that forks again) each
+/// get every piece its own thread: pieces that wait for each other can never wait for a piece that has no thread.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
@@ -59,7 +50,7 @@ final class WorkerPool: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         /// A plain function-typed property, not an Optional: storing into an Optional would wrap the
         /// closure in a reabstraction thunk.
-        var job: (Int) -> Void = WorkerPool.idle
+        var job: (Int) -> Void = WorkerPool.idleJob
         var work: (any ParallelWork)?
         var index = 0
 
@@ -72,54 +63,60 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    nonisolated(unsafe) static let idle: (Int) -> Void = { _ in }
-    private let busy = Atomic<Bool>(false)
-    private var helpers: [Helper] = []
+    nonisolated(unsafe) static let idleJob: (Int) -> Void = { _ in }
+    /// Helpers not in use (with room reserved, so taking and returning them allocates nothing).
+    private let idle = Mutex<[Helper]>(
+        {
+            var helpers: [Helper] = []
+            helpers.reserveCapacity(64)
+            return helpers
+        }())
 
-    /// Runs the pieces of `work` on the pool; false (and nothing run) if the pool is in use.
-    func run(_ count: Int, work: any ParallelWork) -> Bool {
-        guard acquire(count) else { return false }
-        defer { busy.store(false, ordering: .releasing) }
-        for i in 1..<count {
-            helpers[i - 1].work = work
-            start(i)
+    /// Runs the pieces of `work`, piece 0 on this thread.
+    func run(_ count: Int, work: any ParallelWork) {
+        withHelpers(count - 1) { helpers in
+            for (i, helper) in helpers.enumerated() {
+                helper.work = work
+                helper.index = i + 1
+                helper.start.signal()
+            }
+            work.runPiece(0)
+            for helper in helpers {
+                helper.done.wait()
+                helper.work = nil
+            }
         }
-        work.runPiece(0)
-        for i in 1..<count {
-            helpers[i - 1].done.wait()
-            helpers[i - 1].work = nil
-        }
-        return true
     }
 
-    /// Runs the pieces of `body` on the pool; false (and nothing run) if the pool is in use.
-    func run(_ count: Int, _ body: (Int) -> Void) -> Bool {
-        guard acquire(count) else { return false }
-        defer { busy.store(false, ordering: .releasing) }
+    /// Runs the pieces of `body`, piece 0 on this thread.
+    func run(_ count: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
-            for i in 1..<count {
-                helpers[i - 1].job = body
-                start(i)
-            }
-            body(0)
-            for i in 1..<count {
-                helpers[i - 1].done.wait()
-                helpers[i - 1].job = WorkerPool.idle
+            withHelpers(count - 1) { helpers in
+                for (i, helper) in helpers.enumerated() {
+                    helper.job = body
+                    helper.index = i + 1
+                    helper.start.signal()
+                }
+                body(0)
+                for helper in helpers {
+                    helper.done.wait()
+                    helper.job = WorkerPool.idleJob
+                }
             }
         }
-        return true
     }
 
-    /// Takes the pool (with at least count − 1 helpers) if nobody else has it.
-    private func acquire(_ count: Int) -> Bool {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        while helpers.count < count - 1 { helpers.append(Self.startHelper()) }
-        return true
-    }
-
-    private func start(_ i: Int) {
-        helpers[i - 1].index = i
-        helpers[i - 1].start.signal()
+    /// `count` helpers for the duration of `body`: idle ones, or new ones started.
+    private func withHelpers(_ count: Int, _ body: (UnsafeMutableBufferPointer<Helper>) -> Void) {
+        withUnsafeTemporaryAllocation(of: Helper.self, capacity: count) { helpers in
+            idle.withLock { list in
+                for i in 0..<count { (helpers.baseAddress! + i).initialize(to: list.popLast() ?? Self.startHelper()) }
+            }
+            body(helpers)
+            idle.withLock { list in
+                for i in 0..<count { list.append((helpers.baseAddress! + i).move()) }
+            }
+        }
     }
 
     private static func startHelper() -> Helper {

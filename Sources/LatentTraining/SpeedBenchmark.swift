@@ -50,8 +50,7 @@ public enum SpeedBenchmark {
                 let first = (i * batchSize) % (data.count - batchSize)
                 for j in 0..<batchSize { indices[j] = first + j }
                 data.fill(x, indices: indices[...])
-                _ = step.lossAndGradients(batch, rng: &rng)
-                adam.step()
+                _ = step.train(batch, rng: &rng)
             }
             let rate = Double(steps * batchSize) / Date().timeIntervalSince(start)
             if counting, let (count, bytes) = counter?.stop() {

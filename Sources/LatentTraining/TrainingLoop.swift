@@ -83,11 +83,10 @@ extension Trainer {
                 b += 1
                 let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)
                 if model.config.binarize == .dynamic { binarization.fillBernoulli(batch.x, probabilities: batch.x) }
-                let value = Double(step.lossAndGradients(batch, klWeight: weight, rng: &noise))
+                let value = Double(step.train(batch, klWeight: weight, rng: &noise))
                 guard value.isFinite else {
                     throw trainer.nonFinite("the loss became \(value)", epoch: epoch, step: b + 1)
                 }
-                optimizer.step()
                 if let norm = optimizer.lastGradientNorm, !norm.isFinite {
                     throw trainer.nonFinite("the gradient norm became \(norm)", epoch: epoch, step: b + 1)
                 }

@@ -14,9 +14,10 @@ public enum TrainingEngine: String, CaseIterable, Codable, Sendable {
     case planned
 }
 
-/// One training step's loss and gradients, the same for `latent train` and `latent bench`: the engine
-/// (graph or plan) and how the threads are used (data-parallel workers, each differentiating a slice of
-/// the batch into its own gradient buffer, which the optimiser sums as it updates; or threads inside BLAS).
+/// One training step's loss, gradients and update, the same for `latent train` and `latent bench`: the engine
+/// (graph or plan) and how the threads are used (data-parallel workers, each differentiating a slice of the batch,
+/// MLP plans as a `PlannedTeam` into one gradient buffer with the update made layer by layer, the others into a
+/// buffer each, which the optimiser sums as it updates; or threads inside BLAS).
 public final class TrainingStep {
     /// The model trained.
     public let model: any TrainableModel
@@ -27,6 +28,10 @@ public final class TrainingStep {
     private let optimizer: any Optimizer
     private let plans: [any PlannedStep]
     private let fork: PlannedFork?
+    /// MLP plans work as a team on one gradient buffer, and update each layer as they go (`train`).
+    private let team: PlannedTeam?
+    /// The optimiser, if it can update a slice at a time.
+    private let sliced: (any SlicedUpdate)?
     private let parallel: DataParallel?
     /// With several processes: the group, this process's gradient buffers besides the primary (added into it
     /// before the processes sum it), one noise seed per process and the loss to sum.
@@ -74,19 +79,29 @@ public final class TrainingStep {
         let rows = (batchSize + workers - 1) / workers
         // Before the plans: oneDNN's kernels are made for the thread count they will run on.
         BLAS.setThreads(workers > 1 ? 1 : threads)
-        let plans =
-            engine == .graph || reason != nil
-            ? []
-            : (0..<workers).compactMap { w in
-                model.plannedStep(
-                    parameters: parameters,
-                    gradients: w == 0 ? parameters.grads : Tensor(zeros: parameters.grads.shape), rows: rows)
+        var plans: [any PlannedStep] = []
+        if engine != .graph && reason == nil,
+            let first = model.plannedStep(parameters: parameters, gradients: parameters.grads, rows: rows)
+        {
+            // A team's members write one gradient buffer; other plans, one each.
+            let shared = PlannedTeam.canJoin(first)
+            plans = [first]
+            for _ in 1..<workers {
+                let gradients = shared ? parameters.grads : Tensor(zeros: parameters.grads.shape)
+                guard let plan = model.plannedStep(parameters: parameters, gradients: gradients, rows: rows) else {
+                    break
+                }
+                plans.append(plan)
             }
+        }
+        sliced = optimizer as? any SlicedUpdate
         if plans.count == workers {
             termNames = model.config.kind == .vae ? ["reconstruction", "kl"] : ["reconstruction"]
-            let fork = workers > 1 ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
+            team = PlannedTeam(plans)
+            let fork = workers > 1 && team == nil ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
             (self.plans, self.fork, parallel, self.engine) = (plans, fork, nil, .planned)
         } else {
+            team = nil
             if engine == .planned {
                 throw LatentError(
                     .training,
@@ -96,7 +111,7 @@ public final class TrainingStep {
             let parallel = workers > 1 ? DataParallel(model, parameters: parameters, workers: workers) : nil
             (self.plans, fork, self.parallel, self.engine) = ([], nil, parallel, .graph)
         }
-        let extra = plans.dropFirst().map(\.gradients) + (parallel?.replicaGradients ?? [])
+        let extra = (team == nil ? plans.dropFirst().map(\.gradients) : []) + (parallel?.replicaGradients ?? [])
         // One process: the optimiser sums the workers' buffers as it updates. Several: they are added into the
         // primary before the processes sum it.
         (optimizer.additionalGradients, localGradients) = processes == nil ? (extra, []) : ([], extra)
@@ -202,6 +217,22 @@ public final class TrainingStep {
         (termValues[0], termValues[1]) = (reconstruction, kl)
     }
 
+    /// One training step on `batch`: its summed loss and gradients, then the optimiser's update, made only if the
+    /// loss is finite. A team of MLP plans on one process updates each layer's slices as their gradients become
+    /// final (`PlannedTeam`) instead of in a pass of its own afterwards; the result is the same update.
+    public func train(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
+        guard let team, let sliced, processes == nil, sliced.updatesInSlices else {
+            let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng)
+            if loss.isFinite { optimizer.step() }
+            return loss
+        }
+        sliced.beginStep()
+        let loss = team.run(batch.x, klWeight: klWeight ?? model.config.beta, rng: &rng, optimizer: sliced)
+        if loss.isFinite { sliced.endStep() }
+        recordPlans()
+        return loss
+    }
+
     /// This process's loss and gradients for `batch` (its share of the batch, with several processes).
     private func localLossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> Float {
         if let parallel {
@@ -218,6 +249,7 @@ public final class TrainingStep {
         }
         let weight = klWeight ?? model.config.beta
         defer { recordPlans() }
+        if let team { return team.run(batch.x, klWeight: weight, rng: &rng, optimizer: nil) }
         guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: weight, rng: &rng) }
         return fork.run(batch.x, klWeight: weight, rng: &rng)
     }

@@ -95,6 +95,44 @@ import Testing
         try Self.compare(vae, threads: 2, rows: 9, capacity: 64)
     }
 
+    /// `TrainingStep.train` on MLP plans updates each layer's slices inside the backward pass (`PlannedTeam`):
+    /// the parameters and moments after it are those of the loss and gradients followed by the optimiser's own
+    /// step, bit for bit, on 1, 2 and 3 workers (uneven shares, a worker with no rows), with gradient clipping
+    /// (which is not sliced), and a non-finite loss updates nothing.
+    @Test(arguments: [1, 2, 3])
+    func updatesInsideTheBackwardPassEqualTheOptimizersStep(threads: Int) throws {
+        for (kind, rows, clip) in [(ModelKind.vae, 64, nil), (.vae, 7, nil), (.ae, 2, nil), (.vae, 64, Float(1))] {
+            var c = ModelConfig(kind: kind)
+            (c.hidden, c.latent) = ([32, 16], 4)
+            func run(fused: Bool, poison: Bool = false) throws -> (values: [Float], m: [Float], steps: Int) {
+                var rng = RandomGenerator(seed: 3)
+                let model = makeModel(c, rng: &rng)
+                let adam = try Adam(ParameterSet(model))
+                adam.clipGradientNorm = clip
+                let step = try TrainingStep(model, optimizer: adam, threads: threads, batchSize: 64)
+                let x = FamilyTests.batch.x.rows(0..<rows).copy()
+                if poison { x.data[rows / 2] = .nan }
+                var noise = RandomGenerator(seed: 4)
+                for _ in 0..<3 {
+                    if fused {
+                        _ = step.train(Batch(x: x), rng: &noise)
+                    } else if step.lossAndGradients(Batch(x: x), rng: &noise).isFinite {
+                        adam.step()
+                    }
+                }
+                return (adam.parameters.values.array, adam.m.array, adam.stepCount)
+            }
+            let label = "\(kind), \(rows) rows, \(threads) threads, clip \(String(describing: clip))"
+            let fused = try run(fused: true), separate = try run(fused: false)
+            #expect(fused.steps == 3 && separate.steps == 3, "\(label)")
+            #expect(fused.values == separate.values && fused.m == separate.m, "\(label)")
+            let poisoned = try run(fused: true, poison: true)
+            var rng = RandomGenerator(seed: 3)
+            let initial = ParameterSet(makeModel(c, rng: &rng)).values.array
+            #expect(poisoned.steps == 0 && poisoned.values == initial, "\(label): a NaN loss changed the model")
+        }
+    }
+
     /// The 28x28 conv body's plan (full batches on oneDNN's kernels where they are used, 8 channels and up taking
     /// every one of them; partial ones on im2col, chunk for chunk as the graph's ops) against the graph, with the
     /// data-parallel split and a chunk boundary inside a worker's share.
@@ -208,7 +246,7 @@ import Testing
         }
         deinit { out.deallocate() }
         func runPiece(_ i: Int) {
-            // A nested fork while the pool is busy goes to Dispatch; it must still run every piece.
+            // A nested fork takes helper threads of its own; it must still run every piece once.
             var inner = [Int](repeating: 0, count: 3)
             inner.withUnsafeMutableBufferPointer { b in
                 let p = SendablePointer(b.baseAddress!)
@@ -230,6 +268,26 @@ import Testing
             Parallel.forEach(4) { i in p.pointer[i] += 1 }
         }
         #expect(hits == [1, 1, 1, 1])
+    }
+
+    /// Every piece has a thread of its own, even while other threads fork (tests and a server's requests do):
+    /// pieces that wait for each other, as a `PlannedTeam`'s workers do at its barrier, all finish. (With one
+    /// shared pool and Dispatch for the rest, a fork's pieces could wait for a piece that never got a thread.)
+    @Test func piecesThatWaitForEachOtherFinishWhileOtherThreadsFork() {
+        var rounds = [Int](repeating: 0, count: 9)
+        rounds.withUnsafeMutableBufferPointer { b in
+            let p = SendablePointer(b.baseAddress!)
+            Parallel.forEach(3) { outer in
+                let barrier = SpinBarrier(count: 3)
+                for _ in 0..<50 {
+                    Parallel.forEach(3) { inner in
+                        barrier.wait()
+                        p.pointer[outer * 3 + inner] += 1
+                    }
+                }
+            }
+        }
+        #expect(rounds == [Int](repeating: 50, count: 9))
     }
 
     @Test func inPlaceSigmoidAndSoftplusMatchOutOfPlace() {

@@ -6,7 +6,7 @@ long latent_first_sum_below(const float *a, const float *b, long n, float bound)
 
 /// The per-step constants of Adam's update (see LatentOptim's Adam).
 typedef struct {
-    float oneMinusBeta1, beta2, oneMinusBeta2, epsilon, weightDecay, stepSize, bc2Sqrt, inverseBc2Sqrt, gradientScale;
+    float oneMinusBeta1, beta2, oneMinusBeta2, epsilon, weightDecay, stepSize, bc2Sqrt, gradientScale;
 } latent_adam_constants;
 
 /// Adam's update of p, m, v over [lo, hi) from g plus the `extraCount` buffers in `extra` (AVX2 where the

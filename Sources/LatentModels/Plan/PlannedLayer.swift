@@ -57,15 +57,23 @@ struct PlannedLayer {
     func backward(
         _ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?, accumulate: Bool = false
     ) {
+        passDown(x, rows: rows, inputGrad: inputGrad, accumulate: accumulate)
+        BLAS.gemm(
+            transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, outputGrad.data, lda: outputs, x,
+            ldb: inputs, beta: 0, weightGrad, ldc: inputs)
+        sumRows(outputGrad.data, rows: max(rows, 1), columns: outputs, into: biasGrad)
+    }
+
+    /// The part of `backward` that needs no other rows than these: d loss / d output turned into d loss /
+    /// d pre-activation (in place), and d loss / d input into `inputGrad` (added to it if `accumulate`).
+    func passDown(
+        _ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?, accumulate: Bool = false
+    ) {
         let g = outputGrad.data, n = rows * outputs
         if let activation {
             let y = output.data
             activation.function.chainDerivative(g, input: preActivation?.data ?? y, output: y, into: g, n)
         }
-        BLAS.gemm(
-            transposeA: true, transposeB: false, m: outputs, n: inputs, k: rows, g, lda: outputs, x, ldb: inputs,
-            beta: 0, weightGrad, ldc: inputs)
-        sumRows(g, rows: max(rows, 1), columns: outputs, into: biasGrad)
         guard let inputGrad else { return }
         guard let t = inputGradTransposed?.data else {
             // d input = g·W (a large product: no small-matrix kernel).

@@ -34,6 +34,11 @@ final class PlannedNetwork: PlannedStep {
     let gradients: Tensor
     /// The last run's reconstruction loss and KL, summed over its rows.
     private(set) var lastTerms: (reconstruction: Float, kl: Float) = (0, 0)
+    /// The dense layers in a fixed order, encoder, heads, decoder: a team's members find each other's by index.
+    let dense: [PlannedLayer]
+    /// What each of `dense` read in the last run, and the last run's rows (a team's members read each other's).
+    let denseInputs: UnsafeMutableBufferPointer<UnsafePointer<Float>>
+    private(set) var lastRows = 0
 
     /// "oneDNN" if every convolution of a full batch runs on oneDNN's kernels, "im2col" if none does, nil without
     /// convolutions.
@@ -103,16 +108,37 @@ final class PlannedNetwork: PlannedStep {
         zGrad = Tensor(uninitialized: codeShape)
         scratch = Tensor(uninitialized: [max(rows, 1), c.inputSize])
         self.gradients = gradients
+        dense = encoder + (heads.map { [$0.mean, $0.logVariance] } ?? []) + decoder
+        denseInputs = .allocate(capacity: dense.count)
+        denseInputs.initialize(repeating: UnsafePointer(scratch.data))
     }
+
+    deinit { denseInputs.deallocate() }
 
     /// Forward and backward on `rows` rows of inputs at `x` (the targets too). Noise for the VAE comes
     /// from `rng`, drawn as the graph engine draws it. Returns the objective (reconstruction + klWeight ·
     /// KL) summed over the rows; the gradients are in `gradients`.
     func run(_ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator) -> Float {
+        run(x, rows: rows, klWeight: klWeight, rng: &rng, team: nil, member: 0)
+    }
+
+    /// `run`, alone or as member `member` of `team` (which then gets the objective before the backward pass, and
+    /// the weight gradients; see `PlannedTeam`).
+    @discardableResult
+    func run(
+        _ x: UnsafePointer<Float>, rows: Int, klWeight: Float, rng: inout RandomGenerator, team: PlannedTeam?,
+        member: Int
+    ) -> Float {
         precondition(rows <= capacity, "planned step for \(capacity) rows got \(rows)")
+        lastRows = rows
         guard rows > 0 else {
-            gradients.fill(0)
             lastTerms = (0, 0)
+            guard let team else {
+                gradients.fill(0)
+                return 0
+            }
+            team.losses[member] = 0
+            backward(x, encoderInput: x, code: x, rows: 0, klWeight: klWeight, team: team, member: member)
             return 0
         }
         var h = x
@@ -146,18 +172,21 @@ final class PlannedNetwork: PlannedStep {
         let logitsGradient = deconvolutions.last?.outputGrad.data ?? decoder.last!.outputGrad.data
         let reconstruction = binaryCrossEntropy(
             logits: h, targets: x, gradient: logitsGradient, n: rows * config.inputSize)
-        backward(x, encoderInput: encoderInput, code: code, rows: rows, klWeight: klWeight)
         lastTerms = (reconstruction, kl)
-        if heads == nil { return reconstruction }
-        return klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight  // as the graph adds them
+        let objective =
+            heads == nil ? reconstruction : klWeight == 1 ? reconstruction + kl : reconstruction + kl * klWeight
+        team?.losses[member] = objective
+        backward(x, encoderInput: encoderInput, code: code, rows: rows, klWeight: klWeight, team: team, member: member)
+        return objective
     }
 
     /// Backward from the logits' gradient: transposed convolutions, decoder, then (VAE) reparameterisation and
     /// heads, then encoder and convolutions. `encoderInput` is what the dense encoder read, `code` the decoder.
     private func backward(
         _ x: UnsafePointer<Float>, encoderInput: UnsafePointer<Float>, code: UnsafePointer<Float>, rows: Int,
-        klWeight: Float
+        klWeight: Float, team: PlannedTeam?, member: Int
     ) {
+        let e = encoder.count, d = e + (heads == nil ? 0 : 2)
         for j in deconvolutions.indices.reversed() {
             let input =
                 j == 0 ? UnsafePointer(decoder.last!.output.data) : UnsafePointer(deconvolutions[j - 1].output.data)
@@ -168,24 +197,47 @@ final class PlannedNetwork: PlannedStep {
             let input = j == 0 ? code : UnsafePointer(decoder[j - 1].output.data)
             let inputGrad =
                 j == 0 ? (heads == nil ? encoder.last!.outputGrad.data : zGrad.data) : decoder[j - 1].outputGrad.data
-            decoder[j].backward(input, rows: rows, inputGrad: inputGrad)
+            pass(d + j, input, rows: rows, inputGrad: inputGrad, team: team, member: member)
         }
         if let heads {
             reparameterizeBackward(heads, klWeight: klWeight, n: rows * config.latent)
             let input = encoder.last.map { UnsafePointer($0.output.data) } ?? encoderInput
             let inputGrad = encoder.last?.outputGrad.data ?? features.last?.outputGrad.data
-            heads.mean.backward(input, rows: rows, inputGrad: inputGrad)
-            heads.logVariance.backward(input, rows: rows, inputGrad: inputGrad, accumulate: true)
+            if let team {
+                if rows > 0 {
+                    heads.mean.passDown(input, rows: rows, inputGrad: inputGrad)
+                    heads.logVariance.passDown(input, rows: rows, inputGrad: inputGrad, accumulate: true)
+                }
+                (denseInputs[e], denseInputs[e + 1]) = (input, input)
+                team.meet(keys: e...(e + 1), member: member)
+            } else {
+                heads.mean.backward(input, rows: rows, inputGrad: inputGrad)
+                heads.logVariance.backward(input, rows: rows, inputGrad: inputGrad, accumulate: true)
+            }
         }
         for i in encoder.indices.reversed() {
             let input = i == 0 ? encoderInput : UnsafePointer(encoder[i - 1].output.data)
             let below = i == 0 ? features.last?.outputGrad.data : encoder[i - 1].outputGrad.data
-            encoder[i].backward(input, rows: rows, inputGrad: below)
+            pass(i, input, rows: rows, inputGrad: below, team: team, member: member)
         }
         for j in features.indices.reversed() {
             let input = j == 0 ? x : UnsafePointer(features[j - 1].output.data)
             features[j].backward(input, rows: rows, inputGrad: j == 0 ? nil : features[j - 1].outputGrad.data)
         }
+    }
+
+    /// Dense layer `key`'s backward: alone, all of it; in a team, its own rows' part, then the team's meeting.
+    private func pass(
+        _ key: Int, _ input: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?,
+        team: PlannedTeam?, member: Int
+    ) {
+        guard let team else {
+            dense[key].backward(input, rows: rows, inputGrad: inputGrad)
+            return
+        }
+        if rows > 0 { dense[key].passDown(input, rows: rows, inputGrad: inputGrad) }
+        denseInputs[key] = input
+        team.meet(keys: key...key, member: member)
     }
 
     /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns

@@ -1,0 +1,115 @@
+import LatentNN
+import LatentTensor
+
+/// Data-parallel workers on one MLP plan each that share one gradient buffer: each runs forward and passes the
+/// gradient down through its share of the batch's rows, then, layer by layer, computes its share of the layer's
+/// output rows of the weight and bias gradients over every worker's rows, and hands each slice to the optimiser
+/// at once (`SlicedUpdate`), while the slice is in cache. No worker has a gradient buffer of its own to sum
+/// afterwards, and the optimiser makes no pass of its own over the gradient.
+public final class PlannedTeam: ParallelWork {
+    let plans: [PlannedNetwork]
+    /// The workers meet here once per layer (twice for a VAE's pair of heads) in the backward pass.
+    let barrier: SpinBarrier
+    /// Each worker's loss, seen by all after the first meeting (a non-finite one cancels the update).
+    let losses: UnsafeMutableBufferPointer<Float>
+    private let seeds: UnsafeMutableBufferPointer<UInt64>
+    private var x: UnsafePointer<Float>?, rows = 0, features = 0, klWeight: Float = 1
+    private var optimizer: (any SlicedUpdate)?
+    /// Where the shared gradient buffer starts (a slice's range is counted from it).
+    private let base: UnsafeMutablePointer<Float>
+    /// A slice of a weight gradient small enough to stay in cache until the optimiser has read it.
+    static let sliceBytes = 1 << 20
+
+    /// A team of these plans, or nil unless each is an MLP plan (no convolutions) writing the same gradient buffer.
+    public init?(_ plans: [any PlannedStep]) {
+        let networks = plans.compactMap { $0 as? PlannedNetwork }
+        guard let first = networks.first, networks.count == plans.count,
+            networks.allSatisfy({ Self.canJoin($0) && $0.gradients.data == first.gradients.data })
+        else { return nil }
+        self.plans = networks
+        barrier = SpinBarrier(count: networks.count)
+        losses = .allocate(capacity: networks.count)
+        seeds = .allocate(capacity: networks.count)
+        base = first.gradients.data
+    }
+
+    /// Whether plans like this one can work in a team (and so should share one gradient buffer).
+    public static func canJoin(_ plan: any PlannedStep) -> Bool {
+        guard let network = plan as? PlannedNetwork else { return false }
+        return network.features.isEmpty && network.deconvolutions.isEmpty
+    }
+
+    deinit {
+        losses.deallocate()
+        seeds.deallocate()
+    }
+
+    /// The batch's objective, summed, and its gradient in the shared buffer; with `optimizer`, also the update
+    /// (none if the loss is not finite). One worker uses `rng` itself; several draw one seed each from it (as
+    /// `DataParallel` does), so results depend on the seed and the worker count, not on thread timing.
+    public func run(
+        _ batch: Tensor, klWeight: Float, rng: inout RandomGenerator, optimizer: (any SlicedUpdate)?
+    ) -> Float {
+        (x, rows, features, self.klWeight) = (
+            UnsafePointer(batch.data), batch.shape[0], batch.count / max(batch.shape[0], 1), klWeight
+        )
+        self.optimizer = optimizer
+        defer { self.optimizer = nil }
+        if plans.count == 1 {
+            plans[0].run(x!, rows: rows, klWeight: klWeight, rng: &rng, team: self, member: 0)
+        } else {
+            for w in seeds.indices { seeds[w] = rng.next() }
+            Parallel.forEach(plans.count, self)
+        }
+        return losses.reduce(0, +)
+    }
+
+    /// Worker `w`: its share of the batch's rows, with its own noise.
+    public func runPiece(_ w: Int) {
+        let k = plans.count, lo = w * rows / k, hi = (w + 1) * rows / k
+        var r = RandomGenerator(seed: seeds[w])
+        plans[w].run(x! + lo * features, rows: hi - lo, klWeight: klWeight, rng: &r, team: self, member: w)
+    }
+
+    /// Called by every member once its layers `keys` have passed their gradient down: waits for the others, then
+    /// computes (and, unless a loss is not finite, updates) this member's share of those layers' parameters.
+    func meet(keys: ClosedRange<Int>, member w: Int) {
+        barrier.wait()
+        let update = losses.reduce(0, +).isFinite ? optimizer : nil
+        for key in keys { share(key, member: w, update: update) }
+    }
+
+    /// Member `w`'s share of layer `key`'s weight and bias gradients: its slice of the output rows over every
+    /// member's rows, in cache-sized pieces, each handed to `update` once final.
+    private func share(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
+        let layer = plans[w].dense[key], k = plans.count
+        let outputs = layer.outputs, inputs = layer.inputs
+        let lo = w * outputs / k, hi = (w + 1) * outputs / k
+        guard hi > lo else { return }
+        let step = max(1, Self.sliceBytes / (4 * inputs))
+        var r0 = lo
+        while r0 < hi {
+            let r1 = min(hi, r0 + step), slice = layer.weightGrad + r0 * inputs
+            var beta: Float = 0
+            for p in plans where p.lastRows > 0 {
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: r1 - r0, n: inputs, k: p.lastRows,
+                    p.dense[key].outputGrad.data + r0, lda: outputs, p.denseInputs[key], ldb: inputs, beta: beta,
+                    slice, ldc: inputs)
+                beta = 1
+            }
+            if beta == 0 { slice.update(repeating: 0, count: (r1 - r0) * inputs) }
+            let offset = slice - base
+            update?.update(offset..<(offset + (r1 - r0) * inputs))
+            r0 = r1
+        }
+        let bias = layer.biasGrad + lo
+        bias.update(repeating: 0, count: hi - lo)
+        for p in plans where p.lastRows > 0 {
+            let g = p.dense[key].outputGrad.data + lo
+            for r in 0..<p.lastRows { VectorMath.add(g + r * outputs, into: bias, hi - lo) }
+        }
+        let offset = bias - base
+        update?.update(offset..<(offset + hi - lo))
+    }
+}
