@@ -13,6 +13,8 @@ public final class PlannedTeam: ParallelWork {
     /// Each worker's loss, seen by all after the first meeting (a non-finite one cancels the update).
     let losses: UnsafeMutableBufferPointer<Float>
     private let seeds: UnsafeMutableBufferPointer<UInt64>
+    /// Per member, room for one layer's column sums (`widest` values).
+    private let columnSums: UnsafeMutablePointer<Float>, widest: Int
     private var x: UnsafePointer<Float>?, rows = 0, features = 0, klWeight: Float = 1
     private var optimizer: (any SlicedUpdate)?
     /// Where the shared gradient buffer starts (a slice's range is counted from it).
@@ -31,6 +33,8 @@ public final class PlannedTeam: ParallelWork {
         losses = .allocate(capacity: networks.count)
         seeds = .allocate(capacity: networks.count)
         base = first.gradients.data
+        widest = first.dense.map(\.outputs).max() ?? 0
+        columnSums = .allocate(capacity: max(1, networks.count * widest))
     }
 
     /// Whether plans like this one can work in a team (and so should share one gradient buffer).
@@ -42,6 +46,7 @@ public final class PlannedTeam: ParallelWork {
     deinit {
         losses.deallocate()
         seeds.deallocate()
+        columnSums.deallocate()
     }
 
     /// The batch's objective, summed, and its gradient in the shared buffer; with `optimizer`, also the update
@@ -103,12 +108,18 @@ public final class PlannedTeam: ParallelWork {
             update?.update(offset..<(offset + (r1 - r0) * inputs))
             r0 = r1
         }
-        let bias = layer.biasGrad + lo
-        bias.update(repeating: 0, count: hi - lo)
+        // Each member's rows summed on their own, then the sums added in order, as separate processes' gradients
+        // are (so 2 processes and 2 threads train to the same weights).
+        let bias = layer.biasGrad + lo, n = hi - lo, sums = columnSums + w * widest
+        var first = true
         for p in plans where p.lastRows > 0 {
-            let g = p.dense[key].outputGrad.data + lo
-            for r in 0..<p.lastRows { VectorMath.add(g + r * outputs, into: bias, hi - lo) }
+            let g = p.dense[key].outputGrad.data + lo, into = first ? bias : sums
+            into.update(repeating: 0, count: n)
+            for r in 0..<p.lastRows { VectorMath.add(g + r * outputs, into: into, n) }
+            if !first { VectorMath.add(sums, into: bias, n) }
+            first = false
         }
+        if first { bias.update(repeating: 0, count: n) }
         let offset = bias - base
         update?.update(offset..<(offset + hi - lo))
     }
