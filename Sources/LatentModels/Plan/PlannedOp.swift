@@ -10,15 +10,21 @@ protocol PlannedOp: AnyObject {
     func backward(_ x: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?)
 }
 
-/// out[j] = Σ_r g[r, j] over `rows` rows of `columns` values.
-func sumRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+/// out[j] = Σ_r g[r, j] over `rows` rows of `columns` values, `stride` values apart (default: `columns`).
+func sumRows(
+    _ g: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int? = nil, into out: UnsafeMutablePointer<Float>
+) {
     out.update(repeating: 0, count: columns)
-    addRows(g, rows: rows, columns: columns, into: out)
+    addRows(g, rows: rows, columns: columns, stride: stride, into: out)
 }
 
-/// out[j] += Σ_r g[r, j] over `rows` rows of `columns` values, row after row.
-func addRows(_ g: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows { VectorMath.add(g + r * columns, into: out, columns) }
+/// out[j] += Σ_r g[r, j] over `rows` rows of `columns` values, `stride` values apart (default: `columns`), row
+/// after row.
+func addRows(
+    _ g: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int? = nil, into out: UnsafeMutablePointer<Float>
+) {
+    let stride = stride ?? columns
+    for r in 0..<rows { VectorMath.add(g + r * stride, into: out, columns) }
 }
 
 /// Each of `rows` rows of `columns` values at `y` set to `row`.

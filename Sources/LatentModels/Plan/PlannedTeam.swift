@@ -8,7 +8,7 @@ import LatentTensor
 /// afterwards, and the optimiser makes no pass of its own over the gradient.
 public final class PlannedTeam: ParallelWork {
     let plans: [PlannedNetwork]
-    /// The workers meet here once per layer (twice for a VAE's pair of heads) in the backward pass.
+    /// The workers meet here once per dense layer in the backward pass (once for a VAE's pair of heads).
     let barrier: SpinBarrier
     /// Each worker's loss, seen by all after the first meeting (a non-finite one cancels the update).
     let losses: UnsafeMutableBufferPointer<Float>
@@ -113,9 +113,8 @@ public final class PlannedTeam: ParallelWork {
         let bias = layer.biasGrad + lo, n = hi - lo, sums = columnSums + w * widest
         var first = true
         for p in plans where p.lastRows > 0 {
-            let g = p.dense[key].outputGrad.data + lo, into = first ? bias : sums
-            into.update(repeating: 0, count: n)
-            for r in 0..<p.lastRows { VectorMath.add(g + r * outputs, into: into, n) }
+            let g = p.dense[key].outputGrad.data + lo
+            sumRows(g, rows: p.lastRows, columns: n, stride: outputs, into: first ? bias : sums)
             if !first { VectorMath.add(sums, into: bias, n) }
             first = false
         }
