@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CKernels"),
 
         // MARK: Library
-        .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef", "CDNNL"]),
+        .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef", "CDNNL", "CKernels"]),
         .target(name: "LatentAutodiff", dependencies: ["LatentTensor"]),
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor", "CKernels"]),

@@ -1,3 +1,6 @@
+#define _GNU_SOURCE
+#include <sched.h>
+
 #include "kernels.h"
 
 #if defined(__x86_64__)
@@ -76,4 +79,11 @@ void latent_adam_update(float *p, float *g, float *const *extra, long extraCount
     if (has_avx2) { adam_avx2(p, g, extra, extraCount, m, v, lo, hi, k); return; }
 #endif
     adam_scalar(p, g, extra, extraCount, m, v, lo, hi, k);
+}
+
+int latent_affinity_cpu_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -38,7 +37,7 @@ package protocol ParallelWork: AnyObject {
     func runPiece(_ i: Int)
 }
 
-/// Helper threads started on demand, kept idle between calls, and woken by semaphores. Each call takes helpers
+/// Helper threads started on demand, kept idle between calls, and woken by `WakeEvent`s. Each call takes helpers
 /// of its own, so calls from several threads at once (tests, a server's requests, a piece that forks again) each
 /// get every piece its own thread: pieces that wait for each other can never wait for a piece that has no thread.
 final class WorkerPool: @unchecked Sendable {
@@ -46,18 +45,22 @@ final class WorkerPool: @unchecked Sendable {
 
     /// One helper thread: it waits for `start`, runs its piece of the work, signals `done`.
     final class Helper: @unchecked Sendable {
-        let start = DispatchSemaphore(value: 0)
-        let done = DispatchSemaphore(value: 0)
+        let start = WakeEvent()
+        let done = WakeEvent()
         /// A plain function-typed property, not an Optional: storing into an Optional would wrap the
         /// closure in a reabstraction thunk.
         var job: (Int) -> Void = WorkerPool.idleJob
         var work: (any ParallelWork)?
         var index = 0
+        /// How long to poll for the next piece before sleeping (see `SpinWait.pollNanoseconds(_:threads:)`).
+        var pollNanoseconds = 0
 
         func loop() {
+            var poll = 0
             while true {
-                start.wait()
+                start.wait(pollNanoseconds: poll)
                 if let work { work.runPiece(index) } else { job(index) }
+                poll = pollNanoseconds
                 done.signal()
             }
         }
@@ -74,15 +77,17 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs the pieces of `work`, piece 0 on this thread.
     func run(_ count: Int, work: any ParallelWork) {
+        let poll = SpinWait.pollNanoseconds(WakeEvent.pollNanoseconds, threads: count)
         withHelpers(count - 1) { helpers in
             for (i, helper) in helpers.enumerated() {
                 helper.work = work
                 helper.index = i + 1
+                helper.pollNanoseconds = poll
                 helper.start.signal()
             }
             work.runPiece(0)
             for helper in helpers {
-                helper.done.wait()
+                helper.done.wait(pollNanoseconds: poll)
                 helper.work = nil
             }
         }
@@ -90,16 +95,18 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs the pieces of `body`, piece 0 on this thread.
     func run(_ count: Int, _ body: (Int) -> Void) {
+        let poll = SpinWait.pollNanoseconds(WakeEvent.pollNanoseconds, threads: count)
         withoutActuallyEscaping(body) { body in
             withHelpers(count - 1) { helpers in
                 for (i, helper) in helpers.enumerated() {
                     helper.job = body
                     helper.index = i + 1
+                    helper.pollNanoseconds = poll
                     helper.start.signal()
                 }
                 body(0)
                 for helper in helpers {
-                    helper.done.wait()
+                    helper.done.wait(pollNanoseconds: poll)
                     helper.job = WorkerPool.idleJob
                 }
             }

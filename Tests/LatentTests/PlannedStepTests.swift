@@ -290,6 +290,36 @@ import Testing
         #expect(rounds == [Int](repeating: 50, count: 9))
     }
 
+    /// A `WakeEvent` passes every signal, whether its waiter is still polling, sleeps at once (poll 0), or gives up
+    /// polling just as the signal comes (1 µs): two threads hand a counter back and forth through two events. (A lost
+    /// signal leaves a thread asleep: the test hangs, as it did with `signal` not waking a sleeping waiter.)
+    @Test func wakeEventsPassEverySignalWhetherTheWaiterPollsOrSleeps() {
+        for poll in [0, 1_000, WakeEvent.pollNanoseconds] {
+            let ping = WakeEvent(), pong = WakeEvent()
+            var turns = [Int](repeating: 0, count: 2)
+            turns.withUnsafeMutableBufferPointer { b in
+                let p = SendablePointer(b.baseAddress!)
+                Parallel.forEach(2) { side in
+                    for _ in 0..<2000 {
+                        if side == 0 {
+                            p.pointer[0] += 1
+                            ping.signal()
+                            pong.wait(pollNanoseconds: poll)
+                        } else {
+                            ping.wait(pollNanoseconds: poll)
+                            p.pointer[1] = p.pointer[0]
+                            pong.signal()
+                        }
+                    }
+                }
+            }
+            #expect(turns == [2000, 2000], "poll \(poll) ns")
+        }
+        #expect(SpinWait.cores >= 1)
+        #expect(SpinWait.pollNanoseconds(500, threads: SpinWait.cores) == 500)
+        #expect(SpinWait.pollNanoseconds(500, threads: SpinWait.cores + 1) == 0)
+    }
+
     @Test func inPlaceSigmoidAndSoftplusMatchOutOfPlace() {
         let x = Support.random([3000], seed: 4, low: -30, high: 30)
         for f in [UnaryFunction.sigmoid, .softplus] {

@@ -13,3 +13,16 @@ typedef struct {
 /// CPU has it, scalar otherwise).
 void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
                         long lo, long hi, const latent_adam_constants *k);
+
+/// The CPUs this process may run on (its affinity mask, as `taskset` or a container's cpuset sets it); 1 if unknown.
+int latent_affinity_cpu_count(void);
+
+/// The CPU's spin-wait hint (x86 `pause`, Arm `yield`): a thread polling a flag tells the core, so a hyperthread
+/// sibling doing real work keeps the core's resources and the poll leaves the memory pipeline alone.
+static inline void latent_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
