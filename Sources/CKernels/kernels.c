@@ -50,10 +50,13 @@ static void adam_scalar(float *p, float *g, float *const *extra, long extraCount
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
-                                                      long lo, long hi, const latent_adam_constants *k) {
-    const __m256 b1 = _mm256_set1_ps(k->oneMinusBeta1), b2 = _mm256_set1_ps(k->beta2), c2 = _mm256_set1_ps(k->oneMinusBeta2);
-    const __m256 eps = _mm256_set1_ps(k->epsilon), wd = _mm256_set1_ps(k->weightDecay), lr = _mm256_set1_ps(k->stepSize);
+__attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float *const *extra, long extraCount,
+                                                      float *m, float *v, long lo, long hi,
+                                                      const latent_adam_constants *k) {
+    const __m256 b1 = _mm256_set1_ps(k->oneMinusBeta1), b2 = _mm256_set1_ps(k->beta2);
+    const __m256 c2 = _mm256_set1_ps(k->oneMinusBeta2);
+    const __m256 eps = _mm256_set1_ps(k->epsilon), wd = _mm256_set1_ps(k->weightDecay);
+    const __m256 lr = _mm256_set1_ps(k->stepSize);
     const __m256 bc = _mm256_set1_ps(k->bc2Sqrt), gs = _mm256_set1_ps(k->gradientScale);
     long i = lo;
     for (; i + 8 <= hi; i += 8) {
