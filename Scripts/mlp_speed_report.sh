@@ -2,8 +2,10 @@
 # The reference MLP VAE's speed on this machine, what issue 13 asks of every CPU in one report: the CPU and its
 # topology, Latent and PyTorch side by side, the GEMM bound measured in the same rounds (`latent bench --gemm-only
 # --json`: the faster way to split the products) with Latent's share of it, Latent with its threads inside BLAS
-# instead of data-parallel workers (`--threaded-blas`), and where a step's time goes (`perf record`, when perf is
-# installed and allowed).
+# instead of data-parallel workers (`--threaded-blas`), how far apart the two CPUs were in each round (a cache line's
+# one-way trip between them, Scripts/experiments/core_latency.sh: ~170 ns instead of ~35 ns on the AMD EPYC VM when
+# the host put the vCPUs on different dies, and then data-parallel training slowed), and where a step's time goes
+# (`perf record`, when perf is installed and allowed).
 # Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
 #   bash Scripts/mlp_speed_report.sh [rounds=5] [threads=2]
 set -euo pipefail
@@ -24,13 +26,15 @@ echo "OpenBLAS kernels: $(OPENBLAS_VERBOSE=2 "$latent" bench --gemm-only --threa
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(round($1))"; }
 rows=()
 for r in $(seq "$rounds"); do
+  c=$(bash Scripts/experiments/core_latency.sh 2>/dev/null || echo "?")
   l=$("$latent" bench --threads "$threads" --steps 300 --runs 5 --json | json 'd["images_per_second"]')
   t=$(cd Scripts/pytorch && python3 vae_reference.py --threads "$threads" --bench-steps 300 \
     | json 'd["images_per_second"]')
   b=$("$latent" bench --gemm-only --threads "$threads" --steps 200 --runs 5 --json \
     | json 'd["images_per_second"]')
   h=$("$latent" bench --threads "$threads" --threaded-blas --steps 300 --runs 5 --json | json 'd["images_per_second"]')
-  echo "round $r: Latent $l, PyTorch $t, GEMM bound $b, Latent with threads inside BLAS $h images/s"
+  echo "round $r: Latent $l, PyTorch $t, GEMM bound $b, Latent with threads inside BLAS $h images/s" \
+    "(CPU 0 to CPU 1: $c ns, then $(bash Scripts/experiments/core_latency.sh 2>/dev/null || echo "?") ns)"
   rows+=("$l $t $b $h")
 done
 python3 - "${rows[@]}" <<'PY'
