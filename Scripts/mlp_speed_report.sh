@@ -4,7 +4,7 @@
 # --json`: the faster way to split the products) with Latent's share of it, Latent with its threads inside BLAS
 # instead of data-parallel workers (`--threaded-blas`), how far apart the two CPUs were in each round (a cache line's
 # one-way trip between them, Scripts/experiments/core_latency.sh: ~170 ns instead of ~35 ns on the AMD EPYC VM when
-# the host put the vCPUs on different dies, and then data-parallel training slowed), and where a step's time goes
+# the vCPUs seemed to sit on different dies, and then data-parallel training slowed), and where a step's time goes
 # (`perf record`, when perf is installed and allowed).
 # Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
 #   bash Scripts/mlp_speed_report.sh [rounds=5] [threads=2]

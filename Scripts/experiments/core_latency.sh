@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How far apart the first two CPUs are: the one-way time of a cache line handed back and forth between threads
 # pinned to CPU 0 and CPU 1, in ns (prints the number). On the AMD EPYC VMs: ~26-40 ns most of the time (one L3),
-# ~170 ns at times (the host ran the two vCPUs on different dies), and then 2-thread training slowed.
+# ~170 ns at times (as if the host ran the two vCPUs on different dies), and then 2-thread training slowed.
 #   bash Scripts/experiments/core_latency.sh
 set -euo pipefail
 dir=$(mktemp -d)
