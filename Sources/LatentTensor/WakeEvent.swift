@@ -1,7 +1,6 @@
 import Dispatch
 import Synchronization
 
-
 /// A signal from one thread to one waiting thread, used once per wait: how the worker pool starts a helper on its
 /// piece and learns it is done. The waiter polls for a while before it sleeps, so the fork and the join of a
 /// training step do not each pay for waking a sleeping thread.
