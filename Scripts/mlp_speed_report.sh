@@ -53,7 +53,7 @@ if command -v perf >/dev/null && perf record -q -o /tmp/latent-mlp.perf "$latent
   --steps 400 --runs 3 >/dev/null 2>&1; then
   echo "where a step's time goes (perf record of latent bench):"
   perf report -i /tmp/latent-mlp.perf --no-children --sort symbol 2>/dev/null | grep '%' | grep -v '^#' \
-    | head -15 | cut -c1-100
+    | sed -n 1,15p | cut -c1-100
 else
   echo "(no perf profile: perf is missing or not allowed here)"
 fi

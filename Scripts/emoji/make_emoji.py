@@ -12,10 +12,14 @@ verbs (plot coloured by class, cvae, semisup) have classes to use.
 import argparse
 import io
 import os
+import shutil
 import sys
 
-from fontTools.ttLib import TTFont
-from PIL import Image
+try:
+    from fontTools.ttLib import TTFont
+    from PIL import Image
+except ImportError as error:
+    sys.exit(f"make_emoji: {error.name} is missing: pip install -r Scripts/emoji/requirements.txt")
 
 FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 
@@ -59,6 +63,12 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(FONT):
         sys.exit(f"{FONT} is missing: apt-get install fonts-noto-color-emoji")
+    if os.path.exists(args.out) and (not os.path.isdir(args.out) or os.listdir(args.out)):
+        sys.exit(f"make_emoji: {args.out} exists and is not an empty folder; give a new or empty one")
+    # Written under a temporary name and renamed when complete, so that an interrupted run leaves no half folder
+    # that a later run would take for the whole set.
+    partial = args.out.rstrip("/") + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
     font = TTFont(FONT)
     codepoints = glyph_codepoints(font)
     strikes = font["CBDT"].strikeData
@@ -75,11 +85,12 @@ def main():
             square = Image.new("RGB", (side, side), (255, 255, 255))
             square.paste(canvas.convert("RGB"), ((side - image.size[0]) // 2, (side - image.size[1]) // 2))
             small = square.resize((args.size, args.size), Image.Resampling.BOX)
-            folder = os.path.join(args.out, block(codepoints[name]))
+            folder = os.path.join(partial, block(codepoints[name]))
             os.makedirs(folder, exist_ok=True)
             small.save(os.path.join(folder, f"{name}.png"), optimize=True)
             written += 1
         break  # one strike (the font has one)
+    os.rename(partial, args.out)
     print(f"wrote {written} emoji of {args.size}x{args.size} to {args.out}")
 
 
