@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Latent vs PyTorch training speed on this machine, same configurations and thread count, runs alternating
 # so that drifting clocks and neighbours hit both alike.
-# Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
+# Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt); the emoji case makes its folder when missing,
+# which needs apt-get install fonts-noto-color-emoji and pip install -r Scripts/emoji/requirements.txt.
 #   bash Scripts/bench_side_by_side.sh [rounds=3] [threads=2] [case filter, e.g. conv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
