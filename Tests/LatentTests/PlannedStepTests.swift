@@ -95,6 +95,28 @@ import Testing
         try Self.compare(vae, threads: 2, rows: 9, capacity: 64)
     }
 
+    /// A team of workers computes, bit for bit, the gradient that one worker per share computes, summed: what
+    /// processes under `mpirun` do, and must, to train to the same weights as threads. OpenBLAS sums a block of
+    /// rows in another order when it starts elsewhere (Haswell and Zen kernels), so the weight gradients' products
+    /// start on `PlannedTeam.rowGrid`; the layers are as wide as the reference VAE's, where that shows.
+    @Test(arguments: [2, 3])
+    func aTeamComputesItsSharesGradientsSummed(threads: Int) throws {
+        var c = ModelConfig(kind: .ae)
+        (c.hidden, c.latent) = ([400], 20)
+        var rng = RandomGenerator(seed: 7)
+        let model = makeModel(c, rng: &rng)
+        let parameters = ParameterSet(model)
+        let x = FamilyTests.batch.x, n = x.shape[0]
+        let team = try Self.step(model, parameters, engine: .planned, threads: threads, batch: Batch(x: x), seed: 1)
+        let summed = Tensor(zeros: parameters.grads.shape)
+        for w in 0..<threads {
+            let share = Batch(x: x.rows(w * n / threads..<(w + 1) * n / threads).copy())
+            summed.add(try Self.step(model, parameters, engine: .planned, threads: 1, batch: share, seed: 1).grads)
+        }
+        let differing = zip(team.grads.array, summed.array).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(threads) workers: \(differing) of \(summed.count) gradients differ")
+    }
+
     /// `TrainingStep.train` on MLP plans updates each layer's slices inside the backward pass (`PlannedTeam`):
     /// the parameters and moments after it are those of the loss and gradients followed by the optimiser's own
     /// step, bit for bit, on 1, 2 and 3 workers (uneven shares, a worker with no rows), with gradient clipping

@@ -21,6 +21,11 @@ public final class PlannedTeam: ParallelWork {
     private let base: UnsafeMutablePointer<Float>
     /// A slice of a weight gradient small enough to stay in cache until the optimiser has read it.
     static let sliceBytes = 1 << 20
+    /// Every product of a weight gradient's rows starts at a multiple of this many rows, however the rows are shared
+    /// out (over 1, 2 or 3 members, or over processes, which must train to the same weights as threads): OpenBLAS
+    /// runs through them in blocks (12 on Haswell and Zen) and sums a block's rows in another order when the block
+    /// starts elsewhere, or is a short one at a product's end (`Scripts/experiments/gemm_row_blocks.sh`).
+    static let rowGrid = 96
 
     /// A team of these plans, or nil unless each is an MLP plan (no convolutions) writing the same gradient buffer.
     public init?(_ plans: [any PlannedStep]) {
@@ -89,9 +94,11 @@ public final class PlannedTeam: ParallelWork {
     private func share(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
         let layer = plans[w].dense[key], k = plans.count
         let outputs = layer.outputs, inputs = layer.inputs
-        let lo = w * outputs / k, hi = (w + 1) * outputs / k
+        let grid = Self.rowGrid
+        func cut(_ m: Int) -> Int { m == k ? outputs : min(outputs, (m * outputs / k + grid / 2) / grid * grid) }
+        let lo = cut(w), hi = cut(w + 1)
         guard hi > lo else { return }
-        let step = max(1, Self.sliceBytes / (4 * inputs))
+        let step = max(grid, Self.sliceBytes / (4 * inputs) / grid * grid)
         var r0 = lo
         while r0 < hi {
             let r1 = min(hi, r0 + step), slice = layer.weightGrad + r0 * inputs
