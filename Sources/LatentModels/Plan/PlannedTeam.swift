@@ -89,8 +89,8 @@ public final class PlannedTeam: ParallelWork {
         for key in keys { share(key, member: w, update: update) }
     }
 
-    /// Member `w`'s share of layer `key`'s weight and bias gradients: its slice of the output rows over every
-    /// member's rows, in cache-sized pieces, each handed to `update` once final.
+    /// Member `w`'s share of layer `key`'s weight and bias gradients: its slice of the output rows (cut on
+    /// `rowGrid`) over every member's rows, in cache-sized pieces, each handed to `update` once final.
     private func share(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
         let layer = plans[w].dense[key], k = plans.count
         let outputs = layer.outputs, inputs = layer.inputs
