@@ -110,15 +110,18 @@ struct DataOptions: ParsableArguments {
     /// The data for a saved model: the flags' source if given (with a note when the model was trained on other
     /// data), else the data recorded in its checkpoint (MNIST for checkpoints without a record).
     func source<M>(for loaded: ModelStore.Loaded<M>) throws -> DataSource {
-        guard let recorded = loaded.data else { return source }
-        guard given else {
+        let recorded = loaded.data
+        if let recorded, !given {
             if recorded.dataset != "mnist" { note("using the model's training data: \(recorded.summary)") }
             if !recorded.fileUnchanged { note("note: \(recorded.file ?? "") has changed since the model was trained") }
             return recorded.source(directory: directory)
         }
-        let mine = DataProvenance(source)
-        if mine.dataset != recorded.dataset || mine.sha256 != recorded.sha256 {
-            note("note: the model was trained on \(recorded.summary); using \(mine.summary)")
+        let source = TrainingData.source(source, for: loaded.config, recorded: recorded)
+        if let recorded {
+            let mine = DataProvenance(source)
+            if mine.dataset != recorded.dataset || mine.sha256 != recorded.sha256 {
+                note("note: the model was trained on \(recorded.summary); using \(mine.summary)")
+            }
         }
         return source
     }
@@ -152,7 +155,16 @@ struct DataOptions: ParsableArguments {
             let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, raw)
             return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
         } catch let error as LatentError where raw.featureCount != loaded.config.inputSize {
-            // Data of another shape: name the data the model was trained on and the flag that selects it.
+            // Data of another shape: name the model's picture size, or the data it was trained on and its flag.
+            let config = loaded.config
+            if isFolder && raw.isImage && config.imageHeight > 1 {
+                throw ValidationError(
+                    """
+                    --image-size, --channels: the model takes \(config.imageWidth)x\(config.imageHeight) pictures \
+                    with \(config.channels) channel(s), these give \(raw.width)x\(raw.height) with \(raw.channels); \
+                    leave both flags out to use the model's
+                    """)
+            }
             guard let recorded = loaded.data else { throw error }
             let flag = recorded.file.map { "--data \($0)" } ?? "--dataset \(recorded.dataset ?? "mnist")"
             throw ValidationError(

@@ -15,7 +15,11 @@ struct EmbeddingInput: ParsableArguments {
             throw ValidationError("--split: expected train, test or all, got '\(split)'")
         }
         if let input, !(input.hasSuffix(".npy") || input.hasSuffix(".csv")) {
-            throw ValidationError("\(input): expected a .npy or .csv codes file")
+            let run = FileManager.default.fileExists(atPath: "\(input)/model.safetensors")
+            throw ValidationError(
+                run
+                    ? "\(input): a run directory; write its codes first (latent encode \(input) --out codes.npy)"
+                    : "\(input): expected a .npy or .csv codes file")
         }
     }
 

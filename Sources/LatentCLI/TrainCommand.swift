@@ -257,7 +257,6 @@ struct TrainCommand: ParsableCommand {
         humanLinesToStderr = json
         threads.apply()
         Interruption.install()
-        let train = try data.load(.train), test = try data.load(.test)
         if let resume {
             // The recorded data, subset and options hold; flags that contradict them are refused.
             let directory = URL(fileURLWithPath: resume)
@@ -283,6 +282,7 @@ struct TrainCommand: ParsableCommand {
         guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
         }
+        let train = try data.load(.train), test = try data.load(.test)
         var config = try config(
             inputSize: train.featureCount, height: train.height, width: train.width, channels: train.channels)
         let prepared = try TrainingData.prepare(

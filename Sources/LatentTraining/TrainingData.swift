@@ -1,3 +1,4 @@
+import Foundation
 import LatentData
 import LatentModels
 import LatentTensor
@@ -84,6 +85,26 @@ public struct TrainingData {
         // Unscaled data must fit the likelihood; a saved scaling may map new rows just outside [0, 1].
         if scaling == nil || scaling?.kind == FeatureScaling.Kind.none { try checkRange(data, config) }
         return data
+    }
+
+    /// The data a saved model reads when the caller names some. The folder of pictures the model was trained on
+    /// is read with the recorded size, channels and test split wherever `given` leaves them open; another folder
+    /// is scaled to the model's size and channels unless `given` sets them (so an MNIST model reads a folder of
+    /// the user's digits at 28 × 28 in grey).
+    public static func source(_ given: DataSource, for config: ModelConfig, recorded: DataProvenance?) -> DataSource {
+        guard case .images(let folder, var options) = given else { return given }
+        func resolved(_ url: URL) -> String { url.standardizedFileURL.resolvingSymlinksInPath().path }
+        let open = options.width == nil && options.height == nil
+        if let file = recorded?.file, let saved = recorded?.images,
+            resolved(URL(fileURLWithPath: file)) == resolved(folder)
+        {
+            if open { (options.width, options.height) = (saved.width, saved.height) }
+            (options.channels, options.testFiles) = (options.channels ?? saved.channels, saved.testFiles)
+        } else if config.imageHeight > 1, config.imageHeight * config.imageWidth * config.channels == config.inputSize {
+            if open { (options.width, options.height) = (config.imageWidth, config.imageHeight) }
+            options.channels = options.channels ?? config.channels
+        }
+        return .images(folder, options)
     }
 
     /// The test split a model is judged on: binarised once with the fixed seed if it trained on binarised data.

@@ -152,6 +152,41 @@ import Testing
         #expect(try ImageOptions.size("64x48") == (64, 48))
     }
 
+    /// A saved model reads another folder at its own size and channels (an MNIST model: 28x28 grey), and the
+    /// folder it was trained on with the recorded options and test split, whatever the flags leave open.
+    @Test func aSavedModelReadsFoldersAtItsOwnSize() throws {
+        let mine = URL(fileURLWithPath: "/data/my-digits"), trained = URL(fileURLWithPath: "/data/emoji")
+        func options(_ source: DataSource) -> ImageOptions? {
+            if case .images(_, let options) = source { return options } else { return nil }
+        }
+        let mnist = ModelConfig(kind: .vae)
+        #expect(
+            options(TrainingData.source(.images(mine, ImageOptions()), for: mnist, recorded: nil))
+                == ImageOptions(width: 28, height: 28, channels: 1))
+        let given = ImageOptions(width: 10, height: 20, channels: 3)
+        #expect(options(TrainingData.source(.images(mine, given), for: mnist, recorded: nil)) == given)
+        var colour = ModelConfig(kind: .vae)
+        (colour.inputSize, colour.imageHeight, colour.imageWidth, colour.imageChannels) = (48 * 64 * 3, 48, 64, 3)
+        var saved = ImageOptions(width: nil, height: nil, channels: nil)
+        saved.testFiles = ["a/9.png"]
+        var record = DataProvenance(.named("mnist", directory: nil))
+        (record.dataset, record.file, record.images) = (nil, trained.path + "/", saved)
+        #expect(options(TrainingData.source(.images(trained, ImageOptions()), for: colour, recorded: record)) == saved)
+        var grey = saved
+        grey.channels = 1
+        #expect(
+            options(TrainingData.source(.images(trained, ImageOptions(channels: 1)), for: colour, recorded: record))
+                == grey)
+        #expect(
+            options(TrainingData.source(.images(mine, ImageOptions()), for: colour, recorded: record))
+                == ImageOptions(width: 64, height: 48, channels: 3))
+        // A table model (one row of features) leaves a folder's size to the pictures.
+        var table = ModelConfig(kind: .ae)
+        (table.inputSize, table.imageHeight, table.imageWidth) = (12, 1, 12)
+        #expect(
+            options(TrainingData.source(.images(mine, ImageOptions()), for: table, recorded: nil)) == ImageOptions())
+    }
+
     @Test func npyImageArraysAreImages() throws {
         let dir = Support.temporaryDirectory()
         let values: [Float] = (0..<240).map { (i: Int) -> Float in Float(i % 11) / 10 }
@@ -267,5 +302,11 @@ import Testing
         let later = try Support.runLatent(["eval", out, "--json"], environment: cache)
         #expect(later.status == 0 && later.stdout.contains("\"images\":4,"), "\(later.stdout)")
         #expect(later.stderr.contains("has changed since the model was trained"), "\(later.stderr)")
+        // Named again, the folder is read as recorded (its size and split); a size the model cannot take is named.
+        let named = try Support.runLatent(["eval", out, "--data", root.path, "--json"], environment: cache)
+        #expect(named.status == 0 && named.stdout.contains("\"images\":4,"), "\(named.stdout) \(named.stderr)")
+        let resized = try Support.runLatent(
+            ["eval", out, "--data", root.path, "--image-size", "8"], environment: cache)
+        #expect(resized.status == 64 && resized.stderr.contains("the model takes 16x16 pictures"), "\(resized.stderr)")
     }
 }
