@@ -154,22 +154,28 @@ struct DataOptions: ParsableArguments {
         do {
             let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, raw)
             return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
-        } catch let error as LatentError where raw.featureCount != loaded.config.inputSize {
-            // Data of another shape: name the model's picture size, or the data it was trained on and its flag.
-            let config = loaded.config
-            if isFolder && raw.isImage && config.imageHeight > 1 {
-                throw ValidationError(
-                    """
-                    --image-size, --channels: the model takes \(config.imageWidth)x\(config.imageHeight) pictures \
-                    with \(config.channels) channel(s), these give \(raw.width)x\(raw.height) with \(raw.channels); \
-                    leave both flags out to use the model's
-                    """)
-            }
-            guard let recorded = loaded.data else { throw error }
-            let flag = recorded.file.map { "--data \($0)" } ?? "--dataset \(recorded.dataset ?? "mnist")"
-            throw ValidationError(
-                "\(ErrorMessages.line(for: error)); the model was trained on \(recorded.summary): pass \(flag)")
+        } catch let error as LatentError {
+            throw mismatch(raw, loaded) ?? error
         }
+    }
+
+    /// For data of another shape than the model's input: an error naming the model's picture size, or the data
+    /// it was trained on and the flag that selects it (nil: the shapes agree).
+    func mismatch<M>(_ raw: Dataset, _ loaded: ModelStore.Loaded<M>) -> Error? {
+        let config = loaded.config
+        guard raw.featureCount != config.inputSize else { return nil }
+        if isFolder && raw.isImage && config.imageHeight > 1 {
+            return ValidationError(
+                """
+                --image-size, --channels: the model takes \(config.imageWidth)x\(config.imageHeight) pictures \
+                with \(config.channels) channel(s), these give \(raw.width)x\(raw.height) with \(raw.channels); \
+                leave both flags out to use the model's
+                """)
+        }
+        let line = "\(raw.name) has \(raw.featureCount) features per example; the model expects \(config.inputSize)"
+        guard let recorded = loaded.data else { return ValidationError("--data: \(line)") }
+        let flag = recorded.file.map { "--data \($0)" } ?? "--dataset \(recorded.dataset ?? "mnist")"
+        return ValidationError("\(line); the model was trained on \(recorded.summary): pass \(flag)")
     }
 }
 

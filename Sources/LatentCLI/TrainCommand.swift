@@ -270,6 +270,7 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--resume: \(flag) \(given!): the run's is \(saved.map(String.init) ?? "none")")
             }
             var resumed = try source.load(.train, notes: note)
+            if let mismatch = data.mismatch(resumed, loaded) { throw mismatch }
             if let label = excludeLabel ?? recorded?.excludeLabel { resumed = resumed.excluding(label: label) }
             if let limit = limit ?? recorded?.limit { resumed = resumed.prefix(limit) }
             let history = try Trainer.resume(

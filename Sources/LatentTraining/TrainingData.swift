@@ -39,6 +39,10 @@ public struct TrainingData {
         }
         (config.inputSize, config.imageHeight, config.imageWidth) = (train.featureCount, train.height, train.width)
         config.imageChannels = train.channels == 1 ? nil : train.channels
+        if train.isLabelled || !train.isImage {
+            // Every label of both splits, before any is left out, has a class (a folder may hold 12 classes).
+            config.classes = max(2, Int(max(rawTrain.labels.max() ?? 0, rawTest.labels.max() ?? 0)) + 1)
+        }
         var scaling: FeatureScaling? = nil
         if !train.isImage {
             guard config.arch == .mlp else {
@@ -47,7 +51,6 @@ public struct TrainingData {
             }
             let fitted = FeatureScaling.fit(kind, on: train)
             (train, test, scaling) = (train.scaled(fitted), test.scaled(fitted), fitted)
-            config.classes = max(2, Int(train.labels.max() ?? 0) + 1)
         } else if kind != .none {
             throw LatentError(.data, field: "scaling", "applies to tables; image pixels are already scaled to [0, 1]")
         }
@@ -81,6 +84,13 @@ public struct TrainingData {
             throw LatentError(
                 .data,
                 "\(data.name) has \(data.featureCount) features per example; the model expects \(config.inputSize)")
+        }
+        if config.isConditional || config.kind == .classifier, let label = data.labels.max(),
+            Int(label) >= config.classes
+        {
+            throw LatentError(
+                .data, field: "data",
+                "\(data.name) has label \(label); the \(config.kind.rawValue) knows classes 0…\(config.classes - 1)")
         }
         // Unscaled data must fit the likelihood; a saved scaling may map new rows just outside [0, 1].
         if scaling == nil || scaling?.kind == FeatureScaling.Kind.none { try checkRange(data, config) }

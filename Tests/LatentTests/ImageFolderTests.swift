@@ -187,6 +187,24 @@ import Testing
             options(TrainingData.source(.images(mine, ImageOptions()), for: table, recorded: nil)) == ImageOptions())
     }
 
+    /// Pictures in 12 classes make a 12-class CVAE (not the default 10, which a label of 11 would overrun); a
+    /// saved model refuses data with a label it has no class for.
+    @Test func everyLabelOfPicturesHasAClass() throws {
+        func pictures(_ n: Int, classes: Int) throws -> Dataset {
+            try Dataset(
+                name: "p", pixels: [UInt8](repeating: 9, count: n * 16), labels: (0..<n).map { UInt8($0 % classes) },
+                height: 4, width: 4)
+        }
+        var config = ModelConfig(kind: .cvae)
+        _ = try TrainingData.prepare(
+            train: try pictures(48, classes: 12), test: try pictures(12, classes: 12), config: &config, limit: 5)
+        #expect(config.classes == 12)
+        #expect(try TrainingData.forModel(config, scaling: nil, try pictures(12, classes: 12)).count == 12)
+        #expect { try TrainingData.forModel(config, scaling: nil, try pictures(13, classes: 13)) } throws: {
+            "\($0)".contains("label 12") && "\($0)".contains("0…11")
+        }
+    }
+
     @Test func npyImageArraysAreImages() throws {
         let dir = Support.temporaryDirectory()
         let values: [Float] = (0..<240).map { (i: Int) -> Float in Float(i % 11) / 10 }
