@@ -104,6 +104,11 @@ struct DataOptions: ParsableArguments {
             && directory.boolValue
     }
 
+    /// A short name of the source for titles: the --data file or folder's name, else the dataset's.
+    var sourceName: String {
+        dataFile.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? dataset ?? "mnist"
+    }
+
     /// Whether the flags name a source (otherwise a model's recorded training data is used).
     var given: Bool { dataset != nil || dataFile != nil }
 

@@ -27,7 +27,7 @@ struct EmbeddingInput: ParsableArguments {
     func load() throws -> (x: Tensor, labels: [Int]?, name: String, isDataset: Bool) {
         guard let input else {
             let set = split == "all" ? try data.loadAll() : try data.load(Split(rawValue: split)!)
-            return (set.batch(0..<set.count), set.labels.map(Int.init), "\(data.dataset ?? "mnist")-\(split)", true)
+            return (set.batch(0..<set.count), set.labels.map(Int.init), "\(data.sourceName)-\(split)", true)
         }
         let url = URL(fileURLWithPath: input)
         let (set, labelled) = try TableDataset.codes(url, labelColumn: data.labelColumn ?? "auto")

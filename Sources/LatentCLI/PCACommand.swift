@@ -42,7 +42,7 @@ struct PCACommand: ParsableCommand {
             let shown = out != nil && input.split != "test"
             let loaded = try shown ? input.load() : (test.batch(0..<test.count), test.labels.map(Int.init), "", true)
             (rows, labels, name) = (
-                loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.dataset ?? "mnist")-test"
+                loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.sourceName)-test"
             )
         } else {
             let loaded = try input.load()

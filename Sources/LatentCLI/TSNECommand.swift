@@ -70,6 +70,10 @@ struct TSNECommand: ParsableCommand {
         threads.apply()
         let started = Date()
         var (x, labels, name, isDataset) = try input.load()
+        guard x.shape[0] >= TSNE.minimumPoints else {
+            let hint = isDataset ? " (--split train or all gives more)" : ""
+            throw ValidationError("\(name) has \(x.shape[0]) row(s); t-SNE needs at least \(TSNE.minimumPoints)\(hint)")
+        }
         let components = pca ?? (isDataset ? 50 : 0)
         var described = name
         if components > 0 && components < x.shape[1] {

@@ -54,11 +54,14 @@ public struct TSNE: Sendable {
         case iteration(Int, kl: Double)
     }
 
+    /// The fewest rows `embed` takes.
+    public static let minimumPoints = 4
+
     /// Embeds the rows of `data` ([n, d]) in 2-D; returns [n, 2].
     public func embed(_ data: Tensor, progress: (Progress) -> Void = { _ in }) throws -> Tensor {
         let n = data.shape[0]
-        guard data.shape.rank == 2, n >= 4 else {
-            throw LatentError(.embedding, "t-SNE needs at least 4 points, got \(n)")
+        guard data.shape.rank == 2, n >= Self.minimumPoints else {
+            throw LatentError(.embedding, "t-SNE needs at least \(Self.minimumPoints) points, got \(n)")
         }
         guard perplexity > 0, perplexity.isFinite, perplexity <= 1e6 else {
             throw LatentError(.embedding, field: "perplexity", "expected a positive number, got \(perplexity)")
