@@ -121,15 +121,20 @@ public final class ModelService: @unchecked Sendable {
             images, height: h, width: w, channels: config.channels, columns: columns, scale: s, gap: gap)
     }
 
-    /// A PNG or JPEG file (at most 2^22 pixels) as the model's input: decoded, scaled to cover its size and
-    /// centre-cropped, in [0, 1].
+    /// The largest picture a request may upload: 2^24 pixels (a 12-megapixel phone photo, 4096 x 4096), ~50 MB
+    /// decoded — a bound on what one request can make the server hold.
+    public static let maxPicturePixels = 1 << 24
+
+    /// A PNG or JPEG file (at most `maxPicturePixels`) as the model's input: decoded, scaled to cover its size
+    /// and centre-cropped, in [0, 1].
     public func features(picture: Data) throws -> [Float] {
         guard config.imageHeight * config.imageWidth * config.channels == inputSize else {
             throw LatentError(.data, field: "picture", "this model reads table rows, not pictures")
         }
         let image: DecodedImage
         do {
-            image = try ImageDecoder.decode(picture, name: "picture", channels: config.channels, limit: 1 << 22)
+            image = try ImageDecoder.decode(
+                picture, name: "picture", channels: config.channels, limit: Self.maxPicturePixels)
         } catch let error as LatentError { throw LatentError(.data, field: "picture", error.message) }
         let bytes = ImageResize.fit(image, width: config.imageWidth, height: config.imageHeight)
         return bytes.map { Float($0) / 255 }

@@ -167,6 +167,19 @@ struct ServerTests {
                 #expect((answer["log_variance"] as? [[Double]])?.first?.count == 3)
                 #expect((answer["points"] as? [[Double]])?.first?.count == 2)
             }
+            // A 12-megapixel photo (4000x3000) is taken; a header claiming 60000x60000 is refused by name.
+            let pictures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("LatentTests/Fixtures/images")
+            for (name, status) in [("big.png", HTTPResponse.Status.ok), ("huge.png", .badRequest)] {
+                let bytes = try Data(contentsOf: pictures.appendingPathComponent(name))
+                try await client.execute(
+                    uri: "/encode", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: bytes)
+                ) { response in
+                    #expect(response.status == status, "\(name)")
+                    let answer = try object(response.body)
+                    if status != .ok { #expect(answer["field"] as? String == "picture") }
+                }
+            }
         }
     }
 
