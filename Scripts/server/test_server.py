@@ -209,7 +209,7 @@ def contract(server, examples, conditional):
     return cases
 
 
-def browser(server, screenshot):
+def browser(server, screenshot, picture):
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -254,6 +254,16 @@ def browser(server, screenshot):
             let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 60) n++; return n;""")
         if lit == 0:
             fail("the reconstruction of the drawing is blank")
+        # A chosen picture (a sample the CLI drew) fills the pad and is reconstructed.
+        count = int(driver.find_element(By.ID, "reconstruction").get_attribute("data-reconstructions"))
+        driver.find_element(By.ID, "picture").send_keys(picture)
+        wait.until(lambda d: d.find_element(By.ID, "pad").get_attribute("data-pictures") == "1")
+        wait.until(lambda d: int(d.find_element(By.ID, "reconstruction").get_attribute("data-reconstructions")) > count)
+        padded = driver.execute_script("""
+            const c = document.getElementById('pad'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 60) n++; return n / (d.length / 4);""")
+        if not 0.01 < padded < 0.9:
+            fail(f"the chosen picture covers {padded:.1%} of the pad with bright pixels")
         ActionChains(driver).move_to_element_with_offset(map_canvas, -100, 80).click() \
             .move_to_element_with_offset(map_canvas, 120, -90).click().perform()
         wait.until(lambda d: d.find_element(By.ID, "strip").get_attribute("src").startswith("blob:"))
@@ -283,7 +293,10 @@ def main():
             figures.update(hostile(server, 2))
             figures.update(same_as_cli(server, args.latent, vae, work))
             figures["schemathesis_cases_vae"] = contract(server, args.examples, conditional=False)
-            figures.update(browser(server, args.screenshot))
+            picture = os.path.join(work, "sample.png")
+            subprocess.run([args.latent, "sample", vae, "--count", "1", "--out", picture], check=True,
+                           capture_output=True)
+            figures.update(browser(server, args.screenshot, picture))
         finally:
             code = server.stop()
         if code != 0:

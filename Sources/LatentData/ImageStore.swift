@@ -52,6 +52,6 @@ enum ImageStore {
         data.append(contentsOf: d.labels)
         data.append(contentsOf: d.pixels)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        try AtomicFile.write(data, to: url)
     }
 }

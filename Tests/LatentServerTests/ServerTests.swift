@@ -8,8 +8,13 @@ import Testing
 
 /// A saved model (untrained weights are enough: the server must give the library's numbers, whatever they are).
 private func savedModel(_ kind: ModelKind, latent: Int) throws -> URL {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latent-server-\(UUID())")
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("latent-server-tests-\(getpid())")
+    let directory = scratch.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    atexit {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latent-server-tests-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+    }
     var config = ModelConfig(kind: kind)
     config.latent = latent
     config.hidden = [64]

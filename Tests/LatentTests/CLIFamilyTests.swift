@@ -217,11 +217,11 @@ import Testing
         #expect(ev.status == 0 && ev.stdout.contains("\"images\":30"), "\(ev.stdout) \(ev.stderr)")
         // Malformed tables: the line is named.
         let ragged = dir.appendingPathComponent("ragged.csv")
-        try "a,b,c\n1,2,3\n4,5\n".write(to: ragged, atomically: true, encoding: .utf8)
+        try "a,b,c\n1,2,3\n4,5\n".write(to: ragged, atomically: false, encoding: .utf8)
         let r1 = try Support.runLatent(["train", "--model", "ae", "--data", ragged.path, "--out", run + "2"])
         #expect(r1.status != 0 && r1.stderr.contains("ragged.csv: line 3 has 2 cells, expected 3"), "\(r1.stderr)")
         let text = dir.appendingPathComponent("text.csv")
-        try "a,b\n1,2\n3,oops\n".write(to: text, atomically: true, encoding: .utf8)
+        try "a,b\n1,2\n3,oops\n".write(to: text, atomically: false, encoding: .utf8)
         let r2 = try Support.runLatent(["train", "--model", "ae", "--data", text.path, "--out", run + "2"])
         #expect(
             r2.status != 0 && r2.stderr.contains("text.csv: line 3, column 'b': 'oops' is not a number"), "\(r2.stderr)"

@@ -71,7 +71,7 @@ import Testing
         var rng = RandomGenerator(seed: 98)
         for _ in 0..<200 { csv += (0..<16).map { _ in String(rng.uniform()) }.joined(separator: ",") + "\n" }
         let table = dir.appendingPathComponent("table.csv")
-        try csv.write(to: table, atomically: true, encoding: .utf8)
+        try csv.write(to: table, atomically: false, encoding: .utf8)
         let run = dir.appendingPathComponent("run")
         let args = [
             "train", "--model", "vae", "--data", table.path, "--hidden", "64", "--latent", "4", "--threads", "1",

@@ -28,9 +28,20 @@ enum Support {
         return diff / scale
     }
 
+    /// The test process's scratch folder, removed when the process exits (so runs do not pile up in /tmp).
+    static let scratch: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("latent-tests-\(getpid())")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("latent-tests-\(getpid())")
+            try? FileManager.default.removeItem(at: url)
+        }
+        return url
+    }()
+
+    /// A new empty folder inside `scratch`.
     static func temporaryDirectory(_ name: String = #function) -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "latent-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
+        let url = scratch.appendingPathComponent(UUID().uuidString.prefix(8).description)
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -85,7 +96,7 @@ extension Support {
         var text = header + "\n"
         for r in 0..<rows { text += row(r, &rng).joined(separator: ",") + "\n" }
         let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        try text.write(to: url, atomically: false, encoding: .utf8)
         return url
     }
 

@@ -169,9 +169,12 @@ function setUpMap() {
   });
 }
 
-// The drawing pad: white strokes on black, read at the model's size for /reconstruct and /encode.
+// The drawing pad: white strokes on black, or a dropped or chosen picture, read at the model's size for
+// /reconstruct and /encode. The pad and the reconstruction take the model's aspect ratio.
 function setUpPad() {
-  const pad = $('pad'), context = pad.getContext('2d');
+  const pad = $('pad'), context = pad.getContext('2d'), m = state.model.input;
+  const height = Math.round(Math.min(448, Math.max(56, pad.width * m.height / m.width)));
+  if (m.height > 1) for (const id of ['pad', 'reconstruction', 'decoded']) $(id).height = height;
   const clear = () => { context.fillStyle = '#000'; context.fillRect(0, 0, pad.width, pad.height); };
   clear();
   let last = null, timer = null;
@@ -195,6 +198,38 @@ function setUpPad() {
   });
   pad.addEventListener('pointerup', () => { last = null; reconstructPad(); });
   $('clear').addEventListener('click', () => { clear(); state.landed = null; if (state.map) drawMap(); });
+  pad.addEventListener('dragover', (event) => { event.preventDefault(); pad.classList.add('dropping'); });
+  pad.addEventListener('dragleave', () => pad.classList.remove('dropping'));
+  pad.addEventListener('drop', (event) => {
+    event.preventDefault();
+    pad.classList.remove('dropping');
+    if (event.dataTransfer.files.length > 0) padPicture(event.dataTransfer.files[0]);
+  });
+  $('picture').addEventListener('change', (event) => {
+    if (event.target.files.length > 0) padPicture(event.target.files[0]);
+  });
+}
+
+// A picture on the pad as the server reads an upload: transparency on white, scaled to cover, centre-cropped.
+async function padPicture(file) {
+  const pad = $('pad'), context = pad.getContext('2d');
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch (error) {
+    $('latency').textContent = `${file.name}: not a picture this browser can read`;
+    return;
+  }
+  const scale = Math.max(pad.width / bitmap.width, pad.height / bitmap.height);
+  const w = bitmap.width * scale, h = bitmap.height * scale;
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, pad.width, pad.height);
+  context.imageSmoothingEnabled = true;
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+  bitmap.close();
+  $('pad').dataset.pictures = String(Number($('pad').dataset.pictures || 0) + 1);
+  reconstructPad();
 }
 
 function padPixels() {

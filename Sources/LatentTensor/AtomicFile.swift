@@ -1,8 +1,8 @@
 import Foundation
-import LatentTensor
 
 /// Writes files so a reader (or a crash) never sees half of one: write a temporary file next to the target,
-/// flush it, then rename it over the target.
+/// flush it, then rename it over the target. (Foundation's `.atomic` option on Linux leaves an empty
+/// `TemporaryDirectory.*` in /tmp behind each write.)
 public enum AtomicFile {
     /// Writes `data` to a temporary file beside `url` and renames it over `url`.
     public static func write(_ data: Data, to url: URL) throws {
