@@ -14,6 +14,9 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         humanLinesToStderr = json
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
+        guard loaded.config.kind != .classifier else {
+            throw ValidationError("\(directory): a classifier has no encoder and decoder to export")
+        }
         let files = try ONNXExport.files(
             of: loaded.model, scaling: loaded.scaling, producerVersion: LatentVersion.current)
         let urls = try ONNXExport.write(files, to: URL(fileURLWithPath: onnx))
