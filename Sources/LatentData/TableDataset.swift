@@ -80,6 +80,10 @@ public enum TableDataset {
     /// and whether they carry labels.
     public static func codes(_ url: URL, labelColumn: String) throws -> (data: Dataset, labelled: Bool) {
         let table = try ArrayReaders.read(url)
+        guard table.imageShape == nil else {
+            throw LatentError(
+                .data, "\(url.path): expected codes as rows [N, D] (label last), got more than 2 dimensions")
+        }
         let column: String? =
             switch labelColumn {
             case "none": nil

@@ -46,7 +46,9 @@ import Testing
         #expect(e.status == 0 && e.stdout.contains("\"opset\":17"), "\(e.stderr)")
         #expect(FileManager.default.fileExists(atPath: "\(out)/onnx/decoder.onnx"))
         let c = try Support.runLatent(["export", classifier.path, "--onnx", "\(out)/c"])
-        #expect(c.status == 64 && c.stderr.contains("\(classifier.path): a classifier has no encoder and decoder"), "\(c.stderr)")
+        #expect(
+            c.status == 64 && c.stderr.contains("\(classifier.path): a classifier has no encoder and decoder"),
+            "\(c.stderr)")
         #expect(c.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: "\(out)/c"), "nothing is written for a refused export")
         let j = try Support.runLatent([

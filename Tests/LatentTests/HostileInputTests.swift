@@ -282,6 +282,25 @@ import Testing
         #expect(header.hasPrefix("PC0,PC1,label"), "\(header)")
     }
 
+    /// Inputs of the embedding and decoding commands that are not rows of codes are named, with what would work.
+    @Test func inputsThatAreNotCodesAreNamed() throws {
+        let dir = Support.temporaryDirectory()
+        var npy = ArrayWriters.npy([Float](repeating: 0, count: 12), rows: 3, columns: 4)
+        npy = String(data: npy, encoding: .isoLatin1)!.replacingOccurrences(of: "(3, 4)", with: "(3,2,2)")
+            .replacingOccurrences(of: " \n", with: "\n").data(using: .isoLatin1)!
+        let cube = dir.appendingPathComponent("cube.npy")
+        try npy.write(to: cube)
+        let three = try Support.writeCSV("three.csv", in: dir, header: "z0,z1", rows: 3, seed: 1) { _, rng in
+            (0..<2).map { _ in String(rng.uniform()) }
+        }
+        let run = HostileInputTests.run.path, png = dir.appendingPathComponent("x.png").path
+        try Support.expectRefused([
+            (["decode", run, cube.path, "--out", png], "got more than 2 dimensions"),
+            (["tsne", run, "--out", png], "a run directory; write its codes first (latent encode"),
+            (["tsne", three.path, "--out", png], "three.csv has 3 row(s); t-SNE needs at least 4"),
+        ])
+    }
+
     @Test func flagsThatWouldBeIgnoredAreRefused() throws {
         try Support.expectRefused([
             (["train", "--model", "ae", "--beta", "4"], "--beta applies"),
