@@ -117,7 +117,7 @@ public enum ImageFolder {
     static func contentKey(_ folder: URL, files: [(path: String, label: Int)], options: ImageOptions) throws -> String {
         let hash = SHA256()
         hash.update(
-            "latent-images-1|\(options.width ?? 0)x\(options.height ?? 0)|\(options.channels ?? 0)|\(files.count)")
+            "latent-images-2|\(options.width ?? 0)x\(options.height ?? 0)|\(options.channels ?? 0)|\(files.count)")
         for file in files {
             let data = (try? Data(contentsOf: folder.appendingPathComponent(file.path))) ?? Data()
             hash.update("|\(file.path)|\(file.label)|\(data.count)|")
@@ -133,10 +133,10 @@ public enum ImageFolder {
         progress: (Int, Int) -> Void
     ) throws -> ImageSet {
         let channels = options.channels ?? 3
-        @Sendable func read(_ i: Int) -> Result<DecodedImage, Error> {
+        @Sendable func read(_ i: Int, covering size: (width: Int, height: Int)? = nil) -> Result<DecodedImage, Error> {
             Result {
                 let data = try Data(contentsOf: folder.appendingPathComponent(files[i].path))
-                return try ImageDecoder.decode(data, name: files[i].path, channels: channels)
+                return try ImageDecoder.decode(data, name: files[i].path, channels: channels, covering: size)
             }
         }
         var size = options.width.flatMap { w in options.height.map { (w, $0) } }
@@ -156,7 +156,11 @@ public enum ImageFolder {
             Double(files.count * features), for: "the decoded pictures", domain: .data, field: "imageSize")
         let (pixels, outcomes, colour) = decodeAll(
             files.map(\.path), features: features, progress: progress
-        ) { read($0).map { ($0.hasColour, ImageResize.fit($0, width: width, height: height)) } }
+        ) {
+            read($0, covering: (width, height)).map {
+                ($0.hasColour, ImageResize.fit($0, width: width, height: height))
+            }
+        }
         let kept = files.indices.filter { outcomes[$0] == nil }
         var keptPixels = [UInt8]()
         keptPixels.reserveCapacity(kept.count * features)

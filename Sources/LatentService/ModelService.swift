@@ -134,7 +134,8 @@ public final class ModelService: @unchecked Sendable {
         let image: DecodedImage
         do {
             image = try ImageDecoder.decode(
-                picture, name: "picture", channels: config.channels, limit: Self.maxPicturePixels)
+                picture, name: "picture", channels: config.channels, limit: Self.maxPicturePixels,
+                covering: (config.imageWidth, config.imageHeight))
         } catch let error as LatentError { throw LatentError(.data, field: "picture", error.message) }
         let bytes = ImageResize.fit(image, width: config.imageWidth, height: config.imageHeight)
         return bytes.map { Float($0) / 255 }

@@ -51,6 +51,23 @@ import Testing
         }
     }
 
+    /// A JPEG bound for a small size is decoded at a DCT scale that still covers it, and fits to nearly the
+    /// same pixels as the full decode (the scaled DCT averages blocks as the area resize does).
+    @Test func aJPEGIsDecodedAtTheScaleItNeeds() throws {
+        #expect(ImageDecoder.scaledSize(4000, 3000, covering: (64, 64)) == (500, 375))
+        #expect(ImageDecoder.scaledSize(4000, 3000, covering: (300, 200)) == (1000, 750))
+        #expect(ImageDecoder.scaledSize(40, 30, covering: (40, 30)) == (40, 30))
+        for name in ["baseline.jpg", "progressive.jpg", "cmyk.jpg", "grey.jpg"] {
+            let data = try Data(contentsOf: Self.fixture(name))
+            let full = try ImageDecoder.decode(data, name: name, channels: 3)
+            let scaled = try ImageDecoder.decode(data, name: name, channels: 3, covering: (8, 6))
+            #expect(scaled.width == 20 && scaled.height == 15, "\(name): 1/2 of 40x30")
+            let (a, b) = (ImageResize.fit(full, width: 8, height: 6), ImageResize.fit(scaled, width: 8, height: 6))
+            let worst = zip(a, b).map { abs(Int($0) - Int($1)) }.max() ?? 0
+            #expect(worst <= 3, "\(name): \(worst) levels apart")
+        }
+    }
+
     @Test func resizeAveragesAndCrops() throws {
         // 4000×3000 red | blue → 16×12: no crop needed (4:3), left columns red, right columns blue.
         let big = try Self.decode("big.png")
