@@ -112,8 +112,9 @@ public enum ImageDecoder {
     /// still covers twice `target`; TurboJPEG picks that factor back from the size. (The margin keeps the last
     /// row and column, which a scaled DCT fills from a block padded past the picture's edge, a small part of the
     /// resized picture's edge pixels.)
-    public static func scaledSize(_ width: Int, _ height: Int, covering target: (width: Int, height: Int)) -> (Int, Int)
-    {
+    public static func scaledSize(
+        _ width: Int, _ height: Int, covering target: (width: Int, height: Int)
+    ) -> (Int, Int) {
         var best = (width, height), count: Int32 = 0
         guard let factors = tjGetScalingFactors(&count) else { return best }
         for f in UnsafeBufferPointer(start: factors, count: Int(count)) where f.num <= f.denom {
