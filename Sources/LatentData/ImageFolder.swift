@@ -44,7 +44,10 @@ public enum ImageFolder {
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ImageSet {
         try options.validate()
-        let (files, classes) = try scan(folder)
+        let (files, classes, loose) = try scan(folder)
+        if loose > 0 {
+            notes("note: \(loose) picture(s) directly in \(folder.path) belong to no class folder and are left out")
+        }
         let key = try contentKey(folder, files: files, options: options)
         let store = cache?.appendingPathComponent("\(key).limg")
         var set: ImageSet
@@ -80,8 +83,9 @@ public enum ImageFolder {
         return base.appendingPathComponent("latent").appendingPathComponent("images")
     }
 
-    /// The pictures' relative paths (sorted, hidden files skipped) and class names.
-    static func scan(_ folder: URL) throws -> (files: [(path: String, label: Int)], classes: [String]) {
+    /// The pictures' relative paths (sorted, hidden files skipped), class names, and how many pictures lie
+    /// loose beside class folders (left out, as torchvision does).
+    static func scan(_ folder: URL) throws -> (files: [(path: String, label: Int)], classes: [String], loose: Int) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw LatentError(.data, field: "data", "\(folder.path) is not a folder") }
@@ -102,7 +106,7 @@ public enum ImageFolder {
             throw LatentError(.data, field: "data", "\(folder.path) holds no .png, .jpg or .jpeg files")
         }
         let nested = paths.filter { $0.contains("/") }
-        guard !nested.isEmpty else { return (paths.map { ($0, 0) }, []) }
+        guard !nested.isEmpty else { return (paths.map { ($0, 0) }, [], 0) }
         // Class folders: pictures directly in the root belong to no class and are left out (as torchvision).
         let classes = Array(Set(nested.map { String($0.prefix(while: { $0 != "/" })) })).sorted()
         guard classes.count <= 256 else {
@@ -110,7 +114,9 @@ public enum ImageFolder {
                 .data, field: "data", "\(folder.path) has \(classes.count) class folders; at most 256 are supported")
         }
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        return (nested.map { ($0, index[String($0.prefix(while: { $0 != "/" }))]!) }, classes)
+        return (
+            nested.map { ($0, index[String($0.prefix(while: { $0 != "/" }))]!) }, classes, paths.count - nested.count
+        )
     }
 
     /// SHA-256 over a format tag, the options and each file's path, length and bytes.

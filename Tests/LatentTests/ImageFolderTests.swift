@@ -115,6 +115,7 @@ import Testing
         #expect(set.classes == ["broken", "cats", "dogs"])
         #expect(set.dataset.count == 11 && set.dataset.channels == 3 && set.dataset.isLabelled)
         #expect(set.files.first == "cats/deeper/nested/grey16.png" && !set.files.contains("root.png"))
+        #expect(notes.contains { $0.contains("1 picture(s) directly in") }, "\(notes)")
         #expect(set.unreadable.count == 3)
         for name in ["truncated.png", "empty.png", "notes.png"] {
             #expect(set.unreadable.contains { $0.contains("broken/\(name)") }, "\(name) named")
