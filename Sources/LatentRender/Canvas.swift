@@ -150,4 +150,29 @@ public struct RGB: Sendable {
         0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
         0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf,
     ].map { RGB(hex: $0) }
+
+    /// The light halves of matplotlib's "tab20": classes 10…19.
+    public static let tab20Light: [RGB] = [
+        0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896, 0xc5b0d5,
+        0xc49c94, 0xf7b6d2, 0xc7c7c7, 0xdbdb8d, 0x9edae5,
+    ].map { RGB(hex: $0) }
+
+    /// Class k's colour: tab10 for the first ten, tab20's light colours for the next ten (as matplotlib), then
+    /// hues spread by the golden angle, so a folder of more than ten classes does not repeat colours.
+    public static func category(_ k: Int) -> RGB {
+        if k >= 0 && k < tab10.count { return tab10[k] }
+        if k >= tab10.count && k < tab10.count + tab20Light.count { return tab20Light[k - tab10.count] }
+        let hue = (Double(k) * 137.508).truncatingRemainder(dividingBy: 360) / 60, (s, l) = (0.7, 0.42)
+        let c = (1 - abs(2 * l - 1)) * s, x = c * (1 - abs(hue.truncatingRemainder(dividingBy: 2) - 1)), m = l - c / 2
+        let (r, g, b): (Double, Double, Double) =
+            switch Int(hue) {
+            case 0: (c, x, 0)
+            case 1: (x, c, 0)
+            case 2: (0, c, x)
+            case 3: (0, x, c)
+            case 4: (x, 0, c)
+            default: (c, 0, x)
+            }
+        return RGB(r + m, g + m, b + m)
+    }
 }

@@ -48,13 +48,13 @@ public enum Plots {
             axes.clip()
             for i in 0..<panel.x.count where panel.x[i].isFinite && panel.y[i].isFinite {
                 let (cx, cy) = axes.point(Double(panel.x[i]), Double(panel.y[i]))
-                canvas.color(labels.map { RGB.tab10[$0[i] % 10] } ?? RGB.tab10[0], alpha: 0.7)
+                canvas.color(labels.map { RGB.category($0[i]) } ?? RGB.tab10[0], alpha: 0.7)
                 cairo_arc(canvas.cr, cx, cy, radius, 0, 2 * Double.pi)
                 cairo_fill(canvas.cr)
             }
             axes.unclip()
             if p == panels.count - 1 {
-                axes.drawLegend(classes.map { (name: String($0), color: RGB.tab10[$0 % 10]) })
+                axes.drawLegend(classes.map { (name: String($0), color: RGB.category($0)) })
             }
         }
         return try canvas.finish()
@@ -89,7 +89,7 @@ public enum Plots {
             axes.drawFrame(title: group.title, xLabel: xLabel, yLabel: group.yLabel)
             axes.clip()
             for (k, s) in group.series.enumerated() {
-                canvas.color(RGB.tab10[k % 10])
+                canvas.color(RGB.category(k))
                 cairo_set_line_width(canvas.cr, 2)
                 for (i, (x, y)) in zip(s.x, s.y).enumerated() {
                     let (px, py) = axes.point(x, y)
@@ -103,7 +103,7 @@ public enum Plots {
                 }
             }
             axes.unclip()
-            axes.drawLegend(group.series.enumerated().map { (name: $1.name, color: RGB.tab10[$0 % 10]) }, lines: true)
+            axes.drawLegend(group.series.enumerated().map { (name: $1.name, color: RGB.category($0)) }, lines: true)
         }
         return try canvas.finish()
     }
@@ -134,16 +134,16 @@ public enum Plots {
             for b in 0..<bins where d[b] > 0 {
                 let (x0, y0) = axes.point(lo + span * Double(b) / Double(bins), d[b])
                 let (x1, y1) = axes.point(lo + span * Double(b + 1) / Double(bins), 0)
-                canvas.color(RGB.tab10[k % 10], alpha: 0.45)
+                canvas.color(RGB.category(k), alpha: 0.45)
                 cairo_rectangle(canvas.cr, x0, y0, x1 - x0, y1 - y0)
                 cairo_fill_preserve(canvas.cr)
-                canvas.color(RGB.tab10[k % 10], alpha: 0.9)
+                canvas.color(RGB.category(k), alpha: 0.9)
                 cairo_set_line_width(canvas.cr, 0.8)
                 cairo_stroke(canvas.cr)
             }
         }
         axes.unclip()
-        axes.drawLegend(groups.enumerated().map { (name: $1.name, color: RGB.tab10[$0 % 10]) })
+        axes.drawLegend(groups.enumerated().map { (name: $1.name, color: RGB.category($0)) })
         return try canvas.finish()
     }
 

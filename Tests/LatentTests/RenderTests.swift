@@ -12,6 +12,17 @@ import Testing
         return (be32(16), be32(20))
     }
 
+    /// Classes beyond ten get colours of their own (tab10, tab20's light half, then golden-angle hues).
+    @Test func everyClassHasItsOwnColour() {
+        let colours = (0..<40).map { k in
+            let c = RGB.category(k)
+            return [c.r, c.g, c.b].map { Int(($0 * 255).rounded()) }
+        }
+        #expect(Set(colours).count == 40)
+        #expect(colours.allSatisfy { $0.allSatisfy { (0...255).contains($0) } })
+        #expect(colours[10] == [0xae, 0xc7, 0xe8])
+    }
+
     @Test func imageGridIsARealPNGOfTheRightSize() throws {
         let images = Tensor(zeros: [10, 4 * 3])
         images[0] = 1

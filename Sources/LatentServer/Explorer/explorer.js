@@ -6,6 +6,10 @@
 const $ = (id) => document.getElementById(id);
 const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f',
   '#bcbd22', '#17becf'];
+// Class k's colour, as the CLI's plots: tab10, then tab20's light colours, then hues by the golden angle.
+const light = ['#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94', '#f7b6d2', '#c7c7c7', '#dbdb8d',
+  '#9edae5'];
+const colour = (k) => (k < 10 ? palette[k] : k < 20 ? light[k - 10] : `hsl(${(k * 137.508) % 360}, 70%, 42%)`);
 const state = { model: null, map: null, box: null, marks: [], landed: null, busy: false, next: null, seed: 1 };
 
 async function api(path, body) {
@@ -63,7 +67,7 @@ function drawMap() {
   const { points, labels: marks } = state.map;
   points.forEach((p, i) => {
     const [cx, cy] = toCanvas(p);
-    context.fillStyle = marks[i] >= 0 ? palette[marks[i] % 10] : '#555';
+    context.fillStyle = marks[i] >= 0 ? colour(marks[i]) : '#555';
     context.globalAlpha = 0.6;
     context.fillRect(cx - 1.5, cy - 1.5, 3, 3);
   });
@@ -315,7 +319,7 @@ async function start() {
     const [x0, x1] = pad(Math.min(...xs), Math.max(...xs)), [y0, y1] = pad(Math.min(...ys), Math.max(...ys));
     state.box = { x0, x1, y0, y1 };
     const classes = [...new Set(state.map.labels)].filter((k) => k >= 0).sort((a, b) => a - b);
-    $('legend').innerHTML = classes.map((k) => `<span style="--colour: ${palette[k % 10]}">${k}</span>`).join('');
+    $('legend').innerHTML = classes.map((k) => `<span style="--colour: ${colour(k)}">${k}</span>`).join('');
     drawMap();
     setUpMap();
     decode({ points: [[(x0 + x1) / 2, (y0 + y1) / 2]] });
