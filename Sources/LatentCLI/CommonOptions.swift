@@ -234,9 +234,7 @@ func bounded(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws {
 
 /// Refuses an output file that is one of the command's inputs (`latent pca codes.csv --out codes.csv`).
 func refuseOverwriting(_ out: String, inputs: [String?]) throws {
-    func resolved(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-    }
+    func resolved(_ path: String) -> String { URL(fileURLWithPath: path).canonicalPath }
     for case let input? in inputs where resolved(input) == resolved(out) {
         throw ValidationError("--out: \(out) is also an input of this command; write to another file")
     }

@@ -93,11 +93,11 @@ public enum ImageFolder {
             let walker = FileManager.default.enumerator(
                 at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
         else { throw LatentError(.data, field: "data", "cannot list \(folder.path)") }
-        let root = folder.standardizedFileURL.resolvingSymlinksInPath().path
+        let root = folder.canonicalPath
         var paths = [String]()
         for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-            let full = url.standardizedFileURL.resolvingSymlinksInPath().path
+            let full = url.canonicalPath
             guard full.hasPrefix(root + "/") else { continue }
             paths.append(String(full.dropFirst(root.count + 1)))
         }

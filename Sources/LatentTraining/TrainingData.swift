@@ -103,10 +103,9 @@ public struct TrainingData {
     /// the user's digits at 28 × 28 in grey).
     public static func source(_ given: DataSource, for config: ModelConfig, recorded: DataProvenance?) -> DataSource {
         guard case .images(let folder, var options) = given else { return given }
-        func resolved(_ url: URL) -> String { url.standardizedFileURL.resolvingSymlinksInPath().path }
         let open = options.width == nil && options.height == nil
         if let file = recorded?.file, let saved = recorded?.images,
-            resolved(URL(fileURLWithPath: file)) == resolved(folder)
+            URL(fileURLWithPath: file).canonicalPath == folder.canonicalPath
         {
             if open { (options.width, options.height) = (saved.width, saved.height) }
             (options.channels, options.testFiles) = (options.channels ?? saved.channels, saved.testFiles)

@@ -232,7 +232,7 @@ async function padPicture(file) {
   context.imageSmoothingQuality = 'high';
   context.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
   bitmap.close();
-  $('pad').dataset.pictures = String(Number($('pad').dataset.pictures || 0) + 1);
+  pad.dataset.pictures = String(Number(pad.dataset.pictures || 0) + 1);
   reconstructPad();
 }
 
