@@ -73,9 +73,24 @@ public struct Trainer {
 
     /// With several processes, BatchNorm needs a share of every batch in every process (each takes part in every
     /// exchange of statistics): no batch, the last of an epoch included, may have fewer rows than processes.
+    /// A BatchNorm layer on a 1x1 feature map sees one value per channel in a batch of one, which has no
+    /// variance to normalise by (PyTorch raises): no batch may have a single example then.
     func checkShares(_ model: any TrainableModel, data: TrainingData) throws {
-        guard let processes, processes.size > 1, !model.layers(of: BatchNorm.self).isEmpty else { return }
-        let batch = effectiveBatchSize(data), last = data.train.count % batch, p = processes.size
+        guard !model.layers(of: BatchNorm.self).isEmpty else { return }
+        let batch = effectiveBatchSize(data), last = data.train.count % batch
+        let c = model.config, smallest = c.arch == .deepconv ? c.convSize.height * c.convSize.width : 2
+        if smallest == 1 && (batch == 1 || last == 1) {
+            let given =
+                batch == 1
+                ? "batches of 1 give it one value per channel"
+                : "batches of \(batch) leave a last batch of 1 of \(data.train.count) examples"
+            throw LatentError(
+                .training, field: "batchSize",
+                "BatchNorm on the last 1x1 feature map needs batches of more than one example (PyTorch raises "
+                    + "here too), but \(given): choose another batch size, or fewer `convChannels`")
+        }
+        guard let processes, processes.size > 1 else { return }
+        let p = processes.size
         if batch < p || (last > 0 && last < p) {
             throw LatentError(
                 .training, field: "batchSize",

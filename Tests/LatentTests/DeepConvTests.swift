@@ -148,6 +148,30 @@ import Testing
         }
     }
 
+    /// A 1x1 last feature map gives BatchNorm one value per channel in a batch of one: training refuses such
+    /// batches by name before it starts (PyTorch raises mid-epoch) and takes every other batch size.
+    @Test(arguments: [(5, 4, true), (5, 1, true), (5, 5, false), (6, 4, false)])
+    func batchesOfOneOnA1x1MapAreRefused(examples: Int, batch: Int, refused: Bool) throws {
+        var c = ModelConfig(kind: .ae)
+        (c.arch, c.inputSize, c.imageHeight, c.imageWidth, c.imageChannels) = (.deepconv, 64, 8, 8, 1)
+        (c.convChannels, c.hidden, c.latent, c.activation) = ([2, 2, 2], [], 2, .leakyRelu)
+        try c.validate()
+        #expect(c.convSize.height == 1 && c.convSize.width == 1)
+        let pixels = (0..<examples * 64).map { UInt8(truncatingIfNeeded: $0 * 37) }
+        let labels = [UInt8](repeating: 0, count: examples)
+        let train = try Dataset(name: "tiny", pixels: pixels, labels: labels, height: 8, width: 8)
+        var options = TrainingOptions(outputDirectory: Support.temporaryDirectory("bn-1x1-\(examples)-\(batch)"))
+        (options.epochs, options.batchSize) = (1, batch)
+        var rng = RandomGenerator(seed: 1)
+        do {
+            try Trainer(options: options).run(makeModel(c, rng: &rng), train: train, test: train)
+            #expect(!refused, "\(examples) examples in batches of \(batch) trained")
+        } catch let e as LatentError {
+            #expect(refused && e.field == "batchSize", "\(e)")
+            #expect("\(e)".contains(batch == 1 ? "batches of 1" : "last batch of 1 of \(examples)"), "\(e)")
+        }
+    }
+
     @Test(arguments: [8, 7, 1])
     func twoWorkersNormaliseAsOne(rows: Int) throws {
         let c = Self.config(.ae)  // deterministic: no sampling noise to tell the workers apart
