@@ -164,6 +164,7 @@ class LatentModel(nn.Module):
         self.decoder = _Decoder(c, c["latent"] + condition)
         if c["likelihood"] == "gaussian" and c.get("outputVariance") is None:
             self.output_logvar = nn.Parameter(torch.zeros(1))
+        self.identity_mean = c["likelihood"] == "gaussian" and c.get("outputMean") == "identity"
 
     def _condition(self, labels):
         if self.kind != "cvae":
@@ -190,8 +191,10 @@ class LatentModel(nn.Module):
         return self.decoder(z if condition is None else torch.cat([z, condition], dim=1))
 
     def decode(self, z, labels=None):
-        """The output distribution's mean for codes z (sigmoid of the logits, for both likelihoods)."""
-        return torch.sigmoid(self.decode_logits(z, labels))
+        """The output distribution's mean for codes z: sigmoid of the logits (the logits themselves for a
+        Gaussian with outputMean identity)."""
+        logits = self.decode_logits(z, labels)
+        return logits if self.identity_mean else torch.sigmoid(logits)
 
     def reconstruct(self, x, labels=None):
         """decode(encode(x)), the posterior mean standing for z (as `latent eval` and `latent reconstruct`)."""

@@ -3,7 +3,8 @@
 onnx.checker and run by ONNX Runtime, and `python/latent_torch.load` in PyTorch, both against Latent's own outputs.
 
 Trains one model of each kind and body for one epoch on small data sets written here (MNIST digits as an image
-array, 16x16 RGB pictures, a table scaled with --scale standard and a Gaussian likelihood), then for each model:
+array, 16x16 RGB pictures, a table scaled with --scale standard and a Gaussian likelihood, whose mean is the
+identity), then for each model:
 - Latent's own outputs: `latent encode --split all` (codes or posterior means), `latent decode` of those codes,
   `latent eval --json` (test_mse: squared error of the reconstruction; test_kl; a classifier's test loss);
 - ONNX (every kind with an encoder and decoder): onnx.checker.check_model(full_check=True); ONNX Runtime's encoder
@@ -128,6 +129,12 @@ def check_onnx(run, work, name, x, y, codes, decoded, metrics, variational, cond
         if json.loads(meta["latent.config"])["kind"] != kind or meta["latent.kind"] != kind:
             fail(f"{name}: {part}.onnx's metadata does not name the kind {latent_json['kind']}: {meta}")
         sessions[part] = onnxruntime.InferenceSession(f"{out}/{part}.onnx", providers=["CPUExecutionProvider"])
+        if part == "decoder":
+            # A Gaussian on a standardised table has the identity as its mean; every other model a sigmoid.
+            identity = json.loads(meta["latent.config"]).get("outputMean") == "identity"
+            if identity != (name == "table-vae") or model.graph.node[-1].op_type != ("Identity" if identity
+                                                                                       else "Sigmoid"):
+                fail(f"{name}: decoder ends in {model.graph.node[-1].op_type} (outputMean identity: {identity})")
     feed = {"x": x}
     if conditional:
         feed["label"] = y

@@ -16,7 +16,7 @@ enum ErrorMessages {
         "judge": "--judge", "kind": "--model", "klWarmupEpochs": "--kl-warmup", "labelColumn": "--label-column",
         "labels": "--labels", "latent": "--latent", "learningRate": "--lr", "likelihood": "--likelihood",
         "limit": "--limit", "noise": "--noise", "outputDirectory": "--out", "overwrite": "--force",
-        "outputVariance": "--output-variance", "perplexity": "--perplexity",
+        "outputVariance": "--output-variance", "outputMean": "--output-mean", "perplexity": "--perplexity",
         "projection": "--method", "resume": "--resume", "samplesPerLabel": "--samples-per-label",
         "scaling": "--scale", "score": "--score", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
         "sparsityWeight": "--sparsity-weight", "steps": "--steps", "threads": "--threads", "to": "--to",

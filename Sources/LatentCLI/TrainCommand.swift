@@ -60,6 +60,13 @@ struct TrainCommand: ParsableCommand {
         Likelihood = .bernoulli
     @Option(name: .customLong("output-variance"), help: "Gaussian likelihood variance: a number, or 'learned'.")
     var outputVariance: String = "learned"
+    @Option(
+        name: .customLong("output-mean"),
+        help: """
+            Gaussian likelihood mean: sigmoid (data in [0, 1]) or identity (data on the real line). Default: \
+            identity when the training data go outside [0, 1] (a --scale standard table), sigmoid otherwise.
+            """)
+    var outputMean: OutputMean?
     @Option(help: "KL weight (β-VAE).") var beta: Float = 1
     @Option(
         help:
@@ -174,6 +181,7 @@ struct TrainCommand: ParsableCommand {
                 outputVariance != "learned" && likelihood != .gaussian,
                 "--output-variance applies to --likelihood gaussian"
             ),
+            (outputMean != nil && likelihood != .gaussian, "--output-mean applies to --likelihood gaussian"),
             (data.labelColumn != nil && data.dataFile == nil, "--label-column applies to --data FILE"),
             (
                 scale != "none" && data.dataFile == nil,
@@ -211,6 +219,7 @@ struct TrainCommand: ParsableCommand {
             }
             c.outputVariance = v
         }
+        c.outputMean = outputMean
         c.beta = beta
         if model == .iwae { c.importanceSamples = k }
         c.freeBits = freeBits
@@ -338,4 +347,5 @@ struct TrainCommand: ParsableCommand {
 extension ModelKind: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
 extension Likelihood: ExpressibleByArgument {}
+extension OutputMean: ExpressibleByArgument {}
 extension TrainingEngine: ExpressibleByArgument {}

@@ -25,12 +25,12 @@ public enum AnomalyScores {
                 "elbo needs a vae or cvae; this model is \(model.config.kind.rawValue) (score recon)")
         }
         var out = [Double](repeating: 0, count: data.count)
-        let gaussian = model.config.likelihood == .gaussian
+        let gaussian = model.config.likelihood == .gaussian, identity = model.config.hasIdentityMean
         let f = data.featureCount
         let scratch = Tensor(uninitialized: [max(f, model.config.latent)])
         Evaluation.forEachBatch(data) { batch, range in
             let logits = model.reconstructionLogits(batch.x, labels: batch.labels)
-            let means = gaussian ? ReconstructionLoss.mean(logits: logits) : logits
+            let means = gaussian ? ReconstructionLoss.mean(logits: logits, identityMean: identity) : logits
             let posterior = kind == .elbo ? vae?.encodeDistribution(batch.x, labels: batch.labels) : nil
             for r in 0..<range.count {
                 let x = batch.x.data + r * f, y = means.data + r * f

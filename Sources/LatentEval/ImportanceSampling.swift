@@ -101,7 +101,7 @@ public enum ImportanceSampling {
             }
             let logits = vae.logits(Variable(z), labels: rowLabels).value
             let logLik = rowLogLikelihoods(
-                logits, targets: x, samplesPerImage: s, likelihood: c.likelihood,
+                logits, targets: x, samplesPerImage: s, likelihood: c.likelihood, identityMean: c.hasIdentityMean,
                 outputLogVariance: outputLogVariance, threads: threads)
             for i in 0..<count {
                 for t in 0..<s {
@@ -121,7 +121,7 @@ public enum ImportanceSampling {
 
     /// log p(x_i | z_r) for every decoded row r (image i = r / samplesPerImage), summed over pixels.
     static func rowLogLikelihoods(
-        _ logits: Tensor, targets x: Tensor, samplesPerImage s: Int, likelihood: Likelihood,
+        _ logits: Tensor, targets x: Tensor, samplesPerImage s: Int, likelihood: Likelihood, identityMean: Bool = false,
         outputLogVariance: Float, threads: Int
     ) -> [Float] {
         let rows = logits.shape[0], f = logits.shape[1]
@@ -141,7 +141,7 @@ public enum ImportanceSampling {
                             VectorMath.binaryCrossEntropyWithLogits(
                                 l, targets: t, gradient: nil, scratch: a, f))
                     case .gaussian:
-                        VectorMath.sigmoid(l, a, f)
+                        if identityMean { a.update(from: l, count: f) } else { VectorMath.sigmoid(l, a, f) }
                         var sq: Float = 0
                         for j in 0..<f { sq += (t[j] - a[j]) * (t[j] - a[j]) }
                         o.pointer[r] = Gaussian.logLikelihood(

@@ -96,7 +96,7 @@ public enum ONNXExport {
         return g
     }
 
-    /// code (+ label) → dense → (transposed convolutions) → sigmoid.
+    /// code (+ label) → dense → (transposed convolutions) → sigmoid (identity for a Gaussian on the real line).
     static func decoderGraph(_ c: ModelConfig, _ decoder: Decoder) throws -> ONNXGraph {
         var g = ONNXGraph(name: "latent_decoder")
         g.input("code", .float, columns: [c.latent], doc: "codes (a VAE's z), one per row")
@@ -104,7 +104,7 @@ public enum ONNXExport {
         if c.isConditional { h = g.node("Concat", [h, oneHot(c, into: &g)], [("axis", .int(1))]) }
         h = try lower(decoder.dense, from: h, into: &g, prefix: "decoder")
         h = try lower(decoder.deconv, from: h, into: &g, prefix: "decoder.conv")
-        g.node("Sigmoid", [h], output: "probabilities")
+        g.node(c.hasIdentityMean ? "Identity" : "Sigmoid", [h], output: "probabilities")
         g.output("probabilities", columns: [c.inputSize], doc: inputDescription(c))
         return g
     }

@@ -66,7 +66,7 @@ public final class Autoencoder: ReconstructingModel {
         let logits = decoder(codeLayer(hidden))
         let recon = ReconstructionLoss.negativeLogLikelihood(
             logits: logits, targets: x, likelihood: config.likelihood,
-            logVariance: logVarianceVariable(config, outputLogVariance))
+            logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
         guard let s = config.sparsity else {
             return LossTerms(total: recon, parts: [("reconstruction", recon.value.scalar)])
         }

@@ -29,6 +29,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var likelihood: Likelihood = .bernoulli
     /// Gaussian likelihood's variance; nil = learned (one scalar).
     public var outputVariance: Float?
+    /// Gaussian likelihood's mean: sigmoid or identity of the logits; nil: sigmoid (checkpoints from before the
+    /// choice). `TrainingData.prepare` picks identity for training data outside [0, 1]. Bernoulli: always sigmoid.
+    public var outputMean: OutputMean?
     /// Weight of the KL term (β-VAE).
     public var beta: Float = 1
     /// The SAE's penalty.
@@ -52,6 +55,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// VAE, CVAE and IWAE: models with a posterior distribution and a KL term.
     public var isVariational: Bool { kind == .vae || kind == .cvae || kind == .iwae }
+    /// The output distribution's mean is the logits themselves (a Gaussian with `outputMean` identity).
+    public var hasIdentityMean: Bool { likelihood == .gaussian && outputMean == .identity }
     /// CVAE: models that take a label.
     public var isConditional: Bool { kind == .cvae }
     /// Models with an encoder and decoder (every kind but the classifier).
@@ -198,6 +203,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard beta >= 0, beta.isFinite else { throw fail("beta", "expected a number ≥ 0, got \(beta)") }
         if let v = outputVariance, !(v > 0 && v.isFinite) {
             throw fail("outputVariance", "expected a positive number or 'learned', got \(v)")
+        }
+        if outputMean == .identity && likelihood != .gaussian {
+            throw fail("outputMean", "identity applies to `likelihood` gaussian (a Bernoulli's mean is a probability)")
         }
         if let s = sparsity {
             guard kind == .sae else { throw fail("sparsity", "applies to `kind` sae only") }

@@ -4,23 +4,27 @@ import LatentTensor
 
 /// Reconstruction negative log-likelihood of targets x under the decoder's output, summed over the batch.
 public enum ReconstructionLoss {
-    /// Bernoulli: BCE with logits. Gaussian: mean sigmoid(logits), variance exp(logVariance) (a [1]
-    /// variable, learned or constant): ½ Σ [(x − μ)² / σ² + log σ² + log 2π].
+    /// Bernoulli: BCE with logits. Gaussian: mean sigmoid(logits) (or the logits, with `identityMean`),
+    /// variance exp(logVariance) (a [1] variable, learned or constant):
+    /// ½ Σ [(x − μ)² / σ² + log σ² + log 2π].
     public static func negativeLogLikelihood(
         logits: Variable, targets x: Tensor, likelihood: Likelihood,
-        logVariance: Variable?
+        logVariance: Variable?, identityMean: Bool = false
     ) -> Variable {
         switch likelihood {
         case .bernoulli:
             return binaryCrossEntropy(logits: logits, targets: x, reduction: .sum)
         case .gaussian:
             guard let lv = logVariance else { preconditionFailure("a Gaussian likelihood needs a log-variance") }
-            let sq = (logits.sigmoid() - Variable(x)).square().sum()
+            let sq = ((identityMean ? logits : logits.sigmoid()) - Variable(x)).square().sum()
             let n = Float(x.count)
             return (sq * (lv * -1).exp() * 0.5 + (lv + Gaussian.logTwoPi) * (0.5 * n)).sum()
         }
     }
 
-    /// Mean of the output distribution: sigmoid(logits) for both likelihoods.
-    public static func mean(logits: Tensor) -> Tensor { logits.map(.sigmoid) }
+    /// Mean of the output distribution: sigmoid(logits) for both likelihoods, unless `identityMean` (a Gaussian
+    /// on the real line): the logits.
+    public static func mean(logits: Tensor, identityMean: Bool = false) -> Tensor {
+        identityMean ? logits : logits.map(.sigmoid)
+    }
 }

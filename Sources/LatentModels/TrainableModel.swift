@@ -72,17 +72,21 @@ extension ReconstructingModel {
     /// The code or posterior mean of unlabelled inputs.
     public func encode(_ x: Tensor) -> Tensor { encode(x, labels: []) }
 
-    /// Output means in [0, 1] for codes [n, latent]: sigmoid of the logits, [n, inputSize]. Decoded a few
-    /// hundred thousand output values at a time (32 pictures of 64 x 64 x 3), so a large grid of large pictures
-    /// does not hold every layer's activations for all of them at once.
+    /// Output means for codes [n, latent]: sigmoid of the logits (the logits for an identity mean),
+    /// [n, inputSize]. Decoded a few hundred thousand output values at a time (32 pictures of 64 x 64 x 3), so a
+    /// large grid of large pictures does not hold every layer's activations for all of them at once.
     public func decode(_ z: Tensor, labels: [Int] = []) -> Tensor {
         let n = z.shape[0], per = MemoryBudget.examplesPerPass(features: config.inputSize)
-        guard n > per else { return ReconstructionLoss.mean(logits: decodeLogits(z, labels: labels)) }
+        let identity = config.hasIdentityMean
+        guard n > per else {
+            return ReconstructionLoss.mean(logits: decodeLogits(z, labels: labels), identityMean: identity)
+        }
         let out = Tensor(uninitialized: [n, config.inputSize])
         for start in stride(from: 0, to: n, by: per) {
             let range = start..<min(n, start + per)
             let part = ReconstructionLoss.mean(
-                logits: decodeLogits(z.rows(range), labels: labels.isEmpty ? [] : Array(labels[range])))
+                logits: decodeLogits(z.rows(range), labels: labels.isEmpty ? [] : Array(labels[range])),
+                identityMean: identity)
             out.rows(range).data.update(from: part.data, count: part.count)
         }
         return out

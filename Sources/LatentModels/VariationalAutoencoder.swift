@@ -104,7 +104,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
         let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
         let recon = ReconstructionLoss.negativeLogLikelihood(
             logits: logits(z, labels: batch.labels), targets: batch.x, likelihood: config.likelihood,
-            logVariance: logVarianceVariable(config, outputLogVariance))
+            logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         // With free bits the objective's KL term has a floor per dimension; the reported KL stays the true one.
         let klTerm =

@@ -5,8 +5,8 @@ import LatentTensor
 
 /// The training and test sets as a model sees them. Holds the rules every front end applies before training
 /// or evaluating (the CLI calls these, so a Swift caller gets the same checks): a left-out label, a limit,
-/// a table's feature scaling (fitted on the training rows), the class count, the Bernoulli range check and
-/// the fixed binarisation of the test set.
+/// a table's feature scaling (fitted on the training rows), the class count, the Bernoulli range check, the
+/// Gaussian's mean (identity for data outside [0, 1]) and the fixed binarisation of the test set.
 public struct TrainingData {
     /// Training examples, prepared.
     public var train: Dataset
@@ -53,6 +53,11 @@ public struct TrainingData {
             (train, test, scaling) = (train.scaled(fitted), test.scaled(fitted), fitted)
         } else if kind != .none {
             throw LatentError(.data, field: "scaling", "applies to tables; image pixels are already scaled to [0, 1]")
+        }
+        if config.likelihood == .gaussian && config.outputMean == nil {
+            // A mean confined to (0, 1) could not reach standardised or raw values.
+            let range = train.valueRange
+            config.outputMean = range.lowerBound >= 0 && range.upperBound <= 1 ? .sigmoid : .identity
         }
         try config.validate()
         if (config.isConditional || config.kind == .classifier) && !train.isLabelled {
