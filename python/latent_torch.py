@@ -180,6 +180,13 @@ class LatentModel(nn.Module):
         shift, scale = torch.tensor(self.scaling["shift"]), torch.tensor(self.scaling["scale"])
         return (x - shift) / scale
 
+    def unscale(self, x):
+        """Scaled features (what `decode` gives) → the table's own units, as `latent decode` writes them."""
+        if not self.scaling or self.scaling["kind"] == "none":
+            return x
+        shift, scale = torch.tensor(self.scaling["shift"]), torch.tensor(self.scaling["scale"])
+        return x * scale + shift
+
     def encode(self, x, labels=None):
         """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE."""
         h = self.encoder(x, self._condition(labels))

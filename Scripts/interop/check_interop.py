@@ -5,7 +5,8 @@ onnx.checker and run by ONNX Runtime, and `python/latent_torch.load` in PyTorch,
 Trains one model of each kind and body for one epoch on small data sets written here (MNIST digits as an image
 array, 16x16 RGB pictures, a table scaled with --scale standard and a Gaussian likelihood, whose mean is the
 identity), then for each model:
-- Latent's own outputs: `latent encode --split all` (codes or posterior means), `latent decode` of those codes,
+- Latent's own outputs: `latent encode --split all` (codes or posterior means), `latent decode` of those codes
+  (a table's rows in its own units: the others' outputs are unscaled by latent_torch's `unscale` to compare),
   `latent eval --json` (test_mse: squared error of the reconstruction; test_kl; a classifier's test loss);
 - ONNX (every kind with an encoder and decoder): onnx.checker.check_model(full_check=True); ONNX Runtime's encoder
   outputs against the codes, its decoder's probabilities against `latent decode`, the KL of its posterior
@@ -115,7 +116,7 @@ def kl_per_row(mean, log_variance):
     return -0.5 * np.sum(1 + v - m * m - np.exp(v), axis=1)
 
 
-def check_onnx(run, work, name, x, y, codes, decoded, metrics, variational, conditional):
+def check_onnx(run, work, name, x, y, codes, decoded, metrics, variational, conditional, unscale):
     out = f"{work}/{name}-onnx"
     latent_json = json.loads(latent(ARGS, "export", run, "--onnx", out, "--json"))
     if latent_json["opset"] < 13:
@@ -152,7 +153,7 @@ def check_onnx(run, work, name, x, y, codes, decoded, metrics, variational, cond
     feed = {"code": codes}
     if conditional:
         feed["label"] = y
-    probabilities = sessions["decoder"].run(None, feed)[0]
+    probabilities = unscale(sessions["decoder"].run(None, feed)[0])
     worst["onnx_probabilities"] = max(worst["onnx_probabilities"],
                                       difference(probabilities, decoded, f"{name} ONNX probabilities", 1e-5, False))
 
@@ -171,7 +172,7 @@ def check_torch(run, name, x, y, codes, decoded, metrics):
         code = code[0] if model.variational else code
         d = difference(code.numpy(), codes, f"{name} torch code", 1e-5, True)
         worst["torch_code"] = max(worst["torch_code"], d)
-        out = model.decode(torch.from_numpy(codes), labels).numpy()
+        out = model.unscale(model.decode(torch.from_numpy(codes), labels)).numpy()
         worst["torch_probabilities"] = max(worst["torch_probabilities"],
                                            difference(out, decoded, f"{name} torch probabilities", 1e-5, False))
         test = np.arange(len(x)) % 10 == 9
@@ -207,7 +208,10 @@ def main():
             latent(ARGS, "decode", run, f"{work}/{name}-codes.npy", "--out", f"{work}/{name}-decoded.npy")
             decoded = np.load(f"{work}/{name}-decoded.npy")
             codes = np.ascontiguousarray(codes[:, :-1])
-            check_onnx(run, work, name, x, y, codes, decoded, metrics, model.variational, model.kind == "cvae")
+            # `latent decode` writes a table's rows in its own units: the scaled outputs, unscaled.
+            unscale = lambda a: model.unscale(torch.from_numpy(a)).numpy()  # noqa: E731
+            check_onnx(run, work, name, x, y, codes, decoded, metrics, model.variational, model.kind == "cvae",
+                       unscale)
             check_torch(run, name, x, y, codes, decoded, metrics)
     print(json.dumps({"models": len(MODELS), "largest_differences": {k: float(f"{v:.3g}") for k, v in worst.items()}}))
 

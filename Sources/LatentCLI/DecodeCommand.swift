@@ -10,7 +10,8 @@ struct DecodeCommand: ParsableCommand {
     )
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
     @Argument(help: "Codes file: .npy or .csv, one code per row (a label column is used by a CVAE).") var codes: String
-    @Option(help: "Output: .npy (float32 [N, features]), .csv or .png.") var out: String
+    @Option(help: "Output: .npy (float32 [N, features]; a table's rows in its own units), .csv or .png.")
+    var out: String
     @Option(help: "The codes file's label column (header name, 0-based index, last, none or auto).")
     var labelColumn = "auto"
     @Option(help: "CVAE: decode every code with this class (default: the file's label column).") var label: Int?
@@ -30,10 +31,12 @@ struct DecodeCommand: ParsableCommand {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
         let (table, labelled) = try TableDataset.codes(URL(fileURLWithPath: codes), labelColumn: labelColumn)
-        let images = try Codes.decode(loaded.model, codes: table, labelled: labelled, label: label)
+        // Pictures of a table show its scaled features; numbers come back in the table's own units.
+        let png = out.hasSuffix(".png"), scaling = png ? nil : loaded.scaling
+        let images = try Codes.decode(loaded.model, codes: table, labelled: labelled, label: label, scaling: scaling)
         let n = images.shape[0], f = loaded.config.inputSize
         let file: Data
-        if out.hasSuffix(".png") {
+        if png {
             let c = loaded.config
             file = try ImageGrid.png(
                 images, height: c.imageHeight, width: c.imageWidth, channels: c.channels,
@@ -46,6 +49,7 @@ struct DecodeCommand: ParsableCommand {
                 : ArrayWriters.csv(values, rows: n, columns: f, header: (0..<f).map { "x\($0)" })
         }
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
-        say("wrote \(out): \(n) decoded images")
+        let units = scaling.map { $0.kind == .none ? "" : " (in the table's units: its \($0.kind) scaling undone)" }
+        say("wrote \(out): \(n) decoded \(loaded.config.imageHeight == 1 ? "rows" : "images")" + (units ?? ""))
     }
 }

@@ -197,6 +197,15 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
         self.scale = scale
     }
 
+    /// Rows of scaled features [n, f] back in the table's own units: x · scale + shift, in place.
+    public func restore(_ rows: Tensor) {
+        guard kind != .none, rows.shape.rank == 2, rows.shape[1] == shift.count else { return }
+        let f = shift.count
+        for i in 0..<rows.shape[0] {
+            for j in 0..<f { rows.data[i * f + j] = rows.data[i * f + j] * scale[j] + shift[j] }
+        }
+    }
+
     /// Fits `kind` on the rows of a table. Constant features keep scale 1.
     public static func fit(_ kind: Kind, on data: Dataset) -> FeatureScaling {
         let f = data.featureCount, n = data.count

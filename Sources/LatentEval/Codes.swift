@@ -36,9 +36,10 @@ public enum Codes {
     }
 
     /// Images decoded from the rows of a codes table (as `latent encode` writes it): a CVAE decodes each row with
-    /// `label`, else with the table's labels. Throws for rows that are not codes of this model.
+    /// `label`, else with the table's labels. With a table's `scaling`, the rows come back in the table's own
+    /// units (the inverse of what `latent encode` applied). Throws for rows that are not codes of this model.
     public static func decode(
-        _ model: any ReconstructingModel, codes: Dataset, labelled: Bool, label: Int?
+        _ model: any ReconstructingModel, codes: Dataset, labelled: Bool, label: Int?, scaling: FeatureScaling? = nil
     ) throws
         -> Tensor
     {
@@ -65,7 +66,9 @@ public enum Codes {
                 }
             }
         }
-        return model.decode(codes.batch(0..<codes.count), labels: labels)
+        let decoded = model.decode(codes.batch(0..<codes.count), labels: labels)
+        scaling?.restore(decoded)
+        return decoded
     }
 
     /// `steps` codes evenly spaced on the straight line from `a` to `b` (ends included), [steps, d].

@@ -213,6 +213,14 @@ import Testing
         let back = try ArrayReaders.read(URL(fileURLWithPath: codes))
         #expect(back.rows == 300 && back.columns == 4)
         #expect(back.column(3) == (0..<300).map { Float($0 % 3) }, "labels come back in the file's row order")
+        // Decoded rows come back in the table's units (features a–e sit near 104 and f–k near 4 in the file; the
+        // model sees them min-max scaled to [0, 1]).
+        let rows = dir.appendingPathComponent("rows.csv").path
+        let d = try Support.runLatent(["decode", run, codes, "--out", rows])
+        #expect(d.status == 0 && d.stdout.contains("minmax scaling undone"), "\(d.stdout) \(d.stderr)")
+        let decoded = try ArrayReaders.read(URL(fileURLWithPath: rows))
+        let near100 = decoded.column(1).reduce(0, +) / 300, near0 = decoded.column(6).reduce(0, +) / 300
+        #expect(decoded.columns == 12 && abs(near100 - 104) < 5 && abs(near0 - 4) < 5, "\(near100) \(near0)")
         // The saved min-max scaling is applied again: the same rows give the same codes as during training's test
         // split.
         let ev = try Support.runLatent(["eval", run, "--data", file.path, "--label-column", "label", "--json"])
