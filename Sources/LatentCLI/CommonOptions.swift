@@ -220,9 +220,21 @@ func parseSizes(_ text: String, flag: String) throws -> [Int] {
 
 extension Activation: ExpressibleByArgument {}
 
-/// Writes a line to standard error (notes that are not results).
+/// Writes a line to standard error (notes that are not results), once: a command that reads its data twice
+/// (`semisup`: train and test splits) says where it comes from once.
 func note(_ line: String) {
+    guard NoteLog.shared.first(line) else { return }
     try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
+}
+
+/// The notes already written by this process.
+private final class NoteLog: @unchecked Sendable {
+    static let shared = NoteLog()
+    private var written: Set<String> = []
+    private let lock = NSLock()
+
+    /// Whether `line` is new (and from now on, written).
+    func first(_ line: String) -> Bool { lock.withLock { written.insert(line).inserted } }
 }
 
 /// Checks a size flag against a sane range, so no size reaches an allocation or an overflow unchecked.

@@ -26,7 +26,7 @@ public enum SemiSupervised {
 
     /// Test errors of one feature set, by method.
     public struct Comparison: Sendable {
-        /// "vae codes (20-d)", "pixels (784-d)", "PCA (20-d)".
+        /// "vae codes (20-d)", "pixels (784-d)" (a table's "features"), "PCA (20-d)".
         public let features: String
         /// Test error (fraction misclassified) of each method.
         public let errors: [(method: Method, error: Double)]
@@ -64,7 +64,7 @@ public enum SemiSupervised {
         let pca = try PCA(fitting: pixelsTrain, components: min(d, pixelsTrain.shape[1]))
         let features: [(String, Tensor, Tensor)] = [
             ("\(model.config.kind.rawValue) codes (\(d)-d)", Codes.encode(model, train), Codes.encode(model, test)),
-            ("pixels (\(pixelsTrain.shape[1])-d)", pixelsTrain, pixelsTest),
+            ("\(train.isImage ? "pixels" : "features") (\(pixelsTrain.shape[1])-d)", pixelsTrain, pixelsTest),
             ("PCA (\(pca.components.shape[0])-d)", pca.transform(pixelsTrain), pca.transform(pixelsTest)),
         ]
         let results = features.map { name, tr, te in
