@@ -157,7 +157,8 @@ struct DataOptions: ParsableArguments {
     func load<M>(_ split: Split, for loaded: ModelStore.Loaded<M>, binarizeTest: Bool = true) throws -> Dataset {
         let raw = try source(for: loaded).load(split, notes: note, progress: decoding())
         do {
-            let set = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, raw)
+            let set = try TrainingData.forModel(
+                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, raw)
             return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
         } catch let error as LatentError {
             throw mismatch(raw, loaded) ?? error

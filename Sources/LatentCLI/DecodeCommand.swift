@@ -46,7 +46,9 @@ struct DecodeCommand: ParsableCommand {
             file =
                 out.hasSuffix(".npy")
                 ? ArrayWriters.npy(values, rows: n, columns: f)
-                : ArrayWriters.csv(values, rows: n, columns: f, header: (0..<f).map { "x\($0)" })
+                : ArrayWriters.csv(
+                    values, rows: n, columns: f,
+                    header: loaded.data?.columns.flatMap { $0.count == f ? $0 : nil } ?? (0..<f).map { "x\($0)" })
         }
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
         let units = scaling.map { $0.kind == .none ? "" : " (in the table's units: its \($0.kind) scaling undone)" }

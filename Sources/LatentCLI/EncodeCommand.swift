@@ -30,7 +30,8 @@ struct EncodeCommand: ParsableCommand {
         let set =
             split == "all"
             ? try TrainingData.forModel(
-                loaded.config, scaling: loaded.scaling, try data.source(for: loaded).loadAll(notes: note))
+                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns,
+                try data.source(for: loaded).loadAll(notes: note))
             : try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
         let (values, columns) = Codes.table(loaded.model, set)
         let d = columns.count - 1

@@ -309,6 +309,7 @@ struct TrainCommand: ParsableCommand {
         options.overwrite = force
         options.tensorBoardDirectory = tensorBoard.map { URL(fileURLWithPath: $0) }
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
+        options.provenance?.columns = train.featureNames
         let hidden = config.hidden.isEmpty ? "none" : config.hidden.map(String.init).joined(separator: ",")
         let body =
             config.arch == .mlp ? "" : ", channels \(config.convChannels.map(String.init).joined(separator: ","))"

@@ -15,6 +15,9 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     public var sha256: String?
     /// The table's label column, as given.
     public var labelColumn: String?
+    /// The table's feature columns by name, in order (a CSV with a header): a saved model refuses a table whose
+    /// header names other columns or orders them otherwise.
+    public var columns: [String]?
     /// How the CSV table was read, if it was set rather than detected.
     public var csv: CSVFormat?
     /// How a folder of pictures was read, with its recorded test split.

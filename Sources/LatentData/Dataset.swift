@@ -24,6 +24,8 @@ public struct Dataset: Sendable {
     /// Whether the labels are real: false for a table read without a label column (every label 0), which
     /// models that need labels (CVAE, classifier, semi-supervised learning) refuse.
     public internal(set) var isLabelled = true
+    /// A table's column names (a CSV's header, the label column left out); nil for pictures and unnamed columns.
+    public internal(set) var featureNames: [String]?
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 
@@ -164,10 +166,10 @@ public struct Dataset: Sendable {
         return labelled(try! Dataset(name: name, values: v, labels: labels, features: f))
     }
 
-    /// `data` with this dataset's `isLabelled`.
+    /// `data` with this dataset's `isLabelled` and `featureNames`.
     private func labelled(_ data: Dataset) -> Dataset {
         var d = data
-        d.isLabelled = isLabelled
+        (d.isLabelled, d.featureNames) = (isLabelled, featureNames)
         return d
     }
 

@@ -66,6 +66,9 @@ public enum TableDataset {
             name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels,
             features: table.columns)
         data.isLabelled = labelColumn != nil
+        if url.pathExtension.lowercased() == "csv", let names = table.header, names.count == table.columns {
+            data.featureNames = names
+        }
         return data
     }
 

@@ -40,7 +40,8 @@ public final class ModelService: @unchecked Sendable {
         do {
             let recorded = loaded.data?.source(directory: nil) ?? .named("mnist", directory: nil)
             let raw = try recorded.load(.test, notes: notes)
-            let test = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, raw)
+            let test = try TrainingData.forModel(
+                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, raw)
             map = try CodeMap(loaded.model, test.prefix(min(mapLimit, test.count)))
             mapProblem = nil
         } catch {

@@ -31,7 +31,8 @@ extension Trainer {
                 "\(directory.path) has already trained \(state.epoch) epochs; "
                     + "give more than that to continue")
         }
-        let data = try TrainingData.forModel(loaded.config, scaling: loaded.scaling, train: train, test: test)
+        let data = try TrainingData.forModel(
+            loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, train: train, test: test)
         var options = state.options(epochs: epochs, directory: directory)
         options.progressBar = progressBar
         options.tensorBoardDirectory = tensorBoard

@@ -74,21 +74,31 @@ public struct TrainingData {
     /// Prepares raw splits for a saved model: its scaling applied, its input size checked and, for a model
     /// trained with dynamic binarisation, the test split binarised with the fixed seed.
     public static func forModel(
-        _ config: ModelConfig, scaling: FeatureScaling?, train rawTrain: Dataset,
+        _ config: ModelConfig, scaling: FeatureScaling?, columns: [String]? = nil, train rawTrain: Dataset,
         test rawTest: Dataset
     ) throws -> TrainingData {
-        let train = try forModel(config, scaling: scaling, rawTrain),
-            test = try forModel(config, scaling: scaling, rawTest)
+        let train = try forModel(config, scaling: scaling, columns: columns, rawTrain),
+            test = try forModel(config, scaling: scaling, columns: columns, rawTest)
         return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
     }
 
-    /// One dataset prepared for a saved model: its scaling applied and its input size checked (no binarisation).
-    public static func forModel(_ config: ModelConfig, scaling: FeatureScaling?, _ raw: Dataset) throws -> Dataset {
+    /// One dataset prepared for a saved model: its scaling applied and its input size checked (no binarisation);
+    /// with the training table's `columns` (`DataProvenance.columns`), a table whose header names other columns,
+    /// or the same in another order, is refused (its values would silently land in the wrong features).
+    public static func forModel(
+        _ config: ModelConfig, scaling: FeatureScaling?, columns: [String]? = nil, _ raw: Dataset
+    ) throws -> Dataset {
         let data = scaling.map { raw.scaled($0) } ?? raw
         guard data.featureCount == config.inputSize else {
             throw LatentError(
                 .data,
                 "\(data.name) has \(data.featureCount) features per example; the model expects \(config.inputSize)")
+        }
+        if let columns, let names = raw.featureNames, names != columns {
+            let order = Set(names) == Set(columns) ? "the same columns in another order: " : ""
+            throw LatentError(
+                .data, field: "data",
+                "\(raw.name) has \(order)\(Self.list(names)); the model was trained on \(Self.list(columns))")
         }
         if config.isConditional || config.kind == .classifier, let label = data.labels.max(),
             Int(label) >= config.classes
@@ -124,6 +134,11 @@ public struct TrainingData {
     /// The test split a model is judged on: binarised once with the fixed seed if it trained on binarised data.
     public static func binarizedIfNeeded(_ test: Dataset, _ config: ModelConfig) -> Dataset {
         config.binarize == .dynamic ? test.binarized(seed: ModelConfig.testBinarizationSeed) : test
+    }
+
+    /// Up to eight names, then how many more.
+    static func list(_ names: [String]) -> String {
+        names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", … (\(names.count) columns)" : "")
     }
 
     /// A Bernoulli likelihood needs data in [0, 1].

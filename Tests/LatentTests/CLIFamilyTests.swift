@@ -221,6 +221,20 @@ import Testing
         let decoded = try ArrayReaders.read(URL(fileURLWithPath: rows))
         let near100 = decoded.column(1).reduce(0, +) / 300, near0 = decoded.column(6).reduce(0, +) / 300
         #expect(decoded.columns == 12 && abs(near100 - 104) < 5 && abs(near0 - 4) < 5, "\(near100) \(near0)")
+        #expect(try String(contentsOfFile: rows, encoding: .utf8).hasPrefix("row,a,b,c,d,e,f,g,"), "named columns")
+        // A table whose header orders the same columns otherwise (or names others) is refused by name: its values
+        // would land in the wrong features.
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",")
+        }
+        let swapped = dir.appendingPathComponent("swapped.csv")
+        try lines.map { ([$0[2], $0[1]] + $0[0...0] + $0[3...]).joined(separator: ",") }.joined(separator: "\n")
+            .write(to: swapped, atomically: false, encoding: .utf8)
+        let sw = try Support.runLatent(["eval", run, "--data", swapped.path, "--label-column", "label"])
+        #expect(
+            sw.status != 0
+                && sw.stderr.contains("--data: swapped-test has the same columns in another order: b, a, row"),
+            "\(sw.stderr)")
         // The saved min-max scaling is applied again: the same rows give the same codes as during training's test
         // split.
         let ev = try Support.runLatent(["eval", run, "--data", file.path, "--label-column", "label", "--json"])
