@@ -67,6 +67,12 @@ public final class TrainingStep {
         self.processes = processes
         processSeeds = .allocate(capacity: processes?.size ?? 1)
         let batchSize = (batchSize + (processes?.size ?? 1) - 1) / (processes?.size ?? 1)
+        let samples = model.config.kind == .iwae ? model.config.importanceSamples ?? 1 : 1
+        let what =
+            "a training step on batches of \(batchSize)" + (samples > 1 ? " × \(samples) importance samples" : "")
+        try MemoryBudget.check(
+            Double(batchSize) * Double(samples) * model.config.trainingValuesPerExample * 4, for: what,
+            domain: .training, field: samples > 1 ? "importanceSamples" : "batchSize")
         let parameters = optimizer.parameters
         let reason = model.config.planUnsupportedReason
         if engine == .planned, let reason {

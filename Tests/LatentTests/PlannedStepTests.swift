@@ -201,6 +201,29 @@ import Testing
         }
     }
 
+    /// A step that cannot fit in memory (an IWAE of 5000 importance samples on batches of 128: ~37 GB) is refused
+    /// by name before anything is allocated, instead of meeting the OOM killer; ordinary ones are not.
+    @Test func aStepThatCannotFitIsRefusedByName() throws {
+        var rng = RandomGenerator(seed: 1)
+        var c = ModelConfig(kind: .iwae)
+        c.importanceSamples = 5000
+        let iwae = makeModel(c, rng: &rng)
+        let estimate = 128 * 5000 * c.trainingValuesPerExample * 4
+        #expect(estimate > 30e9 && estimate < 45e9, "\(estimate) bytes")
+        if let machine = MemoryBudget.machineBytes, machine < estimate {
+            let error = #expect(throws: LatentError.self) {
+                try TrainingStep(iwae, optimizer: try Adam(ParameterSet(iwae)), threads: 1, batchSize: 128)
+            }
+            #expect(
+                error?.field == "importanceSamples" && "\(error!)".contains("needs ~"), "\(String(describing: error))")
+        }
+        // Calibration: 784-400-20 measured ~13,300 floats per sample; MNIST in one batch of 60,000 is ~3.5 GB.
+        #expect(abs(c.trainingValuesPerExample / 13_300 - 1) < 0.2, "\(c.trainingValuesPerExample)")
+        let vae = makeModel(ModelConfig(kind: .vae), rng: &rng)
+        #expect(60_000 * vae.config.trainingValuesPerExample * 4 < 4e9)
+        _ = try TrainingStep(vae, optimizer: try Adam(ParameterSet(vae)), threads: 1, batchSize: 4096)
+    }
+
     @Test func trainingOnEitherEngineGivesTheSameCurve() throws {
         func run(_ engine: TrainingEngine, threads: Int) throws -> [EpochMetrics] {
             let train = try MNIST.load(.train).prefix(1000), test = try MNIST.load(.test).prefix(200)
