@@ -45,7 +45,7 @@ public struct NumericTable: Sendable {
     }
 }
 
-/// Readers for NPY (NumPy's format, versions 1–3; float32, float64, uint8 and integer types, 1-D or 2-D)
+/// Readers for NPY (NumPy's format, versions 1–3; every plain numeric dtype, tables and image arrays)
 /// and numeric CSV (header optional). Every malformed file gets an error naming the file and, for CSV,
 /// the line; sizes are checked against the file before anything is allocated.
 public enum ArrayReaders {
@@ -111,8 +111,8 @@ public enum ArrayReaders {
         }
     }
 
-    /// Parses NPY bytes: a 1-D or 2-D little-endian array of float32, float64, (u)int8, int32 or int64, every
-    /// size in the header checked against the file before memory is allocated.
+    /// Parses NPY bytes: a table (1-D or 2-D) or images ([N, H, W] or [N, H, W, C]) of any plain numeric dtype
+    /// (`NPYElement`), every size in the header checked against the file before memory is allocated.
     public static func npy(_ data: Data, name: String) throws -> NumericTable {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
@@ -127,7 +127,11 @@ public enum ArrayReaders {
         }
         var (count, overflow) = rows.multipliedReportingOverflow(by: columns)
         overflow = overflow || wide
-        let itemSize = try npyItemSize(descr, name: name)
+        guard let element = NPYElement(descr) else {
+            throw LatentError(
+                .data, "\(name): NPY dtype '\(descr)' is not supported (expected \(NPYElement.supported))")
+        }
+        let itemSize = element.size
         let (needed, tooBig) = count.multipliedReportingOverflow(by: itemSize)
         guard !overflow, !tooBig, bytes.count - body == needed else {
             throw LatentError(
@@ -138,7 +142,7 @@ public enum ArrayReaders {
                 """
             )
         }
-        var values = npyValues(bytes, body: body, descr: descr, count: count)
+        var values = bytes.withUnsafeBytes { element.values($0.baseAddress! + body, count: count) }
         if fortran && dims.count == 2 {
             var t = values
             for r in 0..<rows { for c in 0..<columns { t[r * columns + c] = values[c * rows + r] } }
@@ -203,60 +207,6 @@ public enum ArrayReaders {
             throw LatentError(.data, "\(name): a Fortran-order image array is not supported; save it C-ordered")
         }
         return (descr, fortran, dims, shapeText)
-    }
-
-    /// Bytes per element of a supported dtype.
-    private static func npyItemSize(_ descr: String, name: String) throws -> Int {
-        let itemSize: Int
-        switch descr {
-        case "<f4", "=f4": itemSize = 4
-        case "<f8", "=f8": itemSize = 8
-        case "|u1", "<u1", "|i1": itemSize = 1
-        case "<i4", "=i4": itemSize = 4
-        case "<i8", "=i8": itemSize = 8
-        default:
-            throw LatentError(
-                .data,
-                """
-                \(name): NPY dtype '\(descr)' is not supported (expected little-endian float32, float64, uint8, \
-                int32 or int64)
-                """
-            )
-        }
-        return itemSize
-    }
-
-    /// The elements as floats: one loop per element type, so the type is decided once, not per element.
-    private static func npyValues(_ bytes: [UInt8], body: Int, descr: String, count: Int) -> [Float] {
-        var values = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            let p = raw.baseAddress! + body
-            switch descr {
-            case "<f4", "=f4":
-                for i in 0..<count {
-                    values[i] = Float(
-                        bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
-            case "<f8", "=f8":
-                for i in 0..<count {
-                    values[i] = Float(
-                        Double(
-                            bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                }
-            case "|i1":
-                for i in 0..<count { values[i] = Float(Int8(bitPattern: p.load(fromByteOffset: i, as: UInt8.self))) }
-            case "<i4", "=i4":
-                for i in 0..<count {
-                    values[i] = Float(Int32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
-                }
-            case "<i8", "=i8":
-                for i in 0..<count {
-                    values[i] = Float(Int64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
-                }
-            default: for i in 0..<count { values[i] = Float(p.load(fromByteOffset: i, as: UInt8.self)) }
-            }
-        }
-        return values
     }
 
     /// The text after `'key':` up to the next comma outside parentheses.

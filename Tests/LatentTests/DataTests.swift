@@ -96,6 +96,47 @@ import Testing
         #expect(f.rows == 3 && f.columns == 1 && f.values == [1.5, -2, 1e10])
     }
 
+    /// An NPY file of `descr` holding `payload` (already in that dtype's bytes) in the given shape.
+    static func npyFile(_ descr: String, shape: String, payload: [UInt8], fortran: Bool = false) -> Data {
+        var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
+            + Data(payload)
+    }
+
+    /// Bools, halves, 16-bit and unsigned integers and big-endian files are read as numpy holds them.
+    @Test func npyReadsEveryPlainNumericDtype() throws {
+        func bytes<T: FixedWidthInteger>(_ values: [T], big: Bool = false) -> [UInt8] {
+            values.flatMap { v in withUnsafeBytes(of: big ? v.bigEndian : v.littleEndian) { Array($0) } }
+        }
+        let cases: [(String, [UInt8], [Float])] = [
+            ("|b1", [1, 0, 1], [1, 0, 1]),
+            ("<f2", bytes([0x3E00, 0xC000, 0x7BFF] as [UInt16]), [1.5, -2, 65504]),
+            (">f4", bytes([Float(1.5), -2, 3].map(\.bitPattern), big: true), [1.5, -2, 3]),
+            (">f8", bytes([Double(0.25), -1, 1e10].map(\.bitPattern), big: true), [0.25, -1, 1e10]),
+            ("<i2", bytes([-32768, 5, 0] as [Int16]), [-32768, 5, 0]),
+            ("<u2", bytes([0, 65535, 1] as [UInt16]), [0, 65535, 1]),
+            ("<u4", bytes([7, 4_000_000_000, 2] as [UInt32]), [7, 4e9, 2]),
+            (">i8", bytes([-5, 7, 1 << 40] as [Int64], big: true), [-5, 7, 1_099_511_627_776]),
+            ("|i1", [0xFF, 0x80, 3], [-1, -128, 3]),
+        ]
+        for (descr, payload, expected) in cases {
+            let t = try ArrayReaders.npy(Self.npyFile(descr, shape: "(3,)", payload: payload), name: "\(descr).npy")
+            #expect(t.rows == 3 && t.columns == 1 && t.values == expected, "\(descr): \(t.values)")
+        }
+        // Fortran order: column by column in the file, row by row in the table.
+        let f = try ArrayReaders.npy(
+            Self.npyFile("<i4", shape: "(2, 3)", payload: bytes([1, 4, 2, 5, 3, 6] as [Int32]), fortran: true),
+            name: "f.npy")
+        #expect(f.rows == 2 && f.columns == 3 && f.values == [1, 2, 3, 4, 5, 6])
+        for descr in ["<c8", "|O", "<U3", "<M8[s]", "|S4", "<f16", "|b2"] {
+            #expect { try ArrayReaders.npy(Self.npyFile(descr, shape: "(0,)", payload: []), name: "x.npy") } throws: {
+                "\($0)".contains("dtype '\(descr)' is not supported")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("truncated", "needs 24 bytes of data, the file holds 20"),
         ("magic", "not an NPY file"),
