@@ -24,10 +24,10 @@ public struct NumericTable: Sendable {
         self.header = header
     }
 
-    /// This table with `imageShape` set.
-    func withImageShape(_ shape: [Int]?) -> NumericTable {
+    /// This table with the image shape and layout note of `source` (the array it was built from).
+    func withImageShape(of source: NumericTable) -> NumericTable {
         var table = self
-        table.imageShape = shape
+        (table.imageShape, table.layout) = (source.imageShape, source.layout)
         return table
     }
 
@@ -86,7 +86,7 @@ public enum ArrayReaders {
             else {
                 let t = features.table
                 return NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
-                    .withImageShape(t.imageShape)
+                    .withImageShape(of: t)
             }
             guard labels.table.rows == features.table.rows else {
                 throw LatentError(
@@ -106,7 +106,7 @@ public enum ArrayReaders {
             }
             return NumericTable(
                 rows: t.rows, columns: t.columns + 1, values: values, header: columnNames + [labels.name]
-            ).withImageShape(t.imageShape)
+            ).withImageShape(of: t)
         default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
     }
@@ -149,7 +149,23 @@ public enum ArrayReaders {
             values = t
         }
         var table = NumericTable(rows: rows, columns: columns, values: values, header: nil)
-        if dims.count >= 3 { table.imageShape = [dims[1], dims[2], dims.count == 4 ? dims[3] : 1] }
+        if dims.count == 4, ![1, 3].contains(dims[3]) {
+            // PyTorch's order (a tensor's .numpy()): each example's planes interleaved into pixels.
+            let (c, plane) = (dims[1], dims[2] * dims[3])
+            table.values.withUnsafeMutableBufferPointer { out in
+                values.withUnsafeBufferPointer { v in
+                    for r in 0..<rows {
+                        for k in 0..<c {
+                            for i in 0..<plane { out[r * columns + i * c + k] = v[r * columns + k * plane + i] }
+                        }
+                    }
+                }
+            }
+            table.imageShape = [dims[2], dims[3], c]
+            table.layout = "\(rows) images of \(c) × \(dims[2]) × \(dims[3]) stored channels first [N, C, H, W]"
+        } else if dims.count >= 3 {
+            table.imageShape = [dims[1], dims[2], dims.count == 4 ? dims[3] : 1]
+        }
         return table
     }
 
@@ -197,11 +213,12 @@ public enum ArrayReaders {
             }
             return v
         }
-        guard (1...4).contains(dims.count), dims.count < 4 || [1, 3].contains(dims[3]) else {
+        guard (1...4).contains(dims.count), dims.count < 4 || [1, 3].contains(dims[3]) || [1, 3].contains(dims[1])
+        else {
             throw LatentError(
                 .data,
-                "\(name): expected a table (1-D or 2-D) or images [N, H, W] or [N, H, W, C] with C = 1 or 3, "
-                    + "got shape (\(shapeText))")
+                "\(name): expected a table (1-D or 2-D) or images [N, H, W], [N, H, W, C] or [N, C, H, W] with "
+                    + "C = 1 or 3, got shape (\(shapeText))")
         }
         guard dims.count <= 2 || !fortran else {
             throw LatentError(.data, "\(name): a Fortran-order image array is not supported; save it C-ordered")

@@ -130,6 +130,12 @@ import Testing
             Self.npyFile("<i4", shape: "(2, 3)", payload: bytes([1, 4, 2, 5, 3, 6] as [Int32]), fortran: true),
             name: "f.npy")
         #expect(f.rows == 2 && f.columns == 3 && f.values == [1, 2, 3, 4, 5, 6])
+        // PyTorch's [N, C, H, W] (a tensor's .numpy()): read as [N, H, W, C], said so.
+        let planes: [UInt8] =
+            [1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24] + [5, 6, 7, 8, 15, 16, 17, 18, 25, 26, 27, 28]
+        let nchw = try ArrayReaders.npy(Self.npyFile("|u1", shape: "(2, 3, 2, 2)", payload: planes), name: "c.npy")
+        #expect(nchw.imageShape == [2, 2, 3] && nchw.layout?.contains("channels first") == true)
+        #expect(Array(nchw.values[0..<6]) == [1, 11, 21, 2, 12, 22] && Array(nchw.values[21..<24]) == [8, 18, 28])
         for descr in ["<c8", "|O", "<U3", "<M8[s]", "|S4", "<f16", "|b2"] {
             #expect { try ArrayReaders.npy(Self.npyFile(descr, shape: "(0,)", payload: []), name: "x.npy") } throws: {
                 "\($0)".contains("dtype '\(descr)' is not supported")
