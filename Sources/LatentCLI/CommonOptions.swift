@@ -158,7 +158,8 @@ struct DataOptions: ParsableArguments {
         let raw = try source(for: loaded).load(split, notes: note, progress: decoding())
         do {
             let set = try TrainingData.forModel(
-                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, raw)
+                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes,
+                raw)
             return binarizeTest && split == .test ? TrainingData.binarizedIfNeeded(set, loaded.config) : set
         } catch let error as LatentError {
             throw mismatch(raw, loaded) ?? error

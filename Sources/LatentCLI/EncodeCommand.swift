@@ -30,7 +30,7 @@ struct EncodeCommand: ParsableCommand {
         let set =
             split == "all"
             ? try TrainingData.forModel(
-                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns,
+                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes,
                 try data.source(for: loaded).loadAll(notes: note))
             : try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
         let (values, columns) = Codes.table(loaded.model, set)

@@ -310,6 +310,7 @@ struct TrainCommand: ParsableCommand {
         options.tensorBoardDirectory = tensorBoard.map { URL(fileURLWithPath: $0) }
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
         options.provenance?.columns = train.featureNames
+        options.provenance?.classes = train.classNames
         let hidden = config.hidden.isEmpty ? "none" : config.hidden.map(String.init).joined(separator: ",")
         let body =
             config.arch == .mlp ? "" : ", channels \(config.convChannels.map(String.init).joined(separator: ","))"

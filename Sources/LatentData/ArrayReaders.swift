@@ -15,6 +15,9 @@ public struct NumericTable: Sendable {
     public var layout: String?
     /// [height, width, channels] when the rows are images (an NPY array [N, H, W] or [N, H, W, C]).
     public var imageShape: [Int]?
+    /// Columns of a CSV that held names instead of numbers: column → its names, sorted; the column's values are
+    /// indices into them.
+    public var textColumns: [Int: [String]] = [:]
 
     /// A table of row-major values with an optional header.
     public init(rows: Int, columns: Int, values: [Float], header: [String]?) {
@@ -39,9 +42,11 @@ public struct NumericTable: Sendable {
         var out = [Float]()
         out.reserveCapacity(rows * (columns - 1))
         for r in 0..<rows { for j in 0..<columns where j != c { out.append(values[r * columns + j]) } }
-        return NumericTable(
+        var table = NumericTable(
             rows: rows, columns: columns - 1, values: out,
             header: header.map { h in h.enumerated().filter { $0.offset != c }.map(\.element) })
+        for (j, names) in textColumns where j != c { table.textColumns[j > c ? j - 1 : j] = names }
+        return table
     }
 }
 
@@ -104,9 +109,12 @@ public enum ArrayReaders {
                 values += t.values[(r * t.columns)..<((r + 1) * t.columns)]
                 values.append(labels.table.values[r])
             }
-            return NumericTable(
+            var table = NumericTable(
                 rows: t.rows, columns: t.columns + 1, values: values, header: columnNames + [labels.name]
             ).withImageShape(of: t)
+            table.textColumns = t.textColumns
+            if let names = labels.table.textColumns[0] { table.textColumns[t.columns] = names }
+            return table
         default: throw LatentError(.data, "\(url.path): expected a .npy, .npz or .csv file")
         }
     }
@@ -127,6 +135,11 @@ public enum ArrayReaders {
         }
         var (count, overflow) = rows.multipliedReportingOverflow(by: columns)
         overflow = overflow || wide
+        if dims.count == 1, let width = NPYElement.textWidth(descr) {
+            return try npyText(
+                bytes, body: body, rows: rows, width: width, unicode: descr.dropFirst().first == "U",
+                name: name)
+        }
         guard let element = NPYElement(descr) else {
             throw LatentError(
                 .data, "\(name): NPY dtype '\(descr)' is not supported (expected \(NPYElement.supported))")
@@ -166,6 +179,41 @@ public enum ArrayReaders {
         } else if dims.count >= 3 {
             table.imageShape = [dims[1], dims[2], dims.count == 4 ? dims[3] : 1]
         }
+        return table
+    }
+
+    /// A 1-D array of strings (numpy's '<U' or '|S', e.g. class names saved as labels) as one column of names,
+    /// numbered in sorted order (`NumericTable.textColumns`).
+    private static func npyText(
+        _ bytes: [UInt8], body: Int, rows: Int, width: Int, unicode: Bool, name: String
+    ) throws -> NumericTable {
+        let size = width * (unicode ? 4 : 1)
+        let (needed, overflow) = rows.multipliedReportingOverflow(by: size)
+        guard !overflow, bytes.count - body == needed else {
+            throw LatentError(
+                .data,
+                "\(name): NPY strings need \(overflow ? "more than 2^63" : String(needed)) bytes of data, "
+                    + "the file holds \(bytes.count - body)")
+        }
+        var cells = [String]()
+        cells.reserveCapacity(rows)
+        for r in 0..<rows {
+            let start = body + r * size
+            if unicode {
+                let units = bytes.withUnsafeBytes { raw in
+                    (0..<width).map {
+                        UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * $0, as: UInt32.self))
+                    }
+                }
+                cells.append(String(decoding: units.prefix { $0 != 0 }, as: UTF32.self))
+            } else {
+                cells.append(String(decoding: bytes[start..<(start + size)].prefix { $0 != 0 }, as: UTF8.self))
+            }
+        }
+        let names = Array(Set(cells)).sorted()
+        let rank = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Float($0)) })
+        var table = NumericTable(rows: rows, columns: 1, values: cells.map { rank[$0]! }, header: nil)
+        table.textColumns = [0: names]
         return table
     }
 
@@ -240,46 +288,71 @@ public enum ArrayReaders {
         return String(header[header.index(after: open)..<close])
     }
 
-    /// Parses numeric CSV. A first line with any cell that is not a number is a header. Empty lines are
-    /// skipped; every other line must have as many cells as the first.
+    /// Parses a CSV table. A column of names (every cell text, like iris' species) is numbered in sorted name order
+    /// and listed in `textColumns`; a cell that is not a number in a column of numbers is an error naming its line.
+    /// Whether the first line is a header follows `format` (`CSVFormat.isHeader`). Empty lines are skipped; every
+    /// other line must have as many cells as the first.
     public static func csv(_ data: Data, name: String, format: CSVFormat = CSVFormat()) throws -> NumericTable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw LatentError(.data, "\(name): not UTF-8 text")
         }
-        var header: [String]? = nil
-        var delimiter: Character = ","
-        var columns = -1, rows = 0
-        var values: [Float] = []
-        var lineNumber = 0
         // "\r\n" is one Character in Swift, so lines are split on every newline character.
-        for trimmed in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
-            lineNumber += 1
-            if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            if columns < 0 { delimiter = format.delimiter(of: trimmed) }
-            let cells = CSVFormat.cells(trimmed, delimiter)
-            if columns < 0 {
-                columns = cells.count
-                if format.isHeader(cells) {
-                    header = cells
-                    continue
-                }
-            }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).enumerated()
+            .filter { !$0.element.allSatisfy({ $0 == " " || $0 == "\t" }) }
+        guard let first = lines.first else { throw LatentError(.data, "\(name): no data rows") }
+        let delimiter = format.delimiter(of: first.element)
+        let firstCells = CSVFormat.cells(first.element, delimiter)
+        let header =
+            format.isHeader(firstCells, next: lines.dropFirst().first.map { CSVFormat.cells($0.element, delimiter) })
+            ? firstCells : nil
+        let columns = firstCells.count
+        var values: [Float] = []
+        values.reserveCapacity(lines.count * columns)
+        var names = [[String: Int]](repeating: [:], count: columns)  // a text column's names, numbered as met
+        var firstNumber = [Int?](repeating: nil, count: columns)  // line of a column's first number
+        var firstText = [(line: Int, cell: String)?](repeating: nil, count: columns)
+        func columnName(_ c: Int) -> String { header.map { "'\($0[c])'" } ?? "\(c + 1)" }
+        for (index, line) in lines.dropFirst(header == nil ? 0 : 1) {
+            let cells = CSVFormat.cells(line, delimiter)
             guard cells.count == columns else {
                 throw LatentError(
                     .data,
-                    "\(name): line \(lineNumber) has \(cells.count) cells, expected \(columns) like the first line")
+                    "\(name): line \(index + 1) has \(cells.count) cells, expected \(columns) like the first line")
             }
             for (c, cell) in cells.enumerated() {
-                guard let v = Float(cell) else {
-                    let column = header.map { "'\($0[c])'" } ?? "\(c + 1)"
-                    throw LatentError(.data, "\(name): line \(lineNumber), column \(column): '\(cell)' is not a number")
+                if let v = Float(cell) {
+                    firstNumber[c] = firstNumber[c] ?? index + 1
+                    values.append(v)
+                } else {
+                    guard !cell.isEmpty else {
+                        throw LatentError(
+                            .data, "\(name): line \(index + 1), column \(columnName(c)): '' is not a number")
+                    }
+                    firstText[c] = firstText[c] ?? (index + 1, cell)
+                    let id = names[c][cell] ?? names[c].count
+                    names[c][cell] = id
+                    values.append(Float(id))
                 }
-                values.append(v)
             }
-            rows += 1
         }
+        let rows = values.count / max(columns, 1)
         guard rows > 0 else { throw LatentError(.data, "\(name): no data rows") }
+        var textColumns: [Int: [String]] = [:]
+        for c in 0..<columns {
+            guard let text = firstText[c] else { continue }
+            guard firstNumber[c] == nil else {
+                throw LatentError(
+                    .data, "\(name): line \(text.line), column \(columnName(c)): '\(text.cell)' is not a number")
+            }
+            // Number the names in sorted order, as torchvision numbers class folders.
+            let sorted = names[c].keys.sorted()
+            let rank = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Float($0)) })
+            let byID = names[c].sorted { $0.value < $1.value }.map { rank[$0.key]! }
+            for r in 0..<rows { values[r * columns + c] = byID[Int(values[r * columns + c])] }
+            textColumns[c] = sorted
+        }
         var table = NumericTable(rows: rows, columns: columns, values: values, header: header)
+        table.textColumns = textColumns
         table.layout = "\(rows) rows × \(columns) columns, " + CSVFormat.describe(delimiter, header: header != nil)
         return table
     }

@@ -6,7 +6,8 @@ import LatentTensor
 public struct CSVFormat: Codable, Equatable, Sendable {
     /// Whether the first line names the columns.
     public enum Header: String, Codable, CaseIterable, Sendable {
-        /// A header if a cell of the first line is not a number, or the line is 0, 1, 2, … (pandas' names).
+        /// A header if a cell of the first line is not a number over a number in the next line (or every cell is
+        /// text), or the line is 0, 1, 2, … (pandas' names).
         case auto
         /// The first line is a header.
         case yes
@@ -76,13 +77,19 @@ public struct CSVFormat: Codable, Equatable, Sendable {
         return out
     }
 
-    /// Whether a first line of `cells` is a header under this rule.
-    func isHeader(_ cells: [String]) -> Bool {
+    /// Whether a first line of `cells` is a header under this rule, seeing the `next` line: with a cell that is
+    /// not a number, unless each such cell stands over text in the next line too (a column of names, the data's
+    /// own labels).
+    func isHeader(_ cells: [String], next: [String]?) -> Bool {
         switch header {
         case .yes: return true
         case .no: return false
         case .auto:
-            if cells.contains(where: { Float($0) == nil }) { return true }
+            let text = cells.indices.filter { Float(cells[$0]) == nil }
+            if !text.isEmpty {
+                guard let next, next.count == cells.count, text.count < cells.count else { return true }
+                return text.contains { Float(next[$0]) != nil }
+            }
             // pandas writes its default column names 0, 1, 2, … as a numeric header.
             return cells.count > 2 && cells.map { Int($0) } == (0..<cells.count).map { $0 }
         }

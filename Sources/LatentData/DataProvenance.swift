@@ -18,6 +18,9 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     /// The table's feature columns by name, in order (a CSV with a header): a saved model refuses a table whose
     /// header names other columns or orders them otherwise.
     public var columns: [String]?
+    /// The classes' names in label order (an image folder's class folders, a table's label column of names):
+    /// other data given to the model has its labels numbered the same way, by name.
+    public var classes: [String]?
     /// How the CSV table was read, if it was set rather than detected.
     public var csv: CSVFormat?
     /// How a folder of pictures was read, with its recorded test split.

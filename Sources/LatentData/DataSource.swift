@@ -66,6 +66,12 @@ public enum DataSource: Sendable {
             let table = try ArrayReaders.read(url, csv: csv)
             if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }
             var all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
+            if let names = all.classNames {
+                let listed = names.prefix(10).enumerated().map { "\($0) \($1)" }.joined(separator: ", ")
+                notes(
+                    "\(url.lastPathComponent): \(names.count) classes named in the label column, numbered in sorted "
+                        + "order: \(listed)\(names.count > 10 ? ", …" : "")")
+            }
             if let shape = table.imageShape { all = try all.asImages(shape, notes: notes) }
             guard all.count >= 10 else {
                 throw LatentError(

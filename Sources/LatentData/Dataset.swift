@@ -26,6 +26,9 @@ public struct Dataset: Sendable {
     public internal(set) var isLabelled = true
     /// A table's column names (a CSV's header, the label column left out); nil for pictures and unnamed columns.
     public internal(set) var featureNames: [String]?
+    /// The classes' names (label i is `classNames[i]`): an image folder's class folders, a table's label column
+    /// of names; nil where labels are numbers only.
+    public internal(set) var classNames: [String]?
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 
@@ -114,6 +117,31 @@ public struct Dataset: Sendable {
                 name: name ?? self.name, pixels: px, labels: lb, height: height, width: width, channels: channels))
     }
 
+    /// This dataset with its labels numbered as in `names` (a saved model's classes), matched by class name;
+    /// throws naming the classes `names` lacks. Unchanged where the labels have no names.
+    public func relabelled(to names: [String]) throws -> Dataset {
+        guard let classNames, classNames != names else { return self }
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let unknown = Set(labels).map { classNames[Int($0)] }.filter { index[$0] == nil }.sorted()
+        guard unknown.isEmpty else {
+            throw LatentError(
+                .data, field: "data",
+                "\(name) has classes the model was not trained on: \(unknown.joined(separator: ", ")) "
+                    + "(it knows \(names.joined(separator: ", ")))")
+        }
+        let map = classNames.map { index[$0].map(UInt8.init) ?? 0 }
+        let relabelled = labels.map { map[Int($0)] }
+        var d =
+            if let values {
+                try Dataset(name: name, values: values, labels: relabelled, features: featureCount)
+            } else {
+                try Dataset(
+                    name: name, pixels: pixels, labels: relabelled, height: height, width: width, channels: channels)
+            }
+        (d.isLabelled, d.featureNames, d.classNames) = (isLabelled, featureNames, names)
+        return d
+    }
+
     /// This dataset followed by `other` (same features and storage).
     public func appending(_ other: Dataset) -> Dataset {
         precondition(
@@ -166,10 +194,10 @@ public struct Dataset: Sendable {
         return labelled(try! Dataset(name: name, values: v, labels: labels, features: f))
     }
 
-    /// `data` with this dataset's `isLabelled` and `featureNames`.
+    /// `data` with this dataset's `isLabelled`, `featureNames` and `classNames`.
     private func labelled(_ data: Dataset) -> Dataset {
         var d = data
-        (d.isLabelled, d.featureNames) = (isLabelled, featureNames)
+        (d.isLabelled, d.featureNames, d.classNames) = (isLabelled, featureNames, classNames)
         return d
     }
 
@@ -266,7 +294,7 @@ extension Dataset {
         }
         var data = try Dataset(
             name: name, pixels: pixels, labels: labels, height: shape[0], width: shape[1], channels: shape[2])
-        data.isLabelled = isLabelled
+        (data.isLabelled, data.classNames) = (isLabelled, classNames)
         return data
     }
 }

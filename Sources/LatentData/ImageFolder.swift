@@ -61,6 +61,7 @@ public enum ImageFolder {
                 }
             }
         }
+        set.dataset.classNames = set.classes.isEmpty ? nil : set.classes
         if !set.unreadable.isEmpty {
             let listed = set.unreadable.prefix(5).joined(separator: "; ")
             let more = set.unreadable.count > 5 ? "; … (\(set.unreadable.count - 5) more)" : ""

@@ -18,8 +18,17 @@ struct NPYElement {
         (kind, self.size, bigEndian) = (chars[1], size, chars[0] == ">")
     }
 
+    /// Characters per string of a text dtype ('<U12': 12 UTF-32 characters, '|S8': 8 bytes), or nil.
+    static func textWidth(_ descr: String) -> Int? {
+        let chars = Array(descr)
+        guard chars.count >= 3, "<|=".contains(chars[0]), chars[1] == "U" || chars[1] == "S",
+            let width = Int(String(chars[2...])), width > 0, width <= 1 << 16
+        else { return nil }
+        return width
+    }
+
     /// What the reader accepts, for error messages.
-    static let supported = "float16/32/64, (u)int8/16/32/64 or bool, either byte order"
+    static let supported = "float16/32/64, (u)int8/16/32/64 or bool, either byte order; 1-D strings for labels"
 
     /// `count` elements from `p` as floats: one loop per element type, so the type is decided once.
     func values(_ p: UnsafeRawPointer, count: Int) -> [Float] {

@@ -16,6 +16,7 @@ public enum TableDataset {
     public static func make(_ table: NumericTable, source url: URL, labelColumn requested: String?) throws -> Dataset {
         var table = table
         var labels = [UInt8](repeating: 0, count: table.rows)
+        var classNames: [String]?
         let npzLabels =
             url.pathExtension.lowercased() == "npz"
             ? table.header?.last.flatMap {
@@ -46,6 +47,14 @@ public enum TableDataset {
                     """
                 )
             }
+            if let names = table.textColumns[index] {
+                guard names.count <= 256 else {
+                    throw LatentError(
+                        .data,
+                        "\(url.path): label column \(labelColumn) holds \(names.count) names; at most 256 classes")
+                }
+                classNames = names
+            }
             for r in 0..<table.rows {
                 let v = table.values[r * table.columns + index]
                 guard v >= 0, v <= 255, v == v.rounded() else {
@@ -57,6 +66,17 @@ public enum TableDataset {
             }
             table = table.removingColumn(index)
         }
+        if let (c, names) = table.textColumns.min(by: { $0.key < $1.key }) {
+            let column = table.header.map { "'\($0[c])'" } ?? "\(c + 1)"
+            let hint = table.header == nil ? "; if the first line names the columns, add --header yes" : ""
+            let shown = names.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 3 ? ", …" : "")
+            throw LatentError(
+                .data,
+                """
+                \(url.path): column \(column) holds names (\(shown): \(names.count) in all), not numbers; only the \
+                label column may (--label-column \(table.header?[c] ?? "\(c)"))\(hint)
+                """)
+        }
         if let bad = table.values.firstIndex(where: { !$0.isFinite }) {
             throw LatentError(
                 .data, "\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers"
@@ -66,6 +86,7 @@ public enum TableDataset {
             name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels,
             features: table.columns)
         data.isLabelled = labelColumn != nil
+        data.classNames = classNames
         if url.pathExtension.lowercased() == "csv", let names = table.header, names.count == table.columns {
             data.featureNames = names
         }

@@ -41,7 +41,8 @@ public final class ModelService: @unchecked Sendable {
             let recorded = loaded.data?.source(directory: nil) ?? .named("mnist", directory: nil)
             let raw = try recorded.load(.test, notes: notes)
             let test = try TrainingData.forModel(
-                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, raw)
+                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes,
+                raw)
             map = try CodeMap(loaded.model, test.prefix(min(mapLimit, test.count)))
             mapProblem = nil
         } catch {

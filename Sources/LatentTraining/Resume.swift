@@ -32,7 +32,8 @@ extension Trainer {
                     + "give more than that to continue")
         }
         let data = try TrainingData.forModel(
-            loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, train: train, test: test)
+            loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes,
+            train: train, test: test)
         var options = state.options(epochs: epochs, directory: directory)
         options.progressBar = progressBar
         options.tensorBoardDirectory = tensorBoard

@@ -74,20 +74,23 @@ public struct TrainingData {
     /// Prepares raw splits for a saved model: its scaling applied, its input size checked and, for a model
     /// trained with dynamic binarisation, the test split binarised with the fixed seed.
     public static func forModel(
-        _ config: ModelConfig, scaling: FeatureScaling?, columns: [String]? = nil, train rawTrain: Dataset,
-        test rawTest: Dataset
+        _ config: ModelConfig, scaling: FeatureScaling?, columns: [String]? = nil, classes: [String]? = nil,
+        train rawTrain: Dataset, test rawTest: Dataset
     ) throws -> TrainingData {
-        let train = try forModel(config, scaling: scaling, columns: columns, rawTrain),
-            test = try forModel(config, scaling: scaling, columns: columns, rawTest)
+        let train = try forModel(config, scaling: scaling, columns: columns, classes: classes, rawTrain),
+            test = try forModel(config, scaling: scaling, columns: columns, classes: classes, rawTest)
         return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
     }
 
     /// One dataset prepared for a saved model: its scaling applied and its input size checked (no binarisation);
     /// with the training table's `columns` (`DataProvenance.columns`), a table whose header names other columns,
-    /// or the same in another order, is refused (its values would silently land in the wrong features).
+    /// or the same in another order, is refused (its values would silently land in the wrong features); with the
+    /// training data's `classes` (`DataProvenance.classes`), named labels are numbered as the model numbers them.
     public static func forModel(
-        _ config: ModelConfig, scaling: FeatureScaling?, columns: [String]? = nil, _ raw: Dataset
+        _ config: ModelConfig, scaling: FeatureScaling?, columns: [String]? = nil, classes: [String]? = nil,
+        _ raw: Dataset
     ) throws -> Dataset {
+        let raw = try classes.map { try raw.relabelled(to: $0) } ?? raw
         let data = scaling.map { raw.scaled($0) } ?? raw
         guard data.featureCount == config.inputSize else {
             throw LatentError(

@@ -256,4 +256,42 @@ import Testing
         #expect(r3.status != 0 && r3.stderr.contains("no column 'nope'"), "\(r3.stderr)")
         #expect(!FileManager.default.fileExists(atPath: run + "2"), "a failed run writes nothing")
     }
+
+    /// A label column of names (iris' species) is numbered in sorted order, recorded in the checkpoint, and other
+    /// data given to the model is numbered the same way by name: a file holding only some of the classes keeps
+    /// their numbers, a file with a class the model never saw is refused by name.
+    @Test func namedClassesKeepTheirNumbersAcrossFiles() throws {
+        let dir = Support.temporaryDirectory()
+        let species = ["setosa", "versicolor", "virginica"]
+        let file = try Support.writeCSV("iris.csv", in: dir, header: "a,b,c,species", rows: 120, seed: 3) { r, rng in
+            (0..<3).map { _ in String(Float(r % 3) + 0.3 * rng.normal()) } + [species[r % 3]]
+        }
+        let run = dir.appendingPathComponent("run").path
+        let t = try Support.runLatent([
+            "train", "--model", "cvae", "--data", file.path, "--label-column", "species", "--scale", "minmax",
+            "--hidden", "8", "--latent", "2", "--epochs", "1", "--threads", "1", "--out", run,
+        ])
+        #expect(t.status == 0 && t.stderr.contains("0 setosa, 1 versicolor, 2 virginica"), "\(t.stderr)")
+        let text = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        let later = dir.appendingPathComponent("later.csv")
+        try (text.filter { !$0.hasSuffix("setosa") }.joined(separator: "\n") + "\n")
+            .write(to: later, atomically: false, encoding: .utf8)
+        let codes = dir.appendingPathComponent("codes.csv").path
+        let e = try Support.runLatent([
+            "encode", run, "--data", later.path, "--label-column", "species", "--split", "all", "--out", codes,
+        ])
+        #expect(e.status == 0, "\(e.stderr)")
+        let labels = try ArrayReaders.read(URL(fileURLWithPath: codes)).column(2)
+        let expected: [Float] = (0..<120).filter { $0 % 3 != 0 }.map { Float($0 % 3) }
+        #expect(labels == expected, "versicolor stays 1: \(labels)")
+        let unknown = dir.appendingPathComponent("unknown.csv")
+        try (text.joined(separator: "\n").replacingOccurrences(of: "virginica", with: "arctica") + "\n")
+            .write(to: unknown, atomically: false, encoding: .utf8)
+        let u = try Support.runLatent(["eval", run, "--data", unknown.path, "--label-column", "species"])
+        #expect(u.status != 0 && u.stderr.contains("not trained on: arctica"), "\(u.stderr)")
+        let other = try Support.runLatent([
+            "train", "--data", file.path, "--scale", "minmax", "--out", dir.appendingPathComponent("r2").path,
+        ])
+        #expect(other.status != 0 && other.stderr.contains("--label-column species"), "\(other.stderr)")
+    }
 }

@@ -136,8 +136,9 @@ import Testing
         let nchw = try ArrayReaders.npy(Self.npyFile("|u1", shape: "(2, 3, 2, 2)", payload: planes), name: "c.npy")
         #expect(nchw.imageShape == [2, 2, 3] && nchw.layout?.contains("channels first") == true)
         #expect(Array(nchw.values[0..<6]) == [1, 11, 21, 2, 12, 22] && Array(nchw.values[21..<24]) == [8, 18, 28])
+        // Strings only as one column (labels); a table of them is not numbers.
         for descr in ["<c8", "|O", "<U3", "<M8[s]", "|S4", "<f16", "|b2"] {
-            #expect { try ArrayReaders.npy(Self.npyFile(descr, shape: "(0,)", payload: []), name: "x.npy") } throws: {
+            #expect { try ArrayReaders.npy(Self.npyFile(descr, shape: "(0, 2)", payload: []), name: "x.npy") } throws: {
                 "\($0)".contains("dtype '\(descr)' is not supported")
             }
         }
@@ -173,6 +174,40 @@ import Testing
         let u = try ArrayReaders.csv(Data("1,2\r\n3,4\r\n".utf8), name: "d.csv")
         #expect(u.header == nil && u.rows == 2 && u.columns == 2)
         #expect(t.removingColumn(2).values == [1, 2, 3.5, -4])
+    }
+
+    /// A column of names is numbered in sorted order; a first line over names of its own column is data, not a
+    /// header (UCI's headerless iris.data); a name among numbers is an error naming its line.
+    @Test func csvColumnsOfNames() throws {
+        let t = try ArrayReaders.csv(Data("x,kind\n1,b\n2,a\n3,c\n4,a\n".utf8), name: "k.csv")
+        #expect(t.header == ["x", "kind"] && t.textColumns == [1: ["a", "b", "c"]])
+        #expect(t.column(1) == [1, 0, 2, 0])
+        let u = try ArrayReaders.csv(Data("5.1,Iris-setosa\n6.2,Iris-virginica\n".utf8), name: "iris.data")
+        #expect(u.header == nil && u.rows == 2 && u.column(1) == [0, 1])
+        let data = try TableDataset.make(t, source: URL(fileURLWithPath: "k.csv"), labelColumn: "kind")
+        #expect(data.labels == [1, 0, 2, 0] && data.classNames == ["a", "b", "c"] && data.featureCount == 1)
+        #expect { try TableDataset.make(t, source: URL(fileURLWithPath: "k.csv"), labelColumn: nil) } throws: {
+            "\($0)".contains("column 'kind' holds names ('a', 'b', 'c': 3 in all)")
+        }
+        #expect { try ArrayReaders.csv(Data("a,b\n1,x\n2,3\n".utf8), name: "m.csv") } throws: {
+            "\($0)".contains("m.csv: line 2, column 'b': 'x' is not a number")
+        }
+        // numpy's strings ('<U', '|S'): one column of names, as an .npz's labels y may be.
+        let utf32 = ["cat", "dog", "cat"].flatMap { w in
+            (w.unicodeScalars.map(\.value) + [0, 0]).flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        }
+        let words = try ArrayReaders.npy(Self.npyFile("<U5", shape: "(3,)", payload: utf32), name: "w.npy")
+        #expect(words.textColumns == [0: ["cat", "dog"]] && words.values == [0, 1, 0])
+        let bytes = try ArrayReaders.npy(
+            Self.npyFile("|S2", shape: "(2,)", payload: Array("b\0a\0".utf8)), name: "s.npy")
+        #expect(bytes.textColumns == [0: ["a", "b"]] && bytes.values == [1, 0])
+        // Relabelled to a model's classes by name: b and c keep the model's numbers; an unknown class is named.
+        let later = try TableDataset.make(
+            ArrayReaders.csv(Data("x,kind\n1,c\n2,b\n".utf8), name: "l.csv"), source: URL(fileURLWithPath: "l.csv"),
+            labelColumn: "kind")
+        let relabelled = try later.relabelled(to: ["a", "b", "c"])
+        #expect(later.labels == [1, 0] && relabelled.labels == [2, 1])
+        #expect { try later.relabelled(to: ["a", "b"]) } throws: { "\($0)".contains("not trained on: c") }
     }
 
     @Test func csvErrorsNameTheLine() {

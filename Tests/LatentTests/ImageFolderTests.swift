@@ -112,7 +112,7 @@ import Testing
         var notes = [String]()
         let set = try ImageFolder.load(
             root, options: ImageOptions(width: 16, height: 12), cache: cache, notes: { notes.append($0) })
-        #expect(set.classes == ["broken", "cats", "dogs"])
+        #expect(set.classes == ["broken", "cats", "dogs"] && set.dataset.classNames == set.classes)
         #expect(set.dataset.count == 11 && set.dataset.channels == 3 && set.dataset.isLabelled)
         #expect(set.files.first == "cats/deeper/nested/grey16.png" && !set.files.contains("root.png"))
         #expect(notes.contains { $0.contains("1 picture(s) directly in") }, "\(notes)")
@@ -161,7 +161,9 @@ import Testing
                 at: Self.fixture(name), to: root.appendingPathComponent("\(i)-\(name)"))
         }
         let set = try ImageFolder.load(root, options: ImageOptions(), cache: nil)
-        #expect(!set.dataset.isLabelled && set.classes.isEmpty && set.dataset.channels == 1)
+        #expect(
+            !set.dataset.isLabelled && set.classes.isEmpty && set.dataset.classNames == nil && set.dataset.channels == 1
+        )
         #expect(set.dataset.width == 40 && set.dataset.height == 30)
         #expect {
             try ImageFolder.load(Support.temporaryDirectory(), options: ImageOptions(), cache: nil)
