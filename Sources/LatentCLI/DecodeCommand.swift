@@ -14,7 +14,8 @@ struct DecodeCommand: ParsableCommand {
     var out: String
     @Option(help: "The codes file's label column (header name, 0-based index, last, none or auto).")
     var labelColumn = "auto"
-    @Option(help: "CVAE: decode every code with this class (default: the file's label column).") var label: Int?
+    @Option(help: "CVAE: decode every code with this class, number or name (default: the file's label column).")
+    var label: String?
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
@@ -31,27 +32,20 @@ struct DecodeCommand: ParsableCommand {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
         let (table, labelled) = try TableDataset.codes(URL(fileURLWithPath: codes), labelColumn: labelColumn)
-        // Pictures of a table show its scaled features; numbers come back in the table's own units.
-        let png = out.hasSuffix(".png"), scaling = png ? nil : loaded.scaling
-        let images = try Codes.decode(loaded.model, codes: table, labelled: labelled, label: label, scaling: scaling)
-        let n = images.shape[0], f = loaded.config.inputSize
-        let file: Data
-        if png {
-            let c = loaded.config
-            file = try ImageGrid.png(
+        // Pictures of a table show its scaled features; numbers come back in the table's own units (RowsFile).
+        let label = try label.map { try ClassLabel.number($0, for: loaded.config, names: loaded.data?.classes) }
+        let images = try Codes.decode(loaded.model, codes: table, labelled: labelled, label: label)
+        let n = images.shape[0], c = loaded.config
+        let what = "\(n) decoded \(c.imageHeight == 1 ? "rows" : "images")"
+        guard !out.hasSuffix(".png") else {
+            let png = try ImageGrid.png(
                 images, height: c.imageHeight, width: c.imageWidth, channels: c.channels,
                 columns: Int(Double(n).squareRoot().rounded(.up)), scale: 2)
-        } else {
-            let values = Array(UnsafeBufferPointer(start: images.data, count: images.count))
-            file =
-                out.hasSuffix(".npy")
-                ? ArrayWriters.npy(values, rows: n, columns: f)
-                : ArrayWriters.csv(
-                    values, rows: n, columns: f,
-                    header: loaded.data?.columns.flatMap { $0.count == f ? $0 : nil } ?? (0..<f).map { "x\($0)" })
+            try AtomicFile.write(png, to: URL(fileURLWithPath: out))
+            return say("wrote \(out): \(what)")
         }
-        try AtomicFile.write(file, to: URL(fileURLWithPath: out))
-        let units = scaling.map { $0.kind == .none ? "" : " (in the table's units: its \($0.kind) scaling undone)" }
-        say("wrote \(out): \(n) decoded \(loaded.config.imageHeight == 1 ? "rows" : "images")" + (units ?? ""))
+        let file = try RowsFile.encode(images, loaded: loaded, labels: nil, format: out)
+        try AtomicFile.write(file.data, to: URL(fileURLWithPath: out))
+        say("wrote \(out): \(what)\(file.units)")
     }
 }

@@ -5,15 +5,23 @@ import Latent
 /// Options of commands that read a saved model and write a picture.
 struct ModelPictureOptions: ParsableArguments {
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
-    @Option(help: "Output PNG file.") var out: String
+    @Option(help: "Output PNG file (sample: or .npy/.csv for the sampled rows as numbers).") var out: String
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        guard out.lowercased().hasSuffix(".png") else {
-            throw ValidationError("--out: expected a .png file name, got '\(out)'")
+        guard ["png", "npy", "csv"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) else {
+            throw ValidationError("--out: expected a .png file name (sample: or .npy, .csv), got '\(out)'")
         }
+    }
+
+    /// Whether `--out` names a table of numbers rather than a picture.
+    var writesRows: Bool { !out.lowercased().hasSuffix(".png") }
+
+    /// For commands that only draw: refuses an `--out` that is not a PNG.
+    func requirePicture() throws {
+        if writesRows { throw ValidationError("--out: expected a .png file name, got '\(out)'") }
     }
 
     /// The run's VAE, CVAE or IWAE.
@@ -44,7 +52,8 @@ struct SampleCommand: ParsableCommand {
         abstract: "Decode samples from the prior (a CVAE: of --label, or one row per class).")
     @OptionGroup var options: ModelPictureOptions
     @Option(help: "Number of images (default 64; for a CVAE without --label, 10 per class).") var count: Int?
-    @Option(help: "CVAE: the class to generate.") var label: Int?
+    @Option(help: "CVAE: the class to generate (its number, or its name where the training data named classes).")
+    var label: String?
     @Option(
         help: """
             Where codes come from: normal (N(0, I)) or gmm[:K[:full|diagonal]], a Gaussian mixture (default 10 full) \
@@ -58,14 +67,7 @@ struct SampleCommand: ParsableCommand {
         let c = vae.config
         if prior != "normal" { return try sampleMixture(loaded) }
         if let count { try bounded(count, "--count", 1...100_000) }
-        if let label {
-            guard c.isConditional else {
-                throw ValidationError("--label: \(options.directory) holds an unconditional vae; --label needs a cvae")
-            }
-            guard label >= 0 && label < c.classes else {
-                throw ValidationError("--label: expected 0…\(c.classes - 1), got \(label)")
-            }
-        }
+        let label = try label.map { try ClassLabel.number($0, for: c, names: loaded.data?.classes) }
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)
         let labels: [Int], columns: Int
         if c.isConditional && label == nil {
@@ -76,7 +78,19 @@ struct SampleCommand: ParsableCommand {
             labels = Array(repeating: label ?? 0, count: count ?? 64)
             columns = Int(Double(labels.count).squareRoot().rounded(.up))
         }
-        try options.write(vae.sample(labels: labels, rng: &rng), c, columns: columns)
+        try emit(
+            vae.sample(labels: labels, rng: &rng), loaded, labels: c.isConditional ? labels : nil, columns: columns)
+    }
+
+    /// The samples as a picture grid of `columns`, or with `--out` .npy/.csv as rows of numbers (a table's in its
+    /// own units, a CVAE's class in a last column).
+    func emit(
+        _ samples: Tensor, _ loaded: ModelStore.Loaded<VariationalAutoencoder>, labels: [Int]?, columns: Int
+    ) throws {
+        guard options.writesRows else { return try options.write(samples, loaded.config, columns: columns) }
+        let file = try RowsFile.encode(samples, loaded: loaded, labels: labels, format: options.out)
+        try AtomicFile.write(file.data, to: URL(fileURLWithPath: options.out))
+        say("wrote \(options.out): \(samples.shape[0]) sampled rows (decoder means)\(file.units)")
     }
 }
 
@@ -93,8 +107,8 @@ extension SampleCommand {
             for: loaded, prior: prior, count: count, seed: options.seed,
             train: { try options.data.load(.train, for: loaded, binarizeTest: false) },
             directory: runDirectory(options.directory), notes: note)
-        try options.write(
-            loaded.model.decode(codes), loaded.config, columns: Int(Double(count).squareRoot().rounded(.up)))
+        try emit(
+            loaded.model.decode(codes), loaded, labels: nil, columns: Int(Double(count).squareRoot().rounded(.up)))
     }
 }
 
@@ -115,6 +129,7 @@ struct ReconstructCommand: ParsableCommand {
     @Option(help: "Images per row.") var columns: Int = 16
 
     func run() throws {
+        try options.requirePicture()
         try bounded(count, "--count", 1...100_000)
         try bounded(columns, "--columns", 1...1000)
         let loaded = try options.loadReconstructing()
@@ -137,6 +152,7 @@ struct DenoiseCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (noise, images, psnr_noisy, psnr_denoised).") var json = false
 
     func run() throws {
+        try options.requirePicture()
         humanLinesToStderr = json
         try bounded(count, "--count", 1...1000)
         let loaded = try options.loadReconstructing()
@@ -173,6 +189,7 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Images along the path, ends included.") var steps: Int = 10
 
     func run() throws {
+        try options.requirePicture()
         try bounded(steps, "--steps", 2...1000)
         let loaded = try options.loadReconstructing()
         let test = try options.data.load(.test, for: loaded, binarizeTest: false)

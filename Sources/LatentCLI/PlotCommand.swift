@@ -69,14 +69,14 @@ struct PlotManifold: ParsableCommand {
         abstract: "Decoded images over a grid of a 2-d latent space (inverse-Gaussian-CDF spacing).")
     @Argument(help: "Run directory of a VAE or CVAE with --latent 2.") var directory: String
     @Option(help: "Images per side.") var grid: Int = 20
-    @Option(help: "CVAE: the label to decode (default 0).") var label: Int?
+    @Option(help: "CVAE: the class to decode, its number or name (default 0).") var label: String?
     @OptionGroup var output: FigureOutput
     @OptionGroup var threads: ThreadOptions
 
     func run() throws {
         guard grid >= 2 && grid <= 100 else { throw ValidationError("--grid: expected 2…100, got \(grid)") }
         threads.apply()
-        let vae = try ModelStore.loadVAE(URL(fileURLWithPath: directory)).model
+        let loaded = try ModelStore.loadVAE(URL(fileURLWithPath: directory)), vae = loaded.model
         guard vae.config.latent == 2 else {
             throw ValidationError(
                 """
@@ -85,14 +85,7 @@ struct PlotManifold: ParsableCommand {
                 """
             )
         }
-        if let label {
-            guard vae.config.isConditional else {
-                throw ValidationError("--label: \(directory) holds an unconditional vae")
-            }
-            guard label >= 0 && label < vae.config.classes else {
-                throw ValidationError("--label: expected 0…\(vae.config.classes - 1), got \(label)")
-            }
-        }
+        let label = try label.map { try ClassLabel.number($0, for: vae.config, names: loaded.data?.classes) }
         try output.write(try Figures.manifold(vae, grid: grid, label: label ?? 0, format: output.format))
     }
 }

@@ -16,16 +16,19 @@ public enum ArrayWriters {
         return d
     }
 
-    /// CSV with a header line.
-    public static func csv(_ values: [Float], rows: Int, columns: Int, header: [String]) -> Data {
+    /// CSV with a header line; `labels` adds a last column of text (class names) under its own name.
+    public static func csv(
+        _ values: [Float], rows: Int, columns: Int, header: [String], labels: (name: String, cells: [String])? = nil
+    ) -> Data {
         precondition(header.count == columns, "csv: \(header.count) names for \(columns) columns")
-        var s = header.joined(separator: ",") + "\n"
+        precondition(labels == nil || labels?.cells.count == rows, "csv: one label per row")
+        var s = (header + (labels.map { [$0.name] } ?? [])).joined(separator: ",") + "\n"
         for r in 0..<rows {
             s +=
                 (0..<columns).map { c -> String in
                     let v = values[r * columns + c]
                     return v == v.rounded() && abs(v) < 1e7 ? String(Int(v)) : String(v)
-                }.joined(separator: ",") + "\n"
+                }.joined(separator: ",") + (labels.map { "," + $0.cells[r] } ?? "") + "\n"
         }
         return Data(s.utf8)
     }

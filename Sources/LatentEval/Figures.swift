@@ -45,7 +45,7 @@ public enum Figures {
             ? "\(model.config.kind.rawValue.uppercased()) codes, PCA"
             : "\(model.config.kind.rawValue.uppercased()) latent space, \(data.name)"
                 + (axisName == "z" ? "" : " (\(axisName == "PC" ? "PCA" : "t-SNE") of \(d)-d codes)")
-        return try Plots.scatter(panels, labels: labels, title: title, format: format)
+        return try Plots.scatter(panels, labels: labels, classNames: data.classNames, title: title, format: format)
     }
 
     /// Decoded images over a grid × grid lattice of a 2-D latent space, placed at the standard normal's

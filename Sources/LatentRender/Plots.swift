@@ -27,9 +27,10 @@ public enum Plots {
         return (Double(lo) - pad)...(Double(hi) + pad)
     }
 
-    /// Scatter plots side by side (one per panel), points coloured by `labels` (tab10), with a legend.
+    /// Scatter plots side by side (one per panel), points coloured by `labels` (tab10), with a legend naming each
+    /// class by `classNames[label]` where given (else its number).
     public static func scatter(
-        _ panels: [Panel], labels: [Int]?, title: String, format: PictureFormat,
+        _ panels: [Panel], labels: [Int]?, classNames: [String]? = nil, title: String, format: PictureFormat,
         panelSize: Int = 560
     ) throws -> Data {
         let margin = (left: 70.0, top: 40.0, right: 20.0, bottom: 55.0)
@@ -54,7 +55,10 @@ public enum Plots {
             }
             axes.unclip()
             if p == panels.count - 1 {
-                axes.drawLegend(classes.map { (name: String($0), color: RGB.category($0)) })
+                axes.drawLegend(
+                    classes.map { c in
+                        (name: classNames.flatMap { c < $0.count ? $0[c] : nil } ?? String(c), color: RGB.category(c))
+                    })
             }
         }
         return try canvas.finish()

@@ -289,6 +289,18 @@ import Testing
             .write(to: unknown, atomically: false, encoding: .utf8)
         let u = try Support.runLatent(["eval", run, "--data", unknown.path, "--label-column", "species"])
         #expect(u.status != 0 && u.stderr.contains("not trained on: arctica"), "\(u.stderr)")
+        // Classes by name in the commands that take one; sampled rows as a table with the class's name.
+        let rows = dir.appendingPathComponent("samples.csv")
+        let s = try Support.runLatent(["sample", run, "--label", "versicolor", "--count", "4", "--out", rows.path])
+        let sampled = try String(contentsOf: rows, encoding: .utf8).split(separator: "\n")
+        #expect(s.status == 0 && sampled.count == 5 && sampled[0] == "a,b,c,label", "\(s.stderr)")
+        #expect(sampled.dropFirst().allSatisfy { $0.hasSuffix(",versicolor") }, "\(sampled)")
+        let back = try ArrayReaders.read(rows)
+        #expect(back.column(0).allSatisfy { $0 > -1 && $0 < 3.5 }, "in the table's units: \(back.column(0))")
+        let wrong = try Support.runLatent(["sample", run, "--label", "tulip", "--out", rows.path])
+        #expect(wrong.stderr.contains("--label: expected a class 0…2 or its name: setosa, versicolor, virginica"))
+        let picture = try Support.runLatent(["reconstruct", run, "--out", rows.path])
+        #expect(picture.status != 0 && picture.stderr.contains("--out: expected a .png"), "\(picture.stderr)")
         let other = try Support.runLatent([
             "train", "--data", file.path, "--scale", "minmax", "--out", dir.appendingPathComponent("r2").path,
         ])

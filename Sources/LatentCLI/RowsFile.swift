@@ -1,0 +1,33 @@
+import Foundation
+import Latent
+
+/// Decoded rows (samples, decoded codes) as a .npy or .csv file: a table's rows in its own units (the saved
+/// scaling undone), its column names as the CSV header, and optionally a class per row in a last column (its
+/// name in a CSV where the training data named classes).
+enum RowsFile {
+    /// The file's bytes for `format` (a path ending in .npy or .csv) and a note on the units for the user.
+    static func encode<M>(
+        _ rows: Tensor, loaded: ModelStore.Loaded<M>, labels: [Int]?, format: String
+    ) throws -> (data: Data, units: String) {
+        let n = rows.shape[0], f = loaded.config.inputSize
+        loaded.scaling?.restore(rows)
+        var values = Array(UnsafeBufferPointer(start: rows.data, count: rows.count))
+        let names = loaded.data?.columns.flatMap { $0.count == f ? $0 : nil } ?? (0..<f).map { "x\($0)" }
+        let classes = loaded.data?.classes
+        let units = loaded.scaling.map {
+            $0.kind == .none ? "" : " (in the table's units: its \($0.kind) scaling undone)"
+        }
+        guard format.lowercased().hasSuffix(".csv") else {
+            if let labels {
+                values = (0..<n).flatMap { values[($0 * f)..<(($0 + 1) * f)] + [Float(labels[$0])] }
+            }
+            return (ArrayWriters.npy(values, rows: n, columns: f + (labels == nil ? 0 : 1)), units ?? "")
+        }
+        let cells = labels.map { labels in
+            (0..<n).map { r in classes.flatMap { labels[r] < $0.count ? $0[labels[r]] : nil } ?? String(labels[r]) }
+        }
+        let data = ArrayWriters.csv(
+            values, rows: n, columns: f, header: names, labels: cells.map { (name: "label", cells: $0) })
+        return (data, units ?? "")
+    }
+}
