@@ -24,26 +24,31 @@ struct EmbeddingInput: ParsableArguments {
     }
 
     /// The rows, their labels (nil when unknown), and a name for titles.
-    func load() throws -> (x: Tensor, labels: [Int]?, name: String, isDataset: Bool) {
+    func load() throws -> (x: Tensor, labels: [Int]?, name: String, isDataset: Bool, classNames: [String]?) {
         guard let input else {
             let set = split == "all" ? try data.loadAll() : try data.load(Split(rawValue: split)!)
-            return (set.batch(0..<set.count), set.labels.map(Int.init), "\(data.sourceName)-\(split)", true)
+            return (
+                set.batch(0..<set.count), set.labels.map(Int.init), "\(data.sourceName)-\(split)", true, set.classNames
+            )
         }
         let url = URL(fileURLWithPath: input)
         let (set, labelled) = try TableDataset.codes(url, labelColumn: data.labelColumn ?? "auto")
-        return (set.batch(0..<set.count), labelled ? set.labels.map(Int.init) : nil, url.lastPathComponent, false)
+        return (
+            set.batch(0..<set.count), labelled ? set.labels.map(Int.init) : nil, url.lastPathComponent, false,
+            set.classNames
+        )
     }
 }
 
 /// The rows of an embedding with their labels, written as .npy/.csv (label last) or drawn as a scatter.
-func writeEmbedding(_ y: Tensor, labels: [Int]?, to out: String, title: String, axis: String) throws {
+func writeEmbedding(
+    _ y: Tensor, labels: [Int]?, classNames: [String]? = nil, to out: String, title: String, axis: String
+) throws {
     let n = y.shape[0]
     if out.hasSuffix(".npy") || out.hasSuffix(".csv") {
         let (values, names) = Codes.table(y, labels: labels, prefix: axis)
-        let file =
-            out.hasSuffix(".npy")
-            ? ArrayWriters.npy(values, rows: n, columns: names.count)
-            : ArrayWriters.csv(values, rows: n, columns: names.count, header: names)
+        let file = RowsFile.labelledTable(
+            values, columns: names, classNames: labels == nil ? nil : classNames, format: out)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
     } else {
         guard let format = PictureFormat(path: out) else {
@@ -52,7 +57,8 @@ func writeEmbedding(_ y: Tensor, labels: [Int]?, to out: String, title: String, 
         let panel = Plots.Panel(
             x: (0..<n).map { y[$0, 0] }, y: (0..<n).map { y[$0, 1] }, xLabel: "\(axis)1", yLabel: "\(axis)2")
         try AtomicFile.write(
-            try Plots.scatter([panel], labels: labels, title: title, format: format), to: URL(fileURLWithPath: out))
+            try Plots.scatter([panel], labels: labels, classNames: classNames, title: title, format: format),
+            to: URL(fileURLWithPath: out))
     }
     say("wrote \(out)")
 }

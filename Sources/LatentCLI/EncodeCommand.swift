@@ -35,10 +35,7 @@ struct EncodeCommand: ParsableCommand {
             : try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
         let (values, columns) = Codes.table(loaded.model, set)
         let d = columns.count - 1
-        let file =
-            out.hasSuffix(".npy")
-            ? ArrayWriters.npy(values, rows: set.count, columns: columns.count)
-            : ArrayWriters.csv(values, rows: set.count, columns: columns.count, header: columns)
+        let file = RowsFile.labelledTable(values, columns: columns, classNames: set.classNames, format: out)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
         say("wrote \(out): \(set.count) rows of \(d) code values and a label")
     }

@@ -33,22 +33,24 @@ struct PCACommand: ParsableCommand {
     func run() throws {
         humanLinesToStderr = json
         threads.apply()
-        let pca: PCA, rows: Tensor, labels: [Int]?, name: String, mse: Double
+        let pca: PCA, rows: Tensor, labels: [Int]?, name: String, mse: Double, classNames: [String]?
         if input.input == nil {
             // A dataset: fitted on the training split, judged on the test split.
             let train = try input.data.load(.train), test = try input.data.load(.test)
             pca = try PCA(fitting: train.batch(0..<train.count), components: components)
             mse = pca.meanSquaredError(test.batch(0..<test.count))
             let shown = out != nil && input.split != "test"
-            let loaded = try shown ? input.load() : (test.batch(0..<test.count), test.labels.map(Int.init), "", true)
-            (rows, labels, name) = (
-                loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.sourceName)-test"
+            let loaded =
+                try shown
+                ? input.load() : (test.batch(0..<test.count), test.labels.map(Int.init), "", true, test.classNames)
+            (rows, labels, name, classNames) = (
+                loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.sourceName)-test", loaded.classNames
             )
         } else {
             let loaded = try input.load()
             pca = try PCA(fitting: loaded.x, components: components)
             mse = pca.meanSquaredError(loaded.x)
-            (rows, labels, name) = (loaded.x, loaded.labels, loaded.name)
+            (rows, labels, name, classNames) = (loaded.x, loaded.labels, loaded.name, loaded.classNames)
         }
         let explained = pca.explainedVariance.reduce(0) { $0 + Double($1) }
         let key = input.input == nil ? "test_mse" : "mse"
@@ -68,7 +70,7 @@ struct PCACommand: ParsableCommand {
                 say(String(format: "knn10_accuracy %.4f", accuracy))
                 title += String(format: " (10-NN accuracy %.3f)", accuracy)
             }
-            try writeEmbedding(codes, labels: labels, to: out, title: title, axis: "PC")
+            try writeEmbedding(codes, labels: labels, classNames: classNames, to: out, title: title, axis: "PC")
         }
     }
 }

@@ -30,4 +30,22 @@ enum RowsFile {
             values, rows: n, columns: f, header: names, labels: cells.map { (name: "label", cells: $0) })
         return (data, units ?? "")
     }
+
+    /// A table whose last column holds class numbers (`Codes.table`: codes, embeddings) as .npy, or as .csv with
+    /// each class by its name where the data named its classes.
+    static func labelledTable(_ values: [Float], columns: [String], classNames: [String]?, format: String) -> Data {
+        let width = columns.count, n = values.count / max(width, 1)
+        guard format.lowercased().hasSuffix(".csv") else { return ArrayWriters.npy(values, rows: n, columns: width) }
+        guard let classNames, let last = columns.last else {
+            return ArrayWriters.csv(values, rows: n, columns: width, header: columns)
+        }
+        let features = (0..<n).flatMap { values[($0 * width)..<(($0 + 1) * width - 1)] }
+        let cells = (0..<n).map { r in
+            let c = Int(values[r * width + width - 1])
+            return c >= 0 && c < classNames.count ? classNames[c] : String(c)
+        }
+        return ArrayWriters.csv(
+            features, rows: n, columns: width - 1, header: Array(columns.dropLast()), labels: (name: last, cells: cells)
+        )
+    }
 }

@@ -69,7 +69,7 @@ struct TSNECommand: ParsableCommand {
         humanLinesToStderr = json
         threads.apply()
         let started = Date()
-        var (x, labels, name, isDataset) = try input.load()
+        var (x, labels, name, isDataset, classNames) = try input.load()
         guard x.shape[0] >= TSNE.minimumPoints else {
             let hint = isDataset ? " (--split train or all gives more)" : ""
             throw ValidationError("\(name) has \(x.shape[0]) row(s); t-SNE needs at least \(TSNE.minimumPoints)\(hint)")
@@ -108,7 +108,9 @@ struct TSNECommand: ParsableCommand {
             say(String(format: "knn10_accuracy %.4f", accuracy))
             title += String(format: " (10-NN accuracy %.3f)", accuracy)
         }
-        for o in out { try writeEmbedding(y, labels: labels, to: o, title: title, axis: "t-SNE ") }
+        for o in out {
+            try writeEmbedding(y, labels: labels, classNames: classNames, to: o, title: title, axis: "t-SNE ")
+        }
         if json {
             var object: [String: Any] = [
                 "points": x.shape[0], "dims": x.shape[1], "seconds": seconds, "outputs": out,

@@ -276,14 +276,19 @@ import Testing
         let later = dir.appendingPathComponent("later.csv")
         try (text.filter { !$0.hasSuffix("setosa") }.joined(separator: "\n") + "\n")
             .write(to: later, atomically: false, encoding: .utf8)
-        let codes = dir.appendingPathComponent("codes.csv").path
-        let e = try Support.runLatent([
-            "encode", run, "--data", later.path, "--label-column", "species", "--split", "all", "--out", codes,
-        ])
-        #expect(e.status == 0, "\(e.stderr)")
-        let labels = try ArrayReaders.read(URL(fileURLWithPath: codes)).column(2)
-        let expected: [Float] = (0..<120).filter { $0 % 3 != 0 }.map { Float($0 % 3) }
-        #expect(labels == expected, "versicolor stays 1: \(labels)")
+        // Codes as numbers keep the model's class numbers; as CSV, the classes' names.
+        for name in ["codes.npy", "codes.csv"] {
+            let codes = dir.appendingPathComponent(name).path
+            let e = try Support.runLatent([
+                "encode", run, "--data", later.path, "--label-column", "species", "--split", "all", "--out", codes,
+            ])
+            #expect(e.status == 0, "\(e.stderr)")
+            let table = try ArrayReaders.read(URL(fileURLWithPath: codes))
+            let kept = (0..<120).filter { $0 % 3 != 0 }
+            let expected: [Float] = kept.map { Float($0 % 3) - (name.hasSuffix("csv") ? 1 : 0) }
+            #expect(table.column(2) == expected, "versicolor stays 1: \(table.column(2))")
+            #expect(name.hasSuffix("npy") || table.textColumns[2] == ["versicolor", "virginica"])
+        }
         let unknown = dir.appendingPathComponent("unknown.csv")
         try (text.joined(separator: "\n").replacingOccurrences(of: "virginica", with: "arctica") + "\n")
             .write(to: unknown, atomically: false, encoding: .utf8)
