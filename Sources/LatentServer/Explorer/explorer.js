@@ -290,13 +290,28 @@ function drawCurves(metrics) {
   });
 }
 
+/** A class as the user knows it: its number, and its name where the training data named classes. */
+function className(k) {
+  const name = state.model.data?.classes?.[k];
+  return name === undefined ? `${k}` : `${k} ${name}`;
+}
+
+/** An element holding `text` as text (class names come from the user's files). */
+function textElement(tag, text, attributes = {}) {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  return element;
+}
+
 async function start() {
   const model = state.model = await api('/model');
   $('model-summary').textContent =
     `${model.kind} · latent ${model.latent} · ${model.input.width}×${model.input.height}×${model.input.channels}` +
     ` · ${model.epochs} epochs`;
   if (model.classes > 0) {
-    $('label').innerHTML = [...Array(model.classes).keys()].map((k) => `<option>${k}</option>`).join('');
+    $('label').replaceChildren(...[...Array(model.classes).keys()].map((k) =>
+      textElement('option', className(k), { value: `${k}` })));
     $('label-picker').hidden = false;
     $('label').addEventListener('change', () => { samples(); decode({ codes: [sliderCode()] }); });
   }
@@ -319,7 +334,8 @@ async function start() {
     const [x0, x1] = pad(Math.min(...xs), Math.max(...xs)), [y0, y1] = pad(Math.min(...ys), Math.max(...ys));
     state.box = { x0, x1, y0, y1 };
     const classes = [...new Set(state.map.labels)].filter((k) => k >= 0).sort((a, b) => a - b);
-    $('legend').innerHTML = classes.map((k) => `<span style="--colour: ${colour(k)}">${k}</span>`).join('');
+    $('legend').replaceChildren(...classes.map((k) =>
+      textElement('span', className(k), { style: `--colour: ${colour(k)}` })));
     drawMap();
     setUpMap();
     decode({ points: [[(x0 + x1) / 2, (y0 + y1) / 2]] });
