@@ -296,15 +296,17 @@ public enum ArrayReaders {
         guard let text = String(data: data, encoding: .utf8) else {
             throw LatentError(.data, "\(name): not UTF-8 text")
         }
-        // "\r\n" is one Character in Swift, so lines are split on every newline character.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).enumerated()
+        // "\r\n" is one Character in Swift, so lines are split on every newline character; Excel's byte order
+        // mark is not part of the first name.
+        let lines = text.drop(while: { $0 == "\u{FEFF}" }).split(
+            omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }
+        ).enumerated()
             .filter { !$0.element.allSatisfy({ $0 == " " || $0 == "\t" }) }
         guard let first = lines.first else { throw LatentError(.data, "\(name): no data rows") }
         let delimiter = format.delimiter(of: first.element)
         let firstCells = CSVFormat.cells(first.element, delimiter)
-        let header =
-            format.isHeader(firstCells, next: lines.dropFirst().first.map { CSVFormat.cells($0.element, delimiter) })
-            ? firstCells : nil
+        let next = lines.dropFirst().first.map { CSVFormat.cells($0.element, delimiter) }
+        let header = format.isHeader(firstCells, next: next, delimiter: delimiter) ? firstCells : nil
         let columns = firstCells.count
         var values: [Float] = []
         values.reserveCapacity(lines.count * columns)
@@ -320,7 +322,7 @@ public enum ArrayReaders {
                     "\(name): line \(index + 1) has \(cells.count) cells, expected \(columns) like the first line")
             }
             for (c, cell) in cells.enumerated() {
-                if let v = Float(cell) {
+                if let v = CSVFormat.number(cell, delimiter: delimiter) {
                     firstNumber[c] = firstNumber[c] ?? index + 1
                     values.append(v)
                 } else {
@@ -354,6 +356,14 @@ public enum ArrayReaders {
         var table = NumericTable(rows: rows, columns: columns, values: values, header: header)
         table.textColumns = textColumns
         table.layout = "\(rows) rows × \(columns) columns, " + CSVFormat.describe(delimiter, header: header != nil)
+        // pandas' to_csv without index=False: an unnamed first column 0, 1, 2, … is the row number, not a feature.
+        if let first = header?.first, first.isEmpty || first == "Unnamed: 0", columns >= 2, textColumns[0] == nil,
+            (0..<rows).allSatisfy({ values[$0 * columns] == Float($0) })
+        {
+            let layout = table.layout ?? ""
+            table = table.removingColumn(0)
+            table.layout = layout + "; its unnamed first column 0, 1, 2, … (pandas' index) left out"
+        }
         return table
     }
 }

@@ -80,19 +80,27 @@ public struct CSVFormat: Codable, Equatable, Sendable {
     /// Whether a first line of `cells` is a header under this rule, seeing the `next` line: with a cell that is
     /// not a number, unless each such cell stands over text in the next line too (a column of names, the data's
     /// own labels).
-    func isHeader(_ cells: [String], next: [String]?) -> Bool {
+    func isHeader(_ cells: [String], next: [String]?, delimiter: Character) -> Bool {
         switch header {
         case .yes: return true
         case .no: return false
         case .auto:
-            let text = cells.indices.filter { Float(cells[$0]) == nil }
+            let text = cells.indices.filter { Self.number(cells[$0], delimiter: delimiter) == nil }
             if !text.isEmpty {
                 guard let next, next.count == cells.count, text.count < cells.count else { return true }
-                return text.contains { Float(next[$0]) != nil }
+                return text.contains { Self.number(next[$0], delimiter: delimiter) != nil }
             }
             // pandas writes its default column names 0, 1, 2, … as a numeric header.
             return cells.count > 2 && cells.map { Int($0) } == (0..<cells.count).map { $0 }
         }
+    }
+
+    /// A cell's number, or nil. In a semicolon-delimited file a decimal comma is read too (`1,5`: Excel's CSV in
+    /// much of Europe).
+    static func number(_ cell: String, delimiter: Character) -> Float? {
+        if let v = Float(cell) { return v }
+        guard delimiter == ";", !cell.contains("."), cell.filter({ $0 == "," }).count == 1 else { return nil }
+        return Float(cell.replacingOccurrences(of: ",", with: "."))
     }
 
     /// "semicolon-delimited, with a header".

@@ -210,6 +210,26 @@ import Testing
         #expect { try later.relabelled(to: ["a", "b"]) } throws: { "\($0)".contains("not trained on: c") }
     }
 
+    /// What spreadsheets and pandas write: Excel's byte order mark, European decimal commas in a semicolon file,
+    /// pandas' unnamed index column (left out, as it numbers rows) — while a named column of 0, 1, 2 stays.
+    @Test func csvFromSpreadsheetsAndPandas() throws {
+        let bom = try ArrayReaders.csv(Data("\u{FEFF}a,b\n1,2\n3,4\n".utf8), name: "bom.csv")
+        #expect(bom.header == ["a", "b"] && bom.values == [1, 2, 3, 4])
+        let euro = try ArrayReaders.csv(Data("a;b\n1,5;-2\n3;0,25\n".utf8), name: "euro.csv")
+        #expect(euro.header == ["a", "b"] && euro.values == [1.5, -2, 3, 0.25])
+        let headless = try ArrayReaders.csv(Data("1,5;2;7\n3;4,5;8\n".utf8), name: "euro2.csv")
+        #expect(headless.header == nil && headless.values == [1.5, 2, 7, 3, 4.5, 8])
+        for first in ["", "Unnamed: 0"] {
+            let pandas = try ArrayReaders.csv(Data("\(first),a,b\n0,5,6\n1,7,8\n2,9,1\n".utf8), name: "p.csv")
+            #expect(pandas.header == ["a", "b"] && pandas.values == [5, 6, 7, 8, 9, 1], "\(first)")
+            #expect(pandas.layout?.contains("pandas' index") == true)
+        }
+        let named = try ArrayReaders.csv(Data("id,a\n0,5\n1,7\n".utf8), name: "n.csv")
+        #expect(named.header == ["id", "a"] && named.columns == 2)
+        let commas = try ArrayReaders.csv(Data("a,b\n1,2\n".utf8), name: "c.csv")
+        #expect(commas.values == [1, 2])
+    }
+
     @Test func csvErrorsNameTheLine() {
         #expect { try ArrayReaders.csv(Data("a,b\n1,2\n3\n".utf8), name: "r.csv") } throws: {
             "\($0)".contains("r.csv: line 3 has 1 cells, expected 2")
