@@ -304,8 +304,14 @@ public enum ArrayReaders {
             .filter { !$0.element.allSatisfy({ $0 == " " || $0 == "\t" }) }
         guard let first = lines.first else { throw LatentError(.data, "\(name): no data rows") }
         let delimiter = format.delimiter(of: first.element)
-        let firstCells = CSVFormat.cells(first.element, delimiter)
-        let next = lines.dropFirst().first.map { CSVFormat.cells($0.element, delimiter) }
+        // A delimiter ending every line (some exporters write one) makes an empty last cell, not a column.
+        let trailing = lines.allSatisfy { $0.element.last == delimiter }
+        func cells(_ line: Substring) -> [String] {
+            let cells = CSVFormat.cells(line, delimiter)
+            return trailing && cells.count > 1 && cells.last == "" ? cells.dropLast() : cells
+        }
+        let firstCells = cells(first.element)
+        let next = lines.dropFirst().first.map { cells($0.element) }
         let header = format.isHeader(firstCells, next: next, delimiter: delimiter) ? firstCells : nil
         let columns = firstCells.count
         var values: [Float] = []
@@ -315,7 +321,7 @@ public enum ArrayReaders {
         var firstText = [(line: Int, cell: String)?](repeating: nil, count: columns)
         func columnName(_ c: Int) -> String { header.map { "'\($0[c])'" } ?? "\(c + 1)" }
         for (index, line) in lines.dropFirst(header == nil ? 0 : 1) {
-            let cells = CSVFormat.cells(line, delimiter)
+            let cells = cells(line)
             guard cells.count == columns else {
                 throw LatentError(
                     .data,

@@ -226,8 +226,11 @@ import Testing
         }
         let named = try ArrayReaders.csv(Data("id,a\n0,5\n1,7\n".utf8), name: "n.csv")
         #expect(named.header == ["id", "a"] && named.columns == 2)
-        let commas = try ArrayReaders.csv(Data("a,b\n1,2\n".utf8), name: "c.csv")
-        #expect(commas.values == [1, 2])
+        let trailing = try ArrayReaders.csv(Data("a,b,\n1,2,\n3,4,\n".utf8), name: "t.csv")
+        #expect(trailing.header == ["a", "b"] && trailing.values == [1, 2, 3, 4])
+        #expect { try ArrayReaders.csv(Data("a,b,\n1,2,\n3,4\n".utf8), name: "u.csv") } throws: {
+            "\($0)".contains("u.csv: line ")
+        }
     }
 
     @Test func csvErrorsNameTheLine() {
