@@ -293,25 +293,20 @@ public enum ArrayReaders {
     /// Whether the first line is a header follows `format` (`CSVFormat.isHeader`). Empty lines are skipped; every
     /// other line must have as many cells as the first.
     public static func csv(_ data: Data, name: String, format: CSVFormat = CSVFormat()) throws -> NumericTable {
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw LatentError(.data, "\(name): not UTF-8 text")
-        }
-        // "\r\n" is one Character in Swift, so lines are split on every newline character; Excel's byte order
-        // mark is not part of the first name.
-        let lines = text.drop(while: { $0 == "\u{FEFF}" }).split(
-            omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }
-        ).enumerated()
-            .filter { !$0.element.allSatisfy({ $0 == " " || $0 == "\t" }) }
+        let scanner = try CSVScanner(data, name: name)
+        let lines = scanner.lines
         guard let first = lines.first else { throw LatentError(.data, "\(name): no data rows") }
-        let delimiter = format.delimiter(of: first.element)
-        // A delimiter ending every line (some exporters write one) makes an empty last cell, not a column.
-        let trailing = lines.allSatisfy { $0.element.last == delimiter }
-        func cells(_ line: Substring) -> [String] {
-            let cells = CSVFormat.cells(line, delimiter)
+        let delimiter = format.delimiter(of: scanner.text(first.range))
+        guard let byte = delimiter.asciiValue else {
+            throw LatentError(.data, field: "delimiter", "expected an ASCII delimiter, got '\(delimiter)'")
+        }
+        let trailing = scanner.everyLineEnds(with: byte)
+        func cells(_ line: Range<Int>) -> [String] {
+            let cells = CSVFormat.cells(scanner.text(line), delimiter)
             return trailing && cells.count > 1 && cells.last == "" ? cells.dropLast() : cells
         }
-        let firstCells = cells(first.element)
-        let next = lines.dropFirst().first.map { cells($0.element) }
+        let firstCells = cells(first.range)
+        let next = lines.dropFirst().first.map { cells($0.range) }
         let header = format.isHeader(firstCells, next: next, delimiter: delimiter) ? firstCells : nil
         let columns = firstCells.count
         var values: [Float] = []
@@ -320,25 +315,27 @@ public enum ArrayReaders {
         var firstNumber = [Int?](repeating: nil, count: columns)  // line of a column's first number
         var firstText = [(line: Int, cell: String)?](repeating: nil, count: columns)
         func columnName(_ c: Int) -> String { header.map { "'\($0[c])'" } ?? "\(c + 1)" }
-        for (index, line) in lines.dropFirst(header == nil ? 0 : 1) {
-            let cells = cells(line)
-            guard cells.count == columns else {
+        var content: [UInt8] = [], ends: [Int] = []
+        for (number, line) in lines.dropFirst(header == nil ? 0 : 1) {
+            scanner.cells(line, delimiter: byte, content: &content, ends: &ends)
+            if trailing && ends.count > 1 && ends[ends.count - 1] == ends[ends.count - 2] { ends.removeLast() }
+            guard ends.count == columns else {
                 throw LatentError(
-                    .data,
-                    "\(name): line \(index + 1) has \(cells.count) cells, expected \(columns) like the first line")
+                    .data, "\(name): line \(number) has \(ends.count) cells, expected \(columns) like the first line")
             }
-            for (c, cell) in cells.enumerated() {
-                if let v = CSVFormat.number(cell, delimiter: delimiter) {
-                    firstNumber[c] = firstNumber[c] ?? index + 1
+            for c in 0..<columns {
+                let cell = content[(c == 0 ? 0 : ends[c - 1])..<ends[c]]
+                if let v = CSVScanner.number(cell, delimiter: byte) {
+                    if firstNumber[c] == nil { firstNumber[c] = number }
                     values.append(v)
                 } else {
                     guard !cell.isEmpty else {
-                        throw LatentError(
-                            .data, "\(name): line \(index + 1), column \(columnName(c)): '' is not a number")
+                        throw LatentError(.data, "\(name): line \(number), column \(columnName(c)): '' is not a number")
                     }
-                    firstText[c] = firstText[c] ?? (index + 1, cell)
-                    let id = names[c][cell] ?? names[c].count
-                    names[c][cell] = id
+                    let text = String(decoding: cell, as: UTF8.self)
+                    if firstText[c] == nil { firstText[c] = (number, text) }
+                    let id = names[c][text] ?? names[c].count
+                    names[c][text] = id
                     values.append(Float(id))
                 }
             }
