@@ -36,7 +36,8 @@ public enum TableDataset {
                     .data,
                     "\(url.path): no column '\(labelColumn)' for `labelColumn`"
                         + (table.header.map { " (columns: \($0.joined(separator: ", ")))" }
-                            ?? " (the file has no header; give a 0-based index)"))
+                            ?? " (the file has no header; give a 0-based index)")
+                        + (table.columns == 1 ? "; the file read as one column: is the delimiter right?" : ""))
             }
             guard index >= 0 && index < table.columns, table.columns >= 2 else {
                 throw LatentError(
