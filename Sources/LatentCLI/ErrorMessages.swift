@@ -7,8 +7,8 @@ import Latent
 enum ErrorMessages {
     /// Swift property → flag, for the properties whose flag is spelled differently or exists at all.
     static let flags: [String: String] = [
-        "anomalyLabel": "--anomaly-label", "arch": "--arch", "data": "--data", "delimiter": "--delimiter", "batchSize": "--batch-size",
-        "beta": "--beta", "clipGradientNorm": "--clip-grad-norm", "convChannels": "--conv-channels",
+        "anomalyLabel": "--anomaly-label", "arch": "--arch", "data": "--data", "batchSize": "--batch-size",
+        "delimiter": "--delimiter", "beta": "--beta", "clipGradientNorm": "--clip-grad-norm", "convChannels": "--conv-channels",
         "imageSize": "--image-size", "channels": "--channels", "strict": "--strict", "imageChannels": "--channels",
         "components": "--components", "dataDirectory": "--data-dir", "dataset": "--dataset", "dims": "--dims",
         "engine": "--engine", "epochs": "--epochs", "excludeLabel": "--exclude-label", "freeBits": "--free-bits",
