@@ -8,7 +8,8 @@ enum ErrorMessages {
     /// Swift property → flag, for the properties whose flag is spelled differently or exists at all.
     static let flags: [String: String] = [
         "anomalyLabel": "--anomaly-label", "arch": "--arch", "data": "--data", "batchSize": "--batch-size",
-        "delimiter": "--delimiter", "beta": "--beta", "clipGradientNorm": "--clip-grad-norm", "convChannels": "--conv-channels",
+        "delimiter": "--delimiter", "beta": "--beta", "clipGradientNorm": "--clip-grad-norm",
+        "convChannels": "--conv-channels",
         "imageSize": "--image-size", "channels": "--channels", "strict": "--strict", "imageChannels": "--channels",
         "components": "--components", "dataDirectory": "--data-dir", "dataset": "--dataset", "dims": "--dims",
         "engine": "--engine", "epochs": "--epochs", "excludeLabel": "--exclude-label", "freeBits": "--free-bits",
