@@ -22,14 +22,21 @@ public enum ArrayWriters {
     ) -> Data {
         precondition(header.count == columns, "csv: \(header.count) names for \(columns) columns")
         precondition(labels == nil || labels?.cells.count == rows, "csv: one label per row")
-        var s = (header + (labels.map { [$0.name] } ?? [])).joined(separator: ",") + "\n"
+        var s = (header + (labels.map { [$0.name] } ?? [])).map(quoted).joined(separator: ",") + "\n"
         for r in 0..<rows {
             s +=
                 (0..<columns).map { c -> String in
                     let v = values[r * columns + c]
                     return v == v.rounded() && abs(v) < 1e7 ? String(Int(v)) : String(v)
-                }.joined(separator: ",") + (labels.map { "," + $0.cells[r] } ?? "") + "\n"
+                }.joined(separator: ",") + (labels.map { "," + quoted($0.cells[r]) } ?? "") + "\n"
         }
         return Data(s.utf8)
+    }
+
+    /// A text cell as RFC 4180 writes it: in double quotes (inner ones doubled) if it holds a comma, a quote or a
+    /// line break, else as it is.
+    static func quoted(_ cell: String) -> String {
+        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -60,11 +60,17 @@ public struct CSVFormat: Codable, Equatable, Sendable {
             .flatMap { counts[$0, default: 0] > 0 ? $0 : nil } ?? ","
     }
 
-    /// The cells of a line, split on `delimiter` outside double quotes, each trimmed and unquoted.
+    /// The cells of a line, split on `delimiter` outside double quotes, each trimmed and unquoted (a doubled
+    /// quote inside quotes is one quote, as RFC 4180 writes it).
     static func cells(_ line: Substring, _ delimiter: Character) -> [String] {
-        var out: [String] = [], current = "", quoted = false
-        for ch in line {
-            if ch == "\"" {
+        var out: [String] = [], current = "", quoted = false, escaped = false
+        for (ch, next) in zip(line, line.dropFirst().map(Optional.some) + [nil]) {
+            if escaped {
+                escaped = false
+            } else if ch == "\"" && quoted && next == "\"" {
+                current.append("\"")
+                escaped = true
+            } else if ch == "\"" {
                 quoted.toggle()
             } else if ch == delimiter && !quoted {
                 out.append(current.trimmingCharacters(in: .whitespaces))

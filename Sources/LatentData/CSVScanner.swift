@@ -43,12 +43,12 @@ struct CSVScanner {
     }
 
     /// The cells of `line` as `CSVFormat.cells` cuts them (split on `delimiter` outside double quotes, quotes
-    /// dropped, spaces and tabs trimmed): their bytes one after another in `content`, where each ends in `ends`.
+    /// dropped but a doubled one inside quotes kept as one, spaces and tabs trimmed): their bytes one after another in `content`, where each ends in `ends`.
     /// Both are reused from line to line.
     func cells(_ line: Range<Int>, delimiter: UInt8, content: inout [UInt8], ends: inout [Int]) {
         content.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
-        var quoted = false, cellStart = 0
+        var quoted = false, escaped = false, cellStart = 0
         func finish() {
             while content.count > cellStart, content[content.count - 1] == 32 || content[content.count - 1] == 9 {
                 content.removeLast()
@@ -58,7 +58,12 @@ struct CSVScanner {
         }
         for i in line {
             let byte = bytes[i]
-            if byte == 34 {
+            if escaped {
+                escaped = false
+            } else if byte == 34 && quoted && i + 1 < line.upperBound && bytes[i + 1] == 34 {
+                content.append(34)  // a doubled quote inside quotes is one quote
+                escaped = true
+            } else if byte == 34 {
                 quoted.toggle()
             } else if byte == delimiter && !quoted {
                 finish()

@@ -226,6 +226,12 @@ import Testing
         }
         let named = try ArrayReaders.csv(Data("id,a\n0,5\n1,7\n".utf8), name: "n.csv")
         #expect(named.header == ["id", "a"] && named.columns == 2)
+        // Names with commas and quotes are written quoted (RFC 4180) and read back whole.
+        let written = ArrayWriters.csv(
+            [1, 2, 3, 4], rows: 2, columns: 2, header: ["size, cm", "plain"],
+            labels: (name: "kind", cells: ["say \"hi\", then go", "b"]))
+        let back = try ArrayReaders.csv(written, name: "w.csv")
+        #expect(back.header == ["size, cm", "plain", "kind"] && back.textColumns[2] == ["b", "say \"hi\", then go"])
         let trailing = try ArrayReaders.csv(Data("a,b,\n1,2,\n3,4,\n".utf8), name: "t.csv")
         #expect(trailing.header == ["a", "b"] && trailing.values == [1, 2, 3, 4])
         #expect { try ArrayReaders.csv(Data("a,b,\n1,2,\n3,4\n".utf8), name: "u.csv") } throws: {
