@@ -43,8 +43,8 @@ struct CSVScanner {
     }
 
     /// The cells of `line` as `CSVFormat.cells` cuts them (split on `delimiter` outside double quotes, quotes
-    /// dropped but a doubled one inside quotes kept as one, spaces and tabs trimmed): their bytes one after another in `content`, where each ends in `ends`.
-    /// Both are reused from line to line.
+    /// dropped but a doubled one inside quotes kept as one, spaces and tabs trimmed): their bytes one after
+    /// another in `content`, where each ends in `ends`. Both are reused from line to line.
     func cells(_ line: Range<Int>, delimiter: UInt8, content: inout [UInt8], ends: inout [Int]) {
         content.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
