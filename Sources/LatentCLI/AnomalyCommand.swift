@@ -18,8 +18,10 @@ struct AnomalyCommand: ParsableCommand {
     @Argument(help: "Run directory of an ae, sae, dae, vae or cvae.") var directory: String
     @Option(help: "Score: recon (reconstruction NLL) or elbo (VAE: reconstruction at the posterior mean + KL).")
     var score: String = "recon"
-    @Option(name: .customLong("anomaly-label"), help: "The label counted as anomalous, for ROC AUC and the histogram.")
-    var anomalyLabel: Int?
+    @Option(
+        name: .customLong("anomaly-label"),
+        help: "The class counted as anomalous (number or name), for ROC AUC and the histogram.")
+    var anomalyLabel: String?
     @Option(help: "Scores as CSV: index,label,score.") var out: String
     @Option(help: "Histogram of the scores, normal vs anomalous (.png/.svg/.pdf; needs --anomaly-label).") var plot:
         String?
@@ -47,6 +49,9 @@ struct AnomalyCommand: ParsableCommand {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
         let test = try data.load(.test, for: loaded)
+        let anomalyLabel = try anomalyLabel.map {
+            try ClassLabel.number($0, names: test.classNames, field: "anomalyLabel")
+        }
         let report = try AnomalyScores.report(
             loaded.model, on: test, kind: AnomalyScores.Kind(rawValue: score)!,
             anomalyLabel: anomalyLabel)

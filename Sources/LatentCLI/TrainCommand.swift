@@ -77,8 +77,8 @@ struct TrainCommand: ParsableCommand {
     ) var scale: String = "none"
     @Option(
         name: .customLong("exclude-label"),
-        help: "Train without the examples of this label (normal data only, for `latent anomaly`).") var excludeLabel:
-        Int?
+        help: "Train without the examples of this class, number or name (normal data only, for `latent anomaly`).")
+    var excludeLabel: String?
     @Option(
         help:
             """
@@ -272,13 +272,16 @@ struct TrainCommand: ParsableCommand {
             try refuseConflicts(with: directory)
             let loaded = try ModelStore.load(directory)
             let source = try data.source(for: loaded), recorded = loaded.data
+            var resumed = try source.load(.train, notes: note)
+            let excludeLabel = try excludeLabel.map {
+                try ClassLabel.number($0, names: resumed.classNames, field: "excludeLabel")
+            }
             for (flag, given, saved) in [
                 ("--limit", limit, recorded?.limit), ("--exclude-label", excludeLabel, recorded?.excludeLabel),
             ]
             where given != nil && recorded != nil && given != saved {
                 throw ValidationError("--resume: \(flag) \(given!): the run's is \(saved.map(String.init) ?? "none")")
             }
-            var resumed = try source.load(.train, notes: note)
             if let mismatch = data.mismatch(resumed, loaded) { throw mismatch }
             if let label = excludeLabel ?? recorded?.excludeLabel { resumed = resumed.excluding(label: label) }
             if let limit = limit ?? recorded?.limit { resumed = resumed.prefix(limit) }
@@ -293,6 +296,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
         }
         let train = try data.load(.train), test = try data.load(.test)
+        let excludeLabel = try excludeLabel.map {
+            try ClassLabel.number($0, names: train.classNames, field: "excludeLabel")
+        }
         var config = try config(
             inputSize: train.featureCount, height: train.height, width: train.width, channels: train.channels)
         let prepared = try TrainingData.prepare(

@@ -177,7 +177,8 @@ public struct Dataset: Sendable {
 
     /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
     public func excluding(label: Int) -> Dataset {
-        subset((0..<count).filter { Int(labels[$0]) != label }, name: "\(name) without \(label)")
+        let shown = classNames.flatMap { label < $0.count ? $0[label] : nil } ?? String(label)
+        return subset((0..<count).filter { Int(labels[$0]) != label }, name: "\(name) without \(shown)")
     }
 
     /// The first `n` examples (a smaller set for quick runs and tests).

@@ -20,4 +20,13 @@ public enum ClassLabel {
             .model, field: "label",
             "expected a class 0…\(config.classes - 1)\(names == nil ? "" : " or its name")\(named); got '\(given)'")
     }
+
+    /// The class number `given` names in data whose classes are `names` (nil: numbered only): a number 0…255, or
+    /// one of the names. `field` is the property it sets, for the error.
+    public static func number(_ given: String, names: [String]?, field: String) throws -> Int {
+        if let n = Int(given), (0...255).contains(n) { return n }
+        if let n = names?.firstIndex(of: given) { return n }
+        let named = names.map { " or a class name: " + $0.prefix(20).joined(separator: ", ") } ?? ""
+        throw LatentError(.data, field: field, "expected a class number 0…255\(named); got '\(given)'")
+    }
 }

@@ -306,6 +306,18 @@ import Testing
         #expect(wrong.stderr.contains("--label: expected a class 0…2 or its name: setosa, versicolor, virginica"))
         let picture = try Support.runLatent(["reconstruct", run, "--out", rows.path])
         #expect(picture.status != 0 && picture.stderr.contains("--out: expected a .png"), "\(picture.stderr)")
+        // Anomaly detection by name: train without setosa, score it as the anomaly.
+        let normal = dir.appendingPathComponent("normal").path
+        let n = try Support.runLatent([
+            "train", "--model", "ae", "--data", file.path, "--label-column", "species", "--scale", "minmax",
+            "--exclude-label", "setosa", "--hidden", "8", "--latent", "2", "--epochs", "1", "--out", normal,
+        ])
+        #expect(n.status == 0 && n.stdout.contains("iris-train without setosa (72 rows)"), "\(n.stdout)")
+        let scores = dir.appendingPathComponent("scores.csv").path
+        let a = try Support.runLatent(["anomaly", normal, "--anomaly-label", "setosa", "--out", scores, "--json"])
+        #expect(a.status == 0 && a.stdout.contains("\"anomaly_label\":0"), "\(a.stdout) \(a.stderr)")
+        let bad = try Support.runLatent(["anomaly", normal, "--anomaly-label", "rose", "--out", scores])
+        #expect(bad.stderr.contains("--anomaly-label: expected a class number 0…255 or a class name: setosa"))
         let other = try Support.runLatent([
             "train", "--data", file.path, "--scale", "minmax", "--out", dir.appendingPathComponent("r2").path,
         ])
