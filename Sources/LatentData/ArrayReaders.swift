@@ -356,6 +356,13 @@ public enum ArrayReaders {
             for r in 0..<rows { values[r * columns + c] = byID[Int(values[r * columns + c])] }
             textColumns[c] = sorted
         }
+        // A first line read as data because its names stood over names ("species,2019" over "setosa,1") is the
+        // header after all if none of those names comes again in its column: a class recurs, a column's name not.
+        if format.header == .auto, header == nil, rows > 2, !textColumns.isEmpty,
+            textColumns.keys.allSatisfy({ c in (1..<rows).allSatisfy { values[$0 * columns + c] != values[c] } })
+        {
+            return try csv(data, name: name, format: CSVFormat(header: .yes, delimiter: format.delimiter))
+        }
         var table = NumericTable(rows: rows, columns: columns, values: values, header: header)
         table.textColumns = textColumns
         table.layout = "\(rows) rows × \(columns) columns, " + CSVFormat.describe(delimiter, header: header != nil)

@@ -7,7 +7,7 @@ public struct CSVFormat: Codable, Equatable, Sendable {
     /// Whether the first line names the columns.
     public enum Header: String, Codable, CaseIterable, Sendable {
         /// A header if a cell of the first line is not a number over a number in the next line (or every cell is
-        /// text), or the line is 0, 1, 2, … (pandas' names).
+        /// text, or its names never come again in their columns), or the line is 0, 1, 2, … (pandas' names).
         case auto
         /// The first line is a header.
         case yes

@@ -184,6 +184,9 @@ import Testing
         #expect(t.column(1) == [1, 0, 2, 0])
         let u = try ArrayReaders.csv(Data("5.1,Iris-setosa\n6.2,Iris-virginica\n".utf8), name: "iris.data")
         #expect(u.header == nil && u.rows == 2 && u.column(1) == [0, 1])
+        // A header with a number among its names, over a column of names: the name never comes again, a class does.
+        let years = try ArrayReaders.csv(Data("kind,2019\na,1\nb,2\na,3\n".utf8), name: "y.csv")
+        #expect(years.header == ["kind", "2019"] && years.rows == 3 && years.textColumns == [0: ["a", "b"]])
         let data = try TableDataset.make(t, source: URL(fileURLWithPath: "k.csv"), labelColumn: "kind")
         #expect(data.labels == [1, 0, 2, 0] && data.classNames == ["a", "b", "c"] && data.featureCount == 1)
         #expect { try TableDataset.make(t, source: URL(fileURLWithPath: "k.csv"), labelColumn: nil) } throws: {
