@@ -34,6 +34,13 @@ public struct NumericTable: Sendable {
         return table
     }
 
+    /// Distinct class names numbered in sorted order, as torchvision numbers class folders: the names and each
+    /// one's number.
+    static func numbered(_ names: some Collection<String>) -> (sorted: [String], rank: [String: Float]) {
+        let sorted = names.sorted()
+        return (sorted, Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Float($0)) }))
+    }
+
     /// One column's values.
     public func column(_ c: Int) -> [Float] { (0..<rows).map { values[$0 * columns + c] } }
 
@@ -210,8 +217,7 @@ public enum ArrayReaders {
                 cells.append(String(decoding: bytes[start..<(start + size)].prefix { $0 != 0 }, as: UTF8.self))
             }
         }
-        let names = Array(Set(cells)).sorted()
-        let rank = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Float($0)) })
+        let (names, rank) = NumericTable.numbered(Set(cells))
         var table = NumericTable(rows: rows, columns: 1, values: cells.map { rank[$0]! }, header: nil)
         table.textColumns = [0: names]
         return table
@@ -301,9 +307,16 @@ public enum ArrayReaders {
             throw LatentError(.data, field: "delimiter", "expected an ASCII delimiter, got '\(delimiter)'")
         }
         let trailing = scanner.everyLineEnds(with: byte)
+        var content: [UInt8] = [], ends: [Int] = []
+        /// Cuts `line` into `content` and `ends`, an empty last cell of a delimiter ending every line left out.
+        func cut(_ line: Range<Int>) {
+            scanner.cells(line, delimiter: byte, content: &content, ends: &ends)
+            if trailing && ends.count > 1 && ends[ends.count - 1] == ends[ends.count - 2] { ends.removeLast() }
+        }
+        func cell(_ c: Int) -> ArraySlice<UInt8> { content[(c == 0 ? 0 : ends[c - 1])..<ends[c]] }
         func cells(_ line: Range<Int>) -> [String] {
-            let cells = CSVFormat.cells(scanner.text(line), delimiter)
-            return trailing && cells.count > 1 && cells.last == "" ? cells.dropLast() : cells
+            cut(line)
+            return ends.indices.map { String(decoding: cell($0), as: UTF8.self) }
         }
         let firstCells = cells(first.range)
         let next = lines.dropFirst().first.map { cells($0.range) }
@@ -315,16 +328,14 @@ public enum ArrayReaders {
         var firstNumber = [Int?](repeating: nil, count: columns)  // line of a column's first number
         var firstText = [(line: Int, cell: String)?](repeating: nil, count: columns)
         func columnName(_ c: Int) -> String { header.map { "'\($0[c])'" } ?? "\(c + 1)" }
-        var content: [UInt8] = [], ends: [Int] = []
         for (number, line) in lines.dropFirst(header == nil ? 0 : 1) {
-            scanner.cells(line, delimiter: byte, content: &content, ends: &ends)
-            if trailing && ends.count > 1 && ends[ends.count - 1] == ends[ends.count - 2] { ends.removeLast() }
+            cut(line)
             guard ends.count == columns else {
                 throw LatentError(
                     .data, "\(name): line \(number) has \(ends.count) cells, expected \(columns) like the first line")
             }
             for c in 0..<columns {
-                let cell = content[(c == 0 ? 0 : ends[c - 1])..<ends[c]]
+                let cell = cell(c)
                 if let v = CSVScanner.number(cell, delimiter: byte) {
                     if firstNumber[c] == nil { firstNumber[c] = number }
                     values.append(v)
@@ -350,8 +361,7 @@ public enum ArrayReaders {
                     .data, "\(name): line \(text.line), column \(columnName(c)): '\(text.cell)' is not a number")
             }
             // Number the names in sorted order, as torchvision numbers class folders.
-            let sorted = names[c].keys.sorted()
-            let rank = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Float($0)) })
+            let (sorted, rank) = NumericTable.numbered(names[c].keys)
             let byID = names[c].sorted { $0.value < $1.value }.map { rank[$0.key]! }
             for r in 0..<rows { values[r * columns + c] = byID[Int(values[r * columns + c])] }
             textColumns[c] = sorted

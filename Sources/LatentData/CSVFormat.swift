@@ -60,29 +60,6 @@ public struct CSVFormat: Codable, Equatable, Sendable {
             .flatMap { counts[$0, default: 0] > 0 ? $0 : nil } ?? ","
     }
 
-    /// The cells of a line, split on `delimiter` outside double quotes, each trimmed and unquoted (a doubled
-    /// quote inside quotes is one quote, as RFC 4180 writes it).
-    static func cells(_ line: Substring, _ delimiter: Character) -> [String] {
-        var out: [String] = [], current = "", quoted = false, escaped = false
-        for (ch, next) in zip(line, line.dropFirst().map(Optional.some) + [nil]) {
-            if escaped {
-                escaped = false
-            } else if ch == "\"" && quoted && next == "\"" {
-                current.append("\"")
-                escaped = true
-            } else if ch == "\"" {
-                quoted.toggle()
-            } else if ch == delimiter && !quoted {
-                out.append(current.trimmingCharacters(in: .whitespaces))
-                current = ""
-            } else {
-                current.append(ch)
-            }
-        }
-        out.append(current.trimmingCharacters(in: .whitespaces))
-        return out
-    }
-
     /// Whether a first line of `cells` is a header under this rule, seeing the `next` line: with a cell that is
     /// not a number, unless each such cell stands over text in the next line too (a column of names, the data's
     /// own labels).
@@ -91,22 +68,19 @@ public struct CSVFormat: Codable, Equatable, Sendable {
         case .yes: return true
         case .no: return false
         case .auto:
-            let text = cells.indices.filter { Self.number(cells[$0], delimiter: delimiter) == nil }
+            let text = cells.indices.filter { Self.number(cells[$0], delimiter) == nil }
             if !text.isEmpty {
                 guard let next, next.count == cells.count, text.count < cells.count else { return true }
-                return text.contains { Self.number(next[$0], delimiter: delimiter) != nil }
+                return text.contains { Self.number(next[$0], delimiter) != nil }
             }
             // pandas writes its default column names 0, 1, 2, … as a numeric header.
             return cells.count > 2 && cells.map { Int($0) } == (0..<cells.count).map { $0 }
         }
     }
 
-    /// A cell's number, or nil. In a semicolon-delimited file a decimal comma is read too (`1,5`: Excel's CSV in
-    /// much of Europe).
-    static func number(_ cell: String, delimiter: Character) -> Float? {
-        if let v = Float(cell) { return v }
-        guard delimiter == ";", !cell.contains("."), cell.filter({ $0 == "," }).count == 1 else { return nil }
-        return Float(cell.replacingOccurrences(of: ",", with: "."))
+    /// A cell's number as the reader takes it (`CSVScanner.number`).
+    private static func number(_ cell: String, _ delimiter: Character) -> Float? {
+        CSVScanner.number(ArraySlice(cell.utf8), delimiter: delimiter.asciiValue ?? 0)
     }
 
     /// "semicolon-delimited, with a header".

@@ -42,7 +42,7 @@ struct CSVScanner {
         lines.allSatisfy { bytes[$0.range.upperBound - 1] == delimiter }
     }
 
-    /// The cells of `line` as `CSVFormat.cells` cuts them (split on `delimiter` outside double quotes, quotes
+    /// The cells of `line` (split on `delimiter` outside double quotes, quotes
     /// dropped but a doubled one inside quotes kept as one, spaces and tabs trimmed): their bytes one after
     /// another in `content`, where each ends in `ends`. Both are reused from line to line.
     func cells(_ line: Range<Int>, delimiter: UInt8, content: inout [UInt8], ends: inout [Int]) {
@@ -74,7 +74,8 @@ struct CSVScanner {
         finish()
     }
 
-    /// The number a cell's bytes hold, or nil — as `CSVFormat.number` reads it.
+    /// The number a cell's bytes hold, or nil. In a semicolon-delimited file a decimal comma is read too (`1,5`:
+    /// Excel's CSV in much of Europe).
     static func number(_ cell: ArraySlice<UInt8>, delimiter: UInt8) -> Float? {
         guard !cell.isEmpty else { return nil }
         if let v = Float(String(decoding: cell, as: UTF8.self)) { return v }
