@@ -48,6 +48,8 @@ struct AnomalyCommand: ParsableCommand {
         humanLinesToStderr = json
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        try data.refuseOverwriting(out, for: loaded)
+        if let plot { try data.refuseOverwriting(plot, for: loaded, flag: "--plot") }
         let test = try data.load(.test, for: loaded)
         let anomalyLabel = try anomalyLabel.map {
             try ClassLabel.number($0, names: test.classNames, field: "anomalyLabel")

@@ -166,6 +166,15 @@ struct DataOptions: ParsableArguments {
         }
     }
 
+    /// `split` (train, test, or all: every example in file order) prepared for a saved model, as `load` does.
+    func load<M>(split: String, for loaded: ModelStore.Loaded<M>) throws -> Dataset {
+        guard split == "all" else { return try load(Split(rawValue: split)!, for: loaded, binarizeTest: false) }
+        let raw = try source(for: loaded).loadAll(notes: note, progress: decoding())
+        if let mismatch = mismatch(raw, loaded) { throw mismatch }
+        return try TrainingData.forModel(
+            loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes, raw)
+    }
+
     /// For data of another shape than the model's input: an error naming the model's picture size, or the data
     /// it was trained on and the flag that selects it (nil: the shapes agree).
     func mismatch<M>(_ raw: Dataset, _ loaded: ModelStore.Loaded<M>) -> Error? {
@@ -246,11 +255,27 @@ func bounded(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws {
     }
 }
 
-/// Refuses an output file that is one of the command's inputs (`latent pca codes.csv --out codes.csv`).
-func refuseOverwriting(_ out: String, inputs: [String?]) throws {
+/// Refuses an output file that is one of the command's inputs (`latent pca codes.csv --out codes.csv`) or lies
+/// inside an input folder (a picture written among the training pictures would join them).
+func refuseOverwriting(_ out: String, inputs: [String?], flag: String = "--out") throws {
     func resolved(_ path: String) -> String { URL(fileURLWithPath: path).canonicalPath }
-    for case let input? in inputs where resolved(input) == resolved(out) {
-        throw ValidationError("--out: \(out) is also an input of this command; write to another file")
+    let target = resolved(out)
+    for case let input? in inputs {
+        let path = resolved(input)
+        if path == target {
+            throw ValidationError("\(flag): \(out) is also an input of this command; write to another file")
+        }
+        if target.hasPrefix(path.hasSuffix("/") ? path : path + "/") {
+            throw ValidationError("\(flag): \(out) is inside \(input), an input of this command; write elsewhere")
+        }
+    }
+}
+
+extension DataOptions {
+    /// Refuses an output that would overwrite the data this command reads for `loaded` — the `--data` file, or
+    /// without it the file recorded in the checkpoint — or land inside its picture folder.
+    func refuseOverwriting<M>(_ out: String, for loaded: ModelStore.Loaded<M>, flag: String = "--out") throws {
+        try LatentCLI.refuseOverwriting(out, inputs: [dataFile ?? (given ? nil : loaded.data?.file)], flag: flag)
     }
 }
 

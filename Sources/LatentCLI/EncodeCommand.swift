@@ -27,12 +27,8 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
-        let set =
-            split == "all"
-            ? try TrainingData.forModel(
-                loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes,
-                try data.source(for: loaded).loadAll(notes: note))
-            : try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
+        try data.refuseOverwriting(out, for: loaded)
+        let set = try data.load(split: split, for: loaded)
         let (values, columns) = Codes.table(loaded.model, set)
         let d = columns.count - 1
         let file = RowsFile.labelledTable(values, columns: columns, classNames: set.classNames, format: out)

@@ -5,14 +5,15 @@ import Latent
 /// Options of commands that read a saved model and write a picture.
 struct ModelPictureOptions: ParsableArguments {
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
-    @Option(help: "Output PNG file (sample: or .npy/.csv for the sampled rows as numbers).") var out: String
+    @Option(help: "Output PNG file (sample, reconstruct, interpolate: or .npy/.csv for the rows as numbers).")
+    var out: String
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
         guard ["png", "npy", "csv"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) else {
-            throw ValidationError("--out: expected a .png file name (sample: or .npy, .csv), got '\(out)'")
+            throw ValidationError("--out: expected a .png, .npy or .csv file name, got '\(out)'")
         }
     }
 
@@ -103,6 +104,7 @@ extension SampleCommand {
         if label != nil { throw ValidationError("--label: the gmm prior is for a vae, not a cvae") }
         let count = count ?? 64
         try bounded(count, "--count", 1...100_000)
+        try options.data.refuseOverwriting(options.out, for: loaded)
         let codes = try MixturePrior.codes(
             for: loaded, prior: prior, count: count, seed: options.seed,
             train: { try options.data.load(.train, for: loaded, binarizeTest: false) },
@@ -120,23 +122,47 @@ func runDirectory(_ path: String) -> URL? {
         ? url : nil
 }
 
-/// `latent reconstruct`: test images above their reconstructions.
+/// `latent reconstruct`: test images above their reconstructions, or with `--out` .csv/.npy every example's
+/// reconstruction as a row of numbers.
 struct ReconstructCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reconstruct", abstract: "Test images (rows 1, 3, …) above their reconstructions.")
+        commandName: "reconstruct",
+        abstract: """
+            Test images (rows 1, 3, …) above their reconstructions; with --out .csv/.npy, each example's \
+            reconstruction as a row (a table's in its own units).
+            """)
     @OptionGroup var options: ModelPictureOptions
-    @Option(help: "Number of test images.") var count: Int = 32
+    @Option(help: "Number of examples (default: 32 in a picture, the whole split in a table).") var count: Int?
     @Option(help: "Images per row.") var columns: Int = 16
+    @Option(help: "Split: train, test, or all (every example in file order: a --data table's rows as they are).")
+    var split: String = "test"
+
+    func validate() throws {
+        guard ["train", "test", "all"].contains(split) else {
+            throw ValidationError("--split: expected train, test or all, got '\(split)'")
+        }
+        try refuseOverwriting(options.out, inputs: [options.data.dataFile])
+    }
 
     func run() throws {
-        try options.requirePicture()
-        try bounded(count, "--count", 1...100_000)
+        if let count { try bounded(count, "--count", 1...100_000_000) }
         try bounded(columns, "--columns", 1...1000)
         let loaded = try options.loadReconstructing()
-        let test = try options.data.load(.test, for: loaded, binarizeTest: false)
-        let pairs = (min(count, test.count) + columns - 1) / columns
-        let rows = Pictures.reconstructionRows(loaded.model, test: test, columns: columns, pairs: pairs, limit: count)
-        try options.write(rows, loaded.config, columns: columns)
+        try options.data.refuseOverwriting(options.out, for: loaded)
+        let set = try options.data.load(split: split, for: loaded)
+        guard options.writesRows else {
+            let count = min(count ?? 32, 100_000)
+            let pairs = (min(count, set.count) + columns - 1) / columns
+            let rows = Pictures.reconstructionRows(
+                loaded.model, test: set, columns: columns, pairs: pairs, limit: count)
+            return try options.write(rows, loaded.config, columns: columns)
+        }
+        let chosen = count.map { set.prefix(min($0, set.count)) } ?? set
+        let rows = Codes.reconstruct(loaded.model, chosen)
+        let labels = chosen.isLabelled ? chosen.labels.map(Int.init) : nil
+        let file = try RowsFile.encode(rows, loaded: loaded, labels: labels, format: options.out)
+        try AtomicFile.write(file.data, to: URL(fileURLWithPath: options.out))
+        say("wrote \(options.out): \(chosen.count) reconstructed rows of \(chosen.name) (decoder means)\(file.units)")
     }
 }
 
@@ -156,6 +182,7 @@ struct DenoiseCommand: ParsableCommand {
         humanLinesToStderr = json
         try bounded(count, "--count", 1...1000)
         let loaded = try options.loadReconstructing()
+        try options.data.refuseOverwriting(options.out, for: loaded)
         let model = loaded.model
         guard let corruption = try noise.map(Corruption.init(parsing:)) ?? model.config.noise else {
             throw ValidationError("--noise: the model was not trained with noise; give one (e.g. gaussian:0.5)")
@@ -189,11 +216,14 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Images along the path, ends included.") var steps: Int = 10
 
     func run() throws {
-        try options.requirePicture()
         try bounded(steps, "--steps", 2...1000)
         let loaded = try options.loadReconstructing()
+        try options.data.refuseOverwriting(options.out, for: loaded)
         let test = try options.data.load(.test, for: loaded, binarizeTest: false)
         let path = try Codes.interpolate(loaded.model, test, from: from, to: to, steps: steps)
-        try options.write(path, loaded.config, columns: steps)
+        guard options.writesRows else { return try options.write(path, loaded.config, columns: steps) }
+        let file = try RowsFile.encode(path, loaded: loaded, labels: nil, format: options.out)
+        try AtomicFile.write(file.data, to: URL(fileURLWithPath: options.out))
+        say("wrote \(options.out): \(steps) rows along the path (decoder means)\(file.units)")
     }
 }

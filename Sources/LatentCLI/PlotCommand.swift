@@ -55,6 +55,7 @@ struct PlotLatent: ParsableCommand {
     func run() throws {
         threads.apply()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        try data.refuseOverwriting(output.out, for: loaded)
         let set = try data.load(Split(rawValue: split)!, for: loaded, binarizeTest: false)
         try output.write(
             try Figures.latentScatter(

@@ -276,11 +276,14 @@ struct TrainCommand: ParsableCommand {
             let excludeLabel = try excludeLabel.map {
                 try ClassLabel.number($0, names: resumed.classNames, field: "excludeLabel")
             }
-            for (flag, given, saved) in [
-                ("--limit", limit, recorded?.limit), ("--exclude-label", excludeLabel, recorded?.excludeLabel),
-            ]
-            where given != nil && recorded != nil && given != saved {
-                throw ValidationError("--resume: \(flag) \(given!): the run's is \(saved.map(String.init) ?? "none")")
+            let named = { (n: Int?) in n.map { ClassLabel.name($0, names: resumed.classNames) } ?? "none" }
+            if let limit, let recorded, limit != recorded.limit {
+                throw ValidationError(
+                    "--resume: --limit \(limit): the run's is \(recorded.limit.map(String.init) ?? "none")")
+            }
+            if let excludeLabel, let recorded, excludeLabel != recorded.excludeLabel {
+                let theirs = named(recorded.excludeLabel)
+                throw ValidationError("--resume: --exclude-label \(named(excludeLabel)): the run's is \(theirs)")
             }
             if let mismatch = data.mismatch(resumed, loaded) { throw mismatch }
             if let label = excludeLabel ?? recorded?.excludeLabel { resumed = resumed.excluding(label: label) }
@@ -317,6 +320,9 @@ struct TrainCommand: ParsableCommand {
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
         options.provenance?.columns = train.featureNames
         options.provenance?.classes = train.classNames
+        let rows = min(batchSize, max(prepared.train.count, 1))
+        let perProcess = (rows + (processes?.size ?? 1) - 1) / (processes?.size ?? 1)
+        try TrainingStep.checkFits(config, batchSize: perProcess)
         let hidden = config.hidden.isEmpty ? "none" : config.hidden.map(String.init).joined(separator: ",")
         let body =
             config.arch == .mlp ? "" : ", channels \(config.convChannels.map(String.init).joined(separator: ","))"

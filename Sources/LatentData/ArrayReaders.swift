@@ -328,6 +328,14 @@ public enum ArrayReaders {
         var firstNumber = [Int?](repeating: nil, count: columns)  // line of a column's first number
         var firstText = [(line: Int, cell: String)?](repeating: nil, count: columns)
         func columnName(_ c: Int) -> String { header.map { "'\($0[c])'" } ?? "\(c + 1)" }
+        var missing = [(count: Int, line: Int, cell: String)?](repeating: nil, count: columns)
+        func miss(_ c: Int, _ line: Int, _ cell: ArraySlice<UInt8>) {
+            missing[c] = (
+                (missing[c]?.count ?? 0) + 1, missing[c]?.line ?? line,
+                missing[c]?.cell ?? String(decoding: cell, as: UTF8.self)
+            )
+            values.append(.nan)
+        }
         for (number, line) in lines.dropFirst(header == nil ? 0 : 1) {
             cut(line)
             guard ends.count == columns else {
@@ -337,12 +345,11 @@ public enum ArrayReaders {
             for c in 0..<columns {
                 let cell = cell(c)
                 if let v = CSVScanner.number(cell, delimiter: byte) {
+                    if v.isNaN { miss(c, number, cell) } else { values.append(v) }
                     if firstNumber[c] == nil { firstNumber[c] = number }
-                    values.append(v)
+                } else if CSVScanner.isMissing(cell) {
+                    miss(c, number, cell)
                 } else {
-                    guard !cell.isEmpty else {
-                        throw LatentError(.data, "\(name): line \(number), column \(columnName(c)): '' is not a number")
-                    }
                     let text = String(decoding: cell, as: UTF8.self)
                     if firstText[c] == nil { firstText[c] = (number, text) }
                     let id = names[c][text] ?? names[c].count
@@ -353,6 +360,16 @@ public enum ArrayReaders {
         }
         let rows = values.count / max(columns, 1)
         guard rows > 0 else { throw LatentError(.data, "\(name): no data rows") }
+        if let c = missing.indices.first(where: { missing[$0] != nil }), let first = missing[c] {
+            let others = missing.compactMap { $0?.count }.reduce(0, +) - first.count
+            throw LatentError(
+                .data,
+                """
+                \(name): \(first.count) missing value\(first.count == 1 ? "" : "s") in column \(columnName(c)) (the \
+                first on line \(first.line): '\(first.cell)')\(others > 0 ? ", and \(others) in other columns" : ""); \
+                every cell must hold a number: drop or fill those rows (pandas: df.dropna() or df.fillna(…))
+                """)
+        }
         var textColumns: [Int: [String]] = [:]
         for c in 0..<columns {
             guard let text = firstText[c] else { continue }

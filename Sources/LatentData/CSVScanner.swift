@@ -76,6 +76,14 @@ struct CSVScanner {
 
     /// The number a cell's bytes hold, or nil. In a semicolon-delimited file a decimal comma is read too (`1,5`:
     /// Excel's CSV in much of Europe).
+    /// Whether `cell` marks a missing value as spreadsheets, pandas and R write it: empty, NA, N/A, NaN, null,
+    /// None or `?` (UCI's files), in any case.
+    static func isMissing(_ cell: ArraySlice<UInt8>) -> Bool {
+        guard cell.count <= 4 else { return false }
+        return ["", "na", "n/a", "nan", "null", "none", "?"].contains(
+            String(decoding: cell, as: UTF8.self).lowercased())
+    }
+
     static func number(_ cell: ArraySlice<UInt8>, delimiter: UInt8) -> Float? {
         guard !cell.isEmpty else { return nil }
         if let v = Float(String(decoding: cell, as: UTF8.self)) { return v }

@@ -79,9 +79,14 @@ public enum TableDataset {
                 """)
         }
         if let bad = table.values.firstIndex(where: { !$0.isFinite }) {
+            let column = table.header.map { "'\($0[bad % table.columns])'" } ?? "\(bad % table.columns + 1)"
+            let count = table.values.count { !$0.isFinite }
             throw LatentError(
-                .data, "\(url.path): row \(bad / table.columns + 1) holds \(table.values[bad]); expected finite numbers"
-            )
+                .data,
+                """
+                \(url.path): row \(bad / table.columns + 1), column \(column) holds \(table.values[bad]) (\(count) \
+                value\(count == 1 ? "" : "s") in all are not finite); expected finite numbers
+                """)
         }
         var data = try Dataset(
             name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels,

@@ -16,6 +16,17 @@ public enum Codes {
         return codes
     }
 
+    /// The reconstructions (decoder means at the codes) of every example of `data`, [n, features], in order.
+    public static func reconstruct(_ model: any ReconstructingModel, _ data: Dataset) -> Tensor {
+        let f = model.config.inputSize
+        let rows = Tensor(uninitialized: [data.count, f])
+        Evaluation.forEachBatch(data) { batch, range in
+            let x = model.reconstruct(batch.x, labels: batch.labels)
+            (rows.data + range.lowerBound * f).update(from: x.data, count: x.count)
+        }
+        return rows
+    }
+
     /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and
     /// the column names (`z0`, `z1`, …, `label`), as `latent encode` writes them.
     public static func table(_ model: any ReconstructingModel, _ data: Dataset) -> (values: [Float], columns: [String])

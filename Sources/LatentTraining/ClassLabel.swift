@@ -29,4 +29,10 @@ public enum ClassLabel {
         let named = names.map { " or a class name: " + $0.prefix(20).joined(separator: ", ") } ?? ""
         throw LatentError(.data, field: field, "expected a class number 0…255\(named); got '\(given)'")
     }
+
+    /// How a message names class `number`: its name where the data named its classes, else the number.
+    public static func name(_ number: Int, names: [String]?) -> String {
+        guard let names, names.indices.contains(number) else { return String(number) }
+        return names[number]
+    }
 }

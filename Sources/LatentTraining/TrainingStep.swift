@@ -48,6 +48,17 @@ public final class TrainingStep {
     private let termValues = UnsafeMutablePointer<Float>.allocate(capacity: TrainingStep.maxTerms)
     private static let maxTerms = 8
 
+    /// Refuses a step on batches of `batchSize` (per process) of `config` that would not fit in the machine's
+    /// memory — before anything is allocated, so a run can check it before it announces itself.
+    public static func checkFits(_ config: ModelConfig, batchSize: Int) throws {
+        let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
+        let what =
+            "a training step on batches of \(batchSize)" + (samples > 1 ? " × \(samples) importance samples" : "")
+        try MemoryBudget.check(
+            Double(batchSize) * Double(samples) * config.trainingValuesPerExample * 4, for: what,
+            domain: .training, field: samples > 1 ? "importanceSamples" : "batchSize")
+    }
+
     /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
     /// optimiser at every gradient buffer the step writes (any `Optimizer` sums them into its update). With
     /// `splitBatches` false, the threads work inside each BLAS call instead (for comparison). Sets the BLAS
@@ -67,12 +78,7 @@ public final class TrainingStep {
         self.processes = processes
         processSeeds = .allocate(capacity: processes?.size ?? 1)
         let batchSize = (batchSize + (processes?.size ?? 1) - 1) / (processes?.size ?? 1)
-        let samples = model.config.kind == .iwae ? model.config.importanceSamples ?? 1 : 1
-        let what =
-            "a training step on batches of \(batchSize)" + (samples > 1 ? " × \(samples) importance samples" : "")
-        try MemoryBudget.check(
-            Double(batchSize) * Double(samples) * model.config.trainingValuesPerExample * 4, for: what,
-            domain: .training, field: samples > 1 ? "importanceSamples" : "batchSize")
+        try Self.checkFits(model.config, batchSize: batchSize)
         let parameters = optimizer.parameters
         let reason = model.config.planUnsupportedReason
         if engine == .planned, let reason {

@@ -222,6 +222,21 @@ import Testing
         let near100 = decoded.column(1).reduce(0, +) / 300, near0 = decoded.column(6).reduce(0, +) / 300
         #expect(decoded.columns == 12 && abs(near100 - 104) < 5 && abs(near0 - 4) < 5, "\(near100) \(near0)")
         #expect(try String(contentsOfFile: rows, encoding: .utf8).hasPrefix("row,a,b,c,d,e,f,g,"), "named columns")
+        // Each row's reconstruction, as a table in the file's units and order (the recorded data, its labels).
+        let recon = dir.appendingPathComponent("recon.csv").path
+        let rc = try Support.runLatent(["reconstruct", run, "--split", "all", "--out", recon])
+        #expect(rc.status == 0 && rc.stdout.contains("300 reconstructed rows"), "\(rc.stdout) \(rc.stderr)")
+        let reconstructed = try ArrayReaders.read(URL(fileURLWithPath: recon))
+        let mean100 = reconstructed.column(1).reduce(0, +) / 300
+        #expect(reconstructed.rows == 300 && reconstructed.columns == 13 && abs(mean100 - 104) < 5, "\(mean100)")
+        #expect(reconstructed.column(12) == (0..<300).map { Float($0 % 3) }, "rows in the file's order")
+        // No output lands on the data the command reads — given by --data or recorded in the checkpoint.
+        let original = try Data(contentsOf: file)
+        for verb in [["reconstruct"], ["encode"], ["anomaly"], ["encode", "--data", file.path]] {
+            let o = try Support.runLatent([verb[0], run, "--out", file.path] + verb.dropFirst())
+            #expect(o.status != 0 && o.stderr.contains("is also an input of this command"), "\(verb) \(o.stderr)")
+        }
+        #expect(try Data(contentsOf: file) == original, "the data is untouched")
         // A table whose header orders the same columns otherwise (or names others) is refused by name: its values
         // would land in the wrong features.
         let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map {
@@ -304,8 +319,12 @@ import Testing
         #expect(back.column(0).allSatisfy { $0 > -1 && $0 < 3.5 }, "in the table's units: \(back.column(0))")
         let wrong = try Support.runLatent(["sample", run, "--label", "tulip", "--out", rows.path])
         #expect(wrong.stderr.contains("--label: expected a class 0…2 or its name: setosa, versicolor, virginica"))
-        let picture = try Support.runLatent(["reconstruct", run, "--out", rows.path])
+        let picture = try Support.runLatent(["denoise", run, "--noise", "mask:0.5", "--out", rows.path])
         #expect(picture.status != 0 && picture.stderr.contains("--out: expected a .png"), "\(picture.stderr)")
+        let r = try Support.runLatent(["reconstruct", run, "--out", rows.path])
+        let reconstructed = try String(contentsOf: rows, encoding: .utf8).split(separator: "\n")
+        #expect(r.status == 0 && reconstructed.count == 13 && reconstructed[0] == "a,b,c,label", "\(r.stderr)")
+        #expect(reconstructed[1].hasSuffix(",setosa"), "classes by name: \(reconstructed[1])")
         // Anomaly detection by name: train without setosa, score it as the anomaly.
         let normal = dir.appendingPathComponent("normal").path
         let n = try Support.runLatent([
@@ -313,6 +332,8 @@ import Testing
             "--exclude-label", "setosa", "--hidden", "8", "--latent", "2", "--epochs", "1", "--out", normal,
         ])
         #expect(n.status == 0 && n.stdout.contains("iris-train without setosa (72 rows)"), "\(n.stdout)")
+        let again = try Support.runLatent(["train", "--resume", normal, "--exclude-label", "virginica"])
+        #expect(again.stderr.contains("--exclude-label virginica: the run's is setosa"), "\(again.stderr)")
         let scores = dir.appendingPathComponent("scores.csv").path
         let a = try Support.runLatent(["anomaly", normal, "--anomaly-label", "setosa", "--out", scores, "--json"])
         #expect(a.status == 0 && a.stdout.contains("\"anomaly_label\":0"), "\(a.stdout) \(a.stderr)")

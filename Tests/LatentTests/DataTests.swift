@@ -227,6 +227,14 @@ import Testing
             #expect(pandas.header == ["a", "b"] && pandas.values == [5, 6, 7, 8, 9, 1], "\(first)")
             #expect(pandas.layout?.contains("pandas' index") == true)
         }
+        // Missing values, as pandas (empty, NaN), R (NA) and UCI (?) write them: counted and named, not a puzzle.
+        let gaps = "a,b,c\n1,,3\n4,NA,6\n7,8,?\n1,2,3\n"
+        #expect {
+            try ArrayReaders.csv(Data(gaps.utf8), name: "gaps.csv")
+        } throws: {
+            "\($0)".contains("gaps.csv: 2 missing values in column 'b' (the first on line 2: ''), and 1 in other")
+                && "\($0)".contains("df.dropna()")
+        }
         let named = try ArrayReaders.csv(Data("id,a\n0,5\n1,7\n".utf8), name: "n.csv")
         #expect(named.header == ["id", "a"] && named.columns == 2)
         // Names with commas and quotes are written quoted (RFC 4180) and read back whole.

@@ -308,6 +308,10 @@ import Testing
             #expect(r.status == 0, "\(args): \(r.stderr)")
             #expect(FileManager.default.fileExists(atPath: png), "\(verb) wrote \(png)")
         }
+        // A picture written among the training pictures would join them: refused.
+        let inside = try Support.runLatent(
+            ["reconstruct", out, "--out", root.appendingPathComponent("a/r.png").path], environment: cache)
+        #expect(inside.status != 0 && inside.stderr.contains("an input of this command"), "\(inside.stderr)")
         let files = Support.temporaryDirectory()
         for args in [
             ["encode", out, "--out", files.appendingPathComponent("codes.csv").path],

@@ -217,6 +217,13 @@ import Testing
             #expect(
                 error?.field == "importanceSamples" && "\(error!)".contains("needs ~"), "\(String(describing: error))")
         }
+        // Refused before the run announces itself (a step far beyond any machine: 60,000 rows × 5000 samples).
+        let cli = try Support.runLatent([
+            "train", "--model", "iwae", "--k", "5000", "--batch-size", "100000", "--out",
+            Support.temporaryDirectory("too-big").path,
+        ])
+        #expect(cli.status != 0 && cli.stderr.contains("--k: a training step on batches of 60000 × 5000"))
+        #expect(!cli.stdout.contains("training iwae"), "\(cli.stdout)")
         // Calibration: 784-400-20 measured ~13,300 floats per sample; MNIST in one batch of 60,000 is ~3.5 GB.
         #expect(abs(c.trainingValuesPerExample / 13_300 - 1) < 0.2, "\(c.trainingValuesPerExample)")
         let vae = makeModel(ModelConfig(kind: .vae), rng: &rng)
