@@ -162,7 +162,8 @@ struct ReconstructCommand: ParsableCommand {
         let labels = chosen.isLabelled ? chosen.labels.map(Int.init) : nil
         let file = try RowsFile.encode(rows, loaded: loaded, labels: labels, format: options.out)
         try AtomicFile.write(file.data, to: URL(fileURLWithPath: options.out))
-        say("wrote \(options.out): \(chosen.count) reconstructed rows of \(chosen.name) (decoder means)\(file.units)")
+        let rowsOf = "\(chosen.count) reconstructed row\(chosen.count == 1 ? "" : "s") of \(chosen.name)"
+        say("wrote \(options.out): \(rowsOf) (decoder means)\(file.units)")
     }
 }
 

@@ -237,6 +237,15 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
         }
     }
 
+    /// Rows [n, f] in the table's own units scaled as the model sees them: (x − shift) / scale, in place.
+    public func apply(_ rows: Tensor) {
+        guard kind != .none, rows.shape.rank == 2, rows.shape[1] == shift.count else { return }
+        let f = shift.count
+        for i in 0..<rows.shape[0] {
+            for j in 0..<f { rows.data[i * f + j] = (rows.data[i * f + j] - shift[j]) / scale[j] }
+        }
+    }
+
     /// Fits `kind` on the rows of a table. Constant features keep scale 1.
     public static func fit(_ kind: Kind, on data: Dataset) -> FeatureScaling {
         let f = data.featureCount, n = data.count

@@ -148,6 +148,9 @@ struct APIRoutes: Sendable {
         let map =
             service.map.map { #"{"method":"\#($0.method)","count":\#($0.count)}"# }
             ?? #"{"problem":\#(JSONText.string(service.mapProblem ?? ""))}"#
+        let scaling = service.scaling.flatMap { try? JSONEncoder().encode($0) }.map {
+            ",\"scaling\":" + String(decoding: $0, as: UTF8.self)
+        }
         let metrics = service.metricsLines().filter { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any]
         }
@@ -155,7 +158,8 @@ struct APIRoutes: Sendable {
             {"kind":"\(c.kind.rawValue)","latent":\(c.latent),"classes":\(c.isConditional ? c.classes : 0),\
             "variational":\(c.isVariational),"input":{"height":\(c.imageHeight),"width":\(c.imageWidth),\
             "channels":\(c.channels),"size":\(c.inputSize)},"epochs":\(loaded.epochs),"seed":\(loaded.seed),\
-            "config":\(c.json),"data":\(data ?? "null"),"map":\(map),"metrics":[\(metrics.joined(separator: ","))]}
+            "config":\(c.json),"data":\(data ?? "null"),"map":\(map),\
+            "metrics":[\(metrics.joined(separator: ","))]\(scaling ?? "")}
             """
     }
 }

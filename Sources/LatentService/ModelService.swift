@@ -10,7 +10,9 @@ import LatentTraining
 /// A trained model loaded once, answering questions about its latent space — encode, decode, reconstruct,
 /// sample, interpolate, the map of the test codes — with every input checked and every size bounded. It is what
 /// `latent serve` calls for each request, and what any other program that embeds a model can call. Read-only
-/// after `init`, so many threads may call it at once (each call works in buffers of its own).
+/// after `init`, so many threads may call it at once (each call works in buffers of its own). Examples go in and
+/// come out in the data's own units: pictures in [0, 1], a table's rows as in its file (the model's saved
+/// scaling is applied on the way in and undone on the way out).
 public final class ModelService: @unchecked Sendable {
     /// Most codes or images one call takes or makes.
     public static let maxRows = 1024
@@ -57,7 +59,7 @@ public final class ModelService: @unchecked Sendable {
 
     /// Posterior means (a VAE also log-variances) of `rows` examples given as row-major features.
     public func encode(_ features: [Float], rows: Int, labels: [Int]?) throws -> Encoding {
-        let x = try tensor(features, rows: rows, columns: inputSize, field: "pixels")
+        let x = try examples(features, rows: rows)
         let labels = try checkedLabels(labels, rows: rows)
         if let vae = loaded.model as? VariationalAutoencoder {
             let (mean, logVariance) = vae.encodeDistribution(x, labels: labels)
@@ -66,16 +68,16 @@ public final class ModelService: @unchecked Sendable {
         return Encoding(mean: loaded.model.encode(x, labels: labels), logVariance: nil)
     }
 
-    /// Output means in [0, 1] for `rows` codes given row-major.
+    /// Output means for `rows` codes given row-major, in the data's units.
     public func decode(_ codes: [Float], rows: Int, labels: [Int]?) throws -> Tensor {
         let z = try tensor(codes, rows: rows, columns: config.latent, field: "codes")
-        return loaded.model.decode(z, labels: try checkedLabels(labels, rows: rows))
+        return inDataUnits(loaded.model.decode(z, labels: try checkedLabels(labels, rows: rows)))
     }
 
     /// decode(encode(x)) for `rows` examples.
     public func reconstruct(_ features: [Float], rows: Int, labels: [Int]?) throws -> Tensor {
-        let x = try tensor(features, rows: rows, columns: inputSize, field: "pixels")
-        return loaded.model.reconstruct(x, labels: try checkedLabels(labels, rows: rows))
+        let x = try examples(features, rows: rows)
+        return inDataUnits(loaded.model.reconstruct(x, labels: try checkedLabels(labels, rows: rows)))
     }
 
     /// `count` images from the prior (a VAE, CVAE or IWAE; a CVAE of `label`), reproducible by `seed`.
@@ -86,7 +88,7 @@ public final class ModelService: @unchecked Sendable {
         try Self.bounded(count, field: "count", 1...Self.maxRows)
         let labels = try checkedLabels(label.map { Array(repeating: $0, count: count) }, rows: count)
         var rng = RandomGenerator(seed: seed, stream: .pictures)
-        return vae.sample(labels: labels.isEmpty ? Array(repeating: 0, count: count) : labels, rng: &rng)
+        return inDataUnits(vae.sample(labels: labels.isEmpty ? Array(repeating: 0, count: count) : labels, rng: &rng))
     }
 
     /// `steps` images decoded along the straight line from code `from` to code `to` (ends included).
@@ -95,7 +97,7 @@ public final class ModelService: @unchecked Sendable {
         _ = try tensor(to, rows: 1, columns: config.latent, field: "to")
         try Self.bounded(steps, field: "steps", 2...Self.maxSteps)
         let labels = try checkedLabels(label.map { Array(repeating: $0, count: steps) }, rows: steps)
-        return loaded.model.decode(Codes.path(from: from, to: to, steps: steps), labels: labels)
+        return inDataUnits(loaded.model.decode(Codes.path(from: from, to: to, steps: steps), labels: labels))
     }
 
     /// The first `limit` points of the test codes' map.
@@ -109,6 +111,7 @@ public final class ModelService: @unchecked Sendable {
     /// kept within 8192 pixels a side: the scale is lowered and the columns moved as needed to fit; a grid that
     /// cannot fit even so is refused.
     public func png(_ images: Tensor, columns: Int = 1, scale: Int = 1) throws -> Data {
+        let images = modelUnits(images)
         let n = images.shape[0], w = config.imageWidth, h = config.imageHeight, side = 8192
         let single = n == 1, gap = single ? 0 : 1
         var s = max(1, scale)
@@ -148,6 +151,36 @@ public final class ModelService: @unchecked Sendable {
         let file = source.appendingPathComponent("metrics.jsonl")
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// The saved scaling of a table model (nil: the model reads the data as it is).
+    public var scaling: FeatureScaling? { loaded.scaling.flatMap { $0.kind == .none ? nil : $0 } }
+
+    /// Examples in the data's units as the model's input, checked before and after the saved scaling.
+    func examples(_ features: [Float], rows: Int) throws -> Tensor {
+        let x = try tensor(features, rows: rows, columns: inputSize, field: "pixels")
+        guard let scaling else { return x }
+        scaling.apply(x)
+        if let bad = (0..<x.count).first(where: { !(abs(x.data[$0]) <= Self.maxMagnitude) }) {
+            throw LatentError(
+                .data, field: "pixels",
+                "value \(bad) is \(features[bad]), \(x.data[bad]) once scaled as in training; expected it within ±1e6")
+        }
+        return x
+    }
+
+    /// The model's outputs in the data's units (its saved scaling undone), in place.
+    func inDataUnits(_ outputs: Tensor) -> Tensor {
+        scaling?.restore(outputs)
+        return outputs
+    }
+
+    /// A copy of examples in the data's units as the model sees them (what a picture of them shows).
+    func modelUnits(_ examples: Tensor) -> Tensor {
+        guard let scaling else { return examples }
+        let copy = Tensor(examples.array, shape: examples.shape)
+        scaling.apply(copy)
+        return copy
     }
 
     /// Row-major values as a tensor [rows, columns], refusing wrong sizes and values that are not finite.

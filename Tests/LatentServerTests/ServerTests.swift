@@ -203,6 +203,41 @@ struct ServerTests {
         }
     }
 
+    /// A table model speaks the table's own units: rows go in as in the file (the saved scaling applied by the
+    /// service) and come back as in the file, as `latent reconstruct --out rows.csv` writes them.
+    @Test func aTableModelAnswersInTheTablesUnits() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latent-table-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = ModelConfig(kind: .ae)
+        (config.inputSize, config.imageHeight, config.imageWidth, config.hidden, config.latent) = (3, 1, 3, [8], 2)
+        (config.likelihood, config.outputMean) = (.gaussian, .identity)
+        var rng = RandomGenerator(seed: 3)
+        let model = try #require(makeModel(config, rng: &rng) as? any ReconstructingModel)
+        let scaling = FeatureScaling(kind: .standard, shift: [10, 20, 30], scale: [2, 4, 8])
+        try ModelStore.save(model, seed: 3, epochs: 0, scaling: scaling, to: directory)
+        let service = try ModelService(directory)
+        let row: [Float] = [12, 16, 46]
+        let x = Tensor([1, -1, 2], shape: [1, 3])  // the row as the model sees it
+        let expected = model.reconstruct(x)
+        scaling.restore(expected)
+        let served = try service.reconstruct(row, rows: 1, labels: nil)
+        #expect(Array(UnsafeBufferPointer(start: served.data, count: 3)) == expected.array)
+        #expect(try service.encode(row, rows: 1, labels: nil).mean.array == model.encode(x).array)
+        try await withServer(service) { client in
+            try await client.execute(
+                uri: "/reconstruct", method: .post, headers: jsonHeaders, body: jsonBody(#"{"pixels": [[12, 16, 46]]}"#)
+            ) { response in
+                let pixels = try #require(try object(response.body)["pixels"] as? [[Double]])
+                #expect(pixels[0].map(Float.init) == expected.array)
+            }
+            try await client.execute(uri: "/model", method: .get) { response in
+                let scaled = try #require(try object(response.body)["scaling"] as? [String: Any])
+                #expect(scaled["shift"] as? [Double] == [10, 20, 30])
+            }
+        }
+    }
+
     @Test func openAPIDescribesThisModelAndMetricsCountRequests() async throws {
         try await withServer(try vaeService.get()) { client in
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }

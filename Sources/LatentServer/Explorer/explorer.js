@@ -29,8 +29,20 @@ function labelQuery() {
   return state.model.classes > 0 ? `&label=${$('label').value}` : '';
 }
 
-// Draws one image (values in [0, 1], channels interleaved) scaled up to fill `canvas`.
-function drawPixels(canvas, pixels, height, width, channels) {
+// A table model's values in its file's units (the API's) <-> as the model sees them (what is drawn).
+function modelUnits(values) {
+  const s = state.model.scaling;
+  return s ? values.map((v, j) => (v - s.shift[j]) / s.scale[j]) : values;
+}
+
+function dataUnits(values) {
+  const s = state.model.scaling;
+  return s ? values.map((v, j) => v * s.scale[j] + s.shift[j]) : values;
+}
+
+// Draws one image (the API's values; pictures in [0, 1], channels interleaved) scaled up to fill `canvas`.
+function drawPixels(canvas, values, height, width, channels) {
+  const pixels = modelUnits(values);
   const small = document.createElement('canvas');
   small.width = width;
   small.height = height;
@@ -248,7 +260,7 @@ function padPixels() {
     if (m.channels === 1) out.push((rgba[i * 4] + rgba[i * 4 + 1] + rgba[i * 4 + 2]) / 765);
     else for (let k = 0; k < 3; k++) out.push(rgba[i * 4 + k] / 255);
   }
-  return out;
+  return dataUnits(out);
 }
 
 async function reconstructPad() {
