@@ -23,7 +23,8 @@ struct DataOptions: ParsableArguments {
             """
             Your own data instead of a dataset: a folder of PNG/JPEG pictures (subfolders are classes), or a \
             table: a .csv (header optional), .npy or .npz file (.npz: array x, labels y), one example per row, or \
-            an image array [N, H, W(, C)] or [N, C, H, W]; every 10th picture or row is the test split.
+            an image array [N, H, W(, C)] or [N, C, H, W]; every 10th picture or row is the test split (an .npz \
+            of Keras' x_train, y_train, x_test, y_test keeps its own).
             """,
             valueName: "path"))
     var dataFile: String?

@@ -3,8 +3,8 @@ import LatentTensor
 
 /// Where a command's examples come from: a named dataset (bundled MNIST, Fashion-MNIST fetched once into the
 /// cache and MD5-checked, or the IDX files in a directory), the user's own table (.csv, .npy, .npz; image arrays
-/// [N, H, W] or [N, H, W, C] too), whose every tenth row is the test split, or a folder of pictures
-/// (`ImageFolder`). Holds the rules every front end applies when it loads data.
+/// [N, H, W] or [N, H, W, C] too), whose every tenth row is the test split (a Keras .npz: its x_test), or a
+/// folder of pictures (`ImageFolder`). Holds the rules every front end applies when it loads data.
 public enum DataSource: Sendable {
     /// A dataset by name ("mnist", "fashion-mnist"), read from `directory` when given.
     case named(String, directory: URL?)
@@ -31,8 +31,12 @@ public enum DataSource: Sendable {
                     "\(url.path): the \(split.rawValue) split is empty (\(set.files.count) pictures)")
             }
             return data
-        case .table:
-            return TableDataset.split(try loadAll(notes: split == .train ? notes : { _ in }), split)
+        case .table(let url, let labelColumn, let csv):
+            let (all, testRows) = try Self.loadTable(
+                url, labelColumn: labelColumn, csv: csv, notes: split == .train ? notes : { _ in })
+            guard let testRows else { return TableDataset.split(all, split) }
+            let start = all.count - testRows
+            return all.subset(Array(split == .test ? start..<all.count : 0..<start), name: "\(all.name)-\(split)")
         case .named(let name, let directory):
             guard Self.datasetNames.contains(name) else {
                 throw LatentError(
@@ -57,33 +61,46 @@ public enum DataSource: Sendable {
         case .images(let url, let options):
             return try ImageFolder.load(url, options: options, notes: notes, progress: progress).dataset
         case .table(let url, let labelColumn, let csv):
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw LatentError(.data, field: "data", "\(url.path): no such file or folder")
-            }
-            guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
-                throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
-            }
-            let table = try ArrayReaders.read(url, csv: csv)
-            if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }
-            var all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
-            if let names = all.classNames {
-                let listed = names.prefix(10).enumerated().map { "\($0) \($1)" }.joined(separator: ", ")
-                notes(
-                    "\(url.lastPathComponent): \(names.count) classes named in the label column, numbered in sorted "
-                        + "order: \(listed)\(names.count > 10 ? ", …" : "")")
-            }
-            if let shape = table.imageShape { all = try all.asImages(shape, notes: notes) }
-            guard all.count >= 10 else {
-                throw LatentError(
-                    .data, field: "data",
-                    """
-                    \(url.path) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)
-                    """)
-            }
-            return all
+            return try Self.loadTable(url, labelColumn: labelColumn, csv: csv, notes: notes).data
         case .named(let name, _):
             let train = try load(.train, notes: notes), test = try load(.test, notes: notes)
             return train.subset(Array(0..<train.count), name: "\(name)-all").appending(test)
         }
+    }
+
+    /// Every row of a table file, and how many last rows are its own test split (nil: every tenth row is).
+    private static func loadTable(
+        _ url: URL, labelColumn: String?, csv: CSVFormat, notes: (String) -> Void
+    ) throws -> (data: Dataset, testRows: Int?) {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw LatentError(.data, field: "data", "\(url.path): no such file or folder")
+        }
+        guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
+            throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
+        }
+        let table = try ArrayReaders.read(url, csv: csv)
+        if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }
+        var all = try TableDataset.make(table, source: url, labelColumn: labelColumn)
+        if let names = all.classNames {
+            let listed = names.prefix(10).enumerated().map { "\($0) \($1)" }.joined(separator: ", ")
+            notes(
+                "\(url.lastPathComponent): \(names.count) classes named in the label column, numbered in sorted "
+                    + "order: \(listed)\(names.count > 10 ? ", …" : "")")
+        }
+        if let shape = table.imageShape { all = try all.asImages(shape, notes: notes) }
+        if let testRows = table.testRows {
+            guard testRows > 0, testRows < all.count else {
+                throw LatentError(.data, field: "data", "\(url.path): x_train and x_test each need a row")
+            }
+            return (all, testRows)
+        }
+        guard all.count >= 10 else {
+            throw LatentError(
+                .data, field: "data",
+                """
+                \(url.path) has \(all.count) rows; at least 10 are needed (every 10th row is the test split)
+                """)
+        }
+        return (all, nil)
     }
 }

@@ -20,7 +20,7 @@ public enum TableDataset {
         let npzLabels =
             url.pathExtension.lowercased() == "npz"
             ? table.header?.last.flatMap {
-                ["y", "labels"].contains($0) ? $0 : nil
+                ["y", "Y", "labels", "arr_1"].contains($0) ? $0 : nil
             } : nil
         let labelColumn = requested == "none" ? nil : requested ?? npzLabels
         if let labelColumn {

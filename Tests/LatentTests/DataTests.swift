@@ -262,7 +262,7 @@ import Testing
 }
 
 @Suite struct NPZTests {
-    @Test(arguments: ["table_stored", "table_deflated"])
+    @Test(arguments: ["table_stored", "table_deflated", "table_positional"])
     func numpyArchivesRead(_ name: String) throws {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: "npz", subdirectory: "Fixtures"))
         let t = try ArrayReaders.read(url)
@@ -272,6 +272,20 @@ import Testing
             for c in 0..<3 { #expect(t.values[r * 4 + c] == Float(r * 3 + c) / 4) }
             #expect(t.values[r * 4 + 3] == Float(r % 3))
         }
+    }
+
+    /// Keras' split files (x_train, y_train, x_test, y_test — its mnist.npz) keep their own split.
+    @Test func aKerasSplitFileKeepsItsSplit() throws {
+        let url = try #require(
+            Bundle.module.url(forResource: "keras_split", withExtension: "npz", subdirectory: "Fixtures"))
+        var notes: [String] = []
+        let source = DataSource.table(url, labelColumn: nil)
+        let train = try source.load(.train) { notes.append($0) }, test = try source.load(.test)
+        #expect(train.isImage && train.count == 4 && test.count == 2 && train.height == 2 && train.width == 2)
+        #expect(train.isLabelled && train.labels == [0, 1, 2, 0] && test.labels == [1, 2], "y_train, y_test")
+        #expect(test.pixels == (16..<24).map { UInt8($0 * 10) }, "x_test is the test split, in order")
+        #expect(notes.contains { $0.contains("its own split: x_train for training, x_test for testing") }, "\(notes)")
+        #expect(try source.loadAll().count == 6)
     }
 
     @Test func damagedArchivesAreNamed() throws {
