@@ -118,9 +118,12 @@ public struct Dataset: Sendable {
     }
 
     /// This dataset with its labels numbered as in `names` (a saved model's classes), matched by class name;
-    /// throws naming the classes `names` lacks. Unchanged where the labels have no names.
+    /// throws naming the classes `names` lacks. Unchanged where the labels have no names (unless the model's
+    /// classes are numbers: then each class number is read as the number it names).
     public func relabelled(to names: [String]) throws -> Dataset {
-        guard let classNames, classNames != names else { return self }
+        // A model whose classes are numbers (a label column of −1 and 1) reads class numbers as those numbers.
+        let numbers = isLabelled && names.allSatisfy { Float($0) != nil } ? (0...255).map(String.init) : nil
+        guard let classNames = classNames ?? numbers, classNames != names else { return self }
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let unknown = Set(labels).map { classNames[Int($0)] }.filter { index[$0] == nil }.sorted()
         guard unknown.isEmpty else {

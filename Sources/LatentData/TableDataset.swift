@@ -56,15 +56,10 @@ public enum TableDataset {
                 }
                 classNames = names
             }
-            for r in 0..<table.rows {
-                let v = table.values[r * table.columns + index]
-                guard v >= 0, v <= 255, v == v.rounded() else {
-                    throw LatentError(
-                        .data,
-                        "\(url.path): row \(r + 1): label \(v) in column \(labelColumn) is not a class number 0…255")
-                }
-                labels[r] = UInt8(v)
+            if classNames == nil, let names = try numberedLabels(&table, column: index, url: url, name: labelColumn) {
+                classNames = names
             }
+            for r in 0..<table.rows { labels[r] = UInt8(table.values[r * table.columns + index]) }
             table = table.removingColumn(index)
         }
         if let (c, names) = table.textColumns.min(by: { $0.key < $1.key }) {
@@ -103,6 +98,37 @@ public enum TableDataset {
     public static func split(_ data: Dataset, _ split: Split) -> Dataset {
         let rows = (0..<data.count).filter { split == .test ? $0 % 10 == 9 : $0 % 10 != 9 }
         return data.subset(rows, name: "\(data.name)-\(split.rawValue)")
+    }
+
+    /// A label column of numbers that are not all class numbers 0…255 (−1/1, 10/20/30, 0.5) is numbered in
+    /// sorted order of its values, as a column of names is, and the values become the classes' names; nil when
+    /// the column already holds class numbers. Throws for values that are not finite and for over 256 classes.
+    static func numberedLabels(
+        _ table: inout NumericTable, column: Int, url: URL, name: String
+    ) throws -> [String]? {
+        let values = table.column(column)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw LatentError(
+                .data, "\(url.path): row \(bad + 1): label \(values[bad]) in column \(name) is not a class")
+        }
+        guard !values.allSatisfy({ $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }) else { return nil }
+        let distinct = Set(values).sorted()
+        guard distinct.count <= 256 else {
+            throw LatentError(
+                .data,
+                """
+                \(url.path): label column \(name) holds \(distinct.count) distinct values, not classes (at most 256); \
+                is it a feature? Give --label-column the column of classes, or none
+                """)
+        }
+        let number = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, Float($0)) })
+        for r in 0..<table.rows { table.values[r * table.columns + column] = number[values[r]]! }
+        return distinct.map(className)
+    }
+
+    /// A label value as a class name: `-1`, `20`, `0.5`.
+    public static func className(_ value: Float) -> String {
+        value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : String(value)
     }
 
     /// A codes file as `latent encode` writes it (.npy or .csv), labels by `labelColumn`: "auto" (a CSV column

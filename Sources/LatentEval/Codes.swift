@@ -7,24 +7,22 @@ import LatentTensor
 public enum Codes {
     /// The codes (posterior means) of every example of `data`, [n, latent], in order.
     public static func encode(_ model: any ReconstructingModel, _ data: Dataset) -> Tensor {
-        let d = model.config.latent
-        let codes = Tensor(uninitialized: [data.count, d])
-        Evaluation.forEachBatch(data) { batch, range in
-            let z = model.encode(batch.x, labels: batch.labels)
-            (codes.data + range.lowerBound * d).update(from: z.data, count: z.count)
-        }
-        return codes
+        stacked(data, width: model.config.latent) { model.encode($0.x, labels: $0.labels) }
     }
 
     /// The reconstructions (decoder means at the codes) of every example of `data`, [n, features], in order.
     public static func reconstruct(_ model: any ReconstructingModel, _ data: Dataset) -> Tensor {
-        let f = model.config.inputSize
-        let rows = Tensor(uninitialized: [data.count, f])
+        stacked(data, width: model.config.inputSize) { model.reconstruct($0.x, labels: $0.labels) }
+    }
+
+    /// `rows(batch)` ([batch, width]) for every evaluation batch of `data`, stacked in order into [n, width].
+    static func stacked(_ data: Dataset, width: Int, _ rows: (Batch) -> Tensor) -> Tensor {
+        let all = Tensor(uninitialized: [data.count, width])
         Evaluation.forEachBatch(data) { batch, range in
-            let x = model.reconstruct(batch.x, labels: batch.labels)
-            (rows.data + range.lowerBound * f).update(from: x.data, count: x.count)
+            let part = rows(batch)
+            (all.data + range.lowerBound * width).update(from: part.data, count: part.count)
         }
-        return rows
+        return all
     }
 
     /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and

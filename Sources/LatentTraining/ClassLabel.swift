@@ -13,8 +13,9 @@ public enum ClassLabel {
             throw LatentError(
                 .model, field: "label", "the model is an unconditional \(config.kind.rawValue); a class needs a cvae")
         }
-        if let n = Int(given), n >= 0, n < config.classes { return n }
+        // A name first: where the classes are numbers (labels −1 and 1), `1` is the class named 1.
         if let names, let n = names.firstIndex(of: given), n < config.classes { return n }
+        if let n = Int(given), n >= 0, n < config.classes { return n }
         let named = names.map { ": " + $0.prefix(20).joined(separator: ", ") + ($0.count > 20 ? ", …" : "") } ?? ""
         throw LatentError(
             .model, field: "label",
@@ -24,8 +25,8 @@ public enum ClassLabel {
     /// The class number `given` names in data whose classes are `names` (nil: numbered only): a number 0…255, or
     /// one of the names. `field` is the property it sets, for the error.
     public static func number(_ given: String, names: [String]?, field: String) throws -> Int {
-        if let n = Int(given), (0...255).contains(n) { return n }
         if let n = names?.firstIndex(of: given) { return n }
+        if let n = Int(given), (0...255).contains(n) { return n }
         let named = names.map { " or a class name: " + $0.prefix(20).joined(separator: ", ") } ?? ""
         throw LatentError(.data, field: field, "expected a class number 0…255\(named); got '\(given)'")
     }

@@ -178,6 +178,35 @@ import Testing
 
     /// A column of names is numbered in sorted order; a first line over names of its own column is data, not a
     /// header (UCI's headerless iris.data); a name among numbers is an error naming its line.
+    /// A label column of numbers that are not class numbers (−1/1 as in anomaly sets, 10/20) is numbered in
+    /// sorted order with the values as names; another file's class numbers are read as those numbers.
+    @Test func labelsThatAreNumbersButNotClassNumbers() throws {
+        let url = URL(fileURLWithPath: "/data/pm.csv")
+        let text = "a,y\n" + (0..<12).map { "\($0),\($0 % 3 == 0 ? 1 : -1)" }.joined(separator: "\n")
+        let table = try ArrayReaders.csv(Data(text.utf8), name: "pm.csv")
+        let data = try TableDataset.make(table, source: url, labelColumn: "y")
+        #expect(data.classNames == ["-1", "1"] && data.labels.prefix(4) == [1, 0, 0, 1], "\(data.labels)")
+        let ones = try TableDataset.make(
+            try ArrayReaders.csv(Data("a,y\n5,1\n6,1\n".utf8), name: "ones.csv"), source: url, labelColumn: "y")
+        #expect(ones.classNames == nil && ones.labels == [1, 1])
+        #expect(try ones.relabelled(to: ["-1", "1"]).labels == [1, 1], "the class named 1")
+        let zeros = try TableDataset.make(
+            try ArrayReaders.csv(Data("a,y\n5,0\n6,1\n".utf8), name: "zeros.csv"), source: url, labelColumn: "y")
+        #expect(throws: LatentError.self) { try zeros.relabelled(to: ["-1", "1"]) }
+        let wide = "a,y\n" + (0..<300).map { "\($0),\(Double($0) + 0.5)" }.joined(separator: "\n")
+        #expect {
+            try TableDataset.make(try ArrayReaders.csv(Data(wide.utf8), name: "w.csv"), source: url, labelColumn: "y")
+        } throws: {
+            "\($0)".contains("label column y holds 300 distinct values, not classes")
+        }
+        // Where classes are numbers, a class is named before it is numbered: `1` is the class named 1.
+        var config = ModelConfig(kind: .cvae)
+        config.classes = 2
+        #expect(try ClassLabel.number("1", for: config, names: ["-1", "1"]) == 1)
+        #expect(try ClassLabel.number("-1", names: ["-1", "1"], field: "label") == 0)
+        #expect(try ClassLabel.number("0", names: ["5", "0"], field: "label") == 1)
+    }
+
     @Test func csvColumnsOfNames() throws {
         let t = try ArrayReaders.csv(Data("x,kind\n1,b\n2,a\n3,c\n4,a\n".utf8), name: "k.csv")
         #expect(t.header == ["x", "kind"] && t.textColumns == [1: ["a", "b", "c"]])
