@@ -22,7 +22,8 @@ struct DataOptions: ParsableArguments {
         help: ArgumentHelp(
             """
             Your own data instead of a dataset: a folder of PNG/JPEG pictures (subfolders are classes), or a \
-            table: a .csv (header optional), .npy or .npz file (.npz: array x, labels y), one example per row, or \
+            table: a .csv (header optional; .tsv, .txt, .data too, and .gz), .npy or .npz file (.npz: array x, \
+            labels y), one example per row, or \
             an image array [N, H, W(, C)] or [N, C, H, W]; every 10th picture or row is the test split (an .npz \
             of Keras' x_train, y_train, x_test, y_test keeps its own).
             """,
@@ -107,7 +108,7 @@ struct DataOptions: ParsableArguments {
 
     /// A short name of the source for titles: the --data file or folder's name, else the dataset's.
     var sourceName: String {
-        dataFile.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? dataset ?? "mnist"
+        dataFile.map { ArrayReaders.stem(of: URL(fileURLWithPath: $0)) } ?? dataset ?? "mnist"
     }
 
     /// Whether the flags name a source (otherwise a model's recorded training data is used).

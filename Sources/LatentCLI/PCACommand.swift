@@ -59,7 +59,8 @@ struct PCACommand: ParsableCommand {
         } else {
             say(
                 String(
-                    format: "PCA with %d components: %@ %.4f (explained variance %.2f)", components, key, mse, explained
+                    format: "PCA with %d component%@: %@ %.4f (explained variance %.2f)", components,
+                    components == 1 ? "" : "s", key, mse, explained
                 ))
         }
         if let out {

@@ -75,8 +75,10 @@ public enum DataSource: Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw LatentError(.data, field: "data", "\(url.path): no such file or folder")
         }
-        guard ["csv", "npy", "npz"].contains(url.pathExtension.lowercased()) else {
-            throw LatentError(.data, field: "data", "expected a .csv, .npy or .npz file, got '\(url.path)'")
+        guard ArrayReaders.format(of: url) != nil else {
+            throw LatentError(
+                .data, field: "data",
+                "expected a .csv (or .tsv, .txt, .data), .npy or .npz file, optionally .gz, got '\(url.path)'")
         }
         let table = try ArrayReaders.read(url, csv: csv)
         if let layout = table.layout { notes("\(url.lastPathComponent): \(layout)") }

@@ -4,7 +4,8 @@ import LatentTensor
 
 /// Reads a whole file, gunzipping it if it is gzip (zlib's gzread passes plain files through unchanged).
 enum FileBytes {
-    static func read(_ url: URL) throws -> [UInt8] {
+    /// The bytes; more than `limit` (a gzip bomb) is refused.
+    static func read(_ url: URL, limit: Double? = nil) throws -> [UInt8] {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -25,6 +26,9 @@ enum FileBytes {
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<Int(n)])
+            if let limit, Double(bytes.count) > limit {
+                throw LatentError(.data, "\(path): decompresses to over \(MemoryBudget.format(limit)); too big to read")
+            }
         }
         // A gzip stream cut short reads as a short file plus an error flag.
         var code: Int32 = 0

@@ -18,7 +18,7 @@ public enum TableDataset {
         var labels = [UInt8](repeating: 0, count: table.rows)
         var classNames: [String]?
         let npzLabels =
-            url.pathExtension.lowercased() == "npz"
+            ArrayReaders.format(of: url)?.format == .npz
             ? table.header?.last.flatMap {
                 ["y", "Y", "labels", "arr_1"].contains($0) ? $0 : nil
             } : nil
@@ -84,11 +84,11 @@ public enum TableDataset {
                 """)
         }
         var data = try Dataset(
-            name: url.deletingPathExtension().lastPathComponent, values: table.values, labels: labels,
+            name: ArrayReaders.stem(of: url), values: table.values, labels: labels,
             features: table.columns)
         data.isLabelled = labelColumn != nil
         data.classNames = classNames
-        if url.pathExtension.lowercased() == "csv", let names = table.header, names.count == table.columns {
+        if ArrayReaders.format(of: url)?.format == .text, let names = table.header, names.count == table.columns {
             data.featureNames = names
         }
         return data
@@ -145,7 +145,7 @@ public enum TableDataset {
             case "none": nil
             case "auto":
                 table.header.map { $0.contains("label") ? "label" : nil }
-                    ?? (url.pathExtension.lowercased() == "npy" ? "last" : nil)
+                    ?? (ArrayReaders.format(of: url)?.format == .npy ? "last" : nil)
             default: labelColumn
             }
         return (try make(table, source: url, labelColumn: column), column != nil)

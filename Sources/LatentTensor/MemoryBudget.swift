@@ -28,7 +28,7 @@ public enum MemoryBudget {
     }
 
     /// "40 GB", "512 MB".
-    static func format(_ bytes: Double) -> String {
+    public static func format(_ bytes: Double) -> String {
         guard bytes.isFinite, bytes < 1e18 else { return "more than an exabyte" }
         if bytes >= 1e9 { return "\(Int((bytes / 1e9).rounded())) GB" }
         return "\(Int((bytes / 1e6).rounded())) MB"

@@ -207,6 +207,34 @@ import Testing
         #expect(try ClassLabel.number("0", names: ["5", "0"], field: "label") == 1)
     }
 
+    /// Delimited text under the names it comes with (UCI's .data, .tsv, .txt), gzipped or not, reads as CSV.
+    @Test func delimitedTextByAnyOfItsNames() throws {
+        let dir = Support.temporaryDirectory("text-names")
+        let rows = (0..<20).map { "\(Float($0) / 4)\t\($0 % 3)\tIris-\(["setosa", "versicolor"][$0 % 2])" }
+        let tsv = dir.appendingPathComponent("iris.tsv"), data = dir.appendingPathComponent("iris.data")
+        try (rows.joined(separator: "\n") + "\n").write(to: tsv, atomically: false, encoding: .utf8)
+        try (rows.joined(separator: "\n").replacingOccurrences(of: "\t", with: ",") + "\n")
+            .write(to: data, atomically: false, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gzip.arguments = ["gzip", "-k", tsv.path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let gz = dir.appendingPathComponent("iris.tsv.gz")
+        #expect(gzip.terminationStatus == 0 && ArrayReaders.stem(of: gz) == "iris")
+        let sets = try [tsv, data, gz].map { try DataSource.table($0, labelColumn: "last").loadAll() }
+        for set in sets {
+            #expect(set.name == "iris" && set.count == 20 && set.featureCount == 2, "\(set.name)")
+            #expect(set.classNames == ["Iris-setosa", "Iris-versicolor"] && set.values == sets[0].values)
+        }
+        let sheet = dir.appendingPathComponent("sheet.xlsx")
+        try Data("PK".utf8).write(to: sheet)
+        #expect(ArrayReaders.format(of: sheet) == nil)
+        #expect { try DataSource.table(sheet, labelColumn: nil).loadAll() } throws: {
+            "\($0)".contains("expected a .csv (or .tsv, .txt, .data), .npy or .npz file, optionally .gz")
+        }
+    }
+
     @Test func csvColumnsOfNames() throws {
         let t = try ArrayReaders.csv(Data("x,kind\n1,b\n2,a\n3,c\n4,a\n".utf8), name: "k.csv")
         #expect(t.header == ["x", "kind"] && t.textColumns == [1: ["a", "b", "c"]])
