@@ -68,7 +68,7 @@ struct AnomalyCommand: ParsableCommand {
         }
         say("wrote \(out): \(test.count) \(score) scores" + (plot.map { " and \($0)" } ?? ""))
         if let auc = report.rocAUC, let anomalyLabel {
-            say(String(format: "roc_auc %.4f (label %d anomalous)", auc, anomalyLabel))
+            say(String(format: "roc_auc %.4f (label %@ anomalous)", auc, test.className(anomalyLabel)))
         }
     }
 }

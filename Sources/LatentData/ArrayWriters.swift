@@ -35,7 +35,7 @@ public enum ArrayWriters {
 
     /// A text cell as RFC 4180 writes it: in double quotes (inner ones doubled) if it holds a comma, a quote or a
     /// line break, else as it is.
-    static func quoted(_ cell: String) -> String {
+    public static func quoted(_ cell: String) -> String {
         guard cell.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return cell }
         return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -29,6 +29,11 @@ public struct Dataset: Sendable {
     /// The classes' names (label i is `classNames[i]`): an image folder's class folders, a table's label column
     /// of names; nil where labels are numbers only.
     public internal(set) var classNames: [String]?
+    /// How messages and files name class `label`: its name where the data named its classes, else the number.
+    public func className(_ label: Int) -> String {
+        guard let classNames, classNames.indices.contains(label) else { return String(label) }
+        return classNames[label]
+    }
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 

@@ -14,6 +14,8 @@ extension AnomalyScores {
         public let scores: [Double]
         /// Each example's label.
         public let labels: [Int]
+        /// The classes' names, where the data named them (the CSV writes each label by its name).
+        public var classNames: [String]?
         /// The label counted as anomalous, if any.
         public let anomalyLabel: Int?
         /// ROC AUC of the anomalous label against the rest (nil without one).
@@ -25,7 +27,10 @@ extension AnomalyScores {
         /// The scores as CSV: `index,label,score`.
         public var csv: Data {
             var text = "index,label,score\n"
-            for (i, (label, score)) in zip(labels, scores).enumerated() { text += "\(i),\(label),\(score)\n" }
+            for (i, (label, score)) in zip(labels, scores).enumerated() {
+                let name = classNames.flatMap { $0.indices.contains(label) ? ArrayWriters.quoted($0[label]) : nil }
+                text += "\(i),\(name ?? String(label)),\(score)\n"
+            }
             return Data(text.utf8)
         }
 
@@ -51,10 +56,13 @@ extension AnomalyScores {
         let labels = data.labels.map(Int.init)
         if let anomalyLabel, !labels.contains(anomalyLabel) {
             throw LatentError(
-                .evaluation, field: "anomalyLabel", "\(data.name) has no examples labelled \(anomalyLabel)")
+                .evaluation, field: "anomalyLabel",
+                "\(data.name) has no examples labelled \(data.className(anomalyLabel))")
         }
         let scores = try Self.scores(model, on: data, kind: kind)
         let auc = anomalyLabel.flatMap { a in ROC.auc(scores: scores, positive: labels.map { $0 == a }) }
-        return Report(kind: kind, scores: scores, labels: labels, anomalyLabel: anomalyLabel, rocAUC: auc)
+        var report = Report(kind: kind, scores: scores, labels: labels, anomalyLabel: anomalyLabel, rocAUC: auc)
+        report.classNames = data.classNames
+        return report
     }
 }

@@ -33,7 +33,6 @@ public enum ClassLabel {
 
     /// How a message names class `number`: its name where the data named its classes, else the number.
     public static func name(_ number: Int, names: [String]?) -> String {
-        guard let names, names.indices.contains(number) else { return String(number) }
-        return names[number]
+        names.flatMap { $0.indices.contains(number) ? $0[number] : nil } ?? String(number)
     }
 }

@@ -27,7 +27,8 @@ public struct TrainingData {
         if let excludeLabel {
             guard excludeLabel >= 0, train.labels.contains(where: { Int($0) == excludeLabel }) else {
                 throw LatentError(
-                    .data, field: "excludeLabel", "\(train.name) has no examples labelled \(excludeLabel)")
+                    .data, field: "excludeLabel",
+                    "\(train.name) has no examples labelled \(train.className(excludeLabel))")
             }
             train = train.excluding(label: excludeLabel)
         }

@@ -337,6 +337,8 @@ import Testing
         let scores = dir.appendingPathComponent("scores.csv").path
         let a = try Support.runLatent(["anomaly", normal, "--anomaly-label", "setosa", "--out", scores, "--json"])
         #expect(a.status == 0 && a.stdout.contains("\"anomaly_label\":0"), "\(a.stdout) \(a.stderr)")
+        let scored = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n")
+        #expect(scored.count == 13 && scored[1].hasPrefix("0,setosa,"), "labels by name: \(scored.prefix(2))")
         let bad = try Support.runLatent(["anomaly", normal, "--anomaly-label", "rose", "--out", scores])
         #expect(bad.stderr.contains("--anomaly-label: expected a class number 0…255 or a class name: setosa"))
         let other = try Support.runLatent([
