@@ -76,6 +76,14 @@ public enum DataSource: Sendable {
             throw LatentError(.data, field: "data", "\(url.path): no such file or folder")
         }
         guard ArrayReaders.format(of: url) != nil else {
+            if ImageFolder.extensions.contains(url.pathExtension.lowercased()) {
+                throw LatentError(
+                    .data, field: "data",
+                    """
+                    \(url.path) is one picture; give the folder of pictures (\(url.deletingLastPathComponent().path)), \
+                    or its parent when its subfolders are classes
+                    """)
+            }
             throw LatentError(
                 .data, field: "data",
                 "expected a .csv (or .tsv, .txt, .data), .npy or .npz file, optionally .gz, got '\(url.path)'")

@@ -95,8 +95,12 @@ public enum ImageFolder {
                 at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
         else { throw LatentError(.data, field: "data", "cannot list \(folder.path)") }
         let root = folder.canonicalPath
-        var paths = [String]()
-        for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) {
+        var paths = [String](), tables = [String]()
+        for case let url as URL in walker {
+            guard extensions.contains(url.pathExtension.lowercased()) else {
+                if ArrayReaders.format(of: url) != nil { tables.append(url.path) }
+                continue
+            }
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let full = url.canonicalPath
             guard full.hasPrefix(root + "/") else { continue }
@@ -104,7 +108,8 @@ public enum ImageFolder {
         }
         paths.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard !paths.isEmpty else {
-            throw LatentError(.data, field: "data", "\(folder.path) holds no .png, .jpg or .jpeg files")
+            let hint = tables.first.map { "; for a table, give the file itself (--data \($0))" } ?? ""
+            throw LatentError(.data, field: "data", "\(folder.path) holds no .png, .jpg or .jpeg files\(hint)")
         }
         let nested = paths.filter { $0.contains("/") }
         guard !nested.isEmpty else { return (paths.map { ($0, 0) }, [], 0) }

@@ -261,12 +261,16 @@ import Testing
         let table = try Support.writeCSV("t.csv", in: folder, header: "a,b", rows: 20, seed: 1) { r, _ in
             ["\(r)", "1"]
         }
+        let tablesOnly = Support.temporaryDirectory()
+        _ = try Support.writeCSV("u.csv", in: tablesOnly, header: "a", rows: 20, seed: 1) { r, _ in ["\(r)"] }
         try Support.expectRefused([
             (["train", "--data", folder.path, "--image-size", "0", "--out", out], "--image-size"),
             (["train", "--data", folder.path, "--image-size", "64y", "--out", out], "--image-size"),
             (["train", "--data", folder.path, "--channels", "2", "--out", out], "--channels"),
             (["train", "--data", "/nonexistent/pictures", "--out", out], "no such file or folder"),
             (["train", "--data", table.path, "--image-size", "64", "--out", out], "folder of pictures"),
+            (["train", "--data", folder.appendingPathComponent("3.png").path, "--out", out], "is one picture"),
+            (["train", "--data", tablesOnly.path, "--out", out], "for a table, give the file itself (--data "),
             (
                 ["train", "--data", folder.path, "--arch", "deepconv", "--conv-channels", "8,8,8,8", "--out", out],
                 "--conv-channels"
