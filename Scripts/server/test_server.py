@@ -276,6 +276,56 @@ def browser(server, screenshot, picture):
         driver.quit()
 
 
+def named_table(latent, work):
+    """A CVAE on a table of named classes with standard scaling: the API answers in the table's units and the
+    explorer's class picker and legend show the names."""
+    import random
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    rng, names = random.Random(3), ["setosa", "versicolor", "virginica"]
+    table, run = os.path.join(work, "iris.csv"), os.path.join(work, "iris")
+    with open(table, "w") as f:
+        f.write("a,b,c,species\n")
+        for r in range(150):
+            f.write(",".join(f"{100 + 5 * (r % 3) + rng.gauss(0, 1):.3f}" for _ in range(3)) + f",{names[r % 3]}\n")
+    subprocess.run([latent, "train", "--model", "cvae", "--data", table, "--label-column", "species", "--scale",
+                    "standard", "--likelihood", "gaussian", "--hidden", "8", "--latent", "2", "--epochs", "3",
+                    "--seed", "1", "--out", run], check=True, capture_output=True)
+    server = Server(latent, run)
+    try:
+        status, answer = server.json("GET", "/sample?count=8&label=2")
+        rows = answer.get("pixels", []) if status == 200 else []
+        mean = sum(sum(row) for row in rows) / max(1, 3 * len(rows))
+        if not (len(rows) == 8 and 90 < mean < 125):
+            fail(f"a table model's samples are not in the table's units (status {status}, mean {mean:.2f})")
+        status, answer = server.json("POST", "/reconstruct", {"pixels": [[110, 110, 110]], "labels": [2]})
+        if status != 200 or not all(90 < v < 125 for v in answer["pixels"][0]):
+            fail(f"a table row's reconstruction is not in the table's units: {status} {answer}")
+        options = Options()
+        for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"]:
+            options.add_argument(flag)
+        options.binary_location = "/usr/bin/chromium"
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        try:
+            driver.get(server.base + "/")
+            wait = WebDriverWait(driver, 20)
+            wait.until(lambda d: int(d.find_element(By.ID, "map").get_attribute("data-points")) > 0)
+            picker = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#label option")]
+            legend = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#legend span")]
+            expected = [f"{k} {name}" for k, name in enumerate(names)]
+            if picker != expected or legend != expected:
+                fail(f"the explorer names the classes {picker} (picker) and {legend} (legend), not {expected}")
+        finally:
+            driver.quit()
+        return {"named_table_sample_mean": round(mean, 2), "named_table_classes": len(picker)}
+    finally:
+        server.stop()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latent", default=".build/release/latent")
@@ -310,6 +360,7 @@ def main():
                 fail(f"a CVAE's /sample?label=3 answered {status}")
         finally:
             server.stop()
+        figures.update(named_table(args.latent, work))
     print(json.dumps(figures))
 
 
