@@ -123,7 +123,7 @@ public enum ArrayReaders {
     /// positional array (`np.savez(f, x, y)`: arr_0), or the only member besides the labels; labels: y, Y, labels
     /// or arr_1, one per row, appended as the last column under its own name. Keras' split files (x_train,
     /// y_train, x_test, y_test, as in its mnist.npz) are read train rows first, and `testRows` marks the rest.
-    static func npz(_ arrays: [(name: String, table: NumericTable)], name: String) throws -> NumericTable {
+    public static func npz(_ arrays: [(name: String, table: NumericTable)], name: String) throws -> NumericTable {
         func member(_ names: [String]) -> (name: String, table: NumericTable)? {
             names.lazy.compactMap { n in arrays.first { $0.name == n } }.first
         }
@@ -404,14 +404,10 @@ public enum ArrayReaders {
         var firstNumber = [Int?](repeating: nil, count: columns)  // line of a column's first number
         var firstText = [(line: Int, cell: String)?](repeating: nil, count: columns)
         func columnName(_ c: Int) -> String { header.map { "'\($0[c])'" } ?? "\(c + 1)" }
-        var missing = [(count: Int, line: Int, cell: String)?](repeating: nil, count: columns)
-        func miss(_ c: Int, _ line: Int, _ cell: ArraySlice<UInt8>) {
-            missing[c] = (
-                (missing[c]?.count ?? 0) + 1, missing[c]?.line ?? line,
-                missing[c]?.cell ?? String(decoding: cell, as: UTF8.self)
-            )
-            values.append(.nan)
-        }
+        // Missing cells per column: how many, and the first one's line and text.
+        var missingCount = [Int](repeating: 0, count: columns),
+            firstMissing = [(line: Int, cell: String)?](
+                repeating: nil, count: columns)
         for (number, line) in lines.dropFirst(header == nil ? 0 : 1) {
             cut(line)
             guard ends.count == columns else {
@@ -419,12 +415,14 @@ public enum ArrayReaders {
                     .data, "\(name): line \(number) has \(ends.count) cells, expected \(columns) like the first line")
             }
             for c in 0..<columns {
-                let cell = cell(c)
-                if let v = CSVScanner.number(cell, delimiter: byte) {
-                    if v.isNaN { miss(c, number, cell) } else { values.append(v) }
+                let cell = cell(c), v = CSVScanner.number(cell, delimiter: byte)
+                if let v, !v.isNaN {
                     if firstNumber[c] == nil { firstNumber[c] = number }
-                } else if CSVScanner.isMissing(cell) {
-                    miss(c, number, cell)
+                    values.append(v)
+                } else if v != nil || CSVScanner.isMissing(cell) {
+                    missingCount[c] += 1
+                    if firstMissing[c] == nil { firstMissing[c] = (number, String(decoding: cell, as: UTF8.self)) }
+                    values.append(.nan)
                 } else {
                     let text = String(decoding: cell, as: UTF8.self)
                     if firstText[c] == nil { firstText[c] = (number, text) }
@@ -436,12 +434,12 @@ public enum ArrayReaders {
         }
         let rows = values.count / max(columns, 1)
         guard rows > 0 else { throw LatentError(.data, "\(name): no data rows") }
-        if let c = missing.indices.first(where: { missing[$0] != nil }), let first = missing[c] {
-            let others = missing.compactMap { $0?.count }.reduce(0, +) - first.count
+        if let c = missingCount.firstIndex(where: { $0 > 0 }), let first = firstMissing[c] {
+            let count = missingCount[c], others = missingCount.reduce(0, +) - count
             throw LatentError(
                 .data,
                 """
-                \(name): \(first.count) missing value\(first.count == 1 ? "" : "s") in column \(columnName(c)) (the \
+                \(name): \(count) missing value\(count == 1 ? "" : "s") in column \(columnName(c)) (the \
                 first on line \(first.line): '\(first.cell)')\(others > 0 ? ", and \(others) in other columns" : ""); \
                 every cell must hold a number: drop or fill those rows (pandas: df.dropna() or df.fillna(…))
                 """)

@@ -74,8 +74,6 @@ struct CSVScanner {
         finish()
     }
 
-    /// The number a cell's bytes hold, or nil. In a semicolon-delimited file a decimal comma is read too (`1,5`:
-    /// Excel's CSV in much of Europe).
     /// Whether `cell` marks a missing value as spreadsheets, pandas and R write it: empty, NA, N/A, NaN, null,
     /// None or `?` (UCI's files), in any case.
     static func isMissing(_ cell: ArraySlice<UInt8>) -> Bool {
@@ -84,9 +82,18 @@ struct CSVScanner {
             String(decoding: cell, as: UTF8.self).lowercased())
     }
 
+    /// The number a cell's bytes hold, or nil. In a semicolon-delimited file a decimal comma is read too (`1,5`:
+    /// Excel's CSV in much of Europe); pandas' booleans `True` and `False` are 1 and 0.
     static func number(_ cell: ArraySlice<UInt8>, delimiter: UInt8) -> Float? {
-        guard !cell.isEmpty else { return nil }
+        guard let first = cell.first else { return nil }
         if let v = Float(String(decoding: cell, as: UTF8.self)) { return v }
+        if first | 0x20 == 0x74 || first | 0x20 == 0x66, cell.count <= 5 {  // t, f
+            switch String(decoding: cell, as: UTF8.self).lowercased() {
+            case "true": return 1
+            case "false": return 0
+            default: break
+            }
+        }
         guard delimiter == 59, cell.count(where: { $0 == 44 }) == 1, !cell.contains(46) else { return nil }
         return Float(String(decoding: cell.map { $0 == 44 ? 46 : $0 }, as: UTF8.self))
     }

@@ -284,6 +284,8 @@ import Testing
             #expect(pandas.header == ["a", "b"] && pandas.values == [5, 6, 7, 8, 9, 1], "\(first)")
             #expect(pandas.layout?.contains("pandas' index") == true)
         }
+        let flags = try ArrayReaders.csv(Data("a,flag\n1,True\n2,false\n".utf8), name: "flags.csv")
+        #expect(flags.header == ["a", "flag"] && flags.values == [1, 1, 2, 0], "pandas' booleans")
         // Missing values, as pandas (empty, NaN), R (NA) and UCI (?) write them: counted and named, not a puzzle.
         let gaps = "a,b,c\n1,,3\n4,NA,6\n7,8,?\n1,2,3\n"
         #expect {

@@ -9,7 +9,7 @@ let parse: ([UInt8]) -> Void
 switch parser {
 case "idx": parse = { _ = try? IDXArray(bytes: $0, name: "fuzz.idx") }
 case "npy": parse = { _ = try? ArrayReaders.npy(Data($0), name: "fuzz.npy") }
-case "npz": parse = { _ = try? NPZ.read(Data($0), name: "fuzz.npz") }
+case "npz": parse = { _ = try? ArrayReaders.npz(NPZ.read(Data($0), name: "fuzz.npz"), name: "fuzz.npz") }
 case "csv": parse = { _ = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") }
 case "safetensors": parse = { _ = try? SafeTensors.decode(Data($0), source: "fuzz.safetensors") }
 case "checkpoint":  // a checkpoint's configuration checked against its tensors, before any model is built
