@@ -209,11 +209,11 @@ def contract(server, examples, conditional):
     return cases
 
 
-def browser(server, screenshot, picture):
+def explorer(server):
+    """Headless Chromium on the explorer page, once its map has points: the driver and a 20 s waiter."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -222,10 +222,18 @@ def browser(server, screenshot, picture):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.get(server.base + "/")
+    wait = WebDriverWait(driver, 20)
+    wait.until(lambda d: int(d.find_element(By.ID, "map").get_attribute("data-points")) > 0)
+    return driver, wait
+
+
+def browser(server, screenshot, picture):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver, wait = explorer(server)
     try:
-        driver.get(server.base + "/")
-        wait = WebDriverWait(driver, 20)
-        wait.until(lambda d: int(d.find_element(By.ID, "map").get_attribute("data-points")) > 0)
         points = int(driver.find_element(By.ID, "map").get_attribute("data-points"))
         coloured = driver.execute_script("""
             const c = document.getElementById('map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -280,11 +288,7 @@ def named_table(latent, work):
     """A CVAE on a table of named classes with standard scaling: the API answers in the table's units and the
     explorer's class picker and legend show the names."""
     import random
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     rng, names = random.Random(3), ["setosa", "versicolor", "virginica"]
     table, run = os.path.join(work, "iris.csv"), os.path.join(work, "iris")
@@ -305,15 +309,8 @@ def named_table(latent, work):
         status, answer = server.json("POST", "/reconstruct", {"pixels": [[110, 110, 110]], "labels": [2]})
         if status != 200 or not all(90 < v < 125 for v in answer["pixels"][0]):
             fail(f"a table row's reconstruction is not in the table's units: {status} {answer}")
-        options = Options()
-        for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage"]:
-            options.add_argument(flag)
-        options.binary_location = "/usr/bin/chromium"
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        driver, _ = explorer(server)
         try:
-            driver.get(server.base + "/")
-            wait = WebDriverWait(driver, 20)
-            wait.until(lambda d: int(d.find_element(By.ID, "map").get_attribute("data-points")) > 0)
             picker = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#label option")]
             legend = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#legend span")]
             expected = [f"{k} {name}" for k, name in enumerate(names)]
