@@ -276,7 +276,7 @@ struct TrainCommand: ParsableCommand {
             let excludeLabel = try excludeLabel.map {
                 try ClassLabel.number($0, names: resumed.classNames, field: "excludeLabel")
             }
-            let named = { (n: Int?) in n.map { ClassLabel.name($0, names: resumed.classNames) } ?? "none" }
+            let named = { (n: Int?) in n.map { resumed.className($0) } ?? "none" }
             if let limit, let recorded, limit != recorded.limit {
                 throw ValidationError(
                     "--resume: --limit \(limit): the run's is \(recorded.limit.map(String.init) ?? "none")")

@@ -28,8 +28,8 @@ extension AnomalyScores {
         public var csv: Data {
             var text = "index,label,score\n"
             for (i, (label, score)) in zip(labels, scores).enumerated() {
-                let name = classNames.flatMap { $0.indices.contains(label) ? ArrayWriters.quoted($0[label]) : nil }
-                text += "\(i),\(name ?? String(label)),\(score)\n"
+                let name = classNames.flatMap { $0.indices.contains(label) ? $0[label] : nil } ?? String(label)
+                text += "\(i),\(ArrayWriters.quoted(name)),\(score)\n"
             }
             return Data(text.utf8)
         }

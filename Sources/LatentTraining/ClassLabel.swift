@@ -30,9 +30,4 @@ public enum ClassLabel {
         let named = names.map { " or a class name: " + $0.prefix(20).joined(separator: ", ") } ?? ""
         throw LatentError(.data, field: field, "expected a class number 0…255\(named); got '\(given)'")
     }
-
-    /// How a message names class `number`: its name where the data named its classes, else the number.
-    public static func name(_ number: Int, names: [String]?) -> String {
-        names.flatMap { $0.indices.contains(number) ? $0[number] : nil } ?? String(number)
-    }
 }
