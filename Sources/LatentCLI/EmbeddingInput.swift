@@ -28,7 +28,7 @@ struct EmbeddingInput: ParsableArguments {
         guard let input else {
             let set = split == "all" ? try data.loadAll() : try data.load(Split(rawValue: split)!)
             return (
-                set.batch(0..<set.count), set.labels.map(Int.init), "\(data.sourceName)-\(split)", true, set.classNames
+                set.batch(0..<set.count), set.knownLabels, "\(data.sourceName)-\(split)", true, set.classNames
             )
         }
         let url = URL(fileURLWithPath: input)

@@ -6,7 +6,9 @@ import Latent
 struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
-        abstract: "Write codes/latent means plus labels: .npy (float32 [N, D+1], label last) or .csv (z0…, label).")
+        abstract: "Write codes/latent means plus labels: .npy (float32 [N, D+1], label last) or .csv (z0…, label).",
+        discussion:
+            "Data without labels (a table without a label column, a flat picture folder) gives [N, D] and z0… only.")
     @Argument(help: "Run directory written by `latent train`.") var directory: String
     @Option(help: "Split: train, test, or all (every example in file order: a --data table's rows as they are).")
     var split: String = "test"
@@ -30,9 +32,9 @@ struct EncodeCommand: ParsableCommand {
         try data.refuseOverwriting(out, for: loaded)
         let set = try data.load(split: split, for: loaded)
         let (values, columns) = Codes.table(loaded.model, set)
-        let d = columns.count - 1
+        let d = loaded.model.config.latent
         let file = RowsFile.labelledTable(values, columns: columns, classNames: set.classNames, format: out)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
-        say("wrote \(out): \(set.count) rows of \(d) code values and a label")
+        say("wrote \(out): \(set.count) rows of \(d) code values" + (set.isLabelled ? " and a label" : " (no labels)"))
     }
 }

@@ -40,12 +40,13 @@ struct PCACommand: ParsableCommand {
             pca = try PCA(fitting: train.batch(0..<train.count), components: components)
             mse = pca.meanSquaredError(test.batch(0..<test.count))
             let shown = out != nil && input.split != "test"
-            let loaded =
-                try shown
-                ? input.load() : (test.batch(0..<test.count), test.labels.map(Int.init), "", true, test.classNames)
-            (rows, labels, name, classNames) = (
-                loaded.x, loaded.labels, shown ? loaded.name : "\(input.data.sourceName)-test", loaded.classNames
-            )
+            if shown {
+                let loaded = try input.load()
+                (rows, labels, name, classNames) = (loaded.x, loaded.labels, loaded.name, loaded.classNames)
+            } else {
+                (rows, labels, classNames) = (test.batch(0..<test.count), test.knownLabels, test.classNames)
+                name = "\(input.data.sourceName)-test"
+            }
         } else {
             let loaded = try input.load()
             pca = try PCA(fitting: loaded.x, components: components)

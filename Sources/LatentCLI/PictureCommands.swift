@@ -159,7 +159,7 @@ struct ReconstructCommand: ParsableCommand {
         }
         let chosen = count.map { set.prefix(min($0, set.count)) } ?? set
         let rows = Codes.reconstruct(loaded.model, chosen)
-        let labels = chosen.isLabelled ? chosen.labels.map(Int.init) : nil
+        let labels = chosen.knownLabels
         let file = try RowsFile.encode(rows, loaded: loaded, labels: labels, format: options.out)
         try AtomicFile.write(file.data, to: URL(fileURLWithPath: options.out))
         let rowsOf = "\(chosen.count) reconstructed row\(chosen.count == 1 ? "" : "s") of \(chosen.name)"

@@ -31,12 +31,12 @@ enum RowsFile {
         return (data, units ?? "")
     }
 
-    /// A table whose last column holds class numbers (`Codes.table`: codes, embeddings) as .npy, or as .csv with
-    /// each class by its name where the data named its classes.
+    /// A table whose last column, where it is named `label`, holds class numbers (`Codes.table`: codes,
+    /// embeddings) as .npy, or as .csv with each class by its name where the data named its classes.
     static func labelledTable(_ values: [Float], columns: [String], classNames: [String]?, format: String) -> Data {
         let width = columns.count, n = values.count / max(width, 1)
         guard format.lowercased().hasSuffix(".csv") else { return ArrayWriters.npy(values, rows: n, columns: width) }
-        guard let classNames, let last = columns.last else {
+        guard let classNames, let last = columns.last, last == "label" else {
             return ArrayWriters.csv(values, rows: n, columns: width, header: columns)
         }
         let features = (0..<n).flatMap { values[($0 * width)..<(($0 + 1) * width - 1)] }

@@ -24,6 +24,11 @@ public struct Dataset: Sendable {
     /// Whether the labels are real: false for a table read without a label column (every label 0), which
     /// models that need labels (CVAE, classifier, semi-supervised learning) refuse.
     public internal(set) var isLabelled = true
+    /// The labels as numbers where they are real, nil for unlabelled data: what a table of codes, a scatter's
+    /// colours or a neighbour accuracy may use (an unlabelled set's zeros would make them up).
+    public var knownLabels: [Int]? { isLabelled ? labels.map(Int.init) : nil }
+    /// What one example is called in rates and counts: "images" or "rows" (of a table).
+    public var examplesName: String { isImage ? "images" : "rows" }
     /// A table's column names (a CSV's header, the label column left out); nil for pictures and unnamed columns.
     public internal(set) var featureNames: [String]?
     /// The classes' names (label i is `classNames[i]`): an image folder's class folders, a table's label column

@@ -132,8 +132,9 @@ public enum TableDataset {
     }
 
     /// A codes file as `latent encode` writes it (.npy or .csv), labels by `labelColumn`: "auto" (a CSV column
-    /// named label, else the last column of an NPY file), "none", or a column as for `load`. Returns the rows
-    /// and whether they carry labels.
+    /// named label; an NPY file's last column when it holds class numbers 0…255 only, as `latent encode` writes
+    /// labels — codes are never all whole numbers, so unlabelled codes keep every column), "none", or a column as
+    /// for `load`. Returns the rows and whether they carry labels.
     public static func codes(_ url: URL, labelColumn: String) throws -> (data: Dataset, labelled: Bool) {
         let table = try ArrayReaders.read(url)
         guard table.imageShape == nil else {
@@ -145,9 +146,15 @@ public enum TableDataset {
             case "none": nil
             case "auto":
                 table.header.map { $0.contains("label") ? "label" : nil }
-                    ?? (ArrayReaders.format(of: url)?.format == .npy ? "last" : nil)
+                    ?? (ArrayReaders.format(of: url)?.format == .npy && holdsClasses(table, column: table.columns - 1)
+                        ? "last" : nil)
             default: labelColumn
             }
         return (try make(table, source: url, labelColumn: column), column != nil)
+    }
+
+    /// Whether `column` of `table` (one of several) holds only class numbers 0…255.
+    static func holdsClasses(_ table: NumericTable, column: Int) -> Bool {
+        table.columns > 1 && table.column(column).allSatisfy { $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }
     }
 }

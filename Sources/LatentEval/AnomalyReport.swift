@@ -12,8 +12,8 @@ extension AnomalyScores {
         public let kind: Kind
         /// One score per example, in order.
         public let scores: [Double]
-        /// Each example's label.
-        public let labels: [Int]
+        /// Each example's label; nil for unlabelled data.
+        public let labels: [Int]?
         /// The classes' names, where the data named them (the CSV writes each label by its name).
         public var classNames: [String]?
         /// The label counted as anomalous, if any.
@@ -24,10 +24,14 @@ extension AnomalyScores {
         /// The mean score.
         public var meanScore: Double { scores.reduce(0, +) / Double(max(scores.count, 1)) }
 
-        /// The scores as CSV: `index,label,score`.
+        /// The scores as CSV: `index,label,score` (`index,score` for unlabelled data).
         public var csv: Data {
-            var text = "index,label,score\n"
-            for (i, (label, score)) in zip(labels, scores).enumerated() {
+            var text = labels == nil ? "index,score\n" : "index,label,score\n"
+            for (i, score) in scores.enumerated() {
+                guard let label = labels?[i] else {
+                    text += "\(i),\(score)\n"
+                    continue
+                }
                 let name = classNames.flatMap { $0.indices.contains(label) ? $0[label] : nil } ?? String(label)
                 text += "\(i),\(ArrayWriters.quoted(name)),\(score)\n"
             }
@@ -36,7 +40,7 @@ extension AnomalyScores {
 
         /// Histograms of the normal and the anomalous examples' scores (nil without an anomalous label).
         public func histogram(format: PictureFormat) throws -> Data? {
-            guard let a = anomalyLabel, let auc = rocAUC else { return nil }
+            guard let a = anomalyLabel, let auc = rocAUC, let labels else { return nil }
             let pairs = zip(scores, labels)
             let normal = pairs.filter { $0.1 != a }.map(\.0), anomalous = pairs.filter { $0.1 == a }.map(\.0)
             return try Plots.histogram(
@@ -53,14 +57,19 @@ extension AnomalyScores {
     )
         throws -> Report
     {
-        let labels = data.labels.map(Int.init)
-        if let anomalyLabel, !labels.contains(anomalyLabel) {
+        let labels = data.knownLabels
+        if anomalyLabel != nil, labels == nil {
+            throw LatentError(
+                .evaluation, field: "anomalyLabel",
+                "\(data.name) has no labels, so no examples are known to be anomalous")
+        }
+        if let anomalyLabel, let labels, !labels.contains(anomalyLabel) {
             throw LatentError(
                 .evaluation, field: "anomalyLabel",
                 "\(data.name) has no examples labelled \(data.className(anomalyLabel))")
         }
         let scores = try Self.scores(model, on: data, kind: kind)
-        let auc = anomalyLabel.flatMap { a in ROC.auc(scores: scores, positive: labels.map { $0 == a }) }
+        let auc = anomalyLabel.flatMap { a in labels.flatMap { ROC.auc(scores: scores, positive: $0.map { $0 == a }) } }
         var report = Report(kind: kind, scores: scores, labels: labels, anomalyLabel: anomalyLabel, rocAUC: auc)
         report.classNames = data.classNames
         return report

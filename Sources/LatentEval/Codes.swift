@@ -25,11 +25,11 @@ public enum Codes {
         return all
     }
 
-    /// The codes of `data` with each example's label as a last column: row-major [n, latent + 1] floats and
-    /// the column names (`z0`, `z1`, …, `label`), as `latent encode` writes them.
+    /// The codes of `data` with each example's label as a last column where the data has labels: row-major
+    /// [n, latent (+ 1)] floats and the column names (`z0`, `z1`, …, `label`), as `latent encode` writes them.
     public static func table(_ model: any ReconstructingModel, _ data: Dataset) -> (values: [Float], columns: [String])
     {
-        table(encode(model, data), labels: data.labels.map(Int.init), prefix: "z")
+        table(encode(model, data), labels: data.knownLabels, prefix: "z")
     }
 
     /// Rows [n, d] with their labels (if known) as a last column: row-major floats and the column names

@@ -18,7 +18,7 @@ public enum Figures {
         projection: Projection = .pca, threads: Int = 1, format: PictureFormat
     ) throws -> Data {
         precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
-        let (codes, labels) = (Codes.encode(model, data), data.labels.map(Int.init))
+        let (codes, labels) = (Codes.encode(model, data), data.knownLabels)
         let d = codes.shape[1]
         var columns: Tensor = codes, axisName = "z"
         if d != dims {

@@ -6,9 +6,10 @@ public final class ProgressReporter {
     private let live: Bool
     private var lastDraw = 0.0
     private let start = Date()
+    private let examples: String
 
-    /// A reporter drawing a live bar if `live`.
-    public init(live: Bool) { self.live = live }
+    /// A reporter drawing a live bar if `live`; `examples` names what training counts per second.
+    public init(live: Bool, examples: String = "images") { (self.live, self.examples) = (live, examples) }
 
     /// Whether standard error is a terminal.
     public static var stderrIsTerminal: Bool { isatty(2) == 1 }
@@ -23,8 +24,8 @@ public final class ProgressReporter {
         let filled = batches == 0 ? width : width * batch / batches
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let line = String(
-            format: "\rEpoch %d/%d %@ %d/%d  loss %.2f  %.0f images/s ", epoch, epochs, bar, batch, batches, loss,
-            imagesPerSecond)
+            format: "\rEpoch %d/%d %@ %d/%d  loss %.2f  %.0f %@/s ", epoch, epochs, bar, batch, batches, loss,
+            imagesPerSecond, examples)
         try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 

@@ -35,7 +35,7 @@ extension Trainer {
             shuffling = RandomGenerator(seed: seed, stream: .shuffling)
             noise = RandomGenerator(seed: seed, stream: .noise)
             binarization = RandomGenerator(seed: seed, stream: .binarization)
-            progress = ProgressReporter(live: trainer.options.progressBar)
+            progress = ProgressReporter(live: trainer.options.progressBar, examples: data.train.examplesName)
             tensorBoard = try trainer.options.tensorBoardDirectory.flatMap {
                 trainer.isWriter ? try TensorBoardWriter(directory: $0) : nil
             }
@@ -129,9 +129,9 @@ extension Trainer {
             let parts = eval.terms.sorted { $0.key > $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }
             trainer.log(
                 String(
-                    format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f images/s  %.1f s", epoch,
+                    format: "epoch %d/%d  train %.4f  test %.4f (%@)  %.0f %@/s  %.1f s", epoch,
                     options.epochs, row.trainLoss, row.testLoss, parts.joined(separator: ", "),
-                    row.imagesPerSecond, seconds))
+                    row.imagesPerSecond, data.train.examplesName, seconds))
             warnIfCollapsed(epoch: epoch, kl: eval.terms["kl"])
             try checkProcessesAgree(epoch: epoch)
             guard trainer.isWriter else { return }
@@ -194,18 +194,14 @@ extension Trainer {
             let active = Evaluation.activeDimensions(vae, on: data.test)
             guard kl < 0.1 || active == 0 else { return }
             warnedCollapse = true
+            let dimensions = "\(active) of \(vae.config.latent) latent dimensions active"
             trainer.log(
-                String(
-                    format: "warning: posterior collapse: the KL is %.3f nats per image with %d active "
-                        + """
-                        latent dimensions, so the decoder ignores the code. Remedies: `klWarmupEpochs` 10 (anneal \
-                        the KL 
-                        """
-                            + """
-                            in), `freeBits` 0.5 (a KL floor per dimension), `beta` below 1, or a smaller decoder \
-                            (`hidden`).
-                            """,
-                    kl, active))
+                String(format: "warning: posterior collapse: the KL is %.3f nats per ", kl)
+                    + """
+                    \(data.test.examplesName.dropLast()) (\(dimensions)), so the decoder barely uses the code. \
+                    Remedies: `klWarmupEpochs` 10 (anneal the KL in), `freeBits` 0.5 (a KL floor per dimension), \
+                    `beta` below 1, or a smaller decoder (`hidden`).
+                    """)
         }
     }
 }

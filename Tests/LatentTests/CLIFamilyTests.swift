@@ -272,6 +272,45 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: run + "2"), "a failed run writes nothing")
     }
 
+    /// A table without labels gets none made up: codes, embeddings and anomaly scores carry no label column,
+    /// no neighbour accuracy is printed (all-zero labels would score 1.0), and the NPY codes read back whole.
+    @Test func unlabelledDataGetsNoMadeUpLabels() throws {
+        let dir = Support.temporaryDirectory()
+        let file = try Support.writeCSV("u.csv", in: dir, header: "a,b,c,d", rows: 200, seed: 5) { r, rng in
+            var cells: [String] = []
+            for _ in 0..<4 { cells.append(String(Float(r % 2) * 3 + rng.normal())) }
+            return cells
+        }
+        let run = dir.appendingPathComponent("run").path
+        let t = try Support.runLatent([
+            "train", "--model", "ae", "--data", file.path, "--scale", "minmax", "--hidden", "8", "--latent", "2",
+            "--epochs", "1", "--threads", "1", "--out", run,
+        ])
+        #expect(t.status == 0 && t.stdout.contains(" rows/s "), "\(t.stdout) \(t.stderr)")
+        let npy = dir.appendingPathComponent("codes.npy").path, csv = dir.appendingPathComponent("codes.csv").path
+        for out in [npy, csv] {
+            let e = try Support.runLatent(["encode", run, "--split", "all", "--out", out])
+            #expect(e.status == 0 && e.stdout.contains("200 rows of 2 code values (no labels)"), "\(e.stdout)")
+            let back = try ArrayReaders.read(URL(fileURLWithPath: out))
+            #expect(back.rows == 200 && back.columns == 2 && back.header.map { $0 == ["z0", "z1"] } != false)
+            let (codes, labelled) = try TableDataset.codes(URL(fileURLWithPath: out), labelColumn: "auto")
+            #expect(!labelled && codes.featureCount == 2, "\(out): every column is a code")
+        }
+        let pca = dir.appendingPathComponent("pca.csv").path
+        for input in [[npy], ["--data", file.path]] {
+            let p = try Support.runLatent(["pca"] + input + ["--components", "2", "--out", pca])
+            #expect(p.status == 0 && !p.stdout.contains("knn10_accuracy"), "\(input) \(p.stdout) \(p.stderr)")
+            let pcaText = try String(contentsOfFile: pca, encoding: .utf8)
+            #expect(pcaText.hasPrefix("PC0,PC1\n"), "\(pcaText.prefix(40))")
+        }
+        let scores = dir.appendingPathComponent("scores.csv").path
+        let a = try Support.runLatent(["anomaly", run, "--out", scores])
+        let scoresText = try String(contentsOfFile: scores, encoding: .utf8)
+        #expect(a.status == 0 && scoresText.hasPrefix("index,score\n"), "\(a.stderr)")
+        let labelled = try Support.runLatent(["anomaly", run, "--out", scores, "--anomaly-label", "1"])
+        #expect(labelled.status != 0 && labelled.stderr.contains("has no labels"), "\(labelled.stderr)")
+    }
+
     /// A label column of names (iris' species) is numbered in sorted order, recorded in the checkpoint, and other
     /// data given to the model is numbered the same way by name: a file holding only some of the classes keeps
     /// their numbers, a file with a class the model never saw is refused by name.
