@@ -286,8 +286,9 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--resume: --exclude-label \(named(excludeLabel)): the run's is \(theirs)")
             }
             if let mismatch = data.mismatch(resumed, loaded) { throw mismatch }
-            if let label = excludeLabel ?? recorded?.excludeLabel { resumed = resumed.excluding(label: label) }
-            if let limit = limit ?? recorded?.limit { resumed = resumed.prefix(limit) }
+            if recorded == nil {  // a checkpoint from before runs recorded their data: the flags name the subset
+                resumed = DataProvenance(source, limit: limit, excludeLabel: excludeLabel).trainingSubset(of: resumed)
+            }
             let history = try Trainer.resume(
                 directory, epochs: epochs, train: resumed, test: try source.load(.test, notes: note),
                 progressBar: progressBar && processes?.rank ?? 0 == 0, processes: processes,

@@ -54,6 +54,14 @@ public struct DataProvenance: Codable, Equatable, Sendable {
         (self.limit, self.excludeLabel) = (limit, excludeLabel)
     }
 
+    /// The examples of a raw training split the run trained on: without `excludeLabel`, then the first `limit`.
+    public func trainingSubset(of train: Dataset) -> Dataset {
+        var subset = train
+        if let excludeLabel { subset = subset.excluding(label: excludeLabel) }
+        if let limit { subset = subset.prefix(limit) }
+        return subset
+    }
+
     /// The source this record names (a dataset read from `directory` when given).
     public func source(directory: URL?) -> DataSource {
         if let file, let images { return .images(URL(fileURLWithPath: file), images) }

@@ -4,9 +4,24 @@ import LatentModels
 import LatentTensor
 
 extension Trainer {
+    /// Continues the run in `directory` on the data its checkpoint records (the named dataset, table or
+    /// picture folder, read again), as `resume(_:epochs:train:test:)` does with them.
+    @discardableResult
+    public static func resume(
+        _ directory: URL, epochs: Int, progressBar: Bool = false, processes: (any ProcessGroup)? = nil,
+        tensorBoard: URL? = nil, log: @escaping (String) -> Void = { _ in }
+    ) throws -> [EpochMetrics] {
+        let source = try ModelStore.load(directory).data?.source(directory: nil) ?? .named("mnist", directory: nil)
+        return try resume(
+            directory, epochs: epochs, train: try source.load(.train, notes: log),
+            test: try source.load(.test, notes: log), progressBar: progressBar, processes: processes,
+            tensorBoard: tensorBoard, log: log)
+    }
+
     /// Continues the interrupted or finished run in `directory` up to `epochs`, exactly as if it had never
     /// stopped: the saved weights, scaling, Adam state, random streams and options (batch size, learning rate,
-    /// seed, threads, engine, clipping, warm-up). `train` and `test` are the raw splits the run was started on.
+    /// seed, threads, engine, clipping, warm-up). `train` and `test` are the raw splits the run was started on;
+    /// the recorded training subset (a left-out label, a limit) is taken from `train` again here.
     /// Throws if the checkpoint and state disagree (an interrupted save) or the run is already past `epochs`.
     @discardableResult
     public static func resume(
@@ -33,7 +48,7 @@ extension Trainer {
         }
         let data = try TrainingData.forModel(
             loaded.config, scaling: loaded.scaling, columns: loaded.data?.columns, classes: loaded.data?.classes,
-            train: train, test: test)
+            train: loaded.data?.trainingSubset(of: train) ?? train, test: test)
         var options = state.options(epochs: epochs, directory: directory)
         options.progressBar = progressBar
         options.tensorBoardDirectory = tensorBoard

@@ -12,6 +12,9 @@ import Testing
         let whole = Support.temporaryDirectory("whole"), part = Support.temporaryDirectory("part")
         #expect(try Support.runLatent(["train", "--epochs", "4", "--out", whole.path] + Self.small).status == 0)
         #expect(try Support.runLatent(["train", "--epochs", "2", "--out", part.path] + Self.small).status == 0)
+        let library = Support.temporaryDirectory("library")
+        try FileManager.default.removeItem(at: library)
+        try FileManager.default.copyItem(at: part, to: library)
         let r = try Support.runLatent([
             "train", "--resume", part.path, "--epochs", "4", "--limit", "600", "--no-progress",
         ])
@@ -22,6 +25,10 @@ import Testing
         let lossesA = try EpochMetrics.read(whole.appendingPathComponent("metrics.jsonl")).map(\.testLoss)
         let lossesB = try EpochMetrics.read(part.appendingPathComponent("metrics.jsonl")).map(\.testLoss)
         #expect(lossesA == lossesB && lossesA.count == 4)
+        // The library resumes on the recorded data and subset (MNIST's first 600) without being given them.
+        let history = try Trainer.resume(library, epochs: 4)
+        let c = try Data(contentsOf: library.appendingPathComponent("model.safetensors"))
+        #expect(history.map(\.testLoss) == lossesA && a == c, "Trainer.resume alone ends where the CLI does")
         // Nothing left to do, or no state to resume from: clear errors.
         let done = try Support.runLatent(["train", "--resume", part.path, "--epochs", "4", "--limit", "600"])
         #expect(done.status != 0 && done.stderr.contains("already trained 4 epochs"))
