@@ -33,6 +33,10 @@ struct EmbeddingInput: ParsableArguments {
         }
         let url = URL(fileURLWithPath: input)
         let (set, labelled) = try TableDataset.codes(url, labelColumn: data.labelColumn ?? "auto")
+        if labelled && data.labelColumn == nil && set.featureNames == nil {
+            let classes = Set(set.labels).count, name = url.lastPathComponent
+            note("\(name): its last column read as labels (\(classes) classes); --label-column none reads it as a code")
+        }
         return (
             set.batch(0..<set.count), labelled ? set.labels.map(Int.init) : nil, url.lastPathComponent, false,
             set.classNames

@@ -87,10 +87,20 @@ public struct TSNE: Sendable {
         return Tensor(optimize(p, initial: start, method: method, progress: progress), shape: [n, 2])
     }
 
-    /// The first two principal components, scaled so the first has standard deviation 10⁻⁴.
+    /// The first two principal components, scaled so the first has standard deviation 10⁻⁴. One-dimensional
+    /// data has one: the second coordinate is then a fixed low-discrepancy spread at that scale, so the map can
+    /// still open into two dimensions (a zero column would keep every point on a line).
     public static func pcaInitialization(_ data: Tensor) throws -> [Float] {
         let n = data.shape[0]
-        let y = try PCA(fitting: data, components: 2).transform(data)
+        var y = try PCA(fitting: data, components: min(2, data.shape[1])).transform(data)
+        if y.shape[1] == 1 {
+            let line = y, width = max(line.array.map(abs).max() ?? 1, 1e-6)
+            y = Tensor(uninitialized: [n, 2])
+            for i in 0..<n {
+                let spread = (Double(i) * 0.618_033_988_749_895).truncatingRemainder(dividingBy: 1) - 0.5
+                (y[i, 0], y[i, 1]) = (line[i, 0], Float(spread) * width)
+            }
+        }
         var mean = 0.0, sq = 0.0
         for i in 0..<n { mean += Double(y[i, 0]) }
         mean /= Double(n)

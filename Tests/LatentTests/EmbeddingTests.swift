@@ -117,6 +117,18 @@ import Testing
         #expect(KNNAccuracy.score(w, labels: bigLabels, threads: 2) > 0.98)
     }
 
+    /// One-dimensional rows (a single score per example) embed in two dimensions: two groups on the line come
+    /// out as two groups in the plane, spread in both coordinates.
+    @Test func oneDimensionalDataEmbedsInTwo() throws {
+        let x = Tensor((0..<80).map { Float($0 % 2) * 50 + Float($0 % 7) * 0.1 }, shape: [80, 1])
+        var tsne = TSNE()
+        tsne.iterations = 300
+        let y = try tsne.embed(x)
+        #expect(y.shape == [80, 2] && KNNAccuracy.score(y, labels: (0..<80).map { $0 % 2 }) == 1)
+        let second = (0..<80).map { y[$0, 1] }
+        #expect((second.max() ?? 0) - (second.min() ?? 0) > 1e-3, "the second coordinate is used")
+    }
+
     @Test func knnAccuracyCountsMajorityVotes() {
         // Two tight groups far apart, with one point labelled against its group.
         var values: [Float] = []
