@@ -35,6 +35,8 @@ struct EncodeCommand: ParsableCommand {
         let d = loaded.model.config.latent
         let file = RowsFile.labelledTable(values, columns: columns, classNames: set.classNames, format: out)
         try AtomicFile.write(file, to: URL(fileURLWithPath: out))
-        say("wrote \(out): \(set.count) rows of \(d) code values" + (set.isLabelled ? " and a label" : " (no labels)"))
+        say(
+            "wrote \(out): \(set.count) rows of \(d) code value\(d == 1 ? "" : "s")"
+                + (set.isLabelled ? " and a label" : " (no labels)"))
     }
 }

@@ -65,7 +65,8 @@ struct EvalCommand: ParsableCommand {
             object["kind"] = loaded.model.config.kind.rawValue
             try printJSON(object)
         } else {
-            say("\(loaded.model.config.kind.rawValue) model in \(directory), \(test.name) (\(test.count) images):")
+            let kind = loaded.model.config.kind.rawValue
+            say("\(kind) model in \(directory), \(test.name) (\(test.count) \(test.examplesName)):")
             for (k, v) in metrics.sorted(by: { $0.key < $1.key }) where k != "images" {
                 say(String(format: "  %-20@ %.4f", k, v))
             }
@@ -96,9 +97,10 @@ struct EvalCommand: ParsableCommand {
         } else {
             say(
                 String(
-                    format: "%@ in %@, first %d test images: −log p(x) ≈ %.3f nats (K = %d)%@  [%.1f s]",
+                    format: "%@ in %@, first %d test %@: −log p(x) ≈ %.3f nats (K = %d)%@  [%.1f s]",
                     vae.config.kind.rawValue, directory,
-                    test.count, nll, k, metrics["elbo"].map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
+                    test.count, test.examplesName, nll, k,
+                    metrics["elbo"].map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
         }
     }
 

@@ -48,6 +48,10 @@ public enum ImageFolder {
         if loose > 0 {
             notes("note: \(loose) picture(s) directly in \(folder.path) belong to no class folder and are left out")
         }
+        if !classes.isEmpty, case let empty = emptyFolders(folder, classes: classes), !empty.isEmpty {
+            let listed = empty.prefix(5).joined(separator: ", ") + (empty.count > 5 ? ", …" : "")
+            notes("note: \(empty.count) folder(s) in \(folder.path) hold no pictures and are not classes: \(listed)")
+        }
         let key = try contentKey(folder, files: files, options: options)
         let store = cache?.appendingPathComponent("\(key).limg")
         var set: ImageSet
@@ -123,6 +127,20 @@ public enum ImageFolder {
         return (
             nested.map { ($0, index[String($0.prefix(while: { $0 != "/" }))]!) }, classes, paths.count - nested.count
         )
+    }
+
+    /// The first-level subfolders of `folder` (hidden ones aside) that are not among `classes`: they hold no
+    /// pictures, so a model trained on the folder has no such class.
+    static func emptyFolders(_ folder: URL, classes: [String]) -> [String] {
+        let known = Set(classes)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return entries.filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && !known.contains(name)
+                && FileManager.default.fileExists(
+                    atPath: folder.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }.sorted()
     }
 
     /// SHA-256 over a format tag, the options and each file's path, length and bytes.

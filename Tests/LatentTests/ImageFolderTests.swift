@@ -104,6 +104,7 @@ import Testing
         try Data().write(to: root.appendingPathComponent("broken/empty.png"))
         try Data("not a picture\n".utf8).write(to: root.appendingPathComponent("broken/notes.png"))
         try Data("ignored\n".utf8).write(to: root.appendingPathComponent("dogs/README.txt"))
+        try fm.createDirectory(at: root.appendingPathComponent("birds/none"), withIntermediateDirectories: true)
         return root
     }
 
@@ -116,6 +117,7 @@ import Testing
         #expect(set.dataset.count == 11 && set.dataset.channels == 3 && set.dataset.isLabelled)
         #expect(set.files.first == "cats/deeper/nested/grey16.png" && !set.files.contains("root.png"))
         #expect(notes.contains { $0.contains("1 picture(s) directly in") }, "\(notes)")
+        #expect(notes.contains { $0.contains("1 folder(s) in") && $0.hasSuffix("are not classes: birds") })
         #expect(set.unreadable.count == 3)
         for name in ["truncated.png", "empty.png", "notes.png"] {
             #expect(set.unreadable.contains { $0.contains("broken/\(name)") }, "\(name) named")
