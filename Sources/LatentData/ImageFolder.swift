@@ -14,10 +14,13 @@ public struct ImageSet: Sendable {
     public var unreadable: [String]
     /// SHA-256 over the options and every file's path and content: the cache key and the data's fingerprint.
     public var sha256: String
+    /// The folder holding the test pictures where the folder comes split (`train/` beside `test/` or `val/`).
+    public var testFolder: String?
 
-    /// The split: the recorded test files if given, else every tenth picture in sorted order (as for tables).
+    /// The split: the recorded test files if given, else the test folder's pictures where the folder comes split,
+    /// else every tenth picture in sorted order (as for tables).
     public func split(_ split: Split, testFiles: [String]?) -> Dataset {
-        let test = testFiles.map(Set.init)
+        let test = (testFiles ?? (testFolder == nil ? nil : self.testFiles)).map(Set.init)
         let rows = files.indices.filter { i in
             let isTest = test.map { $0.contains(files[i]) } ?? (i % 10 == 9)
             return isTest == (split == .test)
@@ -25,12 +28,17 @@ public struct ImageSet: Sendable {
         return dataset.subset(rows, name: "\(dataset.name)-\(split.rawValue)")
     }
 
-    /// The test split's files (what a checkpoint records).
-    public var testFiles: [String] { files.indices.filter { $0 % 10 == 9 }.map { files[$0] } }
+    /// The test split's files (what a checkpoint records): the test folder's, or every tenth.
+    public var testFiles: [String] {
+        if let testFolder { return files.filter { $0.hasPrefix(testFolder + "/") } }
+        return files.indices.filter { $0 % 10 == 9 }.map { files[$0] }
+    }
 }
 
 /// Reads a folder of pictures as torchvision's ImageFolder does: first-level subfolders are classes (pictures
-/// nested deeper count for their first-level folder); a folder of pictures alone is unlabelled. Pictures are
+/// nested deeper count for their first-level folder); a folder of pictures alone is unlabelled. A folder that
+/// comes split (`train/` beside `test/` or `val/`, each holding class folders or pictures) keeps its split, its
+/// classes one level down. Pictures are
 /// decoded in parallel with progress, resized (`ImageResize`) and kept as one uint8 store, cached on disk under
 /// the content's SHA-256 so that the next run reads the store instead of decoding.
 public enum ImageFolder {
@@ -44,11 +52,12 @@ public enum ImageFolder {
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ImageSet {
         try options.validate()
-        let (files, classes, loose) = try scan(folder)
+        let (files, classes, loose, layout) = try scan(folder)
+        if let layout { notes(layout.description(folder, files: files, classes: classes)) }
         if loose > 0 {
             notes("note: \(loose) picture(s) directly in \(folder.path) belong to no class folder and are left out")
         }
-        if !classes.isEmpty, case let empty = emptyFolders(folder, classes: classes), !empty.isEmpty {
+        if layout == nil, !classes.isEmpty, case let empty = emptyFolders(folder, classes: classes), !empty.isEmpty {
             let listed = empty.prefix(5).joined(separator: ", ") + (empty.count > 5 ? ", …" : "")
             notes("note: \(empty.count) folder(s) in \(folder.path) hold no pictures and are not classes: \(listed)")
         }
@@ -66,6 +75,7 @@ public enum ImageFolder {
             }
         }
         set.dataset.classNames = set.classes.isEmpty ? nil : set.classes
+        set.testFolder = layout?.test
         if !set.unreadable.isEmpty {
             let listed = set.unreadable.prefix(5).joined(separator: "; ")
             let more = set.unreadable.count > 5 ? "; … (\(set.unreadable.count - 5) more)" : ""
@@ -88,9 +98,32 @@ public enum ImageFolder {
         return base.appendingPathComponent("latent").appendingPathComponent("images")
     }
 
-    /// The pictures' relative paths (sorted, hidden files skipped), class names, and how many pictures lie
-    /// loose beside class folders (left out, as torchvision does).
-    static func scan(_ folder: URL) throws -> (files: [(path: String, label: Int)], classes: [String], loose: Int) {
+    /// The pictures' relative paths (sorted, hidden files skipped), class names, how many pictures lie loose
+    /// beside class folders (left out, as torchvision does), and the split folders if the folder comes split.
+    static func scan(
+        _ folder: URL
+    ) throws -> (files: [(path: String, label: Int)], classes: [String], loose: Int, layout: SplitFolders?) {
+        let paths = try pictures(in: folder)
+        let layout = SplitFolders(paths)
+        // The part of each path that names its class: below the split folder where the folder comes split.
+        let used = layout.map { l in paths.filter { l.holds($0) } } ?? paths
+        let inner = layout == nil ? used : used.map { String($0.drop(while: { $0 != "/" }).dropFirst()) }
+        let nested = inner.indices.filter { inner[$0].contains("/") }
+        let className = { (i: Int) in String(inner[i].prefix(while: { $0 != "/" })) }
+        guard !nested.isEmpty else { return (used.map { ($0, 0) }, [], 0, layout) }
+        // Class folders: pictures directly in the root belong to no class and are left out (as torchvision).
+        let classes = Array(Set(nested.map(className))).sorted()
+        guard classes.count <= 256 else {
+            throw LatentError(
+                .data, field: "data", "\(folder.path) has \(classes.count) class folders; at most 256 are supported")
+        }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        return (nested.map { (used[$0], index[className($0)]!) }, classes, inner.count - nested.count, layout)
+    }
+
+    /// Every picture's path relative to `folder` (sorted by bytes, hidden files skipped, links out of the folder
+    /// left out); throws if there are none, pointing at a table in the folder if there is one.
+    static func pictures(in folder: URL) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw LatentError(.data, field: "data", "\(folder.path) is not a folder") }
@@ -115,18 +148,7 @@ public enum ImageFolder {
             let hint = tables.first.map { "; for a table, give the file itself (--data \($0))" } ?? ""
             throw LatentError(.data, field: "data", "\(folder.path) holds no .png, .jpg or .jpeg files\(hint)")
         }
-        let nested = paths.filter { $0.contains("/") }
-        guard !nested.isEmpty else { return (paths.map { ($0, 0) }, [], 0) }
-        // Class folders: pictures directly in the root belong to no class and are left out (as torchvision).
-        let classes = Array(Set(nested.map { String($0.prefix(while: { $0 != "/" })) })).sorted()
-        guard classes.count <= 256 else {
-            throw LatentError(
-                .data, field: "data", "\(folder.path) has \(classes.count) class folders; at most 256 are supported")
-        }
-        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        return (
-            nested.map { ($0, index[String($0.prefix(while: { $0 != "/" }))]!) }, classes, paths.count - nested.count
-        )
+        return paths
     }
 
     /// The first-level subfolders of `folder` (hidden ones aside) that are not among `classes`: they hold no

@@ -134,6 +134,49 @@ import Testing
         #expect(set.split(.test, testFiles: [set.files[0], set.files[1]]).count == 2)
     }
 
+    /// A folder that comes split (train/ beside test/ or val/) keeps its split and takes its classes one level
+    /// down; folders that only look like splits (a class named train among others) stay classes.
+    @Test func aFolderThatComesSplitKeepsItsSplit() throws {
+        func folder(_ paths: [String]) throws -> URL {
+            let root = Support.temporaryDirectory()
+            for path in paths {
+                let url = root.appendingPathComponent(path)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(at: Self.fixture("rgb8.png"), to: url)
+            }
+            return root
+        }
+        func load(_ root: URL) throws -> (set: ImageSet, notes: [String]) {
+            var notes = [String]()
+            let set = try ImageFolder.load(
+                root, options: ImageOptions(width: 8, height: 8), cache: nil, notes: { notes.append($0) })
+            return (set, notes)
+        }
+        let pictures = (0..<6).map { "\($0).png" }
+        let split = try folder(
+            pictures.map { "train/cats/\($0)" } + pictures.map { "train/dogs/\($0)" } + [
+                "test/cats/a.png", "test/dogs/b.png",
+            ]
+                + ["val/cats/c.png"])
+        let (set, notes) = try load(split)
+        #expect(set.classes == ["cats", "dogs"] && set.testFolder == "test" && set.dataset.count == 14)
+        #expect(set.testFiles == ["test/cats/a.png", "test/dogs/b.png"])
+        #expect(set.split(.train, testFiles: nil).count == 12 && set.split(.test, testFiles: nil).labels == [0, 1])
+        #expect(notes.contains { $0.contains("test/ (2 pictures) the test split") && $0.hasSuffix("left out: val/") })
+        let source = DataSource.images(split, ImageOptions(width: 8, height: 8))
+        #expect(DataProvenance(source).images?.testFiles == set.testFiles, "the checkpoint records the test folder")
+        // Pictures right in train/ and val/: an unlabelled split.
+        let flat = try load(try folder(pictures.map { "train/\($0)" } + ["Val/x.png"])).set
+        #expect(flat.classes.isEmpty && !flat.dataset.isLabelled && flat.testFiles == ["Val/x.png"])
+        // train/ alone: its every tenth picture is the test split.
+        let alone = try load(try folder((0..<10).map { "train/a/\($0).png" })).set
+        #expect(alone.classes == ["a"] && alone.testFolder == nil && alone.testFiles == ["train/a/9.png"])
+        // A class named train among other classes is a class.
+        let vehicles = try load(try folder(["bus/1.png", "train/2.png", "test/3.png"])).set
+        #expect(vehicles.classes == ["bus", "test", "train"] && vehicles.testFolder == nil)
+    }
+
     @Test func theDecodedStoreIsCachedByContent() throws {
         let root = try Self.hostileFolder(), cache = Support.temporaryDirectory()
         let options = ImageOptions(width: 8, height: 8)
