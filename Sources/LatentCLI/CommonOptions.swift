@@ -31,6 +31,16 @@ struct DataOptions: ParsableArguments {
     var dataFile: String?
 
     @Option(
+        name: .customLong("test-data"),
+        help: ArgumentHelp(
+            """
+            With a --data table: a second table of the same columns that is the test split (every row of --data \
+            is then training), as data often comes (train.csv, test.csv).
+            """,
+            valueName: "path"))
+    var testDataFile: String?
+
+    @Option(
         name: .customLong("image-size"),
         help: ArgumentHelp(
             """
@@ -79,6 +89,13 @@ struct DataOptions: ParsableArguments {
         if let imageSize { try ErrorMessages.asValidation { _ = try ImageOptions.size(imageSize) } }
         if let channels, channels != 1 && channels != 3 {
             throw ValidationError("--channels: expected 1 (grey) or 3 (RGB), got \(channels)")
+        }
+        if testDataFile != nil && (dataFile == nil || isFolder) {
+            throw ValidationError(
+                """
+                --test-data applies to a --data table; a folder of pictures comes split as train/ and test/ \
+                folders side by side
+                """)
         }
         if (imageSize != nil || channels != nil || strict) && !isFolder {
             throw ValidationError("--image-size, --channels and --strict apply to a --data folder of pictures")
@@ -143,7 +160,9 @@ struct DataOptions: ParsableArguments {
             return .images(URL(fileURLWithPath: dataFile), options)
         }
         if let dataFile {
-            return .table(URL(fileURLWithPath: dataFile), labelColumn: labelColumn, csv: csvFormat)
+            return .table(
+                URL(fileURLWithPath: dataFile), labelColumn: labelColumn, csv: csvFormat,
+                test: testDataFile.map { URL(fileURLWithPath: $0) })
         }
         return .named(dataset ?? "mnist", directory: directory)
     }
@@ -277,7 +296,8 @@ extension DataOptions {
     /// Refuses an output that would overwrite the data this command reads for `loaded` — the `--data` file, or
     /// without it the file recorded in the checkpoint — or land inside its picture folder.
     func refuseOverwriting<M>(_ out: String, for loaded: ModelStore.Loaded<M>, flag: String = "--out") throws {
-        try LatentCLI.refuseOverwriting(out, inputs: [dataFile ?? (given ? nil : loaded.data?.file)], flag: flag)
+        let recorded = given ? [] : [loaded.data?.file, loaded.data?.testFile]
+        try LatentCLI.refuseOverwriting(out, inputs: [dataFile, testDataFile] + recorded, flag: flag)
     }
 }
 

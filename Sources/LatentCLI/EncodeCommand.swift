@@ -17,7 +17,7 @@ struct EncodeCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        try refuseOverwriting(out, inputs: [data.dataFile])
+        try refuseOverwriting(out, inputs: [data.dataFile, data.testDataFile])
         guard Split(rawValue: split) != nil || split == "all" else {
             throw ValidationError("--split: expected train, test or all, got '\(split)'")
         }

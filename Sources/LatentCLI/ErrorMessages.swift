@@ -21,7 +21,8 @@ enum ErrorMessages {
         "outputVariance": "--output-variance", "outputMean": "--output-mean", "perplexity": "--perplexity",
         "projection": "--method", "resume": "--resume", "samplesPerLabel": "--samples-per-label",
         "scaling": "--scale", "score": "--score", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
-        "sparsityWeight": "--sparsity-weight", "steps": "--steps", "threads": "--threads", "to": "--to",
+        "sparsityWeight": "--sparsity-weight", "steps": "--steps", "testData": "--test-data", "threads": "--threads",
+        "to": "--to",
     ]
 
     /// The one line to print for `error`.

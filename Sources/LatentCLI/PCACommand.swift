@@ -26,7 +26,7 @@ struct PCACommand: ParsableCommand {
         }
         if let out {
             try validateEmbeddingOutput(out)
-            try refuseOverwriting(out, inputs: [input.input, input.data.dataFile])
+            try refuseOverwriting(out, inputs: [input.input, input.data.dataFile, input.data.testDataFile])
         }
     }
 

@@ -141,7 +141,7 @@ struct ReconstructCommand: ParsableCommand {
         guard ["train", "test", "all"].contains(split) else {
             throw ValidationError("--split: expected train, test or all, got '\(split)'")
         }
-        try refuseOverwriting(options.out, inputs: [options.data.dataFile])
+        try refuseOverwriting(options.out, inputs: [options.data.dataFile, options.data.testDataFile])
     }
 
     func run() throws {

@@ -45,7 +45,7 @@ struct TSNECommand: ParsableCommand {
         guard !out.isEmpty else { throw ValidationError("--out: give an output file (.png, .svg, .pdf, .npy or .csv)") }
         for o in out {
             try validateEmbeddingOutput(o)
-            try refuseOverwriting(o, inputs: [input.input, input.data.dataFile])
+            try refuseOverwriting(o, inputs: [input.input, input.data.dataFile, input.data.testDataFile])
         }
         guard perplexity > 0, perplexity <= 10_000 else {
             throw ValidationError("--perplexity: expected a number in (0, 10000], got \(perplexity)")

@@ -285,6 +285,12 @@ struct TrainCommand: ParsableCommand {
                 let theirs = named(recorded.excludeLabel)
                 throw ValidationError("--resume: --exclude-label \(named(excludeLabel)): the run's is \(theirs)")
             }
+            if let test = data.testDataFile, let recorded,
+                URL(fileURLWithPath: test).canonicalPath
+                    != recorded.testFile.map({ URL(fileURLWithPath: $0).canonicalPath })
+            {
+                throw ValidationError("--resume: --test-data \(test): the run's is \(recorded.testFile ?? "none")")
+            }
             if let mismatch = data.mismatch(resumed, loaded) { throw mismatch }
             if recorded == nil {  // a checkpoint from before runs recorded their data: the flags name the subset
                 resumed = DataProvenance(source, limit: limit, excludeLabel: excludeLabel).trainingSubset(of: resumed)

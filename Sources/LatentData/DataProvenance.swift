@@ -13,6 +13,9 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     public var bytes: Int?
     /// Lower-case hex SHA-256 of the table's content.
     public var sha256: String?
+    /// A test table of its own: its path as given, size in bytes and SHA-256 (nil: the test split is the
+    /// table's every tenth row).
+    public var testFile: String?, testBytes: Int?, testSha256: String?
     /// The table's label column, as given.
     public var labelColumn: String?
     /// The table's feature columns by name, in order (a CSV with a header): a saved model refuses a table whose
@@ -42,14 +45,12 @@ public struct DataProvenance: Codable, Equatable, Sendable {
                 options.testFiles = options.testFiles ?? set.testFiles
             }
             images = options
-        case .table(let url, let column, let format):
+        case .table(let url, let column, let format, let test):
             file = url.path
             labelColumn = column
             csv = format == CSVFormat() ? nil : format
-            if let data = try? Data(contentsOf: url) {
-                bytes = data.count
-                sha256 = Self.sha256(data)
-            }
+            (bytes, sha256) = Self.fingerprint(url)
+            if let test { (testFile, (testBytes, testSha256)) = (test.path, Self.fingerprint(test)) }
         }
         (self.limit, self.excludeLabel) = (limit, excludeLabel)
     }
@@ -65,7 +66,11 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     /// The source this record names (a dataset read from `directory` when given).
     public func source(directory: URL?) -> DataSource {
         if let file, let images { return .images(URL(fileURLWithPath: file), images) }
-        if let file { return .table(URL(fileURLWithPath: file), labelColumn: labelColumn, csv: csv ?? CSVFormat()) }
+        if let file {
+            return .table(
+                URL(fileURLWithPath: file), labelColumn: labelColumn, csv: csv ?? CSVFormat(),
+                test: testFile.map { URL(fileURLWithPath: $0) })
+        }
         return .named(dataset ?? "mnist", directory: directory)
     }
 
@@ -74,7 +79,8 @@ public struct DataProvenance: Codable, Equatable, Sendable {
         guard let file else { return dataset ?? "mnist" }
         if images != nil { return "\(file)/ (pictures, sha256 \(sha256?.prefix(12) ?? "?")…)" }
         let hash = sha256.map { ", sha256 \($0.prefix(12))…" } ?? ""
-        return "\(file) (\(bytes.map(String.init) ?? "?") bytes\(hash))"
+        let test = testFile.map { " with test table \($0) (sha256 \(testSha256?.prefix(12) ?? "?")…)" } ?? ""
+        return "\(file) (\(bytes.map(String.init) ?? "?") bytes\(hash))\(test)"
     }
 
     /// Whether the table file still has the recorded content (true for named datasets).
@@ -85,8 +91,14 @@ public struct DataProvenance: Codable, Equatable, Sendable {
             options.testFiles = nil
             return (try? ImageFolder.load(URL(fileURLWithPath: file), options: options).sha256) == sha256
         }
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)) else { return false }
-        return Self.sha256(data) == sha256
+        let test = testFile.map { Self.fingerprint(URL(fileURLWithPath: $0)).sha256 == testSha256 } ?? true
+        return Self.fingerprint(URL(fileURLWithPath: file)).sha256 == sha256 && test
+    }
+
+    /// A file's size and SHA-256 (nil, nil if it cannot be read).
+    static func fingerprint(_ url: URL) -> (bytes: Int?, sha256: String?) {
+        guard let data = try? Data(contentsOf: url) else { return (nil, nil) }
+        return (data.count, sha256(data))
     }
 
     /// Lower-case hex SHA-256 (OpenSSL's EVP interface).

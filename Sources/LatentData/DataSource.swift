@@ -3,13 +3,15 @@ import LatentTensor
 
 /// Where a command's examples come from: a named dataset (bundled MNIST, Fashion-MNIST fetched once into the
 /// cache and MD5-checked, or the IDX files in a directory), the user's own table (.csv, .npy, .npz; image arrays
-/// [N, H, W] or [N, H, W, C] too), whose every tenth row is the test split (a Keras .npz: its x_test), or a
-/// folder of pictures (`ImageFolder`). Holds the rules every front end applies when it loads data.
+/// [N, H, W] or [N, H, W, C] too), whose every tenth row is the test split (a Keras .npz: its x_test; a test
+/// table of its own: all of that), or a folder of pictures (`ImageFolder`). Holds the rules every front end
+/// applies when it loads data.
 public enum DataSource: Sendable {
     /// A dataset by name ("mnist", "fashion-mnist"), read from `directory` when given.
     case named(String, directory: URL?)
-    /// A table file, with the label column named by header, 0-based index or "last" (nil: unlabelled).
-    case table(URL, labelColumn: String?, csv: CSVFormat = CSVFormat())
+    /// A table file, with the label column named by header, 0-based index or "last" (nil: unlabelled), and
+    /// optionally a second table of the same columns that is the test split (the first is then all training).
+    case table(URL, labelColumn: String?, csv: CSVFormat = CSVFormat(), test: URL? = nil)
     /// A folder of PNG/JPEG pictures (class subfolders, or flat: unlabelled).
     case images(URL, ImageOptions)
 
@@ -31,7 +33,10 @@ public enum DataSource: Sendable {
                     "\(url.path): the \(split.rawValue) split is empty (\(set.files.count) pictures)")
             }
             return data
-        case .table(let url, let labelColumn, let csv):
+        case .table(let url, let labelColumn, let csv, let test?):
+            let pair = try TablePair(train: url, test: test, labelColumn: labelColumn, csv: csv)
+            return try pair.load(split, notes: split == .train ? notes : { _ in })
+        case .table(let url, let labelColumn, let csv, nil):
             let (all, testRows) = try Self.loadTable(
                 url, labelColumn: labelColumn, csv: csv, notes: split == .train ? notes : { _ in })
             guard let testRows else { return TableDataset.split(all, split) }
@@ -60,7 +65,10 @@ public enum DataSource: Sendable {
         switch self {
         case .images(let url, let options):
             return try ImageFolder.load(url, options: options, notes: notes, progress: progress).dataset
-        case .table(let url, let labelColumn, let csv):
+        case .table(let url, let labelColumn, let csv, let test?):
+            let pair = try TablePair(train: url, test: test, labelColumn: labelColumn, csv: csv)
+            return try pair.load(.train, notes: notes).appending(try pair.load(.test, notes: { _ in }))
+        case .table(let url, let labelColumn, let csv, nil):
             return try Self.loadTable(url, labelColumn: labelColumn, csv: csv, notes: notes).data
         case .named(let name, _):
             let train = try load(.train, notes: notes), test = try load(.test, notes: notes)
@@ -69,8 +77,8 @@ public enum DataSource: Sendable {
     }
 
     /// Every row of a table file, and how many last rows are its own test split (nil: every tenth row is).
-    private static func loadTable(
-        _ url: URL, labelColumn: String?, csv: CSVFormat, notes: (String) -> Void
+    static func loadTable(
+        _ url: URL, labelColumn: String?, csv: CSVFormat, notes: (String) -> Void, minimumRows: Int = 10
     ) throws -> (data: Dataset, testRows: Int?) {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw LatentError(.data, field: "data", "\(url.path): no such file or folder")
@@ -104,7 +112,7 @@ public enum DataSource: Sendable {
             }
             return (all, testRows)
         }
-        guard all.count >= 10 else {
+        guard all.count >= minimumRows else {
             throw LatentError(
                 .data, field: "data",
                 """

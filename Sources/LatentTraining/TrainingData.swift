@@ -116,11 +116,17 @@ public struct TrainingData {
         return data
     }
 
-    /// The data a saved model reads when the caller names some. The folder of pictures the model was trained on
+    /// The data a saved model reads when the caller names some. The table the model was trained on keeps the
+    /// test table it was given. The folder of pictures the model was trained on
     /// is read with the recorded size, channels and test split wherever `given` leaves them open; another folder
     /// is scaled to the model's size and channels unless `given` sets them (so an MNIST model reads a folder of
     /// the user's digits at 28 × 28 in grey).
     public static func source(_ given: DataSource, for config: ModelConfig, recorded: DataProvenance?) -> DataSource {
+        if case .table(let url, let column, let csv, nil) = given, let file = recorded?.file,
+            let test = recorded?.testFile, URL(fileURLWithPath: file).canonicalPath == url.canonicalPath
+        {
+            return .table(url, labelColumn: column, csv: csv, test: URL(fileURLWithPath: test))  // its own test table
+        }
         guard case .images(let folder, var options) = given else { return given }
         let open = options.width == nil && options.height == nil
         if let file = recorded?.file, let saved = recorded?.images,

@@ -311,6 +311,48 @@ import Testing
         #expect(labelled.status != 0 && labelled.stderr.contains("has no labels"), "\(labelled.stderr)")
     }
 
+    /// Data that comes as train.csv and test.csv keeps its split: every row of the first trains, the second is
+    /// the test split (its classes numbered by the first's names), recorded so later commands use it too.
+    @Test func aTestTableOfItsOwnIsTheTestSplit() throws {
+        let dir = Support.temporaryDirectory()
+        let species = ["setosa", "versicolor", "virginica"]
+        func table(_ name: String, rows: Int, classes: [String], header: String = "a,b,c,species") throws -> URL {
+            try Support.writeCSV(name, in: dir, header: header, rows: rows, seed: UInt64(rows)) { r, rng in
+                let c = classes[r % classes.count], k = Float(species.firstIndex(of: c) ?? 1)
+                var cells: [String] = []
+                for _ in 0..<3 { cells.append(String(k * 2 + rng.normal())) }
+                return cells + [c]
+            }
+        }
+        let train = try table("train.csv", rows: 60, classes: species)
+        let test = try table("test.csv", rows: 7, classes: ["virginica", "setosa"])
+        let run = dir.appendingPathComponent("run").path
+        let common = ["--label-column", "species", "--scale", "standard", "--likelihood", "gaussian", "--epochs", "1"]
+        let t = try Support.runLatent(
+            ["train", "--model", "cvae", "--data", train.path, "--test-data", test.path, "--out", run] + common)
+        #expect(t.status == 0 && t.stdout.contains("(60 rows)"), "\(t.stdout) \(t.stderr)")
+        // Later commands read the recorded test table, also when --data names the training table alone.
+        for extra in [[], ["--data", train.path, "--label-column", "species"]] {
+            let e = try Support.runLatent(["eval", run, "--json"] + extra)
+            #expect(e.status == 0 && e.stdout.contains("\"images\":7"), "\(extra) \(e.stdout) \(e.stderr)")
+        }
+        let codes = dir.appendingPathComponent("codes.csv").path
+        #expect(try Support.runLatent(["encode", run, "--out", codes]).status == 0)
+        let labels = try String(contentsOfFile: codes, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        #expect(labels == (0..<7).map { ["virginica", "setosa"][$0 % 2] }, "numbered by the training table's names")
+        let written = try Support.runLatent(["encode", run, "--out", test.path])
+        #expect(written.status != 0 && written.stderr.contains("is also an input"), "\(written.stderr)")
+        // A test table with another class, or other columns, is refused by name.
+        let daisy = try table("daisy.csv", rows: 3, classes: ["daisy"])
+        let other = try table("other.csv", rows: 3, classes: species, header: "a,b,x,species")
+        for (file, message) in [(daisy, "has classes train.csv lacks: daisy"), (other, "names its columns a, b, x")] {
+            let r = try Support.runLatent(
+                ["train", "--data", train.path, "--test-data", file.path, "--out", run + "2"] + common)
+            #expect(r.status != 0 && r.stderr.contains("--test-data: \(file.path) \(message)"), "\(r.stderr)")
+        }
+    }
+
     /// A label column of names (iris' species) is numbered in sorted order, recorded in the checkpoint, and other
     /// data given to the model is numbered the same way by name: a file holding only some of the classes keeps
     /// their numbers, a file with a class the model never saw is refused by name.
