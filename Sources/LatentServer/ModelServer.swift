@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Latent
 import Logging
+import NIOCore
 
 /// `latent serve`: one trained model over HTTP on Hummingbird 2 — a JSON/PNG API (described by
 /// `/openapi.json`), Prometheus metrics and the latent-space explorer page. Its own module, so the library and
@@ -61,6 +62,32 @@ public enum ModelServer {
         logger: Logger = Logger(label: "latent.serve", factory: { StreamLogHandler.standardError(label: $0) }),
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        try await application(service, options: options, logger: logger, onRunning: onRunning).runService()
+        do {
+            try await application(service, options: options, logger: logger, onRunning: onRunning).runService()
+        } catch let error as IOError {
+            throw bindFailure(error, options: options) ?? error
+        }
+    }
+
+    /// What a failure to listen means for the user: the port taken, the address not this machine's, or a port
+    /// below 1024 without the right to it (nil for other errors).
+    static func bindFailure(_ error: IOError, options: Options) -> LatentError? {
+        let address = "\(options.host):\(options.port)"
+        switch error.errnoCode {
+        case EADDRINUSE:
+            return LatentError(
+                .server, field: "port",
+                "\(options.port) is taken on \(options.host) (another server listens there); choose another, or 0 for "
+                    + "any free port")
+        case EADDRNOTAVAIL:
+            return LatentError(
+                .server, field: "host",
+                "\(options.host) is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for every interface")
+        case EACCES:
+            return LatentError(
+                .server, field: "port", "listening on \(address) is not permitted (ports below 1024 need privileges)")
+        default:
+            return nil
+        }
     }
 }

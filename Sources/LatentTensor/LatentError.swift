@@ -5,7 +5,7 @@
 public struct LatentError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The layer that raised the error.
     public enum Domain: String, Sendable {
-        case data, checkpoint, model, optimizer, training, render, embedding, statistics, evaluation
+        case data, checkpoint, model, optimizer, training, render, embedding, statistics, evaluation, server
     }
 
     /// The layer that raised the error.

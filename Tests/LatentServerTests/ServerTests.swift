@@ -271,4 +271,31 @@ struct ServerTests {
             }
         }
     }
+
+    /// A port another program holds, or an address that is not this machine's, is one line naming the flag's
+    /// property and the way out, not the socket call's errno.
+    @Test func aTakenPortOrAForeignAddressIsNamed() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        try #require(bound)
+        var options = ModelServer.Options()
+        options.port = Int(UInt16(bigEndian: address.sin_port))
+        let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        await #expect {
+            try await ModelServer.run(try vaeService.get(), options: options, logger: quiet)
+        } throws: { ($0 as? LatentError)?.field == "port" && "\($0)".contains("is taken on 127.0.0.1") }
+        (options.host, options.port) = ("192.0.2.1", 0)  // TEST-NET-1: documentation only, no machine's
+        await #expect {
+            try await ModelServer.run(try vaeService.get(), options: options, logger: quiet)
+        } throws: { ($0 as? LatentError)?.field == "host" && "\($0)".contains("not an address of this machine") }
+    }
 }
