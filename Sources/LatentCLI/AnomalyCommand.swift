@@ -34,6 +34,7 @@ struct AnomalyCommand: ParsableCommand {
             throw ValidationError("--score: expected recon or elbo, got '\(score)'")
         }
         guard out.hasSuffix(".csv") else { throw ValidationError("--out: expected a .csv file name, got '\(out)'") }
+        try checkWritable(out)
         if let plot {
             guard PictureFormat(path: plot) != nil else {
                 throw ValidationError("--plot: expected a .png, .svg or .pdf file name, got '\(plot)'")
@@ -41,6 +42,7 @@ struct AnomalyCommand: ParsableCommand {
             guard anomalyLabel != nil else {
                 throw ValidationError("--plot needs --anomaly-label (which examples are anomalous)")
             }
+            try checkWritable(plot, flag: "--plot")
         }
     }
 

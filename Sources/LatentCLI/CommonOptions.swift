@@ -276,9 +276,18 @@ func bounded(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws {
     }
 }
 
+/// Refuses an output file that cannot be written (no such folder, a read-only one, a folder by that name) before
+/// the command's work, not after it.
+func checkWritable(_ out: String, flag: String = "--out") throws {
+    do { try AtomicFile.checkWritable(URL(fileURLWithPath: out)) } catch let error as LatentError {
+        throw ValidationError("\(flag): \(error.message)")
+    }
+}
+
 /// Refuses an output file that is one of the command's inputs (`latent pca codes.csv --out codes.csv`) or lies
 /// inside an input folder (a picture written among the training pictures would join them).
 func refuseOverwriting(_ out: String, inputs: [String?], flag: String = "--out") throws {
+    try checkWritable(out, flag: flag)
     func resolved(_ path: String) -> String { URL(fileURLWithPath: path).canonicalPath }
     let target = resolved(out)
     for case let input? in inputs {

@@ -15,6 +15,7 @@ struct ModelPictureOptions: ParsableArguments {
         guard ["png", "npy", "csv"].contains(URL(fileURLWithPath: out).pathExtension.lowercased()) else {
             throw ValidationError("--out: expected a .png, .npy or .csv file name, got '\(out)'")
         }
+        try checkWritable(out)
     }
 
     /// Whether `--out` names a table of numbers rather than a picture.

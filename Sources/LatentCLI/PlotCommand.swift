@@ -17,6 +17,7 @@ struct FigureOutput: ParsableArguments {
         guard PictureFormat(path: out) != nil else {
             throw ValidationError("--out: expected a .png, .svg or .pdf file name, got '\(out)'")
         }
+        try checkWritable(out)
     }
 
     func write(_ data: Data) throws {

@@ -4,6 +4,22 @@ import Foundation
 /// flush it, then rename it over the target. (Foundation's `.atomic` option on Linux leaves an empty
 /// `TemporaryDirectory.*` in /tmp behind each write.)
 public enum AtomicFile {
+    /// Throws unless a file can be written at `url`: its folder exists and is writable, and `url` is not a folder.
+    /// Checked before long work, so a mistyped output path fails at once rather than after it.
+    public static func checkWritable(_ url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LatentError(.checkpoint, "\(dir.path): output directory does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: dir.path) else {
+            throw LatentError(.checkpoint, "\(dir.path): cannot write here (permission denied or read-only?)")
+        }
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw LatentError(.checkpoint, "\(url.path) is a folder; name a file")
+        }
+    }
+
     /// Writes `data` to a temporary file beside `url` and renames it over `url`.
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()

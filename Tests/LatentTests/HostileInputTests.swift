@@ -158,6 +158,23 @@ import Testing
         let r = try Support.runLatent(["pca", codes, "--components", "2", "--out", codes])
         #expect(r.status != 0 && r.stderr.contains("also an input"))
         #expect(try String(contentsOfFile: codes, encoding: .utf8) == before)
+        // An output that cannot be written is refused before the work (validation, exit 64), not after it.
+        let missing = dir.appendingPathComponent("no/such/folder").path
+        let outputs: [[String]] = [
+            ["tsne", codes, "--out", missing + "/t.png"], ["encode", Self.run.path, "--out", missing + "/c.npy"],
+            ["plot", "manifold", Self.run.path, "--out", missing + "/m.png"],
+            ["sample", Self.run.path, "--out", missing + "/s.png"],
+            [
+                "anomaly", Self.run.path, "--out", dir.path + "/a.csv", "--anomaly-label", "1", "--plot",
+                missing + "/h.png",
+            ],
+            ["encode", Self.run.path, "--out", dir.path],
+        ]
+        for arguments in outputs {
+            let o = try Support.runLatent(arguments)
+            let said = o.stderr.contains("output directory does not exist") || o.stderr.contains("is a folder")
+            #expect(o.status == 64 && said, "\(arguments): \(o.stderr)")
+        }
     }
 
     /// stdout of every --json command is one JSON object and nothing else.
