@@ -30,6 +30,15 @@ public enum TableDataset {
             } else if let i = Int(labelColumn) {
                 index = i
             } else if let i = table.header?.firstIndex(of: labelColumn) {
+                let all = table.header!.indices.filter { table.header![$0] == labelColumn }
+                guard all.count == 1 else {
+                    throw LatentError(
+                        .data, field: "labelColumn",
+                        """
+                        \(url.path) has \(all.count) columns named '\(labelColumn)' (0-based \
+                        \(all.map(String.init).joined(separator: " and "))); give the label column's index
+                        """)
+                }
                 index = i
             } else {
                 throw LatentError(
@@ -113,12 +122,13 @@ public enum TableDataset {
         }
         guard !values.allSatisfy({ $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }) else { return nil }
         let distinct = Set(values).sorted()
-        guard distinct.count <= 256 else {
+        guard distinct.count <= 256, distinct.count <= 10 || distinct.count * 2 <= values.count else {
             throw LatentError(
                 .data,
                 """
-                \(url.path): label column \(name) holds \(distinct.count) distinct values, not classes (at most 256); \
-                is it a feature? Give --label-column the column of classes, or none
+                \(url.path): label column \(name) holds \(distinct.count) distinct values in \(values.count) rows, \
+                not classes (at most 256, each on at least two rows on average); is it a feature? Give \
+                `labelColumn` the column of classes, or none
                 """)
         }
         let number = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, Float($0)) })

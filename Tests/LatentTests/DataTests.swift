@@ -197,8 +197,21 @@ import Testing
         #expect {
             try TableDataset.make(try ArrayReaders.csv(Data(wide.utf8), name: "w.csv"), source: url, labelColumn: "y")
         } throws: {
-            "\($0)".contains("label column y holds 300 distinct values, not classes")
+            "\($0)".contains("label column y holds 300 distinct values in 300 rows, not classes")
         }
+        // A column of values each on its own row is not a column of classes, even if there are few.
+        let unique = "a,y\n" + (0..<40).map { "\($0),\(Double($0) * 0.37 - 3)" }.joined(separator: "\n")
+        #expect {
+            try TableDataset.make(try ArrayReaders.csv(Data(unique.utf8), name: "u.csv"), source: url, labelColumn: "y")
+        } throws: {
+            "\($0)".contains("holds 40 distinct values in 40 rows")
+        }
+        // Two columns of the label's name: which one is meant is asked, not guessed.
+        let twice = try ArrayReaders.csv(Data("y,a,y\n1,2,0\n3,4,1\n".utf8), name: "twice.csv")
+        #expect { try TableDataset.make(twice, source: url, labelColumn: "y") } throws: {
+            "\($0)".contains("has 2 columns named 'y' (0-based 0 and 2); give the label column's index")
+        }
+        #expect(try TableDataset.make(twice, source: url, labelColumn: "2").labels == [0, 1])
         // Where classes are numbers, a class is named before it is numbered: `1` is the class named 1.
         var config = ModelConfig(kind: .cvae)
         config.classes = 2
