@@ -17,6 +17,7 @@ struct LatentCommand: ParsableCommand {
             EncodeCommand.self, DecodeCommand.self, InterpolateCommand.self, PlotCommand.self, PCACommand.self,
             TSNECommand.self,
             AnomalyCommand.self, SemisupCommand.self, ServeCommand.self, ExportCommand.self, BenchCommand.self,
+            InfoCommand.self,
         ])
 }
 

@@ -56,6 +56,19 @@ import Testing
         #expect(object?["images"] as? Int == 10_000)
         let metrics = try EpochMetrics.read(dir.appendingPathComponent("metrics.jsonl"))
         #expect((object?["test_loss"] as? Double).map { abs($0 - metrics[0].testLoss) < 1e-9 } == true)
+        // `latent info`: the model's tensors by name and shape, the data and the training, as the run holds them.
+        let i = try Support.runLatent(["info", dir.path])
+        #expect(i.status == 0 && i.stdout.contains("vae (mlp), 51,220 parameters, 1 epoch (seed 3)"), "\(i.stdout)")
+        let model = "28x28x1 → 32 → 2 → 32 → 28x28x1"
+        #expect(i.stdout.contains(model) && i.stdout.contains("first 1000 training examples"))
+        #expect(i.stdout.contains("encoder.0.weight  [32, 784]") && i.stdout.contains("batch 128, lr 0.001"))
+        let j = try Support.runLatent(["info", dir.path, "--json"])
+        let summary = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        let tensors = summary?["tensors"] as? [[String: Any]] ?? []
+        let counted = tensors.map { ($0["shape"] as? [Int] ?? []).reduce(1, *) }.reduce(0, +)
+        #expect(summary?["parameters"] as? Int == 51_220 && counted == 51_220, "\(j.stdout.prefix(300))")
+        let none = try Support.runLatent(["info", Support.temporaryDirectory().path])
+        #expect(none.status != 0 && none.stderr.contains("model.safetensors"), "\(none.stderr)")
     }
 
     @Test func helpIsPrintedInFull() throws {
