@@ -11,16 +11,25 @@ final class RequestMetrics: Sendable {
         .milliseconds(500), .seconds(1), .seconds(5),
     ]
 
+    /// latent_http_requests_total and latent_http_request_duration_seconds.
+    /// (MetricNameDescriptor is not Sendable, so these are made where they are used.)
+    private static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "latent", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests answered, by route and status")
+    }
+    private static var durations: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "latent", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time to answer a request, by route")
+    }
+
     /// Counts one request and its duration.
     func record(route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: "latent_http_requests_total", labels: [("route", route), ("status", String(status))],
-            help: "HTTP requests answered, by route and status"
-        ).increment()
-        registry.makeDurationHistogram(
-            name: "latent_http_request_duration_seconds", labels: [("route", route)], buckets: Self.buckets,
-            help: "Time to answer a request, by route"
-        ).record(duration)
+        registry.makeCounter(descriptor: Self.requests, labels: [("route", route), ("status", String(status))])
+            .increment()
+        registry.makeDurationHistogram(descriptor: Self.durations, labels: [("route", route)], buckets: Self.buckets)
+            .record(duration)
     }
 
     /// The registry in Prometheus' text format.
