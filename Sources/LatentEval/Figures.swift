@@ -12,7 +12,8 @@ public enum Figures {
     public enum Projection: String, CaseIterable, Sendable { case pca, tsne }
 
     /// A scatter of the codes coloured by label: 2-D codes directly; otherwise projected to `dims` (2 or 3)
-    /// by PCA, or to 2 by t-SNE; 3 dims are drawn as the xy, xz and yz projections side by side.
+    /// by PCA, or to 2 by t-SNE; 3 dims are drawn as the xy, xz and yz projections side by side. A 1-D code is
+    /// drawn as the histogram of its values, one per class.
     public static func latentScatter(
         _ model: any ReconstructingModel, on data: Dataset, dims: Int = 2,
         projection: Projection = .pca, threads: Int = 1, format: PictureFormat
@@ -20,6 +21,18 @@ public enum Figures {
         precondition(dims == 2 || dims == 3, "dims must be 2 or 3")
         let (codes, labels) = (Codes.encode(model, data), data.knownLabels)
         let d = codes.shape[1]
+        if d == 1 {
+            let values = (0..<codes.shape[0]).map { Double(codes[$0, 0]) }
+            let groups =
+                labels.map { labels in
+                    Set(labels).sorted().map { c in
+                        (name: data.className(c), values: zip(values, labels).filter { $0.1 == c }.map(\.0))
+                    }
+                } ?? [(name: "codes", values: values)]
+            return try Plots.histogram(
+                groups, title: "\(model.config.kind.rawValue.uppercased()) 1-d codes, \(data.name)", xLabel: "z0",
+                format: format)
+        }
         var columns: Tensor = codes, axisName = "z"
         if d != dims {
             if d < dims { throw LatentError(.render, "a \(d)-d code cannot be drawn in \(dims) dimensions") }

@@ -65,6 +65,18 @@ import Testing
         #expect(pdf.count > 1000)
     }
 
+    /// A model with a 1-d code is drawn (a histogram per class, named in the legend), not refused.
+    @Test func aOneDimensionalCodeIsDrawn() throws {
+        var config = ModelConfig(kind: .vae)
+        (config.inputSize, config.imageHeight, config.imageWidth, config.hidden, config.latent) = (4, 1, 4, [8], 1)
+        var rng = RandomGenerator(seed: 2)
+        let model = try #require(makeModel(config, rng: &rng) as? any ReconstructingModel)
+        let rows = try Dataset(
+            name: "t", values: (0..<160).map { Float($0 % 7) / 7 }, labels: (0..<40).map { UInt8($0 % 2) }, features: 4)
+        let svg = String(decoding: try Figures.latentScatter(model, on: rows, format: .svg), as: UTF8.self)
+        #expect(svg.contains("<title>VAE 1-d codes, t</title>") && svg.contains("density"))
+    }
+
     @Test func niceTicks() {
         #expect(Axes.ticks(0...10) == [0, 2, 4, 6, 8, 10])
         let t = Axes.ticks(-0.3...0.3, count: 6)
