@@ -49,10 +49,9 @@ struct InfoCommand: ParsableCommand {
         let width = min(48, s.tensors.map(\.name.count).max() ?? 0)
         for t in s.tensors {
             let name = t.name.padding(toLength: max(width, t.name.count), withPad: " ", startingAt: 0)
-            let shape = "[" + t.shape.map(String.init).joined(separator: ", ") + "]"
-            say(
-                "    \(name)  \(shape.padding(toLength: 16, withPad: " ", startingAt: 0)) \(t.count)\(t.trained ? "" : " (buffer)")"
-            )
+            let shape = ("[" + t.shape.map(String.init).joined(separator: ", ") + "]")
+                .padding(toLength: 16, withPad: " ", startingAt: 0)
+            say("    \(name)  \(shape) \(t.count)\(t.trained ? "" : " (buffer)")")
         }
         say("  files     \(s.files.joined(separator: ", "))")
     }
