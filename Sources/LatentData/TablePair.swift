@@ -29,6 +29,11 @@ struct TablePair {
         guard theirs == nil else {
             throw LatentError(.data, field: "testData", "\(test.path) holds a split of its own (x_test); give a table")
         }
+        let shape = { (d: Dataset) in d.isImage ? "\(d.width)x\(d.height)x\(d.channels) pictures" : "rows" }
+        guard shape(rows) == shape(training) || !(rows.isImage || training.isImage) else {
+            throw LatentError(
+                .data, field: "testData", "\(test.path) holds \(shape(rows)); \(train.path) holds \(shape(training))")
+        }
         guard rows.featureCount == training.featureCount else {
             throw LatentError(
                 .data, field: "testData",

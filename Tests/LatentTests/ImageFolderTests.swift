@@ -279,6 +279,16 @@ import Testing
             .replacingOccurrences(of: "  \n", with: "\n").data(using: .isoLatin1)!
         let url = dir.appendingPathComponent("pictures.npy")
         try npy.write(to: url)
+        // A test array of pictures of another shape (the same number of values) is refused, naming both shapes.
+        let other = dir.appendingPathComponent("other.npy")
+        try String(data: npy, encoding: .isoLatin1)!.replacingOccurrences(of: "(10,4,2,3)", with: "(10,2,4,3)")
+            .data(using: .isoLatin1)!.write(to: other)
+        #expect { try DataSource.table(url, labelColumn: nil, test: other).load(.test) } throws: {
+            "\($0)".contains("other.npy holds 4x2x3 pictures") && "\($0)".contains("pictures.npy holds 2x4x3 pictures")
+        }
+        #expect { try DataSource.table(url, labelColumn: nil, test: url.standardized).loadAll() } throws: {
+            "\($0)".contains("is also the training table")
+        }
         var notes: [String] = []
         let all = try DataSource.table(url, labelColumn: nil).loadAll(notes: { notes.append($0) })
         #expect(all.isImage && all.height == 4 && all.width == 2 && all.channels == 3 && all.count == 10)
