@@ -17,10 +17,11 @@ public struct ImageSet: Sendable {
     /// The folder holding the test pictures where the folder comes split (`train/` beside `test/` or `val/`).
     public var testFolder: String?
 
-    /// The split: the recorded test files if given, else the test folder's pictures where the folder comes split,
-    /// else every tenth picture in sorted order (as for tables).
+    /// The split: the test folder's pictures where the folder comes split (pictures added to it later are test
+    /// pictures too), else the recorded test files if given, else every tenth picture in sorted order (as for
+    /// tables).
     public func split(_ split: Split, testFiles: [String]?) -> Dataset {
-        let test = (testFiles ?? (testFolder == nil ? nil : self.testFiles)).map(Set.init)
+        let test = (testFolder == nil ? testFiles : self.testFiles).map(Set.init)
         let rows = files.indices.filter { i in
             let isTest = test.map { $0.contains(files[i]) } ?? (i % 10 == 9)
             return isTest == (split == .test)

@@ -163,6 +163,8 @@ import Testing
         #expect(set.classes == ["cats", "dogs"] && set.testFolder == "test" && set.dataset.count == 14)
         #expect(set.testFiles == ["test/cats/a.png", "test/dogs/b.png"])
         #expect(set.split(.train, testFiles: nil).count == 12 && set.split(.test, testFiles: nil).labels == [0, 1])
+        // The folder says what is test, also when a recorded list (from before a picture was added) says less.
+        #expect(set.split(.test, testFiles: ["test/cats/a.png"]).count == 2)
         #expect(notes.contains { $0.contains("test/ (2 pictures) the test split") && $0.hasSuffix("left out: val/") })
         let source = DataSource.images(split, ImageOptions(width: 8, height: 8))
         #expect(DataProvenance(source).images?.testFiles == set.testFiles, "the checkpoint records the test folder")
