@@ -46,11 +46,11 @@ public enum ImageFolder {
     /// File name endings read as pictures (case-insensitive).
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    /// The folder's pictures. `cache`: the directory for decoded stores (nil: no cache); `progress(done, total)`
-    /// is called on the calling thread while decoding.
+    /// The folder's pictures. `cache`: the directory for decoded stores (nil: no cache), which keeps at most
+    /// `cacheLimit` bytes of them; `progress(done, total)` is called on the calling thread while decoding.
     public static func load(
-        _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, notes: (String) -> Void = { _ in },
-        progress: (Int, Int) -> Void = { _, _ in }
+        _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, cacheLimit: Int = cacheLimit,
+        notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ImageSet {
         try options.validate()
         let (files, classes, loose, layout) = try scan(folder)
@@ -67,11 +67,19 @@ public enum ImageFolder {
         var set: ImageSet
         if let store, let cached = ImageStore.read(store, name: folder.lastPathComponent, key: key) {
             set = cached
+            ImageStore.touch(store)
         } else {
             set = try decode(folder, files: files, classes: classes, options: options, key: key, progress: progress)
             if let store {
                 do { try ImageStore.write(set, to: store) } catch {
                     notes("note: could not cache the decoded pictures in \(store.path): \(error)")
+                }
+                let directory = store.deletingLastPathComponent()
+                let removed = ImageStore.trim(directory, to: cacheLimit, keeping: store)
+                if removed > 0 {
+                    let limit = cacheLimit >= 1 << 20 ? "\(cacheLimit >> 20) MB" : "\(cacheLimit) bytes"
+                    let what = "\(removed) least recently used decoded folder(s)"
+                    notes("note: removed \(what) from \(directory.path) (over \(limit))")
                 }
             }
         }
@@ -88,6 +96,13 @@ public enum ImageFolder {
             notes("skipped \(set.unreadable.count) unreadable files: \(listed)\(more)")
         }
         return set
+    }
+
+    /// The most the decoded stores in a cache directory may take together (bytes): $LATENT_IMAGE_CACHE_MB, else
+    /// 4 GiB. Past it, the least recently used stores are removed after a new one is written.
+    public static var cacheLimit: Int {
+        let megabytes = ProcessInfo.processInfo.environment["LATENT_IMAGE_CACHE_MB"].flatMap { Int($0) }
+        return max(0, megabytes ?? 4096) << 20
     }
 
     /// $XDG_CACHE_HOME/latent/images (or ~/.cache/latent/images).

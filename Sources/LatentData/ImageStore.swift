@@ -39,6 +39,31 @@ enum ImageStore {
             sha256: key)
     }
 
+    /// Marks a store as used now (its modification time), for `trim`.
+    static func touch(_ url: URL) {
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
+    }
+
+    /// Removes the least recently used stores in `directory` (oldest modification first, never `keeping`) until
+    /// the stores take at most `limit` bytes; returns how many were removed.
+    static func trim(_ directory: URL, to limit: Int, keeping: URL) -> Int {
+        let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey]
+        let urls = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys)) ?? []
+        var stores = urls.filter { $0.pathExtension == "limg" }.compactMap { url -> (URL, Int, Date)? in
+            guard let values = try? url.resourceValues(forKeys: Set(keys)) else { return nil }
+            return (url, values.fileSize ?? 0, values.contentModificationDate ?? .distantPast)
+        }
+        var total = stores.reduce(0) { $0 + $1.1 }
+        stores.sort { $0.2 < $1.2 }
+        var removed = 0
+        for (url, size, _) in stores where total > limit && url.standardizedFileURL != keeping.standardizedFileURL {
+            guard (try? FileManager.default.removeItem(at: url)) != nil else { continue }
+            total -= size
+            removed += 1
+        }
+        return removed
+    }
+
     /// Writes `set` to `url` whole or not at all (a temporary file renamed into place).
     static func write(_ set: ImageSet, to url: URL) throws {
         let d = set.dataset

@@ -198,6 +198,19 @@ import Testing
         #expect(changed.sha256 != first.sha256 && changed.dataset.pixels != first.dataset.pixels)
         let grey = try ImageFolder.load(root, options: ImageOptions(width: 8, height: 8, channels: 1), cache: cache)
         #expect(grey.dataset.channels == 1 && grey.sha256 != changed.sha256)
+        // The cache keeps what fits its limit: the least recently used store goes first, the new one stays.
+        let fm = FileManager.default
+        let oldest = cache.appendingPathComponent("\(first.sha256).limg")
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 0)], ofItemAtPath: oldest.path)
+        let stored = try fm.contentsOfDirectory(atPath: cache.path).map { cache.appendingPathComponent($0) }
+        let bytes = try stored.map { try fm.attributesOfItem(atPath: $0.path)[.size] as? Int ?? 0 }.reduce(0, +)
+        var notes: [String] = []
+        let small = try ImageFolder.load(  // its store holds more than 800 bytes: one old store must go
+            root, options: ImageOptions(width: 5, height: 5), cache: cache, cacheLimit: bytes + 800,
+            notes: { notes.append($0) })
+        let kept = Set(try fm.contentsOfDirectory(atPath: cache.path))
+        #expect(kept.count == 3 && kept.contains("\(small.sha256).limg") && !kept.contains(oldest.lastPathComponent))
+        #expect(notes.contains { $0.contains("removed 1 least recently used") }, "\(notes)")
     }
 
     @Test func defaultsComeFromThePictures() throws {
