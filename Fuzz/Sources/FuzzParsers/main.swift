@@ -10,7 +10,11 @@ switch parser {
 case "idx": parse = { _ = try? IDXArray(bytes: $0, name: "fuzz.idx") }
 case "npy": parse = { _ = try? ArrayReaders.npy(Data($0), name: "fuzz.npy") }
 case "npz": parse = { _ = try? ArrayReaders.npz(NPZ.read(Data($0), name: "fuzz.npz"), name: "fuzz.npz") }
-case "csv": parse = { _ = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") }
+case "csv":  // the table, then its last column as labels (names, class numbers or other numbers numbered)
+    parse = {
+        guard let table = try? ArrayReaders.csv(Data($0), name: "fuzz.csv") else { return }
+        _ = try? TableDataset.make(table, source: URL(fileURLWithPath: "fuzz.csv"), labelColumn: "last")
+    }
 case "safetensors": parse = { _ = try? SafeTensors.decode(Data($0), source: "fuzz.safetensors") }
 case "checkpoint":  // a checkpoint's configuration checked against its tensors, before any model is built
     parse = { _ = try? ModelStore.validate(Checkpoint.decode(Data($0), source: "fuzz.safetensors"), source: "fuzz") }
