@@ -27,7 +27,7 @@ struct InfoCommand: ParsableCommand {
             if let classes = data.classes { line += "; classes \(classes.prefix(10).joined(separator: ", "))" }
             if let limit = data.limit { line += "; first \(limit) training examples" }
             if let label = data.excludeLabel {
-                line += "; label \(data.classes?[safe: label] ?? String(label)) left out"
+                line += "; label \(Dataset.className(label, in: data.classes)) left out"
             }
             if let kind = s.scaling?.kind, kind != .none { line += "; scaled \(kind.rawValue)" }
             say("  data      \(line)")
@@ -79,9 +79,4 @@ struct InfoCommand: ParsableCommand {
         if let last = s.last { object["last_epoch"] = try json(last) }
         return object
     }
-}
-
-extension Array {
-    /// The element at `index`, or nil outside the array.
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

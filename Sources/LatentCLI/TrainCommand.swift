@@ -293,7 +293,7 @@ struct TrainCommand: ParsableCommand {
             }
             if let mismatch = data.mismatch(resumed, loaded) { throw mismatch }
             if recorded == nil {  // a checkpoint from before runs recorded their data: the flags name the subset
-                resumed = DataProvenance(source, limit: limit, excludeLabel: excludeLabel).trainingSubset(of: resumed)
+                resumed = resumed.trainingSubset(excludingLabel: excludeLabel, limit: limit)
             }
             let history = try Trainer.resume(
                 directory, epochs: epochs, train: resumed, test: try source.load(.test, notes: note),

@@ -57,10 +57,7 @@ public struct DataProvenance: Codable, Equatable, Sendable {
 
     /// The examples of a raw training split the run trained on: without `excludeLabel`, then the first `limit`.
     public func trainingSubset(of train: Dataset) -> Dataset {
-        var subset = train
-        if let excludeLabel { subset = subset.excluding(label: excludeLabel) }
-        if let limit { subset = subset.prefix(limit) }
-        return subset
+        train.trainingSubset(excludingLabel: excludeLabel, limit: limit)
     }
 
     /// The source this record names (a dataset read from `directory` when given).

@@ -67,7 +67,7 @@ public enum DataSource: Sendable {
             return try ImageFolder.load(url, options: options, notes: notes, progress: progress).dataset
         case .table(let url, let labelColumn, let csv, let test?):
             let pair = try TablePair(train: url, test: test, labelColumn: labelColumn, csv: csv)
-            return try pair.load(.train, notes: notes).appending(try pair.load(.test, notes: { _ in }))
+            return try pair.loadAll(notes: notes)
         case .table(let url, let labelColumn, let csv, nil):
             return try Self.loadTable(url, labelColumn: labelColumn, csv: csv, notes: notes).data
         case .named(let name, _):

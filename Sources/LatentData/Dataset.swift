@@ -27,18 +27,28 @@ public struct Dataset: Sendable {
     /// The labels as numbers where they are real, nil for unlabelled data: what a table of codes, a scatter's
     /// colours or a neighbour accuracy may use (an unlabelled set's zeros would make them up).
     public var knownLabels: [Int]? { isLabelled ? labels.map(Int.init) : nil }
-    /// What one example is called in rates and counts: "images" or "rows" (of a table).
+    /// What examples are called in rates and counts: "images" or "rows" (of a table).
     public var examplesName: String { isImage ? "images" : "rows" }
+    /// What one example is called: "image" or "row".
+    public var exampleName: String { isImage ? "image" : "row" }
     /// A table's column names (a CSV's header, the label column left out); nil for pictures and unnamed columns.
     public internal(set) var featureNames: [String]?
     /// The classes' names (label i is `classNames[i]`): an image folder's class folders, a table's label column
     /// of names; nil where labels are numbers only.
     public internal(set) var classNames: [String]?
     /// How messages and files name class `label`: its name where the data named its classes, else the number.
-    public func className(_ label: Int) -> String {
-        guard let classNames, classNames.indices.contains(label) else { return String(label) }
-        return classNames[label]
+    public func className(_ label: Int) -> String { Self.className(label, in: classNames) }
+    /// Class `label` by its name in `names` where there is one, else by its number.
+    public static func className(_ label: Int, in names: [String]?) -> String {
+        guard let names, names.indices.contains(label) else { return String(label) }
+        return names[label]
     }
+    /// Up to eight names for a message, then how many there are ("a, b, c, …, (12 columns)").
+    package static func listed(_ names: [String], noun: String) -> String {
+        names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", … (\(names.count) \(noun))" : "")
+    }
+    /// Whether a label value is a class number as Latent stores them (a whole number 0…255).
+    static func isClassNumber(_ value: Float) -> Bool { value >= 0 && value <= 255 && value == value.rounded() }
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
     public var isImage: Bool { values == nil }
 
@@ -135,7 +145,7 @@ public struct Dataset: Sendable {
         let numbers = isLabelled && names.allSatisfy { Float($0) != nil } ? (0...255).map(String.init) : nil
         guard let classNames = classNames ?? numbers, classNames != names else { return self }
         let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let unknown = Set(labels).map { classNames[Int($0)] }.filter { index[$0] == nil }.sorted()
+        let unknown = classes(missingFrom: names)
         guard unknown.isEmpty else {
             throw LatentError(
                 .data, field: "data",
@@ -153,6 +163,12 @@ public struct Dataset: Sendable {
             }
         (d.isLabelled, d.featureNames, d.classNames) = (isLabelled, featureNames, names)
         return d
+    }
+
+    /// The names of this dataset's classes (numbers where it has no names) that `names` lacks, sorted.
+    public func classes(missingFrom names: [String]) -> [String] {
+        let known = Set(names)
+        return Set(labels).map { className(Int($0)) }.filter { !known.contains($0) }.sorted()
     }
 
     /// This dataset followed by `other` (same features and storage).
@@ -190,8 +206,15 @@ public struct Dataset: Sendable {
 
     /// The examples whose label is not `label` (e.g. training on "normal" digits only, for anomaly detection).
     public func excluding(label: Int) -> Dataset {
-        let shown = classNames.flatMap { label < $0.count ? $0[label] : nil } ?? String(label)
-        return subset((0..<count).filter { Int(labels[$0]) != label }, name: "\(name) without \(shown)")
+        subset((0..<count).filter { Int(labels[$0]) != label }, name: "\(name) without \(className(label))")
+    }
+
+    /// The training subset of a run: without `excludingLabel`'s examples, then the first `limit`.
+    public func trainingSubset(excludingLabel label: Int?, limit: Int?) -> Dataset {
+        var subset = self
+        if let label { subset = subset.excluding(label: label) }
+        if let limit { subset = subset.prefix(limit) }
+        return subset
     }
 
     /// The first `n` examples (a smaller set for quick runs and tests).

@@ -54,7 +54,7 @@ public enum ImageFolder {
     ) throws -> ImageSet {
         try options.validate()
         let (files, classes, loose, layout) = try scan(folder)
-        if let layout { notes(layout.description(folder, files: files, classes: classes)) }
+        if let layout { notes(layout.note(for: folder, files: files, classes: classes)) }
         if loose > 0 {
             notes("note: \(loose) picture(s) directly in \(folder.path) belong to no class folder and are left out")
         }

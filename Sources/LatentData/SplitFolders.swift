@@ -37,7 +37,7 @@ struct SplitFolders: Equatable, Sendable {
     }
 
     /// A note for the user: which folders are the splits, with their sizes, and what is left out.
-    func description(_ folder: URL, files: [(path: String, label: Int)], classes: [String]) -> String {
+    func note(for folder: URL, files: [(path: String, label: Int)], classes: [String]) -> String {
         let count = { (top: String) in files.filter { $0.path.hasPrefix(top + "/") }.count }
         var line = "\(folder.lastPathComponent): \(train)/ (\(count(train)) pictures) is the training split, "
         line +=

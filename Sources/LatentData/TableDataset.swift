@@ -120,7 +120,7 @@ public enum TableDataset {
             throw LatentError(
                 .data, "\(url.path): row \(bad + 1): label \(values[bad]) in column \(name) is not a class")
         }
-        guard !values.allSatisfy({ $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }) else { return nil }
+        guard !values.allSatisfy(Dataset.isClassNumber) else { return nil }
         let distinct = Set(values).sorted()
         guard distinct.count <= 256, distinct.count <= 10 || distinct.count * 2 <= values.count else {
             throw LatentError(
@@ -165,6 +165,6 @@ public enum TableDataset {
 
     /// Whether `column` of `table` (one of several) holds only class numbers 0…255.
     static func holdsClasses(_ table: NumericTable, column: Int) -> Bool {
-        table.columns > 1 && table.column(column).allSatisfy { $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }
+        table.columns > 1 && table.column(column).allSatisfy(Dataset.isClassNumber)
     }
 }

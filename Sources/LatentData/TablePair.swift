@@ -16,6 +16,19 @@ struct TablePair {
 
     /// All rows of the training table, or all rows of the test table numbered and checked against it.
     func load(_ split: Split, notes: (String) -> Void) throws -> Dataset {
+        let training = try trainingRows(notes: notes)
+        guard split == .test else { return training.subset(Array(0..<training.count), name: "\(training.name)-train") }
+        return try testRows(numberedAs: training)
+    }
+
+    /// Every row of both tables in order, each file read once.
+    func loadAll(notes: (String) -> Void) throws -> Dataset {
+        let training = try trainingRows(notes: notes)
+        return training.appending(try testRows(numberedAs: training))
+    }
+
+    /// The training table's rows; throws for a file that holds a split of its own.
+    private func trainingRows(notes: (String) -> Void) throws -> Dataset {
         let (training, ownTest) = try DataSource.loadTable(
             train, labelColumn: labelColumn, csv: csv, notes: notes, minimumRows: 1)
         if ownTest != nil {
@@ -23,7 +36,11 @@ struct TablePair {
                 .data, field: "testData",
                 "\(train.path) holds its own test split (x_test); leave out the test table or give x_train alone")
         }
-        guard split == .test else { return training.subset(Array(0..<training.count), name: "\(training.name)-train") }
+        return training
+    }
+
+    /// The test table's rows, checked against the training table's and numbered by its class names.
+    private func testRows(numberedAs training: Dataset) throws -> Dataset {
         let (rows, theirs) = try DataSource.loadTable(
             test, labelColumn: labelColumn, csv: csv, notes: { _ in }, minimumRows: 1)
         guard theirs == nil else {
@@ -42,27 +59,27 @@ struct TablePair {
         if let mine = training.featureNames, let other = rows.featureNames, mine != other {
             throw LatentError(
                 .data, field: "testData",
-                "\(test.path) names its columns \(Self.list(other)); \(train.path) names them \(Self.list(mine))")
+                """
+                \(test.path) names its columns \(Dataset.listed(other, noun: "columns")); \(train.path) names them \
+                \(Dataset.listed(mine, noun: "columns"))
+                """)
         }
         if training.isLabelled != rows.isLabelled {
             throw LatentError(.data, field: "testData", "\(test.path) has no label column '\(labelColumn ?? "")'")
         }
         var numbered = rows
         if let names = training.classNames {
-            let unknown = Set(rows.labels.map { rows.className(Int($0)) }).subtracting(names).sorted()
+            let unknown = rows.classes(missingFrom: names)
             guard unknown.isEmpty else {
+                let (missing, known) = (
+                    Dataset.listed(unknown, noun: "classes"), Dataset.listed(names, noun: "classes")
+                )
                 throw LatentError(
                     .data, field: "testData",
-                    "\(test.path) has classes \(train.lastPathComponent) lacks: \(Self.list(unknown)) (it has "
-                        + "\(Self.list(names)))")
+                    "\(test.path) has classes \(train.lastPathComponent) lacks: \(missing) (it has \(known))")
             }
             numbered = try rows.relabelled(to: names)
         }
         return numbered.subset(Array(0..<numbered.count), name: "\(training.name)-test")
-    }
-
-    /// Up to six names, then how many.
-    static func list(_ names: [String]) -> String {
-        names.prefix(6).joined(separator: ", ") + (names.count > 6 ? ", … (\(names.count))" : "")
     }
 }

@@ -32,8 +32,7 @@ extension AnomalyScores {
                     text += "\(i),\(score)\n"
                     continue
                 }
-                let name = classNames.flatMap { $0.indices.contains(label) ? $0[label] : nil } ?? String(label)
-                text += "\(i),\(ArrayWriters.quoted(name)),\(score)\n"
+                text += "\(i),\(ArrayWriters.quoted(Dataset.className(label, in: classNames))),\(score)\n"
             }
             return Data(text.utf8)
         }

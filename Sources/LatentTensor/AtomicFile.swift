@@ -7,11 +7,8 @@ public enum AtomicFile {
     /// Throws unless a file can be written at `url`: its folder exists and is writable, and `url` is not a folder.
     /// Checked before long work, so a mistyped output path fails at once rather than after it.
     public static func checkWritable(_ url: URL) throws {
-        let dir = url.deletingLastPathComponent()
+        let dir = try existingFolder(of: url)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LatentError(.checkpoint, "\(dir.path): output directory does not exist")
-        }
         guard FileManager.default.isWritableFile(atPath: dir.path) else {
             throw LatentError(.checkpoint, "\(dir.path): cannot write here (permission denied or read-only?)")
         }
@@ -22,11 +19,7 @@ public enum AtomicFile {
 
     /// Writes `data` to a temporary file beside `url` and renames it over `url`.
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LatentError(.checkpoint, "\(dir.path): output directory does not exist")
-        }
+        let dir = try existingFolder(of: url)
         let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
             throw LatentError(.checkpoint, "\(dir.path): cannot write here (permission denied or read-only?)")
@@ -44,6 +37,16 @@ public enum AtomicFile {
             if let e = error as? LatentError { throw e }
             throw LatentError(.checkpoint, "\(url.path): write failed (\(error.localizedDescription))")
         }
+    }
+
+    /// The folder `url` is to be written in; throws if it does not exist.
+    private static func existingFolder(of url: URL) throws -> URL {
+        let dir = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LatentError(.checkpoint, "\(dir.path): output directory does not exist")
+        }
+        return dir
     }
 
     /// Creates `url` as a directory (and its parents) if it does not exist, with a clear error if it cannot.

@@ -30,14 +30,11 @@ public struct TrainingData {
                     .data, field: "excludeLabel",
                     "\(train.name) has no examples labelled \(train.className(excludeLabel))")
             }
-            train = train.excluding(label: excludeLabel)
         }
-        if let limit {
-            guard limit > 0 else {
-                throw LatentError(.data, field: "limit", "expected a positive number, got \(limit)")
-            }
-            train = train.prefix(limit)
+        if let limit, limit <= 0 {
+            throw LatentError(.data, field: "limit", "expected a positive number, got \(limit)")
         }
+        train = train.trainingSubset(excludingLabel: excludeLabel, limit: limit)
         (config.inputSize, config.imageHeight, config.imageWidth) = (train.featureCount, train.height, train.width)
         config.imageChannels = train.channels == 1 ? nil : train.channels
         if train.isLabelled || !train.isImage {
@@ -100,9 +97,9 @@ public struct TrainingData {
         }
         if let columns, let names = raw.featureNames, names != columns {
             let order = Set(names) == Set(columns) ? "the same columns in another order: " : ""
+            let (theirs, ours) = (Dataset.listed(names, noun: "columns"), Dataset.listed(columns, noun: "columns"))
             throw LatentError(
-                .data, field: "data",
-                "\(raw.name) has \(order)\(Self.list(names)); the model was trained on \(Self.list(columns))")
+                .data, field: "data", "\(raw.name) has \(order)\(theirs); the model was trained on \(ours)")
         }
         if config.isConditional || config.kind == .classifier, let label = data.labels.max(),
             Int(label) >= config.classes
@@ -144,11 +141,6 @@ public struct TrainingData {
     /// The test split a model is judged on: binarised once with the fixed seed if it trained on binarised data.
     public static func binarizedIfNeeded(_ test: Dataset, _ config: ModelConfig) -> Dataset {
         config.binarize == .dynamic ? test.binarized(seed: ModelConfig.testBinarizationSeed) : test
-    }
-
-    /// Up to eight names, then how many more.
-    static func list(_ names: [String]) -> String {
-        names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", … (\(names.count) columns)" : "")
     }
 
     /// A Bernoulli likelihood needs data in [0, 1].

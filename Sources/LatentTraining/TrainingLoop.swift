@@ -198,7 +198,7 @@ extension Trainer {
             trainer.log(
                 String(format: "warning: posterior collapse: the KL is %.3f nats per ", kl)
                     + """
-                    \(data.test.examplesName.dropLast()) (\(dimensions)), so the decoder barely uses the code. \
+                    \(data.test.exampleName) (\(dimensions)), so the decoder barely uses the code. \
                     Remedies: `klWarmupEpochs` 10 (anneal the KL in), `freeBits` 0.5 (a KL floor per dimension), \
                     `beta` below 1, or a smaller decoder (`hidden`).
                     """)
