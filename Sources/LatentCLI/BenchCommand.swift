@@ -69,6 +69,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 try printJSON([
                     "mflop_per_image": (results.first?.flopsPerImage ?? 0) / 1e6, "threads": threads.count,
+                    "blas_kernels": SpeedBenchmark.blasKernels,
                     "images_per_second": results.map { $0.flopsPerSecond / $0.flopsPerImage }.max() ?? 0,
                     "limits": limits,
                 ])
@@ -80,6 +81,7 @@ struct BenchCommand: ParsableCommand {
                         format: "GEMMs of one step: %.2f MFLOP per image; %.1f GFLOP/s on %@ → at most %.0f images/s",
                         r.flopsPerImage / 1e6, r.flopsPerSecond / 1e9, r.name, r.flopsPerSecond / r.flopsPerImage))
             }
+            print("OpenBLAS kernels: \(SpeedBenchmark.blasKernels)")
             return
         }
         let train = data.given ? try data.load(.train) : try MNIST.load(.train)
@@ -93,6 +95,7 @@ struct BenchCommand: ParsableCommand {
             var object: [String: Any] = [
                 "framework": "latent", "threads": threads.count, "engine": r.engine, "batch_size": batchSize,
                 "images_per_second": r.imagesPerSecond, "runs": r.runs, "peak_rss_mb": peakRSSMegabytes(),
+                "blas_kernels": SpeedBenchmark.blasKernels,
             ]
             if let a = r.allocations {
                 (object["allocations_per_step"], object["allocated_bytes_per_step"]) = (a.count, a.bytes)
@@ -107,6 +110,7 @@ struct BenchCommand: ParsableCommand {
                     ([config.inputSize] + sizes + [latent]).map(String.init).joined(separator: "-"), batchSize,
                     threads.count,
                     r.engine, r.imagesPerSecond, runs, steps, peakRSSMegabytes()))
+            print("OpenBLAS kernels: \(SpeedBenchmark.blasKernels)")
             if let a = r.allocations {
                 print(String(format: "heap allocations per step in steady state: %.2f (%.0f bytes)", a.count, a.bytes))
             }

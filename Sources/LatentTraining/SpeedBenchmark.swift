@@ -19,6 +19,10 @@ public enum SpeedBenchmark {
         public let allocations: (count: Double, bytes: Double)?
     }
 
+    /// The OpenBLAS kernels the products run on ("SkylakeX", or "Cooperlake (OpenBLAS chose Prescott)" where
+    /// Latent replaced OpenBLAS's choice for a CPU it does not know).
+    public static var blasKernels: String { BLASKernels.current.description }
+
     /// Trains a new model of `config` on consecutive batches of `data` (Adam, as `latent train` does): a
     /// warm-up run, `runs` timed runs of `steps` steps, then one counted run if `counter` is given. The loop
     /// itself allocates nothing, so the count is the step's.

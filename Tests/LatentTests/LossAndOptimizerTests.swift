@@ -61,6 +61,22 @@ import Testing
         #expect(abs(m.p.value[0] - 0.99) < 1e-6 && abs(m.p.value[1] - (-1.99)) < 1e-6)
     }
 
+    @Test func adamReadsSubnormalMomentsAsZero() throws {
+        // A weight whose gradient stays zero has its first moment decay by β1 a step into the subnormal range,
+        // where Intel cores take ~100 cycles an operation: Adam reads such moments as zero and writes zero.
+        let m = Single()
+        let set = ParameterSet(m)
+        let adam = try Adam(set, learningRate: 0.01)
+        set.grads.copy(from: Tensor([1, 0], shape: [2]))
+        adam.step()
+        adam.m.data[1] = 1e-39  // subnormal (below 1.18e-38)
+        adam.v.data[1] = 1e-39
+        set.grads.fill(0)
+        adam.step()
+        #expect(adam.m.data[1] == 0 && adam.v.data[1] == 0)
+        #expect(abs(adam.m.data[0] - 0.09) < 1e-7)  // a normal moment decays as before: 0.1, then 0.1·0.9
+    }
+
     @Test func gradientClippingRescalesToTheNorm() throws {
         // Clipped Adam on g equals unclipped Adam on g·(c/‖g‖), over several steps (moments included).
         let clipped = Single(), plain = Single()

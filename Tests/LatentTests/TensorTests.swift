@@ -104,3 +104,28 @@ import Testing
         #expect(perm.sorted() == Array(0..<1000) && perm != Array(0..<1000))
     }
 }
+
+@Suite struct BLASKernelTests {
+    @Test func kernelsForACPUOpenBLASDoesNotKnowFollowItsVectors() {
+        // Debian 12's OpenBLAS runs an Intel Xeon it does not know (family 6 model 207) on its SSE3 kernels.
+        #expect(BLASKernels.replacement(for: "Prescott", cpuLevel: 4) == "Cooperlake")
+        #expect(BLASKernels.replacement(for: "Prescott", cpuLevel: 3) == "SkylakeX")
+        #expect(BLASKernels.replacement(for: "Sandybridge", cpuLevel: 2) == "Haswell")
+        #expect(BLASKernels.replacement(for: "Nehalem", cpuLevel: 0) == nil)
+        // OpenBLAS's choice stays where its vectors are the CPU's widest, and for names not known here.
+        #expect(BLASKernels.replacement(for: "Zen", cpuLevel: 2) == nil)
+        #expect(BLASKernels.replacement(for: "SkylakeX", cpuLevel: 4) == nil)
+        #expect(BLASKernels.replacement(for: "Cooperlake", cpuLevel: 3) == nil)
+        #expect(BLASKernels.replacement(for: "NewCore", cpuLevel: 4) == nil)
+    }
+
+    @Test(.enabled(if: getenv("OPENBLAS_CORETYPE") == nil, "unless the user chose the kernels"))
+    func theProductsRunOnKernelsAsWideAsTheCPUsVectors() throws {
+        let kernels = BLASKernels.current
+        let level = try #require(BLASKernels.vectorLevel(ofKernels: kernels.name), "\(kernels)")
+        #expect(
+            level >= min(3, BLASKernels.cpuVectorLevel), "\(kernels) on a CPU of level \(BLASKernels.cpuVectorLevel)")
+        let c = Tensor.matmul(Tensor([1, 2, 3, 4], shape: [2, 2]), Tensor([1, 0, 0, 1], shape: [2, 2]))
+        #expect(c.array == [1, 2, 3, 4])
+    }
+}

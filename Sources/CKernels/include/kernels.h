@@ -14,6 +14,10 @@ typedef struct {
 void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
                         long lo, long hi, const latent_adam_constants *k);
 
+/// The widest vectors this CPU and its OS run: 0 (SSE or not x86), 1 AVX, 2 AVX2 with FMA, 3 AVX-512 (F, CD, BW,
+/// DQ, VL), 4 AVX-512 with BF16.
+int latent_cpu_vector_level(void);
+
 /// The CPUs this process may run on (its affinity mask, as `taskset` or a container's cpuset sets it); 1 if unknown.
 int latent_affinity_cpu_count(void);
 
