@@ -95,6 +95,63 @@ void latent_adam_update(float *p, float *g, float *const *extra, long extraCount
 #endif
 }
 
+// Rows [r0, r1) of t from column c0 on, one element at a time.
+static void transpose_scalar(const float *t, long rows, long columns, float *out, int accumulate, long r0, long r1,
+                             long c0) {
+    for (long r = r0; r < r1; r++)
+        for (long c = c0; c < columns; c++) {
+            float *o = out + c * rows + r;
+            *o = accumulate ? *o + t[r * columns + c] : t[r * columns + c];
+        }
+}
+
+#if defined(__x86_64__)
+// 8x8 blocks: eight rows of t loaded, transposed in registers (unpack, shuffle, lane permute), eight rows of out
+// stored (or added to).
+__attribute__((target("avx2"))) static void transpose_avx2(const float *t, long rows, long columns, float *out,
+                                                            int accumulate) {
+    long r0 = 0;
+    for (; r0 + 8 <= rows; r0 += 8) {
+        long c0 = 0;
+        for (; c0 + 8 <= columns; c0 += 8) {
+            __m256 a[8], b[8], c[8];
+            for (int k = 0; k < 8; k++) a[k] = _mm256_loadu_ps(t + (r0 + k) * columns + c0);
+            for (int k = 0; k < 8; k += 2) {
+                b[k] = _mm256_unpacklo_ps(a[k], a[k + 1]);
+                b[k + 1] = _mm256_unpackhi_ps(a[k], a[k + 1]);
+            }
+            for (int k = 0; k < 8; k += 4) {
+                c[k] = _mm256_shuffle_ps(b[k], b[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                c[k + 1] = _mm256_shuffle_ps(b[k], b[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                c[k + 2] = _mm256_shuffle_ps(b[k + 1], b[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                c[k + 3] = _mm256_shuffle_ps(b[k + 1], b[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            for (int k = 0; k < 4; k++) {
+                __m256 lo = _mm256_permute2f128_ps(c[k], c[k + 4], 0x20);
+                __m256 hi = _mm256_permute2f128_ps(c[k], c[k + 4], 0x31);
+                float *o0 = out + (c0 + k) * rows + r0, *o1 = out + (c0 + k + 4) * rows + r0;
+                if (accumulate) {
+                    lo = _mm256_add_ps(_mm256_loadu_ps(o0), lo);
+                    hi = _mm256_add_ps(_mm256_loadu_ps(o1), hi);
+                }
+                _mm256_storeu_ps(o0, lo);
+                _mm256_storeu_ps(o1, hi);
+            }
+        }
+        transpose_scalar(t, rows, columns, out, accumulate, r0, r0 + 8, c0);
+    }
+    transpose_scalar(t, rows, columns, out, accumulate, r0, rows, 0);
+}
+#endif
+
+void latent_transpose(const float *t, long rows, long columns, float *out, int accumulate) {
+#if defined(__x86_64__)
+    if (has_avx2 < 0) { __builtin_cpu_init(); has_avx2 = __builtin_cpu_supports("avx2"); }
+    if (has_avx2) { transpose_avx2(t, rows, columns, out, accumulate); return; }
+#endif
+    transpose_scalar(t, rows, columns, out, accumulate, 0, rows, 0);
+}
+
 int latent_cpu_vector_level(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();

@@ -21,11 +21,9 @@ extension Variable {
     ) -> Variable {
         precondition(logits.shape == targets.shape, "BCE logits \(logits.shape) vs targets \(targets.shape)")
         let n = logits.value.count
-        let scratch = Tensor(uninitialized: logits.shape)
         let grad = logits.requiresGrad ? Tensor(uninitialized: logits.shape) : nil
         var total = VectorMath.binaryCrossEntropyWithLogits(
-            logits.value.data, targets: targets.data, gradient: grad?.data,
-            scratch: scratch.data, n)
+            logits.value.data, targets: targets.data, gradient: grad?.data, n)
         let scale: Float = reduction == .mean ? 1 / Float(n) : 1
         if reduction == .mean { total /= Double(n) }
         return Variable(Tensor(scalar: Float(total)), parents: [logits]) { g in

@@ -40,12 +40,11 @@ extension Variable {
                 && logVariance.shape == z.shape,
             "IWAE bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
         // Per sample: log w = −BCE(logits, x) + log p(z) − log q(z|x), and the BCE's gradient σ(l) − t.
-        let sigmoidMinusT = Tensor(uninitialized: logits.shape), scratch = Tensor(uninitialized: [f])
+        let sigmoidMinusT = Tensor(uninitialized: logits.shape)
         var logW = [Double](repeating: 0, count: rows)
         for r in 0..<rows {
             let bce = VectorMath.binaryCrossEntropyWithLogits(
-                logits.value.data + r * f, targets: x.data + (r / k) * f, gradient: sigmoidMinusT.data + r * f,
-                scratch: scratch.data, f)
+                logits.value.data + r * f, targets: x.data + (r / k) * f, gradient: sigmoidMinusT.data + r * f, f)
             let prior = Gaussian.logPriorMinusPosterior(
                 z: z.value.data + r * d, noise: eps.data + r * d, logVariance: logVariance.value.data + r * d, d)
             logW[r] = -bce + Double(prior)

@@ -39,7 +39,7 @@ public enum AnomalyScores {
                     s = 0
                     for j in 0..<f { s += Double(x[j] - y[j]) * Double(x[j] - y[j]) }
                 } else {
-                    s = VectorMath.binaryCrossEntropyWithLogits(y, targets: x, gradient: nil, scratch: scratch.data, f)
+                    s = VectorMath.binaryCrossEntropyWithLogits(y, targets: x, gradient: nil, f)
                 }
                 if let (mu, lv) = posterior {
                     let d = mu.shape[1]

@@ -139,7 +139,7 @@ public enum ImportanceSampling {
                     case .bernoulli:
                         o.pointer[r] = -Float(
                             VectorMath.binaryCrossEntropyWithLogits(
-                                l, targets: t, gradient: nil, scratch: a, f))
+                                l, targets: t, gradient: nil, f))
                     case .gaussian:
                         if identityMean { a.update(from: l, count: f) } else { VectorMath.sigmoid(l, a, f) }
                         var sq: Float = 0

@@ -1,9 +1,11 @@
+import CKernels
 import CSleef
 
 /// Array-at-a-time transcendental functions through SLEEF (AVX2 where the CPU has it), because the
 /// element-by-element libm calls cost several times more in the loss and activation kernels.
 package enum VectorMath {
-    private static let avx2 = latent_simd_level() >= 2
+    private static let simdLevel = Int(latent_simd_level())
+    private static let avx2 = simdLevel >= 2
 
     /// y[i] = exp(x[i]); `x` and `y` may be the same buffer.
     package static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
@@ -59,23 +61,23 @@ package enum VectorMath {
 
     /// Σ BCE(sigmoid(x), t) over n elements in the stable form max(x, 0) − x·t + log(1 + e^(−|x|)) (never exp
     /// of a large positive number, never log 0), accumulated in double precision; if `gradient` is given,
-    /// sigmoid(x) − t is written there from the same e^(−|x|). `scratch` holds n floats.
+    /// sigmoid(x) − t is written there from the same e^(−|x|). One pass in C (CSleef's shim), AVX-512 or AVX2
+    /// where the CPU has them.
     package static func binaryCrossEntropyWithLogits(
-        _ x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
-        gradient: UnsafeMutablePointer<Float>?,
-        scratch e: UnsafeMutablePointer<Float>, _ n: Int
+        _ x: UnsafePointer<Float>, targets t: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>?, _ n: Int
     ) -> Double {
-        for i in 0..<n { e[i] = -Swift.abs(x[i]) }
-        exp(e, e, n)  // e = exp(-|x|) ∈ (0, 1]
-        if let grad = gradient {
-            for i in 0..<n {
-                let r = 1 / (1 + e[i])
-                grad[i] = (x[i] >= 0 ? r : e[i] * r) - t[i]  // sigmoid(x) − t
-            }
+        switch simdLevel {
+        case 3...: latent_bce_logits_avx512(x, t, gradient, n)
+        case 2: latent_bce_logits_avx2(x, t, gradient, n)
+        default: latent_bce_logits_scalar(x, t, gradient, n)
         }
-        log1p(e, e, n)  // log(1 + exp(-|x|))
-        for i in 0..<n { e[i] += Swift.max(x[i], 0) - x[i] * t[i] }
-        return sum(e, n)
+    }
+
+    /// out (+)= tᵀ for t of shape [rows, columns] (out is [columns, rows]), in 8x8 register blocks.
+    package static func transpose(
+        _ t: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        latent_transpose(t, rows, columns, out, accumulate ? 1 : 0)
     }
 
     /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).

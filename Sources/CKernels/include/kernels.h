@@ -14,6 +14,9 @@ typedef struct {
 void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
                         long lo, long hi, const latent_adam_constants *k);
 
+/// out[c][r] = t[r][c] (or += with `accumulate`) for t of [rows, columns]: out is [columns, rows].
+void latent_transpose(const float *t, long rows, long columns, float *out, int accumulate);
+
 /// The widest vectors this CPU and its OS run: 0 (SSE or not x86), 1 AVX, 2 AVX2 with FMA, 3 AVX-512 (F, CD, BW,
 /// DQ, VL), 4 AVX-512 with BF16.
 int latent_cpu_vector_level(void);

@@ -87,25 +87,6 @@ struct PlannedLayer {
         BLAS.gemm(
             transposeA: true, transposeB: true, m: inputs, n: rows, k: outputs, weight, lda: inputs, g,
             ldb: outputs, beta: 0, t, ldc: rows)
-        transpose(t, rows: inputs, columns: rows, into: inputGrad, accumulate: accumulate)
-    }
-}
-
-/// out (+)= tᵀ for t of shape [rows, columns], in cache-sized tiles.
-private func transpose(
-    _ t: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool
-) {
-    let tile = 32
-    for r0 in stride(from: 0, to: rows, by: tile) {
-        for c0 in stride(from: 0, to: columns, by: tile) {
-            for c in c0..<min(c0 + tile, columns) {
-                let o = out + c * rows
-                if accumulate {
-                    for r in r0..<min(r0 + tile, rows) { o[r] += t[r * columns + c] }
-                } else {
-                    for r in r0..<min(r0 + tile, rows) { o[r] = t[r * columns + c] }
-                }
-            }
-        }
+        VectorMath.transpose(t, rows: inputs, columns: rows, into: inputGrad, accumulate: accumulate)
     }
 }

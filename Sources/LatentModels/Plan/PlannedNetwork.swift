@@ -39,6 +39,8 @@ final class PlannedNetwork: PlannedStep {
     /// What each of `dense` read in the last run, and the last run's rows (a team's members read each other's).
     let denseInputs: UnsafeMutableBufferPointer<UnsafePointer<Float>>
     private(set) var lastRows = 0
+    /// Indices into `dense` in the order the backward pass reaches them: decoder (last first), heads, encoder.
+    let backwardOrder: [Int]
 
     /// "oneDNN" if every convolution of a full batch runs on oneDNN's kernels, "im2col" if none does, nil without
     /// convolutions.
@@ -111,6 +113,9 @@ final class PlannedNetwork: PlannedStep {
         dense = encoder + (heads.map { [$0.mean, $0.logVariance] } ?? []) + decoder
         denseInputs = .allocate(capacity: dense.count)
         denseInputs.initialize(repeating: UnsafePointer(scratch.data))
+        let e = encoder.count, d = e + (heads == nil ? 0 : 2)
+        backwardOrder =
+            decoder.indices.reversed().map { d + $0 } + (heads == nil ? [] : [e, e + 1]) + encoder.indices.reversed()
     }
 
     deinit { denseInputs.deallocate() }
@@ -203,13 +208,12 @@ final class PlannedNetwork: PlannedStep {
             reparameterizeBackward(heads, klWeight: klWeight, n: rows * config.latent)
             let input = encoder.last.map { UnsafePointer($0.output.data) } ?? encoderInput
             let inputGrad = encoder.last?.outputGrad.data ?? features.last?.outputGrad.data
-            if let team {
+            if team != nil {
                 if rows > 0 {
                     heads.mean.passDown(input, rows: rows, inputGrad: inputGrad)
                     heads.logVariance.passDown(input, rows: rows, inputGrad: inputGrad, accumulate: true)
                 }
                 (denseInputs[e], denseInputs[e + 1]) = (input, input)
-                team.meet(keys: e...(e + 1), member: member)
             } else {
                 heads.mean.backward(input, rows: rows, inputGrad: inputGrad)
                 heads.logVariance.backward(input, rows: rows, inputGrad: inputGrad, accumulate: true)
@@ -220,24 +224,25 @@ final class PlannedNetwork: PlannedStep {
             let below = i == 0 ? features.last?.outputGrad.data : encoder[i - 1].outputGrad.data
             pass(i, input, rows: rows, inputGrad: below, team: team, member: member)
         }
+        team?.share(member: member)
         for j in features.indices.reversed() {
             let input = j == 0 ? x : UnsafePointer(features[j - 1].output.data)
             features[j].backward(input, rows: rows, inputGrad: j == 0 ? nil : features[j - 1].outputGrad.data)
         }
     }
 
-    /// Dense layer `key`'s backward: alone, all of it; in a team, its own rows' part, then the team's meeting.
+    /// Dense layer `key`'s backward: alone, all of it; in a team, its own rows' part (the team shares out the
+    /// weight gradients once every member has passed its gradient down through every layer).
     private func pass(
         _ key: Int, _ input: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?,
         team: PlannedTeam?, member: Int
     ) {
-        guard let team else {
+        guard team != nil else {
             dense[key].backward(input, rows: rows, inputGrad: inputGrad)
             return
         }
         if rows > 0 { dense[key].passDown(input, rows: rows, inputGrad: inputGrad) }
         denseInputs[key] = input
-        team.meet(keys: key...key, member: member)
     }
 
     /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns
@@ -266,7 +271,7 @@ final class PlannedNetwork: PlannedStep {
         logits x: UnsafePointer<Float>, targets t: UnsafePointer<Float>,
         gradient grad: UnsafeMutablePointer<Float>, n: Int
     ) -> Float {
-        Float(VectorMath.binaryCrossEntropyWithLogits(x, targets: t, gradient: grad, scratch: scratch.data, n))
+        Float(VectorMath.binaryCrossEntropyWithLogits(x, targets: t, gradient: grad, n))
     }
 }
 

@@ -2,13 +2,15 @@ import LatentNN
 import LatentTensor
 
 /// Data-parallel workers on one MLP plan each that share one gradient buffer: each runs forward and passes the
-/// gradient down through its share of the batch's rows, then, layer by layer, computes its share of the layer's
-/// output rows of the weight and bias gradients over every worker's rows, and hands each slice to the optimiser
-/// at once (`SlicedUpdate`), while the slice is in cache. No worker has a gradient buffer of its own to sum
-/// afterwards, and the optimiser makes no pass of its own over the gradient.
+/// gradient down through every layer for its share of the batch's rows; then, after one meeting, each computes
+/// its share of every layer's output rows of the weight and bias gradients over every worker's rows, and hands
+/// each slice to the optimiser at once (`SlicedUpdate`), while the slice is in cache. No worker has a gradient
+/// buffer of its own to sum afterwards, and the optimiser makes no pass of its own over the gradient. (A weight
+/// is updated only after every worker has passed the gradient down through its layer, which reads it.)
 public final class PlannedTeam: ParallelWork {
     let plans: [PlannedNetwork]
-    /// The workers meet here once per dense layer in the backward pass (once for a VAE's pair of heads).
+    /// The workers meet here once a step, when every one has passed the gradient down through every layer: one
+    /// meeting instead of one per layer, so a worker that is late on one layer can catch up on the next.
     let barrier: SpinBarrier
     /// Each worker's loss, seen by all after the first meeting (a non-finite one cancels the update).
     let losses: UnsafeMutableBufferPointer<Float>
@@ -19,6 +21,8 @@ public final class PlannedTeam: ParallelWork {
     private var optimizer: (any SlicedUpdate)?
     /// Where the shared gradient buffer starts (a slice's range is counted from it).
     private let base: UnsafeMutablePointer<Float>
+    /// Each dense layer's output rows per member (`assign`), indexed [layer][member].
+    let ranges: [[Range<Int>]]
     /// A slice of a weight gradient small enough to stay in cache until the optimiser has read it.
     static let sliceBytes = 1 << 20
     /// Every product of a weight gradient's rows starts at a multiple of this many rows, however the rows are shared
@@ -40,6 +44,30 @@ public final class PlannedTeam: ParallelWork {
         base = first.gradients.data
         widest = first.dense.map(\.outputs).max() ?? 0
         columnSums = .allocate(capacity: max(1, networks.count * widest))
+        ranges = Self.assign(
+            first.dense.map { ($0.outputs, $0.inputs) }, order: first.backwardOrder, members: networks.count)
+    }
+
+    /// Each layer's output rows cut on `rowGrid` into one part per member, the larger parts going to the members
+    /// with the least work so far (rows · inputs, in `order`), so that the members finish together: the cut of
+    /// a 400-row layer in two is 192 and 208 rows, and a layer narrower than the grid (a VAE's heads) is one part.
+    static func assign(_ layers: [(outputs: Int, inputs: Int)], order: [Int], members k: Int) -> [[Range<Int>]] {
+        var ranges = [[Range<Int>]](repeating: [Range<Int>](repeating: 0..<0, count: k), count: layers.count)
+        var work = [Int](repeating: 0, count: k)
+        for key in order {
+            let (outputs, inputs) = layers[key]
+            func cut(_ m: Int) -> Int {
+                m == k ? outputs : min(outputs, (m * outputs / k + rowGrid / 2) / rowGrid * rowGrid)
+            }
+            let parts = (0..<k).map { cut($0)..<cut($0 + 1) }
+                .sorted { ($0.count, -$0.lowerBound) > ($1.count, -$1.lowerBound) }
+            let members = (0..<k).sorted { (work[$0], $0) < (work[$1], $1) }
+            for (part, m) in zip(parts, members) {
+                ranges[key][m] = part
+                work[m] += part.count * inputs
+            }
+        }
+        return ranges
     }
 
     /// Whether plans like this one can work in a team (and so should share one gradient buffer).
@@ -81,22 +109,21 @@ public final class PlannedTeam: ParallelWork {
         plans[w].run(x! + lo * features, rows: hi - lo, klWeight: klWeight, rng: &r, team: self, member: w)
     }
 
-    /// Called by every member once its layers `keys` have passed their gradient down: waits for the others, then
-    /// computes (and, unless a loss is not finite, updates) this member's share of those layers' parameters.
-    func meet(keys: ClosedRange<Int>, member w: Int) {
+    /// Called by every member once it has passed the gradient down through every layer: waits for the others,
+    /// then computes (and, unless a loss is not finite, updates) this member's share of every layer's parameters,
+    /// in the order the backward pass reached the layers.
+    func share(member w: Int) {
         barrier.wait()
         let update = losses.reduce(0, +).isFinite ? optimizer : nil
-        for key in keys { share(key, member: w, update: update) }
+        for key in plans[w].backwardOrder { share(key, member: w, update: update) }
     }
 
-    /// Member `w`'s share of layer `key`'s weight and bias gradients: its slice of the output rows (cut on
-    /// `rowGrid`) over every member's rows, in cache-sized pieces, each handed to `update` once final.
+    /// Member `w`'s share of layer `key`'s weight and bias gradients: its rows of the layer's output (`ranges`) over
+    /// every member's rows, in cache-sized pieces, each handed to `update` once final.
     private func share(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
-        let layer = plans[w].dense[key], k = plans.count
-        let outputs = layer.outputs, inputs = layer.inputs
-        let grid = Self.rowGrid
-        func cut(_ m: Int) -> Int { m == k ? outputs : min(outputs, (m * outputs / k + grid / 2) / grid * grid) }
-        let lo = cut(w), hi = cut(w + 1)
+        let layer = plans[w].dense[key]
+        let outputs = layer.outputs, inputs = layer.inputs, grid = Self.rowGrid
+        let lo = ranges[key][w].lowerBound, hi = ranges[key][w].upperBound
         guard hi > lo else { return }
         let step = max(grid, Self.sliceBytes / (4 * inputs) / grid * grid)
         var r0 = lo
