@@ -1,5 +1,9 @@
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "kernels.h"
 
@@ -170,4 +174,54 @@ int latent_affinity_cpu_count(void) {
     if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
     int n = CPU_COUNT(&set);
     return n > 0 ? n : 1;
+}
+
+// The widest vectors a set of OpenBLAS kernels uses (0 SSE, 1 AVX, 2 AVX2, 3 AVX-512), -1 for a name not known here.
+static int kernels_level(const char *name) {
+    static const char *const names[4][16] = {
+        {"Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Atom", "Core2", "Penryn", "Dunnington",
+         "Nehalem", "Athlon", "Opteron", "Opteron_SSE3", "Barcelona", "Nano", "Bobcat"},
+        {"Sandybridge", "Bulldozer", "Piledriver", "Steamroller"},
+        {"Haswell", "Excavator", "Zen"},
+        {"SkylakeX", "Cooperlake", "SapphireRapids"},
+    };
+    for (int level = 0; level < 4; level++)
+        for (int i = 0; i < 16 && names[level][i]; i++)
+            if (strcasecmp(name, names[level][i]) == 0) return level;
+    return -1;
+}
+
+const char *latent_blas_replacement(const char *chosen, int cpu_level) {
+    // AVX-512 with BF16 too gets SkylakeX, whose sgemm the Cooperlake kernels share: 0.3.21's OPENBLAS_CORETYPE
+    // does not take the name Cooperlake.
+    static const char *const wanted[5] = {0, "Sandybridge", "Haswell", "SkylakeX", "SkylakeX"};
+    int have = kernels_level(chosen);
+    if (have < 0 || cpu_level < 1) return 0;
+    const char *want = wanted[cpu_level > 4 ? 4 : cpu_level];
+    return kernels_level(want) > have ? want : 0;
+}
+
+static char replaced_kernels[32];
+
+const char *latent_blas_replaced(void) { return replaced_kernels[0] ? replaced_kernels : 0; }
+
+// Runs when the program is loaded, after OpenBLAS's own start-up (a library's initialisers run before those of
+// what links it) and before any thread can multiply: OpenBLAS picks its kernels again (OPENBLAS_CORETYPE is read
+// there) only between its exported gotoblas_dynamic_quit and gotoblas_dynamic_init, when it has none.
+__attribute__((constructor)) static void latent_blas_match_cpu(void) {
+    if (getenv("OPENBLAS_CORETYPE")) return;
+    const char *(*corename)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "openblas_get_corename");
+    void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
+    void (*start)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
+    if (!corename || !quit || !start) return;
+    char chosen[32];
+    strncpy(chosen, corename(), sizeof chosen - 1);
+    chosen[sizeof chosen - 1] = 0;
+    const char *want = latent_blas_replacement(chosen, latent_cpu_vector_level());
+    if (!want) return;
+    setenv("OPENBLAS_CORETYPE", want, 1);
+    quit();
+    start();
+    unsetenv("OPENBLAS_CORETYPE");
+    if (strcasecmp(corename(), chosen) != 0) memcpy(replaced_kernels, chosen, sizeof chosen);
 }

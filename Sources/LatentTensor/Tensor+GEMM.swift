@@ -53,7 +53,6 @@ package enum BLAS {
     /// a restart of OpenBLAS's pool, which hangs if another thread is multiplying meanwhile: it is done only
     /// from the main thread (the command-line tool, before any work), never from a library caller's threads.
     package static func setThreads(_ n: Int) {
-        _ = BLASKernels.current
         if getenv("OPENBLAS_THREAD_TIMEOUT") == nil && onMainThread {
             setenv("OPENBLAS_THREAD_TIMEOUT", String(defaultThreadTimeout), 1)
             openblas_read_env()
@@ -82,7 +81,6 @@ package enum BLAS {
         _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
         beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        _ = BLASKernels.current
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -19,7 +19,7 @@ public enum SpeedBenchmark {
         public let allocations: (count: Double, bytes: Double)?
     }
 
-    /// The OpenBLAS kernels the products run on ("SkylakeX", or "Cooperlake (OpenBLAS chose Prescott)" where
+    /// The OpenBLAS kernels the products run on ("SkylakeX", or "SkylakeX (OpenBLAS chose Prescott)" where
     /// Latent replaced OpenBLAS's choice for a CPU it does not know).
     public static var blasKernels: String { BLASKernels.current.description }
 

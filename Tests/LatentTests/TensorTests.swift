@@ -108,7 +108,7 @@ import Testing
 @Suite struct BLASKernelTests {
     @Test func kernelsForACPUOpenBLASDoesNotKnowFollowItsVectors() {
         // Debian 12's OpenBLAS runs an Intel Xeon it does not know (family 6 model 207) on its SSE3 kernels.
-        #expect(BLASKernels.replacement(for: "Prescott", cpuLevel: 4) == "Cooperlake")
+        #expect(BLASKernels.replacement(for: "Prescott", cpuLevel: 4) == "SkylakeX")
         #expect(BLASKernels.replacement(for: "Prescott", cpuLevel: 3) == "SkylakeX")
         #expect(BLASKernels.replacement(for: "Sandybridge", cpuLevel: 2) == "Haswell")
         #expect(BLASKernels.replacement(for: "Nehalem", cpuLevel: 0) == nil)
@@ -120,11 +120,10 @@ import Testing
     }
 
     @Test(.enabled(if: getenv("OPENBLAS_CORETYPE") == nil, "unless the user chose the kernels"))
-    func theProductsRunOnKernelsAsWideAsTheCPUsVectors() throws {
+    func theProductsRunOnKernelsAsWideAsTheCPUsVectors() {
         let kernels = BLASKernels.current
-        let level = try #require(BLASKernels.vectorLevel(ofKernels: kernels.name), "\(kernels)")
-        #expect(
-            level >= min(3, BLASKernels.cpuVectorLevel), "\(kernels) on a CPU of level \(BLASKernels.cpuVectorLevel)")
+        let level = BLASKernels.cpuVectorLevel
+        #expect(BLASKernels.replacement(for: kernels.name, cpuLevel: level) == nil, "\(kernels) on CPU level \(level)")
         let c = Tensor.matmul(Tensor([1, 2, 3, 4], shape: [2, 2]), Tensor([1, 0, 0, 1], shape: [2, 2]))
         #expect(c.array == [1, 2, 3, 4])
     }

@@ -21,6 +21,14 @@ void latent_transpose(const float *t, long rows, long columns, float *out, int a
 /// DQ, VL), 4 AVX-512 with BF16.
 int latent_cpu_vector_level(void);
 
+/// The OpenBLAS kernels to put in place of `chosen` (OpenBLAS's name) on a CPU of `latent_cpu_vector_level()`'s
+/// `cpu_level`: the ones for the CPU's widest vectors when `chosen` uses narrower ones, else NULL (also for names not
+/// known here). Latent does so when the program is loaded, unless OPENBLAS_CORETYPE is set.
+const char *latent_blas_replacement(const char *chosen, int cpu_level);
+
+/// OpenBLAS's own choice of kernels if they were replaced when the program was loaded, else NULL.
+const char *latent_blas_replaced(void);
+
 /// The CPUs this process may run on (its affinity mask, as `taskset` or a container's cpuset sets it); 1 if unknown.
 int latent_affinity_cpu_count(void);
 
