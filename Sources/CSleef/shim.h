@@ -2,17 +2,11 @@
 //
 // SLEEF declares its AVX2 entry points only when the compiler itself targets AVX2, and Latent is built for
 // plain x86-64. So this header declares the AVX2 variants with a target attribute and wraps them in array
-// loops; `latent_simd_level` tells Swift once, at run time, whether the CPU can take them. Elsewhere the
-// scalar SLEEF functions serve (same results to within their 1.0-ULP bound).
+// loops; CKernels' `latent_cpu_vector_level` tells Swift once, at run time, whether the CPU can take them.
+// Elsewhere the scalar SLEEF functions serve (same results to within their 1.0-ULP bound).
 #include <sleef.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
-
-static inline int latent_simd_level(void) {
-    __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return 0;
-    return __builtin_cpu_supports("avx512f") ? 3 : 2;
-}
 
 #define LATENT_SLEEF_ARRAY(NAME, SLEEF8, SLEEF1)                                                         \
     __attribute__((target("avx2,fma"))) __m256 SLEEF8(__m256);                                            \
@@ -26,7 +20,6 @@ static inline int latent_simd_level(void) {
         for (long i = 0; i < n; i++) y[i] = SLEEF1(x[i]);                                                 \
     }
 #else
-static inline int latent_simd_level(void) { return 0; }
 #define LATENT_SLEEF_ARRAY(NAME, SLEEF8, SLEEF1)                                                         \
     static inline void latent_##NAME##_avx2(const float *x, float *y, long n) {                          \
         for (long i = 0; i < n; i++) y[i] = SLEEF1(x[i]);                                                 \
@@ -43,9 +36,9 @@ LATENT_SLEEF_ARRAY(tanh, Sleef_tanhf8_u10avx2, Sleef_tanhf_u10)
 
 // Σ BCE(sigmoid(x), t) in the stable form log(1 + e^(−|x|)) + (max(x, 0) − x·t), summed in double, and with
 // `grad` sigmoid(x) − t from the same e^(−|x|): one pass over the data (the loss kernel of every Bernoulli
-// decoder). Each element goes through the same IEEE operations in the vector loops and the scalar tail (separate
-// multiply and subtract intrinsics: nothing is contracted to FMA), so its gradient's bits do not depend on where
-// it sits; only the loss's summation order differs between the loops.
+// decoder). The vector loops and the scalar tail do the same operations in the same order (separate multiply and
+// subtract intrinsics: nothing is contracted to FMA); the tail's exp and log1p are SLEEF's scalar functions, of
+// the same 1.0-ULP bound as the vector ones, as in the array loops above.
 static inline float latent_bce_term(float x, float t, float *grad) {
     float e = Sleef_expf_u10(-__builtin_fabsf(x));
     if (grad) {

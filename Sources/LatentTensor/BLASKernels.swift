@@ -9,7 +9,7 @@ import CKernels
 /// newer OpenBLAS picks them for a model it does not know (by the CPU's features). CKernels does that when the
 /// program is loaded, before any thread can multiply (`latent_blas_match_cpu`); `OPENBLAS_CORETYPE` set by the
 /// user is left alone.
-public struct BLASKernels: Sendable, Equatable {
+public struct BLASKernels: Sendable, Equatable, CustomStringConvertible {
     /// OpenBLAS's name of the kernels in use ("SkylakeX", "Haswell", "Zen", …).
     public let name: String
     /// OpenBLAS's own choice when it differs from `name` (the kernels were replaced), else nil.

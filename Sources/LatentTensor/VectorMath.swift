@@ -4,7 +4,8 @@ import CSleef
 /// Array-at-a-time transcendental functions through SLEEF (AVX2 where the CPU has it), because the
 /// element-by-element libm calls cost several times more in the loss and activation kernels.
 package enum VectorMath {
-    private static let simdLevel = Int(latent_simd_level())
+    /// `latent_cpu_vector_level()`: 2 and up takes SLEEF's AVX2 functions, 3 and up its AVX-512 ones.
+    private static let simdLevel = Int(latent_cpu_vector_level())
     private static let avx2 = simdLevel >= 2
 
     /// y[i] = exp(x[i]); `x` and `y` may be the same buffer.

@@ -115,12 +115,12 @@ public final class PlannedTeam: ParallelWork {
     func share(member w: Int) {
         barrier.wait()
         let update = losses.reduce(0, +).isFinite ? optimizer : nil
-        for key in plans[w].backwardOrder { share(key, member: w, update: update) }
+        for key in plans[w].backwardOrder { shareLayer(key, member: w, update: update) }
     }
 
     /// Member `w`'s share of layer `key`'s weight and bias gradients: its rows of the layer's output (`ranges`) over
     /// every member's rows, in cache-sized pieces, each handed to `update` once final.
-    private func share(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
+    private func shareLayer(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
         let layer = plans[w].dense[key]
         let outputs = layer.outputs, inputs = layer.inputs, grid = Self.rowGrid
         let lo = ranges[key][w].lowerBound, hi = ranges[key][w].upperBound
