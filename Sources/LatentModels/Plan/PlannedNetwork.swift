@@ -214,6 +214,8 @@ final class PlannedNetwork: PlannedStep {
                     heads.logVariance.passDown(input, rows: rows, inputGrad: inputGrad, accumulate: true)
                 }
                 (denseInputs[e], denseInputs[e + 1]) = (input, input)
+                team?.passedDown(e)
+                team?.passedDown(e + 1)
             } else {
                 heads.mean.backward(input, rows: rows, inputGrad: inputGrad)
                 heads.logVariance.backward(input, rows: rows, inputGrad: inputGrad, accumulate: true)
@@ -243,6 +245,7 @@ final class PlannedNetwork: PlannedStep {
         }
         if rows > 0 { dense[key].passDown(input, rows: rows, inputGrad: inputGrad) }
         denseInputs[key] = input
+        team?.passedDown(key)
     }
 
     /// z = mu + exp(logVar/2)·eps (keeping std·eps and the variance for the backward pass); returns

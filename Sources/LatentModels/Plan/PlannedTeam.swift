@@ -1,35 +1,49 @@
 import LatentNN
 import LatentTensor
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Data-parallel workers on one MLP plan each that share one gradient buffer: each runs forward and passes the
-/// gradient down through every layer for its share of the batch's rows; then, after one meeting, each computes
-/// its share of every layer's output rows of the weight and bias gradients over every worker's rows, and hands
-/// each slice to the optimiser at once (`SlicedUpdate`), while the slice is in cache. No worker has a gradient
-/// buffer of its own to sum afterwards, and the optimiser makes no pass of its own over the gradient. (A weight
-/// is updated only after every worker has passed the gradient down through its layer, which reads it.)
+/// gradient down through every layer for its share of the batch's rows; then each takes runs of rows of the layers'
+/// weight and bias gradients (over every worker's rows) from one queue until it is empty, and hands each run to the
+/// optimiser at once (`SlicedUpdate`), while it is in cache. No worker has a gradient buffer of its own to sum
+/// afterwards, and the optimiser makes no pass of its own over the gradient.
+///
+/// The workers never wait for each other as a group: a run of a layer waits only until every worker has passed the
+/// gradient down through that layer (which reads the weights the run updates, and writes what the run reads), and a
+/// worker that is done with its own rows early takes more of the runs, so the workers finish together even on cores
+/// of unequal speed. Which worker takes a run changes no bit of the result.
 public final class PlannedTeam: ParallelWork {
     let plans: [PlannedNetwork]
-    /// The workers meet here once a step, when every one has passed the gradient down through every layer: one
-    /// meeting instead of one per layer, so a worker that is late on one layer can catch up on the next.
-    let barrier: SpinBarrier
-    /// Each worker's loss, seen by all after the first meeting (a non-finite one cancels the update).
+    /// Each worker's loss, seen by all once they have passed the first layer down (a non-finite one cancels the
+    /// update).
     let losses: UnsafeMutableBufferPointer<Float>
     private let seeds: UnsafeMutableBufferPointer<UInt64>
     /// Per member, room for one layer's column sums (`widest` values).
     private let columnSums: UnsafeMutablePointer<Float>, widest: Int
     private var x: UnsafePointer<Float>?, rows = 0, features = 0, klWeight: Float = 1
     private var optimizer: (any SlicedUpdate)?
-    /// Where the shared gradient buffer starts (a slice's range is counted from it).
+    /// Where the shared gradient buffer starts (a run's range is counted from it).
     private let base: UnsafeMutablePointer<Float>
-    /// Each dense layer's output rows per member (`assign`), indexed [layer][member].
-    let ranges: [[Range<Int>]]
-    /// A slice of a weight gradient small enough to stay in cache until the optimiser has read it.
+    /// The step's queue: rows of dense layer `key`'s weight and bias gradients, in the order the backward pass
+    /// reaches the layers, large runs first and small ones last (`queue`).
+    public let runs: [(key: Int, rows: Range<Int>)]
+    /// The next run to take.
+    private let next = Atomic<Int>(0)
+    /// Per dense layer, the members that have passed the gradient down through it this step.
+    private let passed: UnsafeMutablePointer<Atomic<Int>>
+    /// A run's weight gradient is at most this large, small enough to stay in cache until the optimiser has read it.
     static let sliceBytes = 1 << 20
     /// Every product of a weight gradient's rows starts at a multiple of this many rows, however the rows are shared
     /// out (over 1, 2 or 3 members, or over processes, which must train to the same weights as threads): OpenBLAS
     /// runs through them in blocks (12 on Haswell and Zen) and sums a block's rows in another order when the block
     /// starts elsewhere, or is a short one at a product's end (`Scripts/experiments/gemm_row_blocks.sh`).
-    static let rowGrid = 96
+    public static let rowGrid = 96
+    /// Runs are cut from pieces of whole `rowGrid` blocks with at least this many multiply-adds per batch row.
+    static let pieceWork = 1 << 15
 
     /// A team of these plans, or nil unless each is an MLP plan (no convolutions) writing the same gradient buffer.
     public init?(_ plans: [any PlannedStep]) {
@@ -38,36 +52,47 @@ public final class PlannedTeam: ParallelWork {
             networks.allSatisfy({ Self.canJoin($0) && $0.gradients.data == first.gradients.data })
         else { return nil }
         self.plans = networks
-        barrier = SpinBarrier(count: networks.count)
         losses = .allocate(capacity: networks.count)
         seeds = .allocate(capacity: networks.count)
         base = first.gradients.data
         widest = first.dense.map(\.outputs).max() ?? 0
         columnSums = .allocate(capacity: max(1, networks.count * widest))
-        ranges = Self.assign(
+        passed = .allocate(capacity: max(1, first.dense.count))
+        for i in 0..<max(1, first.dense.count) { (passed + i).initialize(to: Atomic(0)) }
+        runs = Self.queue(
             first.dense.map { ($0.outputs, $0.inputs) }, order: first.backwardOrder, members: networks.count)
     }
 
-    /// Each layer's output rows cut on `rowGrid` into one part per member, the larger parts going to the members
-    /// with the least work so far (rows · inputs, in `order`), so that the members finish together: the cut of
-    /// a 400-row layer in two is 192 and 208 rows, and a layer narrower than the grid (a VAE's heads) is one part.
-    static func assign(_ layers: [(outputs: Int, inputs: Int)], order: [Int], members k: Int) -> [[Range<Int>]] {
-        var ranges = [[Range<Int>]](repeating: [Range<Int>](repeating: 0..<0, count: k), count: layers.count)
-        var work = [Int](repeating: 0, count: k)
+    /// Each layer's output rows, in `order`, cut on `rowGrid` into pieces of at least `pieceWork` multiply-adds a
+    /// batch row (a short last piece joins the one before), and the pieces joined into runs of one layer of at
+    /// most `sliceBytes` and a 2k-th of the work still queued (guided scheduling: the first runs are large, and
+    /// repack the products' operands less; the last are single pieces, and even out the members' finish).
+    public static func queue(
+        _ layers: [(outputs: Int, inputs: Int)], order: [Int], members k: Int
+    ) -> [(
+        key: Int, rows: Range<Int>
+    )] {
+        var pieces: [(key: Int, rows: Range<Int>, work: Int)] = []
         for key in order {
             let (outputs, inputs) = layers[key]
-            func cut(_ m: Int) -> Int {
-                m == k ? outputs : min(outputs, (m * outputs / k + rowGrid / 2) / rowGrid * rowGrid)
-            }
-            let parts = (0..<k).map { cut($0)..<cut($0 + 1) }
-                .sorted { ($0.count, -$0.lowerBound) > ($1.count, -$1.lowerBound) }
-            let members = (0..<k).sorted { (work[$0], $0) < (work[$1], $1) }
-            for (part, m) in zip(parts, members) {
-                ranges[key][m] = part
-                work[m] += part.count * inputs
-            }
+            let unit = max(1, (pieceWork / max(inputs, 1) + rowGrid - 1) / rowGrid) * rowGrid
+            var bounds = Array(stride(from: 0, to: outputs, by: unit)) + [outputs]
+            if bounds.count > 2, outputs - bounds[bounds.count - 2] < unit / 2 { bounds.remove(at: bounds.count - 2) }
+            for (r0, r1) in zip(bounds, bounds.dropFirst()) { pieces.append((key, r0..<r1, (r1 - r0) * inputs)) }
         }
-        return ranges
+        var runs: [(key: Int, rows: Range<Int>)] = []
+        var left = pieces.reduce(0) { $0 + $1.work }, i = 0
+        while i < pieces.count {
+            let limit = max(pieces[i].work, min(sliceBytes / 4, left / (2 * max(k, 1))))
+            var end = i + 1, work = pieces[i].work
+            while end < pieces.count, pieces[end].key == pieces[i].key, work + pieces[end].work <= limit {
+                work += pieces[end].work
+                end += 1
+            }
+            runs.append((pieces[i].key, pieces[i].rows.lowerBound..<pieces[end - 1].rows.upperBound))
+            (left, i) = (left - work, end)
+        }
+        return runs
     }
 
     /// Whether plans like this one can work in a team (and so should share one gradient buffer).
@@ -77,6 +102,8 @@ public final class PlannedTeam: ParallelWork {
     }
 
     deinit {
+        passed.deinitialize(count: max(1, plans[0].dense.count))
+        passed.deallocate()
         losses.deallocate()
         seeds.deallocate()
         columnSums.deallocate()
@@ -93,6 +120,8 @@ public final class PlannedTeam: ParallelWork {
         )
         self.optimizer = optimizer
         defer { self.optimizer = nil }
+        next.store(0, ordering: .relaxed)
+        for i in 0..<plans[0].dense.count { passed[i].store(0, ordering: .relaxed) }
         if plans.count == 1 {
             plans[0].run(x!, rows: rows, klWeight: klWeight, rng: &rng, team: self, member: 0)
         } else {
@@ -109,51 +138,62 @@ public final class PlannedTeam: ParallelWork {
         plans[w].run(x! + lo * features, rows: hi - lo, klWeight: klWeight, rng: &r, team: self, member: w)
     }
 
-    /// Called by every member once it has passed the gradient down through every layer: waits for the others,
-    /// then computes (and, unless a loss is not finite, updates) this member's share of every layer's parameters,
-    /// in the order the backward pass reached the layers.
-    func share(member w: Int) {
-        barrier.wait()
-        let update = losses.reduce(0, +).isFinite ? optimizer : nil
-        for key in plans[w].backwardOrder { shareLayer(key, member: w, update: update) }
+    /// Called by every member each time it has passed the gradient down through dense layer `key` (or, with no
+    /// rows, reached it): what that layer's runs wait for.
+    func passedDown(_ key: Int) { passed[key].add(1, ordering: .releasing) }
+
+    /// Waits until every member has passed the gradient down through dense layer `key`: polls, then yields the core
+    /// (a member may have none of its own).
+    private func awaitLayer(_ key: Int) {
+        let k = plans.count
+        if passed[key].load(ordering: .acquiring) >= k { return }
+        let poll = SpinWait.pollNanoseconds(SpinBarrier.pollNanoseconds, threads: k)
+        if poll > 0, SpinWait.poll(forNanoseconds: poll, until: { passed[key].load(ordering: .acquiring) >= k }) {
+            return
+        }
+        while passed[key].load(ordering: .acquiring) < k { sched_yield() }
     }
 
-    /// Member `w`'s share of layer `key`'s weight and bias gradients: its rows of the layer's output (`ranges`) over
-    /// every member's rows, in cache-sized pieces, each handed to `update` once final.
-    private func shareLayer(_ key: Int, member w: Int, update: (any SlicedUpdate)?) {
-        let layer = plans[w].dense[key]
-        let outputs = layer.outputs, inputs = layer.inputs, grid = Self.rowGrid
-        let lo = ranges[key][w].lowerBound, hi = ranges[key][w].upperBound
-        guard hi > lo else { return }
-        let step = max(grid, Self.sliceBytes / (4 * inputs) / grid * grid)
-        var r0 = lo
-        while r0 < hi {
-            let r1 = min(hi, r0 + step), slice = layer.weightGrad + r0 * inputs
-            var beta: Float = 0
-            for p in plans where p.lastRows > 0 {
-                BLAS.gemm(
-                    transposeA: true, transposeB: false, m: r1 - r0, n: inputs, k: p.lastRows,
-                    p.dense[key].outputGrad.data + r0, lda: outputs, p.denseInputs[key], ldb: inputs, beta: beta,
-                    slice, ldc: inputs)
-                beta = 1
-            }
-            if beta == 0 { slice.update(repeating: 0, count: (r1 - r0) * inputs) }
-            let offset = slice - base
-            update?.update(offset..<(offset + (r1 - r0) * inputs))
-            r0 = r1
+    /// Called by every member once it has passed the gradient down through every layer: takes runs from the queue
+    /// until it is empty, and computes (and, unless a loss is not finite, updates) each.
+    func share(member w: Int) {
+        guard let first = runs.first else { return }
+        awaitLayer(first.key)  // every member's loss is written before it passes a gradient down
+        let update = losses.reduce(0, +).isFinite ? optimizer : nil
+        while true {
+            let i = next.add(1, ordering: .relaxed).oldValue
+            guard i < runs.count else { return }
+            awaitLayer(runs[i].key)
+            compute(runs[i].key, rows: runs[i].rows, member: w, update: update)
         }
+    }
+
+    /// Rows `rows` of layer `key`'s weight and bias gradients over every member's rows, handed to `update`.
+    private func compute(_ key: Int, rows: Range<Int>, member w: Int, update: (any SlicedUpdate)?) {
+        let layer = plans[w].dense[key]
+        let outputs = layer.outputs, inputs = layer.inputs, r0 = rows.lowerBound, n = rows.count
+        let slice = layer.weightGrad + r0 * inputs
+        var beta: Float = 0
+        for p in plans where p.lastRows > 0 {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: n, n: inputs, k: p.lastRows,
+                p.dense[key].outputGrad.data + r0, lda: outputs, p.denseInputs[key], ldb: inputs, beta: beta,
+                slice, ldc: inputs)
+            beta = 1
+        }
+        if beta == 0 { slice.update(repeating: 0, count: n * inputs) }
+        update?.update((slice - base)..<(slice - base + n * inputs))
         // Each member's rows summed on their own, then the sums added in order, as separate processes' gradients
         // are (so 2 processes and 2 threads train to the same weights).
-        let bias = layer.biasGrad + lo, n = hi - lo, sums = columnSums + w * widest
+        let bias = layer.biasGrad + r0, sums = columnSums + w * widest
         var first = true
         for p in plans where p.lastRows > 0 {
-            let g = p.dense[key].outputGrad.data + lo
+            let g = p.dense[key].outputGrad.data + r0
             sumRows(g, rows: p.lastRows, columns: n, stride: outputs, into: first ? bias : sums)
             if !first { VectorMath.add(sums, into: bias, n) }
             first = false
         }
         if first { bias.update(repeating: 0, count: n) }
-        let offset = bias - base
-        update?.update(offset..<(offset + hi - lo))
+        update?.update((bias - base)..<(bias - base + n))
     }
 }
