@@ -77,6 +77,47 @@ import Testing
         #expect(abs(adam.m.data[0] - 0.09) < 1e-7)  // a normal moment decays as before: 0.1, then 0.1·0.9
     }
 
+    /// A parameter of `count` values.
+    final class Wide: Module {
+        let p: Parameter
+        init(_ values: [Float]) { p = Parameter(Tensor(values, shape: [values.count])) }
+        var namedParameters: [(name: String, parameter: Parameter)] { [("p", p)] }
+    }
+
+    @Test func adamsVectorLanesGivePyTorchsFormulasBits() throws {
+        // The vector loop divides √v by the bias correction without the divider (Markstein's correction, kernels.c):
+        // every value must still be the formula's, each operation an IEEE single one, as the scalar loop and PyTorch
+        // compute it. Gradients over many binades (and zero), weight decay, 8 steps (8 bias corrections), a tail.
+        let n = 100_003
+        var rng = RandomGenerator(seed: 11)
+        func values(_ exponents: ClosedRange<Float>) -> [Float] {
+            (0..<n).map { i in
+                let exponent = exponents.lowerBound + rng.uniform() * (exponents.upperBound - exponents.lowerBound)
+                return i % 97 == 0 ? 0 : rng.normal() * Float(Foundation.pow(10, Double(exponent)))
+            }
+        }
+        let model = Wide(values(-3...1))
+        let set = ParameterSet(model)
+        let (lr, beta1, beta2, eps, decay): (Float, Float, Float, Float, Float) = (1e-3, 0.9, 0.999, 1e-8, 0.01)
+        let adam = try Adam(set, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: eps, weightDecay: decay)
+        var (p, m, v) = (model.p.value.array, [Float](repeating: 0, count: n), [Float](repeating: 0, count: n))
+        for t in 1...8 {
+            let g = values(-12...6)
+            set.grads.copy(from: Tensor(g, shape: [n]))
+            adam.step()
+            let bc1 = 1 - Foundation.pow(Double(beta1), Double(t)), bc2 = 1 - Foundation.pow(Double(beta2), Double(t))
+            let stepSize = Float(Double(lr) / bc1), bc2Sqrt = Float(bc2.squareRoot())
+            for i in 0..<n {
+                let gi = g[i] * 1 + decay * p[i]
+                m[i] += (gi - m[i]) * (1 - beta1)
+                v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Sqrt + eps)
+            }
+            let differing = (0..<n).filter { model.p.value.data[$0] != p[$0] || adam.v.data[$0] != v[$0] }.count
+            #expect(differing == 0, "step \(t): \(differing) of \(n) values differ from the formula's")
+        }
+    }
+
     @Test func gradientClippingRescalesToTheNorm() throws {
         // Clipped Adam on g equals unclipped Adam on g·(c/‖g‖), over several steps (moments included).
         let clipped = Single(), plain = Single()
