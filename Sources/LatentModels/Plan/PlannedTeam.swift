@@ -13,9 +13,10 @@ import Synchronization
 /// afterwards, and the optimiser makes no pass of its own over the gradient.
 ///
 /// The workers never wait for each other as a group: a run of a layer waits only until every worker has passed the
-/// gradient down through that layer (which reads the weights the run updates, and writes what the run reads), and a
-/// worker that is done with its own rows early takes more of the runs, so the workers finish together even on cores
-/// of unequal speed. Which worker takes a run changes no bit of the result.
+/// gradient down through that layer (which reads the weights the run updates, and writes what the run reads) — with
+/// two workers, only after it has added its own rows — and a worker that is done with its own rows early takes more
+/// of the runs, so the workers finish together even on cores of unequal speed. Which worker takes a run changes no
+/// bit of the result.
 public final class PlannedTeam: ParallelWork {
     let plans: [PlannedNetwork]
     /// Each worker's loss, seen by all once they have passed the first layer down (a non-finite one cancels the
@@ -157,24 +158,29 @@ public final class PlannedTeam: ParallelWork {
     /// Called by every member once it has passed the gradient down through every layer: takes runs from the queue
     /// until it is empty, and computes (and, unless a loss is not finite, updates) each.
     func share(member w: Int) {
-        guard let first = runs.first else { return }
-        awaitLayer(first.key)  // every member's loss is written before it passes a gradient down
-        let update = losses.reduce(0, +).isFinite ? optimizer : nil
         while true {
             let i = next.add(1, ordering: .relaxed).oldValue
             guard i < runs.count else { return }
-            awaitLayer(runs[i].key)
-            compute(runs[i].key, rows: runs[i].rows, member: w, update: update)
+            compute(runs[i].key, rows: runs[i].rows, member: w)
         }
     }
 
-    /// Rows `rows` of layer `key`'s weight and bias gradients over every member's rows, handed to `update`.
-    private func compute(_ key: Int, rows: Range<Int>, member w: Int, update: (any SlicedUpdate)?) {
-        let layer = plans[w].dense[key]
+    /// The member whose rows come `j`-th in member `w`'s sums. Two members' sums are added in either order (a + b is
+    /// b + a in IEEE arithmetic, bit for bit), so each adds its own rows first, before it waits for the other's;
+    /// more members' sums are added in the one order processes add theirs.
+    @inline(__always) private func member(_ j: Int, for w: Int) -> Int { plans.count == 2 ? (w + j) % 2 : j }
+
+    /// Rows `rows` of layer `key`'s weight and bias gradients over every member's rows, then (unless a loss is not
+    /// finite) their update. Waits for the other members to pass the layer down only when it needs their rows.
+    private func compute(_ key: Int, rows: Range<Int>, member w: Int) {
+        let layer = plans[w].dense[key], k = plans.count
         let outputs = layer.outputs, inputs = layer.inputs, r0 = rows.lowerBound, n = rows.count
         let slice = layer.weightGrad + r0 * inputs
         var beta: Float = 0
-        for p in plans where p.lastRows > 0 {
+        for j in 0..<k {
+            if j == (k == 2 ? 1 : 0) { awaitLayer(key) }
+            let p = plans[member(j, for: w)]
+            guard p.lastRows > 0 else { continue }
             BLAS.gemm(
                 transposeA: true, transposeB: false, m: n, n: inputs, k: p.lastRows,
                 p.dense[key].outputGrad.data + r0, lda: outputs, p.denseInputs[key], ldb: inputs, beta: beta,
@@ -182,18 +188,22 @@ public final class PlannedTeam: ParallelWork {
             beta = 1
         }
         if beta == 0 { slice.update(repeating: 0, count: n * inputs) }
-        update?.update((slice - base)..<(slice - base + n * inputs))
-        // Each member's rows summed on their own, then the sums added in order, as separate processes' gradients
-        // are (so 2 processes and 2 threads train to the same weights).
+        // Each member's rows summed on their own, then the sums added, as separate processes' gradients are (so
+        // processes and threads train to the same weights).
         let bias = layer.biasGrad + r0, sums = columnSums + w * widest
         var first = true
-        for p in plans where p.lastRows > 0 {
+        for j in 0..<k {
+            let p = plans[member(j, for: w)]
+            guard p.lastRows > 0 else { continue }
             let g = p.dense[key].outputGrad.data + r0
             sumRows(g, rows: p.lastRows, columns: n, stride: outputs, into: first ? bias : sums)
             if !first { VectorMath.add(sums, into: bias, n) }
             first = false
         }
         if first { bias.update(repeating: 0, count: n) }
-        update?.update((bias - base)..<(bias - base + n))
+        // Every member's loss is written before it passes a gradient down.
+        guard let optimizer, losses.reduce(0, +).isFinite else { return }
+        optimizer.update((slice - base)..<(slice - base + n * inputs))
+        optimizer.update((bias - base)..<(bias - base + n))
     }
 }
