@@ -38,9 +38,9 @@ long latent_first_sum_below(const float *a, const float *b, long n, float bound)
     return n;
 }
 
-// Adam's update over [lo, hi), PyTorch's formula. The scalar loop is the reference; the vector loop computes the
-// same correctly rounded IEEE results lane-wise, so an element's bits do not depend on whether a slice's vectors or
-// its tail reached it, and leaves its tail to the scalar loop.
+// Adam's update over [lo, hi), PyTorch's formula. The scalar loop is the reference; the AVX2 loop does the
+// same IEEE operations lane-wise (no FMA contraction: the target is avx2 alone), so an element's bits do not
+// depend on whether a slice's vectors or its tail reached it, and leaves its tail to the scalar loop.
 static void adam_scalar(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
                         long lo, long hi, const latent_adam_constants *k) {
     for (long i = lo; i < hi; i++) {
@@ -54,26 +54,14 @@ static void adam_scalar(float *p, float *g, float *const *extra, long extraCount
 }
 
 #if defined(__x86_64__)
-static int has_avx2_fma = -1;
-
-// The update is bound by the divider (a square root and two divisions an element, ~2 cycles an element on an Intel
-// Xeon VM: 8.6% of the reference VAE's step). √v / bc2Sqrt divides by the same number everywhere, so it is done
-// without the divider, by Markstein's correction: q = RN(s·y) with y = RN(1/bc2Sqrt), r = s − q·bc2Sqrt (exact, one
-// FMA), q' = RN(q + r·y) (one FMA), the correctly rounded quotient — checked against the division for every
-// significand of s and each of the 10,030 distinct bc2Sqrt of β2 = 0.999 (every t), and 20,000 random divisors
-// (Scripts/experiments/adam_division.sh). Scaling s by a power of two scales every step exactly, so one binade of s
-// covers all s in [2^-63, 2^64], where √v lies (s = ∞ keeps q = ∞, as the division gives; NaN stays NaN). FMA is
-// used for that alone: the rest is the scalar loop's operations, not contracted.
-__attribute__((target("avx2,fma"))) static void adam_avx2(float *p, float *g, float *const *extra, long extraCount,
-                                                          float *m, float *v, long lo, long hi,
-                                                          const latent_adam_constants *k) {
-#pragma clang fp contract(off)
+__attribute__((target("avx2"))) static void adam_avx2(float *p, float *g, float *const *extra, long extraCount,
+                                                      float *m, float *v, long lo, long hi,
+                                                      const latent_adam_constants *k) {
     const __m256 b1 = _mm256_set1_ps(k->oneMinusBeta1), b2 = _mm256_set1_ps(k->beta2);
     const __m256 c2 = _mm256_set1_ps(k->oneMinusBeta2);
     const __m256 eps = _mm256_set1_ps(k->epsilon), wd = _mm256_set1_ps(k->weightDecay);
-    const __m256 lr = _mm256_set1_ps(k->stepSize), infinity = _mm256_set1_ps(__builtin_inff());
-    const __m256 bc = _mm256_set1_ps(k->bc2Sqrt), y = _mm256_set1_ps(k->bc2SqrtReciprocal);
-    const __m256 gs = _mm256_set1_ps(k->gradientScale);
+    const __m256 lr = _mm256_set1_ps(k->stepSize);
+    const __m256 bc = _mm256_set1_ps(k->bc2Sqrt), gs = _mm256_set1_ps(k->gradientScale);
     long i = lo;
     for (; i + 8 <= hi; i += 8) {
         __m256 pi = _mm256_loadu_ps(p + i), mi = _mm256_loadu_ps(m + i), vi = _mm256_loadu_ps(v + i);
@@ -84,10 +72,7 @@ __attribute__((target("avx2,fma"))) static void adam_avx2(float *p, float *g, fl
         __m256 vn = _mm256_add_ps(_mm256_mul_ps(b2, vi), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
         _mm256_storeu_ps(m + i, mn);
         _mm256_storeu_ps(v + i, vn);
-        __m256 s = _mm256_sqrt_ps(vn), q = _mm256_mul_ps(s, y);
-        __m256 corrected = _mm256_fmadd_ps(_mm256_fnmadd_ps(q, bc, s), y, q);
-        q = _mm256_blendv_ps(corrected, q, _mm256_cmp_ps(q, infinity, _CMP_EQ_OQ));
-        __m256 den = _mm256_add_ps(q, eps);
+        __m256 den = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vn), bc), eps);
         _mm256_storeu_ps(p + i, _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(lr, mn), den)));
     }
     adam_scalar(p, g, extra, extraCount, m, v, i, hi, k);
@@ -103,10 +88,10 @@ __attribute__((target("avx2,fma"))) static void adam_avx2(float *p, float *g, fl
 void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
                         long lo, long hi, const latent_adam_constants *k) {
 #if defined(__x86_64__)
-    if (has_avx2_fma < 0) has_avx2_fma = latent_cpu_vector_level() >= 2;
+    if (has_avx2 < 0) { __builtin_cpu_init(); has_avx2 = __builtin_cpu_supports("avx2"); }
     const unsigned csr = _mm_getcsr();
     _mm_setcsr(csr | _MM_FLUSH_ZERO_ON | _MM_DENORMALS_ZERO_ON);
-    if (has_avx2_fma) adam_avx2(p, g, extra, extraCount, m, v, lo, hi, k);
+    if (has_avx2) adam_avx2(p, g, extra, extraCount, m, v, lo, hi, k);
     else adam_scalar(p, g, extra, extraCount, m, v, lo, hi, k);
     _mm_setcsr(csr);
 #else

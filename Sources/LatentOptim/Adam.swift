@@ -118,7 +118,7 @@ public final class Adam: Optimizer {
         constants = latent_adam_constants(
             oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
             weightDecay: weightDecay, stepSize: Float(Double(learningRate) / bc1), bc2Sqrt: bc2Sqrt,
-            gradientScale: gradientScale, bc2SqrtReciprocal: 1 / bc2Sqrt)
+            gradientScale: gradientScale)
     }
 
     /// The update's share of worker `w` of `k`: slices start at multiples of 8 so every slice but the last
@@ -135,7 +135,7 @@ public final class Adam: Optimizer {
 
     /// PyTorch: g += wd·p; m = lerp(m, g, 1-β1); v = β2·v + (1-β2)·g²; p -= lr/bc1 · m / (√v/√bc2 + eps),
     /// summing the additional gradients on the way. One pass over memory, in C: eight lanes at a time with
-    /// AVX2 and FMA where the CPU has them (Swift here compiles for baseline x86-64), scalar otherwise.
+    /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
     public func update(_ range: Range<Int>) {
         var k = constants
         extraGradients.withUnsafeBufferPointer { e in

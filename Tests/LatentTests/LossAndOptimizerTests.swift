@@ -85,9 +85,9 @@ import Testing
     }
 
     @Test func adamsVectorLanesGivePyTorchsFormulasBits() throws {
-        // The vector loop divides √v by the bias correction without the divider (Markstein's correction, kernels.c):
-        // every value must still be the formula's, each operation an IEEE single one, as the scalar loop and PyTorch
-        // compute it. Gradients over many binades (and zero), weight decay, 8 steps (8 bias corrections), a tail.
+        // The vector loop (kernels.c) must give every value the formula's bits, each operation an IEEE single one, as
+        // the scalar loop and PyTorch compute it. Gradients over many binades (and zero), weight decay, 8 steps (8 bias
+        // corrections), a tail of 3 values past the last whole vector.
         let n = 100_003
         var rng = RandomGenerator(seed: 11)
         func values(_ exponents: ClosedRange<Float>) -> [Float] {

@@ -7,12 +7,10 @@ long latent_first_sum_below(const float *a, const float *b, long n, float bound)
 /// The per-step constants of Adam's update (see LatentOptim's Adam).
 typedef struct {
     float oneMinusBeta1, beta2, oneMinusBeta2, epsilon, weightDecay, stepSize, bc2Sqrt, gradientScale;
-    /// 1 / bc2Sqrt rounded to float: the vector loops divide by bc2Sqrt with it and two FMAs (see kernels.c).
-    float bc2SqrtReciprocal;
 } latent_adam_constants;
 
-/// Adam's update of p, m, v over [lo, hi) from g plus the `extraCount` buffers in `extra` (AVX2 and FMA where the
-/// CPU has them, scalar otherwise; the same bits either way).
+/// Adam's update of p, m, v over [lo, hi) from g plus the `extraCount` buffers in `extra` (AVX2 where the
+/// CPU has it, scalar otherwise).
 void latent_adam_update(float *p, float *g, float *const *extra, long extraCount, float *m, float *v,
                         long lo, long hi, const latent_adam_constants *k);
 
