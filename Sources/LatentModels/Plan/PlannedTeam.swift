@@ -156,13 +156,24 @@ public final class PlannedTeam: ParallelWork {
     }
 
     /// Called by every member once it has passed the gradient down through every layer: takes runs from the queue
-    /// until it is empty, and computes (and, unless a loss is not finite, updates) each.
+    /// until it is empty, and computes (and, unless a loss is not finite, updates) each. Of two members, one that
+    /// finds the other still passing a run's layer down adds its own rows to that run, holds it, and takes the next:
+    /// its own rows of two runs, not one, are added before it waits for the other's.
     func share(member w: Int) {
+        var held = -1
         while true {
             let i = next.add(1, ordering: .relaxed).oldValue
-            guard i < runs.count else { return }
-            compute(runs[i].key, rows: runs[i].rows, member: w)
+            guard i < runs.count else { break }
+            if plans.count == 2, held < 0, plans[w].lastRows > 0, passed[runs[i].key].load(ordering: .acquiring) < 2 {
+                add(run: i, member: w, parts: 0..<1)
+                held = i
+                continue
+            }
+            add(run: i, member: w, parts: 0..<plans.count)
+            if held >= 0 { add(run: held, member: w, parts: 1..<2) }
+            held = -1
         }
+        if held >= 0 { add(run: held, member: w, parts: 1..<2) }
     }
 
     /// The member whose rows come `j`-th in member `w`'s sums. Two members' sums are added in either order (a + b is
@@ -170,37 +181,35 @@ public final class PlannedTeam: ParallelWork {
     /// more members' sums are added in the one order processes add theirs.
     @inline(__always) private func member(_ j: Int, for w: Int) -> Int { plans.count == 2 ? (w + j) % 2 : j }
 
-    /// Rows `rows` of layer `key`'s weight and bias gradients over every member's rows, then (unless a loss is not
-    /// finite) their update. Waits for the other members to pass the layer down only when it needs their rows.
-    private func compute(_ key: Int, rows: Range<Int>, member w: Int) {
-        let layer = plans[w].dense[key], k = plans.count
-        let outputs = layer.outputs, inputs = layer.inputs, r0 = rows.lowerBound, n = rows.count
-        let slice = layer.weightGrad + r0 * inputs
-        var beta: Float = 0
-        for j in 0..<k {
+    /// Adds the rows of the `parts` members (the j-th is `member(j, for: w)`) to run `i`'s weight and bias gradients,
+    /// the first rows of all overwriting them; after the last member's, updates the run unless a loss is not finite.
+    /// Waits for the other members to pass the layer down before it reads their rows.
+    private func add(run i: Int, member w: Int, parts: Range<Int>) {
+        let key = runs[i].key, layer = plans[w].dense[key], k = plans.count
+        let outputs = layer.outputs, inputs = layer.inputs, r0 = runs[i].rows.lowerBound, n = runs[i].rows.count
+        let slice = layer.weightGrad + r0 * inputs, bias = layer.biasGrad + r0, sums = columnSums + w * widest
+        var written = false
+        for j in 0..<parts.lowerBound where plans[member(j, for: w)].lastRows > 0 { written = true }
+        for j in parts {
             if j == (k == 2 ? 1 : 0) { awaitLayer(key) }
             let p = plans[member(j, for: w)]
             guard p.lastRows > 0 else { continue }
             BLAS.gemm(
                 transposeA: true, transposeB: false, m: n, n: inputs, k: p.lastRows,
-                p.dense[key].outputGrad.data + r0, lda: outputs, p.denseInputs[key], ldb: inputs, beta: beta,
-                slice, ldc: inputs)
-            beta = 1
-        }
-        if beta == 0 { slice.update(repeating: 0, count: n * inputs) }
-        // Each member's rows summed on their own, then the sums added, as separate processes' gradients are (so
-        // processes and threads train to the same weights).
-        let bias = layer.biasGrad + r0, sums = columnSums + w * widest
-        var first = true
-        for j in 0..<k {
-            let p = plans[member(j, for: w)]
-            guard p.lastRows > 0 else { continue }
+                p.dense[key].outputGrad.data + r0, lda: outputs, p.denseInputs[key], ldb: inputs,
+                beta: written ? 1 : 0, slice, ldc: inputs)
+            // Each member's rows summed on their own, then the sums added, as separate processes' gradients are (so
+            // processes and threads train to the same weights).
             let g = p.dense[key].outputGrad.data + r0
-            sumRows(g, rows: p.lastRows, columns: n, stride: outputs, into: first ? bias : sums)
-            if !first { VectorMath.add(sums, into: bias, n) }
-            first = false
+            sumRows(g, rows: p.lastRows, columns: n, stride: outputs, into: written ? sums : bias)
+            if written { VectorMath.add(sums, into: bias, n) }
+            written = true
         }
-        if first { bias.update(repeating: 0, count: n) }
+        guard parts.upperBound == k else { return }
+        if !written {
+            slice.update(repeating: 0, count: n * inputs)
+            bias.update(repeating: 0, count: n)
+        }
         // Every member's loss is written before it passes a gradient down.
         guard let optimizer, losses.reduce(0, +).isFinite else { return }
         optimizer.update((slice - base)..<(slice - base + n * inputs))
