@@ -121,15 +121,16 @@ import Testing
     }
 
     /// A team's queue of weight-gradient runs covers every row of every layer once, each run within one layer and
-    /// starting on the row grid, the layers in the backward pass's order, no run larger than a slice that stays in
-    /// cache (or than one piece); with two members the reference VAE's runs shrink towards the end, so the member
-    /// that is free first takes more.
+    /// starting on the row grid, the layers in the backward pass's order but those too small to cut last, no run
+    /// larger than a slice that stays in cache (or than one piece); with two members the reference VAE's runs shrink
+    /// towards the end, so the member that is free first takes more.
     @Test func aTeamsQueueCoversEveryRowOnceOnTheGrid() {
         let layers: [(outputs: Int, inputs: Int)] = [(400, 784), (20, 400), (20, 400), (400, 20), (784, 400)]
         let order = [4, 3, 1, 2, 0]  // the reference VAE's: decoder last first, heads, encoder
         for members in 1...3 {
             let runs = PlannedTeam.queue(layers, order: order, members: members)
-            #expect(runs.map(\.key).reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } } == order)
+            let keys = runs.map(\.key).reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
+            #expect(keys == [4, 0, 3, 1, 2])  // the heads and the layer from the code are too small to cut
             for key in order {
                 let rows = runs.filter { $0.key == key }.map(\.rows)
                 #expect(rows.first?.lowerBound == 0 && rows.last?.upperBound == layers[key].outputs)
@@ -141,7 +142,7 @@ import Testing
         let two = PlannedTeam.queue(layers, order: order, members: 2).map { [$0.key, $0.rows.count] }
         #expect(
             two == [
-                [4, 384], [4, 288], [4, 112], [3, 400], [1, 20], [2, 20], [0, 96], [0, 96], [0, 96], [0, 112],
+                [4, 384], [4, 288], [4, 112], [0, 96], [0, 96], [0, 96], [0, 112], [3, 400], [1, 20], [2, 20],
             ])
     }
 

@@ -30,7 +30,7 @@ public final class PlannedTeam: ParallelWork {
     /// Where the shared gradient buffer starts (a run's range is counted from it).
     private let base: UnsafeMutablePointer<Float>
     /// The step's queue: rows of dense layer `key`'s weight and bias gradients, in the order the backward pass
-    /// reaches the layers, large runs first and small ones last (`queue`).
+    /// reaches the layers, large runs first and small ones last, the layers too small to cut at the end (`queue`).
     public let runs: [(key: Int, rows: Range<Int>)]
     /// The next run to take.
     private let next = Atomic<Int>(0)
@@ -67,16 +67,21 @@ public final class PlannedTeam: ParallelWork {
     /// Each layer's output rows, in `order`, cut on `rowGrid` into pieces of at least `pieceWork` multiply-adds a
     /// batch row (a short last piece joins the one before), and the pieces joined into runs of one layer of at
     /// most `sliceBytes` and a 2k-th of the work still queued (guided scheduling: the first runs are large, and
-    /// repack the products' operands less; the last are single pieces, and even out the members' finish).
+    /// repack the products' operands less; the last are single pieces, and even out the members' finish). Layers
+    /// too small to cut (a VAE's heads, a layer from the code) come last, in `order`: their runs are the smallest,
+    /// and a member passes them down just before the last layer, so no run waits longer for them.
     public static func queue(
         _ layers: [(outputs: Int, inputs: Int)], order: [Int], members k: Int
     ) -> [(
         key: Int, rows: Range<Int>
     )] {
+        func pieceRows(_ key: Int) -> Int {
+            max(1, (pieceWork / max(layers[key].inputs, 1) + rowGrid - 1) / rowGrid) * rowGrid
+        }
         var pieces: [(key: Int, rows: Range<Int>, work: Int)] = []
-        for key in order {
-            let (outputs, inputs) = layers[key]
-            let unit = max(1, (pieceWork / max(inputs, 1) + rowGrid - 1) / rowGrid) * rowGrid
+        let cut = order.filter { pieceRows($0) < layers[$0].outputs }
+        for key in cut + order.filter({ !cut.contains($0) }) {
+            let (outputs, inputs) = layers[key], unit = pieceRows(key)
             var bounds = Array(stride(from: 0, to: outputs, by: unit)) + [outputs]
             if bounds.count > 2, outputs - bounds[bounds.count - 2] < unit / 2 { bounds.remove(at: bounds.count - 2) }
             for (r0, r1) in zip(bounds, bounds.dropFirst()) { pieces.append((key, r0..<r1, (r1 - r0) * inputs)) }
