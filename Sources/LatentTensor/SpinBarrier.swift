@@ -1,9 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A reusable barrier for the few threads of one data-parallel step: each waits until `count` have arrived.
 /// Waiters poll with the CPU's spin-wait hint for a while (the other workers are busy on the same step, so waits
 /// are short), then yield the core between polls (so a worker that has no core of its own still gets one).
@@ -26,10 +22,8 @@ package final class SpinBarrier: @unchecked Sendable {
             generation.add(1, ordering: .releasing)
             return
         }
-        let poll = SpinWait.pollNanoseconds(Self.pollNanoseconds, threads: count)
-        if poll > 0, SpinWait.poll(forNanoseconds: poll, until: { generation.load(ordering: .acquiring) != current }) {
-            return
+        SpinWait.wait(threads: count, polling: Self.pollNanoseconds) {
+            generation.load(ordering: .acquiring) != current
         }
-        while generation.load(ordering: .acquiring) == current { sched_yield() }
     }
 }

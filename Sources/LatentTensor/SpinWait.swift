@@ -22,6 +22,16 @@ package enum SpinWait {
         }
     }
 
+    /// Returns once `done` is true: polls for up to `polling` nanoseconds (not at all if `threads` outnumber the
+    /// CPUs), then yields the core between polls, so that a thread being waited for that has no core of its own
+    /// gets one.
+    @inline(__always)
+    package static func wait(threads: Int, polling: Int, until done: () -> Bool) {
+        let poll = pollNanoseconds(polling, threads: threads)
+        if poll > 0, self.poll(forNanoseconds: poll, until: done) { return }
+        while !done() { sched_yield() }
+    }
+
     /// The CPUs this process may run on (its affinity mask: `taskset`, a container's cpuset), read once. Threads
     /// that wait for more threads than there are CPUs must not poll: the thread they wait for may need the CPU.
     package static let cores = Int(latent_affinity_cpu_count())

@@ -352,8 +352,9 @@ import Testing
     }
 
     /// Every piece has a thread of its own, even while other threads fork (tests and a server's requests do):
-    /// pieces that wait for each other, as a `PlannedTeam`'s workers do at its barrier, all finish. (With one
-    /// shared pool and Dispatch for the rest, a fork's pieces could wait for a piece that never got a thread.)
+    /// pieces that wait for each other, as a `PlannedTeam`'s workers wait for each other's layers, all finish.
+    /// (With one shared pool and Dispatch for the rest, a fork's pieces could wait for a piece that never got a
+    /// thread.)
     @Test func piecesThatWaitForEachOtherFinishWhileOtherThreadsFork() {
         var rounds = [Int](repeating: 0, count: 9)
         rounds.withUnsafeMutableBufferPointer { b in

@@ -233,8 +233,8 @@ final class PlannedNetwork: PlannedStep {
         }
     }
 
-    /// Dense layer `key`'s backward: alone, all of it; in a team, its own rows' part (the team shares out the
-    /// weight gradients once every member has passed its gradient down through every layer).
+    /// Dense layer `key`'s backward: alone, all of it; in a team, its own rows' part, then word to the team that it
+    /// has passed the layer (the layer's weight-gradient runs wait for every member's word).
     private func pass(
         _ key: Int, _ input: UnsafePointer<Float>, rows: Int, inputGrad: UnsafeMutablePointer<Float>?,
         team: PlannedTeam?, member: Int

@@ -2,10 +2,6 @@ import LatentNN
 import LatentTensor
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Data-parallel workers on one MLP plan each that share one gradient buffer: each runs forward and passes the
 /// gradient down through every layer for its share of the batch's rows; then each takes runs of rows of the layers'
 /// weight and bias gradients (over every worker's rows) from one queue until it is empty, and hands each run to the
@@ -19,8 +15,8 @@ import Synchronization
 /// bit of the result.
 public final class PlannedTeam: ParallelWork {
     let plans: [PlannedNetwork]
-    /// Each worker's loss, seen by all once they have passed the first layer down (a non-finite one cancels the
-    /// update).
+    /// Each worker's loss, written before it passes any layer down, so seen by every member that has waited for a
+    /// layer (a non-finite one cancels the update).
     let losses: UnsafeMutableBufferPointer<Float>
     private let seeds: UnsafeMutableBufferPointer<UInt64>
     /// Per member, room for one layer's column sums (`widest` values).
@@ -36,7 +32,8 @@ public final class PlannedTeam: ParallelWork {
     private let next = Atomic<Int>(0)
     /// Per dense layer, the members that have passed the gradient down through it this step.
     private let passed: UnsafeMutablePointer<Atomic<Int>>
-    /// A run's weight gradient is at most this large, small enough to stay in cache until the optimiser has read it.
+    /// A run's weight gradient is at most this large (or one piece, if a piece is larger), small enough to stay in
+    /// cache until the optimiser has read it.
     static let sliceBytes = 1 << 20
     /// Every product of a weight gradient's rows starts at a multiple of this many rows, however the rows are shared
     /// out (over 1, 2 or 3 members, or over processes, which must train to the same weights as threads): OpenBLAS
@@ -148,16 +145,15 @@ public final class PlannedTeam: ParallelWork {
     /// rows, reached it): what that layer's runs wait for.
     func passedDown(_ key: Int) { passed[key].add(1, ordering: .releasing) }
 
-    /// Waits until every member has passed the gradient down through dense layer `key`: polls, then yields the core
-    /// (a member may have none of its own).
+    /// Whether every member has passed the gradient down through dense layer `key` this step.
+    @inline(__always) private func allPassed(_ key: Int) -> Bool {
+        passed[key].load(ordering: .acquiring) >= plans.count
+    }
+
+    /// Waits until every member has passed the gradient down through dense layer `key` (polls, then yields the
+    /// core: a member may have none of its own).
     private func awaitLayer(_ key: Int) {
-        let k = plans.count
-        if passed[key].load(ordering: .acquiring) >= k { return }
-        let poll = SpinWait.pollNanoseconds(SpinBarrier.pollNanoseconds, threads: k)
-        if poll > 0, SpinWait.poll(forNanoseconds: poll, until: { passed[key].load(ordering: .acquiring) >= k }) {
-            return
-        }
-        while passed[key].load(ordering: .acquiring) < k { sched_yield() }
+        SpinWait.wait(threads: plans.count, polling: SpinBarrier.pollNanoseconds) { allPassed(key) }
     }
 
     /// Called by every member once it has passed the gradient down through every layer: takes runs from the queue
@@ -169,7 +165,7 @@ public final class PlannedTeam: ParallelWork {
         while true {
             let i = next.add(1, ordering: .relaxed).oldValue
             guard i < runs.count else { break }
-            if plans.count == 2, held < 0, plans[w].lastRows > 0, passed[runs[i].key].load(ordering: .acquiring) < 2 {
+            if plans.count == 2, held < 0, plans[w].lastRows > 0, !allPassed(runs[i].key) {
                 add(run: i, member: w, parts: 0..<1)
                 held = i
                 continue
