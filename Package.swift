@@ -27,11 +27,12 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),  // oneDNN: no pkg-config file
 
         // MARK: Hand-vectorised C loops
         .target(name: "CKernels"),
+        // MARK: Open MPI, loaded at run time under mpirun (Debian: openmpi-bin); building needs no MPI
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
         // MARK: Library
         .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef", "CDNNL", "CKernels"]),

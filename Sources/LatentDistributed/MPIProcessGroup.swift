@@ -25,11 +25,19 @@ public final class MPIProcessGroup: ProcessGroup {
         return environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMI_SIZE"] != nil
     }
 
-    /// Initialises MPI (once per process) and returns the world group.
+    /// Loads Open MPI (libmpi.so.40), initialises it (once per process) and returns the world group.
     public static func start() throws -> MPIProcessGroup {
+        var reason = [CChar](repeating: 0, count: 512)
+        guard latent_mpi_load(&reason, Int32(reason.count)) == 0 else {
+            let message = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw LatentError(
+                .training,
+                "training over processes (mpirun, srun, --distributed mpi) needs Open MPI's library "
+                    + "(Debian/Ubuntu: apt-get install openmpi-bin); it could not be loaded: \(message)")
+        }
         if latent_mpi_initialized() == 0 {
             let status = latent_mpi_init()
-            guard status == MPI_SUCCESS else {
+            guard status == 0 else {
                 throw LatentError(.training, field: "distributed", "MPI_Init_thread failed (error \(status))")
             }
             atexit { if latent_mpi_finalized() == 0 { _ = latent_mpi_finalize() } }

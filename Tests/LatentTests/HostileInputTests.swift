@@ -71,6 +71,20 @@ import Testing
         #expect(version.status == 0 && !version.stdout.isEmpty)
     }
 
+    /// `latent` builds and runs without Open MPI (issue 34: the main job installs no MPI); training with MPI on a
+    /// machine whose Open MPI cannot be loaded is one line naming the package, and writes nothing.
+    @Test func mpiTrainingWithoutOpenMPIIsOneLineNamingThePackage() throws {
+        let out = Support.temporaryDirectory("no-mpi").appendingPathComponent("run")
+        let r = try Support.runLatent(
+            ["train", "--distributed", "mpi", "--epochs", "1", "--limit", "256", "--out", out.path, "--no-progress"],
+            environment: ["LATENT_MPI_LIBRARY": "/nonexistent/libmpi.so.40"])
+        #expect(r.status == 1, "exit status \(r.status): \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("openmpi-bin"), "the whole message: \(r.stderr)")
+        #expect(lines.first?.contains("/nonexistent/libmpi.so.40") == true, "the loader's reason: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "nothing written at \(out.path)")
+    }
+
     /// A checkpoint whose configuration disagrees with its tensors (hidden 10^10, tensors 16 wide) is refused
     /// before a model is built; so are safetensors whose offsets overlap.
     @Test func craftedCheckpointsAreRefusedBeforeAllocating() throws {
