@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Latent vs PyTorch training speed on this machine, same configurations and thread count, runs alternating
 # so that drifting clocks and neighbours hit both alike.
-# Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt); the emoji case makes its folder when missing,
+# Needs PyTorch: Scripts/venv.sh installs it into .venv (run here); the emoji case makes its folder when missing,
 # which needs apt-get install fonts-noto-color-emoji and pip install -r Scripts/emoji/requirements.txt.
 #   bash Scripts/bench_side_by_side.sh [rounds=3] [threads=2] [case filter, e.g. conv]
 set -euo pipefail
@@ -10,8 +10,9 @@ rounds=${1:-3}
 threads=${2:-2}
 only=${3:-}
 swift build -c release --product latent >/dev/null
-python3 -c "import torch" 2>/dev/null || {
-  echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
+# PyTorch from the project's venv (the tests' pinned torch 2.13.0+cpu), made or brought up to date here.
+bash Scripts/venv.sh
+export PATH="$PWD/.venv/bin:$PATH"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 echo "machine: $(nproc) cores, $cpu, $(grep -q -w avx512f /proc/cpuinfo && echo avx512f || echo avx2)"
 ips() { python3 -c 'import json,sys; print(json.load(sys.stdin)["images_per_second"])'; }

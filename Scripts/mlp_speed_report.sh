@@ -6,15 +6,16 @@
 # in each round (a cache line's one-way trip between them, Scripts/experiments/core_latency.sh: ~170 ns instead of
 # ~35 ns on the AMD EPYC VM when the vCPUs seemed to sit on different dies, and then data-parallel training slowed),
 # and where a step's time goes (`perf record`, when perf is installed and allowed).
-# Needs PyTorch (pip install -r Scripts/pytorch/requirements.txt).
+# Needs PyTorch: Scripts/venv.sh installs it into .venv (run here).
 #   bash Scripts/mlp_speed_report.sh [rounds=5] [threads=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 threads=${2:-2}
 swift build -c release --product latent >/dev/null
-python3 -c "import torch" 2>/dev/null || {
-  echo "PyTorch is not installed: pip install -r Scripts/pytorch/requirements.txt" >&2; exit 1; }
+# PyTorch from the project's venv (the tests' pinned torch 2.13.0+cpu), made or brought up to date here.
+bash Scripts/venv.sh
+export PATH="$PWD/.venv/bin:$PATH"
 latent=.build/release/latent
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
   "$(grep -m1 'vendor_id' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) logical CPUs," \

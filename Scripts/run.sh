@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build in release mode, train the default VAE on the bundled MNIST
-# and write its pictures to runs/vae/ (replacing an earlier run there). Extra arguments go to `latent train`
-# (e.g. --epochs 3).
+# The main job: install what is missing (Scripts/setup.sh: the libraries `latent` needs, no test tools), build in
+# release mode, train the default VAE on the bundled MNIST and write its pictures to runs/vae/ (replacing an
+# earlier run there). Extra arguments go to `latent train` (e.g. --epochs 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/setup.sh

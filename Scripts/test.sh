@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# The whole test suite, in release mode (numeric code is slow in debug builds). Installs what is missing.
+# The whole test suite, in release mode (numeric code is slow in debug builds). Installs what is missing
+# (Scripts/setup_tests.sh: the libraries, the test tools, the Python tools in .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash Scripts/setup.sh
+# Each phase's wall time, printed as it ends (where the suite's time goes; the README states the totals).
+phase_start=$SECONDS
+phase() { echo "test.sh: $1 took $((SECONDS - phase_start)) s"; phase_start=$SECONDS; }
+bash Scripts/setup_tests.sh
+phase "setup"
+# Every Python script the tests run, and every `python3` a test starts, is the project venv's interpreter.
+export PATH="$PWD/.venv/bin:$PATH"
+# The run path installs no test tool (Scripts/check_setup.sh).
+bash Scripts/check_setup.sh
+phase "check_setup"
 # Style is a ratchet, not a review comment: the committed .swift-format (120 columns, documented public API).
 swift format lint --strict --recursive Sources Examples
 swift build -c release            # the CLI tests run the built `latent` executable
-swift test -c release "$@"
+phase "lint and build"
+# No test uses @testable import: without testability the tests link the modules `swift build` just built, instead
+# of compiling the whole package a second time (and a third, for the `latent` the scripts below run).
+swift test -c release --disable-testable-imports "$@"
+phase "swift test"
 # A steady-state training step makes no heap allocation of Latent's (issues 4 and 13): the MLP VAE, the 28x28 conv
 # VAE and the deep conv VAE (BatchNorm shared by the workers), counted by ordo-one's malloc interposer on 2
 # data-parallel workers; a regression fails the suite. The conv steps are counted on im2col (LATENT_ONEDNN=0): on
@@ -43,22 +57,28 @@ done
 echo "heap allocations per training step (MLP VAE, 2 workers, OpenBLAS's ${cores// / and } kernels): 0"
 # `latent serve` with real clients (Scripts/server/test_server.py): hostile requests and a slowloris client, /decode
 # equal to `latent decode` bit for bit, schemathesis against /openapi.json, headless Chromium on the explorer page.
+phase "allocation counts"
 serve_figures=$(python3 Scripts/server/test_server.py)
 echo "latent serve: $serve_figures"
 # Training over Open MPI (Scripts/mpi/check_mpi.py): 2 processes train as 2 threads do (VAE, AE on the graph,
 # CVAE, conv VAE), --resume under mpirun, a killed rank stops the job and leaves a loadable checkpoint.
+phase "serve"
 mpi_figures=$(python3 Scripts/mpi/check_mpi.py)
 echo "latent train under mpirun: $mpi_figures"
 # TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
+phase "mpirun"
 tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
 echo "latent train --tensorboard: $tensorboard_figures"
 # Latent's models outside Latent (Scripts/interop/check_interop.py): `latent export --onnx` through onnx.checker and
 # ONNX Runtime, python/latent_torch.py in PyTorch, both equal to Latent's own outputs to 1e-5, for 16 models.
+phase "tensorboard"
 interop_figures=$(python3 Scripts/interop/check_interop.py)
 echo "ONNX export and latent_torch: $interop_figures"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
+phase "interop"
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"
+phase "README program"
 case "$loss_line" in
   "test loss: "*) ;;
   *) echo "test.sh: the README's Swift program printed '$loss_line'" >&2; exit 1 ;;

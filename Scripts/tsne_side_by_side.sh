@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `latent tsne` vs openTSNE 1.0.4 on this machine, same input (MNIST pixels → PCA 50), same thread count,
 # runs alternating; wall time of each and the 5-fold 10-NN accuracy of each embedding computed by the same
-# scikit-learn code. Needs: pip install openTSNE==1.0.4 (it brings scikit-learn).
+# scikit-learn code. openTSNE 1.0.4 (it brings scikit-learn) is installed into .venv-tsne.
 #   bash Scripts/tsne_side_by_side.sh [threads=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-2}
 swift build -c release --product latent >/dev/null
-python3 -c "import openTSNE" 2>/dev/null || {
-  echo "openTSNE is not installed: pip install openTSNE==1.0.4" >&2; exit 1; }
+bash Scripts/venv.sh --dir .venv-tsne Scripts/tsne/requirements.txt   # the reference, in its own venv
+export PATH="$PWD/.venv-tsne/bin:$PATH"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 out=$(mktemp -d)
 fold5() {  # embedding.npy → "5-fold <accuracy>"
