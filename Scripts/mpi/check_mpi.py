@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Training over Open MPI gives the training of one process (Scripts/test.sh runs this; see the README).
+"""Training over Open MPI gives the training of one process (Scripts/test.sh runs this; docs/mpi.md).
 
   same      `mpirun -np 2 latent train … --threads 1` against `latent train … --threads 2` (same seed, same global
             batch): the test loss after 2 epochs and the saved weights, for a VAE (planned step; also on OpenBLAS's

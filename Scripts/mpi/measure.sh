@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scaling figures for the README: the reference VAE (batch 128, seed 1) trained for EPOCHS epochs (default 2) as
+# Scaling figures for docs/mpi.md: the reference VAE (batch 128, seed 1) trained for EPOCHS epochs (default 2) as
 # 1 process x 2 threads, 2 processes x 1 thread on one host (shared memory, then TCP over loopback) and on two
 # network-namespace hosts over a veth pair (Scripts/mpi/two_hosts.sh); prints images/s of the last epoch and the
 # allreduce time per step. Needs root for the namespaces.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The tests of `latent serve` that need real clients (Scripts/test.sh runs them; see the README's "Serve").
+"""The tests of `latent serve` that need real clients (Scripts/test.sh runs them; docs/serve.md).
 
 Trains two small models, serves each with the built `latent`, and checks:
   hostile   oversize bodies, huge counts, malformed JSON, NaN, wrong shapes and content types, path traversal,

@@ -75,7 +75,7 @@ public struct PCA {
     public func inverseTransform(_ codes: Tensor) -> Tensor { Tensor.matmul(codes, components) + mean }
 
     /// Squared reconstruction error through the components, summed over features and averaged over the rows
-    /// of `x` (`test_mse` in the README's tables).
+    /// of `x` (`test_mse` in docs/results.md's tables).
     public func meanSquaredError(_ x: Tensor) -> Double {
         let r = inverseTransform(transform(x)), f = x.shape[1], n = x.shape[0]
         var total = 0.0
