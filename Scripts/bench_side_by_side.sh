@@ -2,7 +2,7 @@
 # Latent vs PyTorch training speed on this machine, same configurations and thread count, runs alternating
 # so that drifting clocks and neighbours hit both alike.
 # Needs PyTorch: Scripts/venv.sh installs it into .venv (run here); the emoji case makes its folder when missing,
-# which needs apt-get install fonts-noto-color-emoji and pip install -r Scripts/emoji/requirements.txt.
+# which needs apt-get install fonts-noto-color-emoji (its Python tools go into .venv-emoji here).
 #   bash Scripts/bench_side_by_side.sh [rounds=3] [threads=2] [case filter, e.g. conv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,10 @@ EMOJI=${LATENT_EMOJI:-$HOME/.cache/latent/emoji}
 while IFS=$'\t' read -r name c steps reference <&3; do
   [[ -z "$only" || "$name" == *"$only"* ]] || continue
   c=${c//\$EMOJI/$EMOJI}; reference=${reference//\$EMOJI/$EMOJI}
-  if [[ "$c" == *"$EMOJI"* && ! -d "$EMOJI" ]]; then python3 Scripts/emoji/make_emoji.py "$EMOJI" >&2; fi
+  if [[ "$c" == *"$EMOJI"* && ! -d "$EMOJI" ]]; then
+    bash Scripts/venv.sh --dir .venv-emoji Scripts/emoji/requirements.txt
+    .venv-emoji/bin/python Scripts/emoji/make_emoji.py "$EMOJI" >&2
+  fi
   latent=(); torch=()
   for _ in $(seq "$rounds"); do
     # shellcheck disable=SC2086

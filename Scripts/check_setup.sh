@@ -3,7 +3,8 @@
 # needs to build and run — no browser, no MPI runtime, no wrk, nothing of Python's — and the test path installs
 # those. Reads the two package lists, then runs the main job and the test setup against stand-ins for apt-get,
 # dpkg-query, sudo, swift, python3 and pip (a machine with nothing installed, as root and as a user with sudo),
-# and checks what they would have installed. Also: no Swift, and a system without apt-get, each get one line.
+# and checks what they would have installed. Also: no Swift, no sudo (as a user) and a system without apt-get each
+# get one line saying what to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup/packages.sh

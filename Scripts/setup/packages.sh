@@ -10,7 +10,7 @@ package_list() {
 install_packages() {
   local who=$1 list=$2 missing=() p
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-    # Not Debian's family: nothing can be installed from here; whether it is all there is checked by the build.
+    # Not Debian's family: nothing can be installed from here; the user installs the equivalents by hand.
     echo "$who: this script installs Debian/Ubuntu packages with apt-get, which this system does not have;" \
       "install the equivalents of $(package_list "$list" | tr '\n' ' ')(see $list), then run again" \
       "with LATENT_SKIP_PACKAGES=1" >&2

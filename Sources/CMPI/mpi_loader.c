@@ -36,17 +36,12 @@ int latent_mpi_load(char *reason, int capacity) {
     // RTLD_GLOBAL: Open MPI's own plugins (mca_*.so), which it dlopens in MPI_Init, resolve libmpi's symbols.
     // LATENT_MPI_LIBRARY names another build of Open MPI's library (e.g. /opt/openmpi/lib/libmpi.so.40).
     const char *chosen = getenv("LATENT_MPI_LIBRARY");
-    const char *names[] = {chosen && *chosen ? chosen : "libmpi.so.40", "libmpi.so"};
-    unsigned tries = chosen && *chosen ? 1 : 2;
-    void *library = NULL;
-    char first_error[512] = "";
-    for (unsigned i = 0; i < tries && !library; i++) {
-        library = dlopen(names[i], RTLD_NOW | RTLD_GLOBAL);
-        if (!library && i == 0) snprintf(first_error, sizeof first_error, "%s", dlerror());
-    }
+    int named = chosen && *chosen;
+    void *library = dlopen(named ? chosen : "libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
     if (!library) {
-        snprintf(reason, (size_t)capacity, "%s", first_error);
-        return -1;
+        snprintf(reason, (size_t)capacity, "%s", dlerror());  // the first name's reason: the one a user can act on
+        if (!named) library = dlopen("libmpi.so", RTLD_NOW | RTLD_GLOBAL);
+        if (!library) return -1;
     }
     struct { const char *name; void **into; } symbols[] = {
         {"MPI_Initialized", (void **)&mpi.initialized}, {"MPI_Finalized", (void **)&mpi.finalized},

@@ -29,11 +29,11 @@ public final class MPIProcessGroup: ProcessGroup {
     public static func start() throws -> MPIProcessGroup {
         var reason = [CChar](repeating: 0, count: 512)
         guard latent_mpi_load(&reason, Int32(reason.count)) == 0 else {
-            let message = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let loader = String(decoding: reason.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
             throw LatentError(
                 .training,
                 "training over processes (mpirun, srun, --distributed mpi) needs Open MPI's library "
-                    + "(Debian/Ubuntu: apt-get install openmpi-bin); it could not be loaded: \(message)")
+                    + "(Debian/Ubuntu: apt-get install openmpi-bin); it could not be loaded: \(loader)")
         }
         if latent_mpi_initialized() == 0 {
             let status = latent_mpi_init()
