@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "CKernels"),
         // MARK: Open MPI, loaded at run time under mpirun (Debian: openmpi-bin); building needs no MPI
         .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        // MARK: libpng's read API, whose errors longjmp (Swift cannot setjmp): 8-bit RGBA rows, no gamma
+        .target(name: "CPNGRead", dependencies: ["CPNG"]),
 
         // MARK: Library
         .target(name: "LatentTensor", dependencies: ["CBLAS", "CSleef", "CDNNL", "CKernels"]),
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor", "CKernels"]),
         .target(
-            name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto", "CPNG", "CJPEG"],
+            name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto", "CPNGRead", "CJPEG"],
             resources: [.copy("Resources/mnist")]),
         .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),

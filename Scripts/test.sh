@@ -65,6 +65,10 @@ echo "latent serve: $serve_figures"
 phase "serve"
 mpi_figures=$(python3 Scripts/mpi/check_mpi.py)
 echo "latent train under mpirun: $mpi_figures"
+# Processes given different flags or data (Scripts/mpi/check_mpi_hostile.py): one line naming the difference, no
+# crash, hang or file; Ctrl-C under mpirun stops every process after the same step and prints the resume command.
+mpi_hostile=$(python3 Scripts/mpi/check_mpi_hostile.py)
+echo "latent train under mpirun, hostile: $mpi_hostile"
 # TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
 phase "mpirun"
 tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)

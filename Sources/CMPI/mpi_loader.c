@@ -21,7 +21,8 @@ static struct {
     int (*barrier)(Handle);
     int (*abort)(Handle, int);
     int (*allreduce)(const void *, void *, int, Handle, Handle, Handle);
-    Handle world, float_type, double_type, sum, min, max;
+    int (*bcast)(void *, int, Handle, int, Handle);
+    Handle world, byte_type, float_type, double_type, sum, min, max;
 } mpi;
 
 static int look_up(void *library, const char *name, void **into, char *reason, int capacity) {
@@ -48,7 +49,8 @@ int latent_mpi_load(char *reason, int capacity) {
         {"MPI_Init_thread", (void **)&mpi.init_thread}, {"MPI_Finalize", (void **)&mpi.finalize},
         {"MPI_Comm_rank", (void **)&mpi.comm_rank}, {"MPI_Comm_size", (void **)&mpi.comm_size},
         {"MPI_Barrier", (void **)&mpi.barrier}, {"MPI_Abort", (void **)&mpi.abort},
-        {"MPI_Allreduce", (void **)&mpi.allreduce}, {"ompi_mpi_comm_world", &mpi.world},
+        {"MPI_Allreduce", (void **)&mpi.allreduce}, {"MPI_Bcast", (void **)&mpi.bcast},
+        {"ompi_mpi_comm_world", &mpi.world}, {"ompi_mpi_byte", &mpi.byte_type},
         {"ompi_mpi_float", &mpi.float_type}, {"ompi_mpi_double", &mpi.double_type},
         {"ompi_mpi_op_sum", &mpi.sum}, {"ompi_mpi_op_min", &mpi.min}, {"ompi_mpi_op_max", &mpi.max},
     };
@@ -108,4 +110,8 @@ int latent_mpi_min_max(double value, double *smallest, double *largest) {
     int status = mpi.allreduce(&value, smallest, 1, mpi.double_type, mpi.min, mpi.world);
     if (status != 0) return status;
     return mpi.allreduce(&value, largest, 1, mpi.double_type, mpi.max, mpi.world);
+}
+
+int latent_mpi_broadcast(void *bytes, int count, int root) {
+    return mpi.bcast(bytes, count, mpi.byte_type, root, mpi.world);
 }

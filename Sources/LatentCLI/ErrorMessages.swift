@@ -21,7 +21,8 @@ enum ErrorMessages {
         "limit": "--limit", "noise": "--noise", "outputDirectory": "--out", "overwrite": "--force",
         "outputVariance": "--output-variance", "outputMean": "--output-mean", "perplexity": "--perplexity",
         "projection": "--method", "resume": "--resume", "samplesPerLabel": "--samples-per-label",
-        "scaling": "--scale", "score": "--score", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
+        "scaling": "--scale", "score": "--score",
+        "seed": "--seed", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
         "sparsityWeight": "--sparsity-weight", "steps": "--steps", "testData": "--test-data", "threads": "--threads",
         "to": "--to",
     ]

@@ -254,7 +254,15 @@ struct TrainCommand: ParsableCommand {
             distributed == "mpi" || (distributed == "auto" && MPIProcessGroup.launchedByMPI)
             ? try MPIProcessGroup.start() : nil
         quietProcess = (processes?.rank ?? 0) != 0
-        do { try train(processes) } catch let error where (processes?.size ?? 1) > 1 {
+        do { try train(processes) } catch let disagree as ProcessesDisagree {
+            // Every process knows the same line: process 0 prints it, each exits with the same status.
+            if processes?.rank ?? 0 == 0 { throw disagree.error }
+            Foundation.exit(Invocation.exitCode(for: disagree.error))
+        } catch let stop as TrainingInterrupted where (processes?.size ?? 1) > 1 {
+            // Every process stopped after the same step: process 0 says where and how to continue.
+            if processes?.rank ?? 0 == 0 { throw stop }
+            Foundation.exit(Invocation.exitCode(for: stop))
+        } catch let error where (processes?.size ?? 1) > 1 {
             // One process failing must stop them all (the others would wait in the next allreduce).
             try? FileHandle.standardError.write(
                 contentsOf: Data("latent: process \(processes!.rank) of \(processes!.size): \(error)\n".utf8))

@@ -1,5 +1,5 @@
 import CJPEG
-import CPNG
+import CPNGRead
 import Foundation
 import LatentTensor
 
@@ -15,9 +15,12 @@ public struct DecodedImage: Sendable {
     public let hasColour: Bool
 }
 
-/// PNG and JPEG decoding by the real libraries: libpng's simplified `png_image` API (every bit depth, palette,
-/// grey + alpha, interlacing; alpha composited on white) and TurboJPEG (baseline, progressive, grey, CMYK).
-/// The format is read from the file's first bytes, not its name, so a text file named .png is refused.
+/// PNG and JPEG decoding by the real libraries, to the pixels Pillow gives (`Image.open(f).convert("RGB")` or
+/// `"L"`): libpng's read API (every bit depth, palette, grey + alpha, interlacing; 16-bit samples keep their high
+/// byte; no gamma conversion, whatever the file's gAMA says, as Pillow, OpenCV and torchvision) and TurboJPEG
+/// (baseline, progressive, grey, CMYK). Transparent pixels are composited on white in sRGB values, as Pillow's
+/// `alpha_composite` over a white picture; colour becomes grey by Pillow's ITU-R 601-2 luma. The format is read
+/// from the file's first bytes, not its name, so a text file named .png is refused.
 public enum ImageDecoder {
     /// The largest picture decoded: 2^26 pixels (e.g. 8192 × 8192), so a forged header cannot ask for gigabytes.
     public static let maxPixels = 1 << 26
@@ -51,26 +54,31 @@ public enum ImageDecoder {
     }
 
     private static func decodePNG(_ data: Data, name: String, channels: Int, limit: Int) throws -> DecodedImage {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        defer { png_image_free(&image) }
-        func message() -> String {
-            withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        var reason = [CChar](repeating: 0, count: 256)
+        func failure() -> LatentError {
+            let text = String(decoding: reason.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+            return LatentError(.data, "\(name): unreadable PNG (\(text))")
         }
-        let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        guard begun != 0 else { throw LatentError(.data, "\(name): unreadable PNG (\(message()))") }
-        let (width, height) = (Int(image.width), Int(image.height))
+        var (w, h): (UInt32, UInt32) = (0, 0)
+        var (colour, alpha): (Int32, Int32) = (0, 0)
+        let header = data.withUnsafeBytes {
+            latent_png_header(
+                $0.bindMemory(to: UInt8.self).baseAddress, $0.count, &w, &h, &colour, &alpha, &reason, 256)
+        }
+        guard header == 0 else { throw failure() }
+        let (width, height) = (Int(w), Int(h))
         try checkSize(width, height, name, limit)
-        let colour = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
-        image.format = channels == 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0  // PNG_FORMAT_RGB or PNG_FORMAT_GRAY
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
-        var white = png_color()
-        (white.red, white.green, white.blue) = (255, 255, 255)
-        let done = pixels.withUnsafeMutableBytes {
-            png_image_finish_read(&image, &white, $0.baseAddress, Int32(width * channels), nil)
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        let done = data.withUnsafeBytes { src in
+            rgba.withUnsafeMutableBytes {
+                latent_png_decode_rgba(
+                    src.bindMemory(to: UInt8.self).baseAddress, src.count,
+                    $0.bindMemory(to: UInt8.self).baseAddress, $0.count, &reason, 256)
+            }
         }
-        guard done != 0 else { throw LatentError(.data, "\(name): unreadable PNG (\(message()))") }
-        return DecodedImage(width: width, height: height, channels: channels, pixels: pixels, hasColour: colour)
+        guard done == 0 else { throw failure() }
+        let pixels = PillowColour.fromRGBA(rgba, channels: channels, compositeOnWhite: alpha != 0)
+        return DecodedImage(width: width, height: height, channels: channels, pixels: pixels, hasColour: colour != 0)
     }
 
     private static func decodeJPEG(
@@ -92,8 +100,9 @@ public enum ImageDecoder {
         let (width, height) = target.map { scaledSize(Int(w), Int(h), covering: $0) } ?? (Int(w), Int(h))
         let cmyk = colourspace == Int32(TJCS_CMYK.rawValue) || colourspace == Int32(TJCS_YCCK.rawValue)
         let colour = colourspace != Int32(TJCS_GRAY.rawValue)
-        let format = cmyk ? TJPF_CMYK : channels == 3 ? TJPF_RGB : TJPF_GRAY
-        let step = cmyk ? 4 : channels
+        // A colour JPEG bound for grey is decoded to RGB first and made grey by Pillow's luma, as Pillow does.
+        let format = cmyk ? TJPF_CMYK : colour ? TJPF_RGB : TJPF_GRAY
+        let step = cmyk ? 4 : colour ? 3 : 1
         var raw = [UInt8](repeating: 0, count: width * height * step)
         let status = data.withUnsafeBytes { src in
             raw.withUnsafeMutableBufferPointer {
@@ -104,7 +113,11 @@ public enum ImageDecoder {
         }
         // A warning (e.g. a truncated file, whose missing rows libjpeg fills grey) is still an error here.
         guard status == 0 else { throw failure() }
-        if cmyk { raw = fromInvertedCMYK(raw, channels: channels) }
+        if cmyk {
+            raw = PillowColour.fromInvertedCMYK(raw, channels: channels)
+        } else if step != channels {
+            raw = Self.convert(raw, from: step, to: channels)
+        }
         return DecodedImage(width: width, height: height, channels: channels, pixels: raw, hasColour: colour)
     }
 
@@ -125,17 +138,15 @@ public enum ImageDecoder {
         return best
     }
 
-    /// Adobe's inverted CMYK (what libjpeg delivers for CMYK/YCCK files) to RGB or grey: R = C·K / 255, ….
-    private static func fromInvertedCMYK(_ cmyk: [UInt8], channels: Int) -> [UInt8] {
-        let n = cmyk.count / 4
-        var out = [UInt8](repeating: 0, count: n * channels)
+    /// Grey to RGB (repeated) or RGB to grey (Pillow's luma).
+    static func convert(_ pixels: [UInt8], from: Int, to: Int) -> [UInt8] {
+        let n = pixels.count / from
+        var out = [UInt8](repeating: 0, count: n * to)
         for i in 0..<n {
-            let k = Int(cmyk[4 * i + 3])
-            let r = Int(cmyk[4 * i]) * k / 255, g = Int(cmyk[4 * i + 1]) * k / 255, b = Int(cmyk[4 * i + 2]) * k / 255
-            if channels == 3 {
-                (out[3 * i], out[3 * i + 1], out[3 * i + 2]) = (UInt8(r), UInt8(g), UInt8(b))
+            if to == 3 {
+                (out[3 * i], out[3 * i + 1], out[3 * i + 2]) = (pixels[i], pixels[i], pixels[i])
             } else {
-                out[i] = UInt8((299 * r + 587 * g + 114 * b + 500) / 1000)
+                out[i] = PillowColour.luma(Int(pixels[3 * i]), Int(pixels[3 * i + 1]), Int(pixels[3 * i + 2]))
             }
         }
         return out

@@ -13,6 +13,9 @@ struct SHA256 {
         _ = data.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
     }
 
+    /// Adds the bytes of a buffer (no copy).
+    func update(_ bytes: UnsafeRawBufferPointer) { EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) }
+
     /// Adds a string's UTF-8 bytes.
     func update(_ text: String) { update(Data(text.utf8)) }
 

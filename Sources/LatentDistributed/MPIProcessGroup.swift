@@ -70,6 +70,14 @@ public final class MPIProcessGroup: ProcessGroup {
         }
     }
 
+    /// MPI_Bcast of the bytes from `root`, in pieces of at most 2^31 − 1 bytes.
+    public func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int) {
+        guard let base = bytes.baseAddress else { return }
+        for start in stride(from: 0, to: bytes.count, by: Int(Int32.max)) {
+            _ = latent_mpi_broadcast(base + start, Int32(min(bytes.count - start, Int(Int32.max))), Int32(root))
+        }
+    }
+
     /// MPI_MIN and MPI_MAX allreduces of `value`.
     public func range(_ value: Double) -> (min: Double, max: Double) {
         var low = value, high = value

@@ -11,6 +11,8 @@ public protocol ProcessGroup: AnyObject {
     func sum(_ values: UnsafeMutablePointer<Float>, count: Int)
     /// Sums `count` doubles at `values` over every process, in place.
     func sum(_ values: UnsafeMutablePointer<Double>, count: Int)
+    /// Copies the bytes of process `root`'s buffer into every process's (the buffers have the same size).
+    func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int)
     /// The smallest and largest of `value` over the processes.
     func range(_ value: Double) -> (min: Double, max: Double)
 }

@@ -42,6 +42,10 @@ public struct Trainer {
             throw LatentError(
                 .data, "no examples to train on or to test with (\(data.train.count) and \(data.test.count))")
         }
+        // Before any exchange: processes given other flags or data stop here, all of them, naming the difference.
+        if let processes, processes.size > 1 {
+            try processes.requireAgreement(sharedSettings(model, data: data, resume: resume))
+        }
         try checkShares(model, data: data)
         let optimizer = try Adam(model, learningRate: options.learningRate)
         optimizer.clipGradientNorm = options.clipGradientNorm

@@ -99,7 +99,7 @@ extension Trainer {
                         try tensorBoard.scalar("train/\(name)", Double(term) / rows, step: at)
                     }
                 }
-                if Interruption.isRequested {
+                if stopRequested() {
                     progress.clear()
                     throw TrainingInterrupted(
                         epoch: epoch, step: b + 1, lastCompleteEpoch: epoch - 1,
@@ -109,6 +109,15 @@ extension Trainer {
                     epoch: epoch, epochs: options.epochs, batch: b + 1, batches: batches.count,
                     loss: total / Double(seen), imagesPerSecond: Double(seen) / Date().timeIntervalSince(started))
             }
+        }
+
+        /// Whether Ctrl-C or SIGTERM asked for a stop; with several processes, whether any process was asked
+        /// (one sum a step), so that all stop after the same step and none waits for the others in an exchange.
+        func stopRequested() -> Bool {
+            guard let processes = trainer.processes, processes.size > 1 else { return Interruption.isRequested }
+            var asked = Interruption.isRequested ? 1.0 : 0.0
+            processes.sum(&asked, count: 1)
+            return asked > 0
         }
 
         /// Evaluates, reports and saves the epoch: checkpoint, then optimizer and random state, then metrics, each

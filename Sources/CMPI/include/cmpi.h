@@ -29,6 +29,8 @@ void latent_mpi_abort(int code);
 int latent_mpi_sum_floats(float *values, int count);
 /// Sums `count` doubles over every rank, in place.
 int latent_mpi_sum_doubles(double *values, int count);
+/// MPI_Bcast of `count` bytes from rank `root` to every rank.
+int latent_mpi_broadcast(void *bytes, int count, int root);
 /// The smallest and largest of one double over every rank.
 int latent_mpi_min_max(double value, double *smallest, double *largest);
 
