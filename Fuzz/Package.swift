@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// A libFuzzer target for every file parser Latent has (IDX, NPY, NPZ, CSV, safetensors), chosen by
+// A libFuzzer target for every file parser Latent has (IDX, NPY, NPZ, CSV, safetensors, PNG/JPEG, the picture cache), chosen by
 // $LATENT_FUZZ_PARSER. Built and run by Scripts/fuzz.sh with -sanitize=fuzzer,address.
 import PackageDescription
 

@@ -9,10 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/setup/packages.sh
 fail() { echo "check_setup: $*" >&2; exit 1; }
-test_tools='^(chromium.*|firefox.*|.*-driver|wrk|openmpi-bin|libopenmpi.*|mpich.*|libmpich.*|python3.*|pip|jq)$'
+test_tools='^(chromium.*|firefox.*|.*-driver|wrk|openmpi-bin|libopenmpi.*|mpich.*|libmpich.*|python3.*|pip|jq|strace)$'
 bad=$(package_list Scripts/setup/run-packages.txt | grep -E "$test_tools" || true)
 [ -z "$bad" ] || fail "Scripts/setup/run-packages.txt names test tools: $(echo $bad)"
-for needed in chromium chromium-driver wrk openmpi-bin python3-venv; do
+for needed in chromium chromium-driver wrk openmpi-bin strace python3-venv; do
   package_list Scripts/setup/test-packages.txt | grep -qx "$needed" \
     || fail "Scripts/setup/test-packages.txt does not name $needed"
 done

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Fuzzes every file parser with libFuzzer + AddressSanitizer: IDX, NPY, NPZ, CSV, safetensors, PNG/JPEG (decoding
-# and resizing), and the checkpoint loader's configuration-vs-tensors validation. Each parser
+# and resizing), the checkpoint loader's configuration-vs-tensors validation, and the decoded-picture cache's
+# reader. Each parser
 # starts from the committed seed corpus (Fuzz/Corpus/<parser>) and runs RUNS inputs (default 1,000,000)
 # with a 10 s per-input timeout and a 2 GB memory limit; the grown corpus stays in a temporary directory.
 # A crash leaves its input in Fuzz/crashes/ (commit it to Fuzz/Corpus/<parser> as a regression seed).
-#   bash Scripts/fuzz.sh [runs=1000000] [parser ...]     (parsers: idx npy npz csv safetensors checkpoint image)
+#   bash Scripts/fuzz.sh [runs=1000000] [parser ...]     (parsers: idx npy npz csv safetensors checkpoint image cache)
 set -euo pipefail
 cd "$(dirname "$0")/../Fuzz"
 runs=${1:-1000000}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(idx npy npz csv safetensors checkpoint image)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(idx npy npz csv safetensors checkpoint image cache)
 flags=(-c release -Xswiftc -sanitize=fuzzer,address)
 swift build "${flags[@]}" >/dev/null
 bin=$(swift build "${flags[@]}" --show-bin-path)

@@ -69,8 +69,13 @@ echo "latent train under mpirun: $mpi_figures"
 # crash, hang or file; Ctrl-C under mpirun stops every process after the same step and prints the resume command.
 mpi_hostile=$(python3 Scripts/mpi/check_mpi_hostile.py)
 echo "latent train under mpirun, hostile: $mpi_hostile"
-# TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
 phase "mpirun"
+# Saves are transactions (Scripts/reliability/check_saves.py): SIGKILL at each rename and fsync of a save (strace),
+# and a full tmpfs at each write, then --resume reaches an uninterrupted run's weights byte for byte.
+saves_figures=$(python3 Scripts/reliability/check_saves.py)
+echo "latent train saves under faults: $saves_figures"
+phase "saves under faults"
+# TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
 tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
 echo "latent train --tensorboard: $tensorboard_figures"
 # Latent's models outside Latent (Scripts/interop/check_interop.py): `latent export --onnx` through onnx.checker and

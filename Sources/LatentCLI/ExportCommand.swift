@@ -10,6 +10,8 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
     @Option(help: "Output directory for encoder.onnx and decoder.onnx (created if missing).") var onnx: String
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Replace encoder.onnx and decoder.onnx in the output directory even if Latent did not write them.")
+    var force = false
 
     func run() throws {
         humanLinesToStderr = json
@@ -19,7 +21,7 @@ struct ExportCommand: ParsableCommand {
         }
         let files = try ONNXExport.files(
             of: loaded.model, scaling: loaded.scaling, producerVersion: LatentVersion.current)
-        let urls = try ONNXExport.write(files, to: URL(fileURLWithPath: onnx))
+        let urls = try ONNXExport.write(files, to: URL(fileURLWithPath: onnx), overwrite: force)
         if json {
             try printJSON([
                 "encoder": urls[0].path, "decoder": urls[1].path, "encoder_bytes": files.encoder.count,

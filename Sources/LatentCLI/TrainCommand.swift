@@ -277,6 +277,7 @@ struct TrainCommand: ParsableCommand {
         if let resume {
             // The recorded data, subset and options hold; flags that contradict them are refused.
             let directory = URL(fileURLWithPath: resume)
+            try Trainer.completeInterruptedSave(directory) { say($0) }
             try refuseConflicts(with: directory)
             let loaded = try ModelStore.load(directory)
             let source = try data.source(for: loaded), recorded = loaded.data

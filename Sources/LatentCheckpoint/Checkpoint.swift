@@ -26,13 +26,40 @@ public struct Checkpoint {
         _ named: [(name: String, parameter: Parameter)], kind: String, configJSON: String,
         extra: [String: String] = [:], to url: URL
     ) throws {
+        try write(contents(named, kind: kind, configJSON: configJSON, extra: extra), to: url)
+    }
+
+    /// What a checkpoint file holds: the tensors (the parameters' own values, no copy: write them before the
+    /// parameters change) and the metadata.
+    public static func contents(
+        _ named: [(name: String, parameter: Parameter)], kind: String, configJSON: String,
+        extra: [String: String] = [:]
+    ) -> Contents {
         var metadata = extra
         metadata["format"] = format
         metadata["format_version"] = String(version)
         metadata["kind"] = kind
         metadata["config"] = configJSON
-        let data = try SafeTensors.encode(named.map { ($0.name, $0.parameter.value) }, metadata: metadata)
-        try AtomicFile.write(data, to: url)
+        return Contents(tensors: named.map { ($0.name, $0.parameter.value) }, metadata: metadata)
+    }
+
+    /// Writes `contents` atomically to `url` as a checkpoint file.
+    public static func write(_ contents: Contents, to url: URL) throws {
+        try AtomicFile.write(SafeTensors.encode(contents.tensors, metadata: contents.metadata), to: url)
+    }
+
+    /// A checkpoint's tensors in order and its metadata, before they are written (the training state holds a
+    /// copy, so that a save interrupted between the two files can be completed).
+    public struct Contents {
+        /// The tensors in the order they are written.
+        public var tensors: [(name: String, tensor: Tensor)]
+        /// The metadata strings (format, version, kind, configuration and extras).
+        public var metadata: [String: String]
+
+        /// Contents of these tensors and metadata.
+        public init(tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) {
+            (self.tensors, self.metadata) = (tensors, metadata)
+        }
     }
 
     /// Reads and checks a checkpoint file (a directory means its `model.safetensors`).

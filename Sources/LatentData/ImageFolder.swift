@@ -47,9 +47,9 @@ public enum ImageFolder {
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// The folder's pictures. `cache`: the directory for decoded stores (nil: no cache), which keeps at most
-    /// `cacheLimit` bytes of them; `progress(done, total)` is called on the calling thread while decoding.
+    /// `cacheLimit` bytes of them (nil: `cacheLimitFromEnvironment()`); `progress(done, total)` is called on the calling thread while decoding.
     public static func load(
-        _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, cacheLimit: Int = cacheLimit,
+        _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, cacheLimit: Int? = nil,
         notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ImageSet {
         try options.validate()
@@ -63,23 +63,36 @@ public enum ImageFolder {
             notes("note: \(empty.count) folder(s) in \(folder.path) hold no pictures and are not classes: \(listed)")
         }
         let key = try contentKey(folder, files: files, options: options)
-        let store = cache?.appendingPathComponent("\(key).limg")
+        let limit = try cacheLimit ?? Self.cacheLimitFromEnvironment()
+        let store = cache?.appendingPathComponent(ImageStore.fileName(for: key))
         var set: ImageSet
-        if let store, let cached = ImageStore.read(store, name: folder.lastPathComponent, key: key) {
+        switch store.flatMap({ ImageStore.read($0, name: folder.lastPathComponent, key: key) }) {
+        case .success(let cached)?
+        where cached.classes == classes && cached.files.count + cached.unreadable.count == files.count
+            && Set(cached.files).isSubset(of: files.map(\.path)):
             set = cached
-            ImageStore.touch(store)
-        } else {
+            ImageStore.touch(store!)
+        case let outcome:
+            if case .failure(let problem)? = outcome {
+                notes(
+                    "note: the decoded-picture cache \(store!.path) was not used (\(problem.message)); decoding again")
+            } else if case .success? = outcome {
+                notes("note: the decoded-picture cache \(store!.path) lists other files; decoding again")
+            }
             set = try decode(folder, files: files, classes: classes, options: options, key: key, progress: progress)
-            if let store {
-                do { try ImageStore.write(set, to: store) } catch {
-                    notes("note: could not cache the decoded pictures in \(store.path): \(error)")
+            if set.sha256 != key {
+                notes("note: files in \(folder.path) changed while they were read; the pictures as decoded are used")
+            }
+            if let cache {
+                let written = cache.appendingPathComponent(ImageStore.fileName(for: set.sha256))
+                do { try ImageStore.write(set, to: written) } catch {
+                    notes("note: could not cache the decoded pictures in \(written.path): \(error)")
                 }
-                let directory = store.deletingLastPathComponent()
-                let removed = ImageStore.trim(directory, to: cacheLimit, keeping: store)
+                let removed = ImageStore.trim(cache, to: limit, keeping: written)
                 if removed > 0 {
-                    let limit = cacheLimit >= 1 << 20 ? "\(cacheLimit >> 20) MB" : "\(cacheLimit) bytes"
+                    let shown = limit >= 1 << 20 ? "\(limit >> 20) MB" : "\(limit) bytes"
                     let what = "\(removed) least recently used decoded folder(s)"
-                    notes("note: removed \(what) from \(directory.path) (over \(limit))")
+                    notes("note: removed \(what) from \(cache.path) (over \(shown))")
                 }
             }
         }
@@ -98,11 +111,22 @@ public enum ImageFolder {
         return set
     }
 
+    /// The largest cache size setting: 1 TiB (in MB), so no setting overflows when turned into bytes.
+    public static let maxCacheMegabytes = 1 << 20
+
     /// The most the decoded stores in a cache directory may take together (bytes): $LATENT_IMAGE_CACHE_MB, else
-    /// 4 GiB. Past it, the least recently used stores are removed after a new one is written.
-    public static var cacheLimit: Int {
-        let megabytes = ProcessInfo.processInfo.environment["LATENT_IMAGE_CACHE_MB"].flatMap { Int($0) }
-        return max(0, megabytes ?? 4096) << 20
+    /// 4 GiB. Past it, the least recently used stores are removed after a new one is written. A setting that is
+    /// not a whole number of megabytes in 0…1048576 is refused, naming the variable.
+    public static func cacheLimitFromEnvironment() throws -> Int {
+        guard let text = ProcessInfo.processInfo.environment["LATENT_IMAGE_CACHE_MB"] else { return 4096 << 20 }
+        let megabytes = Int(text.trimmingCharacters(in: .whitespaces))
+        guard let megabytes, (0...maxCacheMegabytes).contains(megabytes) else {
+            throw LatentError(
+                .data,
+                "LATENT_IMAGE_CACHE_MB: expected a whole number of megabytes from 0 to \(maxCacheMegabytes), "
+                    + "got '\(text.prefix(40))'")
+        }
+        return megabytes << 20
     }
 
     /// $XDG_CACHE_HOME/latent/images (or ~/.cache/latent/images).
@@ -184,14 +208,21 @@ public enum ImageFolder {
     /// SHA-256 over a format tag, the options and each file's path, length and bytes.
     static func contentKey(_ folder: URL, files: [(path: String, label: Int)], options: ImageOptions) throws -> String {
         let hash = SHA256()
-        hash.update(
-            "latent-images-2|\(options.width ?? 0)x\(options.height ?? 0)|\(options.channels ?? 0)|\(files.count)")
+        hash.update(keyPrefix(options, count: files.count))
         for file in files {
             let data = (try? Data(contentsOf: folder.appendingPathComponent(file.path))) ?? Data()
-            hash.update("|\(file.path)|\(file.label)|\(data.count)|")
+            hash.update(keyEntry(file, bytes: data.count))
             hash.update(data)
         }
         return hash.hexDigest()
+    }
+
+    private static func keyPrefix(_ options: ImageOptions, count: Int) -> String {
+        "latent-images-2|\(options.width ?? 0)x\(options.height ?? 0)|\(options.channels ?? 0)|\(count)"
+    }
+
+    private static func keyEntry(_ file: (path: String, label: Int), bytes: Int) -> String {
+        "|\(file.path)|\(file.label)|\(bytes)|"
     }
 
     /// Decodes every file: the first readable one fixes the size if the options do not; then the rest in
@@ -222,13 +253,23 @@ public enum ImageFolder {
         let features = width * height * channels
         try MemoryBudget.check(
             Double(files.count * features), for: "the decoded pictures", domain: .data, field: "imageSize")
-        let (pixels, outcomes, colour) = decodeAll(
-            files.map(\.path), features: features, progress: progress
-        ) {
-            read($0, covering: (width, height)).map {
-                ($0.hasColour, ImageResize.fit($0, width: width, height: height))
-            }
+        // Each file is read once: its bytes are decoded and hashed, so the set's key is that of what was decoded.
+        let hash = SHA256()
+        hash.update(keyPrefix(options, count: files.count))
+        let hashing = { (i: Int, data: Data) in
+            hash.update(keyEntry(files[i], bytes: data.count))
+            data.withUnsafeBytes { hash.update($0) }
         }
+        let (pixels, outcomes, colour) = decodeAll(
+            files.map(\.path), features: features, progress: progress, hashing: hashing
+        ) { i in
+            let data = (try? Data(contentsOf: folder.appendingPathComponent(files[i].path))) ?? Data()
+            let decoded = Result {
+                try ImageDecoder.decode(data, name: files[i].path, channels: channels, covering: (width, height))
+            }
+            return (data, decoded.map { ($0.hasColour, ImageResize.fit($0, width: width, height: height)) })
+        }
+        let decodedKey = hash.hexDigest()
         let kept = files.indices.filter { outcomes[$0] == nil }
         var keptPixels = [UInt8]()
         keptPixels.reserveCapacity(kept.count * features)
@@ -249,14 +290,15 @@ public enum ImageFolder {
         dataset.isLabelled = !classes.isEmpty
         return ImageSet(
             dataset: dataset, files: kept.map { files[$0].path }, classes: classes,
-            unreadable: outcomes.compactMap { $0 }, sha256: key)
+            unreadable: outcomes.compactMap { $0 }, sha256: decodedKey)
     }
 
-    /// Runs `decode` on every file in parallel, a block at a time (progress between blocks): the pixels of each
-    /// (`features` bytes), the reason for each failure (nil: decoded), and whether each picture had colour.
+    /// Runs `decode` on every file in parallel, a block at a time (progress between blocks), handing each file's
+    /// bytes to `hashing` in order: the pixels of each (`features` bytes), the reason for each failure (nil:
+    /// decoded), and whether each picture had colour.
     private static func decodeAll(
-        _ files: [String], features: Int, progress: (Int, Int) -> Void,
-        _ decode: @escaping @Sendable (Int) -> Result<(Bool, [UInt8]), Error>
+        _ files: [String], features: Int, progress: (Int, Int) -> Void, hashing: (Int, Data) -> Void,
+        _ decode: @escaping @Sendable (Int) -> (Data, Result<(Bool, [UInt8]), Error>)
     ) -> (pixels: [UInt8], outcomes: [String?], colour: [Bool]) {
         var pixels = [UInt8](repeating: 0, count: files.count * features)
         var outcomes = [String?](repeating: nil, count: files.count)
@@ -271,7 +313,9 @@ public enum ImageFolder {
                 for j in stride(from: w, to: end - start, by: threads) { results.set(j, decode(start + j)) }
             }
             for j in 0..<(end - start) {
-                switch results.values[j]! {
+                let (data, result) = results.values[j]!
+                hashing(start + j, data)
+                switch result {
                 case .success(let (hasColour, image)):
                     colour[start + j] = hasColour
                     pixels.replaceSubrange(((start + j) * features)..<((start + j + 1) * features), with: image)
@@ -287,8 +331,8 @@ public enum ImageFolder {
 
 /// Results written by parallel workers, each to its own slot.
 private final class Results: @unchecked Sendable {
-    var values: [Result<(Bool, [UInt8]), Error>?]
+    var values: [(Data, Result<(Bool, [UInt8]), Error>)?]
     private let lock = NSLock()
     init(_ n: Int) { values = Array(repeating: nil, count: n) }
-    func set(_ i: Int, _ value: Result<(Bool, [UInt8]), Error>) { lock.withLock { values[i] = value } }
+    func set(_ i: Int, _ value: (Data, Result<(Bool, [UInt8]), Error>)) { lock.withLock { values[i] = value } }
 }

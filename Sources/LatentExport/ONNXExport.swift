@@ -59,15 +59,36 @@ public enum ONNXExport {
         )
     }
 
-    /// Writes `encoder.onnx` and `decoder.onnx` into `directory` (created if missing), each atomically.
+    /// Writes `encoder.onnx` and `decoder.onnx` into `directory` (created if missing), both or neither. A file
+    /// already there that Latent did not write (its producer is not "latent") is replaced only with `overwrite`.
     /// Returns the two files' URLs.
     @discardableResult
-    public static func write(_ files: Files, to directory: URL) throws -> [URL] {
+    public static func write(_ files: Files, to directory: URL, overwrite: Bool = false) throws -> [URL] {
         try AtomicFile.makeDirectory(directory)
         let urls = [directory.appendingPathComponent("encoder.onnx"), directory.appendingPathComponent("decoder.onnx")]
-        try AtomicFile.write(files.encoder, to: urls[0])
-        try AtomicFile.write(files.decoder, to: urls[1])
+        for url in urls where !overwrite && FileManager.default.fileExists(atPath: url.path) {
+            guard let head = FileHandle(forReadingAtPath: url.path).flatMap({ try? $0.read(upToCount: 64) }),
+                isLatentExport(head)
+            else {
+                throw LatentError(
+                    .model, field: "overwrite",
+                    "\(url.path) exists and was not written by `latent export`; choose another directory or pass "
+                        + "`overwrite` to replace it")
+            }
+        }
+        try AtomicFile.writeAll([(files.encoder, urls[0]), (files.decoder, urls[1])])
         return urls
+    }
+
+    /// Whether the first bytes of a file are those of a ModelProto whose producer is "latent" (ir_version, then
+    /// producer_name, as `ONNXGraph.model` writes them).
+    static func isLatentExport(_ head: Data) -> Bool {
+        let bytes = [UInt8](head)
+        guard bytes.count > 2, bytes[0] == 0x08 else { return false }
+        var i = 1
+        while i < bytes.count && bytes[i] & 0x80 != 0 { i += 1 }  // the ir_version varint
+        let producer: [UInt8] = [0x12, 0x06] + Array("latent".utf8)
+        return i + 1 + producer.count <= bytes.count && Array(bytes[(i + 1)..<(i + 1 + producer.count)]) == producer
     }
 
     static func inputDescription(_ c: ModelConfig) -> String {

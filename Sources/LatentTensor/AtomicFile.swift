@@ -19,23 +19,45 @@ public enum AtomicFile {
 
     /// Writes `data` to a temporary file beside `url` and renames it over `url`.
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = try existingFolder(of: url)
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
-            throw LatentError(.checkpoint, "\(dir.path): cannot write here (permission denied or read-only?)")
+        try writeAll([(data, url)])
+    }
+
+    /// Writes several files all or none: every one to a temporary file beside its target first (a full disk or
+    /// any failure removes them all and leaves every target as it was), then each renamed into place.
+    public static func writeAll(_ files: [(data: Data, url: URL)]) throws {
+        for (_, url) in files {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw LatentError(.checkpoint, "\(url.path) is a folder; name a file")
+            }
         }
+        var temporaries = [URL]()
         do {
-            let handle = try FileHandle(forWritingTo: temp)
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temp.path, url.path) == 0 else {
-                throw LatentError(.checkpoint, "\(url.path): cannot replace (\(String(cString: strerror(errno))))")
+            for (data, url) in files {
+                let dir = try existingFolder(of: url)
+                let temp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+                guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+                    throw LatentError(.checkpoint, "\(dir.path): cannot write here (permission denied or read-only?)")
+                }
+                temporaries.append(temp)
+                do {
+                    let handle = try FileHandle(forWritingTo: temp)
+                    defer { try? handle.close() }
+                    try handle.write(contentsOf: data)
+                    try handle.synchronize()
+                } catch {
+                    throw LatentError(.checkpoint, "\(url.path): write failed (\(error.localizedDescription))")
+                }
+            }
+            for (temp, file) in zip(temporaries, files) {
+                guard rename(temp.path, file.url.path) == 0 else {
+                    throw LatentError(
+                        .checkpoint, "\(file.url.path): cannot replace (\(String(cString: strerror(errno))))")
+                }
             }
         } catch {
-            try? FileManager.default.removeItem(at: temp)
-            if let e = error as? LatentError { throw e }
-            throw LatentError(.checkpoint, "\(url.path): write failed (\(error.localizedDescription))")
+            for temp in temporaries { try? FileManager.default.removeItem(at: temp) }
+            throw error
         }
     }
 

@@ -53,6 +53,11 @@ public struct EpochMetrics: Codable, Sendable {
 
     /// Writes all epochs so far as JSON lines, atomically (a crash leaves the previous complete file).
     public static func write(_ rows: [EpochMetrics], to url: URL) throws {
+        try AtomicFile.write(lines(rows), to: url)
+    }
+
+    /// The rows as JSON lines, keys sorted.
+    public static func lines(_ rows: [EpochMetrics]) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = Data()
@@ -60,7 +65,7 @@ public struct EpochMetrics: Codable, Sendable {
             data.append(try encoder.encode(row))
             data.append(0x0A)
         }
-        try AtomicFile.write(data, to: url)
+        return data
     }
 
     /// Reads metrics.jsonl.
@@ -68,9 +73,14 @@ public struct EpochMetrics: Codable, Sendable {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw LatentError(.training, "\(url.path): cannot read")
         }
-        return try text.split(separator: "\n").enumerated().map { i, line in
+        return try parse(text, source: url.path)
+    }
+
+    /// Metrics from JSON lines; `source` names them in errors.
+    public static func parse(_ text: String, source: String) throws -> [EpochMetrics] {
+        try text.split(separator: "\n").enumerated().map { i, line in
             do { return try JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8)) } catch {
-                throw LatentError(.training, "\(url.path):\(i + 1): not a metrics line")
+                throw LatentError(.training, "\(source):\(i + 1): not a metrics line")
             }
         }
     }

@@ -13,14 +13,23 @@ public enum ModelStore {
         _ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil,
         data: DataProvenance? = nil, to directory: URL
     ) throws {
+        let contents = try contents(model, seed: seed, epochs: epochs, scaling: scaling, data: data)
+        try Checkpoint.write(contents, to: directory.appendingPathComponent(Checkpoint.fileName))
+    }
+
+    /// What `save` writes: the weights, configuration, seed, epoch count, scaling and data record.
+    public static func contents(
+        _ model: any TrainableModel, seed: UInt64, epochs: Int, scaling: FeatureScaling? = nil,
+        data: DataProvenance? = nil
+    ) throws -> Checkpoint.Contents {
         var extra = ["seed": String(seed), "epochs": String(epochs)]
         let json = JSONEncoder()
         json.outputFormatting = [.sortedKeys]  // the same bytes for the same model, run after run
         if let data { extra["data"] = String(decoding: try json.encode(data), as: UTF8.self) }
         if let scaling { extra["scaling"] = String(decoding: try json.encode(scaling), as: UTF8.self) }
-        try Checkpoint.save(
+        return Checkpoint.contents(
             model.namedParameters + model.namedBuffers, kind: model.config.kind.rawValue, configJSON: model.config.json,
-            extra: extra, to: directory.appendingPathComponent(Checkpoint.fileName))
+            extra: extra)
     }
 
     /// A model and the metadata it was saved with.

@@ -11,6 +11,7 @@ extension Trainer {
         _ directory: URL, epochs: Int, progressBar: Bool = false, processes: (any ProcessGroup)? = nil,
         tensorBoard: URL? = nil, log: @escaping (String) -> Void = { _ in }
     ) throws -> [EpochMetrics] {
+        try completeInterruptedSave(directory, log: log)
         let source = try ModelStore.load(directory).data?.source(directory: nil) ?? .named("mnist", directory: nil)
         return try resume(
             directory, epochs: epochs, train: try source.load(.train, notes: log),
@@ -28,6 +29,7 @@ extension Trainer {
         _ directory: URL, epochs: Int, train: Dataset, test: Dataset, progressBar: Bool = false,
         processes: (any ProcessGroup)? = nil, tensorBoard: URL? = nil, log: @escaping (String) -> Void = { _ in }
     ) throws -> [EpochMetrics] {
+        try completeInterruptedSave(directory, log: log)
         let loaded = try ModelStore.load(directory)
         let state = try TrainingState.read(from: directory)
         guard loaded.epochs == state.epoch else {
@@ -60,5 +62,19 @@ extension Trainer {
                 + "\(state.threads) threads as saved)")
         return try Trainer(options: options, processes: processes, log: log).run(
             loaded.model, data: data, resume: state)
+    }
+
+    /// Completes the save of a run whose training state is newer than its checkpoint (a kill or a full disk
+    /// between the two files): the checkpoint and metrics.jsonl are written from the state's copies, with a
+    /// note. Nothing happens when they agree, or for a directory without a training state.
+    public static func completeInterruptedSave(_ directory: URL, log: (String) -> Void = { _ in }) throws {
+        let url = directory.appendingPathComponent(TrainingState.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        let state = try TrainingState.read(from: directory)
+        if try state.completeSave(in: directory) {
+            log(
+                "note: the save of epoch \(state.epoch) in \(directory.path) was interrupted; completed it from "
+                    + "its training state")
+        }
     }
 }

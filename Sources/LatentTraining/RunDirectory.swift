@@ -5,9 +5,10 @@ import LatentTensor
 /// A training run's claim on its output directory: nothing the user had is overwritten by accident, and two
 /// trainings never write into one directory at once.
 ///
-/// - A directory holding files that are not a Latent run is refused unless `overwrite` is set; one holding a
-///   run is refused unless it is being resumed or `overwrite` is set. Files the run does not write are never
-///   deleted.
+/// - A directory is a run when Latent's own marker (`DIR/.latent-run`, or the lock file of runs written before
+///   the marker) says so, not when its file names look like a run's. A directory holding anything else is
+///   refused unless `overwrite` is set; one holding a run is refused unless it is being resumed or `overwrite`
+///   is set. Files the run does not write are never deleted.
 /// - An exclusive `flock` on `DIR/.latent.lock` (holding the owner's PID) is kept while training; a second
 ///   training into the directory is refused naming that PID. The kernel drops the lock when the process ends,
 ///   however it ends.
@@ -18,29 +19,32 @@ public final class RunDirectory {
     public let url: URL
     private let descriptor: Int32
 
-    /// The files a run writes; any other file makes a directory "not a run".
-    static let runFiles: Set<String> = [
-        "model.safetensors", "metrics.jsonl", TrainingState.fileName, "samples.png", "reconstructions.png",
-        "denoising.png", "curves.png", "latent.png", "manifold.png", lockName,
-    ]
     static let lockName = ".latent.lock"
+    /// The marker that makes a directory a run.
+    public static let markerName = ".latent-run"
+
+    /// Whether `url` is a directory Latent made for a run (its marker, or the lock file of older runs).
+    public static func isRun(_ url: URL) -> Bool {
+        let fm = FileManager.default
+        return [markerName, lockName].contains { fm.fileExists(atPath: url.appendingPathComponent($0).path) }
+    }
 
     /// Claims `url` (creating it if needed) for a new run, or for continuing the run in it (`resuming`).
     public init(_ url: URL, resuming: Bool, overwrite: Bool) throws {
         self.url = url
         try AtomicFile.makeDirectory(url)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        let own = names.filter { Self.runFiles.contains($0) || $0.hasPrefix("manifold-") || $0.contains(".tmp-") }
+        let isRun = Self.isRun(url)
         if !overwrite {
-            if let other = names.first(where: { !own.contains($0) }) {
+            if !isRun, let other = names.sorted().first {
                 throw LatentError(
                     .training, field: "outputDirectory",
                     """
-                    \(url.path) holds files that are not a Latent run (\(other)); choose another directory or \
-                    pass `overwrite` to write into it anyway
+                    \(url.path) holds files and is not a Latent run (\(other)); choose another directory or pass \
+                    `overwrite` to write into it anyway
                     """)
             }
-            if !resuming, names.contains("model.safetensors") {
+            if !resuming, names.contains("model.safetensors") || names.contains(TrainingState.fileName) {
                 throw LatentError(
                     .training, field: "outputDirectory",
                     """
@@ -70,6 +74,11 @@ public final class RunDirectory {
         let pid = "\(getpid())\n"
         _ = pid.withCString { write(descriptor, $0, strlen($0)) }
         removeStaleTemporaries(names)
+        let marker = url.appendingPathComponent(Self.markerName)
+        if !FileManager.default.fileExists(atPath: marker.path) {
+            let text = "a Latent training run (latent train --out); delete the folder to discard it\n"
+            try AtomicFile.write(Data(text.utf8), to: marker)
+        }
     }
 
     deinit {

@@ -1,4 +1,5 @@
 import Foundation
+import LatentCheckpoint
 import LatentData
 import LatentEval
 import LatentModels
@@ -61,7 +62,9 @@ extension Trainer {
                 }
             }
             let url = options.outputDirectory.appendingPathComponent("metrics.jsonl")
-            if FileManager.default.fileExists(atPath: url.path) {
+            if let metrics = state.metrics {
+                history = metrics
+            } else if FileManager.default.fileExists(atPath: url.path) {
                 history = Array(try EpochMetrics.read(url).prefix(state.epoch))
             }
             firstEpoch = state.epoch + 1
@@ -145,15 +148,35 @@ extension Trainer {
             try checkProcessesAgree(epoch: epoch)
             guard trainer.isWriter else { return }
             try logToTensorBoard(row, epoch: epoch)
+            try save(epoch: epoch)
+        }
+
+        /// The epoch's save as one transaction: the training state, holding copies of the checkpoint and the
+        /// metrics, is written first (the commit point), then the checkpoint, then metrics.jsonl, each atomically.
+        /// A failure or kill before the state is renamed into place leaves the previous epoch's files whole; one
+        /// after it is completed by the next `--resume` from the state (`TrainingState.completeSave`).
+        func save(epoch: Int) throws {
             let out = options.outputDirectory
-            try ModelStore.save(
-                model, seed: options.seed, epochs: epoch, scaling: data.scaling, data: options.provenance, to: out)
+            let checkpoint = try ModelStore.contents(
+                model, seed: options.seed, epochs: epoch, scaling: data.scaling, data: options.provenance)
             let streams = ["shuffling": shuffling.state, "noise": noise.state, "binarization": binarization.state]
-            try TrainingState(
-                epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v,
-                streams: streams, options: options, engine: step.engine
-            ).write(to: out)
-            try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
+            do {
+                try TrainingState(
+                    epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v, streams: streams,
+                    options: options, engine: step.engine, checkpoint: checkpoint, metrics: history
+                ).write(to: out)
+            } catch {
+                let kept = epoch > 1 ? "the files of epoch \(epoch - 1) are kept whole" : "nothing was saved"
+                throw LatentError(.training, "the save of epoch \(epoch) failed (\(error)); \(kept)")
+            }
+            do {
+                try Checkpoint.write(checkpoint, to: out.appendingPathComponent(Checkpoint.fileName))
+                try EpochMetrics.write(history, to: out.appendingPathComponent("metrics.jsonl"))
+            } catch {
+                throw LatentError(
+                    .training,
+                    "the save of epoch \(epoch) stopped after its training state (\(error)); `resume` completes it")
+            }
         }
 
         /// The epoch's figures and pictures in TensorBoard, at the step count reached.

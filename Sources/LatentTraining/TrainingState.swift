@@ -2,9 +2,11 @@ import Foundation
 import LatentCheckpoint
 import LatentTensor
 
-/// Everything besides the weights that `latent train --resume` needs to continue as if never stopped:
-/// Adam's moments and step count, the random streams' states, the epoch reached and the run's options.
-/// Written next to the checkpoint (`DIR/training-state.safetensors`, atomically) after every epoch.
+/// Everything `latent train --resume` needs to continue as if never stopped: Adam's moments and step count, the
+/// random streams' states, the epoch reached, the run's options — and a copy of the epoch's checkpoint and
+/// metrics. It is the save's commit point: written first (`DIR/training-state.safetensors`, atomically), then
+/// the checkpoint and metrics.jsonl; a save stopped between them (a kill, a full disk) is completed from it
+/// (`completeSave`), and one stopped before it leaves the previous epoch's three files as they were.
 public struct TrainingState {
     /// The state's name in a run directory.
     public static let fileName = "training-state.safetensors"
@@ -31,12 +33,17 @@ public struct TrainingState {
     public var engine: TrainingEngine = .graph
     /// The run's KL warm-up.
     public var klWarmupEpochs = 0
+    /// The epoch's checkpoint as written beside the state (nil in states of format version 1).
+    public var checkpoint: Checkpoint.Contents?
+    /// The metrics of every epoch so far (nil in states of format version 1).
+    public var metrics: [EpochMetrics]?
 
     /// The state after `epoch` of a run with these options.
     public init(
         epoch: Int, adamSteps: Int, m: Tensor, v: Tensor, streams: [String: [UInt64]], options: TrainingOptions,
-        engine: TrainingEngine
+        engine: TrainingEngine, checkpoint: Checkpoint.Contents? = nil, metrics: [EpochMetrics]? = nil
     ) {
+        (self.checkpoint, self.metrics) = (checkpoint, metrics)
         (self.epoch, self.adamSteps, self.m, self.v, self.streams) = (epoch, adamSteps, m, v, streams)
         (batchSize, learningRate, seed, threads) = (
             options.batchSize, options.learningRate, options.seed, options.threads
@@ -55,15 +62,36 @@ public struct TrainingState {
     /// Writes `DIR/training-state.safetensors` atomically.
     public func write(to directory: URL) throws {
         var metadata = [
-            "format": "latent-training-state", "format_version": "1", "epoch": String(epoch),
+            "format": "latent-training-state", "format_version": checkpoint == nil ? "1" : "2", "epoch": String(epoch),
             "adam_steps": String(adamSteps), "batch_size": String(batchSize),
             "learning_rate": String(learningRate.bitPattern), "seed": String(seed), "threads": String(threads),
             "engine": engine.rawValue, "kl_warmup": String(klWarmupEpochs),
         ]
         if let clipGradientNorm { metadata["clip_grad_norm"] = String(clipGradientNorm.bitPattern) }
         for (name, words) in streams { metadata["rng.\(name)"] = words.map(String.init).joined(separator: ",") }
-        let data = try SafeTensors.encode([("adam.m", m), ("adam.v", v)], metadata: metadata)
+        var tensors: [(name: String, tensor: Tensor)] = [("adam.m", m), ("adam.v", v)]
+        if let checkpoint {
+            tensors += checkpoint.tensors.map { (Self.modelPrefix + $0.name, $0.tensor) }
+            for (key, value) in checkpoint.metadata { metadata[Self.modelPrefix + key] = value }
+        }
+        if let metrics { metadata["metrics"] = String(decoding: try EpochMetrics.lines(metrics), as: UTF8.self) }
+        let data = try SafeTensors.encode(tensors, metadata: metadata)
         try AtomicFile.write(data, to: directory.appendingPathComponent(Self.fileName))
+    }
+
+    /// The prefix of the checkpoint's tensors and metadata inside the state.
+    static let modelPrefix = "model/"
+
+    /// Completes a save that stopped after this state was written: when `DIR/model.safetensors` is missing or
+    /// of another epoch, writes it and metrics.jsonl from the state's copies. Returns whether it did.
+    public func completeSave(in directory: URL) throws -> Bool {
+        guard let checkpoint, let metrics else { return false }
+        let url = directory.appendingPathComponent(Checkpoint.fileName)
+        let saved = (try? Checkpoint.load(url))?.metadata["epochs"].flatMap(Int.init)
+        guard saved != epoch else { return false }
+        try Checkpoint.write(checkpoint, to: url)
+        try EpochMetrics.write(metrics, to: directory.appendingPathComponent("metrics.jsonl"))
+        return true
     }
 
     /// Reads and checks `DIR/training-state.safetensors`.
@@ -82,8 +110,8 @@ public struct TrainingState {
             }
             return v
         }
-        guard meta["format"] == "latent-training-state", meta["format_version"] == "1" else {
-            throw LatentError(.training, "\(url.path): not a Latent training state of format version 1")
+        guard meta["format"] == "latent-training-state", ["1", "2"].contains(meta["format_version"]) else {
+            throw LatentError(.training, "\(url.path): not a Latent training state of format version 1 or 2")
         }
         guard let m = tensors["adam.m"], let v = tensors["adam.v"], m.shape == v.shape else {
             throw LatentError(.training, "\(url.path): Adam moments missing")
@@ -106,8 +134,23 @@ public struct TrainingState {
         options.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
         options.klWarmupEpochs = meta["kl_warmup"].flatMap(Int.init) ?? 0
         let engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph  // states from before plans
+        var checkpoint: Checkpoint.Contents?, metrics: [EpochMetrics]?
+        if meta["format_version"] == "2" {
+            let model = tensors.filter { $0.key.hasPrefix(modelPrefix) }.sorted { $0.key < $1.key }
+            checkpoint = Checkpoint.Contents(
+                tensors: model.map { (String($0.key.dropFirst(modelPrefix.count)), $0.value) },
+                metadata: Dictionary(
+                    uniqueKeysWithValues: meta.filter { $0.key.hasPrefix(modelPrefix) }.map {
+                        (String($0.key.dropFirst(modelPrefix.count)), $0.value)
+                    }))
+            metrics = try EpochMetrics.parse(meta["metrics"] ?? "", source: url.path)
+            guard metrics?.count == (try int("epoch")) else {
+                throw LatentError(
+                    .training, "\(url.path): holds \(metrics?.count ?? 0) epochs of metrics, not \(try int("epoch"))")
+            }
+        }
         return TrainingState(
             epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
-            options: options, engine: engine)
+            options: options, engine: engine, checkpoint: checkpoint, metrics: metrics)
     }
 }

@@ -184,13 +184,13 @@ import Testing
         let options = ImageOptions(width: 8, height: 8)
         let first = try ImageFolder.load(root, options: options, cache: cache)
         let stores = try FileManager.default.contentsOfDirectory(atPath: cache.path)
-        #expect(stores == ["\(first.sha256).limg"])
+        #expect(stores == [ImageStore.fileName(for: first.sha256)])
         // Read back from the store: the same pictures.
         let again = try ImageFolder.load(root, options: options, cache: cache)
         #expect(again.dataset.pixels == first.dataset.pixels && again.files == first.files)
         // A damaged store is ignored and rewritten.
         let store = cache.appendingPathComponent(stores[0])
-        try Data("LTIMG001 damaged".utf8).write(to: store)
+        try Data("LTIMG002 damaged".utf8).write(to: store)
         #expect(try ImageFolder.load(root, options: options, cache: cache).dataset.pixels == first.dataset.pixels)
         // Changed content, another key; other options, another key.
         try Data(contentsOf: Self.fixture("one.png")).write(to: root.appendingPathComponent("cats/rgb8.png"))
@@ -200,7 +200,7 @@ import Testing
         #expect(grey.dataset.channels == 1 && grey.sha256 != changed.sha256)
         // The cache keeps what fits its limit: the least recently used store goes first, the new one stays.
         let fm = FileManager.default
-        let oldest = cache.appendingPathComponent("\(first.sha256).limg")
+        let oldest = cache.appendingPathComponent(ImageStore.fileName(for: first.sha256))
         try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 0)], ofItemAtPath: oldest.path)
         let stored = try fm.contentsOfDirectory(atPath: cache.path).map { cache.appendingPathComponent($0) }
         let bytes = try stored.map { try fm.attributesOfItem(atPath: $0.path)[.size] as? Int ?? 0 }.reduce(0, +)
@@ -209,8 +209,68 @@ import Testing
             root, options: ImageOptions(width: 5, height: 5), cache: cache, cacheLimit: bytes + 800,
             notes: { notes.append($0) })
         let kept = Set(try fm.contentsOfDirectory(atPath: cache.path))
-        #expect(kept.count == 3 && kept.contains("\(small.sha256).limg") && !kept.contains(oldest.lastPathComponent))
+        #expect(
+            kept.count == 3 && kept.contains(ImageStore.fileName(for: small.sha256))
+                && !kept.contains(oldest.lastPathComponent))
         #expect(notes.contains { $0.contains("removed 1 least recently used") }, "\(notes)")
+    }
+
+    /// A store is verified, never trusted: a flipped pixel, swapped file names or a forged size are found (the
+    /// folder is decoded again, with a note) and never trap; a cache size setting out of range is one line.
+    @Test func aDamagedOrForgedStoreIsNeverTrusted() throws {
+        let root = try Self.hostileFolder(), cache = Support.temporaryDirectory()
+        let options = ImageOptions(width: 8, height: 8)
+        let first = try ImageFolder.load(root, options: options, cache: cache)
+        let store = cache.appendingPathComponent(ImageStore.fileName(for: first.sha256))
+        let original = try Data(contentsOf: store)
+        func reload(_ bytes: Data) throws -> (ImageSet, [String]) {
+            try bytes.write(to: store)
+            var notes = [String]()
+            return (try ImageFolder.load(root, options: options, cache: cache, notes: { notes.append($0) }), notes)
+        }
+        var flipped = original
+        flipped[flipped.count - 5] ^= 0xFF
+        let (again, notes) = try reload(flipped)
+        #expect(again.dataset.pixels == first.dataset.pixels)
+        #expect(notes.contains { $0.contains("checksum does not match") && $0.contains("decoding again") }, "\(notes)")
+        // Two file names of the same length swapped in the header, or two classes: the sizes still add up.
+        func swapping(_ x: String, _ y: String) -> Data {
+            var bytes = original
+            guard let a = bytes.range(of: Data(x.utf8)), let b = bytes.range(of: Data(y.utf8)) else { return Data() }
+            bytes.replaceSubrange(a, with: Data(y.utf8))
+            bytes.replaceSubrange(b, with: Data(x.utf8))
+            return bytes
+        }
+        for (x, y) in [(#"cats\/rgb8.png"#, #"dogs\/grey.jpg"#), (#""cats""#, #""dogs""#)] {
+            let bytes = swapping(x, y)
+            #expect(bytes.count == original.count && bytes != original, "\(x) and \(y) are in the store")
+            #expect(ImageStore.parse(bytes, name: "x", key: first.sha256).isFailure, "\(x) and \(y)")
+        }
+        #expect(!ImageStore.parse(original, name: "x", key: first.sha256).isFailure)
+        // Forged sizes: each is refused without a trap, before anything of that size is made.
+        for (width, height, channels) in [(1 << 62, 1, 3), (1 << 31, 1 << 31, 3), (-1, 8, 3), (8, 8, 1 << 40)] {
+            let header = #"{"key":"k","width":\#(width),"height":\#(height),"channels":\#(channels),"#
+                + #""files":["a.png"],"classes":[],"unreadable":[],"checksum":""}"#
+            var forged = Data("LTIMG002".utf8)
+            forged.append(contentsOf: (0..<8).map { UInt8(truncatingIfNeeded: header.utf8.count >> (8 * $0)) })
+            forged.append(Data(header.utf8) + Data(count: 200))
+            #expect(ImageStore.parse(forged, name: "x", key: "k").isFailure, "\(width)x\(height)x\(channels)")
+        }
+        let huge = Data("LTIMG002".utf8) + Data(repeating: 0xFF, count: 8) + Data(count: 64)
+        #expect(ImageStore.parse(huge, name: "x", key: "k").isFailure)
+        // The cache size setting is bounded: a number past 1 TiB or a word is one line, and nothing is removed.
+        let home = Support.temporaryDirectory(), kept = home.appendingPathComponent("latent/images/kept.limg")
+        try FileManager.default.createDirectory(
+            at: kept.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try original.write(to: kept)
+        for setting in ["9999999999999", "-5", "lots"] {
+            let run = try Support.runLatent(
+                ["train", "--data", root.path, "--epochs", "1"],
+                environment: ["LATENT_IMAGE_CACHE_MB": setting, "XDG_CACHE_HOME": home.path])
+            #expect(run.status == 1 && !run.signaled, "\(setting): \(run)")
+            #expect(run.stderr.contains("LATENT_IMAGE_CACHE_MB: expected a whole number"), "\(setting): \(run)")
+            #expect(FileManager.default.fileExists(atPath: kept.path))
+        }
     }
 
     @Test func defaultsComeFromThePictures() throws {
@@ -424,5 +484,13 @@ import Testing
         let resized = try Support.runLatent(
             ["eval", out, "--data", root.path, "--image-size", "8"], environment: cache)
         #expect(resized.status == 64 && resized.stderr.contains("the model takes 16x16 pictures"), "\(resized.stderr)")
+    }
+}
+
+extension Result {
+    /// Whether this is a failure.
+    var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
     }
 }

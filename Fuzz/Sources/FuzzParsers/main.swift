@@ -2,7 +2,8 @@ import Foundation
 import Latent
 
 // libFuzzer target for Latent's file parsers. $LATENT_FUZZ_PARSER picks the one fed with arbitrary bytes
-// (idx, npy, npz, csv, safetensors, checkpoint, image); it must return a value or throw, never crash, hang or
+// (idx, npy, npz, csv, safetensors, checkpoint, image,
+// cache); it must return a value or throw, never crash, hang or
 // over-allocate.
 let parser = ProcessInfo.processInfo.environment["LATENT_FUZZ_PARSER"] ?? ""
 let parse: ([UInt8]) -> Void
@@ -23,9 +24,11 @@ case "image":  // PNG or JPEG through libpng/TurboJPEG and Latent's checks, then
         guard let image = try? ImageDecoder.decode(Data($0), name: "fuzz.png", channels: 3) else { return }
         _ = ImageResize.fit(image, width: 8, height: 6)
     }
+case "cache":  // a decoded-picture store from the cache (key "k"): sizes, overflow, checksum, labels
+    parse = { _ = ImageStore.parse(Data($0), name: "fuzz", key: "k") }
 default:
     FileHandle.standardError.write(
-        Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors, checkpoint or image\n".utf8))
+        Data("set LATENT_FUZZ_PARSER to idx, npy, npz, csv, safetensors, checkpoint, image or cache\n".utf8))
     exit(2)
 }
 
