@@ -75,6 +75,11 @@ phase "mpirun"
 saves_figures=$(python3 Scripts/reliability/check_saves.py)
 echo "latent train saves under faults: $saves_figures"
 phase "saves under faults"
+# Cheap checks before expensive work (Scripts/reliability/check_decoding.py): huge pictures and --image-size 4096
+# refused from the headers before any decoding; Ctrl-C while a folder decodes exits within a second.
+decoding_figures=$(python3 Scripts/reliability/check_decoding.py)
+echo "latent train on big pictures: $decoding_figures"
+phase "decoding checks"
 # TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
 tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
 echo "latent train --tensorboard: $tensorboard_figures"

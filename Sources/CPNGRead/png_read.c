@@ -26,6 +26,17 @@ static void on_error(png_structp png, png_const_charp message) {
     png_longjmp(png, 1);
 }
 
+static int (*stop_check)(void);
+
+void latent_png_set_stop_check(int (*check)(void)) { stop_check = check; }
+
+// After each row: a stop asked for (Ctrl-C) abandons a large picture within a row's time.
+static void on_row(png_structp png, png_uint_32 row, int pass) {
+    (void)row;
+    (void)pass;
+    if (stop_check && stop_check()) png_error(png, "stopped (Ctrl-C)");
+}
+
 static void on_warning(png_structp png, png_const_charp message) {
     (void)png;
     (void)message;  // benign (a bad CRC in an ancillary chunk, an unknown chunk): decoded as Pillow does
@@ -99,6 +110,7 @@ int latent_png_decode_rgba(const unsigned char *bytes, size_t count, unsigned ch
     if (!(type & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(png);
     png_set_filler(png, 0xff, PNG_FILLER_AFTER);  // opaque where the file has no alpha
     png_set_interlace_handling(png);
+    png_set_read_status_fn(png, on_row);
     png_read_update_info(png, info);
     if (png_get_rowbytes(png, info) != (size_t)width * 4) png_error(png, "unexpected row size after expansion");
     rows = png_malloc(png, sizeof(png_bytep) * height);

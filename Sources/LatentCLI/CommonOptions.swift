@@ -136,6 +136,14 @@ struct DataOptions: ParsableArguments {
     func source<M>(for loaded: ModelStore.Loaded<M>) throws -> DataSource {
         let recorded = loaded.data
         if let recorded, !given {
+            for file in [recorded.file, recorded.testFile].compactMap({ $0 })
+            where !FileManager.default.fileExists(atPath: file) {
+                // The user gave no --data: the path is the checkpoint's record, and the data has moved.
+                throw LatentError(
+                    .data,
+                    "the model was trained on \(file), which is no longer there (moved or deleted?); give `data` "
+                        + "with where it is now")
+            }
             if recorded.dataset != "mnist" { note("using the model's training data: \(recorded.summary)") }
             if !recorded.fileUnchanged { note("note: \(recorded.file ?? "") has changed since the model was trained") }
             return recorded.source(directory: directory)
@@ -256,6 +264,7 @@ extension Activation: ExpressibleByArgument {}
 /// (`semisup`: train and test splits) says where it comes from once.
 func note(_ line: String) {
     guard NoteLog.shared.first(line) else { return }
+    let line = ErrorMessages.replacingNames(line)  // the library's `imageSize` is the user's --image-size
     try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
 }
 

@@ -14,7 +14,8 @@ struct EmbeddingInput: ParsableArguments {
         guard ["train", "test", "all"].contains(split) else {
             throw ValidationError("--split: expected train, test or all, got '\(split)'")
         }
-        if let input, !(input.hasSuffix(".npy") || input.hasSuffix(".csv")) {
+        // A number is the value of a flag this command does not have (`--limit 2000`): the parser names the flag.
+        if let input, Double(input) == nil, !(input.hasSuffix(".npy") || input.hasSuffix(".csv")) {
             let run = FileManager.default.fileExists(atPath: "\(input)/model.safetensors")
             throw ValidationError(
                 run

@@ -35,6 +35,7 @@ enum ErrorMessages {
                 ? "; continue with: latent train --resume \(stop.directory) --epochs \(stop.epochs)" : ""
             return stop.description + resume
         }
+        if let stop = error as? StopRequest.Stopped { return stop.description }
         guard let e = error as? LatentError else {
             // The parser's messages may span lines ("Please provide one of the following: …"): all of it, on one.
             let lines = LatentCommand.message(for: error).split(separator: "\n")

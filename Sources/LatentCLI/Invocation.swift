@@ -8,7 +8,7 @@ enum Invocation {
     /// Exit codes: 0 success, 1 a failure while running, 64 a usage error (a bad flag or value, including a
     /// library error that names the property at fault).
     static func exitCode(for error: Error) -> Int32 {
-        if error is TrainingInterrupted { return 130 }
+        if error is TrainingInterrupted || error is StopRequest.Stopped { return 130 }
         if let e = error as? LatentError { return e.field == nil ? 1 : 64 }
         return LatentCommand.exitCode(for: error).rawValue
     }

@@ -314,6 +314,14 @@ struct TrainCommand: ParsableCommand {
         guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
         }
+        if case .images(let folder, let options) = data.source {
+            // The model on pictures of the size the folder will be decoded at must fit, before any decoding.
+            let plan = try ImageFolder.plan(folder, options: options)
+            let planned = try config(
+                inputSize: plan.width * plan.height * plan.channels, height: plan.height, width: plan.width,
+                channels: plan.channels)
+            try TrainingStep.checkFits(planned, batchSize: max(1, min(batchSize, plan.count)))
+        }
         let train = try data.load(.train), test = try data.load(.test)
         let excludeLabel = try excludeLabel.map {
             try ClassLabel.number($0, names: train.classNames, field: "excludeLabel")

@@ -46,6 +46,7 @@ extension ArrayReaders {
             values = t
         }
         var table = NumericTable(rows: rows, columns: columns, values: values, header: nil)
+        table.isFloating = element.kind == "f"
         if dims.count == 4, ![1, 3].contains(dims[3]) {
             // PyTorch's order (a tensor's .numpy()): each example's planes interleaved into pixels.
             let (c, plane) = (dims[1], dims[2] * dims[3])

@@ -50,7 +50,7 @@ extension ArrayReaders {
                 """)
         }
         let labels = member(features.name == "arr_0" ? labelNames : labelNames.dropLast())
-        return try labelled(features, labels?.table.columns == 1 ? labels : nil, name: name, as: features.name)
+        return try labelled(features, labels, name: name, as: features.name)
     }
 
     /// The rows of `features` with `labels` (one per row) as a last column; columns named `prefix`0, `prefix`1, …
@@ -60,10 +60,11 @@ extension ArrayReaders {
     ) throws -> NumericTable {
         let t = features.table
         let columnNames = (0..<t.columns).map { "\(prefix)\($0)" }
-        guard let labels else {
+        guard let given = labels else {
             return NumericTable(rows: t.rows, columns: t.columns, values: t.values, header: columnNames)
                 .withImageShape(of: t)
         }
+        let labels = (name: given.name, table: try classColumn(given, rows: t.rows, name: name))
         guard labels.table.rows == t.rows, labels.table.columns == 1 else {
             throw LatentError(
                 .data,
@@ -84,5 +85,32 @@ extension ArrayReaders {
         table.textColumns = t.textColumns
         if let names = labels.table.textColumns[0] { table.textColumns[t.columns] = names }
         return table
+    }
+
+    /// Labels as one class number per row: a column as it is, or one-hot rows (Keras' `to_categorical`) as the
+    /// index of their 1; any other shape is refused, never ignored.
+    static func classColumn(
+        _ labels: (name: String, table: NumericTable), rows: Int, name: String
+    ) throws -> NumericTable {
+        let t = labels.table
+        guard t.columns > 1 else { return t }
+        guard t.rows == rows, t.textColumns.isEmpty else {
+            throw LatentError(
+                .data, "\(name): '\(labels.name)' holds \(t.rows) rows of \(t.columns) labels for \(rows) examples")
+        }
+        var classes = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            let row = t.values[(r * t.columns)..<((r + 1) * t.columns)]
+            guard row.allSatisfy({ $0 == 0 || $0 == 1 }), row.filter({ $0 == 1 }).count == 1 else {
+                throw LatentError(
+                    .data,
+                    """
+                    \(name): '\(labels.name)' is \(t.rows)x\(t.columns) but row \(r) is not one-hot; give one class \
+                    number per example (e.g. y.argmax(1)) or one-hot rows
+                    """)
+            }
+            classes[r] = Float(row.firstIndex(of: 1)! - row.startIndex)
+        }
+        return NumericTable(rows: rows, columns: 1, values: classes, header: nil)
     }
 }

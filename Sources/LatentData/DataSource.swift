@@ -105,7 +105,7 @@ public enum DataSource: Sendable {
                 "\(url.lastPathComponent): \(names.count) classes named in the label column, numbered in sorted "
                     + "order: \(listed)\(names.count > 10 ? ", …" : "")")
         }
-        if let shape = table.imageShape { all = try all.asImages(shape, notes: notes) }
+        if let shape = table.imageShape { all = try all.asImages(shape, floating: table.isFloating, notes: notes) }
         if let testRows = table.testRows {
             guard testRows > 0, testRows < all.count else {
                 throw LatentError(.data, field: "data", "\(url.path): x_train and x_test each need a row")

@@ -315,20 +315,25 @@ public struct FeatureScaling: Codable, Equatable, Sendable {
 
 extension Dataset {
     /// A table whose rows are pictures ([height, width, channels], from an NPY image array) as an image dataset:
-    /// values 0…1 (floats) or 0…255 (8-bit) stored as 8-bit pixels. Throws for other ranges or shapes.
-    /// `notes` hears how far rounding to 8 bits moved any value, when it moved one (float arrays).
-    public func asImages(_ shape: [Int], notes: (String) -> Void = { _ in }) throws -> Dataset {
+    /// float arrays hold 0…1 and integer arrays 0…255 (by dtype, never guessed from the values: a float array
+    /// reaching 1.5 is refused rather than read on the 0–255 scale), stored as 8-bit pixels. Throws for other
+    /// ranges or shapes. `notes` hears how far rounding to 8 bits moved any value, when it moved one (floats).
+    public func asImages(_ shape: [Int], floating: Bool, notes: (String) -> Void = { _ in }) throws -> Dataset {
         guard let values, shape.count == 3, shape[0] * shape[1] * shape[2] == featureCount else {
             throw LatentError(
                 .data, "\(name): rows of \(featureCount) values are not images of shape \(shape) (a label column?)")
         }
         let range = valueRange
-        guard range.lowerBound >= 0, range.upperBound <= 255 else {
+        let top: Float = floating ? 1 : 255
+        guard range.lowerBound >= 0, range.upperBound <= top else {
+            let remedy =
+                floating
+                ? "float pictures must hold 0…1: divide 0–255 values by 255, or save them as uint8"
+                : "integer pictures must hold 0…255"
             throw LatentError(
-                .data,
-                "\(name): image values span [\(range.lowerBound), \(range.upperBound)]; expected 0…1 or 0…255")
+                .data, "\(name): image values span [\(range.lowerBound), \(range.upperBound)]; \(remedy)")
         }
-        let scale: Float = range.upperBound <= 1 ? 255 : 1
+        let scale: Float = floating ? 255 : 1
         let pixels = values.map { UInt8(($0 * scale).rounded()) }
         var moved: Float = 0
         for (v, p) in zip(values, pixels) { moved = max(moved, abs(v * scale - Float(p))) }

@@ -46,6 +46,37 @@ public enum ImageDecoder {
             .data, "\(name): not a PNG or JPEG file (\(data.isEmpty ? "empty" : "unknown first bytes"))")
     }
 
+    /// The width, height and whether the file holds colour, from the header alone (nil: not a readable PNG or
+    /// JPEG header, or one of more than `maxPixels` pixels, which `decode` refuses); nothing is decoded.
+    public static func header(_ data: Data) -> (width: Int, height: Int, colour: Bool)? {
+        guard let found = headerFields(data), found.width * found.height <= maxPixels else { return nil }
+        return found
+    }
+
+    private static func headerFields(_ data: Data) -> (width: Int, height: Int, colour: Bool)? {
+        let bytes = [UInt8](data.prefix(4))
+        if bytes == [0x89, 0x50, 0x4E, 0x47] {
+            var (w, h): (UInt32, UInt32) = (0, 0)
+            var (colour, alpha): (Int32, Int32) = (0, 0)
+            var reason = [CChar](repeating: 0, count: 64)
+            let read = data.withUnsafeBytes {
+                latent_png_header(
+                    $0.bindMemory(to: UInt8.self).baseAddress, $0.count, &w, &h, &colour, &alpha, &reason, 64)
+            }
+            return read == 0 && w > 0 && h > 0 ? (Int(w), Int(h), colour != 0) : nil
+        }
+        guard bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF,
+            let handle = tjInitDecompress()
+        else { return nil }
+        defer { tjDestroy(handle) }
+        var (w, h, subsampling, colourspace): (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+        let read = data.withUnsafeBytes {
+            tjDecompressHeader3(
+                handle, $0.bindMemory(to: UInt8.self).baseAddress, UInt($0.count), &w, &h, &subsampling, &colourspace)
+        }
+        return read == 0 && w > 0 && h > 0 ? (Int(w), Int(h), colourspace != Int32(TJCS_GRAY.rawValue)) : nil
+    }
+
     private static func checkSize(_ width: Int, _ height: Int, _ name: String, _ limit: Int) throws {
         guard width > 0, height > 0, width * height <= limit else {
             throw LatentError(
@@ -53,7 +84,14 @@ public enum ImageDecoder {
         }
     }
 
+    /// Installs the check libpng makes after each row (a Ctrl-C stops a large picture within a row).
+    private static let stopCheckInstalled: Bool = {
+        latent_png_set_stop_check { StopRequest.isRequested ? 1 : 0 }
+        return true
+    }()
+
     private static func decodePNG(_ data: Data, name: String, channels: Int, limit: Int) throws -> DecodedImage {
+        _ = stopCheckInstalled
         var reason = [CChar](repeating: 0, count: 256)
         func failure() -> LatentError {
             let text = String(decoding: reason.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)

@@ -53,7 +53,7 @@ public enum ImageFolder {
         notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ImageSet {
         try options.validate()
-        let (files, classes, loose, layout) = try scan(folder)
+        let (files, classes, loose, layout) = try scan(folder, notes: notes)
         if let layout { notes(layout.note(for: folder, files: files, classes: classes)) }
         if loose > 0 {
             notes("note: \(loose) picture(s) directly in \(folder.path) belong to no class folder and are left out")
@@ -62,7 +62,7 @@ public enum ImageFolder {
             let listed = empty.prefix(5).joined(separator: ", ") + (empty.count > 5 ? ", …" : "")
             notes("note: \(empty.count) folder(s) in \(folder.path) hold no pictures and are not classes: \(listed)")
         }
-        let key = try contentKey(folder, files: files, options: options)
+        let (key, headers) = try contentKey(folder, files: files, options: options)
         let limit = try cacheLimit ?? Self.cacheLimitFromEnvironment()
         let store = cache?.appendingPathComponent(ImageStore.fileName(for: key))
         var set: ImageSet
@@ -79,7 +79,12 @@ public enum ImageFolder {
             } else if case .success? = outcome {
                 notes("note: the decoded-picture cache \(store!.path) lists other files; decoding again")
             }
-            set = try decode(folder, files: files, classes: classes, options: options, key: key, progress: progress)
+            guard let size = chooseSize(headers, options: options, folder: folder, notes: notes) else {
+                throw LatentError(
+                    .data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
+            }
+            set = try decode(
+                folder, files: files, classes: classes, options: options, size: size, progress: progress)
             if set.sha256 != key {
                 notes("note: files in \(folder.path) changed while they were read; the pictures as decoded are used")
             }
@@ -98,6 +103,17 @@ public enum ImageFolder {
         }
         set.dataset.classNames = set.classes.isEmpty ? nil : set.classes
         set.testFolder = layout?.test
+        if let test = layout?.test, !set.classes.isEmpty {
+            // As for tables: a class the model never trains on cannot be judged on.
+            let trained = Set(set.split(.train, testFiles: nil).labels)
+            let unseen = Set(set.split(.test, testFiles: nil).labels).subtracting(trained).map { set.classes[Int($0)] }
+            guard unseen.isEmpty else {
+                throw LatentError(
+                    .data, field: "data",
+                    "\(folder.path)/\(test) has classes with no training pictures: \(unseen.sorted().joined(separator: ", "))"
+                        + "; add training pictures of them or take them out of the test folder")
+            }
+        }
         if !set.unreadable.isEmpty {
             let listed = set.unreadable.prefix(5).joined(separator: "; ")
             let more = set.unreadable.count > 5 ? "; … (\(set.unreadable.count - 5) more)" : ""
@@ -141,9 +157,9 @@ public enum ImageFolder {
     /// The pictures' relative paths (sorted, hidden files skipped), class names, how many pictures lie loose
     /// beside class folders (left out, as torchvision does), and the split folders if the folder comes split.
     static func scan(
-        _ folder: URL
+        _ folder: URL, notes: (String) -> Void = { _ in }
     ) throws -> (files: [(path: String, label: Int)], classes: [String], loose: Int, layout: SplitFolders?) {
-        let paths = try pictures(in: folder)
+        let paths = try pictures(in: folder, notes: notes)
         let layout = SplitFolders(paths)
         // The part of each path that names its class: below the split folder where the folder comes split.
         let used = layout.map { l in paths.filter { l.holds($0) } } ?? paths
@@ -161,31 +177,19 @@ public enum ImageFolder {
         return (nested.map { (used[$0], index[className($0)]!) }, classes, inner.count - nested.count, layout)
     }
 
-    /// Every picture's path relative to `folder` (sorted by bytes, hidden files skipped, links out of the folder
-    /// left out); throws if there are none, pointing at a table in the folder if there is one.
-    static func pictures(in folder: URL) throws -> [String] {
+    /// Every picture's path relative to `folder` (sorted by bytes, hidden files skipped, links followed as
+    /// `FolderWalk` does, its notes told); throws if there are none, pointing at a table in the folder if there
+    /// is one.
+    static func pictures(in folder: URL, notes: (String) -> Void = { _ in }) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw LatentError(.data, field: "data", "\(folder.path) is not a folder") }
-        guard
-            let walker = FileManager.default.enumerator(
-                at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
-        else { throw LatentError(.data, field: "data", "cannot list \(folder.path)") }
-        let root = folder.canonicalPath
-        var paths = [String](), tables = [String]()
-        for case let url as URL in walker {
-            guard extensions.contains(url.pathExtension.lowercased()) else {
-                if ArrayReaders.format(of: url) != nil { tables.append(url.path) }
-                continue
-            }
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-            let full = url.canonicalPath
-            guard full.hasPrefix(root + "/") else { continue }
-            paths.append(String(full.dropFirst(root.count + 1)))
-        }
-        paths.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let walk = try FolderWalk(folder)
+        walk.notes(for: folder).forEach(notes)
+        let paths = walk.files.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
         guard !paths.isEmpty else {
-            let hint = tables.first.map { "; for a table, give the file itself (--data \($0))" } ?? ""
+            let table = walk.files.first { ArrayReaders.format(of: URL(fileURLWithPath: $0)) != nil }
+            let hint = table.map { "; for a table, give the file itself (`data` \(folder.path)/\($0))" } ?? ""
             throw LatentError(.data, field: "data", "\(folder.path) holds no .png, .jpg or .jpeg files\(hint)")
         }
         return paths
@@ -205,16 +209,87 @@ public enum ImageFolder {
         }.sorted()
     }
 
-    /// SHA-256 over a format tag, the options and each file's path, length and bytes.
-    static func contentKey(_ folder: URL, files: [(path: String, label: Int)], options: ImageOptions) throws -> String {
+    /// SHA-256 over a format tag, the options and each file's path, length and bytes; with each file's header
+    /// (size and colour, nil if unreadable), read from the same bytes.
+    static func contentKey(
+        _ folder: URL, files: [(path: String, label: Int)], options: ImageOptions
+    ) throws -> (key: String, headers: [PictureHeader?]) {
         let hash = SHA256()
         hash.update(keyPrefix(options, count: files.count))
+        var headers = [PictureHeader?]()
+        headers.reserveCapacity(files.count)
         for file in files {
+            if StopRequest.isRequested { throw interrupted(folder, done: headers.count, of: files.count, "reading") }
             let data = (try? Data(contentsOf: folder.appendingPathComponent(file.path))) ?? Data()
             hash.update(keyEntry(file, bytes: data.count))
             hash.update(data)
+            headers.append(ImageDecoder.header(data).map(PictureHeader.init))
         }
-        return hash.hexDigest()
+        return (hash.hexDigest(), headers)
+    }
+
+    /// A picture's size and whether it has colour, from its header.
+    public struct PictureHeader: Hashable, Sendable {
+        /// Size in pixels.
+        public let width: Int, height: Int
+        /// Whether the file holds colour.
+        public let colour: Bool
+
+        /// A header of these fields (as `ImageDecoder.header` gives them).
+        init(_ fields: (width: Int, height: Int, colour: Bool)) {
+            (width, height, colour) = (fields.width, fields.height, fields.colour)
+        }
+    }
+
+    /// The error for a stop asked for (Ctrl-C) while reading or decoding a folder: nothing is cached.
+    static func interrupted(_ folder: URL, done: Int, of total: Int, _ doing: String) -> StopRequest.Stopped {
+        StopRequest.Stopped("interrupted while \(doing) \(folder.path) (\(done) of \(total) files); nothing was cached")
+    }
+
+    /// The size every picture is scaled to: the options' if they give one, else the most common size among the
+    /// readable headers (ties: the larger count first, then the first in path order), with a note when the
+    /// pictures come in several sizes. Nil when no header is readable.
+    static func chooseSize(
+        _ headers: [PictureHeader?], options: ImageOptions, folder: URL, notes: (String) -> Void
+    ) -> (width: Int, height: Int)? {
+        if let w = options.width, let h = options.height { return (w, h) }
+        var counts = [String: (count: Int, first: Int, size: (Int, Int))]()
+        for (i, header) in headers.enumerated() {
+            guard let header else { continue }
+            let key = "\(header.width)x\(header.height)"
+            counts[key, default: (0, i, (header.width, header.height))].count += 1
+        }
+        guard let best = counts.values.min(by: { ($0.count, -$0.first) > ($1.count, -$1.first) }) else { return nil }
+        if counts.count > 1 {
+            let readable = headers.compactMap { $0 }.count
+            notes(
+                "note: the pictures in \(folder.path) come in \(counts.count) sizes; each is scaled to the most common, "
+                    + "\(best.size.0)x\(best.size.1) (\(best.count) of \(readable)); give `imageSize` to choose")
+        }
+        return best.size
+    }
+
+    /// What decoding `folder` would make, from the pictures' headers alone (the first 256 KB of each file):
+    /// how many pictures, their size (as `load` chooses it) and channels. For checks before any decoding (a
+    /// model's memory on pictures of that size); nothing is decoded or cached.
+    public static func plan(
+        _ folder: URL, options: ImageOptions
+    ) throws -> (count: Int, width: Int, height: Int, channels: Int) {
+        try options.validate()
+        let (files, _, _, _) = try scan(folder)
+        var headers = [PictureHeader?]()
+        for file in files {
+            if StopRequest.isRequested { throw interrupted(folder, done: headers.count, of: files.count, "reading") }
+            let handle = FileHandle(forReadingAtPath: folder.appendingPathComponent(file.path).path)
+            let head = (try? handle?.read(upToCount: 1 << 18)) ?? nil
+            try? handle?.close()
+            headers.append(head.flatMap(ImageDecoder.header).map(PictureHeader.init))
+        }
+        guard let size = chooseSize(headers, options: options, folder: folder, notes: { _ in }) else {
+            throw LatentError(.data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
+        }
+        let channels = options.channels ?? (headers.contains { $0?.colour == true } ? 3 : 1)
+        return (files.count, size.width, size.height, channels)
     }
 
     private static func keyPrefix(_ options: ImageOptions, count: Int) -> String {
@@ -225,31 +300,14 @@ public enum ImageFolder {
         "|\(file.path)|\(file.label)|\(bytes)|"
     }
 
-    /// Decodes every file: the first readable one fixes the size if the options do not; then the rest in
-    /// parallel, a block at a time, reporting progress between blocks.
+    /// Decodes every file at `size` (each scaled to cover it and centre-cropped), in parallel, a few at a time,
+    /// reporting progress and giving up on a stop request between them.
     static func decode(
-        _ folder: URL, files: [(path: String, label: Int)], classes: [String], options: ImageOptions, key: String,
-        progress: (Int, Int) -> Void
+        _ folder: URL, files: [(path: String, label: Int)], classes: [String], options: ImageOptions,
+        size: (width: Int, height: Int), progress: (Int, Int) -> Void
     ) throws -> ImageSet {
         let channels = options.channels ?? 3
-        @Sendable func read(_ i: Int, covering size: (width: Int, height: Int)? = nil) -> Result<DecodedImage, Error> {
-            Result {
-                let data = try Data(contentsOf: folder.appendingPathComponent(files[i].path))
-                return try ImageDecoder.decode(data, name: files[i].path, channels: channels, covering: size)
-            }
-        }
-        var size = options.width.flatMap { w in options.height.map { (w, $0) } }
-        if size == nil {
-            for i in files.indices {
-                if case .success(let image) = read(i) {
-                    size = (image.width, image.height)
-                    break
-                }
-            }
-        }
-        guard let (width, height) = size else {
-            throw LatentError(.data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
-        }
+        let (width, height) = size
         let features = width * height * channels
         try MemoryBudget.check(
             Double(files.count * features), for: "the decoded pictures", domain: .data, field: "imageSize")
@@ -260,8 +318,8 @@ public enum ImageFolder {
             hash.update(keyEntry(files[i], bytes: data.count))
             data.withUnsafeBytes { hash.update($0) }
         }
-        let (pixels, outcomes, colour) = decodeAll(
-            files.map(\.path), features: features, progress: progress, hashing: hashing
+        let (pixels, outcomes, colour) = try decodeAll(
+            folder, files.map(\.path), features: features, progress: progress, hashing: hashing
         ) { i in
             let data = (try? Data(contentsOf: folder.appendingPathComponent(files[i].path))) ?? Data()
             let decoded = Result {
@@ -297,18 +355,19 @@ public enum ImageFolder {
     /// bytes to `hashing` in order: the pixels of each (`features` bytes), the reason for each failure (nil:
     /// decoded), and whether each picture had colour.
     private static func decodeAll(
-        _ files: [String], features: Int, progress: (Int, Int) -> Void, hashing: (Int, Data) -> Void,
-        _ decode: @escaping @Sendable (Int) -> (Data, Result<(Bool, [UInt8]), Error>)
-    ) -> (pixels: [UInt8], outcomes: [String?], colour: [Bool]) {
+        _ folder: URL, _ files: [String], features: Int, progress: (Int, Int) -> Void,
+        hashing: (Int, Data) -> Void, _ decode: @escaping @Sendable (Int) -> (Data, Result<(Bool, [UInt8]), Error>)
+    ) throws -> (pixels: [UInt8], outcomes: [String?], colour: [Bool]) {
         var pixels = [UInt8](repeating: 0, count: files.count * features)
         var outcomes = [String?](repeating: nil, count: files.count)
         var colour = [Bool](repeating: false, count: files.count)
-        let block = 256
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let block = threads  // a Ctrl-C waits for at most the pictures in hand (a PNG stops within a row)
         progress(0, files.count)
         for start in stride(from: 0, to: files.count, by: block) {
+            if StopRequest.isRequested { throw interrupted(folder, done: start, of: files.count, "decoding") }
             let end = min(files.count, start + block)
             let results = Results(end - start)
-            let threads = ProcessInfo.processInfo.activeProcessorCount
             Parallel.forEach(threads) { w in
                 for j in stride(from: w, to: end - start, by: threads) { results.set(j, decode(start + j)) }
             }

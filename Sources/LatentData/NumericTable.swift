@@ -15,6 +15,8 @@ public struct NumericTable: Sendable {
     public var layout: String?
     /// [height, width, channels] when the rows are images (an NPY array [N, H, W] or [N, H, W, C]).
     public var imageShape: [Int]?
+    /// Whether the values were stored as floating point (an NPY float array): pictures of floats hold 0…1.
+    public var isFloating = false
     /// Columns of a CSV that held names instead of numbers: column → its names, sorted; the column's values are
     /// indices into them.
     public var textColumns: [Int: [String]] = [:]
@@ -32,7 +34,7 @@ public struct NumericTable: Sendable {
     /// This table with the image shape and layout note of `source` (the array it was built from).
     func withImageShape(of source: NumericTable) -> NumericTable {
         var table = self
-        (table.imageShape, table.layout) = (source.imageShape, source.layout)
+        (table.imageShape, table.layout, table.isFloating) = (source.imageShape, source.layout, source.isFloating)
         return table
     }
 

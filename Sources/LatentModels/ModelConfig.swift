@@ -112,9 +112,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try validateShapes()
         try validateLoss()
         let count = parameterCount
+        // On large pictures the first layers' weights (input × first width, encoder and decoder) are the model:
+        // the picture size is then the setting to change.
+        let inputWeights = 2 * Double(inputSize) * Double(hidden.first ?? latent)
+        let field = imageHeight > 1 && arch == .mlp && 2 * inputWeights > count ? "imageSize" : "hidden"
         try MemoryBudget.check(
             count * 16, for: "this model (\(count.formatted) parameters, with gradients and Adam's moments)",
-            domain: .model, field: "hidden")
+            domain: .model, field: field)
     }
 
     /// The number of trainable scalars the model of this configuration has, computed from the shapes alone

@@ -133,8 +133,9 @@ public final class ModelService: @unchecked Sendable {
     /// A PNG or JPEG file (at most `maxPicturePixels`) as the model's input: decoded, scaled to cover its size
     /// and centre-cropped, in [0, 1].
     public func features(picture: Data) throws -> [Float] {
-        guard config.imageHeight * config.imageWidth * config.channels == inputSize else {
-            throw LatentError(.data, field: "picture", "this model reads table rows, not pictures")
+        guard config.imageHeight > 1, config.imageHeight * config.imageWidth * config.channels == inputSize else {
+            throw LatentError(
+                .data, field: "picture", "this model reads table rows of \(inputSize) values, not pictures")
         }
         let image: DecodedImage
         do {
@@ -159,12 +160,22 @@ public final class ModelService: @unchecked Sendable {
     /// Examples in the data's units as the model's input, checked before and after the saved scaling.
     func examples(_ features: [Float], rows: Int) throws -> Tensor {
         let x = try tensor(features, rows: rows, columns: inputSize, field: "pixels")
-        guard let scaling else { return x }
-        scaling.apply(x)
-        if let bad = (0..<x.count).first(where: { !(abs(x.data[$0]) <= Self.maxMagnitude) }) {
+        if let scaling {
+            scaling.apply(x)
+            if let bad = (0..<x.count).first(where: { !(abs(x.data[$0]) <= Self.maxMagnitude) }) {
+                throw LatentError(
+                    .data, field: "pixels",
+                    "value \(bad) is \(features[bad]), \(x.data[bad]) once scaled as in training; "
+                        + "expected it within ±1e6")
+            }
+        }
+        // As `train` and `eval` do: a Bernoulli likelihood is a distribution over unscaled values in [0, 1].
+        if config.likelihood == .bernoulli && config.kind != .classifier && scaling == nil,
+            let bad = (0..<x.count).first(where: { !(0...1).contains(x.data[$0]) })
+        {
             throw LatentError(
                 .data, field: "pixels",
-                "value \(bad) is \(features[bad]), \(x.data[bad]) once scaled as in training; expected it within ±1e6")
+                "value \(bad) is \(features[bad]); this model's Bernoulli likelihood reads values in [0, 1]")
         }
         return x
     }

@@ -9,7 +9,6 @@ import Synchronization
 /// last complete checkpoint stays as it is); a second one exits at once. Installed by the front end
 /// (`latent train` does); without it the signals keep their default meaning.
 public enum Interruption {
-    private static let signals = Atomic<Int>(0)
 
     /// Routes SIGINT and SIGTERM here.
     public static func install() {
@@ -22,13 +21,13 @@ public enum Interruption {
         for s in [SIGINT, SIGTERM] {
             signal(s) { _ in
                 // Async-signal-safe: one atomic add, and _exit on the second signal.
-                if Interruption.signals.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
+                if StopRequest.record() > 1 { _exit(130) }
             }
         }
     }
 
     /// Whether a stop was asked for.
-    public static var isRequested: Bool { signals.load(ordering: .relaxed) > 0 }
+    public static var isRequested: Bool { StopRequest.isRequested }
 }
 
 /// Training stopped by `Interruption`: where it stopped and which checkpoint is complete.

@@ -59,13 +59,19 @@ public struct TrainingData {
         }
         try config.validate()
         if (config.isConditional || config.kind == .classifier) && !train.isLabelled {
+            // Where the labels would come from depends on the data: a folder's class folders, a table's column.
+            let remedy =
+                train.isImage
+                ? "give pictures labels: a folder of class folders (DIR/cat/*.png, DIR/dog/*.png), or y in an .npz"
+                : "name its label column"
             throw LatentError(
-                .data, field: "labelColumn",
-                """
-                a \(config.kind.rawValue) needs class labels, and \(train.name) has none; name its label column
-                """)
+                .data, field: train.isImage ? "data" : "labelColumn",
+                "a \(config.kind.rawValue) needs class labels, and \(train.name) has none; \(remedy)")
         }
         try checkRange(train, config)
+        // As `eval` (forModel) does: unscaled test data must lie in [0, 1] too (minmax-scaled rows may stray a
+        // little past the training rows' range, and are the model's to judge).
+        if scaling == nil || scaling?.kind == FeatureScaling.Kind.none { try checkRange(test, config) }
         return TrainingData(train: train, test: binarizedIfNeeded(test, config), scaling: scaling)
     }
 

@@ -92,4 +92,129 @@ import Testing
             try Data(contentsOf: reference.appendingPathComponent("model.safetensors"))
                 == Data(contentsOf: cut.appendingPathComponent("model.safetensors")))
     }
+
+    static func picture(_ name: String) -> URL {
+        Support.fixtures.appendingPathComponent("pictures").appendingPathComponent(name)
+    }
+
+    /// Links are followed as torchvision follows them (class folders linked from elsewhere, a linked --data), a
+    /// link loop is walked once, and what was followed or left out is said: links out of the folder, names that
+    /// are not UTF-8.
+    @Test func linksAreFollowedAndNamesThatAreNotUTF8AreListed() throws {
+        let base = Support.temporaryDirectory(), fm = FileManager.default
+        for (folder, source) in [("elsewhere/cats", "rgb8.png"), ("elsewhere/dogs", "rgba8.png")] {
+            try fm.createDirectory(at: base.appendingPathComponent(folder), withIntermediateDirectories: true)
+            for i in 0..<6 {
+                try fm.copyItem(at: Self.picture(source), to: base.appendingPathComponent("\(folder)/\(i).png"))
+            }
+        }
+        let data = base.appendingPathComponent("data")
+        try fm.createDirectory(at: data, withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: data.path + "/cats", withDestinationPath: "../elsewhere/cats")
+        try fm.createSymbolicLink(atPath: data.path + "/dogs", withDestinationPath: base.path + "/elsewhere/dogs")
+        try fm.createSymbolicLink(atPath: data.path + "/dogs-again", withDestinationPath: "dogs")
+        try fm.createSymbolicLink(atPath: data.path + "/cats/loop", withDestinationPath: data.path)
+        // A name that is not UTF-8: "bad\xff.png", made with open(2) (Foundation cannot name it).
+        let bytes = Array((base.path + "/elsewhere/cats/bad").utf8) + [0xFF] + Array(".png".utf8) + [0]
+        let fd = bytes.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        #expect(fd >= 0)
+        close(fd)
+        let linked = base.appendingPathComponent("linked")
+        try fm.createSymbolicLink(atPath: linked.path, withDestinationPath: data.path)
+        var notes = [String]()
+        let set = try ImageFolder.load(linked, options: ImageOptions(), cache: nil, notes: { notes.append($0) })
+        #expect(set.classes == ["cats", "dogs", "dogs-again"], "\(set.classes)")
+        #expect(set.dataset.count == 18 && set.files.contains("cats/0.png"), "\(set.files)")
+        #expect(notes.contains { $0.contains("followed 3 link(s) out of") && $0.contains("cats -> ") }, "\(notes)")
+        #expect(notes.contains { $0.contains("not UTF-8") && $0.contains("cats/bad\\xff.png") }, "\(notes)")
+        #expect(notes.contains { $0.contains("lead back to a folder above them: cats/loop") }, "\(notes)")
+    }
+
+    /// Pictures of several sizes are scaled to the most common one, with a note; a folder whose pictures would
+    /// make a model too large is refused from their headers, naming --image-size, before anything is decoded.
+    @Test func thePictureSizeIsAStatedChoiceCheckedBeforeDecoding() throws {
+        let folder = Support.temporaryDirectory(), fm = FileManager.default
+        for i in 0..<3 { try fm.copyItem(at: Self.picture("rgb8.png"), to: folder.appendingPathComponent("\(i).png")) }
+        try fm.copyItem(
+            at: Support.fixtures.appendingPathComponent("images/rgb8.png"), to: folder.appendingPathComponent("a.png"))
+        var notes = [String]()
+        let set = try ImageFolder.load(folder, options: ImageOptions(), cache: nil, notes: { notes.append($0) })
+        #expect(set.dataset.width == 23 && set.dataset.height == 17)
+        #expect(notes.contains { $0.contains("come in 2 sizes") && $0.contains("23x17 (3 of 4)") }, "\(notes)")
+        #expect(try ImageFolder.plan(folder, options: ImageOptions()) == (4, 23, 17, 3))
+        // 60000x60000 headers (over the 2^26 pixels a picture may have) and pictures that would make too large a
+        // model: refused in the CLI from the headers, before decoding, no cache made.
+        let huge = Support.temporaryDirectory(), home = Support.temporaryDirectory()
+        for i in 0..<3 {
+            try fm.copyItem(
+                at: Support.fixtures.appendingPathComponent("images/huge.png"),
+                to: huge.appendingPathComponent("\(i).png"))
+        }
+        let cases = [
+            (["--data", huge.path], "latent: --data: none of the 3 files in \(huge.path) could be read"),
+            (["--data", folder.path, "--image-size", "4096"], "latent: --image-size: this model"),
+        ]
+        for (args, line) in cases {
+            let r = try Support.runLatent(
+                ["train", "--out", Support.temporaryDirectory().path] + args + Self.small,
+                environment: ["XDG_CACHE_HOME": home.path])
+            #expect(r.status == 64 && r.stderr.hasPrefix(line), "\(args): \(r)")
+            #expect(!fm.fileExists(atPath: home.appendingPathComponent("latent/images").path))
+        }
+    }
+
+    /// Data rules hold for every source: a test folder's class with no training pictures is refused (as for
+    /// tables); one-hot labels are read, other label shapes refused; a Bernoulli model refuses test data and
+    /// server rows outside [0, 1]; a table model refuses a picture.
+    @Test func dataRulesHoldForEverySource() throws {
+        let root = Support.temporaryDirectory(), fm = FileManager.default
+        for (folder, count) in [("train/cats", 4), ("train/dogs", 4), ("test/cats", 2), ("test/birds", 2)] {
+            try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            for i in 0..<count {
+                try fm.copyItem(at: Self.picture("rgb8.png"), to: root.appendingPathComponent("\(folder)/\(i).png"))
+            }
+        }
+        #expect { try ImageFolder.load(root, options: ImageOptions(), cache: nil) } throws: {
+            "\($0)".contains("test has classes with no training pictures: birds")
+        }
+        // One-hot y (Keras' to_categorical) is read as class numbers; a y that is not one-hot is refused.
+        let x = NumericTable(rows: 4, columns: 2, values: [0, 1, 2, 3, 4, 5, 6, 7], header: nil)
+        let oneHot = NumericTable(rows: 4, columns: 3, values: [0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1], header: nil)
+        let table = try ArrayReaders.npz([("x", x), ("y", oneHot)], name: "f.npz")
+        #expect(table.columns == 3 && (0..<4).map { table.values[$0 * 3 + 2] } == [2, 0, 1, 2])
+        let twoHot = NumericTable(rows: 4, columns: 3, values: [1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1], header: nil)
+        #expect { try ArrayReaders.npz([("x", x), ("y", twoHot)], name: "f.npz") } throws: {
+            "\($0)".contains("row 0 is not one-hot")
+        }
+        // A Bernoulli model: test data outside [0, 1] is refused by train as by eval.
+        let train = try Dataset(
+            name: "t", values: (0..<40).map { Float($0 % 10) / 10 }, labels: Array(repeating: 0, count: 10),
+            features: 4)
+        let test = try Dataset(
+            name: "u", values: (0..<8).map { Float($0) / 4 }, labels: Array(repeating: 0, count: 2), features: 4)
+        var config = ModelConfig(kind: .vae)
+        (config.hidden, config.latent, config.likelihood) = ([8], 2, .bernoulli)
+        #expect { try TrainingData.prepare(train: train, test: test, config: &config) } throws: {
+            "\($0)".contains("u holds values in [0.0, 1.75]") && "\($0)".contains("Bernoulli")
+        }
+        // The server: rows outside [0, 1] for a Bernoulli model; a picture for a table model.
+        let run = Support.temporaryDirectory("bernoulli-run")
+        #expect(try Support.runLatent(["train", "--out", run.path, "--force"] + Self.small).status == 0)
+        let service = try ModelService(run, mapLimit: 100)
+        var row = [Float](repeating: 0.5, count: 784)
+        row[3] = 1.5
+        #expect { try service.encode(row, rows: 1, labels: nil) } throws: {
+            "\($0)".contains("value 3 is 1.5") && "\($0)".contains("Bernoulli likelihood reads values in [0, 1]")
+        }
+        let csv = try Support.writeCSV("t.csv", in: Support.temporaryDirectory(), header: "a,b,c", rows: 60, seed: 1) {
+            r, _ in ["\(r % 7)", "\(r % 5)", "\(r % 3)"]
+        }
+        let tableRun = Support.temporaryDirectory("table-run")
+        let trained = try Support.runLatent(["train", "--data", csv.path, "--scale", "minmax", "--out", tableRun.path, "--force"] + Self.small)
+        #expect(trained.status == 0, "\(trained)")
+        let tableService = try ModelService(tableRun, mapLimit: 100)
+        #expect { try tableService.features(picture: Data(contentsOf: Self.picture("rgb8.png"))) } throws: {
+            "\($0)".contains("this model reads table rows of 3 values, not pictures")
+        }
+    }
 }

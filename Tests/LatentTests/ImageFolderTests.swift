@@ -375,8 +375,19 @@ import Testing
             name: "b", values: (0..<240).map { Float($0 % 256) / 255 }, labels: Array(repeating: 0, count: 10),
             features: 24)
         var quiet: [String] = []
-        _ = try bytes.asImages([4, 2, 3], notes: { quiet.append($0) })
+        _ = try bytes.asImages([4, 2, 3], floating: true, notes: { quiet.append($0) })
         #expect(quiet.isEmpty, "\(quiet)")
+        // A float array is read on the 0…1 scale by its dtype, never guessed from its values: 0…1.5 is refused
+        // (it once read as nearly black 0…255 pixels); an integer array of 0…255 is read as it is.
+        let over = try Dataset(
+            name: "f", values: (0..<240).map { Float($0 % 16) / 10 }, labels: Array(repeating: 0, count: 10),
+            features: 24)
+        #expect { try over.asImages([4, 2, 3], floating: true) } throws: {
+            "\($0)".contains("[0.0, 1.5]") && "\($0)".contains("float pictures must hold 0…1")
+        }
+        let integers = try Dataset(
+            name: "i", values: (0..<240).map { Float($0) }, labels: Array(repeating: 0, count: 10), features: 24)
+        #expect(try integers.asImages([4, 2, 3], floating: false).pixels[239] == 239)
     }
 }
 

@@ -19,4 +19,7 @@ int latent_png_header(const unsigned char *bytes, size_t count, unsigned *width,
 int latent_png_decode_rgba(const unsigned char *bytes, size_t count, unsigned char *rgba, size_t capacity_bytes,
                            char *reason, int capacity);
 
+/// A function the decoder calls after each row; when it returns non-zero the decode stops with an error.
+void latent_png_set_stop_check(int (*check)(void));
+
 #endif
