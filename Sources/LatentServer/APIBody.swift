@@ -128,7 +128,23 @@ protocol APIRequest: Decodable {
 struct ExamplesRequest: APIRequest {
     static let fields: Set<String> = ["pixels", "labels"]
     let pixels: [[Double]]
-    let labels: [Int]?
+    let labels: [ClassValue]?
+}
+
+/// A CVAE's class as JSON gives it: its number, or its name where the training data named its classes (as the
+/// CLI's `--label` takes either).
+struct ClassValue: Decodable {
+    /// The number or the name, as text.
+    let text: String
+
+    init(from decoder: any Swift.Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if let number = try? value.decode(Int.self) {
+            text = String(number)
+        } else {
+            text = try value.decode(String.self)
+        }
+    }
 }
 
 /// POST /decode: codes, or points of the map.
@@ -136,7 +152,7 @@ struct DecodeRequest: APIRequest {
     static let fields: Set<String> = ["codes", "points", "labels"]
     let codes: [[Double]]?
     let points: [[Double]]?
-    let labels: [Int]?
+    let labels: [ClassValue]?
 }
 
 /// POST /interpolate: two codes (or points of the map), the number of steps, a CVAE's label.
@@ -147,7 +163,7 @@ struct InterpolateRequest: APIRequest {
     let fromPoint: [Double]?
     let toPoint: [Double]?
     let steps: Int?
-    let label: Int?
+    let label: ClassValue?
 }
 
 /// Rows of JSON numbers as Float rows, each number within ±1e6 as the OpenAPI document says — checked before

@@ -50,7 +50,8 @@ struct APIRoutes: Sendable {
         default: throw APIError(.badRequest, field: "codes", "give either codes or points")
         }
         try APIBody.checkRows(rows, width: service.config.latent, field: "codes")
-        let images = try service.decode(rows.flatMap { $0 }, rows: rows.count, labels: body.labels)
+        let labels = try service.classNumbers(body.labels?.map(\.text))
+        let images = try service.decode(rows.flatMap { $0 }, rows: rows.count, labels: labels)
         // Points: the answer also says which codes they stood for (the explorer's sliders show them).
         let codes = body.points == nil ? nil : Tensor(rows.flatMap { $0 }, shape: [rows.count, service.config.latent])
         return try pictures(images, request, codes: codes)
@@ -64,14 +65,16 @@ struct APIRoutes: Sendable {
     func interpolate(_ request: Request) async throws -> Response {
         let body = try await APIBody.json(InterpolateRequest.self, request, limit: maxBodyBytes)
         let from = try endpoint(body.from, body.fromPoint, "from"), to = try endpoint(body.to, body.toPoint, "to")
-        let path = try service.interpolate(from: from, to: to, steps: body.steps ?? 10, label: body.label)
+        let label = try service.classNumbers(body.label.map { [$0.text] })?.first
+        let path = try service.interpolate(from: from, to: to, steps: body.steps ?? 10, label: label)
         return try pictures(path, request)
     }
 
     func sample(_ request: Request) throws -> Response {
         let query = Query(request)
         let images = try service.sample(
-            count: try query.int("count") ?? 16, label: try query.int("label"),
+            count: try query.int("count") ?? 16,
+            label: try service.classNumbers(query.text("label").map { [$0] })?.first,
             seed: UInt64(try query.int("seed", 0...Int(Int32.max)) ?? 1))
         return try pictures(images, request)
     }
@@ -93,8 +96,8 @@ struct APIRoutes: Sendable {
     func examples(_ request: Request) async throws -> (values: [Float], rows: Int, labels: [Int]?) {
         if APIBody.isPicture(request) {
             let bytes = try await APIBody.bytes(request, limit: maxBodyBytes)
-            let label = try Query(request).int("label")
-            return (try service.features(picture: bytes), 1, label.map { [$0] })
+            let label = try service.classNumbers(Query(request).text("label").map { [$0] })
+            return (try service.features(picture: bytes), 1, label)
         }
         if Query(request).text("label") != nil {
             // The query's label goes with a picture upload; a JSON body carries its own `labels`.
@@ -104,7 +107,7 @@ struct APIRoutes: Sendable {
         let body = try await APIBody.json(ExamplesRequest.self, request, limit: maxBodyBytes)
         let pixels = try floats(body.pixels, field: "pixels")
         try APIBody.checkRows(pixels, width: service.inputSize, field: "pixels")
-        return (pixels.flatMap { $0 }, pixels.count, body.labels)
+        return (pixels.flatMap { $0 }, pixels.count, try service.classNumbers(body.labels?.map(\.text)))
     }
 
     /// A path end: a code, or a point of the map.

@@ -209,6 +209,16 @@ public final class ModelService: @unchecked Sendable {
     }
 
     /// A CVAE's labels, one per row and within its classes; other models take none.
+    /// The class numbers `given` name (numbers, or the training data's class names), for a CVAE; nil stays nil.
+    public func classNumbers(_ given: [String]?) throws -> [Int]? {
+        try given?.map { text in
+            guard config.isConditional else {
+                throw LatentError(.model, field: "label", "only a cvae takes labels")
+            }
+            return try ClassLabel.number(text, for: config, names: loaded.data?.classes)
+        }
+    }
+
     func checkedLabels(_ labels: [Int]?, rows: Int) throws -> [Int] {
         guard config.isConditional else {
             if labels != nil { throw LatentError(.model, field: "label", "only a cvae takes labels") }

@@ -201,6 +201,31 @@ struct ServerTests {
                 body: jsonBody(#"{"codes": [[0, 0], [1, 1]], "labels": [3]}"#)
             ) { #expect($0.status == .badRequest) }
         }
+        // Classes by name, as the CLI's --label takes them, where the training data named its classes.
+        let named = FileManager.default.temporaryDirectory.appendingPathComponent("latent-named-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: named) }
+        try FileManager.default.createDirectory(at: named, withIntermediateDirectories: true)
+        var config = ModelConfig(kind: .cvae)
+        (config.latent, config.hidden) = (2, [16])
+        var rng = RandomGenerator(seed: 5)
+        var data = DataProvenance(.named("mnist", directory: nil))
+        data.classes = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        try ModelStore.save(makeModel(config, rng: &rng), seed: 5, epochs: 0, data: data, to: named)
+        try await withServer(try ModelService(named, mapLimit: 50)) { client in
+            try await client.execute(uri: "/sample?count=2&label=four", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/decode", method: .post, headers: jsonHeaders,
+                body: jsonBody(#"{"codes": [[0, 0], [1, 1]], "labels": ["four", 3]}"#)
+            ) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/decode", method: .post, headers: jsonHeaders,
+                body: jsonBody(#"{"codes": [[0, 0]], "labels": ["cat"]}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+                let answer = try object(response.body)
+                #expect(answer["field"] as? String == "label")
+            }
+        }
     }
 
     /// A table model speaks the table's own units: rows go in as in the file (the saved scaling applied by the
