@@ -86,7 +86,7 @@ public struct DataProvenance: Codable, Equatable, Sendable {
         if let images {
             var options = images
             options.testFiles = nil
-            return (try? ImageFolder.load(URL(fileURLWithPath: file), options: options).sha256) == sha256
+            return (try? ImageFolder.fingerprint(URL(fileURLWithPath: file), options: options)) == sha256
         }
         let test = testFile.map { Self.fingerprint(URL(fileURLWithPath: $0)).sha256 == testSha256 } ?? true
         return Self.fingerprint(URL(fileURLWithPath: file)).sha256 == sha256 && test

@@ -24,8 +24,9 @@ public enum DataSource: Sendable {
     ) throws -> Dataset {
         switch self {
         case .images(let url, let options):
-            let set = try ImageFolder.load(
-                url, options: options, notes: split == .train ? notes : { _ in }, progress: progress)
+            // Both splits hear the folder's notes (a command may read only the test split; the CLI says each
+            // note once).
+            let set = try ImageFolder.load(url, options: options, notes: notes, progress: progress)
             let data = set.split(split, testFiles: options.testFiles)
             guard data.count > 0 else {
                 throw LatentError(

@@ -127,6 +127,13 @@ public enum ImageFolder {
         return set
     }
 
+    /// The folder's fingerprint (`ImageSet.sha256`: the options and every picture's path, label and bytes),
+    /// read without decoding anything or touching the cache.
+    public static func fingerprint(_ folder: URL, options: ImageOptions) throws -> String {
+        let (files, _, _, _) = try scan(folder)
+        return try contentKey(folder, files: files, options: options).key
+    }
+
     /// The largest cache size setting: 1 TiB (in MB), so no setting overflows when turned into bytes.
     public static let maxCacheMegabytes = 1 << 20
 
@@ -134,7 +141,8 @@ public enum ImageFolder {
     /// 4 GiB. Past it, the least recently used stores are removed after a new one is written. A setting that is
     /// not a whole number of megabytes in 0…1048576 is refused, naming the variable.
     public static func cacheLimitFromEnvironment() throws -> Int {
-        guard let text = ProcessInfo.processInfo.environment["LATENT_IMAGE_CACHE_MB"] else { return 4096 << 20 }
+        let setting = ProcessInfo.processInfo.environment["LATENT_IMAGE_CACHE_MB"]
+        guard let text = setting, !text.isEmpty else { return 4096 << 20 }  // unset or empty: the default
         let megabytes = Int(text.trimmingCharacters(in: .whitespaces))
         guard let megabytes, (0...maxCacheMegabytes).contains(megabytes) else {
             throw LatentError(
