@@ -49,6 +49,18 @@ def train(command, out, *options, core=None):
     return json.loads(lines[0])
 
 
+def long_job(latent, run):
+    """A 50-epoch training of 2 processes into `run`, returned once its first checkpoint is written."""
+    job = subprocess.Popen(mpirun(2) + latent + ["train", "--seed", "1", "--out", run, "--threads", "1",
+                                                 "--epochs", "50", "--no-progress"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not os.path.exists(f"{run}/model.safetensors") and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return job
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latent", default=os.path.abspath(".build/release/latent"))
@@ -99,13 +111,8 @@ def main():
         figures["resume"] = {"straight": straight, "resumed": resumed}
         # A killed rank stops the job; the last complete checkpoint stays loadable.
         run = f"{work}/killed"
-        job = subprocess.Popen(mpirun(2) + latent + ["train", "--seed", "1", "--out", run, "--threads", "1",
-                                                     "--epochs", "50", "--no-progress"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 120
-        while not os.path.exists(f"{run}/model.safetensors") and time.time() < deadline:
-            time.sleep(0.2)
-        time.sleep(1)
+        job = long_job(latent, run)
+        time.sleep(0.5)
         victim = None
         for pid in os.listdir("/proc"):
             try:

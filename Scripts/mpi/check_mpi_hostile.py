@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from check_mpi import fail, mpirun
+from check_mpi import fail, long_job, mpirun
 
 
 def job(latent, out, common, extra, timeout=90):
@@ -97,13 +97,7 @@ def main():
 
 def interrupt(latent, run):
     """SIGINT to mpirun in epoch 2: one line with the resume command, which then continues the run."""
-    job = subprocess.Popen(mpirun(2) + latent + ["train", "--seed", "1", "--out", run, "--threads", "1",
-                                                 "--epochs", "50", "--no-progress"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not os.path.exists(f"{run}/model.safetensors") and time.time() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    job = long_job(latent, run)
     started = time.time()
     job.send_signal(signal.SIGINT)
     try:
