@@ -80,6 +80,12 @@ phase "saves under faults"
 decoding_figures=$(python3 Scripts/reliability/check_decoding.py)
 echo "latent train on big pictures: $decoding_figures"
 phase "decoding checks"
+# The second trust review's CLI cases and variants (Scripts/reliability/hostile_round_two.py): the picture cache,
+# the user's files, links, arrays, labels, sizes, moved folders; each one clean or the suite fails.
+hostile_figures=$(python3 Scripts/reliability/hostile_round_two.py | python3 -c \
+  'import json, sys; d = json.load(sys.stdin); print(d["cases"], "cases:", d["counts"])')
+echo "hostile CLI cases, round two: $hostile_figures"
+phase "hostile cases"
 # TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
 tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
 echo "latent train --tensorboard: $tensorboard_figures"

@@ -6,7 +6,8 @@ silent wrong answer (exit 0 where a refusal or another result was due), loss of 
 had changed or gone), unclear message (refused, but not with one `latent:` line naming what the case needs), or
 clean. MPI disagreements, saves under faults, Ctrl-C while decoding and the picture corpus have their own checks
 (Scripts/mpi/check_mpi_hostile.py, Scripts/reliability/check_saves.py, check_decoding.py, PictureCorpusTests).
-Not run by the tests (it trains dozens of small models); prints the counts per kind and each case's outcome.
+Run by Scripts/test.sh (about 10 s); prints the counts per kind and each case's outcome, exits 1 unless all are
+clean.
   python3 Scripts/reliability/hostile_round_two.py [--latent .build/release/latent]
 """
 import argparse
