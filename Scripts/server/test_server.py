@@ -131,8 +131,9 @@ def hostile(server, latent_size):
     slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
     started, closed = time.time(), False
     while time.time() - started < 20:
-        begin = time.time()
-        if not server.healthy() or time.time() - begin > 1:
+        # Served while the slow client waits: a stalled server would time the request out (no wall-clock bound
+        # of our own, which a loaded 2-core machine could break).
+        if not server.healthy():
             fail("the server stalled while a slow client held a connection")
         try:
             slow.sendall(b"X")

@@ -83,7 +83,7 @@ public final class TensorBoardWriter {
 
 /// CRC-32C (Castagnoli), as TFRecord frames use it: hand-written (a byte table) because none of the libraries
 /// Latent links has it (zlib's crc32 is the other polynomial).
-enum CRC32C {
+public enum CRC32C {
     private static let table: [UInt32] = (0..<256).map { n in
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
@@ -91,14 +91,14 @@ enum CRC32C {
     }
 
     /// The CRC-32C of `data`.
-    static func checksum(_ data: some Sequence<UInt8>) -> UInt32 {
+    public static func checksum(_ data: some Sequence<UInt8>) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         for byte in data { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
         return c ^ 0xFFFF_FFFF
     }
 
     /// TFRecord's masked CRC: rotated right by 15 bits plus a constant.
-    static func masked(_ data: some Sequence<UInt8>) -> UInt32 {
+    public static func masked(_ data: some Sequence<UInt8>) -> UInt32 {
         let c = checksum(data)
         return ((c >> 15) | (c << 17)) &+ 0xA282_EAD8
     }
