@@ -15,6 +15,10 @@ bash Scripts/check_setup.sh
 phase "check_setup"
 # Style is a ratchet, not a review comment: the committed .swift-format (120 columns, documented public API).
 swift format lint --strict --recursive Sources Examples
+# …and every code file's lines within 120 bytes (swift format counts characters, skips some comments, and reads
+# no C, Python or shell).
+long=$(git ls-files '*.swift' '*.c' '*.h' '*.py' '*.sh' | xargs awk 'length($0) > 120 {print FILENAME ":" FNR}')
+[ -z "$long" ] || { echo "test.sh: lines over 120 characters: $long" >&2; exit 1; }
 swift build -c release            # the CLI tests run the built `latent` executable
 phase "lint and build"
 # No test uses @testable import: without testability the tests link the modules `swift build` just built, instead
@@ -55,45 +59,40 @@ for core in $cores; do
   fi
 done
 echo "heap allocations per training step (MLP VAE, 2 workers, OpenBLAS's ${cores// / and } kernels): 0"
+phase "allocation counts"
+# Each check below is a script that exits non-zero on its first failure and prints one line of figures.
+check() { local label=$1 figures; shift; figures=$("$@"); echo "$label: $figures"; }
 # `latent serve` with real clients (Scripts/server/test_server.py): hostile requests and a slowloris client, /decode
 # equal to `latent decode` bit for bit, schemathesis against /openapi.json, headless Chromium on the explorer page.
-phase "allocation counts"
-serve_figures=$(python3 Scripts/server/test_server.py)
-echo "latent serve: $serve_figures"
+check "latent serve" python3 Scripts/server/test_server.py
+phase "serve"
 # Training over Open MPI (Scripts/mpi/check_mpi.py): 2 processes train as 2 threads do (VAE, AE on the graph,
 # CVAE, conv VAE), --resume under mpirun, a killed rank stops the job and leaves a loadable checkpoint.
-phase "serve"
-mpi_figures=$(python3 Scripts/mpi/check_mpi.py)
-echo "latent train under mpirun: $mpi_figures"
+check "latent train under mpirun" python3 Scripts/mpi/check_mpi.py
 # Processes given different flags or data (Scripts/mpi/check_mpi_hostile.py): one line naming the difference, no
 # crash, hang or file; Ctrl-C under mpirun stops every process after the same step and prints the resume command.
-mpi_hostile=$(python3 Scripts/mpi/check_mpi_hostile.py)
-echo "latent train under mpirun, hostile: $mpi_hostile"
+check "latent train under mpirun, hostile" python3 Scripts/mpi/check_mpi_hostile.py
 phase "mpirun"
 # Saves are transactions (Scripts/reliability/check_saves.py): SIGKILL at each rename and fsync of a save (strace),
 # and a full tmpfs at each write, then --resume reaches an uninterrupted run's weights byte for byte.
-saves_figures=$(python3 Scripts/reliability/check_saves.py)
-echo "latent train saves under faults: $saves_figures"
+check "latent train saves under faults" python3 Scripts/reliability/check_saves.py
 phase "saves under faults"
 # Cheap checks before expensive work (Scripts/reliability/check_decoding.py): huge pictures and --image-size 4096
 # refused from the headers before any decoding; Ctrl-C while a folder decodes exits within a second.
-decoding_figures=$(python3 Scripts/reliability/check_decoding.py)
-echo "latent train on big pictures: $decoding_figures"
+check "latent train on big pictures" python3 Scripts/reliability/check_decoding.py
 phase "decoding checks"
 # The second trust review's CLI cases and variants (Scripts/reliability/hostile_round_two.py): the picture cache,
 # the user's files, links, arrays, labels, sizes, moved folders; each one clean or the suite fails.
-hostile_figures=$(python3 Scripts/reliability/hostile_round_two.py | python3 -c \
-  'import json, sys; d = json.load(sys.stdin); print(d["cases"], "cases:", d["counts"])')
-echo "hostile CLI cases, round two: $hostile_figures"
+hostile=$(python3 Scripts/reliability/hostile_round_two.py) || { echo "$hostile" >&2; exit 1; }
+echo "hostile CLI cases, round two: $(echo "$hostile" | jq -c '{cases, counts}')"
 phase "hostile cases"
 # TensorBoard's own reader reads `latent train --tensorboard` (Scripts/tensorboard/check_events.py).
-tensorboard_figures=$(python3 Scripts/tensorboard/check_events.py)
-echo "latent train --tensorboard: $tensorboard_figures"
+check "latent train --tensorboard" python3 Scripts/tensorboard/check_events.py
+phase "tensorboard"
 # Latent's models outside Latent (Scripts/interop/check_interop.py): `latent export --onnx` through onnx.checker and
 # ONNX Runtime, python/latent_torch.py in PyTorch, both equal to Latent's own outputs to 1e-5, for 16 models.
-phase "tensorboard"
-interop_figures=$(python3 Scripts/interop/check_interop.py)
-echo "ONNX export and latent_torch: $interop_figures"
+check "ONNX export and latent_torch" python3 Scripts/interop/check_interop.py
+phase "interop"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 phase "interop"
 loss_line=$(bash Scripts/check_swift_example.sh)

@@ -44,5 +44,6 @@ cores="Prescott Sandybridge Haswell Zen"
 grep -qw avx512f /proc/cpuinfo && cores="$cores SkylakeX"
 for core in $cores; do
   echo "OpenBLAS $core kernels, C of 400 x 784 (the reference VAE's first layer):"
-  OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=$core "$dir/rows" 400 784 0 334 334 400 200 400 0 288 288 400 192 400 6 400 12 400
+  OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=$core "$dir/rows" 400 784 \
+    0 334 334 400 200 400 0 288 288 400 192 400 6 400 12 400
 done

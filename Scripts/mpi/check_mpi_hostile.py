@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -28,11 +27,12 @@ def job(latent, out, common, extra, timeout=90):
     """Runs a two-process job whose second process gets `extra` flags; returns (returncode, stderr)."""
     first = latent + ["train", *common, "--out", out]
     command = mpirun(1) + first + [":", "-np", "1", *first, *extra]
+    started = time.time()
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         fail(f"{' '.join(extra)}: the job was still running after {timeout} s")
-    return result.returncode, result.stderr
+    return result.returncode, result.stderr, round(time.time() - started, 1)
 
 
 def changed_mnist(work):
@@ -71,13 +71,13 @@ def main():
         }
         for name, (extra, expected) in cases.items():
             out = f"{work}/{name.replace(' ', '_')}"
-            code, stderr = job(latent, out, common, extra)
+            code, stderr, seconds = job(latent, out, common, extra)
             lines = [line for line in stderr.splitlines() if line.startswith("latent:")]
             if code <= 0 or code >= 128 or len(lines) != 1 or expected not in lines[0]:
                 fail(f"{name}: exit {code}, expected one line with '{expected}', got:\n{stderr[-2000:]}")
             if os.path.exists(f"{out}/model.safetensors"):
                 fail(f"{name}: the job wrote {out}/model.safetensors")
-            figures[name] = {"exit": code, "line": lines[0]}
+            figures[name] = {"exit": code, "seconds": seconds, "line": lines[0]}
         # On a resume, the epochs asked for must agree too.
         run = f"{work}/resumable"
         subprocess.run(mpirun(2) + latent + ["train", *common, "--out", run], check=True, capture_output=True)

@@ -12,7 +12,6 @@ Run with the pinned tools: bash Scripts/venv.sh --dir .venv-pictures Scripts/pic
   .venv-pictures/bin/python Scripts/pictures/make_corpus.py
 """
 import base64
-import io
 import json
 import os
 

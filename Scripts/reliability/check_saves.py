@@ -2,8 +2,9 @@
 """A save is one transaction: killed or out of disk at any write, `--resume` continues (Scripts/test.sh).
 
   kill   `latent train` under strace, SIGKILLed as it enters each rename and each fsync of a save (strace's
-         syscall fault injection: the state's, the checkpoint's and the metrics' temporary files and their
-         renames, in the first save and in the save of epoch 2); then `latent train --resume DIR --epochs 3` (or,
+         syscall fault injection; which calls belong to the saves is read off a traced run): the state's, the
+         checkpoint's and the metrics' temporary files, their flushes and renames, in the first two saves (18);
+         then `latent train --resume DIR --epochs 3` (or,
          when no epoch was complete, the same command again) must end with the weights of an uninterrupted run,
          byte for byte, every epoch's metrics line, and no temporary file left.
   full   the run directory on a small tmpfs (in a user and mount namespace: unshare -rm) filled by a ballast
@@ -49,19 +50,40 @@ def finish(latent, out, case):
     return open(f"{out}/model.safetensors", "rb").read(), result.stdout + result.stderr
 
 
-def kills(latent, work, reference):
-    """SIGKILL at each rename and fsync of the first and the second save."""
+def save_writes(latent, work):
+    """The atomic writes of the first two saves, as (label, its rename numbers, its fsync number), read off a
+    traced run. Each atomic write is: Foundation creates the temporary file (a rename), write, fsync, rename into
+    place; so the w-th write makes renames 2w-1 and 2w and fsync w."""
+    trace = f"{work}/trace"
+    run(["strace", "-f", "-o", trace, "-e", "trace=rename"] + latent
+        + ["train", *COMMON, "--epochs", "2", "--out", f"{work}/traced"])
+    targets = [line.split('", "')[1].split('"')[0] for line in open(trace) if 'rename("' in line and "= 0" in line]
+    writes, saved = [], {"training-state.safetensors": 0, "model.safetensors": 0, "metrics.jsonl": 0}
+    for w in range(len(targets) // 2):
+        name = os.path.basename(targets[2 * w + 1])
+        if name in saved and saved[name] < 2:
+            saved[name] += 1
+            writes.append((f"{name} of save {saved[name]}", (2 * w + 1, 2 * w + 2), w + 1))
+    if len(writes) != 6:
+        fail(f"expected the 6 writes of two saves in the trace, found {writes}")
+    return writes
+
+
+def kills(latent, work, reference, writes):
+    """SIGKILL as the process enters each rename and fsync of the first and the second save."""
     figures = {}
-    # Each atomic write: Foundation creates the temporary file (one rename), write, fsync, rename into place.
-    # Renames 1-6 and fsyncs 1-3 are the first save (state, checkpoint, metrics); 7-12 and 4-6 the second.
-    points = [("rename", k) for k in (2, 3, 4, 6, 7, 8, 9, 10, 11, 12)] + [("fsync", k) for k in (1, 4, 5, 6)]
-    for call, k in points:
-        case = f"kill at {call} {k}"
+    points = []
+    for label, renames, fsync in writes:
+        points += [("rename", renames[0], f"{label}: creating the temporary file"),
+                   ("fsync", fsync, f"{label}: flushing the temporary file"),
+                   ("rename", renames[1], f"{label}: renaming it into place")]
+    for call, k, label in points:
+        case = f"kill at {call} {k} ({label})"
         out = f"{work}/kill-{call}-{k}"
         injected = ["strace", "-f", "-o", "/dev/null", "-e", f"trace={call}",
                     "-e", f"inject={call}:signal=KILL:when={k}"]
         result = run(injected + latent + ["train", *COMMON, "--epochs", "3", "--out", out])
-        if "+++ killed by SIGKILL" not in result.stderr and result.returncode == 0:
+        if result.returncode not in (-9, 128 + 9):  # strace ends as its tracee did: by SIGKILL
             fail(f"{case}: the training was not killed (exit {result.returncode})")
         model, notes = finish(latent, out, case)
         if model != reference:
@@ -71,7 +93,7 @@ def kills(latent, work, reference):
     return figures
 
 
-def full_disks(latent, work, reference, sizes):
+def full_disks(latent, work, reference, sizes, writes):
     """A tmpfs filled so that each write of the first save, and the state of the second, finds no space."""
     state, model, metrics = sizes
     page = 4096
@@ -96,7 +118,9 @@ fill() {{ avail=$(($(stat -f -c '%a*%S' {disk}))); fallocate -l $((avail - $1)) 
         if free is not None:
             script += f"fill {free}\n{train} 2> {work}/stderr-{len(figures)} && exit 3 || true\n"
         else:
-            held = "strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=1500000:when=7 "
+            # The second save's first rename (the state's temporary file) is held back while the disk fills.
+            first = writes[3][1][0]
+            held = f"strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=1500000:when={first} "
             script += f"""
 {held}{train} 2> {work}/stderr-{len(figures)} &
 job=$!
@@ -121,7 +145,7 @@ rm {disk}/ballast
         if result.returncode != 0:
             fail(f"full disk at the {case}: exit {result.returncode}\n{result.stderr[-1500:]}\n{stderr[-1500:]}")
         lines = [line for line in stderr.splitlines() if line.startswith("latent:")]
-        if len(lines) != 1 or "No space left" not in lines[0] and "space" not in lines[0]:
+        if len(lines) != 1 or "space" not in lines[0]:
             fail(f"full disk at the {case}: expected one line about the full disk, got:\n{stderr[-1500:]}")
         if open(f"{work}/final-{len(figures)}", "rb").read() != reference:
             fail(f"full disk at the {case}: after freeing space, the continued run's weights differ")
@@ -141,7 +165,9 @@ def main():
         reference = open(f"{work}/reference/model.safetensors", "rb").read()
         sizes = [os.path.getsize(f"{work}/reference/{name}")
                  for name in ("training-state.safetensors", "model.safetensors", "metrics.jsonl")]
-        figures = {"kill": kills(latent, work, reference), "full disk": full_disks(latent, work, reference, sizes)}
+        writes = save_writes(latent, work)
+        figures = {"kill": kills(latent, work, reference, writes),
+                   "full disk": full_disks(latent, work, reference, sizes, writes)}
     figures["seconds"] = round(time.time() - started, 1)
     print(json.dumps(figures))
 

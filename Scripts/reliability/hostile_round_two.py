@@ -11,7 +11,6 @@ clean.
   python3 Scripts/reliability/hostile_round_two.py [--latent .build/release/latent]
 """
 import argparse
-import gzip
 import hashlib
 import json
 import os

@@ -23,14 +23,14 @@ struct FolderWalk {
     /// Links whose target does not exist.
     var dangling: [String] = []
 
-    /// Walks `folder`; stops early (with what it has) when `shouldStop` says so.
-    init(_ folder: URL, shouldStop: () -> Bool = { false }) throws {
+    /// Walks `folder`.
+    init(_ folder: URL) throws {
         guard let root = Self.realPath(folder.path) else {
             throw LatentError(.data, field: "data", "\(folder.path) does not exist")
         }
         // Each folder to read, with the real paths of the folders above it: a link to one of them is a loop.
         var pending = [(relative: "", absolute: folder.path, above: Set([root]))]
-        while let (relative, absolute, above) = pending.popLast(), !shouldStop() {
+        while let (relative, absolute, above) = pending.popLast() {
             guard let directory = opendir(absolute) else { continue }
             var names: [(String?, String)] = []
             while let entry = readdir(directory) {
@@ -75,7 +75,8 @@ struct FolderWalk {
     /// The notes for what was followed or left out (empty when nothing was).
     func notes(for folder: URL) -> [String] {
         func listed(_ items: [String]) -> String {
-            items.sorted().prefix(5).joined(separator: ", ") + (items.count > 5 ? ", … (\(items.count - 5) more)" : "")
+            let more = items.count > 5 ? ", … (\(items.count - 5) more)" : ""
+            return items.sorted().prefix(5).joined(separator: ", ") + more
         }
         var notes = [String]()
         if !outside.isEmpty {

@@ -15,6 +15,14 @@ public struct DecodedImage: Sendable {
     public let hasColour: Bool
 }
 
+/// A picture's size and whether it holds colour, from its file's header alone.
+public struct PictureHeader: Hashable, Sendable {
+    /// Size in pixels.
+    public let width: Int, height: Int
+    /// Whether the file holds colour (not grey).
+    public let colour: Bool
+}
+
 /// PNG and JPEG decoding by the real libraries, to the pixels Pillow gives (`Image.open(f).convert("RGB")` or
 /// `"L"`): libpng's read API (every bit depth, palette, grey + alpha, interlacing; 16-bit samples keep their high
 /// byte; no gamma conversion, whatever the file's gAMA says, as Pillow, OpenCV and torchvision) and TurboJPEG
@@ -48,12 +56,12 @@ public enum ImageDecoder {
 
     /// The width, height and whether the file holds colour, from the header alone (nil: not a readable PNG or
     /// JPEG header, or one of more than `maxPixels` pixels, which `decode` refuses); nothing is decoded.
-    public static func header(_ data: Data) -> (width: Int, height: Int, colour: Bool)? {
-        guard let found = headerFields(data), found.width * found.height <= maxPixels else { return nil }
-        return found
+    public static func header(_ data: Data) -> PictureHeader? {
+        guard let (width, height, colour) = headerFields(data), width * height <= maxPixels else { return nil }
+        return PictureHeader(width: width, height: height, colour: colour)
     }
 
-    private static func headerFields(_ data: Data) -> (width: Int, height: Int, colour: Bool)? {
+    private static func headerFields(_ data: Data) -> (Int, Int, Bool)? {
         let bytes = [UInt8](data.prefix(4))
         if bytes == [0x89, 0x50, 0x4E, 0x47] {
             var (w, h): (UInt32, UInt32) = (0, 0)

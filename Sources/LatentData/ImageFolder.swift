@@ -47,7 +47,8 @@ public enum ImageFolder {
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// The folder's pictures. `cache`: the directory for decoded stores (nil: no cache), which keeps at most
-    /// `cacheLimit` bytes of them (nil: `cacheLimitFromEnvironment()`); `progress(done, total)` is called on the calling thread while decoding.
+    /// `cacheLimit` bytes of them (nil: `cacheLimitFromEnvironment()`); `progress(done, total)` is called on the
+    /// calling thread while decoding.
     public static func load(
         _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, cacheLimit: Int? = nil,
         notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
@@ -110,7 +111,8 @@ public enum ImageFolder {
             guard unseen.isEmpty else {
                 throw LatentError(
                     .data, field: "data",
-                    "\(folder.path)/\(test) has classes with no training pictures: \(unseen.sorted().joined(separator: ", "))"
+                    "\(folder.path)/\(test) has classes with no training pictures: "
+                        + unseen.sorted().joined(separator: ", ")
                         + "; add training pictures of them or take them out of the test folder")
             }
         }
@@ -231,22 +233,9 @@ public enum ImageFolder {
             let data = (try? Data(contentsOf: folder.appendingPathComponent(file.path))) ?? Data()
             hash.update(keyEntry(file, bytes: data.count))
             hash.update(data)
-            headers.append(ImageDecoder.header(data).map(PictureHeader.init))
+            headers.append(ImageDecoder.header(data))
         }
         return (hash.hexDigest(), headers)
-    }
-
-    /// A picture's size and whether it has colour, from its header.
-    public struct PictureHeader: Hashable, Sendable {
-        /// Size in pixels.
-        public let width: Int, height: Int
-        /// Whether the file holds colour.
-        public let colour: Bool
-
-        /// A header of these fields (as `ImageDecoder.header` gives them).
-        init(_ fields: (width: Int, height: Int, colour: Bool)) {
-            (width, height, colour) = (fields.width, fields.height, fields.colour)
-        }
     }
 
     /// The error for a stop asked for (Ctrl-C) while reading or decoding a folder: nothing is cached.
@@ -271,8 +260,9 @@ public enum ImageFolder {
         if counts.count > 1 {
             let readable = headers.compactMap { $0 }.count
             notes(
-                "note: the pictures in \(folder.path) come in \(counts.count) sizes; each is scaled to the most common, "
-                    + "\(best.size.0)x\(best.size.1) (\(best.count) of \(readable)); give `imageSize` to choose")
+                "note: the pictures in \(folder.path) come in \(counts.count) sizes; each is scaled to the most "
+                    + "common, \(best.size.0)x\(best.size.1) (\(best.count) of \(readable)); give `imageSize` to "
+                    + "choose")
         }
         return best.size
     }
@@ -291,7 +281,7 @@ public enum ImageFolder {
             let handle = FileHandle(forReadingAtPath: folder.appendingPathComponent(file.path).path)
             let head = (try? handle?.read(upToCount: 1 << 18)) ?? nil
             try? handle?.close()
-            headers.append(head.flatMap(ImageDecoder.header).map(PictureHeader.init))
+            headers.append(head.flatMap(ImageDecoder.header))
         }
         guard let size = chooseSize(headers, options: options, folder: folder, notes: { _ in }) else {
             throw LatentError(.data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
@@ -308,8 +298,8 @@ public enum ImageFolder {
         "|\(file.path)|\(file.label)|\(bytes)|"
     }
 
-    /// Decodes every file at `size` (each scaled to cover it and centre-cropped), in parallel, a few at a time,
-    /// reporting progress and giving up on a stop request between them.
+    /// Decodes every file at `size` (each scaled to cover it and centre-cropped), in parallel, a block at a time,
+    /// reporting progress between blocks and giving up on a stop request between pictures.
     static func decode(
         _ folder: URL, files: [(path: String, label: Int)], classes: [String], options: ImageOptions,
         size: (width: Int, height: Int), progress: (Int, Int) -> Void
@@ -324,7 +314,7 @@ public enum ImageFolder {
         hash.update(keyPrefix(options, count: files.count))
         let hashing = { (i: Int, data: Data) in
             hash.update(keyEntry(files[i], bytes: data.count))
-            data.withUnsafeBytes { hash.update($0) }
+            hash.update(data)
         }
         let (pixels, outcomes, colour) = try decodeAll(
             folder, files.map(\.path), features: features, progress: progress, hashing: hashing
@@ -361,7 +351,8 @@ public enum ImageFolder {
 
     /// Runs `decode` on every file in parallel, a block at a time (progress between blocks), handing each file's
     /// bytes to `hashing` in order: the pixels of each (`features` bytes), the reason for each failure (nil:
-    /// decoded), and whether each picture had colour.
+    /// decoded), and whether each picture had colour. A stop request (Ctrl-C) is heard before each picture: the
+    /// workers leave the rest of the block and the call throws.
     private static func decodeAll(
         _ folder: URL, _ files: [String], features: Int, progress: (Int, Int) -> Void,
         hashing: (Int, Data) -> Void, _ decode: @escaping @Sendable (Int) -> (Data, Result<(Bool, [UInt8]), Error>)
@@ -370,14 +361,20 @@ public enum ImageFolder {
         var outcomes = [String?](repeating: nil, count: files.count)
         var colour = [Bool](repeating: false, count: files.count)
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        let block = threads  // a Ctrl-C waits for at most the pictures in hand (a PNG stops within a row)
+        let block = 256
         progress(0, files.count)
         for start in stride(from: 0, to: files.count, by: block) {
-            if StopRequest.isRequested { throw interrupted(folder, done: start, of: files.count, "decoding") }
             let end = min(files.count, start + block)
             let results = Results(end - start)
             Parallel.forEach(threads) { w in
-                for j in stride(from: w, to: end - start, by: threads) { results.set(j, decode(start + j)) }
+                for j in stride(from: w, to: end - start, by: threads) {
+                    if StopRequest.isRequested { return }  // the picture in hand (a PNG stops within a row) only
+                    results.set(j, decode(start + j))
+                }
+            }
+            if StopRequest.isRequested {
+                let done = start + results.values.filter { $0 != nil }.count
+                throw interrupted(folder, done: done, of: files.count, "decoding")
             }
             for j in 0..<(end - start) {
                 let (data, result) = results.values[j]!

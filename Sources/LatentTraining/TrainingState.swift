@@ -82,16 +82,17 @@ public struct TrainingState {
     /// The prefix of the checkpoint's tensors and metadata inside the state.
     static let modelPrefix = "model/"
 
-    /// Completes a save that stopped after this state was written: when `DIR/model.safetensors` is missing or
-    /// of another epoch, writes it and metrics.jsonl from the state's copies. Returns whether it did.
+    /// Completes a save that stopped after this state was written: when `DIR/model.safetensors` or
+    /// metrics.jsonl is missing or of another epoch, writes it from the state's copy. Returns whether it did.
     public func completeSave(in directory: URL) throws -> Bool {
         guard let checkpoint, let metrics else { return false }
-        let url = directory.appendingPathComponent(Checkpoint.fileName)
-        let saved = (try? Checkpoint.load(url))?.metadata["epochs"].flatMap(Int.init)
-        guard saved != epoch else { return false }
-        try Checkpoint.write(checkpoint, to: url)
-        try EpochMetrics.write(metrics, to: directory.appendingPathComponent("metrics.jsonl"))
-        return true
+        let model = directory.appendingPathComponent(Checkpoint.fileName)
+        let lines = directory.appendingPathComponent("metrics.jsonl")
+        let saved = (try? Checkpoint.load(model))?.metadata["epochs"].flatMap(Int.init)
+        let written = (try? EpochMetrics.read(lines))?.count
+        if saved != epoch { try Checkpoint.write(checkpoint, to: model) }
+        if written != epoch { try EpochMetrics.write(metrics, to: lines) }
+        return saved != epoch || written != epoch
     }
 
     /// Reads and checks `DIR/training-state.safetensors`.

@@ -116,7 +116,9 @@ import Testing
         try fm.createSymbolicLink(atPath: data.path + "/cats/loop", withDestinationPath: data.path)
         // A name that is not UTF-8: "bad\xff.png", made with open(2) (Foundation cannot name it).
         let bytes = Array((base.path + "/elsewhere/cats/bad").utf8) + [0xFF] + Array(".png".utf8) + [0]
-        let fd = bytes.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        let fd = bytes.withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        }
         #expect(fd >= 0)
         close(fd)
         let linked = base.appendingPathComponent("linked")
@@ -210,7 +212,8 @@ import Testing
             r, _ in ["\(r % 7)", "\(r % 5)", "\(r % 3)"]
         }
         let tableRun = Support.temporaryDirectory("table-run")
-        let trained = try Support.runLatent(["train", "--data", csv.path, "--scale", "minmax", "--out", tableRun.path, "--force"] + Self.small)
+        let trained = try Support.runLatent(
+            ["train", "--data", csv.path, "--scale", "minmax", "--out", tableRun.path, "--force"] + Self.small)
         #expect(trained.status == 0, "\(trained)")
         let tableService = try ModelService(tableRun, mapLimit: 100)
         #expect { try tableService.features(picture: Data(contentsOf: Self.picture("rgb8.png"))) } throws: {

@@ -5,8 +5,9 @@
 #ifndef LATENT_CMPI_H
 #define LATENT_CMPI_H
 
-/// Loads Open MPI's library ($LATENT_MPI_LIBRARY if set, else libmpi.so.40 or libmpi.so) and looks up every function and handle Latent uses. Returns 0 on success; otherwise
-/// writes a one-line reason (the loader's message) to `reason` (at most `capacity` bytes) and returns -1.
+/// Loads Open MPI's library ($LATENT_MPI_LIBRARY if set, else libmpi.so.40 or libmpi.so) and looks up every
+/// function and handle Latent uses. Returns 0 on success; otherwise writes a one-line reason (the loader's
+/// message) to `reason` (at most `capacity` bytes) and returns -1.
 int latent_mpi_load(char *reason, int capacity);
 
 /// Whether MPI_Init has been called (0 or 1); 0 before latent_mpi_load succeeded.
