@@ -94,7 +94,6 @@ phase "tensorboard"
 check "ONNX export and latent_torch" python3 Scripts/interop/check_interop.py
 phase "interop"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
-phase "interop"
 loss_line=$(bash Scripts/check_swift_example.sh)
 echo "README Swift program: $loss_line"
 phase "README program"
