@@ -38,7 +38,7 @@ extension Variable {
         precondition(
             rows == n * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape
                 && logVariance.shape == z.shape,
-            "IWAE bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
+            "importance-weighted bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
         // Per sample: log w = −BCE(logits, x) + log p(z) − log q(z|x), and the BCE's gradient σ(l) − t.
         let sigmoidMinusT = Tensor(uninitialized: logits.shape)
         var logW = [Double](repeating: 0, count: rows)

@@ -15,8 +15,11 @@ struct AnomalyCommand: ParsableCommand {
             examples of the left-out label should score high.
             """
     )
-    @Argument(help: "Run directory of an ae, sae, dae, vae or cvae.") var directory: String
-    @Option(help: "Score: recon (reconstruction NLL) or elbo (VAE: reconstruction at the posterior mean + KL).")
+    @Argument(help: "Run directory of a model that reconstructs (any kind but a classifier).") var directory: String
+    @Option(
+        help:
+            "Score: recon (reconstruction NLL) or elbo (variational models: reconstruction at the posterior mean + KL)."
+    )
     var score: String = "recon"
     @Option(
         name: .customLong("anomaly-label"),

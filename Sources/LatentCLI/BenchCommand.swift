@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import Latent
 
-/// `latent bench`: training throughput of a VAE configuration, for side-by-side comparison with PyTorch
+/// `latent bench`: training throughput of a model configuration, for side-by-side comparison with PyTorch
 /// (Scripts/bench_side_by_side.sh).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure VAE training speed (images/s, median of several timed runs).")
+        commandName: "bench", abstract: "Measure training speed (images/s, median of several timed runs).")
 
-    @Option(help: "Model: vae or ae (or any --model of `latent train`).") var model: ModelKind = .vae
+    @Option(help: "Model: any --model of `latent train`.") var model: ModelKind = KindOptions.defaultKind
     @Option(help: "mlp, conv or deepconv.") var arch: Architecture = .mlp
     @Option(name: .customLong("conv-channels"), help: "As for `latent train`.") var convChannels: String?
     @OptionGroup var data: DataOptions
@@ -127,8 +127,7 @@ struct BenchCommand: ParsableCommand {
         config.imageChannels = train.channels == 1 ? nil : train.channels
         config.convChannels =
             try convChannels.map { try parseSizes($0, flag: "--conv-channels") } ?? defaults.convChannels
-        if model == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
-        if model == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
+        KindOptions.benchDefaults(&config)
         return config
     }
 }

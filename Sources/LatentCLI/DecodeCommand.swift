@@ -9,12 +9,16 @@ struct DecodeCommand: ParsableCommand {
         abstract: "Decode codes (.npy/.csv, as `latent encode` writes them) into images: .npy/.csv rows or a .png grid."
     )
     @Argument(help: "Run directory (or .safetensors file) written by `latent train`.") var directory: String
-    @Argument(help: "Codes file: .npy or .csv, one code per row (a label column is used by a CVAE).") var codes: String
+    @Argument(help: "Codes file: .npy or .csv, one code per row (a label column is used by a conditional model).")
+    var codes: String
     @Option(help: "Output: .npy (float32 [N, features]; a table's rows in its own units), .csv or .png.")
     var out: String
     @Option(help: "The codes file's label column (header name, 0-based index, last, none or auto).")
     var labelColumn = "auto"
-    @Option(help: "CVAE: decode every code with this class, number or name (default: the file's label column).")
+    @Option(
+        help:
+            "A conditional model: decode every code with this class, number or name (default: the file's label column)."
+    )
     var label: String?
     @OptionGroup var threads: ThreadOptions
 

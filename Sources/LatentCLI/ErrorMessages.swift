@@ -6,24 +6,26 @@ import Latent
 /// typed flags (`--lr`), so the field and every `name` quoted in the message become the flag.
 enum ErrorMessages {
     /// Swift property → flag, for the properties whose flag is spelled differently or exists at all.
-    static let flags: [String: String] = [
+    static let flags: [String: String] = sharedFlags.merging(KindOptions.flags) { shared, _ in shared }
+
+    /// The flags of settings every kind shares.
+    static let sharedFlags: [String: String] = [
         "anomalyLabel": "--anomaly-label", "arch": "--arch", "data": "--data", "batchSize": "--batch-size",
         "delimiter": "--delimiter", "beta": "--beta", "clipGradientNorm": "--clip-grad-norm",
         "convChannels": "--conv-channels",
         "imageSize": "--image-size", "channels": "--channels", "strict": "--strict", "imageChannels": "--channels",
         "components": "--components", "dataDirectory": "--data-dir", "dataset": "--dataset", "dims": "--dims",
         "engine": "--engine", "epochs": "--epochs", "excludeLabel": "--exclude-label", "freeBits": "--free-bits",
-        "from": "--from", "hidden": "--hidden", "host": "--host", "port": "--port", "importanceSamples": "--k",
+        "from": "--from", "hidden": "--hidden", "host": "--host", "port": "--port",
         "iterations": "--iterations",
         "judge": "--judge", "kind": "--model", "klWarmupEpochs": "--kl-warmup", "label": "--label",
         "labelColumn": "--label-column",
         "labels": "--labels", "latent": "--latent", "learningRate": "--lr", "likelihood": "--likelihood",
-        "limit": "--limit", "noise": "--noise", "outputDirectory": "--out", "overwrite": "--force",
+        "limit": "--limit", "outputDirectory": "--out", "overwrite": "--force",
         "outputVariance": "--output-variance", "outputMean": "--output-mean", "perplexity": "--perplexity",
         "projection": "--method", "resume": "--resume", "samplesPerLabel": "--samples-per-label",
         "scaling": "--scale", "score": "--score",
-        "seed": "--seed", "sparsity": "--model sae", "sparsityTarget": "--sparsity-target",
-        "sparsityWeight": "--sparsity-weight", "steps": "--steps", "testData": "--test-data", "threads": "--threads",
+        "seed": "--seed", "steps": "--steps", "testData": "--test-data", "threads": "--threads",
         "to": "--to",
     ]
 

@@ -13,23 +13,25 @@ struct EvalCommand: ParsableCommand {
     @Option(
         help:
             """
-            Classifier run directory. A CVAE: generate 1000 samples per label and report the fraction classified \
-            as asked. A VAE: judge --samples samples from --prior (the classifier's mean confidence, and the \
-            Fréchet distance of its penultimate features from the test images': an FID on this classifier).
+            A classifier's run directory. A conditional model: generate 1000 samples per label and report the \
+            fraction classified as asked. Another variational model: judge --samples samples from --prior (the \
+            classifier's mean confidence, and the Fréchet distance of its penultimate features from the test \
+            images': an FID on this classifier).
             """
     )
     var judge: String?
     @Option(name: .customLong("samples-per-label"), help: "With --judge: samples generated per label.")
     var samplesPerLabel: Int = 1000
-    @Option(help: "With --judge and a VAE: samples to judge.") var samples: Int = 10000
-    @Option(help: "With --judge and a VAE: normal or gmm[:K[:full|diagonal]], as `latent sample --prior`.")
+    @Option(help: "With --judge and an unconditional model: samples to judge.") var samples: Int = 10000
+    @Option(
+        help: "With --judge and an unconditional model: normal or gmm[:K[:full|diagonal]], as `latent sample --prior`.")
     var prior = "normal"
     @Option(
         name: .customLong("iwae-k"),
         help:
             """
-            VAE/CVAE: also estimate log p(x) by importance sampling with K samples per image (Burda et al. 2015); \
-            reported as iwae_nll in nats.
+            Variational models: also estimate log p(x) by importance sampling with K samples per image (Burda et \
+            al. 2015); reported as iwae_nll in nats.
             """
     )
     var iwaeK: Int?
@@ -105,9 +107,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     func runJudge(_ judgeDirectory: String) throws {
-        let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory), kinds: [.cvae, .vae])
+        let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory))
         let classifier = try ModelStore.loadClassifier(URL(fileURLWithPath: judgeDirectory))
-        if generator.config.kind == .vae { return try judgeSamples(generator, classifier.model) }
+        if !generator.config.isConditional { return try judgeSamples(generator, classifier.model) }
         let result = try Judge.accuracy(
             of: generator.model, judgedBy: classifier.model, samplesPerLabel: samplesPerLabel,
             seed: seed ?? generator.seed)
@@ -124,8 +126,9 @@ struct EvalCommand: ParsableCommand {
 }
 
 extension EvalCommand {
-    /// `--judge` for a VAE: the classifier's view of samples from `--prior`, beside the test images.
-    func judgeSamples(_ generator: ModelStore.Loaded<VariationalAutoencoder>, _ classifier: Classifier) throws {
+    /// `--judge` for an unconditional model: the classifier's view of samples from `--prior`, beside the test images.
+    func judgeSamples(_ generator: ModelStore.Loaded<VariationalAutoencoder>, _ classifier: any ClassifyingModel) throws
+    {
         let started = Date()
         let test = try data.load(.test, for: generator, binarizeTest: false)
         let codes = try MixturePrior.codes(

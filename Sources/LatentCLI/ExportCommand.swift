@@ -16,7 +16,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         humanLinesToStderr = json
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
-        guard loaded.config.kind != .classifier else {
+        guard loaded.config.isReconstructing else {
             throw ValidationError("\(directory): a classifier has no encoder and decoder to export")
         }
         let files = try ONNXExport.files(

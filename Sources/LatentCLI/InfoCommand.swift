@@ -17,7 +17,7 @@ struct InfoCommand: ParsableCommand {
         say(
             "\(directory): \(c.kind.rawValue) (\(c.arch.rawValue)), \(s.parameterCount.formatted()) parameters, "
                 + "\(s.epochs) epoch\(s.epochs == 1 ? "" : "s") (seed \(s.seed))")
-        let variational = [ModelKind.vae, .cvae, .iwae].contains(c.kind)
+        let variational = c.isVariational
         var model = "\(s.shape), \(c.activation.rawValue), likelihood \(c.likelihood.rawValue)"
         if variational && c.beta != 1 { model += ", β \(c.beta)" }
         if c.isConditional { model += ", \(c.classes) classes" }

@@ -51,10 +51,17 @@ struct ModelPictureOptions: ParsableArguments {
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Decode samples from the prior (a CVAE: of --label, or one row per class).")
+        abstract: "Decode samples from the prior (a conditional model: of --label, or one row per class).")
     @OptionGroup var options: ModelPictureOptions
-    @Option(help: "Number of images (default 64; for a CVAE without --label, 10 per class).") var count: Int?
-    @Option(help: "CVAE: the class to generate (its number, or its name where the training data named classes).")
+    @Option(help: "Number of images (default 64; for a conditional model without --label, 10 per class).") var count:
+        Int?
+    @Option(
+        help:
+            """
+            A conditional model: the class to generate (its number, or its name where the training data named \
+            classes).
+            """
+    )
     var label: String?
     @Option(
         help: """
@@ -102,7 +109,7 @@ extension SampleCommand {
         do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
             throw ValidationError("--prior: \(e.message)")
         }
-        if label != nil { throw ValidationError("--label: the gmm prior is for a vae, not a cvae") }
+        if label != nil { throw ValidationError("--label: the gmm prior is for unconditional models") }
         let count = count ?? 64
         try bounded(count, "--count", 1...100_000)
         try options.data.refuseOverwriting(options.out, for: loaded)
@@ -186,18 +193,23 @@ struct DenoiseCommand: ParsableCommand {
         let loaded = try options.loadReconstructing()
         try options.data.refuseOverwriting(options.out, for: loaded)
         let model = loaded.model
-        guard let corruption = try noise.map(Corruption.init(parsing:)) ?? model.config.noise else {
+        guard let corruption = try noise.map(Corruption.init(parsing:)) ?? (model as? DenoisingAutoencoder)?.corruption
+        else {
             throw ValidationError("--noise: the model was not trained with noise; give one (e.g. gaussian:0.5)")
         }
         let test = try options.data.load(.test, for: loaded, binarizeTest: false)
-        let psnr = Evaluation.denoisingPSNR(model, noise: corruption, on: test, seed: options.seed)
+        let psnr = DAE.denoisingPSNR(
+            model, corrupt: { corruption.apply($0, rng: &$1) },
+            forEachBatch: { body in Evaluation.forEachBatch(test) { batch, _ in body(batch) } }, count: test.count,
+            features: test.featureCount, seed: options.seed)
         say(
             String(
                 format: "%@ on %d test images: PSNR noisy %.2f dB, denoised %.2f dB (+%.2f dB)",
                 corruption.description, test.count, psnr.noisy, psnr.denoised, psnr.denoised - psnr.noisy))
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)
         try options.write(
-            Pictures.denoisingRows(model, noise: corruption, test: test, columns: max(1, count), rng: &rng),
+            Pictures.denoisingRows(
+                model, corrupt: { corruption.apply($0, rng: &$1) }, test: test, columns: max(1, count), rng: &rng),
             model.config, columns: max(1, count))
         if json {
             try printJSON([

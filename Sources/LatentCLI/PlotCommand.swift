@@ -69,9 +69,9 @@ struct PlotManifold: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manifold",
         abstract: "Decoded images over a grid of a 2-d latent space (inverse-Gaussian-CDF spacing).")
-    @Argument(help: "Run directory of a VAE or CVAE with --latent 2.") var directory: String
+    @Argument(help: "Run directory of a variational model with --latent 2.") var directory: String
     @Option(help: "Images per side.") var grid: Int = 20
-    @Option(help: "CVAE: the class to decode, its number or name (default 0).") var label: String?
+    @Option(help: "A conditional model: the class to decode, its number or name (default 0).") var label: String?
     @OptionGroup var output: FigureOutput
     @OptionGroup var threads: ThreadOptions
 

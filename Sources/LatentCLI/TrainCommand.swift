@@ -14,8 +14,8 @@ struct TrainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Model: ae, sae, dae, vae, cvae, iwae or classifier.") var model: ModelKind = .vae
-    @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
+    @Option(help: ArgumentHelp(stringLiteral: KindOptions.modelHelp)) var model: ModelKind = KindOptions.defaultKind
+    @OptionGroup var kindOptions: KindOptions
     @Option(
         help: """
             Encoder/decoder body: mlp, conv (two kernel-4 stride-2 convolutions, then the dense --hidden layers) or \
@@ -44,7 +44,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
     @Option(
         name: .customLong("free-bits"),
-        help: "VAE: a floor in nats on each latent dimension's KL (batch average), against posterior collapse.")
+        help:
+            """
+            Variational models: a floor in nats on each latent dimension's KL (batch average), against posterior \
+            collapse.
+            """
+    )
     var freeBits: Float?
     @Option(name: .customLong("clip-grad-norm"), help: "Rescale each step's gradient to at most this L2 norm.")
     var clipGradNorm: Float?
@@ -67,7 +72,7 @@ struct TrainCommand: ParsableCommand {
             identity when the training data go outside [0, 1] (a --scale standard table), sigmoid otherwise.
             """)
     var outputMean: OutputMean?
-    @Option(help: "KL weight (β-VAE).") var beta: Float = 1
+    @Option(help: "KL weight β (variational models; β ≠ 1: a β-VAE).") var beta: Float = 1
     @Option(
         help:
             """
@@ -88,13 +93,6 @@ struct TrainCommand: ParsableCommand {
     ) var binarize: String?
     @Option(name: .customLong("kl-warmup"), help: "Epochs over which the KL weight rises linearly from 0 to β.")
     var klWarmup: Int = 0
-    @Option(
-        name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).")
-    var sparsityTarget: Float = 0.05
-    @Option(name: .customLong("sparsity-weight"), help: "SAE: weight of the KL(ρ‖ρ̂) penalty.") var sparsityWeight:
-        Float = 3
-    @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
-    @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
     @Flag(help: "Write into --out even if it holds other files or another run (files the run does not write are kept).")
     var force = false
     @Flag(name: .customLong("no-progress"), help: "Never draw the live progress bar.") var noProgress = false
@@ -121,15 +119,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
 
     func validate() throws {
-        if let clipGradNorm, !(clipGradNorm > 0 && clipGradNorm.isFinite) {
-            throw ValidationError("--clip-grad-norm: expected a positive number, got \(clipGradNorm)")
-        }
-        try bounded(epochs, "--epochs", 1...1_000_000)
-        try bounded(batchSize, "--batch-size", 1...16_777_216)
+        // The library's bounds (`TrainingOptions.validate`), in the CLI's words.
+        try ErrorMessages.asValidation { try trainingOptions().validate() }
         try bounded(latent, "--latent", 1...16_777_216)
-        try bounded(k, "--k", 1...5000)
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr: expected a positive number, got \(lr)") }
-        try bounded(klWarmup, "--kl-warmup", 0...1_000_000)
         if let limit { try bounded(limit, "--limit", 1...Int.max) }
         if let hidden, hidden != "none" { _ = try parseSizes(hidden, flag: "--hidden") }
         if let convChannels { _ = try parseSizes(convChannels, flag: "--conv-channels") }
@@ -143,7 +135,10 @@ struct TrainCommand: ParsableCommand {
         let state = try TrainingState.read(from: directory)
         let saved = try ModelStore.load(directory).config
         let conflicts: [(Bool, String)] = [
-            (model != .vae && model != saved.kind, "--model \(model.rawValue): the run is a \(saved.kind.rawValue)"),
+            (
+                model != KindOptions.defaultKind && model != saved.kind,
+                "--model \(model.rawValue): the run is a \(saved.kind.rawValue)"
+            ),
             (lr != 1e-3 && lr != state.learningRate, "--lr \(lr): the run's is \(state.learningRate)"),
             (
                 batchSize != 128 && batchSize != state.batchSize,
@@ -168,15 +163,11 @@ struct TrainCommand: ParsableCommand {
 
     /// A flag that would do nothing for the chosen model is refused, not silently ignored.
     func refuseIneffectiveFlags() throws {
-        let variational = [ModelKind.vae, .cvae, .iwae].contains(model)
+        let variational = ModelConfig(kind: model).isVariational
         let ineffective: [(Bool, String)] = [
-            (beta != 1 && !variational, "--beta applies to vae, cvae and iwae"),
-            (klWarmup != 0 && !variational, "--kl-warmup applies to vae, cvae and iwae"),
-            (k != 5 && model != .iwae, "--k applies to --model iwae"),
-            (
-                (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && model != .sae,
-                "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
-            ),
+            (beta != 1 && !variational, "--beta applies to variational models (" + variationalKinds + ")"),
+            (klWarmup != 0 && !variational, "--kl-warmup applies to variational models (" + variationalKinds + ")"),
+            (kindOptions.ineffective(for: model) != nil, kindOptions.ineffective(for: model) ?? ""),
             (
                 outputVariance != "learned" && likelihood != .gaussian,
                 "--output-variance applies to --likelihood gaussian"
@@ -191,6 +182,20 @@ struct TrainCommand: ParsableCommand {
         if let (_, message) = ineffective.first(where: { $0.0 }) {
             throw ValidationError("\(message); this run would ignore it")
         }
+    }
+
+    /// The training options the flags give (the data's scaling and provenance are added once it is read).
+    func trainingOptions() -> TrainingOptions {
+        var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
+        (options.epochs, options.batchSize, options.learningRate, options.seed) = (epochs, batchSize, lr, seed)
+        (options.klWarmupEpochs, options.threads) = (klWarmup, threads.count)
+        (options.clipGradientNorm, options.engine, options.overwrite) = (clipGradNorm, engine, force)
+        return options
+    }
+
+    /// The variational kinds, as --beta's refusal names them.
+    var variationalKinds: String {
+        ModelKind.allCases.filter { ModelConfig(kind: $0).isVariational }.map(\.rawValue).joined(separator: ", ")
     }
 
     /// --hidden's sizes: the default 400 (none for deepconv, as VanillaVAE), "none", or the list.
@@ -221,7 +226,6 @@ struct TrainCommand: ParsableCommand {
         }
         c.outputMean = outputMean
         c.beta = beta
-        if model == .iwae { c.importanceSamples = k }
         c.freeBits = freeBits
         if let binarize {
             guard let b = Binarization(rawValue: binarize) else {
@@ -229,13 +233,8 @@ struct TrainCommand: ParsableCommand {
             }
             c.binarize = b
         }
-        if model == .sae {
-            c.sparsity =
-                l1.map { Sparsity(kind: .l1, weight: $0) }
-                ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight)
-        }
         try ErrorMessages.asValidation {
-            if let noise { c.noise = try Corruption(parsing: noise) }
+            try kindOptions.apply(to: &c)
             try c.validate()
         }
         return c
@@ -333,13 +332,9 @@ struct TrainCommand: ParsableCommand {
             excludeLabel: excludeLabel, limit: limit)
         var rng = RandomGenerator(seed: seed, stream: .initialization)
         let net = makeModel(config, rng: &rng)
-        var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
-        (options.epochs, options.batchSize, options.learningRate, options.seed) = (epochs, batchSize, lr, seed)
-        (options.klWarmupEpochs, options.progressBar, options.threads) = (
-            klWarmup, progressBar && !quietProcess, threads.count
-        )
-        (options.scaling, options.clipGradientNorm, options.engine) = (prepared.scaling, clipGradNorm, engine)
-        options.overwrite = force
+        var options = trainingOptions()
+        options.progressBar = progressBar && !quietProcess
+        options.scaling = prepared.scaling
         options.tensorBoardDirectory = tensorBoard.map { URL(fileURLWithPath: $0) }
         options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
         options.provenance?.columns = train.featureNames

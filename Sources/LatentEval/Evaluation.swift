@@ -100,84 +100,35 @@ public enum Evaluation {
         }
     }
 
-    /// PSNR in dB of an image with pixel range 1 given its summed squared error over `features` pixels.
-    public static func psnr(squaredError: Double, features: Int) -> Double {
-        10 * log10(1 / max(squaredError / Double(features), 1e-10))
-    }
-
-    /// Every metric that applies to the model's kind, as one flat dictionary (`latent eval --json`):
-    /// test_loss and its parts; test_mse for models that reconstruct (squared error summed over pixels,
-    /// averaged over images); elbo, test_kl and active_dims for VAEs; psnr_noisy/psnr_denoised for DAEs;
-    /// mean_activation for SAEs; accuracy for the classifier.
+    /// Every metric that applies to the model, as one flat dictionary (`latent eval --json`): test_loss and
+    /// its parts; test_mse for models that reconstruct (squared error summed over pixels, averaged over images);
+    /// elbo and active_dims for variational models; and the model's own figures (`MeasuredModel`: a DAE's
+    /// psnr_noisy/psnr_denoised, an SAE's mean_activation, a classifier's accuracy, an IWAE's elbo).
     public static func metrics(_ model: any TrainableModel, on data: Dataset, seed: UInt64) -> [String: Double] {
         let base = evaluate(model, on: data, seed: seed)
         var m: [String: Double] = ["test_loss": base.loss, "images": Double(base.examples)]
         for (k, v) in base.terms { m["test_\(k)"] = v }
-        let n = Double(data.count)
-        if let classifier = model as? Classifier {
-            var correct = 0
+        if let rec = model as? any ReconstructingModel {
+            var sse = 0.0
             forEachBatch(data) { batch, _ in
-                correct += zip(classifier.predict(batch.x), batch.labels).filter { $0 == $1 }.count
+                sse += squaredErrors(rec.reconstruct(batch.x, labels: batch.labels), batch.x).reduce(0, +)
             }
-            m["accuracy"] = Double(correct) / n
-            return m
+            m["test_mse"] = sse / Double(data.count)
         }
-        guard let rec = model as? any ReconstructingModel else { return m }
-        var sse = 0.0
-        forEachBatch(data) { batch, _ in
-            sse += squaredErrors(rec.reconstruct(batch.x, labels: batch.labels), batch.x).reduce(0, +)
-        }
-        m["test_mse"] = sse / n
         if let vae = model as? VariationalAutoencoder {
-            if vae.config.kind == .iwae {
-                // The ELBO of the same networks (one sample, analytic KL), beside the k-sample bound.
-                var rng = RandomGenerator(seed: seed, stream: .evaluation)
-                var total = 0.0
-                forEachBatch(data) { batch, _ in
-                    let eps = Tensor(uninitialized: [batch.x.shape[0], vae.config.latent])
-                    rng.fillNormal(eps)
-                    total += Double(vae.elboTerms(batch, noise: eps).total.value.scalar)
-                }
-                m["elbo"] = -total / n
-            } else {
-                m["elbo"] = -((base.terms["reconstruction"] ?? 0) + (base.terms["kl"] ?? 0))
+            // The ELBO from the loss's own parts where it is the ELBO (a model with another bound reports its own).
+            if let reconstruction = base.terms["reconstruction"], let kl = base.terms["kl"] {
+                m["elbo"] = -(reconstruction + kl)
             }
             m["active_dims"] = Double(activeDimensions(vae, on: data))
         }
-        if let ae = model as? Autoencoder {
-            if let noise = ae.config.noise {
-                let (noisy, denoised) = denoisingPSNR(ae, noise: noise, on: data, seed: seed)
-                m["psnr_noisy"] = noisy
-                m["psnr_denoised"] = denoised
-            }
-            if ae.config.sparsity != nil {
-                var total = 0.0, count = 0
-                forEachBatch(data) { batch, _ in
-                    let h = ae.hiddenActivations(batch.x)
-                    total += Double(h.sum())
-                    count += h.count
-                }
-                m["mean_activation"] = total / Double(count)
-            }
+        if let measured = model as? any MeasuredModel {
+            let own = measured.ownMetrics(
+                forEachBatch: { body in forEachBatch(data) { batch, _ in body(batch) } }, count: data.count,
+                features: data.featureCount, seed: seed)
+            for (key, value) in own { m[key] = value }
         }
         return m
-    }
-
-    /// Mean PSNR (dB) against the clean images of the corrupted inputs and of the model's reconstructions
-    /// of them, over the whole dataset (corruption drawn from `seed`).
-    public static func denoisingPSNR(
-        _ model: any ReconstructingModel, noise: Corruption, on data: Dataset,
-        seed: UInt64
-    ) -> (noisy: Double, denoised: Double) {
-        var rng = RandomGenerator(seed: seed, stream: .corruption)
-        var noisy = 0.0, denoised = 0.0
-        forEachBatch(data) { batch, _ in
-            let corrupted = noise.apply(batch.x, rng: &rng)
-            let restored = model.reconstruct(corrupted, labels: batch.labels)
-            for e in squaredErrors(corrupted, batch.x) { noisy += psnr(squaredError: e, features: data.featureCount) }
-            for e in squaredErrors(restored, batch.x) { denoised += psnr(squaredError: e, features: data.featureCount) }
-        }
-        return (noisy / Double(data.count), denoised / Double(data.count))
     }
 
     /// Latent dimensions whose posterior mean varies across the data (variance > 0.01): the "active units"

@@ -79,7 +79,8 @@ public enum Figures {
             }
         }
         let images = vae.decode(z, labels: Array(repeating: label, count: grid * grid))
-        let title = c.isConditional ? "CVAE manifold, label \(label)" : "VAE manifold"
+        let name = c.kind.rawValue.uppercased()
+        let title = c.isConditional ? "\(name) manifold, label \(label)" : "\(name) manifold"
         return try Plots.imageGrid(
             images.array, height: c.imageHeight, width: c.imageWidth, channels: c.channels, rows: grid, columns: grid,
             title: title, xValues: values, yValues: values.reversed(), format: format)

@@ -17,16 +17,20 @@ public enum Judge {
     /// Generates `samplesPerLabel` samples of each label with the CVAE (noise from `seed`'s pictures stream)
     /// and counts how many the classifier assigns to that label. Throws if the two models do not fit.
     public static func accuracy(
-        of cvae: VariationalAutoencoder, judgedBy classifier: Classifier,
+        of generator: VariationalAutoencoder, judgedBy classifier: any ClassifyingModel,
         samplesPerLabel: Int, seed: UInt64
     ) throws -> Result {
-        guard cvae.config.isConditional else {
-            throw LatentError(.evaluation, "judging needs a cvae; this model is a \(cvae.config.kind.rawValue)")
+        guard generator.config.isConditional else {
+            throw LatentError(
+                .evaluation,
+                "judging per label needs a conditional model; this model is a \(generator.config.kind.rawValue)")
         }
-        guard cvae.config.inputSize == classifier.config.inputSize else {
+        guard generator.config.inputSize == classifier.config.inputSize else {
             throw LatentError(
                 .evaluation, field: "judge",
-                "the classifier takes \(classifier.config.inputSize) features, the cvae makes \(cvae.config.inputSize)")
+                "the classifier takes \(classifier.config.inputSize) features, the model makes "
+                    + "\(generator.config.inputSize)"
+            )
         }
         guard samplesPerLabel > 0 else {
             throw LatentError(
@@ -35,13 +39,13 @@ public enum Judge {
         var rng = RandomGenerator(seed: seed, stream: .pictures)
         var perLabel: [Double] = []
         var correct = 0
-        for label in 0..<cvae.config.classes {
-            let images = cvae.sample(labels: Array(repeating: label, count: samplesPerLabel), rng: &rng)
+        for label in 0..<generator.config.classes {
+            let images = generator.sample(labels: Array(repeating: label, count: samplesPerLabel), rng: &rng)
             let hits = classifier.predict(images).filter { $0 == label }.count
             perLabel.append(Double(hits) / Double(samplesPerLabel))
             correct += hits
         }
-        let overall = Double(correct) / Double(samplesPerLabel * cvae.config.classes)
+        let overall = Double(correct) / Double(samplesPerLabel * generator.config.classes)
         return Result(accuracy: overall, perLabel: perLabel, samplesPerLabel: samplesPerLabel)
     }
 }
@@ -62,7 +66,7 @@ extension Judge {
 
     /// Judges `samples` [n, features] against `reference` images with `classifier`.
     public static func quality(
-        of samples: Tensor, against reference: Tensor, judgedBy classifier: Classifier
+        of samples: Tensor, against reference: Tensor, judgedBy classifier: any ClassifyingModel
     ) throws -> SampleQuality {
         guard samples.shape[1] == classifier.config.inputSize, reference.shape[1] == samples.shape[1] else {
             throw LatentError(

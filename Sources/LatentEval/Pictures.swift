@@ -37,14 +37,14 @@ public enum Pictures {
         return interleaveRows([x, model.reconstruct(x, labels: labels)], columns: columns)
     }
 
-    /// Rows noisy / denoised / clean for `columns` test images.
+    /// Rows noisy / denoised / clean for `columns` test images, corrupted by `corrupt`.
     public static func denoisingRows(
-        _ model: any ReconstructingModel, noise: Corruption, test: Dataset, columns: Int,
-        rng: inout RandomGenerator
+        _ model: any ReconstructingModel, corrupt: (Tensor, inout RandomGenerator) -> Tensor, test: Dataset,
+        columns: Int, rng: inout RandomGenerator
     ) -> Tensor {
         let n = min(columns, test.count)
         let x = test.batch(0..<n)
-        let noisy = noise.apply(x, rng: &rng)
+        let noisy = corrupt(x, &rng)
         let denoised = model.reconstruct(noisy, labels: test.labels[0..<n].map(Int.init))
         return interleaveRows([noisy, denoised, x], columns: columns)
     }

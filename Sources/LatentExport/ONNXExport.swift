@@ -120,7 +120,7 @@ public enum ONNXExport {
     /// code (+ label) → dense → (transposed convolutions) → sigmoid (identity for a Gaussian on the real line).
     static func decoderGraph(_ c: ModelConfig, _ decoder: Decoder) throws -> ONNXGraph {
         var g = ONNXGraph(name: "latent_decoder")
-        g.input("code", .float, columns: [c.latent], doc: "codes (a VAE's z), one per row")
+        g.input("code", .float, columns: [c.latent], doc: "codes (z), one per row")
         var h = "code"
         if c.isConditional { h = g.node("Concat", [h, oneHot(c, into: &g)], [("axis", .int(1))]) }
         h = try lower(decoder.dense, from: h, into: &g, prefix: "decoder")

@@ -34,10 +34,6 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var outputMean: OutputMean?
     /// Weight of the KL term (β-VAE).
     public var beta: Float = 1
-    /// The SAE's penalty.
-    public var sparsity: Sparsity?
-    /// The DAE's training corruption.
-    public var noise: Corruption?
     /// Channels of the stride-2 convolutions: two for `conv`, one per halving for `deepconv`.
     public var convChannels = [32, 64]
     /// Dynamic binarisation: each training pixel redrawn as Bernoulli(intensity) every time it is seen; the
@@ -45,22 +41,26 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var binarize: Binarization?
     /// Free bits: a floor (nats) on each latent dimension's batch-average KL in the training loss.
     public var freeBits: Float?
-    /// IWAE: importance samples per image in the training bound.
-    public var importanceSamples: Int?
+    /// The kind's own hyperparameters under their JSON keys (each kind's file gives them typed accessors).
+    public var settings: [String: SettingValue] = [:]
     /// The seed of the fixed binarisation of test sets.
     public static let testBinarizationSeed: UInt64 = 20_150_101
 
     /// A configuration of `kind` with the defaults (784-400-20, ReLU, Bernoulli: pytorch/examples' VAE).
     public init(kind: ModelKind) { self.kind = kind }
 
-    /// VAE, CVAE and IWAE: models with a posterior distribution and a KL term.
-    public var isVariational: Bool { kind == .vae || kind == .cvae || kind == .iwae }
+    /// What the kind can do.
+    public var capabilities: ModelCapabilities { kind.member.capabilities }
+    /// Models with a posterior distribution and a KL term.
+    public var isVariational: Bool { capabilities.contains(.variational) }
     /// The output distribution's mean is the logits themselves (a Gaussian with `outputMean` identity).
     public var hasIdentityMean: Bool { likelihood == .gaussian && outputMean == .identity }
-    /// CVAE: models that take a label.
-    public var isConditional: Bool { kind == .cvae }
-    /// Models with an encoder and decoder (every kind but the classifier).
-    public var isReconstructing: Bool { kind != .classifier }
+    /// Models that take a label beside each input and code.
+    public var isConditional: Bool { capabilities.contains(.conditional) }
+    /// Models with an encoder and decoder.
+    public var isReconstructing: Bool { capabilities.contains(.reconstruct) }
+    /// Models that need class labels to train (conditional models and classifiers).
+    public var needsLabels: Bool { !capabilities.isDisjoint(with: [.conditional, .classify]) }
     /// Colour channels per pixel (1 unless `imageChannels` says otherwise).
     public var channels: Int { imageChannels ?? 1 }
     /// `deepconv`: the last feature map's height and width (each side halved per convolution).
@@ -146,8 +146,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 zip(mirrored, mirrored.dropFirst()).reduce(0) { $0 + (9 * $1.0 + 3) * $1.1 } + (9 * first + 1) * image
         }
         let body = dense([features + condition] + h), last = h.last ?? features + condition
-        if kind == .classifier { return convolutions + body + (last + 1) * Double(classes) }
-        let heads = (kind == .ae || kind == .sae || kind == .dae ? 1 : 2) * (last + 1) * z
+        if !isReconstructing { return convolutions + body + (last + 1) * Double(classes) }
+        let heads = (isVariational ? 2 : 1) * (last + 1) * z
         let decoderOutput = arch == .mlp ? Double(inputSize) : features
         let decoder = dense([z + condition] + h.reversed() + [decoderOutput]) + deconvolutions
         let learnedVariance = likelihood == .gaussian && outputVariance == nil ? 1.0 : 0
@@ -177,7 +177,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard arch == .deepconv, let first = convChannels.first, let last = convChannels.last else { return 0 }
         let total = Double(convChannels.reduce(0, +))
         // The encoder's layers, and the decoder's (one fewer at the deep end, one more at the first width).
-        return 2 * (total + (kind == .classifier ? 0 : total - Double(last) + Double(first)))
+        return 2 * (total + (isReconstructing ? total - Double(last) + Double(first) : 0))
     }
 
     private func fail(_ field: String, _ message: String) -> LatentError { LatentError(.model, field: field, message) }
@@ -229,28 +229,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if outputMean == .identity && likelihood != .gaussian {
             throw fail("outputMean", "identity applies to `likelihood` gaussian (a Bernoulli's mean is a probability)")
         }
-        if let s = sparsity {
-            guard kind == .sae else { throw fail("sparsity", "applies to `kind` sae only") }
-            guard s.weight >= 0 else { throw fail("sparsityWeight", "expected a number ≥ 0, got \(s.weight)") }
-            if s.kind == .kl && !(s.target > 0 && s.target < 1) {
-                throw fail("sparsityTarget", "expected 0 < ρ < 1, got \(s.target)")
-            }
-        }
         if let f = freeBits {
             guard f >= 0, f.isFinite else { throw fail("freeBits", "expected a number of nats ≥ 0, got \(f)") }
-            guard kind == .vae || kind == .cvae else { throw fail("freeBits", "applies to `kind` vae or cvae") }
+            guard isVariational else { throw fail("freeBits", "applies to variational kinds (`kind` vae or cvae)") }
         }
-        if kind == .iwae {
-            guard likelihood == .bernoulli else { throw fail("likelihood", "an iwae supports bernoulli only") }
-            guard let k = importanceSamples, k >= 1, k <= 5000 else {
-                throw fail("importanceSamples", "expected 1…5000 importance samples for an iwae")
-            }
+        let own = Set(kind.member.settingKeys)
+        for key in settings.keys.sorted() where !own.contains(key) {
+            let owners = ModelKind.allCases.filter { $0.member.settingKeys.contains(key) }.map(\.rawValue)
+            let which = owners.isEmpty ? "no `kind`" : "`kind` " + owners.joined(separator: " or ") + " only"
+            throw fail(key, "applies to \(which)")
         }
-        if kind == .sae && hidden.isEmpty {
-            throw fail("hidden", "an sae penalises its last dense hidden layer; give at least one width (e.g. 256)")
-        }
-        if kind == .dae && noise == nil { throw fail("noise", "a dae needs a corruption (e.g. gaussian:0.5)") }
-        if noise != nil && kind != .dae { throw fail("noise", "applies to `kind` dae only") }
+        try kind.member.validate(self)
     }
 }
 

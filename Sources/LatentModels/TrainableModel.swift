@@ -105,11 +105,7 @@ extension ReconstructingModel {
 
 /// Builds an untrained model of the configured kind.
 public func makeModel(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
-    switch config.kind {
-    case .ae, .sae, .dae: Autoencoder(config, rng: &rng)
-    case .vae, .cvae, .iwae: VariationalAutoencoder(config, rng: &rng)
-    case .classifier: Classifier(config, rng: &rng)
-    }
+    config.kind.member.make(config, rng: &rng)
 }
 
 /// The Gaussian likelihood's log-variance: a learned [1] parameter, or a constant.

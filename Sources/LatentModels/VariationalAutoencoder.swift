@@ -5,9 +5,9 @@ import LatentTensor
 /// Variational autoencoder (Kingma & Welling 2014), as in pytorch/examples: encoder → (mean, log-variance)
 /// → z = mean + exp(logvar/2)·eps → decoder → logits;
 /// loss = reconstruction NLL + klWeight · KL(q(z|x) ‖ N(0, I)).
-/// With `beta` ≠ 1 it is a β-VAE; as `cvae` a one-hot label joins the encoder's features and the code; as
-/// `iwae` the same networks train on the k-sample importance-weighted bound.
-public final class VariationalAutoencoder: ReconstructingModel {
+/// With `beta` ≠ 1 it is a β-VAE; for a conditional kind a one-hot label joins the encoder's features and the
+/// code. Subclasses may train the same networks on another bound (`loss(_:noise:klWeight:)`, `noiseSamples`).
+public class VariationalAutoencoder: ReconstructingModel {
     /// The configuration the model was built from.
     public let config: ModelConfig
     /// Encoder layers up to the heads.
@@ -22,7 +22,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
     public let outputLogVariance: Parameter?
 
     /// A new model of configuration `c`, initialised from `rng` as PyTorch initialises it.
-    public init(_ c: ModelConfig, rng: inout RandomGenerator) {
+    public required init(_ c: ModelConfig, rng: inout RandomGenerator) {
         config = c
         let condition = c.isConditional ? c.classes : 0
         body = EncoderBody(c, conditionSize: condition, rng: &rng)
@@ -30,19 +30,6 @@ public final class VariationalAutoencoder: ReconstructingModel {
         logVarianceHead = Linear(body.outputSize, c.latent, rng: &rng)
         decoder = Decoder(c, inputSize: c.latent + condition, rng: &rng)
         outputLogVariance = makeOutputLogVariance(c)
-    }
-
-    /// A VAE of MLPs, `inputSize`-`hidden`-`latent` (the decoder mirrored), initialised from `rng`: the
-    /// pytorch/examples VAE is `VariationalAutoencoder(inputSize: 784, hidden: [400], latent: 20, rng: &rng)`.
-    public convenience init(
-        inputSize: Int, hidden: [Int], latent: Int, activation: Activation = .relu,
-        likelihood: Likelihood = .bernoulli, beta: Float = 1, rng: inout RandomGenerator
-    ) {
-        var c = ModelConfig(kind: .vae)
-        (c.inputSize, c.imageHeight, c.imageWidth) = (inputSize, 1, inputSize)
-        if inputSize == 784 { (c.imageHeight, c.imageWidth) = (28, 28) }
-        (c.hidden, c.latent, c.activation, c.likelihood, c.beta) = (hidden, latent, activation, likelihood, beta)
-        self.init(c, rng: &rng)
     }
 
     /// BatchNorm's running statistics, with PyTorch `state_dict` names.
@@ -82,19 +69,14 @@ public final class VariationalAutoencoder: ReconstructingModel {
         return decoder(Variable.concatColumns(z, Variable(c)))
     }
 
-    /// The training objective with given standard-normal noise: the negative ELBO ([n, latent] noise), or for
-    /// an IWAE the negative k-sample bound ([n·k, latent] noise). `klWeight` nil is β.
+    /// The training objective with given standard-normal noise ([n · noiseSamples, latent]): the negative ELBO
+    /// (a subclass may train on another bound). `klWeight` nil is β.
     public func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        guard config.kind == .iwae else { return elboTerms(batch, noise: noise, klWeight: klWeight) }
-        let k = config.importanceSamples ?? 1
-        let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
-        let lv = logVar.repeatRows(k)
-        let z = Variable.reparameterize(mean: mu.repeatRows(k), logVariance: lv, noise: noise)
-        let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: k) }
-        let bound = Variable.negativeImportanceWeightedBound(
-            logits: logits(z, labels: rowLabels), targets: batch.x, z: z, noise: noise, logVariance: lv, samples: k)
-        return LossTerms(total: bound, parts: [("iwae_bound", bound.value.scalar)])
+        elboTerms(batch, noise: noise, klWeight: klWeight)
     }
+
+    /// Noise samples per example the training objective draws (1: the ELBO's one).
+    public var noiseSamples: Int { 1 }
 
     /// Negative ELBO terms (reconstruction, KL) with given standard-normal noise [n, latent]; the total weighs
     /// the KL by `klWeight` (nil: β).
@@ -118,10 +100,9 @@ public final class VariationalAutoencoder: ReconstructingModel {
         loss(batch, noise: noise(rows: batch.x.shape[0], rng: &rng), klWeight: klWeight)
     }
 
-    /// The reparameterisation noise of a batch of `rows` (K samples each for an IWAE).
+    /// The reparameterisation noise of a batch of `rows` (`noiseSamples` each).
     func noise(rows: Int, rng: inout RandomGenerator) -> Tensor {
-        let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
-        let eps = Tensor(uninitialized: [rows * samples, config.latent])
+        let eps = Tensor(uninitialized: [rows * noiseSamples, config.latent])
         rng.fillNormal(eps)
         return eps
     }
@@ -153,7 +134,7 @@ public final class VariationalAutoencoder: ReconstructingModel {
         sample(labels: Array(repeating: 0, count: count), rng: &rng)
     }
 
-    /// The VAE's planned step (see `PlannedNetwork`), where the configuration has one.
+    /// The planned step (see `PlannedNetwork`), where the configuration has one.
     public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {
         PlannedNetwork(self, parameters: parameters, gradients: gradients, rows: rows)
     }

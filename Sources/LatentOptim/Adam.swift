@@ -29,9 +29,7 @@ public final class Adam: Optimizer {
         _ parameters: ParameterSet, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
         epsilon: Float = 1e-8, weightDecay: Float = 0
     ) throws {
-        guard learningRate >= 0, learningRate.isFinite else {
-            throw LatentError(.optimizer, field: "learningRate", "expected a finite value ≥ 0, got \(learningRate)")
-        }
+        try LearningRate.check(learningRate)
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
             throw LatentError(.optimizer, field: "betas", "expected values in [0, 1), got (\(beta1), \(beta2))")
         }

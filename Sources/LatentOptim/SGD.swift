@@ -27,9 +27,7 @@ public final class SGD: Optimizer {
         _ parameters: ParameterSet, learningRate: Float, momentum: Float = 0, dampening: Float = 0,
         weightDecay: Float = 0, nesterov: Bool = false
     ) throws {
-        guard learningRate >= 0, learningRate.isFinite else {
-            throw LatentError(.optimizer, field: "learningRate", "expected a finite value ≥ 0, got \(learningRate)")
-        }
+        try LearningRate.check(learningRate)
         guard momentum >= 0 else { throw LatentError(.optimizer, field: "momentum", "expected ≥ 0, got \(momentum)") }
         guard !nesterov || (momentum > 0 && dampening == 0) else {
             throw LatentError(.optimizer, field: "nesterov", "requires momentum > 0 and dampening = 0")

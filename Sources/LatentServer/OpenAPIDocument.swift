@@ -2,7 +2,7 @@ import Foundation
 import Latent
 
 /// The committed OpenAPI document (`openapi.json`, the API of every model) specialised for the model being
-/// served: its row sizes, its classes (a CVAE's labels; none for other models), whether it samples and has a
+/// served: its row sizes, its classes (a conditional model's labels; none for others), whether it samples and has a
 /// map. So a client, or schemathesis, learns exactly which requests this server accepts.
 enum OpenAPIDocument {
     typealias Object = [String: Any]
@@ -14,6 +14,7 @@ enum OpenAPIDocument {
         }
         let c = service.config
         edit(&document, ["components", "schemas"]) { specialiseSchemas(&$0, c, hasMap: service.map != nil) }
+        edit(&document, ["components", "schemas", "Model", "properties", "kind"]) { $0["enum"] = [c.kind.rawValue] }
         edit(&document, ["paths"]) { paths in
             if !c.isVariational { paths["/sample"] = nil }
             for (path, _) in paths {

@@ -83,7 +83,8 @@ public final class ModelService: @unchecked Sendable {
     /// `count` images from the prior (a VAE, CVAE or IWAE; a CVAE of `label`), reproducible by `seed`.
     public func sample(count: Int, label: Int?, seed: UInt64) throws -> Tensor {
         guard let vae = loaded.model as? VariationalAutoencoder else {
-            throw LatentError(.model, "a \(config.kind.rawValue) has no prior to sample; sampling needs a vae")
+            throw LatentError(
+                .model, "a \(config.kind.rawValue) has no prior to sample; sampling needs a variational model")
         }
         try Self.bounded(count, field: "count", 1...Self.maxRows)
         let labels = try checkedLabels(label.map { Array(repeating: $0, count: count) }, rows: count)
@@ -170,7 +171,7 @@ public final class ModelService: @unchecked Sendable {
             }
         }
         // As `train` and `eval` do: a Bernoulli likelihood is a distribution over unscaled values in [0, 1].
-        if config.likelihood == .bernoulli && config.kind != .classifier && scaling == nil,
+        if config.likelihood == .bernoulli && config.isReconstructing && scaling == nil,
             let bad = (0..<x.count).first(where: { !(0...1).contains(x.data[$0]) })
         {
             throw LatentError(
@@ -213,7 +214,7 @@ public final class ModelService: @unchecked Sendable {
     public func classNumbers(_ given: [String]?) throws -> [Int]? {
         try given?.map { text in
             guard config.isConditional else {
-                throw LatentError(.model, field: "label", "only a cvae takes labels")
+                throw LatentError(.model, field: "label", "only a conditional model takes labels")
             }
             return try ClassLabel.number(text, for: config, names: loaded.data?.classes)
         }
@@ -221,11 +222,11 @@ public final class ModelService: @unchecked Sendable {
 
     func checkedLabels(_ labels: [Int]?, rows: Int) throws -> [Int] {
         guard config.isConditional else {
-            if labels != nil { throw LatentError(.model, field: "label", "only a cvae takes labels") }
+            if labels != nil { throw LatentError(.model, field: "label", "only a conditional model takes labels") }
             return []
         }
         guard let labels else {
-            throw LatentError(.model, field: "label", "this cvae needs a label 0…\(config.classes - 1)")
+            throw LatentError(.model, field: "label", "this conditional model needs a label 0…\(config.classes - 1)")
         }
         guard labels.count == rows else {
             throw LatentError(.model, field: "labels", "expected \(rows) labels, got \(labels.count)")

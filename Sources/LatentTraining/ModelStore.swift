@@ -54,23 +54,19 @@ public enum ModelStore {
         try load(url, as: (any TrainableModel).self, kinds: kinds)
     }
 
-    /// An AE, SAE, DAE, VAE, CVAE or IWAE (anything with an encoder and decoder).
+    /// Any model with an encoder and decoder (`ModelCapabilities.reconstruct`).
     public static func loadReconstructing(_ url: URL) throws -> Loaded<any ReconstructingModel> {
-        try load(url, as: (any ReconstructingModel).self, kinds: Set(ModelKind.allCases.filter { $0 != .classifier }))
+        try load(url, as: (any ReconstructingModel).self, kinds: ModelKind.with(.reconstruct))
     }
 
-    /// A VAE, CVAE or IWAE (or the subset `kinds`).
-    public static func loadVAE(
-        _ url: URL, kinds: Set<ModelKind> = [.vae, .cvae, .iwae]
-    ) throws
-        -> Loaded<VariationalAutoencoder>
-    {
-        try load(url, as: VariationalAutoencoder.self, kinds: kinds)
+    /// A variational model (or one of the subset `kinds`).
+    public static func loadVAE(_ url: URL, kinds: Set<ModelKind>? = nil) throws -> Loaded<VariationalAutoencoder> {
+        try load(url, as: VariationalAutoencoder.self, kinds: kinds ?? ModelKind.with(.variational))
     }
 
-    /// A classifier.
-    public static func loadClassifier(_ url: URL) throws -> Loaded<Classifier> {
-        try load(url, as: Classifier.self, kinds: [.classifier])
+    /// A model that classifies.
+    public static func loadClassifier(_ url: URL) throws -> Loaded<any ClassifyingModel> {
+        try load(url, as: (any ClassifyingModel).self, kinds: ModelKind.with(.classify))
     }
 
     private static func load<Model>(_ url: URL, as type: Model.Type, kinds: Set<ModelKind>?) throws -> Loaded<Model> {

@@ -75,9 +75,9 @@ public struct RunSummary: Sendable {
             c.imageHeight > 1 ? "\(c.imageWidth)x\(c.imageHeight)x\(c.channels)" : "\(c.inputSize)"
         let body =
             c.arch == .mlp ? c.hidden.map(String.init) : c.convChannels.map { "conv \($0)" } + c.hidden.map(String.init)
-        let code = c.kind == .classifier ? "\(c.classes) classes" : "\(c.latent)"
+        let code = c.isReconstructing ? "\(c.latent)" : "\(c.classes) classes"
         let down = ([input] + body + [code]).joined(separator: " → ")
-        guard c.kind != .classifier else { return down }
+        guard c.isReconstructing else { return down }
         return down + " → " + ([input] + body).reversed().joined(separator: " → ")
     }
 }

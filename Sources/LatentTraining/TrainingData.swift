@@ -58,7 +58,7 @@ public struct TrainingData {
             config.outputMean = range.lowerBound >= 0 && range.upperBound <= 1 ? .sigmoid : .identity
         }
         try config.validate()
-        if (config.isConditional || config.kind == .classifier) && !train.isLabelled {
+        if config.needsLabels && !train.isLabelled {
             // Where the labels would come from depends on the data: a folder's class folders, a table's column.
             let remedy =
                 train.isImage
@@ -107,7 +107,7 @@ public struct TrainingData {
             throw LatentError(
                 .data, field: "data", "\(raw.name) has \(order)\(theirs); the model was trained on \(ours)")
         }
-        if config.isConditional || config.kind == .classifier, let label = data.labels.max(),
+        if config.needsLabels, let label = data.labels.max(),
             Int(label) >= config.classes
         {
             throw LatentError(
@@ -151,7 +151,7 @@ public struct TrainingData {
 
     /// A Bernoulli likelihood needs data in [0, 1].
     static func checkRange(_ train: Dataset, _ config: ModelConfig) throws {
-        guard config.likelihood == .bernoulli && config.kind != .classifier else { return }
+        guard config.likelihood == .bernoulli && config.isReconstructing else { return }
         let range = train.valueRange
         guard range.lowerBound >= 0 && range.upperBound <= 1 else {
             throw LatentError(

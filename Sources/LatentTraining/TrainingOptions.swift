@@ -1,5 +1,6 @@
 import Foundation
 import LatentData
+import LatentOptim
 import LatentTensor
 
 /// How to train: the hyperparameters, the schedule and where results go (`latent train` flags map onto these).
@@ -45,10 +46,10 @@ public struct TrainingOptions: Sendable {
         guard batchSize > 0, batchSize <= 1 << 24 else {
             throw fail("batchSize", "expected 1…16,777,216, got \(batchSize)")
         }
-        guard learningRate > 0, learningRate.isFinite else {
-            throw fail("learningRate", "expected a positive learning rate, got \(learningRate)")
+        try LearningRate.check(learningRate, domain: .training)
+        guard klWarmupEpochs >= 0, klWarmupEpochs <= 1_000_000 else {
+            throw fail("klWarmupEpochs", "expected 0…1,000,000 epochs, got \(klWarmupEpochs)")
         }
-        guard klWarmupEpochs >= 0 else { throw fail("klWarmupEpochs", "expected epochs ≥ 0, got \(klWarmupEpochs)") }
         guard threads > 0, threads <= 1024 else { throw fail("threads", "expected 1…1024, got \(threads)") }
         if let clip = clipGradientNorm, !(clip > 0 && clip.isFinite) {
             throw fail("clipGradientNorm", "expected a positive number, got \(clip)")

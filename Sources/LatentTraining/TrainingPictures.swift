@@ -49,9 +49,10 @@ extension Trainer {
             grids.append(("samples.png", images, columns))
         }
         grids.append(("reconstructions.png", Pictures.reconstructionRows(model, test: test, columns: 16, pairs: 2), 16))
-        if let noise = model.config.noise {
-            grids.append(
-                ("denoising.png", Pictures.denoisingRows(model, noise: noise, test: test, columns: 16, rng: &rng), 16))
+        if let corrupting = model as? any CorruptingModel {
+            let rows = Pictures.denoisingRows(
+                model, corrupt: { corrupting.corrupt($0, rng: &$1) }, test: test, columns: 16, rng: &rng)
+            grids.append(("denoising.png", rows, 16))
         }
         return grids
     }

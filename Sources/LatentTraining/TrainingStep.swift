@@ -51,12 +51,12 @@ public final class TrainingStep {
     /// Refuses a step on batches of `batchSize` (per process) of `config` that would not fit in the machine's
     /// memory — before anything is allocated, so a run can check it before it announces itself.
     public static func checkFits(_ config: ModelConfig, batchSize: Int) throws {
-        let samples = config.kind == .iwae ? config.importanceSamples ?? 1 : 1
+        let samples = config.kind.member.samplesPerExample(config)
         let what =
             "a training step on batches of \(batchSize)" + (samples > 1 ? " × \(samples) importance samples" : "")
         try MemoryBudget.check(
             Double(batchSize) * Double(samples) * config.trainingValuesPerExample * 4, for: what,
-            domain: .training, field: samples > 1 ? "importanceSamples" : "batchSize")
+            domain: .training, field: samples > 1 ? config.kind.member.samplesSetting ?? "batchSize" : "batchSize")
     }
 
     /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
@@ -85,9 +85,10 @@ public final class TrainingStep {
             throw LatentError(.training, "`engine` planned: no plan for \(reason); use `engine` graph or auto")
         }
         let threads = max(1, threads)
-        // The SAE's penalty needs whole-batch statistics: it threads inside BLAS instead. (BatchNorm's are
-        // exchanged between the workers: `BatchNormSync`.)
-        let workers = splitBatches && model.config.kind != .sae ? threads : 1
+        // A loss on whole-batch statistics threads inside BLAS instead. (BatchNorm's are exchanged between the
+        // workers: `BatchNormSync`.)
+        let splittable = model.config.kind.member.unsplittableReason(model.config, processes: false) == nil
+        let workers = splitBatches && splittable ? threads : 1
         let rows = (batchSize + workers - 1) / workers
         // Before the plans: oneDNN's kernels are made for the thread count they will run on.
         BLAS.setThreads(workers > 1 ? 1 : threads)
@@ -108,7 +109,7 @@ public final class TrainingStep {
         }
         sliced = optimizer as? any SlicedUpdate
         if plans.count == workers {
-            termNames = model.config.kind == .vae ? ["reconstruction", "kl"] : ["reconstruction"]
+            termNames = model.config.isVariational ? ["reconstruction", "kl"] : ["reconstruction"]
             team = PlannedTeam(plans)
             let fork = workers > 1 && team == nil ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
             (self.plans, self.fork, parallel, self.engine) = (plans, fork, nil, .planned)
@@ -162,14 +163,9 @@ public final class TrainingStep {
         termValues.deallocate()
     }
 
-    /// What cannot yet be split over processes: the SAE's KL penalty needs whole-batch mean activations.
+    /// What cannot be split over processes: a loss on statistics of the whole batch (the kind says).
     static func checkDistributable(_ c: ModelConfig, processes: Int) throws {
-        if c.kind == .sae && c.sparsity?.kind == .kl {
-            throw LatentError(
-                .training,
-                "the sae's KL sparsity penalty needs the whole batch's mean activations; train it in one process, "
-                    + "or use the L1 penalty (`--l1`), which adds up over processes")
-        }
+        if let reason = c.kind.member.unsplittableReason(c, processes: true) { throw LatentError(.training, reason) }
     }
 
     /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()` (plans overwrite their

@@ -355,7 +355,7 @@ import Testing
     /// pieces that wait for each other, as a `PlannedTeam`'s workers wait for each other's layers, all finish.
     /// (With one shared pool and Dispatch for the rest, a fork's pieces could wait for a piece that never got a
     /// thread.)
-    @Test func piecesThatWaitForEachOtherFinishWhileOtherThreadsFork() {
+    @Test(.timeLimit(.minutes(1))) func piecesThatWaitForEachOtherFinishWhileOtherThreadsFork() {
         var rounds = [Int](repeating: 0, count: 9)
         rounds.withUnsafeMutableBufferPointer { b in
             let p = SendablePointer(b.baseAddress!)
@@ -375,7 +375,7 @@ import Testing
     /// A `WakeEvent` passes every signal, whether its waiter is still polling, sleeps at once (poll 0), or gives up
     /// polling just as the signal comes (1 µs): two threads hand a counter back and forth through two events. (A lost
     /// signal leaves a thread asleep: the test hangs, as it did with `signal` not waking a sleeping waiter.)
-    @Test func wakeEventsPassEverySignalWhetherTheWaiterPollsOrSleeps() {
+    @Test(.timeLimit(.minutes(1))) func wakeEventsPassEverySignalWhetherTheWaiterPollsOrSleeps() {
         for poll in [0, 1_000, WakeEvent.pollNanoseconds] {
             let ping = WakeEvent(), pong = WakeEvent()
             var turns = [Int](repeating: 0, count: 2)

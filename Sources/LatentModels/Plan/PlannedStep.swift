@@ -20,16 +20,12 @@ public protocol PlannedStep: AnyObject {
 }
 
 extension ModelConfig {
-    /// Why this configuration has no planned step, or nil if it has one. Plans cover the common case: AE and
-    /// VAE (every body) with the Bernoulli likelihood and no corruption, sparsity, condition, free bits or importance
-    /// samples.
+    /// Why this configuration has no planned step, or nil if it has one. Plans cover the common case: kinds that
+    /// declare `planned` (every body) with the Bernoulli likelihood, no settings of their own and no free bits.
     public var planUnsupportedReason: String? {
-        guard kind == .ae || kind == .vae else { return "`kind` \(kind.rawValue) (plans cover ae and vae)" }
-
+        guard capabilities.contains(.planned) else { return "`kind` \(kind.rawValue) (no planned engine)" }
         guard likelihood == .bernoulli else { return "`likelihood` \(likelihood.rawValue) (plans cover bernoulli)" }
-        guard noise == nil, sparsity == nil, freeBits == nil, importanceSamples == nil else {
-            return "corruption, sparsity, free bits or importance samples"
-        }
+        guard settings.isEmpty, freeBits == nil else { return "the kind's own settings or free bits" }
         return nil
     }
 }

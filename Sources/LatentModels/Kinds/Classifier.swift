@@ -2,8 +2,19 @@ import LatentAutodiff
 import LatentNN
 import LatentTensor
 
+/// The classifier kind: an MLP with softmax cross-entropy, to judge generated digits and for semi-supervised work.
+public enum ClassifierKind: ModelFamilyMember {
+    /// Predicts classes.
+    public static let capabilities: ModelCapabilities = [.classify]
+
+    /// A `Classifier` of `config`.
+    public static func make(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
+        Classifier(config, rng: &rng)
+    }
+}
+
 /// A small MLP classifier (softmax cross-entropy), used to judge generated digits.
-public final class Classifier: TrainableModel {
+public final class Classifier: ClassifyingModel, MeasuredModel {
     /// The configuration the model was built from.
     public let config: ModelConfig
     /// The hidden layers.
@@ -65,4 +76,13 @@ public final class Classifier: TrainableModel {
 
     /// Predicted classes.
     public func predict(_ x: Tensor) -> [Int] { logits(x).argmaxRows() }
+
+    /// accuracy: the share of test examples classified as labelled.
+    public func ownMetrics(
+        forEachBatch: ((Batch) -> Void) -> Void, count: Int, features: Int, seed: UInt64
+    ) -> [(key: String, value: Double)] {
+        var correct = 0
+        forEachBatch { batch in correct += zip(predict(batch.x), batch.labels).filter { $0 == $1 }.count }
+        return [("accuracy", Double(correct) / Double(count))]
+    }
 }

@@ -1,21 +1,3 @@
-/// The members of the family (`latent train --model …`).
-public enum ModelKind: String, Codable, CaseIterable, Sendable {
-    /// Autoencoder: deterministic code, reconstruction loss.
-    case ae
-    /// Sparse autoencoder: AE + a sparsity penalty on the encoder's last hidden layer.
-    case sae
-    /// Denoising autoencoder: AE trained to reconstruct clean inputs from corrupted ones.
-    case dae
-    /// Variational autoencoder (β-VAE with β ≠ 1).
-    case vae
-    /// Importance-weighted autoencoder (Burda et al. 2015): the VAE's networks trained on the k-sample bound.
-    case iwae
-    /// Conditional VAE: a one-hot label goes into encoder and decoder.
-    case cvae
-    /// An MLP classifier, to judge generated digits and for semi-supervised work.
-    case classifier
-}
-
 /// The encoder/decoder body: fully connected, or convolutional (for images whose sides divide by 4).
 public enum Architecture: String, Codable, CaseIterable, Sendable {
     /// Dense layers only.

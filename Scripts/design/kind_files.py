@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Counts, for each model kind, the files of Sources/ that name it, and fails above a limit (default 3).
+
+A kind is named by its case (`.iwae`, `case iwae`, "iwae"), its own type names (`IWAE`) and its own
+hyperparameters and flags (`importanceSamples`, `--k`): the patterns are listed in KINDS below. Comments are
+not code and are skipped. The registry (the list of kinds) and the CLI's list of kinds' options may name every
+kind and are not counted. Usage: kind_files.py [--limit N] [--list] [ROOT]   (standard library only)
+"""
+import os
+import re
+import sys
+
+KINDS = {
+    "ae": [r"\.ae\b", r"\bcase ae\b", r'"ae"', r"\bAE\b"],
+    "sae": [r"\.sae\b", r"\bcase sae\b", r'"sae"', r"\bSAE\b", r"\bSparsity\b", r"\.sparsity\b",
+            r"\bsparsity(Weight|Target)\b", r"sparsity-(weight|target)", r'"l1"', r"\bl1\b"],
+    "dae": [r"\.dae\b", r"\bcase dae\b", r'"dae"', r"\bDAE\b", r"\bCorruption\b", r"\b(config|c)\.noise\b",
+            r"\bpsnr", r"PSNR\b"],
+    "vae": [r"\.vae\b", r"\bcase vae\b", r'"vae"', r"(?<![-β])\bVAE\b"],  # not PyTorch-VAE, β-VAE
+    "iwae": [r"\.iwae\b", r"\bcase iwae\b", r'"iwae"', r"\bIWAE\b", r"\bimportanceSamples\b", r'"k"'],
+    "cvae": [r"\.cvae\b", r"\bcase cvae\b", r'"cvae"', r"\bCVAE\b"],
+    "classifier": [r"\.classifier\b", r"\bcase classifier\b", r'"classifier"', r"\bClassifier\b"],
+}
+# The registry lists the kinds; the CLI's option list declares each kind's flags.
+ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}
+SUFFIXES = (".swift", ".json", ".js", ".html", ".c", ".h")
+
+
+def code(text, suffix):
+    """The text without comments (// and /* */ in Swift, C and JavaScript)."""
+    if suffix in (".json", ".html"):
+        return text
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    lines = []
+    for line in text.splitlines():
+        # A // outside a string literal starts a comment (good enough for this tree: no "//" in strings that
+        # matter here but URLs, which name no kind).
+        stripped, quoted, i = [], False, 0
+        while i < len(line):
+            ch = line[i]
+            if ch == '"' and (i == 0 or line[i - 1] != "\\"):
+                quoted = not quoted
+            if not quoted and line.startswith("//", i):
+                break
+            stripped.append(ch)
+            i += 1
+        lines.append("".join(stripped))
+    return "\n".join(lines)
+
+
+def main():
+    args = sys.argv[1:]
+    limit, show = 3, False
+    if "--limit" in args:
+        i = args.index("--limit")
+        limit = int(args[i + 1])
+        del args[i:i + 2]
+    if "--list" in args:
+        show = True
+        args.remove("--list")
+    root = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "..")
+    files = {}
+    for folder, _, names in os.walk(os.path.join(root, "Sources")):
+        for name in names:
+            if name.endswith(SUFFIXES):
+                path = os.path.join(folder, name)
+                rel = os.path.relpath(path, root)
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    files[rel] = code(f.read(), os.path.splitext(name)[1])
+    failed = []
+    print(f"{'kind':<11} files  (limit {limit}; the registry and the CLI's option list not counted)")
+    for kind, patterns in KINDS.items():
+        regex = re.compile("|".join(patterns))
+        naming = sorted(p for p, text in files.items() if p not in ALLOWED and regex.search(text))
+        print(f"{kind:<11} {len(naming):>5}" + ("  " + " ".join(naming) if show else ""))
+        if len(naming) > limit:
+            failed.append(kind)
+    if failed:
+        print(f"kinds named in more than {limit} files: {', '.join(failed)} (run with --list to see them)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Latent
+
+/// The kinds' own flags, and how each becomes its kind's setting: the one CLI file besides the registry that names
+/// kinds (`Scripts/design/kind_files.py`). A new kind with flags adds them here; nothing else in the CLI changes.
+struct KindOptions: ParsableArguments {
+    @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
+    @Option(
+        name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).")
+    var sparsityTarget: Float = 0.05
+    @Option(name: .customLong("sparsity-weight"), help: "SAE: weight of the KL(ρ‖ρ̂) penalty.") var sparsityWeight:
+        Float = 3
+    @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
+    @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
+
+    /// `--model`'s default.
+    static let defaultKind = ModelKind.vae
+
+    /// `--model`'s help: every kind of the registry.
+    static let modelHelp = "Model: " + ModelKind.allCases.map(\.rawValue).joined(separator: ", ") + "."
+
+    /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
+    static let flags = [
+        "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
+        "sparsityTarget": "--sparsity-target", "noise": "--noise",
+    ]
+
+    /// Bounds of the kinds' flags.
+    func validate() throws { try bounded(k, "--k", 1...5000) }
+
+    /// A flag of another kind than `kind`, given on purpose: what it applies to.
+    func ineffective(for kind: ModelKind) -> String? {
+        if k != 5 && kind != .iwae { return "--k applies to --model iwae" }
+        if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
+            return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
+        }
+        return nil
+    }
+
+    /// Sets the kind's own settings of `config` from the flags (a --noise on another kind is left for
+    /// `ModelConfig.validate` to refuse).
+    func apply(to config: inout ModelConfig) throws {
+        if config.kind == .iwae { config.importanceSamples = k }
+        if config.kind == .sae {
+            config.sparsity =
+                l1.map { Sparsity(kind: .l1, weight: $0) }
+                ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight)
+        }
+        if let noise { config.noise = try Corruption(parsing: noise) }
+    }
+
+    /// `latent bench`'s settings for a kind that needs some: a DAE's gaussian:0.5, an SAE's KL penalty.
+    static func benchDefaults(_ config: inout ModelConfig) {
+        if config.kind == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
+        if config.kind == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
+        if config.kind == .iwae { config.importanceSamples = 5 }
+    }
+}

@@ -1,0 +1,81 @@
+import LatentAutodiff
+import LatentTensor
+
+/// The importance-weighted autoencoder (Burda et al. 2015): the VAE's networks trained on the k-sample bound.
+public enum IWAE: ModelFamilyMember {
+    /// Encodes, decodes and samples from its prior.
+    public static let capabilities: ModelCapabilities = [.reconstruct, .variational, .sample]
+    /// Its importance samples per image, under "importanceSamples".
+    public static let settingKeys = ["importanceSamples"]
+
+    /// An `ImportanceWeightedAutoencoder` of `config`.
+    public static func make(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
+        ImportanceWeightedAutoencoder(config, rng: &rng)
+    }
+
+    /// 1…5000 samples, a Bernoulli likelihood, no free bits.
+    public static func validate(_ c: ModelConfig) throws {
+        guard c.likelihood == .bernoulli else {
+            throw LatentError(.model, field: "likelihood", "an iwae supports bernoulli only")
+        }
+        guard let k = c.importanceSamples, k >= 1, k <= 5000 else {
+            throw LatentError(.model, field: "importanceSamples", "expected 1…5000 importance samples for an iwae")
+        }
+        if c.freeBits != nil { throw LatentError(.model, field: "freeBits", "applies to `kind` vae or cvae") }
+    }
+
+    /// k samples per image.
+    public static func samplesPerExample(_ c: ModelConfig) -> Int { c.importanceSamples ?? 1 }
+    /// The importance samples.
+    public static let samplesSetting: String? = "importanceSamples"
+}
+
+extension ModelConfig {
+    /// The IWAE's importance samples per image in the training bound.
+    public var importanceSamples: Int? {
+        get { setting("importanceSamples") }
+        set { setSetting("importanceSamples", newValue) }
+    }
+}
+
+/// A `VariationalAutoencoder` trained on the negative k-sample importance-weighted bound.
+public final class ImportanceWeightedAutoencoder: VariationalAutoencoder, MeasuredModel {
+    /// Importance samples per image (read from the configuration once).
+    public let samples: Int
+
+    /// A new model of configuration `c`.
+    public required init(_ c: ModelConfig, rng: inout RandomGenerator) {
+        samples = c.importanceSamples ?? 1
+        super.init(c, rng: &rng)
+    }
+
+    /// k noise samples per image.
+    public override var noiseSamples: Int { samples }
+
+    /// The negative k-sample bound with given standard-normal noise [n·k, latent]; β does not apply.
+    public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
+        let k = samples
+        let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
+        let lv = logVar.repeatRows(k)
+        let z = Variable.reparameterize(mean: mu.repeatRows(k), logVariance: lv, noise: noise)
+        let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: k) }
+        let bound = Variable.negativeImportanceWeightedBound(
+            logits: logits(z, labels: rowLabels), targets: batch.x, z: z, noise: noise, logVariance: lv, samples: k)
+        return LossTerms(total: bound, parts: [("iwae_bound", bound.value.scalar)])
+    }
+
+    /// elbo: the ELBO of the same networks (one sample, analytic KL) beside the k-sample bound, with noise from
+    /// `seed`'s evaluation stream.
+    public func ownMetrics(
+        forEachBatch: ((Batch) -> Void) -> Void, count: Int, features: Int, seed: UInt64
+    ) -> [(key: String, value: Double)] {
+        var rng = RandomGenerator(seed: seed, stream: .evaluation)
+        var total = 0.0
+        forEachBatch { batch in
+            let eps = Tensor(uninitialized: [batch.x.shape[0], config.latent])
+            rng.fillNormal(eps)
+            total += Double(elboTerms(batch, noise: eps).total.value.scalar)
+        }
+        return [("elbo", -total / Double(count))]
+    }
+}

@@ -1,0 +1,31 @@
+/// The registry: the members of the family (`latent train --model …`), each described by one file of `Kinds/`.
+/// Adding a kind is a case here, its file, and (for its own flags) the CLI's `KindOptions`; nothing else names it.
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+    /// Autoencoder: deterministic code, reconstruction loss.
+    case ae
+    /// Sparse autoencoder: AE + a sparsity penalty on the encoder's last hidden layer.
+    case sae
+    /// Denoising autoencoder: AE trained to reconstruct clean inputs from corrupted ones.
+    case dae
+    /// Variational autoencoder (β-VAE with β ≠ 1).
+    case vae
+    /// Importance-weighted autoencoder (Burda et al. 2015): the VAE's networks trained on the k-sample bound.
+    case iwae
+    /// Conditional VAE: a one-hot label goes into encoder and decoder.
+    case cvae
+    /// An MLP classifier, to judge generated digits and for semi-supervised work.
+    case classifier
+
+    /// The file that describes this kind: how to build it, what it can do, its own rules.
+    public var member: any ModelFamilyMember.Type {
+        switch self {
+        case .ae: AE.self
+        case .sae: SAE.self
+        case .dae: DAE.self
+        case .vae: VAE.self
+        case .iwae: IWAE.self
+        case .cvae: CVAE.self
+        case .classifier: ClassifierKind.self
+        }
+    }
+}
