@@ -44,39 +44,48 @@ let package = Package(
         .target(
             name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto", "CPNGRead", "CJPEG"],
             resources: [.copy("Resources/mnist")]),
-        .target(name: "LatentCheckpoint", dependencies: ["LatentNN", "LatentTensor"]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentStats", dependencies: ["LatentTensor", "CLAPACKE", "CBLAS"]),
         .target(name: "LatentEmbedding", dependencies: ["LatentStats", "LatentTensor", "CBLAS", "CFFTW", "CKernels"]),
+        // Persistence: safetensors, checkpoints, the model store, training state and run directories
+        .target(name: "LatentCheckpoint", dependencies: ["LatentModels", "LatentData", "LatentNN", "LatentTensor"]),
+        // File formats written for other tools: protobuf, ONNX, TensorBoard events
+        .target(
+            name: "LatentFormats",
+            dependencies: ["LatentModels", "LatentNN", "LatentData", "LatentTensor"]),
         .target(
             name: "LatentEval",
             dependencies: [
                 "LatentModels", "LatentData", "LatentStats", "LatentEmbedding", "LatentRender", "LatentOptim",
+                "LatentCheckpoint", "LatentNN", "LatentAutodiff", "LatentTensor",
             ]),
         .target(
             name: "LatentTraining",
             dependencies: [
-                "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentRender", "LatentEval",
+                "LatentModels", "LatentOptim", "LatentData", "LatentCheckpoint", "LatentFormats", "LatentRender",
+                "LatentEval", "LatentNN", "LatentAutodiff", "LatentTensor",
             ]),
+        // `latent bench`: speed and allocations of training steps
         .target(
-            name: "LatentExport",
-            dependencies: ["LatentModels", "LatentNN", "LatentCheckpoint", "LatentData", "LatentTensor"]),
+            name: "LatentBench",
+            dependencies: ["LatentTraining", "LatentData", "LatentModels", "LatentOptim", "LatentTensor"]),
         .target(
             name: "LatentService",
             dependencies: [
-                "LatentTraining", "LatentEval", "LatentModels", "LatentData", "LatentStats", "LatentRender",
+                "LatentCheckpoint", "LatentEval", "LatentModels", "LatentData", "LatentStats", "LatentRender",
+                "LatentTensor",
             ]),
         .target(
             name: "Latent",
             dependencies: [
                 "LatentTensor", "LatentAutodiff", "LatentNN", "LatentOptim", "LatentData", "LatentCheckpoint",
                 "LatentRender", "LatentModels", "LatentStats", "LatentEmbedding", "LatentEval", "LatentTraining",
-                "LatentService", "LatentExport",
+                "LatentService", "LatentFormats", "LatentBench",
             ]),
 
-        // MARK: Training over processes and machines (Open MPI), behind LatentTraining's ProcessGroup
-        .target(name: "LatentDistributed", dependencies: ["LatentTraining", "LatentTensor", "CMPI"]),
+        // MARK: Training over processes and machines (Open MPI), behind LatentTensor's ProcessGroup
+        .target(name: "LatentDistributed", dependencies: ["LatentTensor", "CMPI"]),
 
         // MARK: HTTP server (its own module: the library and its users do not depend on SwiftNIO)
         .target(
@@ -106,6 +115,6 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LatentServerTests",
-            dependencies: ["LatentServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["Latent", "LatentServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ]
 )

@@ -22,6 +22,8 @@ long=$(git ls-files '*.swift' '*.c' '*.h' '*.py' '*.sh' | xargs awk 'length($0) 
 # A model kind is one file: each kind is named in at most 3 files of Sources/ (its own, the registry and the CLI's
 # option list not counted), so adding one touches nothing else (issue 36).
 python3 Scripts/design/kind_files.py --limit 3
+# Package.swift is the architecture diagram: no module imports a module it does not declare.
+python3 Scripts/design/module_imports.py > /dev/null || python3 Scripts/design/module_imports.py
 swift build -c release            # the CLI tests run the built `latent` executable
 phase "lint and build"
 # No test uses @testable import: without testability the tests link the modules `swift build` just built, instead

@@ -4,7 +4,7 @@
 @_exported import LatentData
 @_exported import LatentEmbedding
 @_exported import LatentEval
-@_exported import LatentExport
+@_exported import LatentFormats
 @_exported import LatentModels
 @_exported import LatentNN
 @_exported import LatentOptim
@@ -13,3 +13,4 @@
 @_exported import LatentStats
 @_exported import LatentTensor
 @_exported import LatentTraining
+@_exported import LatentBench

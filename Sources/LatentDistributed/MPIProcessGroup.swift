@@ -1,7 +1,6 @@
 import CMPI
 import Foundation
 import LatentTensor
-import LatentTraining
 
 /// The processes of an `mpirun` job as a `ProcessGroup`: Open MPI's world communicator, in-place allreduces of the
 /// flat gradient buffer. Started once per process (`start`), finished at exit; MPI's default error handler

@@ -4,8 +4,8 @@ import LatentEval
 import LatentModels
 import LatentRender
 import LatentStats
+import LatentCheckpoint
 import LatentTensor
-import LatentTraining
 
 /// A trained model loaded once, answering questions about its latent space — encode, decode, reconstruct,
 /// sample, interpolate, the map of the test codes — with every input checked and every size bounded. It is what

@@ -1,6 +1,8 @@
 import Foundation
+import LatentCheckpoint
 import LatentData
 import LatentModels
+import LatentEval
 import LatentTensor
 
 extension Trainer {

@@ -2,6 +2,7 @@ import Foundation
 import LatentCheckpoint
 import LatentData
 import LatentEval
+import LatentFormats
 import LatentModels
 import LatentOptim
 import LatentRender

@@ -9,7 +9,7 @@ import LatentTensor
 /// (`completeSave`), and one stopped before it leaves the previous epoch's three files as they were.
 public struct TrainingState {
     /// The state's name in a run directory.
-    public static let fileName = "training-state.safetensors"
+    public static let fileName = RunDirectory.stateFileName
 
     /// The last complete epoch.
     public var epoch: Int

@@ -2,6 +2,7 @@ import Foundation
 import LatentData
 import LatentModels
 import LatentOptim
+import LatentTraining
 import LatentTensor
 
 /// Training speed, measured as `latent bench` and the side-by-side scripts report it: the median of several

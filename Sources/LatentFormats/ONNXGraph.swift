@@ -1,4 +1,3 @@
-import LatentCheckpoint
 import LatentTensor
 
 /// An ONNX graph being built: nodes in execution order, weights as initializers, typed inputs and outputs; then

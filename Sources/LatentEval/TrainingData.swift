@@ -15,6 +15,11 @@ public struct TrainingData {
     /// The feature scaling applied (tables only), to save with the model.
     public var scaling: FeatureScaling?
 
+    /// Splits already prepared, with the scaling applied to them.
+    public init(train: Dataset, test: Dataset, scaling: FeatureScaling?) {
+        (self.train, self.test, self.scaling) = (train, test, scaling)
+    }
+
     /// Prepares raw splits for a new model and fits `config` to them (input size, image shape, classes).
     /// Throws, naming the property, for a label that is absent, a scaling of images, a conv body on a table,
     /// or a Bernoulli likelihood on data outside [0, 1].

@@ -15,6 +15,9 @@ import LatentTensor
 /// - Temporary files of a save interrupted by a crash (`.NAME.tmp-PID` of a process no longer running) are
 ///   removed.
 public final class RunDirectory {
+    /// The resumable training state's file in a run directory (`TrainingState`).
+    public static let stateFileName = "training-state.safetensors"
+
     /// The directory.
     public let url: URL
     private let descriptor: Int32
@@ -44,7 +47,7 @@ public final class RunDirectory {
                     `overwrite` to write into it anyway
                     """)
             }
-            if !resuming, names.contains("model.safetensors") || names.contains(TrainingState.fileName) {
+            if !resuming, names.contains("model.safetensors") || names.contains(Self.stateFileName) {
                 throw LatentError(
                     .training, field: "outputDirectory",
                     """

@@ -1,5 +1,4 @@
 import Foundation
-import LatentCheckpoint
 import LatentTensor
 
 /// Writes a run's figures as TensorBoard event files (`tensorboard --logdir DIR` shows them), without TensorFlow:
