@@ -1,5 +1,6 @@
 // The umbrella module: `import Latent` brings in the whole toolkit.
 @_exported import LatentAutodiff
+@_exported import LatentBench
 @_exported import LatentCheckpoint
 @_exported import LatentData
 @_exported import LatentEmbedding
@@ -13,4 +14,3 @@
 @_exported import LatentStats
 @_exported import LatentTensor
 @_exported import LatentTraining
-@_exported import LatentBench

@@ -2,8 +2,8 @@ import Foundation
 import LatentData
 import LatentModels
 import LatentOptim
-import LatentTraining
 import LatentTensor
+import LatentTraining
 
 /// Training speed, measured as `latent bench` and the side-by-side scripts report it: the median of several
 /// timed runs after a warm-up run, and optionally the heap allocations of a steady-state step.

@@ -1,10 +1,10 @@
 import Foundation
+import LatentCheckpoint
 import LatentData
 import LatentEval
 import LatentModels
 import LatentRender
 import LatentStats
-import LatentCheckpoint
 import LatentTensor
 
 /// A trained model loaded once, answering questions about its latent space — encode, decode, reconstruct,

@@ -1,7 +1,7 @@
 import Foundation
 import LatentData
-import LatentModels
 import LatentEval
+import LatentModels
 import LatentTensor
 
 /// Before the first exchange of a distributed training, every process compares what it was given with process

@@ -1,8 +1,8 @@
 import Foundation
 import LatentCheckpoint
 import LatentData
-import LatentModels
 import LatentEval
+import LatentModels
 import LatentTensor
 
 extension Trainer {

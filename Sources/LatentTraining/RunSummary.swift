@@ -1,8 +1,8 @@
 import Foundation
 import LatentCheckpoint
 import LatentData
-import LatentModels
 import LatentEval
+import LatentModels
 import LatentTensor
 
 /// What a run directory holds, as Keras' `model.summary()` and a look at the run's files would tell: the model
