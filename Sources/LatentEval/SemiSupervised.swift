@@ -205,8 +205,8 @@ public enum SemiSupervised {
     final class Stack: Module {
         let layers: [Linear]
         init(layers: [Linear]) { self.layers = layers }
-        var namedParameters: [(name: String, parameter: Parameter)] {
-            layers.enumerated().flatMap { i, l in l.namedParameters.map { ("\(i).\($0.name)", $0.parameter) } }
+        var namedChildren: [(name: String, module: any Module)] {
+            layers.enumerated().map { (String($0.offset), $0.element) }
         }
     }
 }

@@ -30,24 +30,18 @@ public class Autoencoder: ReconstructingModel {
         outputLogVariance = makeOutputLogVariance(c)
     }
 
-    /// BatchNorm's running statistics, with PyTorch `state_dict` names.
-    public var namedBuffers: [(name: String, parameter: Parameter)] {
-        prefixed("encoder", body.namedBuffers) + prefixed("decoder", decoder.namedBuffers)
+
+
+
+
+    /// The networks the model is made of, named as in PyTorch's `state_dict`.
+    public var namedChildren: [(name: String, module: any Module)] {
+        [("encoder", body), ("code", codeLayer), ("decoder", decoder)]
     }
 
-    /// The networks the model is made of.
-    public var children: [any Module] { [body, codeLayer, decoder] }
-
-    /// Training (batch statistics in BatchNorm) or evaluation mode.
-    public func setTraining(_ on: Bool) {
-        body.setTraining(on)
-        decoder.setTraining(on)
-    }
-
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        prefixed("encoder", body.namedParameters) + prefixed("code", codeLayer.namedParameters)
-            + prefixed("decoder", decoder.namedParameters) + (outputLogVariance.map { [("output_logvar", $0)] } ?? [])
+    /// The Gaussian likelihood's learned log-variance, if learned.
+    public var ownParameters: [(name: String, parameter: Parameter)] {
+        outputLogVariance.map { [("output_logvar", $0)] } ?? []
     }
 
     /// The training objective on `batch`, summed over its examples.

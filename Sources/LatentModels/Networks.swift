@@ -53,19 +53,8 @@ public final class EncoderBody: Module {
         outputSize = width
     }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        prefixed("conv", features.namedParameters) + dense.namedParameters
-    }
-
-    /// BatchNorm's running statistics.
-    public var namedBuffers: [(name: String, parameter: Parameter)] { prefixed("conv", features.namedBuffers) }
-
-    /// The convolutional and dense parts.
-    public var children: [any Module] { [features, dense] }
-
-    /// Training or evaluation mode.
-    public func setTraining(_ on: Bool) { features.setTraining(on) }
+    /// The convolutional part ("conv") and the dense layers (whose names take no prefix).
+    public var namedChildren: [(name: String, module: any Module)] { [("conv", features), ("", dense)] }
 
     /// Features of `x` (joined by the condition) through the dense layers.
     public func callAsFunction(_ x: Variable, condition: Tensor? = nil) -> Variable {
@@ -125,19 +114,8 @@ public final class Decoder: Module {
         }
     }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        dense.namedParameters + prefixed("conv", deconv.namedParameters)
-    }
-
-    /// BatchNorm's running statistics.
-    public var namedBuffers: [(name: String, parameter: Parameter)] { prefixed("conv", deconv.namedBuffers) }
-
-    /// The dense and convolutional parts.
-    public var children: [any Module] { [dense, deconv] }
-
-    /// Training or evaluation mode.
-    public func setTraining(_ on: Bool) { deconv.setTraining(on) }
+    /// The dense layers (whose names take no prefix) and the convolutional part ("conv").
+    public var namedChildren: [(name: String, module: any Module)] { [("", dense), ("conv", deconv)] }
 
     /// Logits for codes `z`.
     public func callAsFunction(_ z: Variable) -> Variable { deconv(dense(z)) }

@@ -43,8 +43,8 @@ public final class ActivationLayer: Layer {
     public let activation: Activation
     /// The layer applying `activation`.
     public init(_ activation: Activation) { self.activation = activation }
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    /// Its parameters with PyTorch `state_dict` names.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable { activation(x) }
 }

@@ -24,16 +24,16 @@ public final class BatchNorm: Layer {
         runningVariance = Parameter(Tensor(repeating: 1, shape: [channels]))
     }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    /// Its parameters with PyTorch `state_dict` names.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
     /// The running statistics with PyTorch `state_dict` names.
-    public var namedBuffers: [(name: String, parameter: Parameter)] {
+    public var ownBuffers: [(name: String, parameter: Parameter)] {
         [("running_mean", runningMean), ("running_var", runningVariance)]
     }
 
     /// Training (batch statistics) or evaluation (running statistics).
-    public func setTraining(_ on: Bool) { isTraining = on }
+    public func setOwnTraining(_ on: Bool) { isTraining = on }
 
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {

@@ -25,8 +25,8 @@ public final class Conv2D: Layer {
         self.padding = padding
     }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    /// Its parameters with PyTorch `state_dict` names.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -59,8 +59,8 @@ public final class ConvTranspose2D: Layer {
         self.outputPadding = outputPadding
     }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    /// Its parameters with PyTorch `state_dict` names.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -76,8 +76,8 @@ public final class Reshape: Layer {
     public let shape: [Int]
     /// Reshapes each example to `shape`.
     public init(_ shape: [Int]) { self.shape = shape }
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    /// Its parameters with PyTorch `state_dict` names.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable { x.reshaped(Shape([x.shape[0]] + shape)) }
 }

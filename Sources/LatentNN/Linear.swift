@@ -29,8 +29,8 @@ public final class Linear: Layer {
         }
     }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
+    /// Its parameters with PyTorch `state_dict` names.
+    public var ownParameters: [(name: String, parameter: Parameter)] {
         var p = [(name: "weight", parameter: weight)]
         if let bias { p.append((name: "bias", parameter: bias)) }
         return p

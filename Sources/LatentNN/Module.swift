@@ -1,25 +1,48 @@
 import LatentAutodiff
 
 /// Anything that owns parameters, directly or through children. Names follow PyTorch's `state_dict`.
+/// A module states its tree once, explicitly (`namedChildren`, as mlx's `children()`, no reflection); its
+/// parameters, buffers and training mode are derived from that, so a child cannot be left out of one of them.
 public protocol Module: AnyObject {
-    /// This module's parameters with names relative to it, children's prefixed by the child's name.
-    var namedParameters: [(name: String, parameter: Parameter)] { get }
-    /// State that is saved but not trained (BatchNorm's running statistics), named as in `state_dict`.
-    var namedBuffers: [(name: String, parameter: Parameter)] { get }
-    /// Switches layers that behave differently in training and evaluation (BatchNorm), as PyTorch's
-    /// `train()`/`eval()`; a new module is in training mode.
-    func setTraining(_ on: Bool)
-    /// The modules this one is made of (for walks such as `layers(of:)`).
-    var children: [any Module] { get }
+    /// The modules this one is made of, in order, each with the name that prefixes its parameters ("" for none).
+    var namedChildren: [(name: String, module: any Module)] { get }
+    /// The parameters this module holds itself (its children's come from `namedChildren`).
+    var ownParameters: [(name: String, parameter: Parameter)] { get }
+    /// Saved state it holds itself, not trained (BatchNorm's running statistics), named as in `state_dict`.
+    var ownBuffers: [(name: String, parameter: Parameter)] { get }
+    /// Switches its own behaviour between training and evaluation (BatchNorm); `setTraining` also switches
+    /// every child.
+    func setOwnTraining(_ on: Bool)
 }
 
 extension Module {
-    /// No buffers.
-    public var namedBuffers: [(name: String, parameter: Parameter)] { [] }
-    /// Nothing to switch.
-    public func setTraining(_ on: Bool) {}
     /// No children.
-    public var children: [any Module] { [] }
+    public var namedChildren: [(name: String, module: any Module)] { [] }
+    /// No parameters of its own.
+    public var ownParameters: [(name: String, parameter: Parameter)] { [] }
+    /// No buffers of its own.
+    public var ownBuffers: [(name: String, parameter: Parameter)] { [] }
+    /// Nothing of its own to switch.
+    public func setOwnTraining(_ on: Bool) {}
+
+    /// Every parameter with its `state_dict` name: the children's, prefixed by their names, then its own.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        namedChildren.flatMap { child in prefixed(child.name, child.module.namedParameters) } + ownParameters
+    }
+
+    /// Every buffer with its `state_dict` name: the children's, prefixed by their names, then its own.
+    public var namedBuffers: [(name: String, parameter: Parameter)] {
+        namedChildren.flatMap { child in prefixed(child.name, child.module.namedBuffers) } + ownBuffers
+    }
+
+    /// Switches this module and every module in it, as PyTorch's `train()`/`eval()`; a new module trains.
+    public func setTraining(_ on: Bool) {
+        setOwnTraining(on)
+        for child in namedChildren { child.module.setTraining(on) }
+    }
+
+    /// The modules this one is made of (for walks such as `layers(of:)`).
+    public var children: [any Module] { namedChildren.map(\.module) }
 
     /// Every module of type `T` in this one, depth first, in `children` order.
     public func layers<T>(of type: T.Type) -> [T] {
@@ -33,11 +56,11 @@ extension Module {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 }
 
-/// Prefixes a child's parameter names: `prefix.name`.
+/// Prefixes a child's parameter names: `prefix.name` (the names unchanged for an empty prefix).
 public func prefixed(
     _ prefix: String, _ params: [(name: String, parameter: Parameter)]
 ) -> [(name: String, parameter: Parameter)] {
-    params.map { (name: prefix + "." + $0.name, parameter: $0.parameter) }
+    prefix.isEmpty ? params : params.map { (name: prefix + "." + $0.name, parameter: $0.parameter) }
 }
 
 /// A layer: a module applied to a batch.

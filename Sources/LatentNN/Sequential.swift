@@ -8,21 +8,10 @@ public final class Sequential: Layer {
     /// These layers in order.
     public init(_ layers: [any Layer]) { self.layers = layers }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedParameters) }
+    /// The layers, named by position.
+    public var namedChildren: [(name: String, module: any Module)] {
+        layers.enumerated().map { (String($0.offset), $0.element) }
     }
-
-    /// The layers' buffers with PyTorch `state_dict` names.
-    public var namedBuffers: [(name: String, parameter: Parameter)] {
-        layers.enumerated().flatMap { i, layer in prefixed(String(i), layer.namedBuffers) }
-    }
-
-    /// The layers.
-    public var children: [any Module] { layers }
-
-    /// Switches every layer.
-    public func setTraining(_ on: Bool) { for layer in layers { layer.setTraining(on) } }
 
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable {

@@ -118,4 +118,24 @@ import Testing
         o.learningRate = -1
         #expect { try o.validate() } throws: { ($0 as? LatentError)?.field == "learningRate" }
     }
+
+    /// A composite states its children once; its parameters, buffers, training mode and layer walks all follow,
+    /// so a BatchNorm in a child cannot drop out of one of them (issue 36).
+    final class Pair: Module {
+        let linear: Linear, norm = BatchNorm(3), extra = Parameter(Tensor([5], shape: [1]))
+        init(rng: inout RandomGenerator) { linear = Linear(2, 3, rng: &rng) }
+        var namedChildren: [(name: String, module: any Module)] { [("a", linear), ("", Sequential([norm]))] }
+        var ownParameters: [(name: String, parameter: Parameter)] { [("scale", extra)] }
+    }
+
+    @Test func aModuleStatesItsTreeOnceAndTheRestFollows() {
+        var rng = RandomGenerator(seed: 1)
+        let m = Pair(rng: &rng)
+        #expect(m.namedParameters.map(\.name) == ["a.weight", "a.bias", "0.weight", "0.bias", "scale"])
+        #expect(m.namedBuffers.map(\.name) == ["0.running_mean", "0.running_var"])
+        #expect(m.layers(of: BatchNorm.self).count == 1 && m.norm.isTraining)
+        m.setTraining(false)
+        #expect(!m.norm.isTraining)
+        #expect(ParameterSet(m).values.count == 2 * 3 + 3 + 3 + 3 + 1)
+    }
 }

@@ -34,7 +34,7 @@ import Testing
 @Suite struct OptimizerTests {
     final class Single: Module {
         let p = Parameter(Tensor([1, -2], shape: [2]))
-        var namedParameters: [(name: String, parameter: Parameter)] { [("p", p)] }
+        var ownParameters: [(name: String, parameter: Parameter)] { [("p", p)] }
     }
 
     @Test func sgdWithMomentumMatchesPyTorchsRule() throws {
@@ -81,7 +81,7 @@ import Testing
     final class Wide: Module {
         let p: Parameter
         init(_ values: [Float]) { p = Parameter(Tensor(values, shape: [values.count])) }
-        var namedParameters: [(name: String, parameter: Parameter)] { [("p", p)] }
+        var ownParameters: [(name: String, parameter: Parameter)] { [("p", p)] }
     }
 
     @Test func adamsVectorLanesGivePyTorchsFormulasBits() throws {

@@ -41,23 +41,12 @@ public final class Classifier: ClassifyingModel, MeasuredModel {
         self.init(c, rng: &rng)
     }
 
-    /// BatchNorm's running statistics, with PyTorch `state_dict` names.
-    public var namedBuffers: [(name: String, parameter: Parameter)] {
-        prefixed("encoder", body.namedBuffers)
-    }
 
-    /// The networks the model is made of.
-    public var children: [any Module] { [body, output] }
 
-    /// Training (batch statistics in BatchNorm) or evaluation mode.
-    public func setTraining(_ on: Bool) {
-        body.setTraining(on)
-    }
 
-    /// The parameters with PyTorch `state_dict` names.
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        prefixed("encoder", body.namedParameters) + prefixed("output", output.namedParameters)
-    }
+
+    /// The networks the model is made of, named as in PyTorch's `state_dict`.
+    public var namedChildren: [(name: String, module: any Module)] { [("encoder", body), ("output", output)] }
 
     /// Class logits [n, classes].
     public func logits(_ x: Tensor) -> Tensor { output(body(Variable(x))).value }
