@@ -30,10 +30,6 @@ public class Autoencoder: ReconstructingModel {
         outputLogVariance = makeOutputLogVariance(c)
     }
 
-
-
-
-
     /// The networks the model is made of, named as in PyTorch's `state_dict`.
     public var namedChildren: [(name: String, module: any Module)] {
         [("encoder", body), ("code", codeLayer), ("decoder", decoder)]

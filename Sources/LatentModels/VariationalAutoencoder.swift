@@ -32,10 +32,6 @@ public class VariationalAutoencoder: ReconstructingModel {
         outputLogVariance = makeOutputLogVariance(c)
     }
 
-
-
-
-
     /// The networks the model is made of, named as in PyTorch's `state_dict`.
     public var namedChildren: [(name: String, module: any Module)] {
         [("encoder", body), ("mean", meanHead), ("logvar", logVarianceHead), ("decoder", decoder)]

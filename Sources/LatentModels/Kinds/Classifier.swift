@@ -41,10 +41,6 @@ public final class Classifier: ClassifyingModel, MeasuredModel {
         self.init(c, rng: &rng)
     }
 
-
-
-
-
     /// The networks the model is made of, named as in PyTorch's `state_dict`.
     public var namedChildren: [(name: String, module: any Module)] { [("encoder", body), ("output", output)] }
 
