@@ -85,6 +85,8 @@ phase "saves under faults"
 # Cheap checks before expensive work (Scripts/reliability/check_decoding.py): huge pictures and --image-size 4096
 # refused from the headers before any decoding; Ctrl-C while a folder decodes exits within a second.
 check "latent train on big pictures" python3 Scripts/reliability/check_decoding.py
+# A picture folder is opened and read once per `latent train`, cache cold or warm (strace; issue 36).
+check "latent train reads a folder once" python3 Scripts/design/folder_reads.py
 phase "decoding checks"
 # The second trust review's CLI cases and variants (Scripts/reliability/hostile_round_two.py): the picture cache,
 # the user's files, links, arrays, labels, sizes, moved folders; each one clean or the suite fails.

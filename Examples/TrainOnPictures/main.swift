@@ -5,12 +5,13 @@ import Latent
 //   swift run -c release TrainOnPictures ~/emoji      (the folder Scripts/emoji/make_emoji.py writes)
 let folder = URL(fileURLWithPath: CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "emoji")
 let source = DataSource.images(folder, ImageOptions(width: 64, height: 64))
-let train = try source.load(.train), test = try source.load(.test)  // every 10th picture is the test split
+let pictures = try source.loadSplits()  // the folder read once; every 10th picture is the test split
 var config = ModelConfig(kind: .vae)
 let defaults = ModelConfig.defaults(for: .deepconv, height: 64, width: 64)
 (config.arch, config.latent, config.hidden) = (.deepconv, 128, defaults.hidden)
 (config.activation, config.convChannels) = (defaults.activation, defaults.convChannels)
-let data = try TrainingData.prepare(train: train, test: test, config: &config)  // sizes, channels, checks
+// Sizes, channels, checks:
+let data = try TrainingData.prepare(train: pictures.train, test: pictures.test, config: &config)
 var rng = RandomGenerator(seed: 1)
 let vae = VariationalAutoencoder(config, rng: &rng)
 let adam = try Adam(vae, learningRate: 1e-3)

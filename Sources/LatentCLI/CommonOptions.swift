@@ -178,6 +178,11 @@ struct DataOptions: ParsableArguments {
     /// One split of the source (download notes on stderr).
     func load(_ split: Split) throws -> Dataset { try source.load(split, notes: note, progress: decoding()) }
 
+    /// Both splits and their provenance, read once (`DataSource.loadSplits`).
+    func loadSplits(beforeDecoding: (ImageFolder.Plan) throws -> Void) throws -> LoadedData {
+        try source.loadSplits(notes: note, progress: decoding(), beforeDecoding: beforeDecoding)
+    }
+
     /// Every example in order: all rows of a --data file, or a dataset's train then test split.
     func loadAll() throws -> Dataset { try source.loadAll(notes: note, progress: decoding()) }
 

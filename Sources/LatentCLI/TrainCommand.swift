@@ -280,7 +280,8 @@ struct TrainCommand: ParsableCommand {
             try refuseConflicts(with: directory)
             let loaded = try ModelStore.load(directory)
             let source = try data.source(for: loaded), recorded = loaded.data
-            var resumed = try source.load(.train, notes: note)
+            let both = try source.loadSplits(notes: note, progress: decoding())  // a folder is read once
+            var resumed = both.train
             let excludeLabel = try excludeLabel.map {
                 try ClassLabel.number($0, names: resumed.classNames, field: "excludeLabel")
             }
@@ -304,7 +305,7 @@ struct TrainCommand: ParsableCommand {
                 resumed = resumed.trainingSubset(excludingLabel: excludeLabel, limit: limit)
             }
             let history = try Trainer.resume(
-                directory, epochs: epochs, train: resumed, test: try source.load(.test, notes: note),
+                directory, epochs: epochs, train: resumed, test: both.test,
                 progressBar: progressBar && processes?.rank ?? 0 == 0, processes: processes,
                 tensorBoard: tensorBoard.map { URL(fileURLWithPath: $0) }
             ) { say(ErrorMessages.replacingNames($0)) }
@@ -313,15 +314,15 @@ struct TrainCommand: ParsableCommand {
         guard let scaling = FeatureScaling.Kind(rawValue: scale) else {
             throw ValidationError("--scale: expected none, standard or minmax, got '\(scale)'")
         }
-        if case .images(let folder, let options) = data.source {
-            // The model on pictures of the size the folder will be decoded at must fit, before any decoding.
-            let plan = try ImageFolder.plan(folder, options: options)
-            let planned = try config(
+        // The folder is read once; the model on pictures of the size it will be decoded at must fit, before any
+        // decoding.
+        let loadedData = try data.loadSplits { plan in
+            let planned = try self.config(
                 inputSize: plan.width * plan.height * plan.channels, height: plan.height, width: plan.width,
                 channels: plan.channels)
             try TrainingStep.checkFits(planned, batchSize: max(1, min(batchSize, plan.count)))
         }
-        let train = try data.load(.train), test = try data.load(.test)
+        let (train, test) = (loadedData.train, loadedData.test)
         let excludeLabel = try excludeLabel.map {
             try ClassLabel.number($0, names: train.classNames, field: "excludeLabel")
         }
@@ -336,7 +337,9 @@ struct TrainCommand: ParsableCommand {
         options.progressBar = progressBar && !quietProcess
         options.scaling = prepared.scaling
         options.tensorBoardDirectory = tensorBoard.map { URL(fileURLWithPath: $0) }
-        options.provenance = DataProvenance(data.source, limit: limit, excludeLabel: excludeLabel)
+        options.provenance = loadedData.provenance
+        options.provenance?.limit = limit
+        options.provenance?.excludeLabel = excludeLabel
         options.provenance?.columns = train.featureNames
         options.provenance?.classes = train.classNames
         let rows = min(batchSize, max(prepared.train.count, 1))

@@ -33,14 +33,15 @@ public struct DataProvenance: Codable, Equatable, Sendable {
     /// The label left out of training.
     public var excludeLabel: Int?
 
-    /// The record of `source` (hashing a table's content) with the training subset.
-    public init(_ source: DataSource, limit: Int? = nil, excludeLabel: Int? = nil) {
+    /// The record of `source` (hashing a table's content; for a picture folder, `imageSet`, the set read from it,
+    /// or else the folder read again) with the training subset.
+    public init(_ source: DataSource, imageSet: ImageSet? = nil, limit: Int? = nil, excludeLabel: Int? = nil) {
         switch source {
         case .named(let name, _):
             dataset = name
         case .images(let url, var options):
             file = url.path
-            if let set = try? ImageFolder.load(url, options: options) {
+            if let set = imageSet ?? (try? ImageFolder.load(url, options: options)) {
                 (bytes, sha256) = (set.dataset.pixels.count, set.sha256)
                 options.testFiles = options.testFiles ?? set.testFiles
             }

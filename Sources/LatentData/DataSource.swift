@@ -1,6 +1,16 @@
 import Foundation
 import LatentTensor
 
+/// A command's data, read once (`DataSource.loadSplits`): both splits and the record of where they came from.
+public struct LoadedData: Sendable {
+    /// The training split, as read (no subset or scaling yet).
+    public var train: Dataset
+    /// The test split, as read.
+    public var test: Dataset
+    /// What the data is (a table's or folder's fingerprint), for the checkpoint; the subset is added by the caller.
+    public var provenance: DataProvenance
+}
+
 /// Where a command's examples come from: a named dataset (bundled MNIST, Fashion-MNIST fetched once into the
 /// cache and MD5-checked, or the IDX files in a directory), the user's own table (.csv, .npy, .npz; image arrays
 /// [N, H, W] or [N, H, W, C] too), whose every tenth row is the test split (a Keras .npz: its x_test; a test
@@ -27,13 +37,7 @@ public enum DataSource: Sendable {
             // Both splits hear the folder's notes (a command may read only the test split; the CLI says each
             // note once).
             let set = try ImageFolder.load(url, options: options, notes: notes, progress: progress)
-            let data = set.split(split, testFiles: options.testFiles)
-            guard data.count > 0 else {
-                throw LatentError(
-                    .data, field: "data",
-                    "\(url.path): the \(split.rawValue) split is empty (\(set.files.count) pictures)")
-            }
-            return data
+            return try Self.split(set, split, of: url, options: options)
         case .table(let url, let labelColumn, let csv, let test?):
             let pair = try TablePair(train: url, test: test, labelColumn: labelColumn, csv: csv)
             return try pair.load(split, notes: split == .train ? notes : { _ in })
@@ -57,6 +61,35 @@ public enum DataSource: Sendable {
             }
             return try MNIST.load(split, directory: directory, name: name)
         }
+    }
+
+    /// Both splits and the record of where they came from, read once: a picture folder is scanned, read, hashed
+    /// and decoded (or read from the cache) once, and `beforeDecoding` hears what decoding it will make first
+    /// (`ImageFolder.load`), so a model that cannot fit is refused before any picture is decoded.
+    public func loadSplits(
+        notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in },
+        beforeDecoding: (ImageFolder.Plan) throws -> Void = { _ in }
+    ) throws -> LoadedData {
+        guard case .images(let url, let options) = self else {
+            let train = try load(.train, notes: notes), test = try load(.test, notes: notes)
+            return LoadedData(train: train, test: test, provenance: DataProvenance(self))
+        }
+        let set = try ImageFolder.load(
+            url, options: options, notes: notes, progress: progress, beforeDecoding: beforeDecoding)
+        return LoadedData(
+            train: try Self.split(set, .train, of: url, options: options),
+            test: try Self.split(set, .test, of: url, options: options),
+            provenance: DataProvenance(self, imageSet: set))
+    }
+
+    /// One split of a folder's pictures, refused if empty.
+    static func split(_ set: ImageSet, _ split: Split, of url: URL, options: ImageOptions) throws -> Dataset {
+        let data = set.split(split, testFiles: options.testFiles)
+        guard data.count > 0 else {
+            throw LatentError(
+                .data, field: "data", "\(url.path): the \(split.rawValue) split is empty (\(set.files.count) pictures)")
+        }
+        return data
     }
 
     /// Every example in order: all rows of a table, or a dataset's train then test split.

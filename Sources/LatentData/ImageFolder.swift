@@ -46,12 +46,21 @@ public enum ImageFolder {
     /// File name endings read as pictures (case-insensitive).
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    /// The folder's pictures. `cache`: the directory for decoded stores (nil: no cache), which keeps at most
-    /// `cacheLimit` bytes of them (nil: `cacheLimitFromEnvironment()`); `progress(done, total)` is called on the
-    /// calling thread while decoding.
+    /// What decoding a folder makes: how many pictures, their size and channels.
+    public typealias Plan = (count: Int, width: Int, height: Int, channels: Int)
+
+    /// Bytes of pictures kept in memory between hashing and decoding, so each file is read once; a larger folder
+    /// is read a second time to decode it.
+    public static let bytesKeptForDecoding = 1 << 30
+
+    /// The folder's pictures, each file opened and read once (up to `bytesKeptForDecoding` of them). `cache`:
+    /// the directory for decoded stores (nil: no cache), which keeps at most `cacheLimit` bytes of them (nil:
+    /// `cacheLimitFromEnvironment()`); `progress(done, total)` is called on the calling thread while decoding;
+    /// `beforeDecoding` hears the plan (from the headers) before anything is decoded, and may refuse it.
     public static func load(
         _ folder: URL, options: ImageOptions, cache: URL? = defaultCache, cacheLimit: Int? = nil,
-        notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }
+        notes: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in },
+        beforeDecoding: (Plan) throws -> Void = { _ in }
     ) throws -> ImageSet {
         try options.validate()
         let (files, classes, loose, layout) = try scan(folder, notes: notes)
@@ -63,7 +72,8 @@ public enum ImageFolder {
             let listed = empty.prefix(5).joined(separator: ", ") + (empty.count > 5 ? ", …" : "")
             notes("note: \(empty.count) folder(s) in \(folder.path) hold no pictures and are not classes: \(listed)")
         }
-        let (key, headers) = try contentKey(folder, files: files, options: options)
+        let (key, headers, contents) = try contentKey(
+            folder, files: files, options: options, keepingUpTo: bytesKeptForDecoding)
         let limit = try cacheLimit ?? Self.cacheLimitFromEnvironment()
         let store = cache?.appendingPathComponent(ImageStore.fileName(for: key))
         var set: ImageSet
@@ -73,6 +83,8 @@ public enum ImageFolder {
             && Set(cached.files).isSubset(of: files.map(\.path)):
             set = cached
             ImageStore.touch(store!)
+            let d = cached.dataset
+            try beforeDecoding((cached.files.count, d.width, d.height, d.channels))
         case let outcome:
             if case .failure(let problem)? = outcome {
                 notes(
@@ -84,8 +96,11 @@ public enum ImageFolder {
                 throw LatentError(
                     .data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
             }
+            let channels = options.channels ?? (headers.contains { $0?.colour == true } ? 3 : 1)
+            try beforeDecoding((files.count, size.width, size.height, channels))
             set = try decode(
-                folder, files: files, classes: classes, options: options, size: size, progress: progress)
+                folder, files: files, classes: classes, options: options, size: size, contents: contents,
+                progress: progress)
             if set.sha256 != key {
                 notes("note: files in \(folder.path) changed while they were read; the pictures as decoded are used")
             }
@@ -222,20 +237,24 @@ public enum ImageFolder {
     /// SHA-256 over a format tag, the options and each file's path, length and bytes; with each file's header
     /// (size and colour, nil if unreadable), read from the same bytes.
     static func contentKey(
-        _ folder: URL, files: [(path: String, label: Int)], options: ImageOptions
-    ) throws -> (key: String, headers: [PictureHeader?]) {
+        _ folder: URL, files: [(path: String, label: Int)], options: ImageOptions, keepingUpTo limit: Int = 0
+    ) throws -> (key: String, headers: [PictureHeader?], contents: [Data]?) {
         let hash = SHA256()
         hash.update(keyPrefix(options, count: files.count))
         var headers = [PictureHeader?]()
         headers.reserveCapacity(files.count)
+        var contents = [Data](), keeping = limit > 0, kept = 0
         for file in files {
             if StopRequest.isRequested { throw interrupted(folder, done: headers.count, of: files.count, "reading") }
             let data = (try? Data(contentsOf: folder.appendingPathComponent(file.path))) ?? Data()
             hash.update(keyEntry(file, bytes: data.count))
             hash.update(data)
             headers.append(ImageDecoder.header(data))
+            kept += data.count
+            if keeping && kept > limit { (keeping, contents) = (false, []) }
+            if keeping { contents.append(data) }
         }
-        return (hash.hexDigest(), headers)
+        return (hash.hexDigest(), headers, keeping ? contents : nil)
     }
 
     /// The error for a stop asked for (Ctrl-C) while reading or decoding a folder: nothing is cached.
@@ -302,7 +321,7 @@ public enum ImageFolder {
     /// reporting progress between blocks and giving up on a stop request between pictures.
     static func decode(
         _ folder: URL, files: [(path: String, label: Int)], classes: [String], options: ImageOptions,
-        size: (width: Int, height: Int), progress: (Int, Int) -> Void
+        size: (width: Int, height: Int), contents: [Data]? = nil, progress: (Int, Int) -> Void
     ) throws -> ImageSet {
         let channels = options.channels ?? 3
         let (width, height) = size
@@ -319,7 +338,8 @@ public enum ImageFolder {
         let (pixels, outcomes, colour) = try decodeAll(
             folder, files.map(\.path), features: features, progress: progress, hashing: hashing
         ) { i in
-            let data = (try? Data(contentsOf: folder.appendingPathComponent(files[i].path))) ?? Data()
+            // The bytes hashed already, when they were kept; else the file, read again.
+            let data = contents?[i] ?? (try? Data(contentsOf: folder.appendingPathComponent(files[i].path))) ?? Data()
             let decoded = Result {
                 try ImageDecoder.decode(data, name: files[i].path, channels: channels, covering: (width, height))
             }
