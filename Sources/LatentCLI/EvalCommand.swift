@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
         if let iwaeK { return try runImportanceSampling(k: iwaeK) }
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
         let test = try data.load(.test, for: loaded)
-        let metrics = Evaluation.metrics(loaded.model, on: test, seed: seed ?? loaded.seed)
+        let metrics = Evaluation.metrics(loaded.model, on: test, seed: seed ?? loaded.seed).values
         if json {
             var object: [String: Any] = metrics
             object["images"] = test.count
@@ -93,7 +93,7 @@ struct EvalCommand: ParsableCommand {
         let metrics = Evaluation.metrics(vae, on: test, seed: seed ?? loaded.seed)
         let seconds = Date().timeIntervalSince(started)
         var object: [String: Any] = ["iwae_nll": nll, "iwae_k": k, "images": test.count, "seconds": seconds]
-        if let elbo = metrics["elbo"] { object["elbo"] = elbo }
+        if let elbo = metrics.elbo { object["elbo"] = elbo }
         if json {
             try printJSON(object)
         } else {
@@ -102,7 +102,7 @@ struct EvalCommand: ParsableCommand {
                     format: "%@ in %@, first %d test %@: −log p(x) ≈ %.3f nats (K = %d)%@  [%.1f s]",
                     vae.config.kind.rawValue, directory,
                     test.count, test.examplesName, nll, k,
-                    metrics["elbo"].map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
+                    metrics.elbo.map { String(format: "; ELBO %.3f", $0) } ?? "", seconds))
         }
     }
 

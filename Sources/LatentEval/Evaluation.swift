@@ -100,33 +100,32 @@ public enum Evaluation {
         }
     }
 
-    /// Every metric that applies to the model, as one flat dictionary (`latent eval --json`): test_loss and
-    /// its parts; test_mse for models that reconstruct (squared error summed over pixels, averaged over images);
-    /// elbo and active_dims for variational models; and the model's own figures (`MeasuredModel`: a DAE's
-    /// psnr_noisy/psnr_denoised, an SAE's mean_activation, a classifier's accuracy, an IWAE's elbo).
-    public static func metrics(_ model: any TrainableModel, on data: Dataset, seed: UInt64) -> [String: Double] {
+    /// Every figure that applies to the model (`latent eval`): the test loss and its parts; the squared error of
+    /// models that reconstruct (summed over pixels, averaged over images); the ELBO and active units of variational
+    /// models; and the model's own figures (`MeasuredModel`: a DAE's PSNR, an SAE's mean activation, a classifier's
+    /// accuracy, an IWAE's ELBO beside its bound).
+    public static func metrics(_ model: any TrainableModel, on data: Dataset, seed: UInt64) -> ModelMetrics {
         let base = evaluate(model, on: data, seed: seed)
-        var m: [String: Double] = ["test_loss": base.loss, "images": Double(base.examples)]
-        for (k, v) in base.terms { m["test_\(k)"] = v }
+        var m = ModelMetrics(examples: base.examples, loss: base.loss, lossTerms: base.terms, own: [:])
         if let rec = model as? any ReconstructingModel {
             var sse = 0.0
             forEachBatch(data) { batch, _ in
                 sse += squaredErrors(rec.reconstruct(batch.x, labels: batch.labels), batch.x).reduce(0, +)
             }
-            m["test_mse"] = sse / Double(data.count)
+            m.meanSquaredError = sse / Double(data.count)
         }
         if let vae = model as? VariationalAutoencoder {
             // The ELBO from the loss's own parts where it is the ELBO (a model with another bound reports its own).
             if let reconstruction = base.terms["reconstruction"], let kl = base.terms["kl"] {
-                m["elbo"] = -(reconstruction + kl)
+                m.elbo = -(reconstruction + kl)
             }
-            m["active_dims"] = Double(activeDimensions(vae, on: data))
+            m.activeDimensions = activeDimensions(vae, on: data)
         }
         if let measured = model as? any MeasuredModel {
             let own = measured.ownMetrics(
                 forEachBatch: { body in forEachBatch(data) { batch, _ in body(batch) } }, count: data.count,
                 features: data.featureCount, seed: seed)
-            for (key, value) in own { m[key] = value }
+            for (key, value) in own { m.own[key] = value }
         }
         return m
     }

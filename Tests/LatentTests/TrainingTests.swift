@@ -117,7 +117,7 @@ import Testing
         var options = TrainingOptions(outputDirectory: Support.temporaryDirectory("gaussian-table-\(kind)"))
         (options.epochs, options.batchSize, options.threads) = (40, 32, 1)
         try Trainer(options: options).run(model, data: data)
-        let mse = try #require(Evaluation.metrics(model, on: data.test, seed: 1)["test_mse"])
+        let mse = try #require(Evaluation.metrics(model, on: data.test, seed: 1).meanSquaredError)
         #expect(mse < 1, "\(kind): test squared error \(mse) per row of 6 standardised features")
         let loaded = try ModelStore.load(options.outputDirectory)
         #expect(loaded.config.outputMean == .identity)
