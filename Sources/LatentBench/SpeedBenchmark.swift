@@ -39,6 +39,7 @@ public enum SpeedBenchmark {
         var rng = RandomGenerator(seed: seed)
         let model = makeModel(config, rng: &rng)
         let adam = try Adam(model)
+        TrainingStep.configureBLAS(for: config, threads: threads, splitBatches: splitBatches)
         let step = try TrainingStep(
             model, optimizer: adam, threads: threads, batchSize: batchSize, engine: engine,
             splitBatches: splitBatches)

@@ -43,3 +43,20 @@ public final class BatchNorm: Layer {
             sync: sync)
     }
 }
+
+extension BatchNormSync {
+    /// The one place BatchNorm groups are made (threads' replicas, plans, a lone worker among processes): one
+    /// group per position in `layers`, where `layers[w]` are worker w's BatchNorm layers in network order. Each
+    /// group starts from worker 0's layer (its channels and running statistics); `link(w, i, group)` attaches
+    /// worker w's i-th layer, or whatever stands for it (a plan's op). None when the workers' networks differ.
+    public static func groups(_ layers: [[BatchNorm]], link: (Int, Int, BatchNormSync) -> Void) -> [BatchNormSync] {
+        guard let first = layers.first, layers.allSatisfy({ $0.count == first.count }) else { return [] }
+        return first.indices.map { i in
+            let group = BatchNormSync(
+                workers: layers.count, channels: first[i].weight.value.count, runningMean: first[i].runningMean.value,
+                runningVariance: first[i].runningVariance.value)
+            for w in layers.indices { link(w, i, group) }
+            return group
+        }
+    }
+}

@@ -39,6 +39,8 @@ public final class Adam: Optimizer {
         (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, weightDecay)
         m = Tensor(zeros: parameters.values.shape)
         v = Tensor(zeros: parameters.values.shape)
+        ownGradients = GradientSum(parameters.grads)
+        gradients = ownGradients
     }
 
     /// Adam over a model's parameters (packed into flat buffers if they are not yet; see `ParameterSet`), as
@@ -55,28 +57,29 @@ public final class Adam: Optimizer {
     /// Restores the step count after loading moments from a checkpoint.
     public func restore(stepCount: Int) { self.stepCount = stepCount }
 
-    /// Threads the update is split over (memory-bound: a second core adds bandwidth).
-    public var workers = 1
-    /// Summed inside the update instead of in a separate pass over memory.
-    public var additionalGradients: [Tensor] = [] { didSet { extraGradients = additionalGradients.map(\.data) } }
-    /// Their storage, looked up once rather than every step (a step allocates nothing); optional-typed as
-    /// the C update takes it.
-    private var extraGradients: [UnsafeMutablePointer<Float>?] = []
+    /// Threads the current update is split over (memory-bound: a second core adds bandwidth).
+    fileprivate var workers = 1
+    /// The gradient of the current update: its buffers are summed inside the update instead of in a separate
+    /// pass over memory.
+    private var gradients: GradientSum
+    /// `parameters.grads` alone (`step()`).
+    private let ownGradients: GradientSum
     /// Rescale the whole gradient to at most this L2 norm before the update (PyTorch's clip_grad_norm_).
     public var clipGradientNorm: Float?
     /// The gradient's L2 norm at the last step, when clipping measured it.
     public private(set) var lastGradientNorm: Double?
 
-    /// The L2 norm of the summed gradient (own buffer plus the additional ones).
-    public func gradientNorm() -> Double {
-        let n = parameters.count, k = max(1, workers)
-        let g = parameters.grads.data, extra = extraGradients
+    /// The L2 norm of the gradient `gradients` sums (nil: `parameters.grads`), split over `threads`.
+    public func gradientNorm(_ gradients: GradientSum? = nil, threads: Int = 1) -> Double {
+        let sum = gradients ?? ownGradients
+        let n = sum.count, k = max(1, threads)
+        let g = sum.primary, extra = sum.others
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { partial in
             let o = SendablePointer(partial.baseAddress!)
             Parallel.forEach(k) { w in
                 var s = SIMD8<Float>(repeating: 0), tail: Float = 0
-                let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
-                var i = lo
+                let slice = GradientSum.slice(w, of: k, count: n), hi = slice.upperBound
+                var i = slice.lowerBound
                 while i + 8 <= hi {
                     var gi = load8(g + i)
                     for e in extra { gi += load8(e! + i) }
@@ -95,11 +98,16 @@ public final class Adam: Optimizer {
         }
     }
 
-    /// One update; the gradient is rescaled first if `clipGradientNorm` is set.
-    public func step() {
+    /// One update from `parameters.grads`.
+    public func step() { step(ownGradients, threads: 1) }
+
+    /// One update from the gradient `gradients` sums, split over `threads`; the gradient is rescaled first if
+    /// `clipGradientNorm` is set.
+    public func step(_ gradients: GradientSum, threads: Int) {
+        (self.gradients, workers) = (gradients, max(1, threads))
         var scale: Float = 1
         if let clip = clipGradientNorm {
-            let norm = gradientNorm()
+            let norm = gradientNorm(gradients, threads: workers)
             lastGradientNorm = norm
             if norm > Double(clip) { scale = Float(Double(clip) / (norm + 1e-6)) }
         }
@@ -121,11 +129,7 @@ public final class Adam: Optimizer {
 
     /// The update's share of worker `w` of `k`: slices start at multiples of 8 so every slice but the last
     /// is whole SIMD8 blocks.
-    fileprivate func update(slice w: Int, of k: Int) {
-        let n = parameters.count
-        let lo = (w * n / k) & ~7, hi = w == k - 1 ? n : ((w + 1) * n / k) & ~7
-        update(lo..<hi)
-    }
+    fileprivate func update(slice w: Int, of k: Int) { update(GradientSum.slice(w, of: k, count: parameters.count)) }
 
     private lazy var slices = UpdateSlices(self)
     /// The step's constants (`prepare`).
@@ -136,9 +140,9 @@ public final class Adam: Optimizer {
     /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
     public func update(_ range: Range<Int>) {
         var k = constants
-        extraGradients.withUnsafeBufferPointer { e in
+        gradients.others.withUnsafeBufferPointer { e in
             latent_adam_update(
-                parameters.values.data, parameters.grads.data, e.baseAddress, e.count, m.data, v.data,
+                parameters.values.data, gradients.primary, e.baseAddress, e.count, m.data, v.data,
                 range.lowerBound, range.upperBound, &k)
         }
     }
@@ -147,8 +151,11 @@ public final class Adam: Optimizer {
 extension Adam: SlicedUpdate {
     /// Not with gradient clipping, which needs the whole gradient's norm first.
     public var updatesInSlices: Bool { clipGradientNorm == nil }
-    /// The next step's bias corrections, without clipping.
-    public func beginStep() { prepare(gradientScale: 1) }
+    /// The next step's bias corrections, without clipping, on `parameters.grads` alone.
+    public func beginStep() {
+        gradients = ownGradients
+        prepare(gradientScale: 1)
+    }
     /// Counts the step.
     public func endStep() { stepCount += 1 }
 }
@@ -157,5 +164,5 @@ extension Adam: SlicedUpdate {
 private final class UpdateSlices: ParallelWork {
     unowned let adam: Adam
     init(_ adam: Adam) { self.adam = adam }
-    func runPiece(_ w: Int) { adam.update(slice: w, of: max(1, adam.workers)) }
+    func runPiece(_ w: Int) { adam.update(slice: w, of: adam.workers) }
 }

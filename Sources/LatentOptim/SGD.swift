@@ -15,10 +15,6 @@ public final class SGD: Optimizer {
     public let weightDecay: Float
     /// Nesterov momentum.
     public let nesterov: Bool
-    /// Summed into the gradient before each update.
-    public var additionalGradients: [Tensor] = []
-    /// Unused: the update is one thread's loop.
-    public var workers = 1
     /// The momentum buffer (nil until the first step, as in PyTorch).
     public private(set) var velocity: Tensor?
 
@@ -47,13 +43,17 @@ public final class SGD: Optimizer {
             weightDecay: weightDecay, nesterov: nesterov)
     }
 
-    /// One update from the gradient (plus `additionalGradients`).
+    /// One update from the gradient `gradients` sums: the sum is made in `parameters.grads` first (over
+    /// `threads`), then the update is one thread's loop.
+    public func step(_ gradients: GradientSum, threads: Int) {
+        precondition(gradients.primary == parameters.grads.data, "the sum is made in the parameters' gradients")
+        gradients.reduce(threads: threads)
+        step()
+    }
+
+    /// One update from `parameters.grads`.
     public func step() {
         let n = parameters.count, p = parameters.values.data, g = parameters.grads.data
-        for extra in additionalGradients {
-            let e = extra.data
-            for i in 0..<n { g[i] += e[i] }
-        }
         let lr = learningRate, mu = momentum, wd = weightDecay
         guard mu != 0 else {
             for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }

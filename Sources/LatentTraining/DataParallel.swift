@@ -25,23 +25,21 @@ public final class DataParallel {
         }
         // BatchNorm layers at the same place in every replica share the whole batch's statistics.
         let layers = [model.layers(of: BatchNorm.self)] + replicas.map { $0.model.layers(of: BatchNorm.self) }
-        syncGroups = layers[0].indices.map { i in
-            let primary = layers[0][i]
-            let group = BatchNormSync(
-                workers: workers, channels: primary.weight.value.count, runningMean: primary.runningMean.value,
-                runningVariance: primary.runningVariance.value)
-            for (w, replica) in layers.enumerated() { replica[i].sync = (group, w) }
-            return group
-        }
+        syncGroups = BatchNormSync.groups(layers) { w, i, group in layers[w][i].sync = (group, w) }
+        seeds = .allocate(capacity: workers)
     }
+
+    deinit { seeds.deallocate() }
 
     /// One group per BatchNorm layer.
     private(set) var syncGroups: [BatchNormSync] = []
+    /// The workers' noise seeds, reused every step.
+    private let seeds: UnsafeMutableBufferPointer<UInt64>
 
     /// Threads: the primary and its replicas.
     public var workers: Int { replicas.count + 1 }
 
-    /// The replicas' gradient buffers, for an optimiser that sums them itself (`Adam.additionalGradients`).
+    /// The replicas' gradient buffers, whose sum with the primary's is the gradient.
     public var replicaGradients: [Tensor] { replicas.map(\.parameters.grads) }
 
     /// Zeroes all gradients, runs forward and backward on each worker's share of `batch`, and (if `reduce`)
@@ -54,25 +52,22 @@ public final class DataParallel {
         reduce: Bool = true
     ) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
-        let seeds = (0..<k).map { _ in rng.next() }
-        let bounds = (0...k).map { $0 * n / k }
+        WorkerShares.drawSeeds(seeds, from: &rng)
         var results = [(Float, [(name: String, value: Float)])](repeating: (0, []), count: k)
-        for group in syncGroups { group.begin { bounds[$0] < bounds[$0 + 1] } }
+        for group in syncGroups { group.begin { WorkerShares.hasRows($0, of: k, in: n) } }
         defer { for group in syncGroups { group.end() } }
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(k) { w in
                 let (m, p) = w == 0 ? (model, parameters) : replicas[w - 1]
                 p.zeroGrad()
-                let range = bounds[w]..<bounds[w + 1]
-                guard !range.isEmpty else { return }
+                guard WorkerShares.hasRows(w, of: k, in: n) else { return }
                 var r = RandomGenerator(seed: seeds[w])
-                let labels = batch.labels.isEmpty ? [] : Array(batch.labels[range])
-                let l = m.loss(Batch(x: batch.x.rows(range), labels: labels), klWeight: klWeight, rng: &r)
+                let l = m.loss(WorkerShares.share(w, of: k, in: batch), klWeight: klWeight, rng: &r)
                 l.total.backward()
                 out[w] = (l.total.value.scalar, l.parts)
             }
         }
-        if reduce { reduceGradients() }
+        if reduce { gradientSum.reduce(threads: k) }
         var parts = results[0].1
         for r in results.dropFirst() {
             for (i, p) in r.1.enumerated() where i < parts.count { parts[i].value += p.value }
@@ -80,14 +75,6 @@ public final class DataParallel {
         return (results.map(\.0).reduce(0, +), parts)
     }
 
-    /// Sums the replicas' gradients into the primary's, each worker adding one slice.
-    public func reduceGradients() {
-        let k = workers
-        let total = parameters.count, g = parameters.grads.data
-        let others = replicas.map { $0.parameters.grads.data }
-        Parallel.forEach(k) { w in
-            let lo = w * total / k, hi = (w + 1) * total / k
-            for o in others { for i in lo..<hi { g[i] += o[i] } }
-        }
-    }
+    /// The gradient: the primary's buffer plus the replicas' (`GradientSum`).
+    public private(set) lazy var gradientSum = GradientSum(parameters.grads, others: replicaGradients)
 }

@@ -49,6 +49,7 @@ public struct Trainer {
         try checkShares(model, data: data)
         let optimizer = try Adam(model, learningRate: options.learningRate)
         optimizer.clipGradientNorm = options.clipGradientNorm
+        TrainingStep.configureBLAS(for: model.config, threads: options.threads)
         let step = try TrainingStep(
             model, optimizer: optimizer, threads: options.threads, batchSize: effectiveBatchSize(data),
             engine: options.engine, processes: processes)

@@ -14,10 +14,10 @@ public enum TrainingEngine: String, CaseIterable, Codable, Sendable {
     case planned
 }
 
-/// One training step's loss, gradients and update, the same for `latent train` and `latent bench`: the engine
-/// (graph or plan) and how the threads are used (data-parallel workers, each differentiating a slice of the batch,
-/// MLP plans as a `PlannedTeam` into one gradient buffer with the update made layer by layer, the others into a
-/// buffer each, which the optimiser sums as it updates; or threads inside BLAS).
+/// One training step's loss, gradients and update, the same for `latent train` and `latent bench`: a strategy
+/// computes one process's loss and gradients (`GraphStrategy` on one thread, `DataParallel` replicas, or
+/// `PlannedStrategy`: a plan, a fork of plans, or a team of MLP plans updating layer by layer), a `ProcessShare`
+/// adds the processes, and the optimiser applies the `GradientSum` of the buffers the step owns.
 public final class TrainingStep {
     /// The model trained.
     public let model: any TrainableModel
@@ -25,28 +25,16 @@ public final class TrainingStep {
     public let description: String
     /// The engine in use: planned or graph.
     public let engine: TrainingEngine
+    /// The gradient the step leaves: the sum of its workers' buffers (with several processes, their sum is
+    /// made before the exchange and this is `parameters.grads` alone).
+    public let gradients: GradientSum
+    /// Threads the optimiser's update is split over.
+    public let updateThreads: Int
     private let optimizer: any Optimizer
-    private let plans: [any PlannedStep]
-    private let fork: PlannedFork?
-    /// MLP plans work as a team on one gradient buffer, and update each layer as they go (`train`).
-    private let team: PlannedTeam?
-    /// The optimiser, if it can update a slice at a time.
-    private let sliced: (any SlicedUpdate)?
-    private let parallel: DataParallel?
-    /// With several processes: the group, this process's gradient buffers besides the primary (added into it
-    /// before the processes sum it), one noise seed per process and the loss to sum.
-    private let processes: (any ProcessGroup)?
-    private let localGradients: [Tensor]
-    private let processSeeds: UnsafeMutableBufferPointer<UInt64>
-    /// BatchNorm groups a single worker begins and ends itself (several workers' fork or replicas do).
-    private var aloneGroups: [BatchNormSync] = []
-    /// The loss and its terms, summed over the processes in one allreduce.
-    private let processLoss = UnsafeMutablePointer<Float>.allocate(capacity: 1 + TrainingStep.maxTerms)
-    /// The last step's loss terms, summed over the batch (and processes): names, and values in raw storage so
-    /// recording them allocates nothing.
-    public private(set) var termNames: [String] = []
-    private let termValues = UnsafeMutablePointer<Float>.allocate(capacity: TrainingStep.maxTerms)
-    private static let maxTerms = 8
+    private let strategy: any StepStrategy
+    private let processes: ProcessShare?
+    /// The last step's loss terms, summed over the batch (and processes).
+    private let terms = StepTerms()
 
     /// Refuses a step on batches of `batchSize` (per process) of `config` that would not fit in the machine's
     /// memory — before anything is allocated, so a run can check it before it announces itself.
@@ -59,10 +47,27 @@ public final class TrainingStep {
             domain: .training, field: samples > 1 ? config.kind.member.samplesSetting ?? "batchSize" : "batchSize")
     }
 
-    /// Sets up the step for `threads` threads and batches of up to `batchSize` rows, and points the
-    /// optimiser at every gradient buffer the step writes (any `Optimizer` sums them into its update). With
-    /// `splitBatches` false, the threads work inside each BLAS call instead (for comparison). Sets the BLAS
-    /// thread count to match.
+    /// The data-parallel workers a step of `config` on `threads` threads uses (one where its loss needs the whole
+    /// batch, or with `splitBatches` false), and the threads BLAS should then run with: one per worker, or all of
+    /// them inside each call.
+    public static func threadPlan(
+        _ config: ModelConfig, threads: Int, splitBatches: Bool = true
+    ) -> (workers: Int, blasThreads: Int) {
+        let threads = max(1, threads)
+        let splittable = config.kind.member.unsplittableReason(config, processes: false) == nil
+        let workers = splitBatches && splittable ? threads : 1
+        return (workers, workers > 1 ? 1 : threads)
+    }
+
+    /// Sets BLAS's thread count (a process-wide setting) for a step of `config` on `threads` threads: before the
+    /// step is built, whose oneDNN kernels are made for the thread count they will run on. The step itself sets
+    /// no global; `Trainer` and `SpeedBenchmark` call this first.
+    public static func configureBLAS(for config: ModelConfig, threads: Int, splitBatches: Bool = true) {
+        BLAS.setThreads(threadPlan(config, threads: threads, splitBatches: splitBatches).blasThreads)
+    }
+
+    /// Sets up the step for `threads` threads and batches of up to `batchSize` rows (with `splitBatches` false,
+    /// the threads work inside each BLAS call instead, for comparison; see `configureBLAS`).
     /// With `processes` (several), each process takes its share of every batch (process r: rows r·n/P up to
     /// (r+1)·n/P, as worker r of P would) and splits it over its threads; the processes' gradients are summed in
     /// one in-place allreduce per step, so every process applies the same update.
@@ -72,95 +77,44 @@ public final class TrainingStep {
     ) throws {
         self.model = model
         self.optimizer = optimizer
-        termValues.initialize(repeating: 0, count: Self.maxTerms)
-        let processes = (processes?.size ?? 1) > 1 ? processes : nil
-        if let processes { try Self.checkDistributable(model.config, processes: processes.size) }
-        self.processes = processes
-        processSeeds = .allocate(capacity: processes?.size ?? 1)
-        let batchSize = (batchSize + (processes?.size ?? 1) - 1) / (processes?.size ?? 1)
+        let group = (processes?.size ?? 1) > 1 ? processes : nil
+        if let group { try Self.checkDistributable(model.config, processes: group.size) }
+        let batchSize = (batchSize + (group?.size ?? 1) - 1) / (group?.size ?? 1)
         try Self.checkFits(model.config, batchSize: batchSize)
-        let parameters = optimizer.parameters
-        let reason = model.config.planUnsupportedReason
-        if engine == .planned, let reason {
-            throw LatentError(.training, "`engine` planned: no plan for \(reason); use `engine` graph or auto")
-        }
-        let threads = max(1, threads)
-        // A loss on whole-batch statistics threads inside BLAS instead. (BatchNorm's are exchanged between the
-        // workers: `BatchNormSync`.)
-        let splittable = model.config.kind.member.unsplittableReason(model.config, processes: false) == nil
-        let workers = splitBatches && splittable ? threads : 1
+        let workers = Self.threadPlan(model.config, threads: threads, splitBatches: splitBatches).workers
         let rows = (batchSize + workers - 1) / workers
-        // Before the plans: oneDNN's kernels are made for the thread count they will run on.
-        BLAS.setThreads(workers > 1 ? 1 : threads)
-        var plans: [any PlannedStep] = []
-        if engine != .graph && reason == nil,
-            let first = model.plannedStep(parameters: parameters, gradients: parameters.grads, rows: rows)
+        if engine != .graph,
+            let planned = PlannedStrategy(model, parameters: optimizer.parameters, workers: workers, rows: rows)
         {
-            // A team's members write one gradient buffer; other plans, one each.
-            let shared = PlannedTeam.canJoin(first)
-            plans = [first]
-            for _ in 1..<workers {
-                let gradients = shared ? parameters.grads : Tensor(zeros: parameters.grads.shape)
-                guard let plan = model.plannedStep(parameters: parameters, gradients: gradients, rows: rows) else {
-                    break
-                }
-                plans.append(plan)
-            }
-        }
-        sliced = optimizer as? any SlicedUpdate
-        if plans.count == workers {
-            termNames = model.config.isVariational ? ["reconstruction", "kl"] : ["reconstruction"]
-            team = PlannedTeam(plans)
-            let fork = workers > 1 && team == nil ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
-            (self.plans, self.fork, parallel, self.engine) = (plans, fork, nil, .planned)
+            strategy = planned
         } else {
-            team = nil
             if engine == .planned {
-                throw LatentError(
-                    .training,
-                    "`engine` planned: the \(model.config.kind.rawValue) model could not be planned; "
-                        + "use `engine` graph")
+                let kind = model.config.kind.rawValue
+                let why =
+                    model.config.planUnsupportedReason.map { "no plan for \($0)" } ?? "the \(kind) could not be planned"
+                throw LatentError(.training, "`engine` planned: \(why); use `engine` graph or auto")
             }
-            let parallel = workers > 1 ? DataParallel(model, parameters: parameters, workers: workers) : nil
-            (self.plans, fork, self.parallel, self.engine) = ([], nil, parallel, .graph)
+            strategy =
+                workers > 1
+                ? DataParallel(model, parameters: optimizer.parameters, workers: workers)
+                : GraphStrategy(model, optimizer: optimizer)
         }
-        let extra = (team == nil ? plans.dropFirst().map(\.gradients) : []) + (parallel?.replicaGradients ?? [])
-        // One process: the optimiser sums the workers' buffers as it updates. Several: they are added into the
-        // primary before the processes sum it.
-        (optimizer.additionalGradients, localGradients) = processes == nil ? (extra, []) : ([], extra)
-        optimizer.workers = threads
+        self.engine = strategy.engine
+        updateThreads = max(1, threads)
+        let all = GradientSum(optimizer.parameters.grads, others: strategy.otherGradients)
+        if let group {
+            // The workers' buffers are added before the processes exchange the sum; the update reads it alone.
+            self.processes = ProcessShare(group, strategy: strategy, local: all, model: model)
+            gradients = GradientSum(optimizer.parameters.grads)
+        } else {
+            (self.processes, gradients) = (nil, all)
+        }
         let split =
             workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
-        let kernels = self.plans.first?.convolutionKernels.map { ", convolutions on \($0)" } ?? ""
+        let kernels = (strategy as? PlannedStrategy)?.convolutionKernels.map { ", convolutions on \($0)" } ?? ""
         description =
             "\(self.engine.rawValue), " + split + kernels
-            + (processes.map { ", process \($0.rank) of \($0.size)" } ?? "")
-        if let processes { shareBatchNorms(processes, plans: plans, workers: workers) }
-    }
-
-    /// With several processes, every BatchNorm layer's statistics are summed over them too (after the threads').
-    private func shareBatchNorms(_ processes: any ProcessGroup, plans: [any PlannedStep], workers: Int) {
-        var groups = fork?.groups ?? parallel?.syncGroups ?? []
-        if workers == 1 {
-            aloneGroups =
-                plans.isEmpty
-                ? model.layers(of: BatchNorm.self).map { layer in
-                    let group = BatchNormSync(
-                        workers: 1, channels: layer.weight.value.count, runningMean: layer.runningMean.value,
-                        runningVariance: layer.runningVariance.value)
-                    layer.sync = (group, 0)
-                    return group
-                }
-                : synchronizeBatchNorms(plans, evenAlone: true)
-            groups = aloneGroups
-        }
-        for group in groups { group.acrossProcesses = { processes.sum($0, count: $1) } }
-    }
-
-    deinit {
-        processSeeds.deallocate()
-        processLoss.deallocate()
-        termValues.deallocate()
+            + (group.map { ", process \($0.rank) of \($0.size)" } ?? "")
     }
 
     /// What cannot be split over processes: a loss on statistics of the whole batch (the kind says).
@@ -168,104 +122,229 @@ public final class TrainingStep {
         if let reason = c.kind.member.unsplittableReason(c, processes: true) { throw LatentError(.training, reason) }
     }
 
-    /// Computes the batch's summed loss and leaves its gradient for `optimizer.step()` (plans overwrite their
-    /// gradient buffers; the graph zeroes them first and accumulates). Noise comes from `rng` (with several
-    /// workers, through one seed per worker drawn from it), so results depend on the seed and the thread
-    /// count only.
-    /// `klWeight` weighs a VAE's KL term (nil: β).
+    /// Computes the batch's summed loss and leaves its gradient in `gradients`, for `optimizer.step`. Noise comes
+    /// from `rng` (with several workers, through one seed per worker drawn from it: `WorkerShares`), so results
+    /// depend on the seed and the thread count only. `klWeight` weighs a VAE's KL term (nil: β).
     public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
-        guard let processes else { return localLossAndGradients(batch, klWeight: klWeight, rng: &rng) }
-        // Every process draws every process's seed, so the random streams stay the same on all of them.
-        let p = processes.size, r = processes.rank, n = batch.x.shape[0]
-        for k in 0..<p { processSeeds[k] = rng.next() }
-        let lo = r * n / p, hi = (r + 1) * n / p
-        let gradients = optimizer.parameters.grads
-        if hi > lo {
-            var local = RandomGenerator(seed: processSeeds[r])
-            let share = Batch(
-                x: batch.x.rows(lo..<hi), labels: batch.labels.isEmpty ? [] : Array(batch.labels[lo..<hi]))
-            for group in aloneGroups { group.begin { _ in true } }
-            processLoss.pointee = localLossAndGradients(share, klWeight: klWeight, rng: &local)
-            for group in aloneGroups { group.end() }
-            (processLoss + 1).update(from: termValues, count: Self.maxTerms)
-            let g = gradients.data, count = gradients.count
-            for other in localGradients {
-                let o = other.data
-                for i in 0..<count { g[i] += o[i] }
-            }
-        } else {
-            gradients.fill(0)
-            processLoss.update(repeating: 0, count: 1 + Self.maxTerms)
-        }
-        processes.sum(gradients.data, count: gradients.count)
-        processes.sum(processLoss, count: 1 + Self.maxTerms)
-        termValues.update(from: processLoss + 1, count: Self.maxTerms)
-        return processLoss.pointee
+        if let processes { return processes.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms) }
+        return strategy.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms)
     }
+
+    /// The optimiser's update from `gradients`, after `lossAndGradients` (what `train` does when the loss is finite).
+    public func update() { optimizer.step(gradients, threads: updateThreads) }
 
     /// The last step's loss terms ("reconstruction", "kl", …), each summed over the batch: for reports (TensorBoard).
-    public var lastTerms: [(name: String, value: Float)] {
-        termNames.enumerated().map { ($1, termValues[$0]) }
-    }
+    public var lastTerms: [(name: String, value: Float)] { terms.all }
 
-    /// Keeps a graph step's terms (their names only when they change, so a steady state allocates nothing here).
-    private func record(_ parts: [(name: String, value: Float)]) {
-        let parts = parts.prefix(Self.maxTerms)
-        if !termNames.elementsEqual(parts, by: { $0 == $1.name }) { termNames = parts.map(\.name) }
-        for (i, p) in parts.enumerated() { termValues[i] = p.value }
-    }
-
-    /// Sums the plans' terms of their last run.
-    private func recordPlans() {
-        var reconstruction: Float = 0, kl: Float = 0
-        for plan in plans {
-            reconstruction += plan.lastTerms.reconstruction
-            kl += plan.lastTerms.kl
-        }
-        (termValues[0], termValues[1]) = (reconstruction, kl)
-    }
+    /// The names of the last step's loss terms.
+    public var termNames: [String] { terms.names }
 
     /// One training step on `batch`: its summed loss and gradients, then the optimiser's update, made only if the
     /// loss is finite. A team of MLP plans on one process updates each layer's slices as their gradients become
     /// final (`PlannedTeam`) instead of in a pass of its own afterwards; the result is the same update.
     public func train(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
-        guard let team, let sliced, processes == nil, sliced.updatesInSlices else {
+        guard processes == nil, let planned = strategy as? PlannedStrategy, let team = planned.team,
+            let sliced = optimizer as? any SlicedUpdate, sliced.updatesInSlices
+        else {
             let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng)
-            if loss.isFinite { optimizer.step() }
+            if loss.isFinite { optimizer.step(gradients, threads: updateThreads) }
             return loss
         }
         sliced.beginStep()
         let loss = team.run(batch.x, klWeight: klWeight ?? model.config.beta, rng: &rng, optimizer: sliced)
         if loss.isFinite { sliced.endStep() }
-        recordPlans()
+        planned.record(terms)
         return loss
     }
+}
 
-    /// This process's loss and gradients for `batch` (its share of the batch, with several processes).
-    private func localLossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> Float {
-        if let parallel {
-            let loss = parallel.lossAndGradients(batch, klWeight: klWeight, rng: &rng, reduce: false)
-            record(loss.parts)
-            return loss.total
+/// The last step's loss terms: names, and values in raw storage so recording them allocates nothing.
+final class StepTerms {
+    static let capacity = 8
+    private(set) var names: [String] = []
+    let values = UnsafeMutablePointer<Float>.allocate(capacity: StepTerms.capacity)
+
+    init() { values.initialize(repeating: 0, count: Self.capacity) }
+    deinit { values.deallocate() }
+
+    /// Keeps a graph step's terms (their names only when they change, so a steady state allocates nothing).
+    func record(_ parts: [(name: String, value: Float)]) {
+        let parts = parts.prefix(Self.capacity)
+        if !names.elementsEqual(parts, by: { $0 == $1.name }) { names = parts.map(\.name) }
+        for (i, p) in parts.enumerated() { values[i] = p.value }
+    }
+
+    /// Sets the names (a plan's: fixed for its life).
+    func name(_ names: [String]) { self.names = names }
+
+    var all: [(name: String, value: Float)] { names.enumerated().map { ($1, values[$0]) } }
+}
+
+/// How one process's workers compute a batch's loss and gradients.
+protocol StepStrategy: AnyObject {
+    /// Graph or planned.
+    var engine: TrainingEngine { get }
+    /// The gradient buffers the workers write besides `parameters.grads` (their sum is the gradient).
+    var otherGradients: [Tensor] { get }
+    /// The BatchNorm groups the workers share statistics through (empty: none, or one worker's own).
+    var batchNormGroups: [BatchNormSync] { get }
+    /// BatchNorm groups for a lone worker whose statistics are shared with other processes.
+    func aloneBatchNormGroups(_ model: any TrainableModel) -> [BatchNormSync]
+    /// The batch's summed loss, its gradient left in the buffers and its terms in `terms`.
+    func lossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator, terms: StepTerms) -> Float
+}
+
+/// The graph on one thread: record the loss, differentiate it.
+final class GraphStrategy: StepStrategy {
+    let model: any TrainableModel, optimizer: any Optimizer
+    init(_ model: any TrainableModel, optimizer: any Optimizer) { (self.model, self.optimizer) = (model, optimizer) }
+    var engine: TrainingEngine { .graph }
+    var otherGradients: [Tensor] { [] }
+    var batchNormGroups: [BatchNormSync] { [] }
+
+    func aloneBatchNormGroups(_ model: any TrainableModel) -> [BatchNormSync] {
+        let layers = model.layers(of: BatchNorm.self)
+        return BatchNormSync.groups([layers]) { _, i, group in layers[i].sync = (group, 0) }
+    }
+
+    func lossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator, terms: StepTerms) -> Float {
+        optimizer.zeroGrad()
+        let loss = model.loss(batch, klWeight: klWeight, rng: &rng)
+        loss.total.backward()
+        terms.record(loss.parts)
+        return loss.value
+    }
+}
+
+/// The graph on data-parallel replicas, each differentiating its share into its own buffer.
+extension DataParallel: StepStrategy {
+    var engine: TrainingEngine { .graph }
+    var otherGradients: [Tensor] { replicaGradients }
+    var batchNormGroups: [BatchNormSync] { syncGroups }
+    func aloneBatchNormGroups(_ model: any TrainableModel) -> [BatchNormSync] { [] }
+
+    func lossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator, terms: StepTerms) -> Float {
+        let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng, reduce: false)
+        terms.record(loss.parts)
+        return loss.total
+    }
+}
+
+/// Planned steps: one plan, a fork of plans over the workers (a buffer each), or a team of MLP plans writing
+/// one buffer (`PlannedTeam`).
+final class PlannedStrategy: StepStrategy {
+    let plans: [any PlannedStep]
+    let team: PlannedTeam?
+    let fork: PlannedFork?
+    let beta: Float
+    var engine: TrainingEngine { .planned }
+
+    /// Plans for `workers` workers of `rows` rows each, or nil where the model has none.
+    init?(_ model: any TrainableModel, parameters: ParameterSet, workers: Int, rows: Int) {
+        guard model.config.planUnsupportedReason == nil,
+            let first = model.plannedStep(parameters: parameters, gradients: parameters.grads, rows: rows)
+        else { return nil }
+        // A team's members write one gradient buffer; other plans, one each.
+        let shared = PlannedTeam.canJoin(first)
+        var plans = [first]
+        for _ in 1..<workers {
+            let gradients = shared ? parameters.grads : Tensor(zeros: parameters.grads.shape)
+            guard let plan = model.plannedStep(parameters: parameters, gradients: gradients, rows: rows) else {
+                return nil
+            }
+            plans.append(plan)
         }
-        guard !plans.isEmpty else {
-            optimizer.zeroGrad()
-            let loss = model.loss(batch, klWeight: klWeight, rng: &rng)
-            loss.total.backward()
-            record(loss.parts)
-            return loss.value
-        }
-        let weight = klWeight ?? model.config.beta
-        defer { recordPlans() }
+        self.plans = plans
+        team = PlannedTeam(plans)
+        fork = workers > 1 && team == nil ? PlannedFork(plans, groups: synchronizeBatchNorms(plans)) : nil
+        beta = model.config.beta
+        termNames = model.config.isVariational ? ["reconstruction", "kl"] : ["reconstruction"]
+    }
+
+    let termNames: [String]
+    var otherGradients: [Tensor] { team == nil ? plans.dropFirst().map(\.gradients) : [] }
+    var batchNormGroups: [BatchNormSync] { fork?.groups ?? [] }
+    var convolutionKernels: String? { plans.first?.convolutionKernels }
+
+    func aloneBatchNormGroups(_ model: any TrainableModel) -> [BatchNormSync] {
+        plans.count == 1 ? synchronizeBatchNorms(plans, evenAlone: true) : []
+    }
+
+    func lossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator, terms: StepTerms) -> Float {
+        let weight = klWeight ?? beta
+        defer { record(terms) }
         if let team { return team.run(batch.x, klWeight: weight, rng: &rng, optimizer: nil) }
         guard let fork else { return plans[0].run(batch.x.data, rows: batch.x.shape[0], klWeight: weight, rng: &rng) }
         return fork.run(batch.x, klWeight: weight, rng: &rng)
+    }
+
+    /// The plans' terms of their last run, summed.
+    func record(_ terms: StepTerms) {
+        if terms.names != termNames { terms.name(termNames) }
+        var reconstruction: Float = 0, kl: Float = 0
+        for plan in plans {
+            reconstruction += plan.lastTerms.reconstruction
+            kl += plan.lastTerms.kl
+        }
+        (terms.values[0], terms.values[1]) = (reconstruction, kl)
+    }
+}
+
+/// A step split over processes: each takes its rows of the batch (`WorkerShares`, process r of P), its strategy
+/// computes their loss and gradients, the workers' buffers are added, and one allreduce sums the gradient and
+/// another the loss and its terms, so every process applies the same update.
+final class ProcessShare {
+    let group: any ProcessGroup
+    let strategy: any StepStrategy
+    /// This process's gradient: the primary plus its workers' buffers.
+    let local: GradientSum
+    /// One noise seed per process, and the loss and terms to sum.
+    private let seeds: UnsafeMutableBufferPointer<UInt64>
+    private let loss = UnsafeMutablePointer<Float>.allocate(capacity: 1 + StepTerms.capacity)
+    /// BatchNorm groups a lone worker begins and ends itself (several workers' fork or replicas do).
+    private let aloneGroups: [BatchNormSync]
+
+    init(_ group: any ProcessGroup, strategy: any StepStrategy, local: GradientSum, model: any TrainableModel) {
+        (self.group, self.strategy, self.local) = (group, strategy, local)
+        seeds = .allocate(capacity: group.size)
+        loss.initialize(repeating: 0, count: 1 + StepTerms.capacity)
+        // Every BatchNorm layer's statistics are summed over the processes too (after the threads').
+        let shared = strategy.batchNormGroups
+        aloneGroups = shared.isEmpty ? strategy.aloneBatchNormGroups(model) : []
+        for batchNorm in shared + aloneGroups { batchNorm.acrossProcesses = { group.sum($0, count: $1) } }
+    }
+
+    deinit {
+        seeds.deallocate()
+        loss.deallocate()
+    }
+
+    func lossAndGradients(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator, terms: StepTerms) -> Float {
+        // Every process draws every process's seed, so the random streams stay the same on all of them.
+        let p = group.size, r = group.rank, n = batch.x.shape[0]
+        WorkerShares.drawSeeds(seeds, from: &rng)
+        if WorkerShares.hasRows(r, of: p, in: n) {
+            var own = RandomGenerator(seed: seeds[r])
+            for batchNorm in aloneGroups { batchNorm.begin { _ in true } }
+            loss.pointee = strategy.lossAndGradients(
+                WorkerShares.share(r, of: p, in: batch), klWeight: klWeight, rng: &own, terms: terms)
+            for batchNorm in aloneGroups { batchNorm.end() }
+            (loss + 1).update(from: terms.values, count: StepTerms.capacity)
+            local.reduce(threads: 1)
+        } else {
+            local.primary.update(repeating: 0, count: local.count)
+            loss.update(repeating: 0, count: 1 + StepTerms.capacity)
+        }
+        group.sum(local.primary, count: local.count)
+        group.sum(loss, count: 1 + StepTerms.capacity)
+        terms.values.update(from: loss + 1, count: StepTerms.capacity)
+        return loss.pointee
     }
 }
 
 /// The planned step's batch split over data-parallel workers, one plan each: an object, so that handing it
 /// to the worker threads allocates nothing.
-private final class PlannedFork: ParallelWork {
+final class PlannedFork: ParallelWork {
     let plans: [any PlannedStep]
     /// The BatchNorm groups the plans share statistics through (`synchronizeBatchNorms`).
     let groups: [BatchNormSync]
@@ -291,18 +370,18 @@ private final class PlannedFork: ParallelWork {
         (x, rows, features, self.klWeight) = (
             UnsafePointer(batch.data), batch.shape[0], batch.count / max(batch.shape[0], 1), klWeight
         )
-        for w in seeds.indices { seeds[w] = rng.next() }
+        WorkerShares.drawSeeds(seeds, from: &rng)
         let (n, k) = (rows, plans.count)
-        for group in groups { group.begin { w in w * n / k < (w + 1) * n / k } }
+        for group in groups { group.begin { w in WorkerShares.hasRows(w, of: k, in: n) } }
         Parallel.forEach(plans.count, self)
         for group in groups { group.end() }
         return losses.reduce(0, +)
     }
 
     func runPiece(_ w: Int) {
-        let k = plans.count, lo = w * rows / k, hi = (w + 1) * rows / k
+        let share = WorkerShares.rows(w, of: plans.count, in: rows)
         var r = RandomGenerator(seed: seeds[w])
-        let loss = plans[w].run(x! + lo * features, rows: hi - lo, klWeight: klWeight, rng: &r)
+        let loss = plans[w].run(x! + share.lowerBound * features, rows: share.count, klWeight: klWeight, rng: &r)
         losses[w] = loss
     }
 }

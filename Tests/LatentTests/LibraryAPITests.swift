@@ -66,8 +66,8 @@ import Testing
         let vae = VariationalAutoencoder(inputSize: 784, hidden: [32], latent: 4, rng: &rng)
         let sgd = try SGD(vae, learningRate: 0.01)
         let step = try TrainingStep(vae, optimizer: sgd, threads: 2, batchSize: 64, engine: engine)
-        // The graph's second worker has a gradient buffer of its own, handed to the optimiser; MLP plans share one.
-        #expect(sgd.additionalGradients.count == (engine == .graph ? 1 : 0))
+        // The graph's second worker has a gradient buffer of its own, in the step's sum; MLP plans share one.
+        #expect(step.gradients.others.count == (engine == .graph ? 1 : 0))
         var batches = Self.test.batches(size: 64).makeIterator()
         var noise = RandomGenerator(seed: 9)
         let loss = step.lossAndGradients(batches.next()!, rng: &noise)
@@ -75,10 +75,9 @@ import Testing
         let terms = step.lastTerms
         #expect(terms.map(\.name) == ["reconstruction", "kl"] && terms.allSatisfy { $0.value > 0 })
         #expect(abs(terms.map(\.value).reduce(0, +) - loss) <= 1e-5 * loss, "\(terms) against \(loss)")
-        let gradient = sgd.parameters.grads.copy()
-        for extra in sgd.additionalGradients { gradient.add(extra) }
+        let gradient = step.gradients.total(shape: sgd.parameters.grads.shape)
         let before = sgd.parameters.values.copy()
-        sgd.step()
+        step.update()
         let expected = before - gradient.scaled(by: 0.01)
         #expect(Support.relativeError(sgd.parameters.values, expected) < 1e-5)
         #expect(Support.relativeError(sgd.parameters.values, before) > 1e-6, "the step moved the weights")

@@ -61,7 +61,7 @@ import Testing
         let split = parallel.lossAndGradients(batch, rng: &rng)
         #expect(abs(split.total - whole.total.value.scalar) / whole.total.value.scalar < 1e-5)
         #expect(Support.relativeError(parameters.grads, expected) < 1e-5)
-        // Unreduced, Adam sums the replica's share itself: the same update either way.
+        // Unreduced, the optimiser sums the replica's share itself (`GradientSum`): the same gradient either way.
         _ = parallel.lossAndGradients(batch, rng: &rng, reduce: false)
         #expect(Support.relativeError(parameters.grads + parallel.replicaGradients[0], expected) < 1e-5)
     }

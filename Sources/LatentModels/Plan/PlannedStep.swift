@@ -35,15 +35,6 @@ extension ModelConfig {
 /// gets groups only `evenAlone` (its statistics are then shared with other processes).
 public func synchronizeBatchNorms(_ plans: [any PlannedStep], evenAlone: Bool = false) -> [BatchNormSync] {
     let norms = plans.map { ($0 as? PlannedNetwork)?.batchNorms ?? [] }
-    guard plans.count > 1 || evenAlone, let first = norms.first, !first.isEmpty,
-        norms.allSatisfy({ $0.count == first.count })
-    else { return [] }
-    return first.indices.map { i in
-        let layer = first[i].layer
-        let group = BatchNormSync(
-            workers: plans.count, channels: first[i].channels, runningMean: layer.runningMean.value,
-            runningVariance: layer.runningVariance.value)
-        for (w, plan) in norms.enumerated() { plan[i].sync = (group, w) }
-        return group
-    }
+    guard plans.count > 1 || evenAlone, norms.first?.isEmpty == false else { return [] }
+    return BatchNormSync.groups(norms.map { $0.map(\.layer) }) { w, i, group in norms[w][i].sync = (group, w) }
 }
