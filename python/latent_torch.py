@@ -6,7 +6,8 @@
     x_hat = model.reconstruct(x)                   # the output distribution's mean, in [0, 1]
 
 Builds the `torch.nn.Module` a checkpoint's configuration describes (every kind: ae, sae, dae, vae, cvae, iwae,
-classifier; every body: mlp, conv, deepconv) with the same `state_dict` names Latent saves, and loads the
+classifier, and any other whose weights are these networks', such as the logcoshvae; every body: mlp, conv,
+deepconv) with the same `state_dict` names Latent saves, and loads the
 weights and BatchNorm statistics. Rows are Latent's: an image's pixels row by row with channels last (H·W·C) in
 [0, 1]; a table's features after `model.scaling` (fitted when training with `--scale`; `model.scale(x)` applies
 it). Convolutions run in PyTorch's NCHW layout between permutes, so the modules are ordinary PyTorch modules:
@@ -141,14 +142,15 @@ class _Decoder(nn.Module):
 
 class LatentModel(nn.Module):
     """A Latent model in PyTorch. `config` is the checkpoint's configuration (a dict), `kind` its kind,
-    `scaling` a table's feature scaling (a dict with kind, shift, scale) or None."""
+    `scaling` a table's feature scaling (a dict with kind, shift, scale) or None; `names` the checkpoint's tensor
+    names, which say whether the encoder is a posterior (mean and logvar heads) whatever the kind."""
 
-    def __init__(self, config, scaling=None):
+    def __init__(self, config, scaling=None, names=None):
         super().__init__()
         c = self.config = config
         self.kind = c["kind"]
         self.scaling = scaling
-        self.variational = self.kind in ("vae", "cvae", "iwae")
+        self.variational = "mean.weight" in names if names is not None else self.kind in ("vae", "cvae", "iwae")
         self.classes = c["classes"]
         condition = self.classes if self.kind == "cvae" else 0
         sparse_kl = (c.get("sparsity") or {}).get("kind") == "kl"
@@ -221,10 +223,11 @@ def load(path, map_location="cpu"):
     file = os.path.join(path, "model.safetensors") if os.path.isdir(path) else path
     with safe_open(file, "pt") as f:
         metadata = f.metadata() or {}
+        names = set(f.keys())
     if metadata.get("format") != "latent" or "config" not in metadata:
         raise ValueError(f"{file}: not a Latent checkpoint (no Latent configuration in its metadata)")
     scaling = json.loads(metadata["scaling"]) if "scaling" in metadata else None
-    model = LatentModel(json.loads(metadata["config"]), scaling)
+    model = LatentModel(json.loads(metadata["config"]), scaling, names)
     state = load_file(file, device=str(map_location))
     expected = model.state_dict()
     missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]

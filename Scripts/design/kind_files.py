@@ -20,6 +20,8 @@ KINDS = {
     "iwae": [r"\.iwae\b", r"\bcase iwae\b", r'"iwae"', r"\bIWAE\b", r"\bimportanceSamples\b", r'"k"'],
     "cvae": [r"\.cvae\b", r"\bcase cvae\b", r'"cvae"', r"\bCVAE\b"],
     "classifier": [r"\.classifier\b", r"\bcase classifier\b", r'"classifier"', r"\bClassifier\b"],
+    "logcoshvae": [r"\.logcoshvae\b", r"\bcase logcoshvae\b", r'"logcoshvae"', r"\bLogCosh(VAE|Autoencoder)\b",
+                   r"\blogCoshAlpha\b", r"log-cosh-alpha"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

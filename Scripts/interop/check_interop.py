@@ -40,6 +40,7 @@ MODELS = [  # name, data set, options
     ("dae", "digits", ["--model", "dae", "--noise", "gaussian:0.3", "--activation", "softplus"]),
     ("iwae", "digits", ["--model", "iwae", "--k", "3", "--activation", "leaky-relu"]),
     ("cvae", "digits", ["--model", "cvae"]),
+    ("logcoshvae", "digits", ["--model", "logcoshvae", "--log-cosh-alpha", "5"]),
     ("classifier", "digits", ["--model", "classifier"]),
     ("conv-vae", "digits", ["--model", "vae", "--arch", "conv", "--hidden", "64", "--conv-channels", "8,16"]),
     ("conv-cvae", "digits", ["--model", "cvae", "--arch", "conv", "--hidden", "64", "--conv-channels", "8,16"]),

@@ -12,6 +12,10 @@ struct KindOptions: ParsableArguments {
         Float = 3
     @Option(help: "SAE: use an L1 penalty of this weight on the activations instead of KL.") var l1: Float?
     @Option(help: "DAE corruption: gaussian:σ, mask:p or salt-pepper:p.") var noise: String?
+    @Option(
+        name: .customLong("log-cosh-alpha"),
+        help: "Log-cosh VAE: α of its loss, Σ log cosh(α·(x̂ − x)) / α (default 10).")
+    var logCoshAlpha: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -22,7 +26,7 @@ struct KindOptions: ParsableArguments {
     /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
     static let flags = [
         "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
-        "sparsityTarget": "--sparsity-target", "noise": "--noise",
+        "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
     ]
 
     /// Bounds of the kinds' flags.
@@ -34,6 +38,7 @@ struct KindOptions: ParsableArguments {
         if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
+        if logCoshAlpha != nil && kind != .logcoshvae { return "--log-cosh-alpha applies to --model logcoshvae" }
         return nil
     }
 
@@ -47,6 +52,7 @@ struct KindOptions: ParsableArguments {
                 ?? Sparsity(kind: .kl, target: sparsityTarget, weight: sparsityWeight)
         }
         if let noise { config.noise = try Corruption(parsing: noise) }
+        if config.kind == .logcoshvae { config.logCoshAlpha = logCoshAlpha }
     }
 
     /// `latent bench`'s settings for a kind that needs some: a DAE's gaussian:0.5, an SAE's KL penalty.

@@ -88,17 +88,7 @@ public enum Evaluation {
     }
 
     /// Squared error summed over features, for each row of two [n, features] tensors.
-    public static func squaredErrors(_ a: Tensor, _ b: Tensor) -> [Double] {
-        let f = a.count / a.shape[0]
-        return (0..<a.shape[0]).map { r in
-            var s = 0.0
-            for j in 0..<f {
-                let d = Double(a.data[r * f + j] - b.data[r * f + j])
-                s += d * d
-            }
-            return s
-        }
-    }
+    public static func squaredErrors(_ a: Tensor, _ b: Tensor) -> [Double] { ReconstructionLoss.squaredErrors(a, b) }
 
     /// Every figure that applies to the model (`latent eval`): the test loss and its parts; the squared error of
     /// models that reconstruct (summed over pixels, averaged over images); the ELBO and active units of variational

@@ -48,16 +48,29 @@ extension ModelConfig {
     /// theirs once, when a model is built: this decodes JSON.
     public func setting<T: Codable>(_ key: String, as type: T.Type = T.self) -> T? {
         guard let value = settings[key], let data = try? JSONEncoder().encode(value) else { return nil }
-        return try? JSONDecoder().decode(T.self, from: data)
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = Self.nonFinite.decoding
+        return try? decoder.decode(T.self, from: data)
     }
 
-    /// Sets (or with nil removes) the kind's own hyperparameter under `key`.
+    /// Sets (or with nil removes) the kind's own hyperparameter under `key`. A value that is not a finite number
+    /// is kept (as "inf", "-inf" or "nan"), so that the kind's rules refuse it rather than it being dropped.
     public mutating func setSetting<T: Codable>(_ key: String, _ value: T?) {
-        guard let value, let data = try? JSONEncoder().encode(value),
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFinite.encoding
+        guard let value, let data = try? encoder.encode(value),
             let json = try? JSONDecoder().decode(SettingValue.self, from: data)
         else { return settings[key] = nil }
         settings[key] = json
     }
+
+    /// How settings spell numbers JSON has no numbers for.
+    static let nonFinite = (
+        encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"),
+        decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    )
 }
 
 /// The JSON keys of `ModelConfig`: its stored properties; any other key is a kind's own setting.

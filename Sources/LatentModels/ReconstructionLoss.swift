@@ -27,4 +27,17 @@ public enum ReconstructionLoss {
     public static func mean(logits: Tensor, identityMean: Bool = false) -> Tensor {
         identityMean ? logits : logits.map(.sigmoid)
     }
+
+    /// Squared error summed over features, for each row of two [n, features] tensors.
+    public static func squaredErrors(_ a: Tensor, _ b: Tensor) -> [Double] {
+        let f = a.count / a.shape[0]
+        return (0..<a.shape[0]).map { r in
+            var s = 0.0
+            for j in 0..<f {
+                let d = Double(a.data[r * f + j] - b.data[r * f + j])
+                s += d * d
+            }
+            return s
+        }
+    }
 }

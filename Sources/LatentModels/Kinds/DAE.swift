@@ -29,8 +29,12 @@ public enum DAE: ModelFamilyMember {
         forEachBatch { batch in
             let corrupted = corrupt(batch.x, &rng)
             let restored = model.reconstruct(corrupted, labels: batch.labels)
-            for e in squaredErrors(corrupted, batch.x) { noisy += psnr(squaredError: e, features: features) }
-            for e in squaredErrors(restored, batch.x) { denoised += psnr(squaredError: e, features: features) }
+            for e in ReconstructionLoss.squaredErrors(corrupted, batch.x) {
+                noisy += psnr(squaredError: e, features: features)
+            }
+            for e in ReconstructionLoss.squaredErrors(restored, batch.x) {
+                denoised += psnr(squaredError: e, features: features)
+            }
         }
         return (noisy / Double(count), denoised / Double(count))
     }
@@ -38,18 +42,6 @@ public enum DAE: ModelFamilyMember {
     /// PSNR in dB of an image with pixel range 1 given its summed squared error over `features` pixels.
     public static func psnr(squaredError: Double, features: Int) -> Double {
         10 * log10(1 / max(squaredError / Double(features), 1e-10))
-    }
-
-    static func squaredErrors(_ a: Tensor, _ b: Tensor) -> [Double] {
-        let f = a.count / a.shape[0]
-        return (0..<a.shape[0]).map { r in
-            var s = 0.0
-            for j in 0..<f {
-                let d = Double(a.data[r * f + j] - b.data[r * f + j])
-                s += d * d
-            }
-            return s
-        }
     }
 }
 

@@ -15,6 +15,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case cvae
     /// An MLP classifier, to judge generated digits and for semi-supervised work.
     case classifier
+    /// Log-cosh VAE (Chen et al. 2019): the VAE with a log-cosh reconstruction term.
+    case logcoshvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -26,6 +28,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .iwae: IWAE.self
         case .cvae: CVAE.self
         case .classifier: ClassifierKind.self
+        case .logcoshvae: LogCoshVAE.self
         }
     }
 }
