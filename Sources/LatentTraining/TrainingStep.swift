@@ -32,6 +32,9 @@ public final class TrainingStep {
     public let updateThreads: Int
     private let optimizer: any Optimizer
     private let strategy: any StepStrategy
+    /// A team of MLP plans and an optimiser that updates in slices: `train` updates inside the backward pass
+    /// (looked up once: a step makes no dynamic casts).
+    private let team: (team: PlannedTeam, strategy: PlannedStrategy, optimizer: any SlicedUpdate)?
     private let processes: ProcessShare?
     /// The last step's loss terms, summed over the batch (and processes).
     private let terms = StepTerms()
@@ -101,6 +104,13 @@ public final class TrainingStep {
         }
         self.engine = strategy.engine
         updateThreads = max(1, threads)
+        if group == nil, let planned = strategy as? PlannedStrategy, let team = planned.team,
+            let sliced = optimizer as? any SlicedUpdate
+        {
+            self.team = (team, planned, sliced)
+        } else {
+            team = nil
+        }
         let all = GradientSum(optimizer.parameters.grads, others: strategy.otherGradients)
         if let group {
             // The workers' buffers are added before the processes exchange the sum; the update reads it alone.
@@ -143,9 +153,7 @@ public final class TrainingStep {
     /// loss is finite. A team of MLP plans on one process updates each layer's slices as their gradients become
     /// final (`PlannedTeam`) instead of in a pass of its own afterwards; the result is the same update.
     public func train(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
-        guard processes == nil, let planned = strategy as? PlannedStrategy, let team = planned.team,
-            let sliced = optimizer as? any SlicedUpdate, sliced.updatesInSlices
-        else {
+        guard let (team, planned, sliced) = team, sliced.updatesInSlices else {
             let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng)
             if loss.isFinite { optimizer.step(gradients, threads: updateThreads) }
             return loss
