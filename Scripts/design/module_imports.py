@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks that each target of Package.swift imports only the modules it declares (SwiftPM lets a target import
-whatever its dependencies import; this does not), and prints the module table: files, lines, declared modules.
+whatever its dependencies import; this does not) and not itself, and prints the module table: files, lines,
+declared modules.
 Usage: module_imports.py [ROOT]   (standard library only; exits 1 on an undeclared import)
 """
 import os
@@ -41,6 +42,8 @@ for name, (declared, folder) in sorted(targets.items()):
             lines += text.count("\n")
             imported |= set(re.findall(r"^(?:@_exported |@testable )?import (Latent\w*|C[A-Z]\w*)$", text, re.M))
     extra = sorted(imported - declared - {name})
+    if name in imported:
+        failed.append(f"{name} imports itself (a file moved in still imports its old neighbour)")
     if files:
         print(f"{name:<20} {files:>5} {lines:>6}  {', '.join(sorted(d for d in declared if d.startswith('Latent')))}")
     if extra:

@@ -1,5 +1,4 @@
 import Foundation
-import LatentCheckpoint
 import LatentData
 import LatentModels
 import LatentNN

@@ -1,5 +1,4 @@
 import Foundation
-import LatentCheckpoint
 import LatentTensor
 
 /// A training run's claim on its output directory: nothing the user had is overwritten by accident, and two

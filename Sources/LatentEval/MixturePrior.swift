@@ -1,7 +1,6 @@
 import Foundation
 import LatentCheckpoint
 import LatentData
-import LatentEval
 import LatentModels
 import LatentStats
 import LatentTensor
