@@ -92,12 +92,9 @@ public enum ImageFolder {
             } else if case .success? = outcome {
                 notes("note: the decoded-picture cache \(store!.path) lists other files; decoding again")
             }
-            guard let size = chooseSize(headers, options: options, folder: folder, notes: notes) else {
-                throw LatentError(
-                    .data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
-            }
-            let channels = options.channels ?? (headers.contains { $0?.colour == true } ? 3 : 1)
-            try beforeDecoding((files.count, size.width, size.height, channels))
+            let plan = try plan(headers, options: options, folder: folder, notes: notes)
+            let size = (width: plan.width, height: plan.height)
+            try beforeDecoding(plan)
             set = try decode(
                 folder, files: files, classes: classes, options: options, size: size, contents: contents,
                 progress: progress)
@@ -302,11 +299,20 @@ public enum ImageFolder {
             try? handle?.close()
             headers.append(head.flatMap(ImageDecoder.header))
         }
-        guard let size = chooseSize(headers, options: options, folder: folder, notes: { _ in }) else {
-            throw LatentError(.data, field: "data", "none of the \(files.count) files in \(folder.path) could be read")
+        return try plan(headers, options: options, folder: folder, notes: { _ in })
+    }
+
+    /// The plan of pictures with these headers: their count, the size `chooseSize` picks, and 3 channels if any
+    /// picture has colour (unless the options say); refused when no header is readable.
+    static func plan(
+        _ headers: [PictureHeader?], options: ImageOptions, folder: URL, notes: (String) -> Void
+    ) throws -> Plan {
+        guard let size = chooseSize(headers, options: options, folder: folder, notes: notes) else {
+            throw LatentError(
+                .data, field: "data", "none of the \(headers.count) files in \(folder.path) could be read")
         }
         let channels = options.channels ?? (headers.contains { $0?.colour == true } ? 3 : 1)
-        return (files.count, size.width, size.height, channels)
+        return (headers.count, size.width, size.height, channels)
     }
 
     private static func keyPrefix(_ options: ImageOptions, count: Int) -> String {

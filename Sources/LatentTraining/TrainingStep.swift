@@ -104,6 +104,7 @@ public final class TrainingStep {
         }
         self.engine = strategy.engine
         updateThreads = max(1, threads)
+        if let planned = strategy as? PlannedStrategy { terms.setNames(planned.termNames) }
         if group == nil, let planned = strategy as? PlannedStrategy, let team = planned.team,
             let sliced = optimizer as? any SlicedUpdate
         {
@@ -182,8 +183,8 @@ final class StepTerms {
         for (i, p) in parts.enumerated() { values[i] = p.value }
     }
 
-    /// Sets the names (a plan's: fixed for its life).
-    func name(_ names: [String]) { self.names = names }
+    /// Sets the names once (a plan's: fixed for its life), so recording its values compares nothing.
+    func setNames(_ names: [String]) { self.names = names }
 
     var all: [(name: String, value: Float)] { names.enumerated().map { ($1, values[$0]) } }
 }
@@ -288,7 +289,6 @@ final class PlannedStrategy: StepStrategy {
 
     /// The plans' terms of their last run, summed.
     func record(_ terms: StepTerms) {
-        if terms.names != termNames { terms.name(termNames) }
         var reconstruction: Float = 0, kl: Float = 0
         for plan in plans {
             reconstruction += plan.lastTerms.reconstruction
