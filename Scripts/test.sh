@@ -99,6 +99,9 @@ phase "tensorboard"
 # Latent's models outside Latent (Scripts/interop/check_interop.py): `latent export --onnx` through onnx.checker and
 # ONNX Runtime, python/latent_torch.py in PyTorch, both equal to Latent's own outputs to 1e-5, for 16 models.
 check "ONNX export and latent_torch" python3 Scripts/interop/check_interop.py
+# The family against Pythae itself (Scripts/family/check_pythae.py): each kind Pythae also has, trained by Latent and
+# loaded into Pythae's model, has Pythae's test loss and regularisation term within Monte-Carlo error (issue 37).
+check "the family against Pythae" python3 Scripts/family/check_pythae.py
 phase "interop"
 # The README's "Use it from Swift" program, built against the package in a fresh directory, trains and prints.
 loss_line=$(bash Scripts/check_swift_example.sh)

@@ -22,6 +22,8 @@ KINDS = {
     "classifier": [r"\.classifier\b", r"\bcase classifier\b", r'"classifier"', r"\bClassifier\b"],
     "logcoshvae": [r"\.logcoshvae\b", r"\bcase logcoshvae\b", r'"logcoshvae"', r"\bLogCosh(VAE|Autoencoder)\b",
                    r"\blogCoshAlpha\b", r"log-cosh-alpha"],
+    "betatcvae": [r"\.betatcvae\b", r"\bcase betatcvae\b", r'"betatcvae"', r"\bBetaTC(VAE|Autoencoder)\b",
+                  r"\bTotalCorrelation\b", r"\btotalCorrelation\b", r"--tc-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -28,3 +28,15 @@ extension Variable {
         Variable(value.reshaped(newShape), parents: [self]) { [self] g in accumulate(g.copy().reshaped(shape)) }
     }
 }
+
+extension Variable {
+    /// Σ self·c over every element, for constant coefficients c of the same shape: with c a gradient computed
+    /// elsewhere, differentiating this passes c on into the graph (how a data-parallel worker receives its share
+    /// of a batch-coupled term's gradient).
+    public func innerProduct(_ c: Tensor) -> Variable {
+        precondition(c.shape == shape, "innerProduct: \(shape) vs coefficients \(c.shape)")
+        var total = 0.0
+        for i in 0..<value.count { total += Double(value.data[i]) * Double(c.data[i]) }
+        return Variable(Tensor(scalar: Float(total)), parents: [self]) { [self] g in accumulate(c * g.scalar) }
+    }
+}

@@ -16,6 +16,17 @@ struct KindOptions: ParsableArguments {
         name: .customLong("log-cosh-alpha"),
         help: "Log-cosh VAE: α of its loss, Σ log cosh(α·(x̂ − x)) / α (default 10).")
     var logCoshAlpha: Float?
+    @Option(
+        name: .customLong("tc-alpha"), help: "β-TCVAE: weight α of the index-code mutual information (default 1).")
+    var tcAlpha: Float?
+    @Option(name: .customLong("tc-weight"), help: "β-TCVAE: weight β of the total correlation (default 6).")
+    var tcWeight: Float?
+    @Option(name: .customLong("tc-gamma"), help: "β-TCVAE: weight γ of the dimension-wise KL (default 1).")
+    var tcGamma: Float?
+    @Option(
+        name: .customLong("tc-estimator"),
+        help: "β-TCVAE: q(z) by minibatch-stratified (mss, default) or minibatch-weighted (mws) sampling.")
+    var tcEstimator: String?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -27,10 +38,16 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
+        "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma",
     ]
 
     /// Bounds of the kinds' flags.
-    func validate() throws { try bounded(k, "--k", 1...5000) }
+    func validate() throws {
+        try bounded(k, "--k", 1...5000)
+        if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
+            throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
+        }
+    }
 
     /// A flag of another kind than `kind`, given on purpose: what it applies to.
     func ineffective(for kind: ModelKind) -> String? {
@@ -39,6 +56,9 @@ struct KindOptions: ParsableArguments {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
         if logCoshAlpha != nil && kind != .logcoshvae { return "--log-cosh-alpha applies to --model logcoshvae" }
+        if [tcAlpha, tcWeight, tcGamma].contains(where: { $0 != nil }) || tcEstimator != nil, kind != .betatcvae {
+            return "--tc-alpha, --tc-weight, --tc-gamma and --tc-estimator apply to --model betatcvae"
+        }
         return nil
     }
 
@@ -53,6 +73,12 @@ struct KindOptions: ParsableArguments {
         }
         if let noise { config.noise = try Corruption(parsing: noise) }
         if config.kind == .logcoshvae { config.logCoshAlpha = logCoshAlpha }
+        if config.kind == .betatcvae {
+            let d = TotalCorrelation()
+            config.totalCorrelation = TotalCorrelation(
+                alpha: tcAlpha ?? d.alpha, beta: tcWeight ?? d.beta, gamma: tcGamma ?? d.gamma,
+                stratified: tcEstimator.map { $0 == "mss" } ?? d.stratified)
+        }
     }
 
     /// `latent bench`'s settings for a kind that needs some: a DAE's gaussian:0.5, an SAE's KL penalty.

@@ -73,7 +73,7 @@ public struct DatasetBatches: Sequence {
             labels.removeAll(keepingCapacity: true)
             for i in slice { labels.append(Int(data.labels[i])) }
             defer { start = end }
-            return Batch(x: x, labels: labels)
+            return Batch(x: x, labels: labels, datasetSize: data.count)
         }
     }
 }

@@ -91,3 +91,28 @@ public protocol MeasuredModel: TrainableModel {
         forEachBatch: ((Batch) -> Void) -> Void, count: Int, features: Int, seed: UInt64
     ) -> [(key: String, value: Double)]
 }
+
+/// A model whose loss couples a batch's rows only through a few per-row values (codes, posterior parameters): a
+/// data-parallel worker computes its share's local part and those values, and the coupled part is computed once,
+/// on the whole batch's values (`DataParallel`), so the step's loss and gradient are the whole batch's.
+public protocol BatchCoupledModel: TrainableModel {
+    /// The local part of the loss on `share`, and the per-row values [rows, width] (variables of its graph) the
+    /// coupled part reads. Draws from `rng` what `loss` draws for the share.
+    func localLoss(
+        _ share: Batch, klWeight: Float?, rng: inout RandomGenerator
+    ) -> (
+        local: LossTerms, values: [Variable]
+    )
+    /// The coupled part on the whole batch's values (in `localLoss`'s order, rows in batch order), on `threads`
+    /// threads; `batch` is the whole batch.
+    func coupledLoss(_ values: [Variable], batch: Batch, klWeight: Float?, threads: Int) -> LossTerms
+}
+
+extension BatchCoupledModel {
+    /// Local and coupled parts on one graph: the whole batch's loss on one worker.
+    public func coupledTotal(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
+        let (local, values) = localLoss(batch, klWeight: klWeight, rng: &rng)
+        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, threads: 1)
+        return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
+    }
+}

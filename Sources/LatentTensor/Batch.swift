@@ -5,11 +5,15 @@ public struct Batch {
     public let x: Tensor
     /// Class labels, one per row, or empty.
     public let labels: [Int]
+    /// Examples in the set the batch was drawn from (estimators of the aggregate posterior weigh by it).
+    public let datasetSize: Int
 
-    /// A batch of `x` with `labels` (empty for unconditional models).
-    public init(x: Tensor, labels: [Int] = []) {
+    /// A batch of `x` with `labels` (empty for unconditional models), drawn from a set of `datasetSize`
+    /// examples (nil: the batch is the whole set).
+    public init(x: Tensor, labels: [Int] = [], datasetSize: Int? = nil) {
         self.x = x
         self.labels = labels
+        self.datasetSize = max(datasetSize ?? x.shape[0], x.shape[0])
     }
 
     /// Number of examples.

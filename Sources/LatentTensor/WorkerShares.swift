@@ -18,6 +18,8 @@ public enum WorkerShares {
     /// The rows of `batch` worker `w` of `k` takes.
     public static func share(_ w: Int, of k: Int, in batch: Batch) -> Batch {
         let range = rows(w, of: k, in: batch.x.shape[0])
-        return Batch(x: batch.x.rows(range), labels: batch.labels.isEmpty ? [] : Array(batch.labels[range]))
+        return Batch(
+            x: batch.x.rows(range), labels: batch.labels.isEmpty ? [] : Array(batch.labels[range]),
+            datasetSize: batch.datasetSize)
     }
 }

@@ -17,6 +17,9 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case classifier
     /// Log-cosh VAE (Chen et al. 2019): the VAE with a log-cosh reconstruction term.
     case logcoshvae
+    /// β-TCVAE (Chen et al. 2018): the VAE with its KL split into mutual information, total correlation and
+    /// dimension-wise KL, each weighed.
+    case betatcvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -29,6 +32,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .cvae: CVAE.self
         case .classifier: ClassifierKind.self
         case .logcoshvae: LogCoshVAE.self
+        case .betatcvae: BetaTCVAE.self
         }
     }
 }

@@ -1,0 +1,159 @@
+"""Latent's family against Pythae itself: for every kind Pythae also has, a model trained by `latent train` is
+loaded into Pythae's model (python/latent_torch.py's networks wrapped as Pythae's encoder and decoder), and
+Pythae's loss on the 10,000 MNIST test images (batches of 500, as `latent eval`, with the test set's size as
+Pythae's trainer passes it) is compared with `latent eval`'s on the same weights. Both are Monte-Carlo
+estimates: each is repeated with several seeds, and the difference must lie within 4 standard errors of the
+difference, for the loss and for its regularisation term alone (far less noisy) (plus 1e-4 relative for float rounding).
+
+    python3 Scripts/family/check_pythae.py [--full] [--json]     (in the venv: Scripts/family/requirements.txt)
+
+Small models by default (the test command); --full trains 784-512-512-16 for 5 epochs. Prints one line per kind
+and exits non-zero on the first mismatch.
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+from pythae.data.datasets import DatasetOutput
+from pythae.models import BetaTCVAE, BetaTCVAEConfig
+from pythae.models.base.base_utils import ModelOutput
+from pythae.models.nn import BaseDecoder, BaseEncoder
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import latent_torch  # noqa: E402
+
+LATENT = os.environ.get("LATENT", os.path.join(ROOT, ".build", "release", "latent"))
+BATCH = 500  # `latent eval`'s batch of MNIST digits
+
+
+class Encoder(BaseEncoder):
+    """Latent's encoder and heads as Pythae's encoder: the posterior's mean and log-variance."""
+
+    def __init__(self, model):
+        BaseEncoder.__init__(self)
+        self.model = model
+
+    def forward(self, x):
+        mean, log_variance = self.model.encode(x.reshape(x.shape[0], -1))
+        return ModelOutput(embedding=mean, log_covariance=log_variance)
+
+
+class Decoder(BaseDecoder):
+    """Latent's decoder as Pythae's: the Bernoulli mean, sigmoid of the logits."""
+
+    def __init__(self, model):
+        BaseDecoder.__init__(self)
+        self.model = model
+
+    def forward(self, z):
+        return ModelOutput(reconstruction=self.model.decode(z))
+
+
+def beta_tc(run, model):
+    t = run["config"]["totalCorrelation"]
+    config = BetaTCVAEConfig(input_dim=(784,), latent_dim=run["config"]["latent"], reconstruction_loss="bce",
+                             alpha=t["alpha"], beta=t["beta"], gamma=t["gamma"], use_mss=t["stratified"])
+    return BetaTCVAE(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
+# kind → (flags of `latent train`, the Pythae model on Latent's networks)
+KINDS = {
+    "betatcvae": (["--tc-weight", "4"], beta_tc),
+}
+
+
+def idx(path):
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def latent(*args):
+    r = subprocess.run([LATENT, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"check_pythae: latent {' '.join(args)} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def mean_and_error(values):
+    m = sum(values) / len(values)
+    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+    return m, sd / math.sqrt(len(values))
+
+
+def pythae_loss(model, x, seed):
+    """Pythae's loss and its regularisation term (the loss less the reconstruction), per image."""
+    torch.manual_seed(seed)
+    loss = reg = 0.0
+    with torch.no_grad():
+        for start in range(0, len(x), BATCH):
+            batch = x[start:start + BATCH]
+            out = model(DatasetOutput(data=batch), dataset_size=len(x))
+            loss += float(out.loss) * len(batch)
+            reg += float(out.reg_loss) * len(batch)
+    return loss / len(x), reg / len(x)
+
+
+def latent_loss(run, seed):
+    """`latent eval`'s loss and its regularisation term (the loss less the reconstruction), per image."""
+    m = json.loads(latent("eval", run, "--json", "--seed", str(seed)))
+    return m["test_loss"], m["test_loss"] - m["test_reconstruction"]
+
+
+def compare(kind, what, ours, theirs, repeats):
+    (a, ea), (b, eb) = mean_and_error(ours), mean_and_error(theirs)
+    allowed = 4 * math.sqrt(ea ** 2 + eb ** 2) + 1e-4 * abs(b)
+    line = (f"{kind} {what}: Latent {a:.4f} ± {ea:.4f}, Pythae {b:.4f} ± {eb:.4f} "
+            f"(difference {a - b:+.4f}, allowed ±{allowed:.4f}; {repeats} seeds each)")
+    if abs(a - b) > allowed:
+        sys.exit(f"check_pythae: {line}")
+    return {"kind": kind, "figure": what, "latent": a, "latent_error": ea, "pythae": b, "pythae_error": eb,
+            "difference": a - b, "allowed": allowed, "line": line}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--full", action="store_true", help="784-512-512-16, 5 epochs on all 60,000 images")
+    parser.add_argument("--repeats", type=int, default=6, help="seeds per estimate")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    mnist = os.path.join(ROOT, "Sources/LatentData/Resources/mnist")
+    x = torch.from_numpy(idx(f"{mnist}/t10k-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32) / 255)
+    size = ["--hidden", "512,512", "--latent", "16", "--epochs", "5"] if args.full else \
+        ["--hidden", "64", "--latent", "4", "--epochs", "1", "--limit", "3000"]
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for kind, (flags, make) in KINDS.items():
+            out = os.path.join(work, kind)
+            latent("train", "--model", kind, *flags, *size, "--seed", "1", "--out", out, "--no-progress")
+            ours = [latent_loss(out, s) for s in range(1, args.repeats + 1)]
+            model = latent_torch.load(out)
+            with open(os.path.join(out, "model.safetensors"), "rb") as f:
+                header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+            run = {"config": json.loads(header["__metadata__"]["config"])}
+            theirs = [pythae_loss(make(run, model).eval(), x, s) for s in range(1, args.repeats + 1)]
+            for i, what in enumerate(["loss", "regularisation"]):
+                row = compare(kind, what, [o[i] for o in ours], [t[i] for t in theirs], args.repeats)
+                rows.append(row)
+                if not args.json:
+                    print(row["line"], file=sys.stderr)
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        print(", ".join(f"{r['kind']} {r['figure']} {r['latent']:.3f} vs {r['pythae']:.3f}" for r in rows)
+              + " (Latent vs Pythae, per test image)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Writes Pythae's own loss values for the family's kinds on fixed inputs
+(Tests/LatentTests/Fixtures/pythae.safetensors),
+which the Swift tests hold Latent's losses to.
+
+Versions are pinned in Scripts/family/requirements.txt (pythae 0.1.2). Run from the repository root, in the venv:
+
+    bash Scripts/venv.sh Scripts/family/requirements.txt && .venv/bin/python Scripts/family/make_pythae_fixtures.py
+
+Each case stores its inputs in float32 and Pythae's figures (`loss_function` on those inputs, computed in float64,
+stored in float32 as Latent reads them) as 1-element tensors, named CASE.NAME.
+"""
+import os
+
+import numpy as np
+import torch
+from pythae.models import BetaTCVAE, BetaTCVAEConfig
+from pythae.models.base.base_utils import ModelOutput
+from pythae.models.nn import BaseDecoder, BaseEncoder
+from safetensors.numpy import save_file
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "LatentTests", "Fixtures", "pythae.safetensors")
+
+
+def f32(t):
+    return np.ascontiguousarray(t.detach().to(torch.float32).numpy())
+
+
+def scalar(value):
+    return np.array([float(value)], dtype=np.float32)
+
+
+class Unused(BaseEncoder, BaseDecoder):
+    """A stand-in network: the fixtures call the models' loss functions on given tensors."""
+
+    def __init__(self):
+        BaseEncoder.__init__(self)
+
+    def forward(self, x):
+        return ModelOutput(embedding=x, log_covariance=x, reconstruction=x)
+
+
+def beta_tc_cases(tensors):
+    """BetaTCVAE.loss_function: reconstruction (bce) + α·MI + β·TC + γ·dimension-wise KL, mean over the batch."""
+    generator = torch.Generator().manual_seed(1)
+    cases = [("mss", True, 1.0, 6.0, 1.0, 8, 60000), ("mws", False, 0.5, 3.0, 2.0, 8, 100),
+             ("pair", True, 1.0, 4.0, 1.0, 2, 10)]
+    for name, mss, alpha, beta, gamma, batch, dataset in cases:
+        features, latent = 12, 3
+        x = torch.rand(batch, features, generator=generator)
+        logits = torch.randn(batch, features, generator=generator) * 2
+        mu = torch.randn(batch, latent, generator=generator)
+        log_var = torch.randn(batch, latent, generator=generator) * 0.5
+        eps = torch.randn(batch, latent, generator=generator)
+        # Inputs rounded to float32 once; Pythae computes in float64 from them.
+        x, logits, mu, log_var, eps = (torch.from_numpy(f32(t)) for t in (x, logits, mu, log_var, eps))
+        z = torch.from_numpy(f32(mu + torch.exp(0.5 * log_var) * eps))
+        config = BetaTCVAEConfig(input_dim=(features,), latent_dim=latent, reconstruction_loss="bce",
+                                 alpha=alpha, beta=beta, gamma=gamma, use_mss=mss)
+        model = BetaTCVAE(config, encoder=Unused(), decoder=Unused()).double()
+        loss, recon, kl = model.loss_function(torch.sigmoid(logits.double()), x.double(), mu.double(),
+                                              log_var.double(), z.double(), dataset)
+        prefix = f"betatcvae.{name}."
+        tensors.update({prefix + "x": f32(x), prefix + "logits": f32(logits), prefix + "mean": f32(mu),
+                        prefix + "logvar": f32(log_var), prefix + "z": f32(z),
+                        prefix + "weights": np.array([alpha, beta, gamma], dtype=np.float32),
+                        prefix + "stratified": np.array([1 if mss else 0], dtype=np.float32),
+                        prefix + "dataset_size": np.array([dataset], dtype=np.float32),
+                        prefix + "loss": scalar(loss), prefix + "reconstruction": scalar(recon),
+                        prefix + "kl": scalar(kl)})
+
+
+def main():
+    tensors = {}
+    beta_tc_cases(tensors)
+    save_file(tensors, OUT, metadata={"generator": "Scripts/family/make_pythae_fixtures.py",
+                                      "pythae": "0.1.2", "torch": torch.__version__})
+    print(f"wrote {os.path.normpath(OUT)}: {len(tensors)} tensors (pythae 0.1.2)")
+
+
+if __name__ == "__main__":
+    main()

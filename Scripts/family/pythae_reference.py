@@ -1,0 +1,109 @@
+"""The family's kinds in PyTorch, as Pythae builds them: Pythae's own model classes (pythae 0.1.2) on the MLP
+networks `latent train --hidden … --latent …` builds (Linear + activation per width, mean and log-variance
+heads; the decoder mirrored, a sigmoid mean), trained with Adam. With --bench-steps it times training steps as
+Scripts/pytorch/timing.py does (the side-by-side speed runs, Scripts/bench_cases.tsv); otherwise it trains
+--epochs on MNIST and prints each epoch's losses, as Scripts/pytorch/vae_reference.py does.
+
+    python3 Scripts/family/pythae_reference.py --model betatcvae --hidden 512,512 --latent 16 [--bench-steps 200]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+from pythae.data.datasets import DatasetOutput
+from pythae.models import VAE, BetaTCVAE, BetaTCVAEConfig, VAEConfig
+from pythae.models.base.base_utils import ModelOutput
+from pythae.models.nn import BaseDecoder, BaseEncoder
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pytorch"))
+from mnist import load  # noqa: E402
+from timing import add_common_arguments, bench, parse  # noqa: E402
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+class Encoder(BaseEncoder):
+    def __init__(self, hidden, latent, activation):
+        BaseEncoder.__init__(self)
+        self.body = nn.Sequential(*[m for a, b in zip([784] + hidden, hidden)
+                                    for m in (nn.Linear(a, b), activation())])
+        self.mean, self.logvar = nn.Linear(hidden[-1], latent), nn.Linear(hidden[-1], latent)
+
+    def forward(self, x):
+        h = self.body(x)
+        return ModelOutput(embedding=self.mean(h), log_covariance=self.logvar(h))
+
+
+class Decoder(BaseDecoder):
+    def __init__(self, hidden, latent, activation):
+        BaseDecoder.__init__(self)
+        widths = [latent] + hidden[::-1]
+        layers = [m for a, b in zip(widths, widths[1:]) for m in (nn.Linear(a, b), activation())]
+        self.net = nn.Sequential(*layers, nn.Linear(widths[-1], 784), nn.Sigmoid())
+
+    def forward(self, z):
+        return ModelOutput(reconstruction=self.net(z))
+
+
+def make(args):
+    """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
+    hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
+    encoder, decoder = Encoder(hidden, args.latent, act), Decoder(hidden, args.latent, act)
+    common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
+    if args.model == "betatcvae":
+        config = BetaTCVAEConfig(**common, alpha=args.tc_alpha, beta=args.tc_weight, gamma=args.tc_gamma)
+        return BetaTCVAE(config, encoder=encoder, decoder=decoder)
+    return VAE(VAEConfig(**common), encoder=encoder, decoder=decoder)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae"])
+    p.add_argument("--hidden", default="512,512")
+    p.add_argument("--latent", type=int, default=16)
+    p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--tc-alpha", type=float, default=1)
+    p.add_argument("--tc-weight", type=float, default=6)
+    p.add_argument("--tc-gamma", type=float, default=1)
+    add_common_arguments(p)
+    args = parse(p)
+    train_x = torch.from_numpy(load("train")[0])
+    model = make(args)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+
+    def step(x):
+        opt.zero_grad()
+        out = model(DatasetOutput(data=x), dataset_size=len(train_x))
+        out.loss.backward()
+        opt.step()
+        return out.loss.item() * len(x)
+
+    if args.bench_steps:
+        def batch_at(i):
+            j = (i * args.batch_size) % (len(train_x) - args.batch_size)
+            return train_x[j:j + args.batch_size]
+        bench(step, batch_at, args.batch_size, args.bench_steps, args.threads)
+        return
+    test_x = torch.from_numpy(load("test")[0])
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        total, start = 0.0, time.perf_counter()
+        for idx in torch.randperm(len(train_x)).split(args.batch_size):
+            total += step(train_x[idx])
+        seconds = time.perf_counter() - start
+        model.eval()
+        with torch.no_grad():
+            test = sum(float(model(DatasetOutput(data=x), dataset_size=len(test_x)).loss) * len(x)
+                       for x in test_x.split(args.batch_size))
+        print(json.dumps({"epoch": epoch, "train_loss": total / len(train_x), "test_loss": test / len(test_x),
+                          "images_per_second": len(train_x) / seconds}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
