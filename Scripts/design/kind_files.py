@@ -24,6 +24,10 @@ KINDS = {
                    r"\blogCoshAlpha\b", r"log-cosh-alpha"],
     "betatcvae": [r"\.betatcvae\b", r"\bcase betatcvae\b", r'"betatcvae"', r"\bBetaTC(VAE|Autoencoder)\b",
                   r"\bTotalCorrelation\b", r"\btotalCorrelation\b", r"--tc-"],
+    "wae": [r"\.wae\b", r"\bcase wae\b", r'"wae"', r"\bWAE\b", r"\bWassersteinAutoencoder\b", r"\bmmdWeight\b",
+            r"--mmd-weight"],
+    "infovae": [r"\.infovae\b", r"\bcase infovae\b", r'"infovae"', r"\bInfoVAE\b", r"\bInfoMaxAutoencoder\b",
+                r"\binfo(Alpha|Lambda)\b", r"--info-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

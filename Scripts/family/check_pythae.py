@@ -22,7 +22,8 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import BetaTCVAE, BetaTCVAEConfig
+from pythae.models import (INFOVAE_MMD, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
+                           WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -35,15 +36,18 @@ BATCH = 500  # `latent eval`'s batch of MNIST digits
 
 
 class Encoder(BaseEncoder):
-    """Latent's encoder and heads as Pythae's encoder: the posterior's mean and log-variance."""
+    """Latent's encoder and heads as Pythae's encoder: the posterior's mean and log-variance (a deterministic
+    encoder's code alone)."""
 
     def __init__(self, model):
         BaseEncoder.__init__(self)
         self.model = model
 
     def forward(self, x):
-        mean, log_variance = self.model.encode(x.reshape(x.shape[0], -1))
-        return ModelOutput(embedding=mean, log_covariance=log_variance)
+        code = self.model.encode(x.reshape(x.shape[0], -1))
+        if not self.model.variational:
+            return ModelOutput(embedding=code)
+        return ModelOutput(embedding=code[0], log_covariance=code[1])
 
 
 class Decoder(BaseDecoder):
@@ -64,9 +68,33 @@ def beta_tc(run, model):
     return BetaTCVAE(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
+def kernel(config):
+    """Pythae's kernel settings from Latent's `mmdKernel` (absent: the inverse multiquadric of bandwidth 1)."""
+    k = config.get("mmdKernel") or {"imq": {"bandwidth": 1, "scales": [0.1, 0.2, 0.5, 1, 2, 5, 10]}}
+    name, args = next(iter(k.items()))
+    return {"kernel_choice": name, "kernel_bandwidth": args["bandwidth"],
+            **({"scales": args["scales"]} if name == "imq" else {})}
+
+
+def wae(run, model):
+    c = run["config"]
+    config = WAE_MMD_Config(input_dim=(784,), latent_dim=c["latent"], reg_weight=c.get("mmdWeight", 3e-2),
+                            **kernel(c))
+    return WAE_MMD(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
+def info_vae(run, model):
+    c = run["config"]
+    config = INFOVAE_MMD_Config(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                                alpha=c.get("infoAlpha", 0), lbd=c.get("infoLambda", 1000), **kernel(c))
+    return INFOVAE_MMD(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
 # kind → (flags of `latent train`, the Pythae model on Latent's networks)
 KINDS = {
     "betatcvae": (["--tc-weight", "4"], beta_tc),
+    "wae": (["--mmd-weight", "10"], wae),
+    "infovae": (["--info-alpha", "0.5", "--info-lambda", "100", "--mmd-kernel", "rbf"], info_vae),
 }
 
 
@@ -100,7 +128,7 @@ def pythae_loss(model, x, seed):
             batch = x[start:start + BATCH]
             out = model(DatasetOutput(data=batch), dataset_size=len(x))
             loss += float(out.loss) * len(batch)
-            reg += float(out.reg_loss) * len(batch)
+            reg += float(out.loss - out.recon_loss) * len(batch)
     return loss / len(x), reg / len(x)
 
 

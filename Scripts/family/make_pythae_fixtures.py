@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 import torch
-from pythae.models import BetaTCVAE, BetaTCVAEConfig
+from pythae.models import INFOVAE_MMD, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config, WAE_MMD_Config
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 from safetensors.numpy import save_file
@@ -69,9 +69,46 @@ def beta_tc_cases(tensors):
                         prefix + "kl": scalar(kl)})
 
 
+def mmd_cases(tensors):
+    """WAE_MMD.loss_function (Σ (x̂ − x)² + λ·MMD) and INFOVAE_MMD.loss_function (bce + (1 − α)·KL +
+    (α + λ − 1)·MMD), both kernels, on given codes and prior draws."""
+    generator = torch.Generator().manual_seed(2)
+    cases = [("imq", "imq", 1.0, 3e-2, 0.0, 1000.0, 9), ("rbf", "rbf", 0.7, 2.0, -1.5, 5.0, 9),
+             ("one", "imq", 1.0, 3e-2, 0.0, 1000.0, 1)]
+    for name, kernel, bandwidth, weight, alpha, lbd, batch in cases:
+        features, latent = 12, 3
+        x = torch.rand(batch, features, generator=generator)
+        logits = torch.randn(batch, features, generator=generator) * 2
+        mu = torch.randn(batch, latent, generator=generator)
+        log_var = torch.randn(batch, latent, generator=generator) * 0.5
+        z = torch.randn(batch, latent, generator=generator) * 1.3
+        prior = torch.randn(batch, latent, generator=generator)
+        x, logits, mu, log_var, z, prior = (torch.from_numpy(f32(t)) for t in (x, logits, mu, log_var, z, prior))
+        d = lambda t: t.double()  # noqa: E731
+        wae = WAE_MMD(WAE_MMD_Config(input_dim=(features,), latent_dim=latent, kernel_choice=kernel,
+                                     kernel_bandwidth=bandwidth, reg_weight=weight),
+                      encoder=Unused(), decoder=Unused()).double()
+        loss, recon, mmd = wae.loss_function(torch.sigmoid(d(logits)), d(x), d(z), d(prior))
+        info = INFOVAE_MMD(INFOVAE_MMD_Config(input_dim=(features,), latent_dim=latent, kernel_choice=kernel,
+                                              kernel_bandwidth=bandwidth, alpha=alpha, lbd=lbd,
+                                              reconstruction_loss="bce"),
+                           encoder=Unused(), decoder=Unused()).double()
+        info_loss, info_recon, kl, info_mmd = info.loss_function(
+            torch.sigmoid(d(logits)), d(x), d(z), d(prior), d(mu), d(log_var))
+        prefix = f"mmd.{name}."
+        tensors.update({prefix + "x": f32(x), prefix + "logits": f32(logits), prefix + "mean": f32(mu),
+                        prefix + "logvar": f32(log_var), prefix + "z": f32(z), prefix + "prior": f32(prior),
+                        prefix + "settings": np.array([1 if kernel == "rbf" else 0, bandwidth, weight, alpha, lbd],
+                                                      dtype=np.float32),
+                        prefix + "wae_loss": scalar(loss), prefix + "wae_reconstruction": scalar(recon),
+                        prefix + "mmd": scalar(mmd), prefix + "infovae_loss": scalar(info_loss),
+                        prefix + "infovae_kl": scalar(kl)})
+
+
 def main():
     tensors = {}
     beta_tc_cases(tensors)
+    mmd_cases(tensors)
     save_file(tensors, OUT, metadata={"generator": "Scripts/family/make_pythae_fixtures.py",
                                       "pythae": "0.1.2", "torch": torch.__version__})
     print(f"wrote {os.path.normpath(OUT)}: {len(tensors)} tensors (pythae 0.1.2)")

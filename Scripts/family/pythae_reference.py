@@ -15,7 +15,8 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import VAE, BetaTCVAE, BetaTCVAEConfig, VAEConfig
+from pythae.models import (INFOVAE_MMD, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config, VAEConfig,
+                           WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -27,14 +28,17 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
 
 class Encoder(BaseEncoder):
-    def __init__(self, hidden, latent, activation):
+    def __init__(self, hidden, latent, activation, variational=True):
         BaseEncoder.__init__(self)
         self.body = nn.Sequential(*[m for a, b in zip([784] + hidden, hidden)
                                     for m in (nn.Linear(a, b), activation())])
-        self.mean, self.logvar = nn.Linear(hidden[-1], latent), nn.Linear(hidden[-1], latent)
+        self.mean = nn.Linear(hidden[-1], latent)
+        self.logvar = nn.Linear(hidden[-1], latent) if variational else None
 
     def forward(self, x):
         h = self.body(x)
+        if self.logvar is None:
+            return ModelOutput(embedding=self.mean(h))
         return ModelOutput(embedding=self.mean(h), log_covariance=self.logvar(h))
 
 
@@ -52,17 +56,24 @@ class Decoder(BaseDecoder):
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
-    encoder, decoder = Encoder(hidden, args.latent, act), Decoder(hidden, args.latent, act)
+    encoder = Encoder(hidden, args.latent, act, variational=args.model != "wae")
+    decoder = Decoder(hidden, args.latent, act)
     common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
     if args.model == "betatcvae":
         config = BetaTCVAEConfig(**common, alpha=args.tc_alpha, beta=args.tc_weight, gamma=args.tc_gamma)
         return BetaTCVAE(config, encoder=encoder, decoder=decoder)
+    if args.model == "wae":
+        config = WAE_MMD_Config(input_dim=(784,), latent_dim=args.latent, reg_weight=args.mmd_weight)
+        return WAE_MMD(config, encoder=encoder, decoder=decoder)
+    if args.model == "infovae":
+        config = INFOVAE_MMD_Config(**common, alpha=args.info_alpha, lbd=args.info_lambda)
+        return INFOVAE_MMD(config, encoder=encoder, decoder=decoder)
     return VAE(VAEConfig(**common), encoder=encoder, decoder=decoder)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae"])
+    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae", "wae", "infovae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -71,6 +82,9 @@ def main():
     p.add_argument("--tc-alpha", type=float, default=1)
     p.add_argument("--tc-weight", type=float, default=6)
     p.add_argument("--tc-gamma", type=float, default=1)
+    p.add_argument("--mmd-weight", type=float, default=3e-2)
+    p.add_argument("--info-alpha", type=float, default=0)
+    p.add_argument("--info-lambda", type=float, default=1000)
     add_common_arguments(p)
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])

@@ -25,4 +25,19 @@ extension Variable {
             }
         }
     }
+
+    /// Stacks rank-2 variables: [m, d] and [n, d] → [m + n, d].
+    public static func concatRows(_ a: Variable, _ b: Variable) -> Variable {
+        precondition(
+            a.shape.rank == 2 && b.shape.rank == 2 && a.shape[1] == b.shape[1],
+            "concatRows of \(a.shape) and \(b.shape)")
+        let (m, n, d) = (a.shape[0], b.shape[0], a.shape[1])
+        let y = Tensor(uninitialized: [m + n, d])
+        y.data.update(from: a.value.data, count: m * d)
+        (y.data + m * d).update(from: b.value.data, count: n * d)
+        return Variable(y, parents: [a, b]) { g in
+            if a.requiresGrad { a.accumulate(g.rows(0..<m).copy()) }
+            if b.requiresGrad { b.accumulate(g.rows(m..<(m + n)).copy()) }
+        }
+    }
 }

@@ -107,9 +107,16 @@ struct EvalCommand: ParsableCommand {
     }
 
     func runJudge(_ judgeDirectory: String) throws {
-        let generator = try ModelStore.loadVAE(URL(fileURLWithPath: directory))
-        let classifier = try ModelStore.loadClassifier(URL(fileURLWithPath: judgeDirectory))
-        if !generator.config.isConditional { return try judgeSamples(generator, classifier.model) }
+        let url = URL(fileURLWithPath: directory), judge = URL(fileURLWithPath: judgeDirectory)
+        if prior != "normal" {
+            let generator = try ModelStore.loadReconstructing(url)
+            return try judgeSamples(generator, try ModelStore.loadClassifier(judge).model)
+        }
+        let generator = try ModelStore.loadGenerative(url)
+        let classifier = try ModelStore.loadClassifier(judge)
+        if !generator.config.isConditional {
+            return try judgeSamples(generator.map { $0 as any ReconstructingModel }, classifier.model)
+        }
         let result = try Judge.accuracy(
             of: generator.model, judgedBy: classifier.model, samplesPerLabel: samplesPerLabel,
             seed: seed ?? generator.seed)
@@ -127,7 +134,10 @@ struct EvalCommand: ParsableCommand {
 
 extension EvalCommand {
     /// `--judge` for an unconditional model: the classifier's view of samples from `--prior`, beside the test images.
-    func judgeSamples(_ generator: ModelStore.Loaded<VariationalAutoencoder>, _ classifier: any ClassifyingModel) throws
+    func judgeSamples(
+        _ generator: ModelStore.Loaded<any ReconstructingModel>, _ classifier: any ClassifyingModel
+    )
+        throws
     {
         let started = Date()
         let test = try data.load(.test, for: generator, binarizeTest: false)

@@ -27,6 +27,20 @@ struct KindOptions: ParsableArguments {
         name: .customLong("tc-estimator"),
         help: "β-TCVAE: q(z) by minibatch-stratified (mss, default) or minibatch-weighted (mws) sampling.")
     var tcEstimator: String?
+    @Option(name: .customLong("mmd-weight"), help: "WAE: weight λ of the MMD penalty (default 0.03, Pythae's).")
+    var mmdWeight: Float?
+    @Option(
+        name: .customLong("mmd-kernel"),
+        help: "WAE, InfoVAE: the MMD's kernel, imq (inverse multiquadric at 7 scales, default) or rbf.")
+    var mmdKernel: String?
+    @Option(name: .customLong("mmd-bandwidth"), help: "WAE, InfoVAE: the kernel's bandwidth h (default 1).")
+    var mmdBandwidth: Float?
+    @Option(
+        name: .customLong("info-alpha"), help: "InfoVAE: α; the KL weighs 1 − α, the MMD α + λ − 1 (default 0)."
+    )
+    var infoAlpha: Float?
+    @Option(name: .customLong("info-lambda"), help: "InfoVAE: λ (default 1000).")
+    var infoLambda: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -38,7 +52,8 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
-        "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma",
+        "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
+        "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
     ]
 
     /// Bounds of the kinds' flags.
@@ -46,6 +61,9 @@ struct KindOptions: ParsableArguments {
         try bounded(k, "--k", 1...5000)
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
             throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
+        }
+        if let mmdKernel, !["imq", "rbf"].contains(mmdKernel) {
+            throw ValidationError("--mmd-kernel: expected imq or rbf, got '\(mmdKernel)'")
         }
     }
 
@@ -58,6 +76,13 @@ struct KindOptions: ParsableArguments {
         if logCoshAlpha != nil && kind != .logcoshvae { return "--log-cosh-alpha applies to --model logcoshvae" }
         if [tcAlpha, tcWeight, tcGamma].contains(where: { $0 != nil }) || tcEstimator != nil, kind != .betatcvae {
             return "--tc-alpha, --tc-weight, --tc-gamma and --tc-estimator apply to --model betatcvae"
+        }
+        if mmdWeight != nil && kind != .wae { return "--mmd-weight applies to --model wae" }
+        if (mmdKernel != nil || mmdBandwidth != nil) && ![.wae, .infovae].contains(kind) {
+            return "--mmd-kernel and --mmd-bandwidth apply to --model wae and infovae"
+        }
+        if (infoAlpha != nil || infoLambda != nil) && kind != .infovae {
+            return "--info-alpha and --info-lambda apply to --model infovae"
         }
         return nil
     }
@@ -79,6 +104,13 @@ struct KindOptions: ParsableArguments {
                 alpha: tcAlpha ?? d.alpha, beta: tcWeight ?? d.beta, gamma: tcGamma ?? d.gamma,
                 stratified: tcEstimator.map { $0 == "mss" } ?? d.stratified)
         }
+        if config.kind == .wae { config.mmdWeight = mmdWeight }
+        if [.wae, .infovae].contains(config.kind), mmdKernel != nil || mmdBandwidth != nil {
+            let h = mmdBandwidth ?? 1
+            config.mmdKernel =
+                mmdKernel == "rbf" ? .rbf(bandwidth: h) : .imq(bandwidth: h, scales: MMDKernel.pythaeScales)
+        }
+        if config.kind == .infovae { (config.infoAlpha, config.infoLambda) = (infoAlpha, infoLambda) }
     }
 
     /// `latent bench`'s settings for a kind that needs some: a DAE's gaussian:0.5, an SAE's KL penalty.

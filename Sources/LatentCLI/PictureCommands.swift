@@ -32,6 +32,12 @@ struct ModelPictureOptions: ParsableArguments {
         return try ModelStore.loadVAE(URL(fileURLWithPath: directory))
     }
 
+    /// The run's model that samples from its prior.
+    func loadGenerative() throws -> ModelStore.Loaded<any GenerativeModel> {
+        threads.apply()
+        return try ModelStore.loadGenerative(URL(fileURLWithPath: directory))
+    }
+
     /// The run's model with an encoder and decoder.
     func loadReconstructing() throws -> ModelStore.Loaded<any ReconstructingModel> {
         threads.apply()
@@ -47,7 +53,8 @@ struct ModelPictureOptions: ParsableArguments {
     }
 }
 
-/// `latent sample`: images from the prior of a VAE or CVAE.
+/// `latent sample`: images from the prior of a generative model (a conditional one's by label), or from a mixture
+/// fitted to any autoencoder's training codes.
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
@@ -71,10 +78,10 @@ struct SampleCommand: ParsableCommand {
     var prior = "normal"
 
     func run() throws {
-        let loaded = try options.loadVAE()
-        let vae = loaded.model
-        let c = vae.config
-        if prior != "normal" { return try sampleMixture(loaded) }
+        if prior != "normal" { return try sampleMixture(try options.loadReconstructing()) }
+        let loaded = try options.loadGenerative()
+        let model = loaded.model
+        let c = model.config
         if let count { try bounded(count, "--count", 1...100_000) }
         let label = try label.map { try ClassLabel.number($0, for: c, names: loaded.data?.classes) }
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)
@@ -88,14 +95,12 @@ struct SampleCommand: ParsableCommand {
             columns = Int(Double(labels.count).squareRoot().rounded(.up))
         }
         try emit(
-            vae.sample(labels: labels, rng: &rng), loaded, labels: c.isConditional ? labels : nil, columns: columns)
+            model.sample(labels: labels, rng: &rng), loaded, labels: c.isConditional ? labels : nil, columns: columns)
     }
 
     /// The samples as a picture grid of `columns`, or with `--out` .npy/.csv as rows of numbers (a table's in its
     /// own units, a CVAE's class in a last column).
-    func emit(
-        _ samples: Tensor, _ loaded: ModelStore.Loaded<VariationalAutoencoder>, labels: [Int]?, columns: Int
-    ) throws {
+    func emit<M>(_ samples: Tensor, _ loaded: ModelStore.Loaded<M>, labels: [Int]?, columns: Int) throws {
         guard options.writesRows else { return try options.write(samples, loaded.config, columns: columns) }
         let file = try RowsFile.encode(samples, loaded: loaded, labels: labels, format: options.out)
         try AtomicFile.write(file.data, to: URL(fileURLWithPath: options.out))
@@ -105,7 +110,7 @@ struct SampleCommand: ParsableCommand {
 
 extension SampleCommand {
     /// `--prior gmm[:K[:full|diagonal]]`.
-    func sampleMixture(_ loaded: ModelStore.Loaded<VariationalAutoencoder>) throws {
+    func sampleMixture(_ loaded: ModelStore.Loaded<any ReconstructingModel>) throws {
         do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
             throw ValidationError("--prior: \(e.message)")
         }

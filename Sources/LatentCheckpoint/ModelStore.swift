@@ -45,6 +45,11 @@ public enum ModelStore {
         public let scaling: FeatureScaling?
         /// The data it was trained on (nil in checkpoints of older versions).
         public let data: DataProvenance?
+
+        /// The same run with its model seen through `view` (a wider type, such as `any ReconstructingModel`).
+        public func map<Other>(_ view: (Model) -> Other) -> Loaded<Other> {
+            Loaded<Other>(model: view(model), config: config, seed: seed, epochs: epochs, scaling: scaling, data: data)
+        }
     }
 
     /// Any model: loads the checkpoint in a run directory (or a .safetensors file), checking format, version,
@@ -56,6 +61,11 @@ public enum ModelStore {
     /// Any model with an encoder and decoder (`ModelCapabilities.reconstruct`).
     public static func loadReconstructing(_ url: URL) throws -> Loaded<any ReconstructingModel> {
         try load(url, as: (any ReconstructingModel).self, kinds: ModelKind.with(.reconstruct))
+    }
+
+    /// A model that samples from its prior (`ModelCapabilities.sample`).
+    public static func loadGenerative(_ url: URL) throws -> Loaded<any GenerativeModel> {
+        try load(url, as: (any GenerativeModel).self, kinds: ModelKind.with(.sample))
     }
 
     /// A variational model (or one of the subset `kinds`).

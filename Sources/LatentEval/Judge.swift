@@ -17,7 +17,7 @@ public enum Judge {
     /// Generates `samplesPerLabel` samples of each label with the CVAE (noise from `seed`'s pictures stream)
     /// and counts how many the classifier assigns to that label. Throws if the two models do not fit.
     public static func accuracy(
-        of generator: VariationalAutoencoder, judgedBy classifier: any ClassifyingModel,
+        of generator: any GenerativeModel, judgedBy classifier: any ClassifyingModel,
         samplesPerLabel: Int, seed: UInt64
     ) throws -> Result {
         guard generator.config.isConditional else {

@@ -24,7 +24,7 @@ public enum MixturePrior {
     /// The mixture for `loaded`'s VAE: read from `directory` if saved for this checkpoint and seed, else fitted to
     /// the codes of `train` and saved there (`notes` hears which).
     public static func mixture(
-        for loaded: ModelStore.Loaded<VariationalAutoencoder>, train: Dataset, components: Int,
+        for loaded: ModelStore.Loaded<any ReconstructingModel>, train: Dataset, components: Int,
         covariance: GaussianMixture.Covariance, seed: UInt64, directory: URL?, notes: (String) -> Void = { _ in }
     ) throws -> GaussianMixture {
         guard !loaded.config.isConditional else {
@@ -72,7 +72,7 @@ public enum MixturePrior {
     /// `count` codes from `prior` (see `parse`) for `loaded`'s VAE: N(0, I), or the mixture fitted to the codes
     /// of `train` (read from or saved in `directory`), drawn from `seed`'s pictures stream.
     public static func codes(
-        for loaded: ModelStore.Loaded<VariationalAutoencoder>, prior: String, count: Int, seed: UInt64,
+        for loaded: ModelStore.Loaded<any ReconstructingModel>, prior: String, count: Int, seed: UInt64,
         train: () throws -> Dataset, directory: URL?, notes: (String) -> Void = { _ in }
     ) throws -> Tensor {
         var rng = RandomGenerator(seed: seed, stream: .pictures)

@@ -49,9 +49,10 @@ public enum Pictures {
         return interleaveRows([noisy, denoised, x], columns: columns)
     }
 
-    /// The samples of a VAE's `samples.png`: a CVAE's row per class (`perClass` each), or `count` samples.
+    /// The samples of a generative model's `samples.png`: a CVAE's row per class (`perClass` each), or `count`
+    /// samples.
     public static func samples(
-        _ vae: VariationalAutoencoder, count: Int = 64, perClass: Int = 10,
+        _ vae: any GenerativeModel, count: Int = 64, perClass: Int = 10,
         rng: inout RandomGenerator
     ) -> (images: Tensor, columns: Int) {
         let c = vae.config

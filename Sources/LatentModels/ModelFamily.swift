@@ -67,6 +67,19 @@ extension ModelFamilyMember {
     public static var samplesSetting: String? { nil }
 }
 
+/// A model that draws new examples from its prior (`ModelCapabilities.sample`).
+public protocol GenerativeModel: ReconstructingModel {
+    /// Examples decoded from codes drawn from the prior, one per label (an unconditional model ignores the labels).
+    func sample(labels: [Int], rng: inout RandomGenerator) -> Tensor
+}
+
+extension GenerativeModel {
+    /// `count` examples from the prior of an unconditional model.
+    public func sample(count: Int, rng: inout RandomGenerator) -> Tensor {
+        sample(labels: Array(repeating: 0, count: count), rng: &rng)
+    }
+}
+
 /// A model that predicts classes (`ModelCapabilities.classify`).
 public protocol ClassifyingModel: TrainableModel {
     /// Predicted classes of the rows of x.
@@ -104,15 +117,17 @@ public protocol BatchCoupledModel: TrainableModel {
         local: LossTerms, values: [Variable]
     )
     /// The coupled part on the whole batch's values (in `localLoss`'s order, rows in batch order), on `threads`
-    /// threads; `batch` is the whole batch.
-    func coupledLoss(_ values: [Variable], batch: Batch, klWeight: Float?, threads: Int) -> LossTerms
+    /// threads; `batch` is the whole batch. Draws what it needs (prior samples) from `rng`, after the shares.
+    func coupledLoss(
+        _ values: [Variable], batch: Batch, klWeight: Float?, rng: inout RandomGenerator, threads: Int
+    ) -> LossTerms
 }
 
 extension BatchCoupledModel {
     /// Local and coupled parts on one graph: the whole batch's loss on one worker.
     public func coupledTotal(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let (local, values) = localLoss(batch, klWeight: klWeight, rng: &rng)
-        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, threads: 1)
+        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, rng: &rng, threads: 1)
         return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
     }
 }

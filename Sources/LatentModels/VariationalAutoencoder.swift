@@ -7,7 +7,7 @@ import LatentTensor
 /// loss = reconstruction NLL + klWeight · KL(q(z|x) ‖ N(0, I)).
 /// With `beta` ≠ 1 it is a β-VAE; for a conditional kind a one-hot label joins the encoder's features and the
 /// code. Subclasses may train the same networks on another bound (`loss(_:noise:klWeight:)`, `noiseSamples`).
-public class VariationalAutoencoder: ReconstructingModel {
+public class VariationalAutoencoder: GenerativeModel {
     /// The configuration the model was built from.
     public let config: ModelConfig
     /// Encoder layers up to the heads.
@@ -116,11 +116,6 @@ public class VariationalAutoencoder: ReconstructingModel {
         let z = Tensor(uninitialized: [labels.count, config.latent])
         rng.fillNormal(z)
         return decode(z, labels: labels)
-    }
-
-    /// `count` images decoded from z ~ N(0, I) (an unconditional VAE).
-    public func sample(count: Int, rng: inout RandomGenerator) -> Tensor {
-        sample(labels: Array(repeating: 0, count: count), rng: &rng)
     }
 
     /// The planned step (see `PlannedNetwork`), where the configuration has one.

@@ -159,7 +159,8 @@ struct APIRoutes: Sendable {
         }
         return """
             {"kind":"\(c.kind.rawValue)","latent":\(c.latent),"classes":\(c.isConditional ? c.classes : 0),\
-            "variational":\(c.isVariational),"input":{"height":\(c.imageHeight),"width":\(c.imageWidth),\
+            "variational":\(c.isVariational),"samples":\(c.capabilities.contains(.sample)),\
+            "input":{"height":\(c.imageHeight),"width":\(c.imageWidth),\
             "channels":\(c.channels),"size":\(c.inputSize)},"epochs":\(loaded.epochs),"seed":\(loaded.seed),\
             "config":\(c.json),"data":\(data ?? "null"),"map":\(map),\
             "metrics":[\(metrics.joined(separator: ","))]\(scaling ?? "")}

@@ -16,7 +16,7 @@ enum OpenAPIDocument {
         edit(&document, ["components", "schemas"]) { specialiseSchemas(&$0, c, hasMap: service.map != nil) }
         edit(&document, ["components", "schemas", "Model", "properties", "kind"]) { $0["enum"] = [c.kind.rawValue] }
         edit(&document, ["paths"]) { paths in
-            if !c.isVariational { paths["/sample"] = nil }
+            if !c.capabilities.contains(.sample) { paths["/sample"] = nil }
             for (path, _) in paths {
                 edit(&paths, [path]) { item in
                     for (method, _) in item {

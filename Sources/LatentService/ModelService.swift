@@ -82,9 +82,9 @@ public final class ModelService: @unchecked Sendable {
 
     /// `count` images from the prior (a VAE, CVAE or IWAE; a CVAE of `label`), reproducible by `seed`.
     public func sample(count: Int, label: Int?, seed: UInt64) throws -> Tensor {
-        guard let vae = loaded.model as? VariationalAutoencoder else {
+        guard let vae = loaded.model as? any GenerativeModel else {
             throw LatentError(
-                .model, "a \(config.kind.rawValue) has no prior to sample; sampling needs a variational model")
+                .model, "a \(config.kind.rawValue) has no prior to sample; sampling needs a generative model")
         }
         try Self.bounded(count, field: "count", 1...Self.maxRows)
         let labels = try checkedLabels(label.map { Array(repeating: $0, count: count) }, rows: count)

@@ -60,7 +60,9 @@ public final class DataParallel {
     ) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
         WorkerShares.drawSeeds(seeds, from: &rng)
-        if let coupled { return coupledLossAndGradients(coupled, batch, klWeight: klWeight, reduce: reduce) }
+        if let coupled {
+            return coupledLossAndGradients(coupled, batch, klWeight: klWeight, rng: &rng, reduce: reduce)
+        }
         var results = [(Float, [(name: String, value: Float)])](repeating: (0, []), count: k)
         for group in syncGroups { group.begin { WorkerShares.hasRows($0, of: k, in: n) } }
         defer { for group in syncGroups { group.end() } }
@@ -85,9 +87,10 @@ public final class DataParallel {
 
     /// A batch-coupled loss in three phases: each worker's local part and per-row values on its share; the
     /// coupled part on the whole batch's values, differentiated on the calling thread; each worker's backward pass
-    /// with its rows of the values' gradient (`Variable.innerProduct`). The seeds are drawn.
+    /// with its rows of the values' gradient (`Variable.innerProduct`). The seeds are drawn; the coupled part draws
+    /// from `rng` after them.
     private func coupledLossAndGradients(
-        _ models: [any BatchCoupledModel], _ batch: Batch, klWeight: Float?, reduce: Bool
+        _ models: [any BatchCoupledModel], _ batch: Batch, klWeight: Float?, rng: inout RandomGenerator, reduce: Bool
     ) -> (total: Float, parts: [(name: String, value: Float)]) {
         let n = batch.x.shape[0], k = workers
         var locals = [(local: LossTerms, values: [Variable])?](repeating: nil, count: k)
@@ -113,7 +116,7 @@ public final class DataParallel {
             }
             return Variable(whole, requiresGrad: true)
         }
-        let coupledTerms = models[0].coupledLoss(leaves, batch: batch, klWeight: klWeight, threads: k)
+        let coupledTerms = models[0].coupledLoss(leaves, batch: batch, klWeight: klWeight, rng: &rng, threads: k)
         coupledTerms.total.backward()
         Parallel.forEach(k) { w in
             guard let l = locals[w] else { return }

@@ -44,8 +44,8 @@ extension Trainer {
     func imageGrids(_ model: any ReconstructingModel, test: Dataset) -> [(String, Tensor, Int)] {
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)
         var grids: [(String, Tensor, Int)] = []
-        if let vae = model as? VariationalAutoencoder {
-            let (images, columns) = Pictures.samples(vae, rng: &rng)
+        if let generative = model as? any GenerativeModel {
+            let (images, columns) = Pictures.samples(generative, rng: &rng)
             grids.append(("samples.png", images, columns))
         }
         grids.append(("reconstructions.png", Pictures.reconstructionRows(model, test: test, columns: 16, pairs: 2), 16))

@@ -79,7 +79,8 @@ public final class BetaTCAutoencoder: VariationalAutoencoder, BatchCoupledModel 
     /// α, β and γ alike. Parts: "reconstruction", "mutual_information", "total_correlation", "dimensionwise_kl".
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
         let (local, values) = localLoss(batch, noise: noise)
-        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, threads: 1)
+        var unused = RandomGenerator(seed: 0)
+        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, rng: &unused, threads: 1)
         return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
     }
 
@@ -102,7 +103,9 @@ public final class BetaTCAutoencoder: VariationalAutoencoder, BatchCoupledModel 
     }
 
     /// α·MI + β·TC + γ·dimension-wise KL of the whole batch's codes z, means and log-variances.
-    public func coupledLoss(_ values: [Variable], batch: Batch, klWeight: Float?, threads: Int) -> LossTerms {
+    public func coupledLoss(
+        _ values: [Variable], batch: Batch, klWeight: Float?, rng: inout RandomGenerator, threads: Int
+    ) -> LossTerms {
         let ramp = klWeight ?? 1
         let (kl, parts) = Variable.decomposedKL(
             z: values[0], mean: values[1], logVariance: values[2], datasetSize: batch.datasetSize,

@@ -20,6 +20,10 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     /// β-TCVAE (Chen et al. 2018): the VAE with its KL split into mutual information, total correlation and
     /// dimension-wise KL, each weighed.
     case betatcvae
+    /// Wasserstein autoencoder with the MMD penalty (Tolstikhin et al. 2018).
+    case wae
+    /// InfoVAE with the MMD divergence (Zhao et al. 2019).
+    case infovae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -33,6 +37,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .classifier: ClassifierKind.self
         case .logcoshvae: LogCoshVAE.self
         case .betatcvae: BetaTCVAE.self
+        case .wae: WAE.self
+        case .infovae: InfoVAE.self
         }
     }
 }

@@ -332,7 +332,7 @@ async function start() {
   if (model.input.height === 1) $('pad-panel').hidden = true;
   setUpPad();
   drawCurves(model.metrics);
-  if (model.variational) {
+  if (model.samples) {
     $('resample').addEventListener('click', () => { state.seed += 1; samples(); });
     samples();
   } else {
