@@ -28,6 +28,8 @@ KINDS = {
             r"--mmd-weight"],
     "infovae": [r"\.infovae\b", r"\bcase infovae\b", r'"infovae"', r"\bInfoVAE\b", r"\bInfoMaxAutoencoder\b",
                 r"\binfo(Alpha|Lambda)\b", r"--info-"],
+    "dipvae": [r"\.dipvae\b", r"\bcase dipvae\b", r'"dipvae"', r"\bDIPVAE\b", r"\bDecorrelatedAutoencoder\b",
+               r"\bDecorrelation\b", r"\bdecorrelation\b", r"--dip-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

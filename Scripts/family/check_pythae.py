@@ -1,5 +1,6 @@
 """Latent's family against Pythae itself: for every kind Pythae also has, a model trained by `latent train` is
-loaded into Pythae's model (python/latent_torch.py's networks wrapped as Pythae's encoder and decoder), and
+loaded into Pythae's model (python/latent_torch.py's networks wrapped as Pythae's encoder and decoder; for
+PyTorch-VAE's kinds, a short PyTorch reimplementation of the paper's loss), and
 Pythae's loss on the 10,000 MNIST test images (batches of 500, as `latent eval`, with the test set's size as
 Pythae's trainer passes it) is compared with `latent eval`'s on the same weights. Both are Monte-Carlo
 estimates: each is repeated with several seeds, and the difference must lie within 4 standard errors of the
@@ -90,11 +91,46 @@ def info_vae(run, model):
     return INFOVAE_MMD(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
-# kind → (flags of `latent train`, the Pythae model on Latent's networks)
+class DIPVAE(torch.nn.Module):
+    """The paper's DIP-VAE loss (Kumar et al. 2018) on Latent's networks, as a Pythae-style model: PyTorch-VAE's
+    `DIPVAE` departs from the paper (it centres the means over the latent dimension and does not divide the
+    covariance by the batch), so this short reimplementation is the reference."""
+
+    def __init__(self, config, model):
+        super().__init__()
+        d = config["decorrelation"]
+        self.model, self.type_two, self.od = model, d["typeTwo"], d["offDiagonal"]
+        self.diag = d.get("diagonal") or (self.od if self.type_two else 10 * self.od)
+
+    def forward(self, inputs, dataset_size=None):
+        x = inputs["data"]
+        mean, log_var = self.model.encode(x)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        recon = torch.nn.functional.binary_cross_entropy_with_logits(
+            self.model.decode_logits(z), x, reduction="none").sum(-1)
+        kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp(), dim=-1)
+        centred = mean - mean.mean(0, keepdim=True)
+        cov = centred.t() @ centred / len(x)
+        if self.type_two:
+            cov = cov + torch.diag(log_var.exp().mean(0))
+        off = cov - torch.diag(torch.diag(cov))
+        penalty = self.od * (off ** 2).sum() + self.diag * ((torch.diag(cov) - 1) ** 2).sum()
+        return ModelOutput(loss=(recon + kl).mean() + penalty, recon_loss=recon.mean())
+
+
+def dip_vae(run, model):
+    return DIPVAE(run["config"], model)
+
+
+# The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
+REFERENCES = {dip_vae}
+
+# kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
     "betatcvae": (["--tc-weight", "4"], beta_tc),
     "wae": (["--mmd-weight", "10"], wae),
     "infovae": (["--info-alpha", "0.5", "--info-lambda", "100", "--mmd-kernel", "rbf"], info_vae),
+    "dipvae": (["--dip-type", "ii", "--dip-off-diagonal", "5"], dip_vae),
 }
 
 
@@ -138,14 +174,15 @@ def latent_loss(run, seed):
     return m["test_loss"], m["test_loss"] - m["test_reconstruction"]
 
 
-def compare(kind, what, ours, theirs, repeats):
+def compare(kind, what, ours, theirs, repeats, peer):
     (a, ea), (b, eb) = mean_and_error(ours), mean_and_error(theirs)
     allowed = 4 * math.sqrt(ea ** 2 + eb ** 2) + 1e-4 * abs(b)
-    line = (f"{kind} {what}: Latent {a:.4f} ± {ea:.4f}, Pythae {b:.4f} ± {eb:.4f} "
+    line = (f"{kind} {what}: Latent {a:.4f} ± {ea:.4f}, {peer} {b:.4f} ± {eb:.4f} "
             f"(difference {a - b:+.4f}, allowed ±{allowed:.4f}; {repeats} seeds each)")
     if abs(a - b) > allowed:
         sys.exit(f"check_pythae: {line}")
-    return {"kind": kind, "figure": what, "latent": a, "latent_error": ea, "pythae": b, "pythae_error": eb,
+    return {"kind": kind, "figure": what, "peer": peer, "latent": a, "latent_error": ea, "pythae": b,
+            "pythae_error": eb,
             "difference": a - b, "allowed": allowed, "line": line}
 
 
@@ -172,7 +209,8 @@ def main():
             run = {"config": json.loads(header["__metadata__"]["config"])}
             theirs = [pythae_loss(make(run, model).eval(), x, s) for s in range(1, args.repeats + 1)]
             for i, what in enumerate(["loss", "regularisation"]):
-                row = compare(kind, what, [o[i] for o in ours], [t[i] for t in theirs], args.repeats)
+                peer = "PyTorch reference" if make in REFERENCES else "Pythae"
+                row = compare(kind, what, [o[i] for o in ours], [t[i] for t in theirs], args.repeats, peer)
                 rows.append(row)
                 if not args.json:
                     print(row["line"], file=sys.stderr)
@@ -180,7 +218,7 @@ def main():
         print(json.dumps(rows))
     else:
         print(", ".join(f"{r['kind']} {r['figure']} {r['latent']:.3f} vs {r['pythae']:.3f}" for r in rows)
-              + " (Latent vs Pythae, per test image)")
+              + " (Latent vs Pythae or the PyTorch reference, per test image)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The family's kinds in PyTorch, as Pythae builds them: Pythae's own model classes (pythae 0.1.2) on the MLP
+"""The family's kinds in PyTorch, as Pythae builds them: Pythae's own model classes (pythae 0.1.2; DIP-VAE, which
+Pythae lacks, with the paper's loss) on the MLP
 networks `latent train --hidden … --latent …` builds (Linear + activation per width, mean and log-variance
 heads; the decoder mirrored, a sigmoid mean), trained with Adam. With --bench-steps it times training steps as
 Scripts/pytorch/timing.py does (the side-by-side speed runs, Scripts/bench_cases.tsv); otherwise it trains
@@ -53,6 +54,33 @@ class Decoder(BaseDecoder):
         return ModelOutput(reconstruction=self.net(z))
 
 
+class DIPVAE(nn.Module):
+    """DIP-VAE with the paper's loss (Kumar et al. 2018; Pythae has none): the mean BCE + KL per example plus
+    λ_od·Σ off-diagonal² + λ_d·Σ (diagonal − 1)² of the covariance of the means (type I) or codes
+    (type II)."""
+
+    def __init__(self, encoder, decoder, type_two, off_diagonal, diagonal):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.type_two, self.od = type_two, off_diagonal
+        self.diag = diagonal if diagonal is not None else (off_diagonal if type_two else 10 * off_diagonal)
+
+    def forward(self, inputs, dataset_size=None):
+        x = inputs["data"]
+        out = self.encoder(x)
+        mean, log_var = out.embedding, out.log_covariance
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        recon = nn.functional.binary_cross_entropy(self.decoder(z).reconstruction, x, reduction="none").sum(-1)
+        kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp(), dim=-1)
+        centred = mean - mean.mean(0, keepdim=True)
+        cov = centred.t() @ centred / len(x)
+        if self.type_two:
+            cov = cov + torch.diag(log_var.exp().mean(0))
+        off = cov - torch.diag(torch.diag(cov))
+        penalty = self.od * (off ** 2).sum() + self.diag * ((torch.diag(cov) - 1) ** 2).sum()
+        return ModelOutput(loss=(recon + kl).mean() + penalty, recon_loss=recon.mean())
+
+
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
@@ -65,6 +93,8 @@ def make(args):
     if args.model == "wae":
         config = WAE_MMD_Config(input_dim=(784,), latent_dim=args.latent, reg_weight=args.mmd_weight)
         return WAE_MMD(config, encoder=encoder, decoder=decoder)
+    if args.model == "dipvae":
+        return DIPVAE(encoder, decoder, args.dip_type == "ii", args.dip_off_diagonal, args.dip_diagonal)
     if args.model == "infovae":
         config = INFOVAE_MMD_Config(**common, alpha=args.info_alpha, lbd=args.info_lambda)
         return INFOVAE_MMD(config, encoder=encoder, decoder=decoder)
@@ -73,7 +103,7 @@ def make(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae", "wae", "infovae"])
+    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae", "wae", "infovae", "dipvae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -85,6 +115,9 @@ def main():
     p.add_argument("--mmd-weight", type=float, default=3e-2)
     p.add_argument("--info-alpha", type=float, default=0)
     p.add_argument("--info-lambda", type=float, default=1000)
+    p.add_argument("--dip-type", default="i", choices=["i", "ii"])
+    p.add_argument("--dip-off-diagonal", type=float, default=10)
+    p.add_argument("--dip-diagonal", type=float)
     add_common_arguments(p)
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])

@@ -9,6 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Measure training speed (images/s, median of several timed runs).")
 
     @Option(help: "Model: any --model of `latent train`.") var model: ModelKind = KindOptions.defaultKind
+    @OptionGroup var kindOptions: KindOptions
     @Option(help: "mlp, conv or deepconv.") var arch: Architecture = .mlp
     @Option(name: .customLong("conv-channels"), help: "As for `latent train`.") var convChannels: String?
     @OptionGroup var data: DataOptions
@@ -128,6 +129,8 @@ struct BenchCommand: ParsableCommand {
         config.convChannels =
             try convChannels.map { try parseSizes($0, flag: "--conv-channels") } ?? defaults.convChannels
         KindOptions.benchDefaults(&config)
+        if let flag = kindOptions.ineffective(for: model) { throw ValidationError(flag) }
+        try kindOptions.apply(to: &config)
         return config
     }
 }

@@ -41,6 +41,15 @@ struct KindOptions: ParsableArguments {
     var infoAlpha: Float?
     @Option(name: .customLong("info-lambda"), help: "InfoVAE: λ (default 1000).")
     var infoLambda: Float?
+    @Option(name: .customLong("dip-type"), help: "DIP-VAE: i (covariance of the means, default) or ii (of the codes).")
+    var dipType: String?
+    @Option(
+        name: .customLong("dip-off-diagonal"), help: "DIP-VAE: weight λ_od of the off-diagonal terms (default 10).")
+    var dipOffDiagonal: Float?
+    @Option(
+        name: .customLong("dip-diagonal"),
+        help: "DIP-VAE: weight λ_d of the diagonal (default 10·λ_od for i, λ_od for ii).")
+    var dipDiagonal: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -54,6 +63,7 @@ struct KindOptions: ParsableArguments {
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
+        "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
     ]
 
     /// Bounds of the kinds' flags.
@@ -61,6 +71,9 @@ struct KindOptions: ParsableArguments {
         try bounded(k, "--k", 1...5000)
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
             throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
+        }
+        if let dipType, !["i", "ii"].contains(dipType) {
+            throw ValidationError("--dip-type: expected i or ii, got '\(dipType)'")
         }
         if let mmdKernel, !["imq", "rbf"].contains(mmdKernel) {
             throw ValidationError("--mmd-kernel: expected imq or rbf, got '\(mmdKernel)'")
@@ -83,6 +96,9 @@ struct KindOptions: ParsableArguments {
         }
         if (infoAlpha != nil || infoLambda != nil) && kind != .infovae {
             return "--info-alpha and --info-lambda apply to --model infovae"
+        }
+        if (dipType != nil || dipOffDiagonal != nil || dipDiagonal != nil) && kind != .dipvae {
+            return "--dip-type, --dip-off-diagonal and --dip-diagonal apply to --model dipvae"
         }
         return nil
     }
@@ -111,6 +127,10 @@ struct KindOptions: ParsableArguments {
                 mmdKernel == "rbf" ? .rbf(bandwidth: h) : .imq(bandwidth: h, scales: MMDKernel.pythaeScales)
         }
         if config.kind == .infovae { (config.infoAlpha, config.infoLambda) = (infoAlpha, infoLambda) }
+        if config.kind == .dipvae {
+            config.decorrelation = Decorrelation(
+                typeTwo: dipType == "ii", offDiagonal: dipOffDiagonal ?? 10, diagonal: dipDiagonal)
+        }
     }
 
     /// `latent bench`'s settings for a kind that needs some: a DAE's gaussian:0.5, an SAE's KL penalty.

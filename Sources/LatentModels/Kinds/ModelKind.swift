@@ -24,6 +24,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case wae
     /// InfoVAE with the MMD divergence (Zhao et al. 2019).
     case infovae
+    /// DIP-VAE I and II (Kumar et al. 2018): the VAE with a penalty on the covariance of its codes.
+    case dipvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -39,6 +41,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .betatcvae: BetaTCVAE.self
         case .wae: WAE.self
         case .infovae: InfoVAE.self
+        case .dipvae: DIPVAE.self
         }
     }
 }
