@@ -30,6 +30,8 @@ KINDS = {
                 r"\binfo(Alpha|Lambda)\b", r"--info-"],
     "dipvae": [r"\.dipvae\b", r"\bcase dipvae\b", r'"dipvae"', r"\bDIPVAE\b", r"\bDecorrelatedAutoencoder\b",
                r"\bDecorrelation\b", r"\bdecorrelation\b", r"--dip-"],
+    "rae": [r"\.rae\b", r"\bcase rae\b", r'"rae"', r"\bRAE\b", r"\bRegularizedAutoencoder\b",
+            r"\bembeddingWeight\b", r"\bdecoderL2\b", r"--embedding-weight", r"--decoder-l2"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -23,8 +23,8 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
-                           WAE_MMD_Config)
+from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
+                           RAE_L2_Config, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -118,6 +118,13 @@ class DIPVAE(torch.nn.Module):
         return ModelOutput(loss=(recon + kl).mean() + penalty, recon_loss=recon.mean())
 
 
+def rae(run, model):
+    c = run["config"]
+    config = RAE_L2_Config(input_dim=(784,), latent_dim=c["latent"], embedding_weight=c.get("embeddingWeight", 1e-4),
+                           reg_weight=c.get("decoderL2", 1e-7))
+    return RAE_L2(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
 def dip_vae(run, model):
     return DIPVAE(run["config"], model)
 
@@ -131,6 +138,7 @@ KINDS = {
     "wae": (["--mmd-weight", "10"], wae),
     "infovae": (["--info-alpha", "0.5", "--info-lambda", "100", "--mmd-kernel", "rbf"], info_vae),
     "dipvae": (["--dip-type", "ii", "--dip-off-diagonal", "5"], dip_vae),
+    "rae": (["--embedding-weight", "0.5"], rae),
 }
 
 
@@ -168,10 +176,16 @@ def pythae_loss(model, x, seed):
     return loss / len(x), reg / len(x)
 
 
+# Terms of Latent's loss that Pythae leaves to its optimiser (the RAE's decoder weight decay).
+OPTIMIZER_TERMS = ("test_decoder_l2",)
+
+
 def latent_loss(run, seed):
-    """`latent eval`'s loss and its regularisation term (the loss less the reconstruction), per image."""
+    """`latent eval`'s loss and its regularisation term (the loss less the reconstruction), per image, without the
+    terms Pythae's optimiser holds."""
     m = json.loads(latent("eval", run, "--json", "--seed", str(seed)))
-    return m["test_loss"], m["test_loss"] - m["test_reconstruction"]
+    loss = m["test_loss"] - sum(m.get(t, 0) for t in OPTIMIZER_TERMS)
+    return loss, loss - m["test_reconstruction"]
 
 
 def compare(kind, what, ours, theirs, repeats, peer):

@@ -13,7 +13,8 @@ import os
 
 import numpy as np
 import torch
-from pythae.models import INFOVAE_MMD, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config, WAE_MMD_Config
+from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
+                           RAE_L2_Config, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 from safetensors.numpy import save_file
@@ -105,8 +106,23 @@ def mmd_cases(tensors):
                         prefix + "infovae_kl": scalar(kl)})
 
 
+def rae_cases(tensors):
+    """RAE_L2.loss_function: Σ (x̂ − x)² + β·½‖z‖², mean over the batch (the decoder's L2 is Pythae's
+    optimiser's)."""
+    generator = torch.Generator().manual_seed(3)
+    x, logits = torch.rand(5, 12, generator=generator), torch.randn(5, 12, generator=generator) * 2
+    z = torch.randn(5, 3, generator=generator)
+    x, logits, z = (torch.from_numpy(f32(t)) for t in (x, logits, z))
+    model = RAE_L2(RAE_L2_Config(input_dim=(12,), latent_dim=3, embedding_weight=0.3),
+                   encoder=Unused(), decoder=Unused()).double()
+    loss, recon, embedding = model.loss_function(torch.sigmoid(logits.double()), x.double(), z.double())
+    tensors.update({"rae.x": f32(x), "rae.logits": f32(logits), "rae.z": f32(z), "rae.loss": scalar(loss),
+                    "rae.embedding": scalar(embedding)})
+
+
 def main():
     tensors = {}
+    rae_cases(tensors)
     beta_tc_cases(tensors)
     mmd_cases(tensors)
     save_file(tensors, OUT, metadata={"generator": "Scripts/family/make_pythae_fixtures.py",

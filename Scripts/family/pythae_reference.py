@@ -16,8 +16,8 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config, VAEConfig,
-                           WAE_MMD_Config)
+from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
+                           RAE_L2_Config, VAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -84,7 +84,7 @@ class DIPVAE(nn.Module):
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
-    encoder = Encoder(hidden, args.latent, act, variational=args.model != "wae")
+    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae"))
     decoder = Decoder(hidden, args.latent, act)
     common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
     if args.model == "betatcvae":
@@ -93,6 +93,10 @@ def make(args):
     if args.model == "wae":
         config = WAE_MMD_Config(input_dim=(784,), latent_dim=args.latent, reg_weight=args.mmd_weight)
         return WAE_MMD(config, encoder=encoder, decoder=decoder)
+    if args.model == "rae":
+        config = RAE_L2_Config(input_dim=(784,), latent_dim=args.latent, embedding_weight=args.embedding_weight,
+                               reg_weight=args.decoder_l2)
+        return RAE_L2(config, encoder=encoder, decoder=decoder)
     if args.model == "dipvae":
         return DIPVAE(encoder, decoder, args.dip_type == "ii", args.dip_off_diagonal, args.dip_diagonal)
     if args.model == "infovae":
@@ -103,7 +107,7 @@ def make(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae", "wae", "infovae", "dipvae"])
+    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -115,6 +119,8 @@ def main():
     p.add_argument("--mmd-weight", type=float, default=3e-2)
     p.add_argument("--info-alpha", type=float, default=0)
     p.add_argument("--info-lambda", type=float, default=1000)
+    p.add_argument("--embedding-weight", type=float, default=1e-4)
+    p.add_argument("--decoder-l2", type=float, default=1e-7)
     p.add_argument("--dip-type", default="i", choices=["i", "ii"])
     p.add_argument("--dip-off-diagonal", type=float, default=10)
     p.add_argument("--dip-diagonal", type=float)
@@ -122,7 +128,11 @@ def main():
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])
     model = make(args)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    if args.model == "rae":  # Pythae's RAE_L2: the decoder's L2 is its optimiser's weight decay
+        opt = torch.optim.Adam([{"params": model.encoder.parameters()},
+                                {"params": model.decoder.parameters(), "weight_decay": args.decoder_l2}], lr=args.lr)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def step(x):
         opt.zero_grad()

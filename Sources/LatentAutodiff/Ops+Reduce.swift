@@ -40,3 +40,32 @@ extension Variable {
         return Variable(Tensor(scalar: Float(total)), parents: [self]) { [self] g in accumulate(c * g.scalar) }
     }
 }
+
+extension Variable {
+    /// Σ v² over every element of every variable (an L2 penalty on parameters), without intermediate tensors: the
+    /// pullback adds 2·g·v into each variable's gradient buffer in place.
+    public static func sumOfSquares(_ variables: [Variable]) -> Variable {
+        var total = 0.0
+        for v in variables {
+            let p = v.value.data, n = v.value.count
+            var acc = SIMD16<Float>(), i = 0
+            while i + 16 <= n {
+                let x = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+                acc += x * x
+                i += 16
+            }
+            var tail: Float = 0
+            while i < n {
+                tail += p[i] * p[i]
+                i += 1
+            }
+            total += Double(acc.sum()) + Double(tail)
+        }
+        return Variable(Tensor(scalar: Float(total)), parents: variables) { g in
+            let s = 2 * g.scalar
+            for v in variables where v.requiresGrad {
+                if let grad = v.grad { grad.add(v.value, scaledBy: s) } else { v.accumulate(v.value * s) }
+            }
+        }
+    }
+}

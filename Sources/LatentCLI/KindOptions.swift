@@ -50,6 +50,11 @@ struct KindOptions: ParsableArguments {
         name: .customLong("dip-diagonal"),
         help: "DIP-VAE: weight λ_d of the diagonal (default 10·λ_od for i, λ_od for ii).")
     var dipDiagonal: Float?
+    @Option(name: .customLong("embedding-weight"), help: "RAE: weight β of ½‖z‖² on the codes (default 1e-4).")
+    var embeddingWeight: Float?
+    @Option(
+        name: .customLong("decoder-l2"), help: "RAE: weight λ of ½‖θ‖² on the decoder's weights (default 1e-7).")
+    var decoderL2: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -64,6 +69,7 @@ struct KindOptions: ParsableArguments {
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
+        "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2",
     ]
 
     /// Bounds of the kinds' flags.
@@ -100,6 +106,9 @@ struct KindOptions: ParsableArguments {
         if (dipType != nil || dipOffDiagonal != nil || dipDiagonal != nil) && kind != .dipvae {
             return "--dip-type, --dip-off-diagonal and --dip-diagonal apply to --model dipvae"
         }
+        if (embeddingWeight != nil || decoderL2 != nil) && kind != .rae {
+            return "--embedding-weight and --decoder-l2 apply to --model rae"
+        }
         return nil
     }
 
@@ -127,6 +136,7 @@ struct KindOptions: ParsableArguments {
                 mmdKernel == "rbf" ? .rbf(bandwidth: h) : .imq(bandwidth: h, scales: MMDKernel.pythaeScales)
         }
         if config.kind == .infovae { (config.infoAlpha, config.infoLambda) = (infoAlpha, infoLambda) }
+        if config.kind == .rae { (config.embeddingWeight, config.decoderL2) = (embeddingWeight, decoderL2) }
         if config.kind == .dipvae {
             config.decorrelation = Decorrelation(
                 typeTwo: dipType == "ii", offDiagonal: dipOffDiagonal ?? 10, diagonal: dipDiagonal)

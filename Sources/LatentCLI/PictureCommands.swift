@@ -32,12 +32,6 @@ struct ModelPictureOptions: ParsableArguments {
         return try ModelStore.loadVAE(URL(fileURLWithPath: directory))
     }
 
-    /// The run's model that samples from its prior.
-    func loadGenerative() throws -> ModelStore.Loaded<any GenerativeModel> {
-        threads.apply()
-        return try ModelStore.loadGenerative(URL(fileURLWithPath: directory))
-    }
-
     /// The run's model with an encoder and decoder.
     func loadReconstructing() throws -> ModelStore.Loaded<any ReconstructingModel> {
         threads.apply()
@@ -79,9 +73,13 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         if prior != "normal" { return try sampleMixture(try options.loadReconstructing()) }
-        let loaded = try options.loadGenerative()
-        let model = loaded.model
-        let c = model.config
+        let loaded = try options.loadReconstructing()
+        let c = loaded.config
+        guard let model = loaded.model as? any GenerativeModel else {
+            throw ValidationError(
+                "--prior: a \(c.kind.rawValue) has no prior of its own; sample through a Gaussian mixture fitted to "
+                    + "its training codes: --prior gmm")
+        }
         if let count { try bounded(count, "--count", 1...100_000) }
         let label = try label.map { try ClassLabel.number($0, for: c, names: loaded.data?.classes) }
         var rng = RandomGenerator(seed: options.seed, stream: .pictures)

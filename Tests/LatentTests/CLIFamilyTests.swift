@@ -92,7 +92,8 @@ import Testing
         let out = Support.temporaryDirectory().path
         let s = try Support.runLatent(["sample", ae.path, "--out", "\(out)/s.png"])
         #expect(
-            s.status != 0 && s.stderr.contains("holds a ae model") && s.stderr.split(separator: "\n").count == 1,
+            s.status != 0 && s.stderr.contains("a ae has no prior") && s.stderr.contains("--prior gmm")
+                && s.stderr.split(separator: "\n").count == 1,
             "\(s.stderr)")
         let j = try Support.runLatent(["eval", ae.path, "--judge", ae.path])
         #expect(j.status != 0 && j.stderr.contains("cvae"))

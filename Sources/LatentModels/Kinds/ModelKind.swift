@@ -26,6 +26,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case infovae
     /// DIP-VAE I and II (Kumar et al. 2018): the VAE with a penalty on the covariance of its codes.
     case dipvae
+    /// Regularised autoencoder with L2 penalties (Ghosh et al. 2020), sampled through a fitted mixture.
+    case rae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -42,6 +44,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .wae: WAE.self
         case .infovae: InfoVAE.self
         case .dipvae: DIPVAE.self
+        case .rae: RAE.self
         }
     }
 }
