@@ -53,7 +53,7 @@ struct KindOptions: ParsableArguments {
     @Option(name: .customLong("embedding-weight"), help: "RAE: weight β of ½‖z‖² on the codes (default 1e-4).")
     var embeddingWeight: Float?
     @Option(
-        name: .customLong("decoder-l2"), help: "RAE: weight λ of ½‖θ‖² on the decoder's weights (default 1e-7).")
+        name: .customLong("decoder-l2"), help: "RAE: weight λ of ½‖θ‖² on the decoder (default 1e-7).")
     var decoderL2: Float?
 
     /// `--model`'s default.
