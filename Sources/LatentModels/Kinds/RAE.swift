@@ -4,8 +4,8 @@ import LatentTensor
 
 /// The regularised autoencoder with an L2 penalty (Ghosh et al. 2020, "From variational to deterministic
 /// autoencoders"; Pythae's `RAE_L2`): a deterministic encoder, the squared error of the decoder's mean
-/// Σ (x̂ − x)², β·½‖z‖² on the codes, and λ·½‖θ‖² on the decoder's weights (Pythae's decoder weight
-/// decay, here in the loss).
+/// Σ (x̂ − x)², β·½‖z‖² on the codes, and λ·½‖θ‖² on the decoder's weights (Pythae's decoder
+/// weight decay, here in the loss).
 /// It samples as the paper does, through a Gaussian mixture fitted to its training codes (`latent sample --prior
 /// gmm`, the ex-post density estimation).
 public enum RAE: ModelFamilyMember {
