@@ -32,6 +32,8 @@ KINDS = {
                r"\bDecorrelation\b", r"\bdecorrelation\b", r"--dip-"],
     "rae": [r"\.rae\b", r"\bcase rae\b", r'"rae"', r"\bRAE\b", r"\bRegularizedAutoencoder\b",
             r"\bembeddingWeight\b", r"\bdecoderL2\b", r"--embedding-weight", r"--decoder-l2"],
+    "swae": [r"\.swae\b", r"\bcase swae\b", r'"swae"', r"\bSWAE\b", r"\bSlicedWassersteinAutoencoder\b",
+             r"\bSlicedWasserstein\b", r"\.slicedWasserstein\b", r"--sw-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -125,12 +125,38 @@ def rae(run, model):
     return RAE_L2(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
+class SWAE(torch.nn.Module):
+    """The paper's SWAE loss (Kolouri et al. 2019) on Latent's networks: BCE + λ·SW_p^p between the batch's codes
+    and N(0, I) draws along L random unit directions (PyTorch-VAE's `SWAE` scales its terms otherwise)."""
+
+    def __init__(self, config, model):
+        super().__init__()
+        s = config["slicedWasserstein"]
+        self.model, self.weight, self.projections, self.power = model, s["weight"], s["projections"], s["power"]
+
+    def forward(self, inputs, dataset_size=None):
+        x = inputs["data"]
+        z = self.model.encode(x)
+        recon = torch.nn.functional.binary_cross_entropy_with_logits(
+            self.model.decode_logits(z), x, reduction="none").sum(-1)
+        theta = torch.randn(self.projections, z.shape[1])
+        theta = theta / theta.norm(dim=1, keepdim=True)
+        a = torch.sort((z @ theta.t()).t(), dim=1)[0]
+        b = torch.sort((torch.randn_like(z) @ theta.t()).t(), dim=1)[0]
+        sw = ((a - b).abs() ** self.power).mean()
+        return ModelOutput(loss=recon.mean() + self.weight * sw, recon_loss=recon.mean())
+
+
+def swae(run, model):
+    return SWAE(run["config"], model)
+
+
 def dip_vae(run, model):
     return DIPVAE(run["config"], model)
 
 
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
-REFERENCES = {dip_vae}
+REFERENCES = {dip_vae, swae}
 
 # kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
@@ -139,6 +165,7 @@ KINDS = {
     "infovae": (["--info-alpha", "0.5", "--info-lambda", "100", "--mmd-kernel", "rbf"], info_vae),
     "dipvae": (["--dip-type", "ii", "--dip-off-diagonal", "5"], dip_vae),
     "rae": (["--embedding-weight", "0.5"], rae),
+    "swae": (["--sw-weight", "100"], swae),
 }
 
 

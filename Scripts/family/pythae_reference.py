@@ -1,5 +1,5 @@
-"""The family's kinds in PyTorch, as Pythae builds them: Pythae's own model classes (pythae 0.1.2; DIP-VAE, which
-Pythae lacks, with the paper's loss) on the MLP
+"""The family's kinds in PyTorch, as Pythae builds them: Pythae's own model classes (pythae 0.1.2; DIP-VAE and
+SWAE, which Pythae lacks, with their papers' losses) on the MLP
 networks `latent train --hidden … --latent …` builds (Linear + activation per width, mean and log-variance
 heads; the decoder mirrored, a sigmoid mean), trained with Adam. With --bench-steps it times training steps as
 Scripts/pytorch/timing.py does (the side-by-side speed runs, Scripts/bench_cases.tsv); otherwise it trains
@@ -81,10 +81,31 @@ class DIPVAE(nn.Module):
         return ModelOutput(loss=(recon + kl).mean() + penalty, recon_loss=recon.mean())
 
 
+class SWAE(nn.Module):
+    """SWAE with the paper's loss (Kolouri et al. 2019; Pythae has none): BCE + λ·SW_p^p between the codes and
+    N(0, I) draws along L random unit directions."""
+
+    def __init__(self, encoder, decoder, weight, projections, power):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.weight, self.projections, self.power = weight, projections, power
+
+    def forward(self, inputs, dataset_size=None):
+        x = inputs["data"]
+        z = self.encoder(x).embedding
+        recon = nn.functional.binary_cross_entropy(self.decoder(z).reconstruction, x, reduction="none").sum(-1)
+        theta = torch.randn(self.projections, z.shape[1])
+        theta = theta / theta.norm(dim=1, keepdim=True)
+        a = torch.sort((z @ theta.t()).t(), dim=1)[0]
+        b = torch.sort((torch.randn_like(z) @ theta.t()).t(), dim=1)[0]
+        return ModelOutput(loss=recon.mean() + self.weight * ((a - b).abs() ** self.power).mean(),
+                           recon_loss=recon.mean())
+
+
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
-    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae"))
+    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae", "swae"))
     decoder = Decoder(hidden, args.latent, act)
     common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
     if args.model == "betatcvae":
@@ -93,6 +114,8 @@ def make(args):
     if args.model == "wae":
         config = WAE_MMD_Config(input_dim=(784,), latent_dim=args.latent, reg_weight=args.mmd_weight)
         return WAE_MMD(config, encoder=encoder, decoder=decoder)
+    if args.model == "swae":
+        return SWAE(encoder, decoder, args.sw_weight, args.sw_projections, args.sw_power)
     if args.model == "rae":
         config = RAE_L2_Config(input_dim=(784,), latent_dim=args.latent, embedding_weight=args.embedding_weight,
                                reg_weight=args.decoder_l2)
@@ -107,7 +130,8 @@ def make(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", default="betatcvae", choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae"])
+    p.add_argument("--model", default="betatcvae",
+                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -121,6 +145,9 @@ def main():
     p.add_argument("--info-lambda", type=float, default=1000)
     p.add_argument("--embedding-weight", type=float, default=1e-4)
     p.add_argument("--decoder-l2", type=float, default=1e-7)
+    p.add_argument("--sw-weight", type=float, default=10)
+    p.add_argument("--sw-projections", type=int, default=50)
+    p.add_argument("--sw-power", type=float, default=2)
     p.add_argument("--dip-type", default="i", choices=["i", "ii"])
     p.add_argument("--dip-off-diagonal", type=float, default=10)
     p.add_argument("--dip-diagonal", type=float)

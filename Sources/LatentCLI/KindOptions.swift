@@ -55,6 +55,12 @@ struct KindOptions: ParsableArguments {
     @Option(
         name: .customLong("decoder-l2"), help: "RAE: weight λ of ½‖θ‖² on the decoder (default 1e-7).")
     var decoderL2: Float?
+    @Option(name: .customLong("sw-weight"), help: "SWAE: weight λ of the sliced Wasserstein distance (default 10).")
+    var swWeight: Float?
+    @Option(name: .customLong("sw-projections"), help: "SWAE: random directions per step (default 50).")
+    var swProjections: Int?
+    @Option(name: .customLong("sw-power"), help: "SWAE: p of SW_p^p (default 2).")
+    var swPower: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -69,7 +75,8 @@ struct KindOptions: ParsableArguments {
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
-        "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2",
+        "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2", "swWeight": "--sw-weight",
+        "swProjections": "--sw-projections", "swPower": "--sw-power",
     ]
 
     /// Bounds of the kinds' flags.
@@ -109,6 +116,9 @@ struct KindOptions: ParsableArguments {
         if (embeddingWeight != nil || decoderL2 != nil) && kind != .rae {
             return "--embedding-weight and --decoder-l2 apply to --model rae"
         }
+        if (swWeight != nil || swProjections != nil || swPower != nil) && kind != .swae {
+            return "--sw-weight, --sw-projections and --sw-power apply to --model swae"
+        }
         return nil
     }
 
@@ -136,6 +146,11 @@ struct KindOptions: ParsableArguments {
                 mmdKernel == "rbf" ? .rbf(bandwidth: h) : .imq(bandwidth: h, scales: MMDKernel.pythaeScales)
         }
         if config.kind == .infovae { (config.infoAlpha, config.infoLambda) = (infoAlpha, infoLambda) }
+        if config.kind == .swae {
+            let d = SlicedWasserstein()
+            config.slicedWasserstein = SlicedWasserstein(
+                weight: swWeight ?? d.weight, projections: swProjections ?? d.projections, power: swPower ?? d.power)
+        }
         if config.kind == .rae { (config.embeddingWeight, config.decoderL2) = (embeddingWeight, decoderL2) }
         if config.kind == .dipvae {
             config.decorrelation = Decorrelation(

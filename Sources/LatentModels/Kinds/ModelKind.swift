@@ -28,6 +28,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case dipvae
     /// Regularised autoencoder with L2 penalties (Ghosh et al. 2020), sampled through a fitted mixture.
     case rae
+    /// Sliced-Wasserstein autoencoder (Kolouri et al. 2019).
+    case swae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -45,6 +47,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .infovae: InfoVAE.self
         case .dipvae: DIPVAE.self
         case .rae: RAE.self
+        case .swae: SWAE.self
         }
     }
 }
