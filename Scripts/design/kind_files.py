@@ -34,6 +34,8 @@ KINDS = {
             r"\bembeddingWeight\b", r"\bdecoderL2\b", r"--embedding-weight", r"--decoder-l2"],
     "swae": [r"\.swae\b", r"\bcase swae\b", r'"swae"', r"\bSWAE\b", r"\bSlicedWassersteinAutoencoder\b",
              r"\bSlicedWasserstein\b", r"\.slicedWasserstein\b", r"--sw-"],
+    "annealedvae": [r"\.annealedvae\b", r"\bcase annealedvae\b", r'"annealedvae"', r"\bAnnealedVAE\b",
+                    r"\bAnnealedCapacityAutoencoder\b", r"\bCapacity\b", r"\b(config|c)\.capacity\b", r"--capacity"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

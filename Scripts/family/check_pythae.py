@@ -23,8 +23,8 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
-                           RAE_L2_Config, WAE_MMD_Config)
+from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, DisentangledBetaVAE,
+                           DisentangledBetaVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -102,7 +102,7 @@ class DIPVAE(torch.nn.Module):
         self.model, self.type_two, self.od = model, d["typeTwo"], d["offDiagonal"]
         self.diag = d.get("diagonal") or (self.od if self.type_two else 10 * self.od)
 
-    def forward(self, inputs, dataset_size=None):
+    def forward(self, inputs, **kwargs):
         x = inputs["data"]
         mean, log_var = self.model.encode(x)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
@@ -116,6 +116,13 @@ class DIPVAE(torch.nn.Module):
         off = cov - torch.diag(torch.diag(cov))
         penalty = self.od * (off ** 2).sum() + self.diag * ((torch.diag(cov) - 1) ** 2).sum()
         return ModelOutput(loss=(recon + kl).mean() + penalty, recon_loss=recon.mean())
+
+
+def annealed(run, model):
+    c = run["config"]["capacity"]
+    config = DisentangledBetaVAEConfig(input_dim=(784,), latent_dim=run["config"]["latent"], reconstruction_loss="bce",
+                                       beta=c["weight"], C=c["nats"], warmup_epoch=c["warmupEpochs"])
+    return DisentangledBetaVAE(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
 def rae(run, model):
@@ -134,7 +141,7 @@ class SWAE(torch.nn.Module):
         s = config["slicedWasserstein"]
         self.model, self.weight, self.projections, self.power = model, s["weight"], s["projections"], s["power"]
 
-    def forward(self, inputs, dataset_size=None):
+    def forward(self, inputs, **kwargs):
         x = inputs["data"]
         z = self.model.encode(x)
         recon = torch.nn.functional.binary_cross_entropy_with_logits(
@@ -166,6 +173,7 @@ KINDS = {
     "dipvae": (["--dip-type", "ii", "--dip-off-diagonal", "5"], dip_vae),
     "rae": (["--embedding-weight", "0.5"], rae),
     "swae": (["--sw-weight", "100"], swae),
+    "annealedvae": (["--capacity", "15", "--capacity-epochs", "3"], annealed),
 }
 
 
@@ -197,7 +205,8 @@ def pythae_loss(model, x, seed):
     with torch.no_grad():
         for start in range(0, len(x), BATCH):
             batch = x[start:start + BATCH]
-            out = model(DatasetOutput(data=batch), dataset_size=len(x))
+            # Past any warm-up: Latent evaluates an annealed capacity at its full C.
+            out = model(DatasetOutput(data=batch), dataset_size=len(x), epoch=10 ** 9)
             loss += float(out.loss) * len(batch)
             reg += float(out.loss - out.recon_loss) * len(batch)
     return loss / len(x), reg / len(x)

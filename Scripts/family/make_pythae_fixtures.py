@@ -13,8 +13,8 @@ import os
 
 import numpy as np
 import torch
-from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
-                           RAE_L2_Config, WAE_MMD_Config)
+from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, DisentangledBetaVAE,
+                           DisentangledBetaVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 from safetensors.numpy import save_file
@@ -120,8 +120,27 @@ def rae_cases(tensors):
                     "rae.embedding": scalar(embedding)})
 
 
+def annealed_cases(tensors):
+    """DisentangledBetaVAE.loss_function: bce + γ·|KL − C·min(epoch/(T + 1), 1)| per example, mean over the
+    batch, at epochs 1, 3 and 40 (C = 8, T = 5, γ = 4)."""
+    generator = torch.Generator().manual_seed(4)
+    x, logits = torch.rand(6, 12, generator=generator), torch.randn(6, 12, generator=generator) * 2
+    mu, log_var = torch.randn(6, 3, generator=generator) * 1.5, torch.randn(6, 3, generator=generator)
+    x, logits, mu, log_var = (torch.from_numpy(f32(t)) for t in (x, logits, mu, log_var))
+    model = DisentangledBetaVAE(DisentangledBetaVAEConfig(input_dim=(12,), latent_dim=3, reconstruction_loss="bce",
+                                                          beta=4, C=8, warmup_epoch=5),
+                                encoder=Unused(), decoder=Unused()).double()
+    tensors.update({"annealed.x": f32(x), "annealed.logits": f32(logits), "annealed.mean": f32(mu),
+                    "annealed.logvar": f32(log_var)})
+    for epoch in (1, 3, 40):
+        loss, recon, kl = model.loss_function(torch.sigmoid(logits.double()), x.double(), mu.double(),
+                                              log_var.double(), mu.double(), epoch)
+        tensors[f"annealed.loss.{epoch}"] = scalar(loss)
+
+
 def main():
     tensors = {}
+    annealed_cases(tensors)
     rae_cases(tensors)
     beta_tc_cases(tensors)
     mmd_cases(tensors)

@@ -16,8 +16,8 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, INFOVAE_MMD_Config,
-                           RAE_L2_Config, VAEConfig, WAE_MMD_Config)
+from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, DisentangledBetaVAE,
+                           DisentangledBetaVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config, VAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -114,6 +114,10 @@ def make(args):
     if args.model == "wae":
         config = WAE_MMD_Config(input_dim=(784,), latent_dim=args.latent, reg_weight=args.mmd_weight)
         return WAE_MMD(config, encoder=encoder, decoder=decoder)
+    if args.model == "annealedvae":
+        config = DisentangledBetaVAEConfig(**common, beta=args.capacity_weight, C=args.capacity,
+                                           warmup_epoch=args.capacity_epochs)
+        return DisentangledBetaVAE(config, encoder=encoder, decoder=decoder)
     if args.model == "swae":
         return SWAE(encoder, decoder, args.sw_weight, args.sw_projections, args.sw_power)
     if args.model == "rae":
@@ -131,7 +135,7 @@ def make(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
-                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae"])
+                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -145,6 +149,9 @@ def main():
     p.add_argument("--info-lambda", type=float, default=1000)
     p.add_argument("--embedding-weight", type=float, default=1e-4)
     p.add_argument("--decoder-l2", type=float, default=1e-7)
+    p.add_argument("--capacity", type=float, default=50)
+    p.add_argument("--capacity-weight", type=float, default=10)
+    p.add_argument("--capacity-epochs", type=int, default=25)
     p.add_argument("--sw-weight", type=float, default=10)
     p.add_argument("--sw-projections", type=int, default=50)
     p.add_argument("--sw-power", type=float, default=2)

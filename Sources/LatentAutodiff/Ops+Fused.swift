@@ -1,3 +1,4 @@
+import Foundation
 import LatentTensor
 
 /// How a loss reduces its per-element terms (PyTorch's `reduction`).
@@ -126,6 +127,39 @@ extension Variable {
                 logVar.accumulate(d)
             }
             if mu.requiresGrad { mu.accumulate(g) }
+        }
+    }
+}
+
+extension Variable {
+    /// Σ_i |KL_i − C|: each row's KL to N(0, I) held to a capacity of C nats (Burgess et al. 2018's annealed
+    /// β-VAE). Gradient: sign(KL_i − C) times the row's KL gradient (μ, and ½(σ² − 1) for log σ²).
+    public static func gaussianKLDistance(mean mu: Variable, logVariance logVar: Variable, capacity: Float) -> Variable
+    {
+        precondition(mu.shape == logVar.shape && mu.shape.rank == 2, "KL mean \(mu.shape) vs \(logVar.shape)")
+        let n = mu.shape[0], d = mu.shape[1]
+        var signs = [Float](repeating: 0, count: n)
+        var total = 0.0
+        for i in 0..<n {
+            var kl = 0.0
+            for k in 0..<d {
+                let m = Double(mu.value.data[i * d + k]), v = Double(logVar.value.data[i * d + k])
+                kl -= 0.5 * (1 + v - m * m - Foundation.exp(v))
+            }
+            total += Swift.abs(kl - Double(capacity))
+            signs[i] = kl > Double(capacity) ? 1 : kl < Double(capacity) ? -1 : 0
+        }
+        return Variable(Tensor(scalar: Float(total)), parents: [mu, logVar]) { g in
+            let gm = Tensor(uninitialized: mu.shape), gv = Tensor(uninitialized: logVar.shape)
+            for i in 0..<n {
+                let s = g.scalar * signs[i]
+                for k in 0..<d {
+                    gm.data[i * d + k] = s * mu.value.data[i * d + k]
+                    gv.data[i * d + k] = 0.5 * s * (VectorMath.exp(logVar.value.data[i * d + k]) - 1)
+                }
+            }
+            mu.accumulate(gm)
+            logVar.accumulate(gv)
         }
     }
 }

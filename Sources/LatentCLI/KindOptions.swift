@@ -61,6 +61,13 @@ struct KindOptions: ParsableArguments {
     var swProjections: Int?
     @Option(name: .customLong("sw-power"), help: "SWAE: p of SW_p^p (default 2).")
     var swPower: Float?
+    @Option(name: .customLong("capacity"), help: "Annealed β-VAE: the final capacity C in nats (default 50).")
+    var capacity: Float?
+    @Option(name: .customLong("capacity-weight"), help: "Annealed β-VAE: weight γ of |KL − C(t)| (default 10).")
+    var capacityWeight: Float?
+    @Option(
+        name: .customLong("capacity-epochs"), help: "Annealed β-VAE: epochs T over which C(t) rises (default 25).")
+    var capacityEpochs: Int?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -76,7 +83,8 @@ struct KindOptions: ParsableArguments {
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
         "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2", "swWeight": "--sw-weight",
-        "swProjections": "--sw-projections", "swPower": "--sw-power",
+        "swProjections": "--sw-projections", "swPower": "--sw-power", "capacity": "--capacity",
+        "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs",
     ]
 
     /// Bounds of the kinds' flags.
@@ -119,6 +127,9 @@ struct KindOptions: ParsableArguments {
         if (swWeight != nil || swProjections != nil || swPower != nil) && kind != .swae {
             return "--sw-weight, --sw-projections and --sw-power apply to --model swae"
         }
+        if (capacity != nil || capacityWeight != nil || capacityEpochs != nil) && kind != .annealedvae {
+            return "--capacity, --capacity-weight and --capacity-epochs apply to --model annealedvae"
+        }
         return nil
     }
 
@@ -146,6 +157,12 @@ struct KindOptions: ParsableArguments {
                 mmdKernel == "rbf" ? .rbf(bandwidth: h) : .imq(bandwidth: h, scales: MMDKernel.pythaeScales)
         }
         if config.kind == .infovae { (config.infoAlpha, config.infoLambda) = (infoAlpha, infoLambda) }
+        if config.kind == .annealedvae {
+            let d = Capacity()
+            config.capacity = Capacity(
+                weight: capacityWeight ?? d.weight, nats: capacity ?? d.nats,
+                warmupEpochs: capacityEpochs ?? d.warmupEpochs)
+        }
         if config.kind == .swae {
             let d = SlicedWasserstein()
             config.slicedWasserstein = SlicedWasserstein(

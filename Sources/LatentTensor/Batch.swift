@@ -7,13 +7,16 @@ public struct Batch {
     public let labels: [Int]
     /// Examples in the set the batch was drawn from (estimators of the aggregate posterior weigh by it).
     public let datasetSize: Int
+    /// The training epoch (1, 2, …) the batch belongs to, for losses scheduled by epoch; nil outside training.
+    public var epoch: Int?
 
     /// A batch of `x` with `labels` (empty for unconditional models), drawn from a set of `datasetSize`
     /// examples (nil: the batch is the whole set).
-    public init(x: Tensor, labels: [Int] = [], datasetSize: Int? = nil) {
+    public init(x: Tensor, labels: [Int] = [], datasetSize: Int? = nil, epoch: Int? = nil) {
         self.x = x
         self.labels = labels
         self.datasetSize = max(datasetSize ?? x.shape[0], x.shape[0])
+        self.epoch = epoch
     }
 
     /// Number of examples.

@@ -20,6 +20,6 @@ public enum WorkerShares {
         let range = rows(w, of: k, in: batch.x.shape[0])
         return Batch(
             x: batch.x.rows(range), labels: batch.labels.isEmpty ? [] : Array(batch.labels[range]),
-            datasetSize: batch.datasetSize)
+            datasetSize: batch.datasetSize, epoch: batch.epoch)
     }
 }

@@ -82,7 +82,8 @@ extension Trainer {
             dataSeconds = 0
             while true {
                 let before = DispatchTime.now().uptimeNanoseconds
-                guard let batch = iterator.next() else { break }
+                guard var batch = iterator.next() else { break }
+                batch.epoch = epoch
                 dataSeconds += Double(DispatchTime.now().uptimeNanoseconds - before) / 1e9
                 b += 1
                 let weight = options.klWeight(beta: model.config.beta, epoch: epoch, batch: b, batches: batches.count)

@@ -30,6 +30,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case rae
     /// Sliced-Wasserstein autoencoder (Kolouri et al. 2019).
     case swae
+    /// β-VAE with an annealed capacity (Burgess et al. 2018): γ·|KL − C(t)|, C raised over the epochs.
+    case annealedvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -48,6 +50,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .dipvae: DIPVAE.self
         case .rae: RAE.self
         case .swae: SWAE.self
+        case .annealedvae: AnnealedVAE.self
         }
     }
 }
