@@ -80,6 +80,15 @@ extension GenerativeModel {
     }
 }
 
+extension ReconstructingModel {
+    /// Outputs decoded from codes drawn from N(0, I), one per label: the sample of a model whose prior is N(0, I).
+    public func decodeStandardNormal(labels: [Int], rng: inout RandomGenerator) -> Tensor {
+        let z = Tensor(uninitialized: [labels.count, config.latent])
+        rng.fillNormal(z)
+        return decode(z, labels: labels)
+    }
+}
+
 /// A model that predicts classes (`ModelCapabilities.classify`).
 public protocol ClassifyingModel: TrainableModel {
     /// Predicted classes of the rows of x.

@@ -67,15 +67,25 @@ public class VariationalAutoencoder: GenerativeModel {
     /// Noise samples per example the training objective draws (1: the ELBO's one).
     public var noiseSamples: Int { 1 }
 
-    /// Negative ELBO terms (reconstruction, KL) with given standard-normal noise [n, latent]; the total weighs
-    /// the KL by `klWeight` (nil: β).
-    public func elboTerms(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let weight = klWeight ?? config.beta
+    /// What `forward` computes.
+    public typealias ForwardPass = (mean: Variable, logVariance: Variable, z: Variable, reconstruction: Variable)
+
+    /// The forward pass of a batch with given standard-normal noise [n, latent]: the posterior's means and
+    /// log-variances, the codes drawn from it, and the reconstruction's negative log-likelihood (summed).
+    public func forward(_ batch: Batch, noise: Tensor) -> ForwardPass {
         let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
         let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
         let recon = ReconstructionLoss.negativeLogLikelihood(
             logits: logits(z, labels: batch.labels), targets: batch.x, likelihood: config.likelihood,
             logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
+        return (mu, logVar, z, recon)
+    }
+
+    /// Negative ELBO terms (reconstruction, KL) with given standard-normal noise [n, latent]; the total weighs
+    /// the KL by `klWeight` (nil: β).
+    public func elboTerms(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
+        let weight = klWeight ?? config.beta
+        let (mu, logVar, _, recon) = forward(batch, noise: noise)
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         // With free bits the objective's KL term has a floor per dimension; the reported KL stays the true one.
         let klTerm =
@@ -113,9 +123,7 @@ public class VariationalAutoencoder: GenerativeModel {
 
     /// Images decoded from z ~ N(0, I), one per label (labels ignored by an unconditional VAE).
     public func sample(labels: [Int], rng: inout RandomGenerator) -> Tensor {
-        let z = Tensor(uninitialized: [labels.count, config.latent])
-        rng.fillNormal(z)
-        return decode(z, labels: labels)
+        decodeStandardNormal(labels: labels, rng: &rng)
     }
 
     /// The planned step (see `PlannedNetwork`), where the configuration has one.

@@ -79,11 +79,7 @@ public final class AnnealedCapacityAutoencoder: VariationalAutoencoder {
     /// The objective with given noise: parts "reconstruction", "kl" (unweighted) and "capacity_gap"
     /// (γ·Σ|KL − C(t)| at the batch's epoch); a KL warm-up scales γ.
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
-        let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
-        let recon = ReconstructionLoss.negativeLogLikelihood(
-            logits: logits(z, labels: batch.labels), targets: batch.x, likelihood: config.likelihood,
-            logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
+        let (mu, logVar, _, recon) = forward(batch, noise: noise)
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         let gap =
             Variable.gaussianKLDistance(mean: mu, logVariance: logVar, capacity: capacity.at(epoch: batch.epoch))

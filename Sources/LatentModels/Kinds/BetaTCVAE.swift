@@ -94,11 +94,7 @@ public final class BetaTCAutoencoder: VariationalAutoencoder, BatchCoupledModel 
     }
 
     func localLoss(_ share: Batch, noise: Tensor) -> (local: LossTerms, values: [Variable]) {
-        let (mu, logVar) = posterior(Variable(share.x), labels: share.labels)
-        let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
-        let recon = ReconstructionLoss.negativeLogLikelihood(
-            logits: logits(z, labels: share.labels), targets: share.x, likelihood: config.likelihood,
-            logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
+        let (mu, logVar, z, recon) = forward(share, noise: noise)
         return (LossTerms(total: recon, parts: [("reconstruction", recon.value.scalar)]), [z, mu, logVar])
     }
 

@@ -95,11 +95,7 @@ public final class DecorrelatedAutoencoder: VariationalAutoencoder, BatchCoupled
     }
 
     func localLoss(_ share: Batch, noise: Tensor, klWeight: Float?) -> (local: LossTerms, values: [Variable]) {
-        let (mu, logVar) = posterior(Variable(share.x), labels: share.labels)
-        let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
-        let recon = ReconstructionLoss.negativeLogLikelihood(
-            logits: logits(z, labels: share.labels), targets: share.x, likelihood: config.likelihood,
-            logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
+        let (mu, logVar, _, recon) = forward(share, noise: noise)
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         let weight = klWeight ?? config.beta
         return (

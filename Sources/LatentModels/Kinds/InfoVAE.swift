@@ -99,11 +99,7 @@ public final class InfoMaxAutoencoder: VariationalAutoencoder, BatchCoupledModel
     }
 
     func localLoss(_ share: Batch, noise: Tensor, klWeight: Float?) -> (local: LossTerms, values: [Variable]) {
-        let (mu, logVar) = posterior(Variable(share.x), labels: share.labels)
-        let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: noise)
-        let recon = ReconstructionLoss.negativeLogLikelihood(
-            logits: logits(z, labels: share.labels), targets: share.x, likelihood: config.likelihood,
-            logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
+        let (mu, logVar, z, recon) = forward(share, noise: noise)
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         let total = recon + kl * ((1 - alpha) * (klWeight ?? 1))
         return (

@@ -117,8 +117,6 @@ public final class SlicedWassersteinAutoencoder: Autoencoder, BatchCoupledModel,
 
     /// Images decoded from z ~ N(0, I).
     public func sample(labels: [Int], rng: inout RandomGenerator) -> Tensor {
-        let z = Tensor(uninitialized: [labels.count, config.latent])
-        rng.fillNormal(z)
-        return decode(z, labels: labels)
+        decodeStandardNormal(labels: labels, rng: &rng)
     }
 }
