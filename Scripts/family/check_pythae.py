@@ -32,6 +32,9 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 import latent_torch  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pythae_reference  # noqa: E402  (the papers' losses of the kinds Pythae lacks)
+
 LATENT = os.environ.get("LATENT", os.path.join(ROOT, ".build", "release", "latent"))
 BATCH = 500  # `latent eval`'s batch of MNIST digits
 
@@ -91,31 +94,10 @@ def info_vae(run, model):
     return INFOVAE_MMD(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
-class DIPVAE(torch.nn.Module):
-    """The paper's DIP-VAE loss (Kumar et al. 2018) on Latent's networks, as a Pythae-style model: PyTorch-VAE's
-    `DIPVAE` departs from the paper (it centres the means over the latent dimension and does not divide the
-    covariance by the batch), so this short reimplementation is the reference."""
-
-    def __init__(self, config, model):
-        super().__init__()
-        d = config["decorrelation"]
-        self.model, self.type_two, self.od = model, d["typeTwo"], d["offDiagonal"]
-        self.diag = d.get("diagonal") or (self.od if self.type_two else 10 * self.od)
-
-    def forward(self, inputs, **kwargs):
-        x = inputs["data"]
-        mean, log_var = self.model.encode(x)
-        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        recon = torch.nn.functional.binary_cross_entropy_with_logits(
-            self.model.decode_logits(z), x, reduction="none").sum(-1)
-        kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp(), dim=-1)
-        centred = mean - mean.mean(0, keepdim=True)
-        cov = centred.t() @ centred / len(x)
-        if self.type_two:
-            cov = cov + torch.diag(log_var.exp().mean(0))
-        off = cov - torch.diag(torch.diag(cov))
-        penalty = self.od * (off ** 2).sum() + self.diag * ((torch.diag(cov) - 1) ** 2).sum()
-        return ModelOutput(loss=(recon + kl).mean() + penalty, recon_loss=recon.mean())
+def swae(run, model):
+    """The paper's SWAE loss in PyTorch (Scripts/family/pythae_reference.py) on Latent's networks."""
+    s = run["config"]["slicedWasserstein"]
+    return pythae_reference.SWAE(Encoder(model), Decoder(model), s["weight"], s["projections"], s["power"])
 
 
 def annealed(run, model):
@@ -132,34 +114,11 @@ def rae(run, model):
     return RAE_L2(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
-class SWAE(torch.nn.Module):
-    """The paper's SWAE loss (Kolouri et al. 2019) on Latent's networks: BCE + λ·SW_p^p between the batch's codes
-    and N(0, I) draws along L random unit directions (PyTorch-VAE's `SWAE` scales its terms otherwise)."""
-
-    def __init__(self, config, model):
-        super().__init__()
-        s = config["slicedWasserstein"]
-        self.model, self.weight, self.projections, self.power = model, s["weight"], s["projections"], s["power"]
-
-    def forward(self, inputs, **kwargs):
-        x = inputs["data"]
-        z = self.model.encode(x)
-        recon = torch.nn.functional.binary_cross_entropy_with_logits(
-            self.model.decode_logits(z), x, reduction="none").sum(-1)
-        theta = torch.randn(self.projections, z.shape[1])
-        theta = theta / theta.norm(dim=1, keepdim=True)
-        a = torch.sort((z @ theta.t()).t(), dim=1)[0]
-        b = torch.sort((torch.randn_like(z) @ theta.t()).t(), dim=1)[0]
-        sw = ((a - b).abs() ** self.power).mean()
-        return ModelOutput(loss=recon.mean() + self.weight * sw, recon_loss=recon.mean())
-
-
-def swae(run, model):
-    return SWAE(run["config"], model)
-
-
 def dip_vae(run, model):
-    return DIPVAE(run["config"], model)
+    """The paper's DIP-VAE loss in PyTorch (Scripts/family/pythae_reference.py; PyTorch-VAE's `DIPVAE` departs from
+    the paper) on Latent's networks."""
+    d = run["config"]["decorrelation"]
+    return pythae_reference.DIPVAE(Encoder(model), Decoder(model), d["typeTwo"], d["offDiagonal"], d.get("diagonal"))
 
 
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.

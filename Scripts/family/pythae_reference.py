@@ -65,7 +65,7 @@ class DIPVAE(nn.Module):
         self.type_two, self.od = type_two, off_diagonal
         self.diag = diagonal if diagonal is not None else (off_diagonal if type_two else 10 * off_diagonal)
 
-    def forward(self, inputs, dataset_size=None):
+    def forward(self, inputs, **kwargs):
         x = inputs["data"]
         out = self.encoder(x)
         mean, log_var = out.embedding, out.log_covariance
@@ -90,7 +90,7 @@ class SWAE(nn.Module):
         self.encoder, self.decoder = encoder, decoder
         self.weight, self.projections, self.power = weight, projections, power
 
-    def forward(self, inputs, dataset_size=None):
+    def forward(self, inputs, **kwargs):
         x = inputs["data"]
         z = self.encoder(x).embedding
         recon = nn.functional.binary_cross_entropy(self.decoder(z).reconstruction, x, reduction="none").sum(-1)

@@ -163,3 +163,24 @@ extension Variable {
         }
     }
 }
+
+extension Variable {
+    /// Σ (sigmoid(logits) − targets)²: the squared error of a Bernoulli decoder's mean (the WAE's and RAE's
+    /// reconstruction term, as Pythae's `mse`), in one pass. Gradient: 2·(σ − t)·σ·(1 − σ).
+    public static func sigmoidSquaredError(logits: Variable, targets: Tensor) -> Variable {
+        precondition(logits.shape == targets.shape, "squared error: logits \(logits.shape) vs \(targets.shape)")
+        let n = logits.value.count
+        let slope = Tensor(uninitialized: logits.shape)
+        VectorMath.sigmoid(logits.value.data, slope.data, n)
+        var total = 0.0
+        for i in 0..<n {
+            let s = slope.data[i], e = s - targets.data[i]
+            total += Double(e * e)
+            slope.data[i] = 2 * e * s * (1 - s)
+        }
+        return Variable(Tensor(scalar: Float(total)), parents: [logits]) { g in
+            if g.scalar != 1 { slope.scale(by: g.scalar) }
+            logits.accumulate(slope)
+        }
+    }
+}

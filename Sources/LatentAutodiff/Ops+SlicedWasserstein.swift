@@ -12,20 +12,9 @@ extension Variable {
         precondition(
             z.shape.rank == 2 && prior.shape == z.shape && directions.shape == [l, d] && l >= 1,
             "sliced Wasserstein: codes \(z.shape), prior \(prior.shape), directions \(directions.shape)")
-        // Projections [L, n] of codes and prior draws.
-        let zp = Tensor(uninitialized: [l, n]), pp = Tensor(uninitialized: [l, n])
-        for k in 0..<l {
-            let theta = directions.data + k * d
-            for i in 0..<n {
-                var a: Float = 0, b: Float = 0
-                for j in 0..<d {
-                    a += z.value.data[i * d + j] * theta[j]
-                    b += prior.data[i * d + j] * theta[j]
-                }
-                zp.data[k * n + i] = a
-                pp.data[k * n + i] = b
-            }
-        }
+        // Projections [L, n] of codes and prior draws: θ·zᵀ and θ·pᵀ (BLAS).
+        let zp = Tensor.matmul(directions, z.value, transposeB: true)
+        let pp = Tensor.matmul(directions, prior, transposeB: true)
         // Per direction: sort both, pair them; keep ∂/∂(z·θ_l)_i for the pullback.
         let slope = Tensor(uninitialized: [l, n])
         var total = 0.0
@@ -45,15 +34,9 @@ extension Variable {
         }
         let value = Float(total) * scale
         return Variable(Tensor(scalar: value), parents: [z]) { [directions] g in
-            // ∂/∂z_i = Σ_l slope_li·θ_l.
-            let gz = Tensor(zeros: z.shape), s = g.scalar
-            for k in 0..<l {
-                let theta = directions.data + k * d
-                for i in 0..<n {
-                    let c = s * slope.data[k * n + i]
-                    for j in 0..<d { gz.data[i * d + j] += c * theta[j] }
-                }
-            }
+            // ∂/∂z = g·slopeᵀ·θ: [n, L]·[L, d] (BLAS).
+            let gz = Tensor.matmul(slope, transposeA: true, directions)
+            if g.scalar != 1 { gz.scale(by: g.scalar) }
             z.accumulate(gz)
         }
     }

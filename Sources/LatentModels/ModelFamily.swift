@@ -135,8 +135,15 @@ public protocol BatchCoupledModel: TrainableModel {
 extension BatchCoupledModel {
     /// Local and coupled parts on one graph: the whole batch's loss on one worker.
     public func coupledTotal(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
-        let (local, values) = localLoss(batch, klWeight: klWeight, rng: &rng)
-        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, rng: &rng, threads: 1)
-        return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
+        completed(localLoss(batch, klWeight: klWeight, rng: &rng), batch: batch, klWeight: klWeight, rng: &rng)
+    }
+
+    /// `batch`'s local terms (from `localLoss`, or a kind's own variant with given noise) with the coupled part
+    /// of their values added, on one graph; the coupled part draws from `rng`.
+    public func completed(
+        _ local: (local: LossTerms, values: [Variable]), batch: Batch, klWeight: Float?, rng: inout RandomGenerator
+    ) -> LossTerms {
+        let coupled = coupledLoss(local.values, batch: batch, klWeight: klWeight, rng: &rng, threads: 1)
+        return LossTerms(total: local.local.total + coupled.total, parts: local.local.parts + coupled.parts)
     }
 }

@@ -51,9 +51,7 @@ import Testing
             "--latent", "3", "--epochs", "1", "--limit", "500", "--out", run, "--no-progress",
         ])
         #expect(train.status == 0, "\(train.stderr)")
-        let eval = try Support.runLatent(["eval", run, "--json"])
-        let metrics = try #require(
-            try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], "\(eval.stderr)")
+        let metrics = try Support.evalJSON(run)
         #expect(metrics["kind"] as? String == "annealedvae" && metrics["test_capacity_gap"] != nil)
         let sample = try Support.runLatent(["sample", run, "--out", dir.appendingPathComponent("s.png").path])
         #expect(sample.status == 0, "\(sample.stderr)")

@@ -72,17 +72,12 @@ import Testing
             "--limit", "500", "--out", run, "--no-progress",
         ])
         #expect(train.status == 0, "\(train.stderr)")
-        let eval = try Support.runLatent(["eval", run, "--json"])
-        let metrics = try #require(
-            try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], "\(eval.stderr)")
+        let metrics = try Support.evalJSON(run)
         #expect(metrics["kind"] as? String == "dipvae" && metrics["test_dip"] != nil && metrics["elbo"] != nil)
-        for verb in [
+        try Support.expectSucceeded([
             ["sample", run, "--out", dir.appendingPathComponent("s.png").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
-        ] {
-            let r = try Support.runLatent(verb)
-            #expect(r.status == 0, "\(verb): \(r.stderr)")
-        }
+        ])
         let fresh = dir.appendingPathComponent("refused").path
         let model = ["train", "--model", "dipvae", "--out", fresh]
         try Support.expectRefused([

@@ -95,19 +95,14 @@ import Testing
                 ["train", "--model", kind, "--hidden", "32", "--latent", "3", "--epochs", "1", "--limit", "500"]
                     + flags + ["--out", run, "--no-progress"])
             #expect(train.status == 0, "\(kind): \(train.stderr)")
-            let eval = try Support.runLatent(["eval", run, "--json"])
-            let metrics = try #require(
-                try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], "\(eval.stderr)")
+            let metrics = try Support.evalJSON(run)
             #expect(metrics["kind"] as? String == kind && metrics["test_mmd"] != nil)
-            for verb in [
+            try Support.expectSucceeded([
                 ["sample", run, "--out", dir.appendingPathComponent("\(kind)-s.png").path],
                 ["sample", run, "--prior", "gmm:3", "--out", dir.appendingPathComponent("\(kind)-g.png").path],
                 ["reconstruct", run, "--out", dir.appendingPathComponent("\(kind)-r.png").path],
                 ["export", run, "--onnx", dir.appendingPathComponent("\(kind)-onnx").path],
-            ] {
-                let r = try Support.runLatent(verb)
-                #expect(r.status == 0, "\(verb): \(r.stderr)")
-            }
+            ])
         }
         let fresh = dir.appendingPathComponent("refused").path
         let wae = ["train", "--model", "wae", "--out", fresh], info = ["train", "--model", "infovae", "--out", fresh]

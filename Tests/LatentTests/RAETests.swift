@@ -33,6 +33,18 @@ import Testing
         #expect(abs(Double(try #require(terms["decoder_l2"])) - 6 * 0.005 * weights) <= 1e-4 * 0.03 * weights)
     }
 
+    @Test func theSigmoidSquaredErrorIsTheComposedOnes() throws {
+        let logits = Support.random([4, 6], seed: 6, low: -3, high: 3),
+            t = Support.random([4, 6], seed: 7, low: 0, high: 1)
+        let fused = Variable.sigmoidSquaredError(logits: Variable(logits), targets: t).value.scalar
+        let composed = (Variable(logits).sigmoid() - Variable(t)).square().sum().value.scalar
+        #expect(abs(fused - composed) <= 1e-5 * composed)
+        let error = GradientCheck.maxError(inputs: [logits]) { v in
+            Variable.sigmoidSquaredError(logits: v[0], targets: t) * 2
+        }
+        #expect(error < 1e-2, "\(error)")
+    }
+
     @Test func theSumOfSquaresGradientIsTwiceTheValues() {
         let a = Support.random([5, 7], seed: 3), b = Support.random([19], seed: 4)
         let error = GradientCheck.maxError(inputs: [a, b]) { v in Variable.sumOfSquares(v) * 0.7 }

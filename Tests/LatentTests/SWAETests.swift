@@ -64,17 +64,12 @@ import Testing
             "--limit", "500", "--out", run, "--no-progress",
         ])
         #expect(train.status == 0, "\(train.stderr)")
-        let eval = try Support.runLatent(["eval", run, "--json"])
-        let metrics = try #require(
-            try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], "\(eval.stderr)")
+        let metrics = try Support.evalJSON(run)
         #expect(metrics["kind"] as? String == "swae" && metrics["test_sliced_wasserstein"] != nil)
-        for verb in [
+        try Support.expectSucceeded([
             ["sample", run, "--out", dir.appendingPathComponent("s.png").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
-        ] {
-            let r = try Support.runLatent(verb)
-            #expect(r.status == 0, "\(verb): \(r.stderr)")
-        }
+        ])
         let fresh = dir.appendingPathComponent("refused").path
         let model = ["train", "--model", "swae", "--out", fresh]
         try Support.expectRefused([

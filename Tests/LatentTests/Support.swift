@@ -100,6 +100,22 @@ extension Support {
         return url
     }
 
+    /// `latent eval RUN --json`'s object (a failure or output that is no JSON object fails the test).
+    static func evalJSON(_ run: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        let eval = try runLatent(["eval", run, "--json"])
+        return try #require(
+            try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any], "\(eval.stderr)",
+            sourceLocation: sourceLocation)
+    }
+
+    /// Each command must succeed.
+    static func expectSucceeded(_ commands: [[String]], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for args in commands {
+            let r = try runLatent(args)
+            #expect(r.status == 0, "\(args): \(r.stderr)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Each command must fail with its stderr naming `mention` (the flag or file at fault).
     static func expectRefused(_ cases: [([String], String)], sourceLocation: SourceLocation = #_sourceLocation) throws {
         for (args, mention) in cases {

@@ -78,10 +78,8 @@ public final class BetaTCAutoencoder: VariationalAutoencoder, BatchCoupledModel 
     /// The objective with given standard-normal noise [n, latent]; a KL warm-up (`klWeight` below β = 1) scales
     /// α, β and γ alike. Parts: "reconstruction", "mutual_information", "total_correlation", "dimensionwise_kl".
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let (local, values) = localLoss(batch, noise: noise)
-        var unused = RandomGenerator(seed: 0)
-        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, rng: &unused, threads: 1)
-        return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
+        var unused = RandomGenerator(seed: 0)  // the estimate draws nothing
+        return completed(localLoss(batch, noise: noise), batch: batch, klWeight: klWeight, rng: &unused)
     }
 
     /// The reconstruction term of `share`, and its codes z, posterior means and log-variances.

@@ -72,17 +72,11 @@ public final class DecorrelatedAutoencoder: VariationalAutoencoder, BatchCoupled
         super.init(c, rng: &rng)
     }
 
-    /// The objective: parts "reconstruction", "kl" and "dip" (n times the penalty).
-    public override func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
-        coupledTotal(batch, klWeight: klWeight, rng: &rng)
-    }
-
-    /// The objective with given noise.
+    /// The objective with given noise: parts "reconstruction", "kl" and "dip" (n times the penalty).
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let (local, values) = localLoss(batch, noise: noise, klWeight: klWeight)
-        var unused = RandomGenerator(seed: 0)
-        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, rng: &unused, threads: 1)
-        return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
+        var unused = RandomGenerator(seed: 0)  // the penalty draws nothing
+        return completed(
+            localLoss(batch, noise: noise, klWeight: klWeight), batch: batch, klWeight: klWeight, rng: &unused)
     }
 
     /// The ELBO terms of `share`, and its posterior means and log-variances.

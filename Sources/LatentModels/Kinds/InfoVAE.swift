@@ -77,10 +77,9 @@ public final class InfoMaxAutoencoder: VariationalAutoencoder, BatchCoupledModel
     /// The training objective with given noise, the MMD's prior draws from the evaluation seed 0 (for callers that
     /// pass noise: `loss(_:klWeight:rng:)` is the objective).
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let (local, values) = localLoss(batch, noise: noise, klWeight: klWeight)
         var rng = RandomGenerator(seed: 0)
-        let coupled = coupledLoss(values, batch: batch, klWeight: klWeight, rng: &rng, threads: 1)
-        return LossTerms(total: local.total + coupled.total, parts: local.parts + coupled.parts)
+        return completed(
+            localLoss(batch, noise: noise, klWeight: klWeight), batch: batch, klWeight: klWeight, rng: &rng)
     }
 
     /// Draws the noise and prior samples `loss` would.

@@ -71,7 +71,7 @@ public final class RegularizedAutoencoder: Autoencoder {
     /// "decoder_l2" (n·λ·½‖θ‖², which Pythae leaves to its optimiser's weight decay).
     public override func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let z = codeLayer(body(Variable(batch.x)))
-        let error = (decoder(z).sigmoid() - Variable(batch.x)).square().sum()
+        let error = Variable.sigmoidSquaredError(logits: decoder(z), targets: batch.x)
         let embedding = z.square().sum() * (0.5 * embeddingWeight)
         let weights =
             Variable.sumOfSquares(decoder.parameters.map(\.variable)) * (0.5 * decoderWeight * Float(batch.count))

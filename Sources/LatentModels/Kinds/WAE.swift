@@ -77,7 +77,7 @@ public final class WassersteinAutoencoder: Autoencoder, BatchCoupledModel, Gener
         local: LossTerms, values: [Variable]
     ) {
         let z = codeLayer(body(Variable(share.x)))
-        let error = (decoder(z).sigmoid() - Variable(share.x)).square().sum()
+        let error = Variable.sigmoidSquaredError(logits: decoder(z), targets: share.x)
         return (LossTerms(total: error, parts: [("reconstruction", error.value.scalar)]), [z])
     }
 
