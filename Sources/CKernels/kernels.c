@@ -225,3 +225,29 @@ __attribute__((constructor)) static void latent_blas_match_cpu(void) {
     unsetenv("OPENBLAS_CORETYPE");
     if (strcasecmp(corename(), chosen) != 0) memcpy(replaced_kernels, chosen, sizeof chosen);
 }
+
+unsigned latent_flush_subnormals(void) {
+#if defined(__x86_64__)
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(csr | _MM_FLUSH_ZERO_ON | _MM_DENORMALS_ZERO_ON);
+    return csr;
+#else
+    return 0;
+#endif
+}
+
+unsigned latent_float_mode(void) {
+#if defined(__x86_64__)
+    return _mm_getcsr();
+#else
+    return 0;
+#endif
+}
+
+void latent_set_float_mode(unsigned mode) {
+#if defined(__x86_64__)
+    _mm_setcsr(mode);
+#else
+    (void)mode;
+#endif
+}

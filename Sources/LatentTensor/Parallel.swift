@@ -1,3 +1,4 @@
+import CKernels
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,7 +11,8 @@ package enum Parallel {
     /// Calls `body(i)` for every i in 0..<count, each on a thread of its own, all at once, and returns when all
     /// are done. The pieces must not write to the same memory; they may wait for each other (a `SpinBarrier`),
     /// since every piece has its thread. Piece 0 runs on the calling thread, the others on long-lived helper
-    /// threads, so a training step's fork and join allocate nothing.
+    /// threads, so a training step's fork and join allocate nothing. Every piece runs in the calling thread's
+    /// floating-point mode (`Subnormals`).
     package static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count == 1 {
             body(0)
@@ -52,6 +54,8 @@ final class WorkerPool: @unchecked Sendable {
         var job: (Int) -> Void = WorkerPool.idleJob
         var work: (any ParallelWork)?
         var index = 0
+        /// The floating-point mode of the thread that handed out the piece (`latent_float_mode`).
+        var floatMode: UInt32 = 0
         /// How long to poll for the next piece before sleeping (see `SpinWait.pollNanoseconds(_:threads:)`).
         var pollNanoseconds = 0
 
@@ -59,6 +63,7 @@ final class WorkerPool: @unchecked Sendable {
             var poll = 0
             while true {
                 start.wait(pollNanoseconds: poll)
+                latent_set_float_mode(floatMode)
                 if let work { work.runPiece(index) } else { job(index) }
                 poll = pollNanoseconds
                 done.signal()
@@ -78,11 +83,13 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs the pieces of `work`, piece 0 on this thread.
     func run(_ count: Int, work: any ParallelWork) {
         let poll = SpinWait.pollNanoseconds(WakeEvent.pollNanoseconds, threads: count)
+        let mode = latent_float_mode()
         withHelpers(count - 1) { helpers in
             for (i, helper) in helpers.enumerated() {
                 helper.work = work
                 helper.index = i + 1
                 helper.pollNanoseconds = poll
+                helper.floatMode = mode
                 helper.start.signal()
             }
             work.runPiece(0)
@@ -96,12 +103,14 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs the pieces of `body`, piece 0 on this thread.
     func run(_ count: Int, _ body: (Int) -> Void) {
         let poll = SpinWait.pollNanoseconds(WakeEvent.pollNanoseconds, threads: count)
+        let mode = latent_float_mode()
         withoutActuallyEscaping(body) { body in
             withHelpers(count - 1) { helpers in
                 for (i, helper) in helpers.enumerated() {
                     helper.job = body
                     helper.index = i + 1
                     helper.pollNanoseconds = poll
+                    helper.floatMode = mode
                     helper.start.signal()
                 }
                 body(0)

@@ -15,11 +15,12 @@ public enum WorkerShares {
         for w in seeds.indices { seeds[w] = rng.next() }
     }
 
-    /// The rows of `batch` worker `w` of `k` takes.
+    /// The rows of `batch` worker `w` of `k` takes; the first share carries the terms on the parameters alone.
     public static func share(_ w: Int, of k: Int, in batch: Batch) -> Batch {
         let range = rows(w, of: k, in: batch.x.shape[0])
         return Batch(
             x: batch.x.rows(range), labels: batch.labels.isEmpty ? [] : Array(batch.labels[range]),
-            datasetSize: batch.datasetSize, epoch: batch.epoch)
+            datasetSize: batch.datasetSize, epoch: batch.epoch,
+            parameterTermRows: w == 0 ? batch.parameterTermRows : 0)
     }
 }

@@ -136,13 +136,16 @@ public final class TrainingStep {
     /// Computes the batch's summed loss and leaves its gradient in `gradients`, for `optimizer.step`. Noise comes
     /// from `rng` (with several workers, through one seed per worker drawn from it: `WorkerShares`), so results
     /// depend on the seed and the thread count only. `klWeight` weighs a VAE's KL term (nil: β).
+    /// Subnormals are flushed to zero (`Subnormals`).
     public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
-        if let processes { return processes.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms) }
-        return strategy.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms)
+        Subnormals.flushed {
+            if let processes { return processes.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms) }
+            return strategy.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms)
+        }
     }
 
     /// The optimiser's update from `gradients`, after `lossAndGradients` (what `train` does when the loss is finite).
-    public func update() { optimizer.step(gradients, threads: updateThreads) }
+    public func update() { Subnormals.flushed { optimizer.step(gradients, threads: updateThreads) } }
 
     /// The last step's loss terms ("reconstruction", "kl", …), each summed over the batch: for reports (TensorBoard).
     public var lastTerms: [(name: String, value: Float)] { terms.all }
@@ -150,20 +153,23 @@ public final class TrainingStep {
     /// The names of the last step's loss terms.
     public var termNames: [String] { terms.names }
 
-    /// One training step on `batch`: its summed loss and gradients, then the optimiser's update, made only if the
-    /// loss is finite. A team of MLP plans on one process updates each layer's slices as their gradients become
-    /// final (`PlannedTeam`) instead of in a pass of its own afterwards; the result is the same update.
+    /// One training step on `batch`, with subnormals flushed to zero (`Subnormals`): its summed loss and gradients,
+    /// then the optimiser's update, made only if the loss is finite. A team of MLP plans on one process updates each
+    /// layer's slices as their gradients become final (`PlannedTeam`) instead of in a pass of its own afterwards; the
+    /// result is the same update.
     public func train(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
-        guard let (team, planned, sliced) = team, sliced.updatesInSlices else {
-            let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng)
-            if loss.isFinite { optimizer.step(gradients, threads: updateThreads) }
+        Subnormals.flushed {
+            guard let (team, planned, sliced) = team, sliced.updatesInSlices else {
+                let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng)
+                if loss.isFinite { optimizer.step(gradients, threads: updateThreads) }
+                return loss
+            }
+            sliced.beginStep()
+            let loss = team.run(batch.x, klWeight: klWeight ?? model.config.beta, rng: &rng, optimizer: sliced)
+            if loss.isFinite { sliced.endStep() }
+            planned.record(terms)
             return loss
         }
-        sliced.beginStep()
-        let loss = team.run(batch.x, klWeight: klWeight ?? model.config.beta, rng: &rng, optimizer: sliced)
-        if loss.isFinite { sliced.endStep() }
-        planned.record(terms)
-        return loss
     }
 }
 

@@ -41,3 +41,13 @@ static inline void latent_spin_pause(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+
+/// Sets this thread to read subnormal floats as zero and write results below the normal range as zero (x86's DAZ
+/// and FTZ bits; elsewhere nothing) and returns the previous mode, for `latent_set_float_mode`.
+unsigned latent_flush_subnormals(void);
+
+/// This thread's floating-point mode (x86: the MXCSR register; elsewhere 0).
+unsigned latent_float_mode(void);
+
+/// Sets this thread's floating-point mode to one `latent_float_mode` or `latent_flush_subnormals` returned.
+void latent_set_float_mode(unsigned mode);

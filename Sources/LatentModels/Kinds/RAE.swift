@@ -68,13 +68,17 @@ public final class RegularizedAutoencoder: Autoencoder {
     }
 
     /// The objective on `batch`, summed over its examples: parts "reconstruction", "embedding" (β·½Σ‖z‖²) and
-    /// "decoder_l2" (n·λ·½‖θ‖², which Pythae leaves to its optimiser's weight decay).
+    /// "decoder_l2" (n·λ·½‖θ‖², which Pythae leaves to its optimiser's weight decay; of a batch's shares,
+    /// only the first carries it, for the whole batch's n).
     public override func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
         let z = codeLayer(body(Variable(batch.x)))
         let error = Variable.sigmoidSquaredError(logits: decoder(z), targets: batch.x)
         let embedding = z.square().sum() * (0.5 * embeddingWeight)
+        let rows = Float(batch.parameterTermRows)
         let weights =
-            Variable.sumOfSquares(decoder.parameters.map(\.variable)) * (0.5 * decoderWeight * Float(batch.count))
+            rows > 0 && decoderWeight > 0
+            ? Variable.sumOfSquares(decoder.parameters.map(\.variable)) * (0.5 * decoderWeight * rows)
+            : Variable(Tensor(scalar: 0))
         return LossTerms(
             total: error + embedding + weights,
             parts: [
