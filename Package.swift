@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LatentNN", dependencies: ["LatentAutodiff", "LatentTensor"]),
         .target(name: "LatentOptim", dependencies: ["LatentNN", "LatentTensor", "CKernels"]),
         .target(
-            name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto", "CPNGRead", "CJPEG"],
+            name: "LatentData", dependencies: ["LatentTensor", "CZlib", "CCrypto", "CPNGRead", "CJPEG", "CCairo"],
             resources: [.copy("Resources/mnist")]),
         .target(name: "LatentRender", dependencies: ["LatentTensor", "CCairo"]),
         .target(name: "LatentModels", dependencies: ["LatentNN", "LatentAutodiff", "LatentTensor"]),

@@ -78,7 +78,11 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         if let dataset, !DataSource.datasetNames.contains(dataset) {
-            throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected mnist or fashion-mnist)")
+            let known = DataSource.datasetNames.joined(separator: ", ")
+            throw ValidationError("--dataset: unknown dataset '\(dataset)' (expected \(known))")
+        }
+        if let dataset, DSprites.names.contains(dataset), dataDirectory != nil {
+            throw ValidationError("--data-dir: \(dataset) is drawn, not read from files; leave it out")
         }
         if let delimiter, delimiter != "tab" && delimiter.count != 1 {
             throw ValidationError("--delimiter: expected one character or 'tab', got '\(delimiter)'")

@@ -36,6 +36,12 @@ struct EvalCommand: ParsableCommand {
     )
     var iwaeK: Int?
     @Option(help: "With --iwae-k: only the first N test images.") var images: Int?
+    @Flag(
+        help: """
+            Disentanglement of the codes from the data's ground-truth factors (--dataset dsprites): the mutual \
+            information gap and the FactorVAE score, on the test split.
+            """)
+    var disentanglement = false
     @Flag(help: "Print one JSON object.") var json = false
     @OptionGroup var threads: ThreadOptions
 
@@ -50,6 +56,9 @@ struct EvalCommand: ParsableCommand {
         do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
             throw ValidationError("--prior: \(e.message)")
         }
+        if disentanglement && (judge != nil || iwaeK != nil) {
+            throw ValidationError("--disentanglement is a report of its own; leave out --judge and --iwae-k")
+        }
         if images != nil && iwaeK == nil { throw ValidationError("--images applies to --iwae-k; give --iwae-k K too") }
     }
 
@@ -58,6 +67,7 @@ struct EvalCommand: ParsableCommand {
         threads.apply()
         if let judge { return try runJudge(judge) }
         if let iwaeK { return try runImportanceSampling(k: iwaeK) }
+        if disentanglement { return try runDisentanglement() }
         let loaded = try ModelStore.load(URL(fileURLWithPath: directory))
         let test = try data.load(.test, for: loaded)
         let metrics = Evaluation.metrics(loaded.model, on: test, seed: seed ?? loaded.seed).values
@@ -133,6 +143,28 @@ struct EvalCommand: ParsableCommand {
 }
 
 extension EvalCommand {
+    /// `--disentanglement`: the mutual information gap and the FactorVAE score on the test split.
+    func runDisentanglement() throws {
+        let started = Date()
+        let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        let test = try data.load(.test, for: loaded)
+        let scores = try DisentanglementScores.measure(loaded.model, on: test, seed: seed ?? loaded.seed)
+        let seconds = Date().timeIntervalSince(started)
+        let kind = loaded.model.config.kind.rawValue
+        if json {
+            var object = scores.values
+            (object["kind"], object["data"], object["seconds"]) = (kind, test.name, seconds)
+            return try printJSON(object)
+        }
+        say("\(kind) model in \(directory), \(test.name) (\(test.count) images):")
+        say(String(format: "  mutual information gap %.4f (%d examples)", scores.mig, scores.examples))
+        for (name, gap) in zip(scores.factors, scores.migPerFactor) { say(String(format: "    %-12@ %.4f", name, gap)) }
+        say(
+            String(
+                format: "  FactorVAE score %.4f (training votes %.4f; %d + %d votes of 64)  [%.1f s]",
+                scores.factorVAEEval, scores.factorVAETrain, scores.votes.train, scores.votes.eval, seconds))
+    }
+
     /// `--judge` for an unconditional model: the classifier's view of samples from `--prior`, beside the test images.
     func judgeSamples(
         _ generator: ModelStore.Loaded<any ReconstructingModel>, _ classifier: any ClassifyingModel

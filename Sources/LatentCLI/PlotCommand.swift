@@ -6,7 +6,7 @@ import Latent
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot", abstract: "Draw a figure of a trained model.",
-        subcommands: [PlotLatent.self, PlotManifold.self, PlotCurves.self])
+        subcommands: [PlotLatent.self, PlotManifold.self, PlotTraversal.self, PlotCurves.self])
 }
 
 /// Output file option shared by the plots.
@@ -89,6 +89,40 @@ struct PlotManifold: ParsableCommand {
         }
         let label = try label.map { try ClassLabel.number($0, for: vae.config, names: loaded.data?.classes) }
         try output.write(try Figures.manifold(vae, grid: grid, label: label ?? 0, format: output.format))
+    }
+}
+
+struct PlotTraversal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "traversal",
+        abstract: "Each code dimension varied alone around one image's code, decoded: one row per dimension.")
+    @Argument(help: "Run directory.") var directory: String
+    @Option(help: "The test image whose code is traversed (its index).") var image: Int = 0
+    @Option(help: "How far to go each way: prior units (variational), else standard deviations.") var range = 3.0
+    @Option(help: "Images per row.") var steps: Int = 10
+    @OptionGroup var output: FigureOutput
+    @OptionGroup var data: DataOptions
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        try bounded(steps, "--steps", 2...50)
+        try bounded(image, "--image", 0...Int.max)
+        guard range.isFinite, range > 0, range <= 100 else {
+            throw ValidationError("--range: expected a number in (0, 100], got \(range)")
+        }
+    }
+
+    func run() throws {
+        threads.apply()
+        let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
+        let test = try data.load(.test, for: loaded)
+        guard image < test.count else {
+            throw ValidationError("--image: expected a test image index 0…\(test.count - 1), got \(image)")
+        }
+        let (figure, order) = try Figures.traversal(
+            loaded.model, data: test, index: image, range: range, steps: steps, format: output.format)
+        try output.write(figure)
+        say("rows: " + order.map { "z\($0)" }.joined(separator: ", "))
     }
 }
 

@@ -17,7 +17,8 @@ public struct LoadedData: Sendable {
 /// table of its own: all of that), or a folder of pictures (`ImageFolder`). Holds the rules every front end
 /// applies when it loads data.
 public enum DataSource: Sendable {
-    /// A dataset by name ("mnist", "fashion-mnist"), read from `directory` when given.
+    /// A dataset by name ("mnist", "fashion-mnist", "dsprites", "dsprites-colour"), read from `directory` when given
+    /// (dSprites is drawn, `DSprites`: it reads no directory).
     case named(String, directory: URL?)
     /// A table file, with the label column named by header, 0-based index or "last" (nil: unlabelled), and
     /// optionally a second table of the same columns that is the test split (the first is then all training).
@@ -26,7 +27,7 @@ public enum DataSource: Sendable {
     case images(URL, ImageOptions)
 
     /// The names `named` accepts.
-    public static let datasetNames = ["mnist", "fashion-mnist"]
+    public static let datasetNames = ["mnist", "fashion-mnist"] + DSprites.names
 
     /// One split, checked: a table needs at least 10 rows (so the test split is not empty).
     public func load(
@@ -50,7 +51,11 @@ public enum DataSource: Sendable {
         case .named(let name, let directory):
             guard Self.datasetNames.contains(name) else {
                 throw LatentError(
-                    .data, field: "dataset", "unknown dataset '\(name)' (expected mnist or fashion-mnist)")
+                    .data, field: "dataset",
+                    "unknown dataset '\(name)' (expected \(Self.datasetNames.joined(separator: ", ")))")
+            }
+            if DSprites.names.contains(name) {
+                return try DSprites.load(split, colour: name == "dsprites-colour", progress: progress)
             }
             var directory = directory
             if name != "mnist" && directory == nil, let known = DownloadableDataset.known[name] {

@@ -47,6 +47,8 @@ public struct Dataset: Sendable {
     package static func listed(_ names: [String], noun: String) -> String {
         names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", … (\(names.count) \(noun))" : "")
     }
+    /// The ground-truth factors of variation of each example, for a generated dataset (`DSprites`); nil for others.
+    public internal(set) var factors: FactorLabels?
     /// Whether a label value is a class number as Latent stores them (a whole number 0…255).
     static func isClassNumber(_ value: Float) -> Bool { value >= 0 && value <= 255 && value == value.rounded() }
     /// Whether the examples are images (uint8 pixels) rather than rows of a table.
@@ -127,14 +129,15 @@ public struct Dataset: Sendable {
             var v = [Float]()
             v.reserveCapacity(indices.count * f)
             for i in indices { v.append(contentsOf: values[(i * f)..<((i + 1) * f)]) }
-            return labelled(try! Dataset(name: name ?? self.name, values: v, labels: lb, features: f))
+            return labelled(try! Dataset(name: name ?? self.name, values: v, labels: lb, features: f), rows: indices)
         }
         var px = [UInt8]()
         px.reserveCapacity(indices.count * f)
         for i in indices { px.append(contentsOf: pixels[(i * f)..<((i + 1) * f)]) }
         return labelled(
             try! Dataset(
-                name: name ?? self.name, pixels: px, labels: lb, height: height, width: width, channels: channels))
+                name: name ?? self.name, pixels: px, labels: lb, height: height, width: width, channels: channels),
+            rows: indices)
     }
 
     /// This dataset with its labels numbered as in `names` (a saved model's classes), matched by class name;
@@ -161,7 +164,7 @@ public struct Dataset: Sendable {
                 try Dataset(
                     name: name, pixels: pixels, labels: relabelled, height: height, width: width, channels: channels)
             }
-        (d.isLabelled, d.featureNames, d.classNames) = (isLabelled, featureNames, names)
+        (d.isLabelled, d.featureNames, d.classNames, d.factors) = (isLabelled, featureNames, names, factors)
         return d
     }
 
@@ -175,15 +178,24 @@ public struct Dataset: Sendable {
     public func appending(_ other: Dataset) -> Dataset {
         precondition(
             other.featureCount == featureCount && other.isImage == isImage, "appending datasets of different shapes")
-        if let values {
-            return labelled(
-                try! Dataset(
-                    name: name, values: values + other.values!, labels: labels + other.labels, features: featureCount))
+        var joined =
+            if let values {
+                labelled(
+                    try! Dataset(
+                        name: name, values: values + other.values!, labels: labels + other.labels,
+                        features: featureCount))
+            } else {
+                labelled(
+                    try! Dataset(
+                        name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height,
+                        width: width, channels: channels))
+            }
+        if let factors, let more = other.factors, more.names == factors.names, more.sizes == factors.sizes {
+            joined.factors = factors.appending(more)
+        } else {
+            joined.factors = nil
         }
-        return labelled(
-            try! Dataset(
-                name: name, pixels: pixels + other.pixels, labels: labels + other.labels, height: height, width: width,
-                channels: channels))
+        return joined
     }
 
     /// Every value drawn once as Bernoulli(intensity) (pixels stored as 0 or 255, table values as 0 or 1): the
@@ -231,10 +243,12 @@ public struct Dataset: Sendable {
         return labelled(try! Dataset(name: name, values: v, labels: labels, features: f))
     }
 
-    /// `data` with this dataset's `isLabelled`, `featureNames` and `classNames`.
-    private func labelled(_ data: Dataset) -> Dataset {
+    /// `data` with this dataset's `isLabelled`, `featureNames` and `classNames`, and its factors of the examples
+    /// `rows` (nil: all, in order).
+    private func labelled(_ data: Dataset, rows: [Int]? = nil) -> Dataset {
         var d = data
         (d.isLabelled, d.featureNames, d.classNames) = (isLabelled, featureNames, classNames)
+        d.factors = rows.map { factors?.rows($0) } ?? factors
         return d
     }
 

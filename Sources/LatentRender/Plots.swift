@@ -152,14 +152,16 @@ public enum Plots {
     }
 
     /// A grid of grayscale images with a title and the latent coordinates along its edges (the classic
-    /// VAE manifold figure).
+    /// VAE manifold figure); with `rowNames`, each row is named instead of numbered (a traversal), and the axes
+    /// are `xName` and `yName`.
     public static func imageGrid(
         _ images: [Float], height: Int, width: Int, channels: Int = 1, rows: Int, columns: Int, title: String,
-        xValues: [Double], yValues: [Double], format: PictureFormat, scale: Int = 2
+        xValues: [Double], yValues: [Double], format: PictureFormat, scale: Int = 2, rowNames: [String]? = nil,
+        xName: String = "z₀", yName: String = "z₁"
     ) throws -> Data {
         let scale = width > 32 ? 1 : scale  // large pictures need no magnifying
         let cellW = Double(width * scale), cellH = Double(height * scale)
-        let left = 60.0, top = 40.0
+        let left = rowNames == nil ? 60.0 : 100.0, top = 40.0
         let canvas = try Canvas(
             width: Int(left + Double(columns) * cellW + 20), height: Int(top + Double(rows) * cellH + 45),
             format: format)
@@ -203,14 +205,16 @@ public enum Plots {
                 String(format: "%.2f", xValues[c]), x: left + (Double(c) + 0.5) * cellW,
                 y: top + Double(rows) * cellH + 16, size: 10, anchor: 0.5)
         }
-        for r in Swift.stride(from: 0, to: rows, by: max(1, rows / 5)) where r < yValues.count {
+        let named = rowNames ?? []
+        for r in Swift.stride(from: 0, to: rows, by: named.isEmpty ? max(1, rows / 5) : 1)
+        where r < max(yValues.count, named.count) {
             canvas.text(
-                String(format: "%.2f", yValues[r]), x: left - 6, y: top + (Double(r) + 0.5) * cellH + 4, size: 10,
-                anchor: 1)
+                named.isEmpty ? String(format: "%.2f", yValues[r]) : named[r], x: left - 6,
+                y: top + (Double(r) + 0.5) * cellH + 4, size: 10, anchor: 1)
         }
         canvas.text(
-            "z₀", x: left + Double(columns) * cellW / 2, y: top + Double(rows) * cellH + 36, size: 12, anchor: 0.5)
-        canvas.text("z₁", x: 18, y: top + Double(rows) * cellH / 2, size: 12, anchor: 0.5, rotate: true)
+            xName, x: left + Double(columns) * cellW / 2, y: top + Double(rows) * cellH + 36, size: 12, anchor: 0.5)
+        canvas.text(yName, x: 14, y: top + Double(rows) * cellH / 2, size: 12, anchor: 0.5, rotate: true)
         return try canvas.finish()
     }
 }

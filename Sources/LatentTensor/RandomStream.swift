@@ -22,6 +22,8 @@ public enum RandomStream: Sendable {
     case labelledSubset
     /// Initial weights of semi-supervised classifiers.
     case classifierInitialization
+    /// The examples disentanglement metrics draw (`Disentanglement`).
+    case disentanglement
     /// Block `b` of an importance-sampled likelihood estimate (one stream per block: any thread count gives
     /// the same estimate).
     case importanceBlock(Int)
@@ -39,6 +41,7 @@ public enum RandomStream: Sendable {
         case .labelledSubset: 61
         case .classifierInitialization: 62
         case .testBinarization: 77
+        case .disentanglement: 78
         case .importanceBlock(let b): 1000 + UInt64(b)
         }
     }

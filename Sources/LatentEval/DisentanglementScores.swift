@@ -1,0 +1,90 @@
+import LatentData
+import LatentModels
+import LatentStats
+import LatentTensor
+
+/// How well a model's codes separate a dataset's ground-truth factors (`Dataset.factors`, e.g. dSprites): the
+/// mutual information gap and the FactorVAE score, computed as disentanglement_lib and `disent` do, from the codes
+/// (posterior means) of the data's examples.
+public struct DisentanglementScores: Sendable {
+    /// The mutual information gap, averaged over factors, and per factor.
+    public var mig: Double, migPerFactor: [Double]
+    /// The FactorVAE score: the majority-vote classifier's accuracy on its training and evaluation votes.
+    public var factorVAETrain: Double, factorVAEEval: Double
+    /// The factors' names.
+    public var factors: [String]
+    /// Examples the mutual information gap used; votes of the FactorVAE score (training, evaluation).
+    public var examples: Int, votes: (train: Int, eval: Int)
+
+    /// For `--json`.
+    public var values: [String: Any] {
+        [
+            "mig": mig, "mig_per_factor": Dictionary(uniqueKeysWithValues: zip(factors, migPerFactor)),
+            "factor_vae_train_accuracy": factorVAETrain, "factor_vae_eval_accuracy": factorVAEEval,
+            "mig_examples": examples, "factor_vae_votes": [votes.train, votes.eval],
+        ]
+    }
+
+    /// The scores of `model` on `data`'s examples: the gap over `examples` of them drawn at random (all if fewer);
+    /// the FactorVAE score from the variances over as many, then `votes` training and `votes / 2` evaluation votes,
+    /// each of a batch of `batch` examples sharing one factor's value (a factor and a value drawn at random).
+    /// Throws where the data has no factors.
+    public static func measure(
+        _ model: any ReconstructingModel, on data: Dataset, seed: UInt64, examples: Int = 10_000,
+        votes: Int = 10_000, batch: Int = 64
+    ) throws -> DisentanglementScores {
+        guard let factors = data.factors else {
+            throw LatentError(
+                .evaluation, field: "disentanglement",
+                "\(data.name) has no ground-truth factors; train on a dataset that has them (--dataset dsprites)")
+        }
+        guard model.config.latent >= 2 else {
+            throw LatentError(.evaluation, field: "disentanglement", "the metrics need codes of 2 or more dimensions")
+        }
+        return measure(
+            codes: Codes.encode(model, data), factors: factors, seed: seed, examples: examples, votes: votes,
+            batch: batch)
+    }
+
+    /// The scores of `codes` ([n, d], d ≥ 2: example i's code in row i) against `factors` of the same n examples,
+    /// as `measure(_:on:seed:examples:votes:batch:)`.
+    public static func measure(
+        codes: Tensor, factors: FactorLabels, seed: UInt64, examples: Int = 10_000, votes: Int = 10_000,
+        batch: Int = 64
+    ) -> DisentanglementScores {
+        let n = codes.shape[0], d = codes.shape[1]
+        precondition(d >= 2 && n == factors.examples && n > 1, "codes \(codes.shape) for \(factors.examples) examples")
+        func code(_ i: Int) -> [Double] { (0..<d).map { Double(codes[i, $0]) } }
+        var rng = RandomGenerator(seed: seed, stream: .disentanglement)
+        let picked = Array(rng.permutation(n).prefix(examples))
+        let columns = (0..<d).map { j in picked.map { Double(codes[$0, j]) } }
+        let allColumns = (0..<factors.count).map(factors.column)
+        let gap = Disentanglement.mutualInformationGap(
+            codes: columns, factors: allColumns.map { column in picked.map { column[$0] } })
+
+        let variances = columns.map(Disentanglement.variance)
+        let active = variances.map { $0.squareRoot() >= 0 }
+        var members = [[[Int]]](repeating: [], count: factors.count)
+        for f in 0..<factors.count {
+            members[f] = Array(repeating: [], count: factors.sizes[f])
+            for (i, v) in allColumns[f].enumerated() { members[f][v].append(i) }
+        }
+        func voting(_ count: Int) -> [[Int]] {
+            var table = [[Int]](repeating: Array(repeating: 0, count: d), count: factors.count)
+            for _ in 0..<count {
+                let f = rng.below(factors.count), value = allColumns[f][rng.below(n)]
+                let pool = members[f][value]
+                let rows = (0..<batch).map { _ in code(pool[rng.below(pool.count)]) }
+                if let j = Disentanglement.factorVAEVote(batch: rows, globalVariances: variances, active: active) {
+                    table[f][j] += 1
+                }
+            }
+            return table
+        }
+        let train = voting(votes), eval = voting(max(votes / 2, 1))
+        let accuracy = Disentanglement.majorityVoteAccuracy(train: train, eval: eval)
+        return DisentanglementScores(
+            mig: gap.score, migPerFactor: gap.perFactor, factorVAETrain: accuracy.train, factorVAEEval: accuracy.eval,
+            factors: factors.names, examples: picked.count, votes: (votes, max(votes / 2, 1)))
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Disentanglement metrics of codes against ground-truth factors, as disentanglement_lib and `disent` compute them
+/// (each step named after theirs, so a fixed input gives their figure).
+public enum Disentanglement {
+    /// Each value's histogram bin among `bins` equal bins from the smallest value to the largest (numpy's
+    /// `digitize(x, histogram(x, bins)[1][:-1])`: 1 … bins; a constant column widens its range by ±0.5 first).
+    public static func discretized(_ values: [Double], bins: Int = 20) -> [Int] {
+        guard var lo = values.min(), var hi = values.max() else { return [] }
+        if lo == hi { (lo, hi) = (lo - 0.5, hi + 0.5) }
+        let step = (hi - lo) / Double(bins)
+        let edges = (0..<bins).map { Double($0) * step + lo }
+        return values.map { x in
+            var (a, b) = (0, bins)  // the number of edges ≤ x
+            while a < b {
+                let m = (a + b) / 2
+                if edges[m] <= x { a = m + 1 } else { b = m }
+            }
+            return a
+        }
+    }
+
+    /// The mutual information of two labellings in nats, as scikit-learn's `mutual_info_score` (terms below
+    /// machine epsilon dropped, the sum clipped at 0).
+    public static func mutualInformation(_ a: [Int], _ b: [Int]) -> Double {
+        precondition(a.count == b.count && !a.isEmpty, "mutual information of labellings of different lengths")
+        var joint: [Int: Int] = [:], rows: [Int: Int] = [:], columns: [Int: Int] = [:]
+        for (x, y) in zip(a, b) {
+            joint[x &* 1_000_003 &+ y, default: 0] += 1
+            rows[x, default: 0] += 1
+            columns[y, default: 0] += 1
+        }
+        let n = Double(a.count)
+        var pairs: [(x: Int, y: Int, count: Int)] = []
+        for (x, y) in zip(a, b) where joint[x &* 1_000_003 &+ y] != nil {
+            pairs.append((x, y, joint.removeValue(forKey: x &* 1_000_003 &+ y)!))
+        }
+        var total = 0.0
+        for p in pairs {
+            let c = Double(p.count), share = c / n
+            let outer = Double(rows[p.x]!) * Double(columns[p.y]!)
+            let term = share * (log(c) - log(n)) + share * (-log(outer) + log(n) + log(n))
+            if abs(term) >= Double.ulpOfOne { total += term }
+        }
+        return max(total, 0)
+    }
+
+    /// The mutual information gap (Chen et al. 2018): for each factor, the gap between the two codes that tell
+    /// most about it, over the factor's entropy, averaged over factors. `codes[j]` is code dimension j for every
+    /// example, `factors[k]` factor k's value index; codes are discretised into 20 bins first.
+    public static func mutualInformationGap(codes: [[Double]], factors: [[Int]]) -> (score: Double, perFactor: [Double])
+    {
+        precondition(codes.count >= 2, "the mutual information gap needs at least two code dimensions")
+        let binned = codes.map { discretized($0) }
+        let perFactor = factors.map { y -> Double in
+            let informations = binned.map { mutualInformation(y, $0) }.sorted(by: >)
+            let entropy = mutualInformation(y, y)
+            return entropy > 0 ? (informations[0] - informations[1]) / entropy : .nan
+        }
+        let defined = perFactor.filter { !$0.isNaN }
+        return (defined.isEmpty ? .nan : defined.reduce(0, +) / Double(defined.count), perFactor)
+    }
+
+    /// The FactorVAE score's vote (Kim & Mnih 2018): of a batch whose examples share one factor's value, the
+    /// active code dimension whose variance (n − 1 in the denominator), over its variance across the data, is the
+    /// smallest; nil when no dimension is active.
+    public static func factorVAEVote(batch: [[Double]], globalVariances: [Double], active: [Bool]) -> Int? {
+        var best: (dimension: Int, ratio: Double)?
+        for j in globalVariances.indices where active[j] {
+            let ratio = variance(batch.map { $0[j] }) / globalVariances[j]
+            if best == nil || ratio < best!.ratio { best = (j, ratio) }
+        }
+        return best?.dimension
+    }
+
+    /// The majority-vote classifier's accuracy on training and evaluation votes ([factor][dimension] counts):
+    /// each dimension is assigned the factor that voted for it most (the first on ties), as the FactorVAE score.
+    public static func majorityVoteAccuracy(train: [[Int]], eval: [[Int]]) -> (train: Double, eval: Double) {
+        let dimensions = train.first?.count ?? 0
+        let classifier = (0..<dimensions).map { j in
+            train.indices.max { a, b in train[a][j] < train[b][j] || (train[a][j] == train[b][j] && a > b) }!
+        }
+        func accuracy(_ votes: [[Int]]) -> Double {
+            let total = votes.joined().reduce(0, +)
+            let right = (0..<dimensions).map { votes[classifier[$0]][$0] }.reduce(0, +)
+            return total > 0 ? Double(right) / Double(total) : 0
+        }
+        return (accuracy(train), accuracy(eval))
+    }
+
+    /// The unbiased variance (n − 1 in the denominator) of `values`.
+    public static func variance(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+    }
+}

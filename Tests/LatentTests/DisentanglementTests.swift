@@ -1,0 +1,56 @@
+import Foundation
+import Latent
+import Testing
+
+/// The disentanglement metrics against `disent`'s own on fixed codes and factors
+/// (Scripts/family/make_disent_fixtures.py).
+@Suite struct DisentanglementTests {
+    static let f = try! Support.fixture("disent.safetensors")
+
+    static var factors: FactorLabels {
+        let sizes = (0..<f["sizes"]!.count).map { Int(f["sizes"]![$0]) }
+        let values = f["factors"]!
+        return FactorLabels(
+            names: ["a", "b", "c", "d"], sizes: sizes, indices: (0..<values.count).map { UInt8(values[$0]) })!
+    }
+
+    @Test func theMutualInformationGapIsDisents() throws {
+        let codes = Self.f["codes"]!, n = codes.shape[0], d = codes.shape[1]
+        let columns = (0..<d).map { j in (0..<n).map { Double(codes[$0, j]) } }
+        let factors = Self.factors
+        let ys = (0..<factors.count).map(factors.column)
+        // The mutual information of every code bin with every factor, then the gap.
+        let information = Self.f["mutual_information"]!
+        for j in 0..<d {
+            let bins = Disentanglement.discretized(columns[j])
+            #expect(Set(bins).isSubset(of: Set(1...20)) && bins.contains(1) && bins.contains(20))
+            for k in 0..<factors.count {
+                let mine = Disentanglement.mutualInformation(ys[k], bins)
+                #expect(abs(mine - Double(information[j, k])) < 2e-6, "code \(j), factor \(k)")
+            }
+        }
+        let gap = Disentanglement.mutualInformationGap(codes: columns, factors: ys)
+        #expect(abs(gap.score - Double(Self.f["mig"]![0])) < 2e-6)
+        #expect(gap.score > 0.1)
+        // A code that copies a factor has all of its information; beside noise, the gap is nearly 1.
+        let copy = Disentanglement.mutualInformationGap(codes: [ys[1].map(Double.init), columns[5]], factors: [ys[1]])
+        #expect(copy.score > 0.98 && copy.score <= 1 + 1e-12)
+    }
+
+    @Test func theFactorVAEScoreIsDisentsWithinItsSamplingError() throws {
+        // Both draw their votes at random: within four standard errors of the difference of two estimates.
+        let scores = DisentanglementScores.measure(codes: Self.f["codes"]!, factors: Self.factors, seed: 1)
+        let reference = (train: Double(Self.f["factor_vae_train"]![0]), eval: Double(Self.f["factor_vae_eval"]![0]))
+        for (mine, theirs, votes) in [
+            (scores.factorVAETrain, reference.train, 10_000.0), (scores.factorVAEEval, reference.eval, 5_000.0),
+        ] {
+            let error = 4 * (2 * theirs * (1 - theirs) / votes).squareRoot()
+            #expect(abs(mine - theirs) < error, "\(mine) vs disent's \(theirs) (± \(error))")
+        }
+        #expect(abs(scores.mig - Double(Self.f["mig"]![0])) < 0.02)
+        // The majority vote: each dimension goes to the factor that voted for it most.
+        let votes = [[5, 0, 1], [2, 7, 1], [0, 0, 0]]
+        let accuracy = Disentanglement.majorityVoteAccuracy(train: votes, eval: [[1, 0, 0], [1, 1, 0], [0, 0, 3]])
+        #expect(accuracy.train == 13.0 / 16 && accuracy.eval == 2.0 / 6)
+    }
+}
