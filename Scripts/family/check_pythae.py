@@ -6,7 +6,8 @@ Pythae's trainer passes it) is compared with `latent eval`'s on the same weights
 estimates: each is repeated with several seeds, and the difference must lie within 4 standard errors of the
 difference, for the loss and for its regularisation term alone (far less noisy) (plus 1e-4 relative for float rounding).
 
-    python3 Scripts/family/check_pythae.py [--full] [--json]     (in the venv: Scripts/family/requirements.txt)
+    python3 Scripts/family/check_pythae.py [--full] [--arch conv] [--kinds wae,rae] [--json]
+    (in the venv: Scripts/family/requirements.txt)
 
 Small models by default (the test command); --full trains 784-512-512-16 for 5 epochs. Prints one line per kind
 and exits non-zero on the first mismatch.
@@ -199,6 +200,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="784-512-512-16, 5 epochs on all 60,000 images")
     parser.add_argument("--repeats", type=int, default=6, help="seeds per estimate")
+    parser.add_argument("--arch", default="mlp", choices=["mlp", "conv", "deepconv"],
+                        help="the networks' body (conv: two stride-2 convolutions before --hidden; deepconv: "
+                             "PyTorch-VAE's VanillaVAE, on the digits resized to 64x64 by Latent)")
+    parser.add_argument("--kinds", help="a comma-separated subset of the kinds")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -209,8 +214,11 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for kind, (flags, make) in KINDS.items():
+            if args.kinds and kind not in args.kinds.split(","):
+                continue
             out = os.path.join(work, kind)
-            latent("train", "--model", kind, *flags, *size, "--seed", "1", "--out", out, "--no-progress")
+            latent("train", "--model", kind, *flags, *size, "--arch", args.arch, "--seed", "1", "--out", out,
+                   "--no-progress")
             ours = [latent_loss(out, s) for s in range(1, args.repeats + 1)]
             model = latent_torch.load(out)
             with open(os.path.join(out, "model.safetensors"), "rb") as f:
