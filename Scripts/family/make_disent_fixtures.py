@@ -12,7 +12,8 @@ repository root:
 The data: a synthetic grid of 4 factors (3 × 6 × 10 × 8 values) repeated 12 times (17,280 examples), and 6 code
 dimensions that are fixed noisy functions of the factors (some tied to one factor, some mixing two, one pure
 noise). Stored: the codes (float32; disent computes on their float64 values), the factor indices, disent's MIG
-(`_compute_mig`) and its mutual-information matrix (`discrete_mutual_info` of `histogram_discretize`), and its
+(`_compute_mig`) and its mutual-information matrix (`discrete_mutual_info` of `histogram_discretize`), its SAP
+score (`_compute_sap` with scikit-learn's LinearSVC, 10,000 training and 5,000 test rows, `sap_rows`), and its
 FactorVAE score (`metric_factor_vae` on a dataset that draws the grid's examples) with the number of votes, for
 a comparison within the score's sampling error.
 """
@@ -41,8 +42,9 @@ def load_disent_metrics():
     sys.modules["disent.metrics"] = metrics
     import disent.metrics._factor_vae as factor_vae
     import disent.metrics._mig as mig
+    import disent.metrics._sap as sap
     import disent.metrics.utils as utils
-    return mig, factor_vae, utils
+    return mig, factor_vae, sap, utils
 
 
 class GridData:
@@ -69,7 +71,7 @@ class GridData:
 
 
 def main():
-    mig, factor_vae, utils = load_disent_metrics()
+    mig, factor_vae, sap, utils = load_disent_metrics()
     rng = np.random.default_rng(20261207)
     grid = np.stack(np.meshgrid(*[np.arange(s) for s in SIZES], indexing="ij"), axis=-1).reshape(-1, len(SIZES))
     factors = np.tile(grid, (REPEATS, 1))
@@ -89,12 +91,17 @@ def main():
     score = mig._compute_mig(mus, ys)["mig.discrete_score"]
     information = utils.discrete_mutual_info(utils.histogram_discretize(mus, num_bins=20), ys)
 
+    order = rng.permutation(n)
+    train, test = order[:10000], order[10000:15000]
+    sap_score = sap._compute_sap(mus[:, train], ys[:, train], mus[:, test], ys[:, test], continuous_factors=False)
+    sap_score = sap_score["sap.score"]
+
     np.random.seed(7)
     data = GridData(factors, np.random.default_rng(8))
     representation = lambda indices: codes[np.asarray(indices)].astype(np.float64)  # noqa: E731
     fvae = factor_vae.metric_factor_vae(data, representation, batch_size=64, num_train=10000, num_eval=5000,
                                         num_variance_estimate=10000)
-    print(f"MIG {score:.6f}; FactorVAE train {fvae['factor_vae.train_accuracy']:.4f} "
+    print(f"MIG {score:.6f}; SAP {sap_score:.6f}; FactorVAE train {fvae['factor_vae.train_accuracy']:.4f} "
           f"eval {fvae['factor_vae.eval_accuracy']:.4f}")
     save_file({
         "codes": codes,
@@ -102,6 +109,8 @@ def main():
         "sizes": np.array(SIZES, dtype=np.float32),
         "mig": np.array([score], dtype=np.float32),
         "mutual_information": information.astype(np.float32),
+        "sap": np.array([sap_score], dtype=np.float32),
+        "sap_rows": order[:15000].astype(np.float32),
         "factor_vae_train": np.array([fvae["factor_vae.train_accuracy"]], dtype=np.float32),
         "factor_vae_eval": np.array([fvae["factor_vae.eval_accuracy"]], dtype=np.float32),
         "factor_vae_votes": np.array([10000, 5000], dtype=np.float32),

@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(
         help: """
             Disentanglement of the codes from the data's ground-truth factors (--dataset dsprites): the mutual \
-            information gap and the FactorVAE score, on the test split.
+            information gap, the FactorVAE score and the SAP score, on the test split.
             """)
     var disentanglement = false
     @Flag(help: "Print one JSON object.") var json = false
@@ -143,7 +143,7 @@ struct EvalCommand: ParsableCommand {
 }
 
 extension EvalCommand {
-    /// `--disentanglement`: the mutual information gap and the FactorVAE score on the test split.
+    /// `--disentanglement`: the mutual information gap, the FactorVAE score and the SAP score on the test split.
     func runDisentanglement() throws {
         let started = Date()
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: directory))
@@ -159,6 +159,10 @@ extension EvalCommand {
         say("\(kind) model in \(directory), \(test.name) (\(test.count) images):")
         say(String(format: "  mutual information gap %.4f (%d examples)", scores.mig, scores.examples))
         for (name, gap) in zip(scores.factors, scores.migPerFactor) { say(String(format: "    %-12@ %.4f", name, gap)) }
+        say(
+            String(
+                format: "  SAP score %.4f (linear classifiers fitted on %d examples, tested on %d)", scores.sap,
+                scores.sapExamples.train, scores.sapExamples.test))
         say(
             String(
                 format: "  FactorVAE score %.4f (training votes %.4f; %d + %d votes of 64)  [%.1f s]",

@@ -4,13 +4,15 @@ import LatentStats
 import LatentTensor
 
 /// How well a model's codes separate a dataset's ground-truth factors (`Dataset.factors`, e.g. dSprites): the
-/// mutual information gap and the FactorVAE score, computed as disentanglement_lib and `disent` do, from the codes
-/// (posterior means) of the data's examples.
+/// mutual information gap, the FactorVAE score and the SAP score, computed as disentanglement_lib and `disent` do,
+/// from the codes (posterior means) of the data's examples.
 public struct DisentanglementScores: Sendable {
     /// The mutual information gap, averaged over factors, and per factor.
     public var mig: Double, migPerFactor: [Double]
     /// The FactorVAE score: the majority-vote classifier's accuracy on its training and evaluation votes.
     public var factorVAETrain: Double, factorVAEEval: Double
+    /// The SAP score (discrete factors), and the examples its classifiers were fitted and tested on.
+    public var sap: Double, sapExamples: (train: Int, test: Int)
     /// The factors' names.
     public var factors: [String]
     /// Examples the mutual information gap used; votes of the FactorVAE score (training, evaluation).
@@ -21,11 +23,13 @@ public struct DisentanglementScores: Sendable {
         [
             "mig": mig, "mig_per_factor": Dictionary(uniqueKeysWithValues: zip(factors, migPerFactor)),
             "factor_vae_train_accuracy": factorVAETrain, "factor_vae_eval_accuracy": factorVAEEval,
-            "mig_examples": examples, "factor_vae_votes": [votes.train, votes.eval],
+            "mig_examples": examples, "factor_vae_votes": [votes.train, votes.eval], "sap": sap,
+            "sap_examples": [sapExamples.train, sapExamples.test],
         ]
     }
 
-    /// The scores of `model` on `data`'s examples: the gap over `examples` of them drawn at random (all if fewer);
+    /// The scores of `model` on `data`'s examples: the gap over `examples` of them drawn at random (all if fewer),
+    /// the SAP score's classifiers fitted on those and tested on up to half as many others;
     /// the FactorVAE score from the variances over as many, then `votes` training and `votes / 2` evaluation votes,
     /// each of a batch of `batch` examples sharing one factor's value (a factor and a value drawn at random).
     /// Throws where the data has no factors.
@@ -56,11 +60,21 @@ public struct DisentanglementScores: Sendable {
         precondition(d >= 2 && n == factors.examples && n > 1, "codes \(codes.shape) for \(factors.examples) examples")
         func code(_ i: Int) -> [Double] { (0..<d).map { Double(codes[i, $0]) } }
         var rng = RandomGenerator(seed: seed, stream: .disentanglement)
-        let picked = Array(rng.permutation(n).prefix(examples))
+        let order = rng.permutation(n)
+        let picked = Array(order.prefix(examples))
         let columns = (0..<d).map { j in picked.map { Double(codes[$0, j]) } }
         let allColumns = (0..<factors.count).map(factors.column)
-        let gap = Disentanglement.mutualInformationGap(
-            codes: columns, factors: allColumns.map { column in picked.map { column[$0] } })
+        let pickedFactors = allColumns.map { column in picked.map { column[$0] } }
+        let gap = Disentanglement.mutualInformationGap(codes: columns, factors: pickedFactors)
+        // SAP: classifiers fitted on the gap's examples, tested on up to half as many others.
+        let held = Array(order.dropFirst(picked.count).prefix(max(picked.count / 2, 1)))
+        let sap =
+            held.isEmpty
+            ? (score: Double.nan, accuracy: [[Double]]())
+            : Disentanglement.separatedAttributePredictability(
+                codes: columns, factors: pickedFactors,
+                testCodes: (0..<d).map { j in held.map { Double(codes[$0, j]) } },
+                testFactors: allColumns.map { column in held.map { column[$0] } })
 
         let variances = columns.map(Disentanglement.variance)
         let active = variances.map { $0.squareRoot() >= 0 }
@@ -85,6 +99,7 @@ public struct DisentanglementScores: Sendable {
         let accuracy = Disentanglement.majorityVoteAccuracy(train: train, eval: eval)
         return DisentanglementScores(
             mig: gap.score, migPerFactor: gap.perFactor, factorVAETrain: accuracy.train, factorVAEEval: accuracy.eval,
-            factors: factors.names, examples: picked.count, votes: (votes, max(votes / 2, 1)))
+            sap: sap.score, sapExamples: (picked.count, held.count), factors: factors.names, examples: picked.count,
+            votes: (votes, max(votes / 2, 1)))
     }
 }

@@ -88,6 +88,91 @@ public enum Disentanglement {
         return (accuracy(train), accuracy(eval))
     }
 
+    /// The SAP score (Kumar et al. 2018) for discrete factors: for every code dimension and factor, the accuracy on
+    /// the test examples of a linear classifier of the factor from that dimension alone (`linearClassifier`, fitted
+    /// on the training examples); per factor, the gap between the two best dimensions; the mean over factors.
+    /// `codes[j]` / `testCodes[j]` is dimension j for every example.
+    public static func separatedAttributePredictability(
+        codes: [[Double]], factors: [[Int]], testCodes: [[Double]], testFactors: [[Int]]
+    ) -> (score: Double, accuracy: [[Double]]) {
+        precondition(codes.count >= 2, "the SAP score needs at least two code dimensions")
+        let accuracy = codes.indices.map { j in
+            factors.indices.map { k -> Double in
+                let predict = linearClassifier(codes[j], factors[k])
+                let right = zip(testCodes[j], testFactors[k]).filter { predict($0.0) == $0.1 }.count
+                return Double(right) / Double(max(testCodes[j].count, 1))
+            }
+        }
+        let gaps = factors.indices.map { k -> Double in
+            let sorted = accuracy.map { $0[k] }.sorted(by: >)
+            return sorted[0] - sorted[1]
+        }
+        return (gaps.reduce(0, +) / Double(max(gaps.count, 1)), accuracy)
+    }
+
+    /// scikit-learn's `LinearSVC(C: 0.01, class_weight: "balanced")` on one feature, solved exactly: per class
+    /// (one problem for two classes), min ½(w² + b²) + Σᵢ cᵢ max(0, 1 − tᵢ(w·xᵢ + b))² by Newton's method
+    /// with backtracking, the bias regularised as liblinear does; cᵢ = C · n / (classes · count of the class)
+    /// for the class's own examples (both classes' for two) and C for the others, as liblinear weighs them.
+    /// Returns the predictor: the class with the largest decision value.
+    public static func linearClassifier(_ x: [Double], _ y: [Int], c: Double = 0.01) -> (Double) -> Int {
+        let classes = Array(Set(y)).sorted()
+        guard classes.count >= 2 else { return { _ in classes.first ?? 0 } }
+        var counts: [Int: Int] = [:]
+        for v in y { counts[v, default: 0] += 1 }
+        let weight = counts.mapValues { Double(y.count) / (Double(classes.count) * Double($0)) }
+        if classes.count == 2 {
+            let t = y.map { $0 == classes[1] ? 1.0 : -1.0 }, cost = y.map { c * weight[$0]! }
+            let (w, b) = squaredHingeFit(x, t, cost)
+            return { w * $0 + b > 0 ? classes[1] : classes[0] }
+        }
+        let planes = classes.map { k in
+            squaredHingeFit(x, y.map { $0 == k ? 1.0 : -1.0 }, y.map { $0 == k ? c * weight[k]! : c })
+        }
+        return { q in
+            var best = 0
+            for i in planes.indices where planes[i].w * q + planes[i].b > planes[best].w * q + planes[best].b {
+                best = i
+            }
+            return classes[best]
+        }
+    }
+
+    /// argmin over (w, b) of ½(w² + b²) + Σᵢ cᵢ max(0, 1 − tᵢ(w·xᵢ + b))² (Newton's method with the
+    /// generalised Hessian).
+    static func squaredHingeFit(_ x: [Double], _ t: [Double], _ c: [Double]) -> (w: Double, b: Double) {
+        func objective(_ w: Double, _ b: Double) -> Double {
+            var f = 0.5 * (w * w + b * b)
+            for i in x.indices {
+                let m = 1 - t[i] * (w * x[i] + b)
+                if m > 0 { f += c[i] * m * m }
+            }
+            return f
+        }
+        var (w, b) = (0.0, 0.0)
+        for _ in 0..<100 {
+            var (gw, gb, hww, hwb, hbb) = (w, b, 1.0, 0.0, 1.0)
+            for i in x.indices {
+                let m = 1 - t[i] * (w * x[i] + b)
+                guard m > 0 else { continue }
+                gw -= 2 * c[i] * t[i] * m * x[i]
+                gb -= 2 * c[i] * t[i] * m
+                hww += 2 * c[i] * x[i] * x[i]
+                hwb += 2 * c[i] * x[i]
+                hbb += 2 * c[i]
+            }
+            let det = hww * hbb - hwb * hwb
+            guard det > 0 else { break }
+            let (sw, sb) = ((hbb * gw - hwb * gb) / det, (hww * gb - hwb * gw) / det)
+            let before = objective(w, b)
+            var step = 1.0
+            while objective(w - step * sw, b - step * sb) > before && step > 1e-10 { step /= 2 }
+            (w, b) = (w - step * sw, b - step * sb)
+            if max(abs(sw), abs(sb)) * step < 1e-12 * max(1, abs(w), abs(b)) { break }
+        }
+        return (w, b)
+    }
+
     /// The unbiased variance (n − 1 in the denominator) of `values`.
     public static func variance(_ values: [Double]) -> Double {
         guard values.count > 1 else { return 0 }

@@ -127,7 +127,8 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
         let m = try #require(json as? [String: Any], "\(r.stderr)")
         let mig = try #require(m["mig"] as? Double), fvae = try #require(m["factor_vae_eval_accuracy"] as? Double)
-        #expect((0...1).contains(mig) && (0...1).contains(fvae))
+        let sap = try #require(m["sap"] as? Double)
+        #expect((0...1).contains(mig) && (0...1).contains(fvae) && (0...1).contains(sap))
         #expect((m["mig_per_factor"] as? [String: Double])?.keys.sorted() == DSprites.factorNames.sorted())
         let figure = run.path + "/traversal.png"
         let t = try Support.runLatent(["plot", "traversal", run.path, "--image", "7", "--out", figure])

@@ -37,6 +37,21 @@ import Testing
         #expect(copy.score > 0.98 && copy.score <= 1 + 1e-12)
     }
 
+    @Test func theSAPScoreIsDisents() throws {
+        // disent fits scikit-learn's LinearSVC (liblinear, to its tolerance); Latent solves the same problem exactly.
+        let codes = Self.f["codes"]!, rows = Self.f["sap_rows"]!, factors = Self.factors
+        let train = (0..<10_000).map { Int(rows[$0]) }, test = (10_000..<15_000).map { Int(rows[$0]) }
+        func columns(_ r: [Int]) -> [[Double]] { (0..<codes.shape[1]).map { j in r.map { Double(codes[$0, j]) } } }
+        let ys = (0..<factors.count).map(factors.column)
+        let sap = Disentanglement.separatedAttributePredictability(
+            codes: columns(train), factors: ys.map { y in train.map { y[$0] } }, testCodes: columns(test),
+            testFactors: ys.map { y in test.map { y[$0] } })
+        #expect(abs(sap.score - Double(Self.f["sap"]![0])) < 1e-6, "\(sap.score) vs disent's \(Self.f["sap"]![0])")
+        // Two classes split at the midpoint of their means, weighted to balance them.
+        let predict = Disentanglement.linearClassifier([0, 0.1, 0.2, 1, 1.1, 1.2, 1.3], [0, 0, 0, 1, 1, 1, 1], c: 10)
+        #expect(predict(0.3) == 0 && predict(0.9) == 1)
+    }
+
     @Test func theFactorVAEScoreIsDisentsWithinItsSamplingError() throws {
         // Both draw their votes at random: within four standard errors of the difference of two estimates.
         let scores = DisentanglementScores.measure(codes: Self.f["codes"]!, factors: Self.factors, seed: 1)
