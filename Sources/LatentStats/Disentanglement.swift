@@ -111,10 +111,10 @@ public enum Disentanglement {
     }
 
     /// scikit-learn's `LinearSVC(C: 0.01, class_weight: "balanced")` on one feature, solved exactly: per class
-    /// (one problem for two classes), min ½(w² + b²) + Σᵢ cᵢ max(0, 1 − tᵢ(w·xᵢ + b))² by Newton's method
-    /// with backtracking, the bias regularised as liblinear does; cᵢ = C · n / (classes · count of the class)
-    /// for the class's own examples (both classes' for two) and C for the others, as liblinear weighs them.
-    /// Returns the predictor: the class with the largest decision value.
+    /// (one problem for two classes), min ½(w² + b²) + Σᵢ cᵢ max(0, 1 − tᵢ(w·xᵢ + b))² by Newton's
+    /// method with backtracking, the bias regularised as liblinear does; cᵢ = C · n / (classes · count of the
+    /// class) for the class's own examples (both classes' for two) and C for the others, as liblinear weighs
+    /// them. Returns the predictor: the class with the largest decision value.
     public static func linearClassifier(_ x: [Double], _ y: [Int], c: Double = 0.01) -> (Double) -> Int {
         let classes = Array(Set(y)).sorted()
         guard classes.count >= 2 else { return { _ in classes.first ?? 0 } }
