@@ -13,7 +13,10 @@ struct DataOptions: ParsableArguments {
 
     @Option(
         help:
-            "Dataset name: mnist (bundled) or fashion-mnist (downloaded once and MD5-checked, or read from --data-dir)."
+            """
+            Dataset name: mnist (bundled), fashion-mnist (downloaded once and MD5-checked, or read from --data-dir), \
+            dsprites or dsprites-colour (drawn, with factor labels).
+            """
     )
     var dataset: String?
 

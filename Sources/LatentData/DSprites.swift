@@ -53,6 +53,8 @@ public enum DSprites {
     ) throws -> Dataset {
         let images = (0..<count).filter { ($0 % 10 == 0) == (split == .test) }
         let channels = colour ? 3 : 1, size = side * side * channels
+        let name = (colour ? "dsprites-colour-" : "dsprites-") + split.rawValue
+        try MemoryBudget.check(Double(images.count * size), for: name, domain: .data, field: "dataset")
         var pixels = [UInt8](repeating: 0, count: images.count * size)
         let threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8)
         let chunk = 4096
@@ -81,7 +83,6 @@ public enum DSprites {
         }
         if failed { throw LatentError(.data, field: "dataset", "dsprites: Cairo could not make a 64x64 surface") }
         let indices = images.flatMap { factors(of: $0).map(UInt8.init) }
-        let name = (colour ? "dsprites-colour-" : "dsprites-") + split.rawValue
         var data = try Dataset(
             name: name, pixels: pixels, labels: images.map { UInt8($0 / (count / 3)) }, height: side, width: side,
             channels: channels)
