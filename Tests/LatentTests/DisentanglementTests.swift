@@ -63,6 +63,12 @@ import Testing
             #expect(abs(mine - theirs) < error, "\(mine) vs disent's \(theirs) (± \(error))")
         }
         #expect(abs(scores.mig - Double(Self.f["mig"]![0])) < 0.02)
+        // The factors themselves as codes: perfectly disentangled.
+        let factors = Self.factors
+        let truth = Tensor(uninitialized: [factors.examples, factors.count])
+        for i in 0..<factors.examples { for k in 0..<factors.count { truth[i, k] = Float(factors.indices[i * 4 + k]) } }
+        let perfect = DisentanglementScores.measure(codes: truth, factors: factors, seed: 2)
+        #expect(perfect.factorVAEEval == 1 && perfect.mig > 0.99 && perfect.sap > 0.3, "\(perfect.values)")
         // The majority vote: each dimension goes to the factor that voted for it most.
         let votes = [[5, 0, 1], [2, 7, 1], [0, 0, 0]]
         let accuracy = Disentanglement.majorityVoteAccuracy(train: votes, eval: [[1, 0, 0], [1, 1, 0], [0, 0, 3]])
