@@ -58,11 +58,12 @@ public struct DisentanglementScores: Sendable {
     ) -> DisentanglementScores {
         let n = codes.shape[0], d = codes.shape[1]
         precondition(d >= 2 && n == factors.examples && n > 1, "codes \(codes.shape) for \(factors.examples) examples")
-        func code(_ i: Int) -> [Double] { (0..<d).map { Double(codes[i, $0]) } }
+        let values = (0..<(n * d)).map { Double(codes.data[$0]) }  // row-major, read once
+        func code(_ i: Int) -> [Double] { Array(values[(i * d)..<((i + 1) * d)]) }
         var rng = RandomGenerator(seed: seed, stream: .disentanglement)
         let order = rng.permutation(n)
         let picked = Array(order.prefix(examples))
-        let columns = (0..<d).map { j in picked.map { Double(codes[$0, j]) } }
+        let columns = (0..<d).map { j in picked.map { values[$0 * d + j] } }
         let allColumns = (0..<factors.count).map(factors.column)
         let pickedFactors = allColumns.map { column in picked.map { column[$0] } }
         let gap = Disentanglement.mutualInformationGap(codes: columns, factors: pickedFactors)
@@ -73,7 +74,7 @@ public struct DisentanglementScores: Sendable {
             ? (score: Double.nan, accuracy: [[Double]]())
             : Disentanglement.separatedAttributePredictability(
                 codes: columns, factors: pickedFactors,
-                testCodes: (0..<d).map { j in held.map { Double(codes[$0, j]) } },
+                testCodes: (0..<d).map { j in held.map { values[$0 * d + j] } },
                 testFactors: allColumns.map { column in held.map { column[$0] } })
 
         let variances = columns.map(Disentanglement.variance)

@@ -24,21 +24,17 @@ public enum Disentanglement {
     /// machine epsilon dropped, the sum clipped at 0).
     public static func mutualInformation(_ a: [Int], _ b: [Int]) -> Double {
         precondition(a.count == b.count && !a.isEmpty, "mutual information of labellings of different lengths")
-        var joint: [Int: Int] = [:], rows: [Int: Int] = [:], columns: [Int: Int] = [:]
+        var joint: [SIMD2<Int>: Int] = [:], rows: [Int: Int] = [:], columns: [Int: Int] = [:]
         for (x, y) in zip(a, b) {
-            joint[x &* 1_000_003 &+ y, default: 0] += 1
+            joint[SIMD2(x, y), default: 0] += 1
             rows[x, default: 0] += 1
             columns[y, default: 0] += 1
         }
         let n = Double(a.count)
-        var pairs: [(x: Int, y: Int, count: Int)] = []
-        for (x, y) in zip(a, b) where joint[x &* 1_000_003 &+ y] != nil {
-            pairs.append((x, y, joint.removeValue(forKey: x &* 1_000_003 &+ y)!))
-        }
         var total = 0.0
-        for p in pairs {
-            let c = Double(p.count), share = c / n
-            let outer = Double(rows[p.x]!) * Double(columns[p.y]!)
+        for (pair, count) in joint {
+            let c = Double(count), share = c / n
+            let outer = Double(rows[pair[0]]!) * Double(columns[pair[1]]!)
             let term = share * (log(c) - log(n)) + share * (-log(outer) + log(n) + log(n))
             if abs(term) >= Double.ulpOfOne { total += term }
         }
