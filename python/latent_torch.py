@@ -6,7 +6,8 @@
     x_hat = model.reconstruct(x)                   # the output distribution's mean, in [0, 1]
 
 Builds the `torch.nn.Module` a checkpoint's configuration describes (every kind: ae, sae, dae, vae, cvae, iwae,
-classifier, and any other whose weights are these networks', such as the logcoshvae; every body: mlp, conv,
+classifier, and any other whose weights are these networks', such as the logcoshvae; the
+discriminator of a factorvae or aae too; every body: mlp, conv,
 deepconv) with the same `state_dict` names Latent saves, and loads the
 weights and BatchNorm statistics. Rows are Latent's: an image's pixels row by row with channels last (H·W·C) in
 [0, 1]; a table's features after `model.scaling` (fitted when training with `--scale`; `model.scale(x)` applies
@@ -140,6 +141,21 @@ class _Decoder(nn.Module):
         return self.conv(z)
 
 
+# kind → its discriminator's default size, activation and logits (Latent's defaults: Pythae's networks).
+DISCRIMINATORS = {"factorvae": (1000, 5, lambda: nn.LeakyReLU(0.2), 2), "aae": (256, 1, nn.ReLU, 1)}
+
+
+def _discriminator(c):
+    """The discriminator of a kind that trains one (FactorVAE, AAE): codes → logits through `layers` × `width`."""
+    width, depth, activation, output = DISCRIMINATORS[c["kind"]]
+    d = c.get("discriminator") or {"width": width, "layers": depth}
+    layers, size = [], c["latent"]
+    for _ in range(d["layers"]):
+        layers += [nn.Linear(size, d["width"]), activation()]
+        size = d["width"]
+    return nn.Sequential(*layers, nn.Linear(size, output))
+
+
 class LatentModel(nn.Module):
     """A Latent model in PyTorch. `config` is the checkpoint's configuration (a dict), `kind` its kind,
     `scaling` a table's feature scaling (a dict with kind, shift, scale) or None; `names` the checkpoint's tensor
@@ -167,6 +183,8 @@ class LatentModel(nn.Module):
         if c["likelihood"] == "gaussian" and c.get("outputVariance") is None:
             self.output_logvar = nn.Parameter(torch.zeros(1))
         self.identity_mean = c["likelihood"] == "gaussian" and c.get("outputMean") == "identity"
+        if self.kind in DISCRIMINATORS:
+            self.discriminator = _discriminator(c)
 
     def _condition(self, labels):
         if self.kind != "cvae":

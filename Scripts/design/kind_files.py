@@ -36,6 +36,10 @@ KINDS = {
              r"\bSlicedWasserstein\b", r"\.slicedWasserstein\b", r"--sw-"],
     "annealedvae": [r"\.annealedvae\b", r"\bcase annealedvae\b", r'"annealedvae"', r"\bAnnealedVAE\b",
                     r"\bAnnealedCapacityAutoencoder\b", r"\bCapacity\b", r"\b(config|c)\.capacity\b", r"--capacity"],
+    "factorvae": [r"\.factorvae\b", r"\bcase factorvae\b", r'"factorvae"', r"\bFactor(VAE|Autoencoder)\b",
+                  r"\bfactorGamma\b", r"--factor-gamma"],
+    "aae": [r"\.aae\b", r"\bcase aae\b", r'"aae"', r"\bAdversarial(AE|Autoencoder)\b", r"\badversarialWeight\b",
+            r"--adversarial-weight"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -24,8 +24,10 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, DisentangledBetaVAE,
-                           DisentangledBetaVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config, WAE_MMD_Config)
+from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
+                           BetaTCVAEConfig, DisentangledBetaVAE,
+                           DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
+                           WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -122,6 +124,31 @@ def dip_vae(run, model):
     return pythae_reference.DIPVAE(Encoder(model), Decoder(model), d["typeTwo"], d["offDiagonal"], d.get("diagonal"))
 
 
+def factor_vae(run, model):
+    """Pythae's FactorVAE with Latent's discriminator weights (Pythae's default network: `layers.i` = Latent's
+    `discriminator.i`). Pythae splits each batch in halves (codes / shuffled codes); Latent shuffles the batch's
+    own codes: the same expectation."""
+    c = run["config"]
+    config = FactorVAEConfig(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                             gamma=c.get("factorGamma", 2))
+    pythae = FactorVAE(config, encoder=Encoder(model), decoder=Decoder(model))
+    pythae.discriminator.layers.load_state_dict(model.discriminator.state_dict())
+    return pythae
+
+
+def adversarial_ae(run, model):
+    """Pythae's Adversarial_AE with Latent's discriminator weights (`discriminator.0`, `.2` = Pythae's
+    `layers.0.0`, `layers.1.0`; its sigmoid is Latent's logit's)."""
+    c = run["config"]
+    config = Adversarial_AE_Config(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                                   adversarial_loss_scale=c.get("adversarialWeight", 0.5))
+    pythae = Adversarial_AE(config, encoder=Encoder(model), decoder=Decoder(model))
+    ours = model.discriminator
+    pythae.discriminator.layers[0][0].load_state_dict(ours[0].state_dict())
+    pythae.discriminator.layers[1][0].load_state_dict(ours[2].state_dict())
+    return pythae
+
+
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
 REFERENCES = {dip_vae, swae}
 
@@ -134,6 +161,8 @@ KINDS = {
     "rae": (["--embedding-weight", "0.5"], rae),
     "swae": (["--sw-weight", "100"], swae),
     "annealedvae": (["--capacity", "15", "--capacity-epochs", "3"], annealed),
+    "factorvae": (["--factor-gamma", "10", "--discriminator-lr", "1e-3"], factor_vae),
+    "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
 }
 
 

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
 from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, DisentangledBetaVAE,
-                           DisentangledBetaVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config, VAEConfig, WAE_MMD_Config)
+                           DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
+                           VAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -126,6 +127,8 @@ def make(args):
         return RAE_L2(config, encoder=encoder, decoder=decoder)
     if args.model == "dipvae":
         return DIPVAE(encoder, decoder, args.dip_type == "ii", args.dip_off_diagonal, args.dip_diagonal)
+    if args.model == "factorvae":
+        return FactorVAE(FactorVAEConfig(**common, gamma=args.factor_gamma), encoder=encoder, decoder=decoder)
     if args.model == "infovae":
         config = INFOVAE_MMD_Config(**common, alpha=args.info_alpha, lbd=args.info_lambda)
         return INFOVAE_MMD(config, encoder=encoder, decoder=decoder)
@@ -135,7 +138,7 @@ def make(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
-                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae"])
+                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -158,6 +161,8 @@ def main():
     p.add_argument("--dip-type", default="i", choices=["i", "ii"])
     p.add_argument("--dip-off-diagonal", type=float, default=10)
     p.add_argument("--dip-diagonal", type=float)
+    p.add_argument("--factor-gamma", type=float, default=2)
+    p.add_argument("--discriminator-lr", type=float, default=1e-4)
     add_common_arguments(p)
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])
@@ -165,10 +170,22 @@ def main():
     if args.model == "rae":  # Pythae's RAE_L2: the decoder's L2 is its optimiser's weight decay
         opt = torch.optim.Adam([{"params": model.encoder.parameters()},
                                 {"params": model.decoder.parameters(), "weight_decay": args.decoder_l2}], lr=args.lr)
+    elif args.model == "factorvae":  # Pythae's AdversarialTrainer: an optimiser for each loss
+        opt = torch.optim.Adam(list(model.encoder.parameters()) + list(model.decoder.parameters()), lr=args.lr)
+        d_opt = torch.optim.Adam(model.discriminator.parameters(), lr=args.discriminator_lr, betas=(0.5, 0.9))
     else:
         opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def step(x):
+        if args.model == "factorvae":  # AdversarialTrainer.train_step's order
+            out = model(DatasetOutput(data=x), dataset_size=len(train_x))
+            opt.zero_grad()
+            out.autoencoder_loss.backward(retain_graph=True)
+            d_opt.zero_grad()
+            out.discriminator_loss.backward()
+            opt.step()
+            d_opt.step()
+            return out.loss.item() * len(x)
         opt.zero_grad()
         out = model(DatasetOutput(data=x), dataset_size=len(train_x))
         out.loss.backward()

@@ -38,7 +38,7 @@ public enum SpeedBenchmark {
         }
         var rng = RandomGenerator(seed: seed)
         let model = makeModel(config, rng: &rng)
-        let adam = try Adam(model)
+        let adam = try Adam.training(model)
         TrainingStep.configureBLAS(for: config, threads: threads, splitBatches: splitBatches)
         let step = try TrainingStep(
             model, optimizer: adam, threads: threads, batchSize: batchSize, engine: engine,

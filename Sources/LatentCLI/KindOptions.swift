@@ -68,6 +68,21 @@ struct KindOptions: ParsableArguments {
     @Option(
         name: .customLong("capacity-epochs"), help: "Annealed β-VAE: epochs T over which C(t) rises (default 25).")
     var capacityEpochs: Int?
+    @Option(name: .customLong("factor-gamma"), help: "FactorVAE: weight γ of the total correlation (default 2).")
+    var factorGamma: Float?
+    @Option(
+        name: .customLong("discriminator-lr"),
+        help: "FactorVAE, AAE: the discriminator's Adam learning rate (default 1e-4).")
+    var discriminatorLR: Float?
+    @Option(
+        name: .customLong("discriminator-width"),
+        help: "FactorVAE, AAE: units per discriminator layer (default 1000, 256).")
+    var discriminatorWidth: Int?
+    @Option(
+        name: .customLong("discriminator-layers"), help: "FactorVAE, AAE: discriminator hidden layers (default 5, 1).")
+    var discriminatorLayers: Int?
+    @Option(name: .customLong("adversarial-weight"), help: "AAE: weight α of the adversarial term (default 0.5).")
+    var adversarialWeight: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -84,7 +99,9 @@ struct KindOptions: ParsableArguments {
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
         "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2", "swWeight": "--sw-weight",
         "swProjections": "--sw-projections", "swPower": "--sw-power", "capacity": "--capacity",
-        "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs",
+        "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs", "factorGamma": "--factor-gamma",
+        "discriminatorLearningRate": "--discriminator-lr", "discriminatorWidth": "--discriminator-width",
+        "discriminatorLayers": "--discriminator-layers", "adversarialWeight": "--adversarial-weight",
     ]
 
     /// Bounds of the kinds' flags.
@@ -130,6 +147,14 @@ struct KindOptions: ParsableArguments {
         if (capacity != nil || capacityWeight != nil || capacityEpochs != nil) && kind != .annealedvae {
             return "--capacity, --capacity-weight and --capacity-epochs apply to --model annealedvae"
         }
+        if factorGamma != nil && kind != .factorvae { return "--factor-gamma applies to --model factorvae" }
+        if adversarialWeight != nil && kind != .aae { return "--adversarial-weight applies to --model aae" }
+        if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil,
+            ![.factorvae, .aae].contains(kind)
+        {
+            return "--discriminator-lr, --discriminator-width and --discriminator-layers apply to --model factorvae "
+                + "and aae"
+        }
         return nil
     }
 
@@ -172,6 +197,17 @@ struct KindOptions: ParsableArguments {
         if config.kind == .dipvae {
             config.decorrelation = Decorrelation(
                 typeTwo: dipType == "ii", offDiagonal: dipOffDiagonal ?? 10, diagonal: dipDiagonal)
+        }
+        if config.kind == .factorvae { config.factorGamma = factorGamma }
+        if config.kind == .aae { config.adversarialWeight = adversarialWeight }
+        if [.factorvae, .aae].contains(config.kind) {
+            if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil {
+                var d = config.kind == .aae ? AdversarialAE.defaultDiscriminator : FactorVAE.defaultDiscriminator
+                d.learningRate = discriminatorLR ?? d.learningRate
+                d.width = discriminatorWidth ?? d.width
+                d.layers = discriminatorLayers ?? d.layers
+                config.discriminator = d
+            }
         }
     }
 

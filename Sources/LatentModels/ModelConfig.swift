@@ -151,7 +151,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         let decoderOutput = arch == .mlp ? Double(inputSize) : features
         let decoder = dense([z + condition] + h.reversed() + [decoderOutput]) + deconvolutions
         let learnedVariance = likelihood == .gaussian && outputVariance == nil ? 1.0 : 0
-        return convolutions + body + heads + decoder + learnedVariance
+        return convolutions + body + heads + decoder + learnedVariance + kind.member.extraParameterCount(self)
     }
 
     /// Floats a training step keeps per example (per importance sample for an IWAE), roughly: activations,

@@ -50,6 +50,8 @@ public protocol ModelFamilyMember {
     static func samplesPerExample(_ config: ModelConfig) -> Int
     /// The setting that multiplies a step's evaluations per example, if any (named when a step cannot fit).
     static var samplesSetting: String? { get }
+    /// Trainable scalars beside the encoder and decoder (a discriminator), from the configuration alone.
+    static func extraParameterCount(_ config: ModelConfig) -> Double
 }
 
 extension ModelFamilyMember {
@@ -65,6 +67,8 @@ extension ModelFamilyMember {
     public static func samplesPerExample(_ config: ModelConfig) -> Int { 1 }
     /// None.
     public static var samplesSetting: String? { nil }
+    /// None.
+    public static func extraParameterCount(_ config: ModelConfig) -> Double { 0 }
 }
 
 /// A model that draws new examples from its prior (`ModelCapabilities.sample`).

@@ -120,3 +120,22 @@ func logVarianceVariable(_ c: ModelConfig, _ learned: Parameter?) -> Variable? {
     if let learned { return learned.variable }
     return Variable(Tensor([VectorMath.log(c.outputVariance ?? 1)], shape: [1]))
 }
+
+/// A span of a model's parameters trained with optimiser settings of its own (PyTorch's parameter groups).
+public struct OptimizerGroup: Sendable {
+    /// The child module holding the parameters (the prefix of their names).
+    public let module: String
+    /// Adam's learning rate and decay rates for them.
+    public let learningRate: Float, beta1: Float, beta2: Float
+
+    /// The parameters of child `module`, with Adam's `learningRate`, `beta1` and `beta2`.
+    public init(module: String, learningRate: Float, beta1: Float, beta2: Float) {
+        (self.module, self.learningRate, self.beta1, self.beta2) = (module, learningRate, beta1, beta2)
+    }
+}
+
+/// A model part of which trains with optimiser settings of its own (a discriminator beside its model).
+public protocol GroupOptimizedModel: TrainableModel {
+    /// Its groups; the other parameters follow the training's learning rate.
+    var optimizerGroups: [OptimizerGroup] { get }
+}

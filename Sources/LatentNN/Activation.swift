@@ -48,3 +48,13 @@ public final class ActivationLayer: Layer {
     /// Applies the layer to a batch.
     public func callAsFunction(_ x: Variable) -> Variable { activation(x) }
 }
+
+/// max(x, 0) + slope·min(x, 0) as a layer, with a slope of its own (PyTorch's `nn.LeakyReLU(slope)`).
+public final class LeakyReLU: Layer {
+    /// The negative side's slope.
+    public let slope: Float
+    /// The layer of `slope` (PyTorch's default 0.01).
+    public init(slope: Float = 0.01) { self.slope = slope }
+    /// Applies the layer to a batch.
+    public func callAsFunction(_ x: Variable) -> Variable { x.leakyRelu(slope: slope) }
+}

@@ -42,4 +42,9 @@ public final class Linear: Layer {
             x.shape.rank == 2 && x.shape[1] == inputSize, "Linear(\(inputSize), \(outputSize)) got input \(x.shape)")
         return Variable.linear(x, weight: weight.variable, bias: bias?.variable)
     }
+
+    /// Applies the layer with its weight and bias as constants (no gradient reaches them).
+    public func frozen(_ x: Variable) -> Variable {
+        Variable.linear(x, weight: Variable(weight.value), bias: bias.map { Variable($0.value) })
+    }
 }

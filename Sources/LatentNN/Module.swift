@@ -65,5 +65,17 @@ public func prefixed(
 
 /// A layer: a module applied to a batch.
 public protocol Layer: Module {
+    /// Applies the layer to a batch.
     func callAsFunction(_ x: Variable) -> Variable
+    /// Applies the layer with its parameters as constants: gradients reach `x`, not the layer (a discriminator
+    /// judging a generator's output, as PyTorch's `requires_grad_(False)` for one pass).
+    func frozen(_ x: Variable) -> Variable
+}
+
+extension Layer {
+    /// A layer without parameters is the same frozen or not.
+    public func frozen(_ x: Variable) -> Variable {
+        precondition(namedParameters.isEmpty, "\(type(of: self)) has parameters: it must define `frozen`")
+        return self(x)
+    }
 }

@@ -70,6 +70,20 @@ public final class ParameterSet {
     /// Sets every gradient to zero (once per step, before backward).
     public func zeroGrad() { grads.fill(0) }
 
+    /// The span of the flat buffers holding the parameters named `prefix.…` (a child module's), nil if none; they
+    /// are contiguous because a module's parameters are packed child by child.
+    public func range(ofPrefix prefix: String) -> Range<Int>? {
+        var offset = 0, found: Range<Int>?
+        for (name, p) in named {
+            let count = p.value.count
+            if name.hasPrefix(prefix + ".") {
+                found = (found?.lowerBound ?? offset)..<(offset + count)
+            }
+            offset += count
+        }
+        return found
+    }
+
     /// The parameter with this name, if any.
     public subscript(name: String) -> Parameter? { named.first { $0.name == name }?.parameter }
 }

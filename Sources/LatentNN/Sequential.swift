@@ -17,6 +17,11 @@ public final class Sequential: Layer {
     public func callAsFunction(_ x: Variable) -> Variable {
         layers.reduce(x) { h, layer in layer(h) }
     }
+
+    /// Applies every layer with its parameters as constants.
+    public func frozen(_ x: Variable) -> Variable {
+        layers.reduce(x) { h, layer in layer.frozen(h) }
+    }
 }
 
 extension Sequential {
@@ -25,11 +30,18 @@ extension Sequential {
         input: Int, hidden: [Int], output: Int, activation: Activation,
         rng: inout RandomGenerator
     ) -> Sequential {
+        mlp(input: input, hidden: hidden, output: output, activation: ActivationLayer(activation), rng: &rng)
+    }
+
+    /// An MLP with a given parameterless activation layer (shared: it holds no state).
+    public static func mlp(
+        input: Int, hidden: [Int], output: Int, activation: any Layer, rng: inout RandomGenerator
+    ) -> Sequential {
         var layers: [any Layer] = []
         var width = input
         for h in hidden {
             layers.append(Linear(width, h, rng: &rng))
-            layers.append(ActivationLayer(activation))
+            layers.append(activation)
             width = h
         }
         layers.append(Linear(width, output, rng: &rng))

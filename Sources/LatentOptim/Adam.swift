@@ -54,6 +54,33 @@ public final class Adam: Optimizer {
             weightDecay: weightDecay)
     }
 
+    /// A span of the flat parameters with its own learning rate and moment decays (PyTorch's parameter groups; a
+    /// discriminator trained beside its model with an optimiser of its own).
+    public struct Group: Sendable {
+        /// The span of `parameters`.
+        public let range: Range<Int>
+        /// Its learning rate and decay rates.
+        public let learningRate: Float, beta1: Float, beta2: Float
+    }
+
+    /// The spans with their own settings, in order; the rest follows `learningRate`, `beta1`, `beta2`.
+    public private(set) var groups: [Group] = []
+    /// The groups' constants of the current step, in `groups` order.
+    private var groupConstants: [latent_adam_constants] = []
+
+    /// Gives `range` of the flat parameters its own learning rate and decay rates; spans may not overlap.
+    public func addGroup(_ range: Range<Int>, learningRate: Float, beta1: Float, beta2: Float) throws {
+        try LearningRate.check(learningRate)
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {
+            throw LatentError(.optimizer, field: "betas", "expected values in [0, 1), got (\(beta1), \(beta2))")
+        }
+        precondition(range.lowerBound >= 0 && range.upperBound <= parameters.count, "group \(range) out of bounds")
+        precondition(!groups.contains { $0.range.overlaps(range) }, "parameter groups overlap")
+        groups.append(Group(range: range, learningRate: learningRate, beta1: beta1, beta2: beta2))
+        groups.sort { $0.range.lowerBound < $1.range.lowerBound }
+        groupConstants = Array(repeating: latent_adam_constants(), count: groups.count)
+    }
+
     /// Restores the step count after loading moments from a checkpoint.
     public func restore(stepCount: Int) { self.stepCount = stepCount }
 
@@ -118,12 +145,20 @@ public final class Adam: Optimizer {
 
     /// The next step's constants; bias corrections in double precision, as PyTorch computes them (Python floats).
     private func prepare(gradientScale: Float) {
+        constants = stepConstants(learningRate, beta1, beta2, gradientScale: gradientScale)
+        for (i, g) in groups.enumerated() {
+            groupConstants[i] = stepConstants(g.learningRate, g.beta1, g.beta2, gradientScale: gradientScale)
+        }
+    }
+
+    private func stepConstants(
+        _ lr: Float, _ beta1: Float, _ beta2: Float, gradientScale: Float
+    ) -> latent_adam_constants {
         let t = Double(stepCount + 1)
         let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        constants = latent_adam_constants(
+        return latent_adam_constants(
             oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
-            weightDecay: weightDecay, stepSize: Float(Double(learningRate) / bc1), bc2Sqrt: bc2Sqrt,
+            weightDecay: weightDecay, stepSize: Float(Double(lr) / bc1), bc2Sqrt: Float(bc2.squareRoot()),
             gradientScale: gradientScale)
     }
 
@@ -139,6 +174,18 @@ public final class Adam: Optimizer {
     /// summing the additional gradients on the way. One pass over memory, in C: eight lanes at a time with
     /// AVX2 where the CPU has it (Swift here compiles for baseline x86-64), scalar otherwise.
     public func update(_ range: Range<Int>) {
+        var lo = range.lowerBound
+        for (i, g) in groups.enumerated() {
+            let a = max(lo, g.range.lowerBound), b = min(range.upperBound, g.range.upperBound)
+            guard a < b else { continue }
+            if lo < a { update(lo..<a, constants) }
+            update(a..<b, groupConstants[i])
+            lo = b
+        }
+        if lo < range.upperBound { update(lo..<range.upperBound, constants) }
+    }
+
+    private func update(_ range: Range<Int>, _ constants: latent_adam_constants) {
         var k = constants
         gradients.others.withUnsafeBufferPointer { e in
             latent_adam_update(

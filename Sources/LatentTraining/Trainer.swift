@@ -47,7 +47,7 @@ public struct Trainer {
             try processes.requireAgreement(sharedSettings(model, data: data, resume: resume))
         }
         try checkShares(model, data: data)
-        let optimizer = try Adam(model, learningRate: options.learningRate)
+        let optimizer = try Adam.training(model, learningRate: options.learningRate)
         optimizer.clipGradientNorm = options.clipGradientNorm
         TrainingStep.configureBLAS(for: model.config, threads: options.threads)
         let step = try TrainingStep(

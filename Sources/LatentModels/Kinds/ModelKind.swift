@@ -32,6 +32,10 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case swae
     /// β-VAE with an annealed capacity (Burgess et al. 2018): γ·|KL − C(t)|, C raised over the epochs.
     case annealedvae
+    /// FactorVAE (Kim & Mnih 2018): the VAE with γ·TC, the total correlation estimated by a discriminator.
+    case factorvae
+    /// Adversarial autoencoder (Makhzani et al. 2016): codes matched to the prior by a discriminator.
+    case aae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -51,6 +55,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .rae: RAE.self
         case .swae: SWAE.self
         case .annealedvae: AnnealedVAE.self
+        case .factorvae: FactorVAE.self
+        case .aae: AdversarialAE.self
         }
     }
 }
