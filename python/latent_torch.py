@@ -175,6 +175,8 @@ class LatentModel(nn.Module):
         if self.kind == "classifier":
             self.output = nn.Linear(width, self.classes)
             return
+        self.categories = (c.get("categorical") or {"categories": 10})["categories"] \
+            if self.kind == "categoricalvae" else None
         if self.variational:
             self.mean, self.logvar = nn.Linear(width, c["latent"]), nn.Linear(width, c["latent"])
         else:
@@ -208,8 +210,11 @@ class LatentModel(nn.Module):
         return x * scale + shift
 
     def encode(self, x, labels=None):
-        """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE."""
+        """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE; each categorical
+        variable's class probabilities for a categorical VAE."""
         h = self.encoder(x, self._condition(labels))
+        if self.categories:
+            return torch.softmax(self.code(h).reshape(len(h), -1, self.categories), -1).reshape(len(h), -1)
         return (self.mean(h), self.logvar(h)) if self.variational else self.code(h)
 
     def decode_logits(self, z, labels=None):

@@ -40,6 +40,9 @@ KINDS = {
                   r"\bfactorGamma\b", r"--factor-gamma"],
     "aae": [r"\.aae\b", r"\bcase aae\b", r'"aae"', r"\bAdversarial(AE|Autoencoder)\b", r"\badversarialWeight\b",
             r"--adversarial-weight"],
+    "categoricalvae": [r"\.categoricalvae\b", r"\bcase categoricalvae\b", r'"categoricalvae"',
+                       r"\bCategorical(VAE|Autoencoder)\b", r"\bCategorical\(", r"\.categorical\b", r"--categories",
+                       r"--temperature", r"--anneal-rate"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

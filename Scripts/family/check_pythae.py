@@ -149,8 +149,15 @@ def adversarial_ae(run, model):
     return pythae
 
 
+def categorical(run, model):
+    """The paper's categorical VAE loss in PyTorch (Scripts/family/pythae_reference.py) at Latent's evaluation
+    temperature τ_min."""
+    c = run["config"]["categorical"]
+    return pythae_reference.CategoricalVAE(model, c["categories"], c["minimumTemperature"])
+
+
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
-REFERENCES = {dip_vae, swae}
+REFERENCES = {dip_vae, swae, categorical}
 
 # kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
@@ -162,6 +169,7 @@ KINDS = {
     "swae": (["--sw-weight", "100"], swae),
     "annealedvae": (["--capacity", "15", "--capacity-epochs", "3"], annealed),
     "factorvae": (["--factor-gamma", "10", "--discriminator-lr", "1e-3"], factor_vae),
+    "categoricalvae": (["--categories", "2", "--temperature-min", "0.7"], categorical),
     "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
 }
 

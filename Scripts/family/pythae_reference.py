@@ -9,6 +9,7 @@ Scripts/pytorch/timing.py does (the side-by-side speed runs, Scripts/bench_cases
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -16,7 +17,8 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, BetaTCVAE, BetaTCVAEConfig, DisentangledBetaVAE,
+from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
+                           BetaTCVAEConfig, DisentangledBetaVAE,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
                            VAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
@@ -103,6 +105,27 @@ class SWAE(nn.Module):
                            recon_loss=recon.mean())
 
 
+class CategoricalVAE(nn.Module):
+    """The categorical VAE with the paper's loss (Jang et al. 2017; Pythae has none, PyTorch-VAE's `CategoricalVAE`
+    weighs an MSE): BCE of the decoder at the Gumbel-softmax draw softmax((log q + g) / τ) + Σ KL(q ‖ uniform) of
+    each categorical variable, on a Latent model loaded by latent_torch (its `code` head gives the logits)."""
+
+    def __init__(self, model, categories, temperature):
+        super().__init__()
+        self.model, self.categories, self.temperature = model, categories, temperature
+
+    def forward(self, inputs, **kwargs):
+        x = inputs["data"]
+        logits = self.model.code(self.model.encoder(x, None))
+        log_q = torch.log_softmax(logits.reshape(len(x), -1, self.categories), -1)
+        u = torch.rand_like(log_q).clamp(1e-10, 1 - 1e-7)
+        relaxed = torch.softmax((log_q - torch.log(-torch.log(u))) / self.temperature, -1).reshape(len(x), -1)
+        recon = nn.functional.binary_cross_entropy_with_logits(self.model.decode_logits(relaxed), x,
+                                                               reduction="none").sum(-1)
+        kl = (log_q.exp() * (log_q + math.log(self.categories))).sum((1, 2))
+        return ModelOutput(loss=(recon + kl).mean(), recon_loss=recon.mean())
+
+
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
@@ -127,6 +150,9 @@ def make(args):
         return RAE_L2(config, encoder=encoder, decoder=decoder)
     if args.model == "dipvae":
         return DIPVAE(encoder, decoder, args.dip_type == "ii", args.dip_off_diagonal, args.dip_diagonal)
+    if args.model == "aae":
+        config = Adversarial_AE_Config(**common, adversarial_loss_scale=args.adversarial_weight)
+        return Adversarial_AE(config, encoder=encoder, decoder=decoder)
     if args.model == "factorvae":
         return FactorVAE(FactorVAEConfig(**common, gamma=args.factor_gamma), encoder=encoder, decoder=decoder)
     if args.model == "infovae":
@@ -138,7 +164,8 @@ def make(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
-                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae"])
+                   choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
+                            "aae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -163,6 +190,7 @@ def main():
     p.add_argument("--dip-diagonal", type=float)
     p.add_argument("--factor-gamma", type=float, default=2)
     p.add_argument("--discriminator-lr", type=float, default=1e-4)
+    p.add_argument("--adversarial-weight", type=float, default=0.5)
     add_common_arguments(p)
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])
@@ -170,14 +198,15 @@ def main():
     if args.model == "rae":  # Pythae's RAE_L2: the decoder's L2 is its optimiser's weight decay
         opt = torch.optim.Adam([{"params": model.encoder.parameters()},
                                 {"params": model.decoder.parameters(), "weight_decay": args.decoder_l2}], lr=args.lr)
-    elif args.model == "factorvae":  # Pythae's AdversarialTrainer: an optimiser for each loss
+    elif args.model in ("factorvae", "aae"):  # Pythae's AdversarialTrainer: an optimiser for each loss
         opt = torch.optim.Adam(list(model.encoder.parameters()) + list(model.decoder.parameters()), lr=args.lr)
-        d_opt = torch.optim.Adam(model.discriminator.parameters(), lr=args.discriminator_lr, betas=(0.5, 0.9))
+        betas = (0.5, 0.9) if args.model == "factorvae" else (0.9, 0.999)
+        d_opt = torch.optim.Adam(model.discriminator.parameters(), lr=args.discriminator_lr, betas=betas)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def step(x):
-        if args.model == "factorvae":  # AdversarialTrainer.train_step's order
+        if args.model in ("factorvae", "aae"):  # AdversarialTrainer.train_step's order
             out = model(DatasetOutput(data=x), dataset_size=len(train_x))
             opt.zero_grad()
             out.autoencoder_loss.backward(retain_graph=True)

@@ -52,6 +52,9 @@ MODELS = [  # name, data set, options
                                    "32"]),
     ("table-vae", "table", ["--model", "vae", "--hidden", "32", "--latent", "4", "--scale", "standard",
                             "--likelihood", "gaussian"]),
+    ("factorvae", "digits", ["--model", "factorvae", "--discriminator-width", "32"]),
+    ("aae", "digits", ["--model", "aae"]),
+    ("categoricalvae", "digits", ["--model", "categoricalvae", "--latent", "12", "--categories", "4"]),
 ]
 worst = {"onnx_code": 0.0, "onnx_probabilities": 0.0, "onnx_kl_relative": 0.0, "torch_code": 0.0,
          "torch_probabilities": 0.0, "torch_test_mse_relative": 0.0}

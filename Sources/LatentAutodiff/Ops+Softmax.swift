@@ -32,3 +32,37 @@ extension Variable {
         }
     }
 }
+
+extension Variable {
+    /// log softmax of each row of a rank-2 variable: x − max − log Σ exp(x − max). The pullback is
+    /// g − softmax·Σg per row (the softmax kept from the forward pass).
+    public func logSoftmaxRows() -> Variable {
+        precondition(shape.rank == 2, "logSoftmaxRows needs [rows, columns], got \(shape)")
+        let n = shape[0], c = shape[1]
+        let y = Tensor(uninitialized: shape), p = Tensor(uninitialized: shape)
+        for r in 0..<n {
+            let x = value.data + r * c, pr = p.data + r * c, yr = y.data + r * c
+            var m = -Float.infinity
+            for j in 0..<c { m = max(m, x[j]) }
+            for j in 0..<c { yr[j] = x[j] - m }
+            VectorMath.exp(yr, pr, c)
+            var s: Float = 0
+            for j in 0..<c { s += pr[j] }
+            let logS = VectorMath.log(s), inv = 1 / s
+            for j in 0..<c {
+                yr[j] -= logS
+                pr[j] *= inv
+            }
+        }
+        return Variable(y, parents: [self]) { [self] g in
+            let dx = Tensor(uninitialized: shape)
+            for r in 0..<n {
+                let gr = g.data + r * c, pr = p.data + r * c, d = dx.data + r * c
+                var s: Float = 0
+                for j in 0..<c { s += gr[j] }
+                for j in 0..<c { d[j] = gr[j] - pr[j] * s }
+            }
+            accumulate(dx)
+        }
+    }
+}

@@ -83,6 +83,17 @@ struct KindOptions: ParsableArguments {
     var discriminatorLayers: Int?
     @Option(name: .customLong("adversarial-weight"), help: "AAE: weight α of the adversarial term (default 0.5).")
     var adversarialWeight: Float?
+    @Option(help: "Categorical VAE: classes per categorical variable, dividing --latent (default 10).")
+    var categories: Int?
+    @Option(help: "Categorical VAE: the Gumbel-softmax temperature τ₀ of the first epoch (default 1).")
+    var temperature: Float?
+    @Option(
+        name: .customLong("temperature-min"), help: "Categorical VAE: the temperature's floor τ_min (default 0.5).")
+    var temperatureMin: Float?
+    @Option(
+        name: .customLong("anneal-rate"),
+        help: "Categorical VAE: r of τ = max(τ_min, τ₀·e^(−r·(epoch − 1))) (default 0.1).")
+    var annealRate: Float?
 
     /// `--model`'s default.
     static let defaultKind = ModelKind.vae
@@ -102,6 +113,8 @@ struct KindOptions: ParsableArguments {
         "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs", "factorGamma": "--factor-gamma",
         "discriminatorLearningRate": "--discriminator-lr", "discriminatorWidth": "--discriminator-width",
         "discriminatorLayers": "--discriminator-layers", "adversarialWeight": "--adversarial-weight",
+        "categories": "--categories", "temperature": "--temperature", "minimumTemperature": "--temperature-min",
+        "annealRate": "--anneal-rate",
     ]
 
     /// Bounds of the kinds' flags.
@@ -149,6 +162,11 @@ struct KindOptions: ParsableArguments {
         }
         if factorGamma != nil && kind != .factorvae { return "--factor-gamma applies to --model factorvae" }
         if adversarialWeight != nil && kind != .aae { return "--adversarial-weight applies to --model aae" }
+        if categories != nil || temperature != nil || temperatureMin != nil || annealRate != nil,
+            kind != .categoricalvae
+        {
+            return "--categories, --temperature, --temperature-min and --anneal-rate apply to --model categoricalvae"
+        }
         if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil,
             ![.factorvae, .aae].contains(kind)
         {
@@ -200,6 +218,12 @@ struct KindOptions: ParsableArguments {
         }
         if config.kind == .factorvae { config.factorGamma = factorGamma }
         if config.kind == .aae { config.adversarialWeight = adversarialWeight }
+        if config.kind == .categoricalvae {
+            let d = Categorical()
+            config.categorical = Categorical(
+                categories: categories ?? d.categories, temperature: temperature ?? d.temperature,
+                minimumTemperature: temperatureMin ?? d.minimumTemperature, annealRate: annealRate ?? d.annealRate)
+        }
         if [.factorvae, .aae].contains(config.kind) {
             if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil {
                 var d = config.kind == .aae ? AdversarialAE.defaultDiscriminator : FactorVAE.defaultDiscriminator

@@ -96,6 +96,12 @@ public enum Figures {
         format: PictureFormat
     ) throws -> (figure: Data, order: [Int]) {
         let c = model.config
+        guard !c.kind.member.capabilities.contains(.categoricalCode) else {
+            throw LatentError(
+                .render, field: "kind",
+                "a \(c.kind.rawValue)'s code is categorical, with no continuous dimensions to traverse "
+                    + "(sample or interpolate it instead)")
+        }
         guard (0..<data.count).contains(index) else {
             throw LatentError(.render, field: "image", "expected an example index 0…\(data.count - 1), got \(index)")
         }

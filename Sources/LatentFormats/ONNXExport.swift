@@ -45,6 +45,13 @@ public enum ONNXExport {
                     encoder, "Latent \(c.kind.rawValue) encoder: the posterior q(z|x) = N(mean, exp(log_variance))"),
                 decoder: file(try decoderGraph(c, vae.decoder), decoderDoc(c)))
         }
+        if let categorical = model as? CategoricalAutoencoder {
+            return Files(
+                encoder: file(
+                    try categoricalEncoderGraph(c, categorical),
+                    "Latent \(c.kind.rawValue) encoder: each categorical variable's class probabilities"),
+                decoder: file(try decoderGraph(c, categorical.decoder), decoderDoc(c)))
+        }
         if let ae = model as? Autoencoder {
             let encoder = try encoderGraph(c, body: ae.body, heads: [("code", ae.codeLayer)])
             return Files(
@@ -53,9 +60,7 @@ public enum ONNXExport {
         }
         throw LatentError(
             .model, field: "kind",
-            "a \(c.kind.rawValue) has no encoder and decoder to export "
-                + "(ONNX export takes ae, sae, dae, vae, cvae, iwae)"
-        )
+            "a \(c.kind.rawValue) has no encoder and decoder to export")
     }
 
     /// Writes `encoder.onnx` and `decoder.onnx` into `directory` (created if missing), both or neither. A file
@@ -113,6 +118,20 @@ public enum ONNXExport {
             linear(layer, from: h, into: &g, name: stem, output: name)
             g.output(name, columns: [c.latent], doc: name.replacingOccurrences(of: "_", with: " ") + " per row")
         }
+        return g
+    }
+
+    /// x → body → logits → a softmax over each categorical variable's classes → `code` [N, latent].
+    static func categoricalEncoderGraph(_ c: ModelConfig, _ model: CategoricalAutoencoder) throws -> ONNXGraph {
+        var g = ONNXGraph(name: "latent_encoder")
+        g.input("x", .float, columns: [c.inputSize], doc: inputDescription(c))
+        var h = try lower(model.body.features, from: "x", into: &g, prefix: "encoder.conv")
+        h = try lower(model.body.dense, from: h, into: &g, prefix: "encoder")
+        let logits = linear(model.logitsHead, from: h, into: &g, name: "code")
+        let grouped = g.node("Reshape", [logits, g.int64s("groups", [-1, model.settings.categories])])
+        let probabilities = g.node("Softmax", [grouped], [("axis", .int(-1))])
+        g.node("Reshape", [probabilities, g.int64s("rows", [-1, c.latent])], output: "code")
+        g.output("code", columns: [c.latent], doc: "class probabilities of each categorical variable, per row")
         return g
     }
 

@@ -23,6 +23,8 @@ public struct ModelCapabilities: OptionSet, Sendable {
     public static let wholeBatchLoss = ModelCapabilities(rawValue: 1 << 5)
     /// The planned engine (`PlannedNetwork`) can train it, where the configuration allows.
     public static let planned = ModelCapabilities(rawValue: 1 << 6)
+    /// Its code is made of categorical variables (blocks of class probabilities), not continuous dimensions.
+    public static let categoricalCode = ModelCapabilities(rawValue: 1 << 7)
 }
 
 extension ModelKind {

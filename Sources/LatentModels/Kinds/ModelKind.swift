@@ -36,6 +36,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case factorvae
     /// Adversarial autoencoder (Makhzani et al. 2016): codes matched to the prior by a discriminator.
     case aae
+    /// Categorical VAE (Jang et al. 2017): a code of categorical variables, trained through the Gumbel-softmax.
+    case categoricalvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -57,6 +59,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .annealedvae: AnnealedVAE.self
         case .factorvae: FactorVAE.self
         case .aae: AdversarialAE.self
+        case .categoricalvae: CategoricalVAE.self
         }
     }
 }
