@@ -30,7 +30,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_pythae  # noqa: E402  (Pythae's models on Latent's networks, and the PyTorch references)
 from check_pythae import LATENT, ROOT, idx, latent_torch  # noqa: E402
 
-KINDS = ["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae"]
+# Flags a kind needs with these networks (a categorical code's classes must divide the 16 code columns).
+KIND_FLAGS = {"categoricalvae": ["--categories", "4"]}
+KINDS = ["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae", "aae",
+         "categoricalvae"]
 SIZE = ["--hidden", "512,512", "--latent", "16", "--batch-size", "100", "--lr", "1e-3"]
 
 
@@ -71,7 +74,8 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
     run = {"config": json.loads(header["__metadata__"]["config"])}
     wrapped = MAKERS[kind](run, model)
     started = time.time()
-    if wrapped.__class__ in (check_pythae.pythae_reference.DIPVAE, check_pythae.pythae_reference.SWAE):
+    reference = check_pythae.pythae_reference
+    if wrapped.__class__ in (reference.DIPVAE, reference.SWAE, reference.CategoricalVAE):
         optimizer = torch.optim.Adam(wrapped.parameters(), lr=1e-3)
         generator = torch.Generator().manual_seed(1)
         for _ in range(epochs):
@@ -83,12 +87,21 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
                 optimizer.step()
     else:
         from pythae.pipelines import TrainingPipeline
-        from pythae.trainers import BaseTrainerConfig, CoupledOptimizerTrainerConfig
+        from pythae.trainers import AdversarialTrainerConfig, BaseTrainerConfig, CoupledOptimizerTrainerConfig
         common = dict(output_dir=os.path.join(out_dir, "pythae"), num_epochs=epochs, learning_rate=1e-3,
                       per_device_train_batch_size=100, per_device_eval_batch_size=500, seed=1, no_cuda=True,
                       steps_saving=None)
-        config = CoupledOptimizerTrainerConfig(**common, encoder_learning_rate=1e-3, decoder_learning_rate=1e-3) \
-            if kind == "rae" else BaseTrainerConfig(**common)
+        if kind == "rae":
+            config = CoupledOptimizerTrainerConfig(**common, encoder_learning_rate=1e-3, decoder_learning_rate=1e-3)
+        elif kind in ("factorvae", "aae"):  # the discriminator's optimiser as Latent's (its defaults)
+            d = run["config"].get("discriminator") or \
+                ({"learningRate": 1e-4, "beta1": 0.5, "beta2": 0.9} if kind == "factorvae" else
+                 {"learningRate": 1e-4, "beta1": 0.9, "beta2": 0.999})
+            config = AdversarialTrainerConfig(
+                **common, autoencoder_learning_rate=1e-3, discriminator_learning_rate=d["learningRate"],
+                discriminator_optimizer_params={"betas": (d["beta1"], d["beta2"])})
+        else:
+            config = BaseTrainerConfig(**common)
         with contextlib.redirect_stdout(sys.stderr):
             TrainingPipeline(model=wrapped, training_config=config)(train_data=train.numpy(), eval_data=None)
     seconds = time.time() - started
@@ -149,8 +162,8 @@ def main():
         for d in (ours, theirs):
             shutil.rmtree(d, ignore_errors=True)
         started = time.time()
-        latent("train", "--model", kind, *SIZE, "--epochs", str(args.epochs), *limit, "--seed", "1", "--threads",
-               "2", "--out", ours, "--no-progress")
+        latent("train", "--model", kind, *SIZE, *KIND_FLAGS.get(kind, []), "--epochs", str(args.epochs), *limit,
+               "--seed", "1", "--threads", "2", "--out", ours, "--no-progress")
         latent_seconds = time.time() - started
         pythae_seconds = pythae_run(kind, ours, theirs, args.epochs, train)
         generative = kind != "rae"

@@ -6,8 +6,8 @@ import LatentTensor
 /// penalty γ·TC on the total correlation of its codes, estimated by a discriminator that tells codes z ~ q(z)
 /// from codes whose dimensions were shuffled independently across the batch (draws of Π_j q(z_j)):
 /// TC ≈ Σ (D₀ − D₁) of its two logits. The discriminator (Pythae's: 5 × 1000 units, LeakyReLU(0.2)) trains on
-/// the same step with Adam at its own rate, on the batch's codes and on the codes shuffled (disentanglement_lib's
-/// use of one batch; Pythae splits the batch in halves; with data-parallel workers, each shuffles its own share).
+/// the same step with Adam at its own rate. Each batch is split as Pythae splits it: the VAE trains on one half,
+/// the other half's codes are shuffled for the discriminator (with data-parallel workers, each splits its share).
 /// As the paper, each loss reaches only its own parameters: the TC penalty sees the discriminator as constants,
 /// the discriminator sees the codes as constants.
 public enum FactorVAE: ModelFamilyMember {
@@ -85,45 +85,66 @@ public final class FactorAutoencoder: VariationalAutoencoder, GroupOptimizedMode
     /// D₀ − D₁ of each row's logits: [n, 1].
     private func margins(_ logits: Variable) -> Variable { Variable.matmul(logits, Variable(margin)) }
 
-    /// Reconstruction + KL + γ·TC and the discriminator's loss ½·Σ [CE(D(z), 0) + CE(D(shuffled z), 1)], all
-    /// summed over the batch; a KL warm-up (`klWeight` below 1) scales the KL and γ alike. Draws the noise, then
-    /// one permutation of the rows per code dimension. Parts: "reconstruction", "kl", "total_correlation" (the
-    /// estimate Σ (D₀ − D₁)), "discriminator".
+    /// The paper's step on one batch split in two (Kim & Mnih's two batches; Pythae's halves): the first
+    /// n − ⌊n/2⌋ rows train the VAE on reconstruction + KL + γ·TC, the other ⌊n/2⌋ are encoded (no graph)
+    /// and their codes shuffled; the discriminator's loss is ½·[mean CE(D(z), 0) over the first +
+    /// mean CE(D(shuffled), 1) over the second]. Terms are scaled to sums over the whole batch (the VAE's by
+    /// n / its rows, the discriminator's by n), so per example they are Pythae's. A KL warm-up (`klWeight`
+    /// below 1) scales the KL and γ alike. Draws the noise of all n rows, then one permutation per code
+    /// dimension. Parts: "reconstruction", "kl", "total_correlation" (the estimate Σ (D₀ − D₁)),
+    /// "discriminator".
     public override func loss(_ batch: Batch, klWeight: Float?, rng: inout RandomGenerator) -> LossTerms {
-        let n = batch.count, ramp = klWeight ?? 1
-        let (mu, logVar, z, recon) = forward(batch, noise: noise(rows: n, rng: &rng))
+        let n = batch.count, d = config.latent, ramp = klWeight ?? 1
+        let (first, second) = (n - n / 2, n / 2)
+        let eps = noise(rows: n, rng: &rng)
+        let (mu, logVar, z, recon) = forward(Batch(x: batch.x.rows(0..<first)), noise: eps.rows(0..<first))
         let kl = klDivergenceToStandardNormal(mean: mu, logVariance: logVar, reduction: .sum)
         let tc = margins(discriminator.frozen(z)).sum()
-        // The discriminator judges the codes and their shuffle in one pass of 2n rows, as constants.
-        let both = Tensor(uninitialized: [2 * n, config.latent])
-        shuffleColumns(z.value, into: both, rng: &rng)
-        let signs = Tensor(uninitialized: [2 * n, 1])
-        for i in 0..<(2 * n) { signs.data[i] = i < n ? -1 : 1 }
-        let judged = (margins(discriminator(Variable(both))) * Variable(signs)).softplus().sum() * 0.5
-        let total = recon + kl * ramp + tc * (gamma * ramp) + judged
+        // The discriminator judges the first half's codes and the second half's shuffled, as constants, in one pass.
+        let judgedRows = Tensor(uninitialized: [n, d])
+        judgedRows.data.update(from: z.value.data, count: first * d)
+        if second > 0 {
+            let (m, lv) = encodeDistribution(batch.x.rows(first..<n))
+            let codes = (judgedRows.data + first * d), e = eps.data + first * d
+            for i in 0..<(second * d) { codes[i] = m.data[i] + VectorMath.exp(0.5 * lv.data[i]) * e[i] }
+            shuffleColumns(codes, rows: second, columns: d, rng: &rng)
+        }
+        // softplus(∓(D₀ − D₁)) is the cross-entropy of class 0 (codes) and class 1 (shuffled); the weights
+        // make means.
+        let signs = Tensor(uninitialized: [n, 1]), weights = Tensor(uninitialized: [n, 1])
+        for i in 0..<n {
+            signs.data[i] = i < first ? -1 : 1
+            weights.data[i] = 0.5 * Float(n) / Float(i < first ? first : second)
+        }
+        let judged = ((margins(discriminator(Variable(judgedRows))) * Variable(signs)).softplus() * Variable(weights))
+            .sum()
+        let scale = Float(n) / Float(first)
+        let total = (recon + kl * ramp + tc * (gamma * ramp)) * scale + judged
         return LossTerms(
             total: total,
             parts: [
-                ("reconstruction", recon.value.scalar), ("kl", kl.value.scalar),
-                ("total_correlation", tc.value.scalar), ("discriminator", judged.value.scalar),
+                ("reconstruction", recon.value.scalar * scale), ("kl", kl.value.scalar * scale),
+                ("total_correlation", tc.value.scalar * scale), ("discriminator", judged.value.scalar),
             ])
     }
 
-    /// Rows 0..<n of `out` are z's, rows n..<2n z's with each column's rows permuted (a permutation per column,
+    /// Permutes the rows of each column of the [rows, columns] block at `codes` in place (a permutation per column,
     /// drawn from `rng` in column order).
-    private func shuffleColumns(_ z: Tensor, into out: Tensor, rng: inout RandomGenerator) {
-        let n = z.shape[0], d = z.shape[1]
-        out.data.update(from: z.data, count: n * d)
-        let shuffled = out.data + n * d
-        for j in 0..<d {
-            let p = rng.permutation(n)
-            for i in 0..<n { shuffled[i * d + j] = z.data[p[i] * d + j] }
+    private func shuffleColumns(
+        _ codes: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rng: inout RandomGenerator
+    ) {
+        let column = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        defer { column.deallocate() }
+        for j in 0..<columns {
+            let p = rng.permutation(rows)
+            for i in 0..<rows { column[i] = codes[p[i] * columns + j] }
+            for i in 0..<rows { codes[i * columns + j] = column[i] }
         }
     }
 
-    /// Draws what `loss` draws: the noise and a permutation per code dimension.
+    /// Draws what `loss` draws: the noise and a permutation per code dimension of the second half.
     public override func skipNoise(rows: Int, rng: inout RandomGenerator) {
         _ = noise(rows: rows, rng: &rng)
-        for _ in 0..<config.latent { _ = rng.permutation(rows) }
+        if rows / 2 > 0 { for _ in 0..<config.latent { _ = rng.permutation(rows / 2) } }
     }
 }
