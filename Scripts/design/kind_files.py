@@ -43,6 +43,8 @@ KINDS = {
     "categoricalvae": [r"\.categoricalvae\b", r"\bcase categoricalvae\b", r'"categoricalvae"',
                        r"\bCategorical(VAE|Autoencoder)\b", r"\bCategorical\(", r"\.categorical\b", r"--categories",
                        r"--temperature", r"--anneal-rate"],
+    "raegp": [r"\.raegp\b", r"\bcase raegp\b", r'"raegp"', r"\bRAEGP\b", r"\bGradientPenaltyAutoencoder\b",
+              r"\bgradientPenalty\b", r"--gradient-penalty"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

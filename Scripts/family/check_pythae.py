@@ -13,6 +13,7 @@ Small models by default (the test command); --full trains 784-512-512-16 for 5 e
 and exits non-zero on the first mismatch.
 """
 import argparse
+import contextlib
 import gzip
 import json
 import math
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
 from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
-                           BetaTCVAEConfig, DisentangledBetaVAE,
+                           BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
                            WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
@@ -117,6 +118,14 @@ def rae(run, model):
     return RAE_L2(config, encoder=Encoder(model), decoder=Decoder(model))
 
 
+def rae_gp(run, model):
+    """Pythae's RAE_GP: its penalty is the gradient of the summed output with respect to the input."""
+    c = run["config"]
+    config = RAE_GP_Config(input_dim=(784,), latent_dim=c["latent"], embedding_weight=c.get("embeddingWeight", 1e-4),
+                           reg_weight=c.get("gradientPenalty", 1e-7))
+    return RAE_GP(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
 def dip_vae(run, model):
     """The paper's DIP-VAE loss in PyTorch (Scripts/family/pythae_reference.py; PyTorch-VAE's `DIPVAE` departs from
     the paper) on Latent's networks."""
@@ -166,6 +175,7 @@ KINDS = {
     "infovae": (["--info-alpha", "0.5", "--info-lambda", "100", "--mmd-kernel", "rbf"], info_vae),
     "dipvae": (["--dip-type", "ii", "--dip-off-diagonal", "5"], dip_vae),
     "rae": (["--embedding-weight", "0.5"], rae),
+    "raegp": (["--embedding-weight", "0.5", "--gradient-penalty", "0.3"], rae_gp),
     "swae": (["--sw-weight", "100"], swae),
     "annealedvae": (["--capacity", "15", "--capacity-epochs", "3"], annealed),
     "factorvae": (["--factor-gamma", "10", "--discriminator-lr", "1e-3"], factor_vae),
@@ -199,7 +209,8 @@ def pythae_loss(model, x, seed):
     """Pythae's loss and its regularisation term (the loss less the reconstruction), per image."""
     torch.manual_seed(seed)
     loss = reg = 0.0
-    with torch.no_grad():
+    # RAE_GP differentiates its output with respect to its input inside the loss.
+    with torch.no_grad() if not isinstance(model, RAE_GP) else contextlib.nullcontext():
         for start in range(0, len(x), BATCH):
             batch = x[start:start + BATCH]
             # Past any warm-up: Latent evaluates an annealed capacity at its full C.

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
 from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
-                           BetaTCVAEConfig, DisentangledBetaVAE,
+                           BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
                            VAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
@@ -129,7 +129,7 @@ class CategoricalVAE(nn.Module):
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
-    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae", "swae"))
+    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae", "swae", "raegp"))
     decoder = Decoder(hidden, args.latent, act)
     common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
     if args.model == "betatcvae":
@@ -148,6 +148,10 @@ def make(args):
         config = RAE_L2_Config(input_dim=(784,), latent_dim=args.latent, embedding_weight=args.embedding_weight,
                                reg_weight=args.decoder_l2)
         return RAE_L2(config, encoder=encoder, decoder=decoder)
+    if args.model == "raegp":
+        config = RAE_GP_Config(input_dim=(784,), latent_dim=args.latent, embedding_weight=args.embedding_weight,
+                               reg_weight=args.gradient_penalty)
+        return RAE_GP(config, encoder=encoder, decoder=decoder)
     if args.model == "dipvae":
         return DIPVAE(encoder, decoder, args.dip_type == "ii", args.dip_off_diagonal, args.dip_diagonal)
     if args.model == "aae":
@@ -165,7 +169,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
-                            "aae"])
+                            "aae", "raegp"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -179,6 +183,7 @@ def main():
     p.add_argument("--info-lambda", type=float, default=1000)
     p.add_argument("--embedding-weight", type=float, default=1e-4)
     p.add_argument("--decoder-l2", type=float, default=1e-7)
+    p.add_argument("--gradient-penalty", type=float, default=1e-7)
     p.add_argument("--capacity", type=float, default=50)
     p.add_argument("--capacity-weight", type=float, default=10)
     p.add_argument("--capacity-epochs", type=int, default=25)

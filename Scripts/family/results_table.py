@@ -33,7 +33,7 @@ from check_pythae import LATENT, ROOT, idx, latent_torch  # noqa: E402
 # Flags a kind needs with these networks (a categorical code's classes must divide the 16 code columns).
 KIND_FLAGS = {"categoricalvae": ["--categories", "4"]}
 KINDS = ["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae", "aae",
-         "categoricalvae"]
+         "categoricalvae", "raegp"]
 SIZE = ["--hidden", "512,512", "--latent", "16", "--batch-size", "100", "--lr", "1e-3"]
 
 
@@ -166,7 +166,7 @@ def main():
                "--seed", "1", "--threads", "2", "--out", ours, "--no-progress")
         latent_seconds = time.time() - started
         pythae_seconds = pythae_run(kind, ours, theirs, args.epochs, train)
-        generative = kind != "rae"
+        generative = kind not in ("rae", "raegp")
         for who, d, seconds in (("Latent", ours, latent_seconds), ("Pythae", theirs, pythae_seconds)):
             row = dict(kind=kind, who=who, seconds=seconds, **measure(d, judge, generative))
             rows.append(row)

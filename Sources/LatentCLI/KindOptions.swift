@@ -50,11 +50,16 @@ struct KindOptions: ParsableArguments {
         name: .customLong("dip-diagonal"),
         help: "DIP-VAE: weight λ_d of the diagonal (default 10·λ_od for i, λ_od for ii).")
     var dipDiagonal: Float?
-    @Option(name: .customLong("embedding-weight"), help: "RAE: weight β of ½‖z‖² on the codes (default 1e-4).")
+    @Option(
+        name: .customLong("embedding-weight"), help: "RAE, RAE-GP: weight β of ½|z|² on the codes (default 1e-4).")
     var embeddingWeight: Float?
     @Option(
         name: .customLong("decoder-l2"), help: "RAE: weight λ of ½‖θ‖² on the decoder (default 1e-7).")
     var decoderL2: Float?
+    @Option(
+        name: .customLong("gradient-penalty"),
+        help: "RAE-GP: weight λ of |∇ₓ Σ x̂|², the input gradient of the output (default 1e-7, Pythae's).")
+    var gradientPenalty: Float?
     @Option(name: .customLong("sw-weight"), help: "SWAE: weight λ of the sliced Wasserstein distance (default 10).")
     var swWeight: Float?
     @Option(name: .customLong("sw-projections"), help: "SWAE: random directions per step (default 50).")
@@ -108,7 +113,8 @@ struct KindOptions: ParsableArguments {
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
-        "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2", "swWeight": "--sw-weight",
+        "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2", "gradientPenalty": "--gradient-penalty",
+        "swWeight": "--sw-weight",
         "swProjections": "--sw-projections", "swPower": "--sw-power", "capacity": "--capacity",
         "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs", "factorGamma": "--factor-gamma",
         "discriminatorLearningRate": "--discriminator-lr", "discriminatorWidth": "--discriminator-width",
@@ -151,9 +157,11 @@ struct KindOptions: ParsableArguments {
         if (dipType != nil || dipOffDiagonal != nil || dipDiagonal != nil) && kind != .dipvae {
             return "--dip-type, --dip-off-diagonal and --dip-diagonal apply to --model dipvae"
         }
-        if (embeddingWeight != nil || decoderL2 != nil) && kind != .rae {
-            return "--embedding-weight and --decoder-l2 apply to --model rae"
+        if embeddingWeight != nil && ![.rae, .raegp].contains(kind) {
+            return "--embedding-weight applies to --model rae and raegp"
         }
+        if decoderL2 != nil && kind != .rae { return "--decoder-l2 applies to --model rae" }
+        if gradientPenalty != nil && kind != .raegp { return "--gradient-penalty applies to --model raegp" }
         if (swWeight != nil || swProjections != nil || swPower != nil) && kind != .swae {
             return "--sw-weight, --sw-projections and --sw-power apply to --model swae"
         }
@@ -212,6 +220,9 @@ struct KindOptions: ParsableArguments {
                 weight: swWeight ?? d.weight, projections: swProjections ?? d.projections, power: swPower ?? d.power)
         }
         if config.kind == .rae { (config.embeddingWeight, config.decoderL2) = (embeddingWeight, decoderL2) }
+        if config.kind == .raegp {
+            (config.embeddingWeight, config.gradientPenalty) = (embeddingWeight, gradientPenalty)
+        }
         if config.kind == .dipvae {
             config.decorrelation = Decorrelation(
                 typeTwo: dipType == "ii", offDiagonal: dipOffDiagonal ?? 10, diagonal: dipDiagonal)

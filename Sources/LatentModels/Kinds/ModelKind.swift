@@ -38,6 +38,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case aae
     /// Categorical VAE (Jang et al. 2017): a code of categorical variables, trained through the Gumbel-softmax.
     case categoricalvae
+    /// Regularised autoencoder with a gradient penalty (Ghosh et al. 2020), sampled through a fitted mixture.
+    case raegp
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -60,6 +62,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .factorvae: FactorVAE.self
         case .aae: AdversarialAE.self
         case .categoricalvae: CategoricalVAE.self
+        case .raegp: RAEGP.self
         }
     }
 }
