@@ -177,7 +177,13 @@ class LatentModel(nn.Module):
             return
         self.categories = (c.get("categorical") or {"categories": 10})["categories"] \
             if self.kind == "categoricalvae" else None
-        if self.variational:
+        if self.kind == "jointvae":  # Gaussian heads for latent − K columns, the class logits for K
+            self.classes_k = (c.get("joint") or {"categories": 10})["categories"]
+            self.variational = False
+            self.mean = nn.Linear(width, c["latent"] - self.classes_k)
+            self.logvar = nn.Linear(width, c["latent"] - self.classes_k)
+            self.category = nn.Linear(width, self.classes_k)
+        elif self.variational:
             self.mean, self.logvar = nn.Linear(width, c["latent"]), nn.Linear(width, c["latent"])
         else:
             self.code = nn.Linear(width, c["latent"])
@@ -211,8 +217,11 @@ class LatentModel(nn.Module):
 
     def encode(self, x, labels=None):
         """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE; each categorical
-        variable's class probabilities for a categorical VAE."""
+        variable's class probabilities for a categorical VAE; the Gaussian means and the class probabilities for
+        a JointVAE."""
         h = self.encoder(x, self._condition(labels))
+        if self.kind == "jointvae":
+            return torch.cat([self.mean(h), torch.softmax(self.category(h), -1)], 1)
         if self.categories:
             return torch.softmax(self.code(h).reshape(len(h), -1, self.categories), -1).reshape(len(h), -1)
         return (self.mean(h), self.logvar(h)) if self.variational else self.code(h)

@@ -45,6 +45,8 @@ KINDS = {
                        r"--temperature", r"--anneal-rate"],
     "raegp": [r"\.raegp\b", r"\bcase raegp\b", r'"raegp"', r"\bRAEGP\b", r"\bGradientPenaltyAutoencoder\b",
               r"\bgradientPenalty\b", r"--gradient-penalty"],
+    "jointvae": [r"\.jointvae\b", r"\bcase jointvae\b", r'"jointvae"', r"\bJoint(VAE|Autoencoder|Code)\b",
+                 r"\.joint\b", r"--discrete-capacity"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

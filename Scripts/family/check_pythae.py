@@ -165,8 +165,13 @@ def categorical(run, model):
     return pythae_reference.CategoricalVAE(model, c["categories"], c["minimumTemperature"])
 
 
+def joint(run, model):
+    """The paper's JointVAE loss in PyTorch (Scripts/family/pythae_reference.py) at full capacities."""
+    return pythae_reference.JointVAE(model, run["config"]["joint"])
+
+
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
-REFERENCES = {dip_vae, swae, categorical}
+REFERENCES = {dip_vae, swae, categorical, joint}
 
 # kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
@@ -180,6 +185,8 @@ KINDS = {
     "annealedvae": (["--capacity", "15", "--capacity-epochs", "3"], annealed),
     "factorvae": (["--factor-gamma", "10", "--discriminator-lr", "1e-3"], factor_vae),
     "categoricalvae": (["--categories", "2", "--temperature-min", "0.7"], categorical),
+    "jointvae": (["--categories", "3", "--capacity", "2", "--discrete-capacity", "0.5", "--capacity-weight", "5"],
+                 joint),
     "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
 }
 

@@ -126,6 +126,33 @@ class CategoricalVAE(nn.Module):
         return ModelOutput(loss=(recon + kl).mean(), recon_loss=recon.mean())
 
 
+class JointVAE(nn.Module):
+    """JointVAE with the paper's loss (Dupont 2018; Pythae has none, PyTorch-VAE's `JointVAE` weighs an MSE): BCE of
+    the decoder at [z; Gumbel-softmax draw] + γ·|mean KL_z − C_z| + γ·|mean KL_c − min(C_c, log K)| (full
+    capacities), on a Latent model loaded by latent_torch."""
+
+    def __init__(self, model, joint):
+        super().__init__()
+        self.model, self.joint = model, joint
+
+    def forward(self, inputs, **kwargs):
+        x, m, j = inputs["data"], self.model, self.joint
+        h = m.encoder(x, None)
+        mu, log_var = m.mean(h), m.logvar(h)
+        log_q = torch.log_softmax(m.category(h), -1)
+        z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
+        u = torch.rand_like(log_q).clamp(1e-10, 1 - 1e-7)
+        relaxed = torch.softmax((log_q - torch.log(-torch.log(u))) / j["temperature"], -1)
+        recon = nn.functional.binary_cross_entropy_with_logits(m.decode_logits(torch.cat([z, relaxed], 1)), x,
+                                                               reduction="none").sum(-1)
+        kl_z = (0.5 * (mu ** 2 + log_var.exp() - log_var - 1)).sum(1).mean()
+        k = j["categories"]
+        kl_c = (log_q.exp() * (log_q + math.log(k))).sum(1).mean()
+        gap = j["gamma"] * ((kl_z - j["continuousCapacity"]).abs()
+                            + (kl_c - min(j["discreteCapacity"], math.log(k))).abs())
+        return ModelOutput(loss=recon.mean() + gap, recon_loss=recon.mean())
+
+
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]

@@ -66,13 +66,21 @@ struct KindOptions: ParsableArguments {
     var swProjections: Int?
     @Option(name: .customLong("sw-power"), help: "SWAE: p of SW_p^p (default 2).")
     var swPower: Float?
-    @Option(name: .customLong("capacity"), help: "Annealed β-VAE: the final capacity C in nats (default 50).")
+    @Option(
+        name: .customLong("capacity"),
+        help: "Annealed β-VAE, JointVAE: the final (continuous) capacity C in nats (default 50, 5).")
     var capacity: Float?
-    @Option(name: .customLong("capacity-weight"), help: "Annealed β-VAE: weight γ of |KL − C(t)| (default 10).")
+    @Option(
+        name: .customLong("capacity-weight"),
+        help: "Annealed β-VAE, JointVAE: weight γ of |KL − C(t)| (default 10, 30).")
     var capacityWeight: Float?
     @Option(
-        name: .customLong("capacity-epochs"), help: "Annealed β-VAE: epochs T over which C(t) rises (default 25).")
+        name: .customLong("capacity-epochs"),
+        help: "Annealed β-VAE, JointVAE: epochs T over which C(t) rises (default 25).")
     var capacityEpochs: Int?
+    @Option(
+        name: .customLong("discrete-capacity"), help: "JointVAE: the discrete KL's final capacity in nats (default 5).")
+    var discreteCapacity: Float?
     @Option(name: .customLong("factor-gamma"), help: "FactorVAE: weight γ of the total correlation (default 2).")
     var factorGamma: Float?
     @Option(
@@ -88,9 +96,9 @@ struct KindOptions: ParsableArguments {
     var discriminatorLayers: Int?
     @Option(name: .customLong("adversarial-weight"), help: "AAE: weight α of the adversarial term (default 0.5).")
     var adversarialWeight: Float?
-    @Option(help: "Categorical VAE: classes per categorical variable, dividing --latent (default 10).")
+    @Option(help: "Categorical VAE, JointVAE: classes per categorical variable (default 10).")
     var categories: Int?
-    @Option(help: "Categorical VAE: the Gumbel-softmax temperature τ₀ of the first epoch (default 1).")
+    @Option(help: "Categorical VAE, JointVAE: the Gumbel-softmax temperature (of the first epoch; default 1, 0.67).")
     var temperature: Float?
     @Option(
         name: .customLong("temperature-min"), help: "Categorical VAE: the temperature's floor τ_min (default 0.5).")
@@ -116,6 +124,8 @@ struct KindOptions: ParsableArguments {
         "embeddingWeight": "--embedding-weight", "decoderL2": "--decoder-l2", "gradientPenalty": "--gradient-penalty",
         "swWeight": "--sw-weight",
         "swProjections": "--sw-projections", "swPower": "--sw-power", "capacity": "--capacity",
+        "continuousCapacity": "--capacity",
+        "discreteCapacity": "--discrete-capacity",
         "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs", "factorGamma": "--factor-gamma",
         "discriminatorLearningRate": "--discriminator-lr", "discriminatorWidth": "--discriminator-width",
         "discriminatorLayers": "--discriminator-layers", "adversarialWeight": "--adversarial-weight",
@@ -165,15 +175,19 @@ struct KindOptions: ParsableArguments {
         if (swWeight != nil || swProjections != nil || swPower != nil) && kind != .swae {
             return "--sw-weight, --sw-projections and --sw-power apply to --model swae"
         }
-        if (capacity != nil || capacityWeight != nil || capacityEpochs != nil) && kind != .annealedvae {
-            return "--capacity, --capacity-weight and --capacity-epochs apply to --model annealedvae"
+        if capacity != nil || capacityWeight != nil || capacityEpochs != nil,
+            ![.annealedvae, .jointvae].contains(kind)
+        {
+            return "--capacity, --capacity-weight and --capacity-epochs apply to --model annealedvae and jointvae"
+        }
+        if discreteCapacity != nil && kind != .jointvae { return "--discrete-capacity applies to --model jointvae" }
+        if (categories != nil || temperature != nil) && ![.categoricalvae, .jointvae].contains(kind) {
+            return "--categories and --temperature apply to --model categoricalvae and jointvae"
         }
         if factorGamma != nil && kind != .factorvae { return "--factor-gamma applies to --model factorvae" }
         if adversarialWeight != nil && kind != .aae { return "--adversarial-weight applies to --model aae" }
-        if categories != nil || temperature != nil || temperatureMin != nil || annealRate != nil,
-            kind != .categoricalvae
-        {
-            return "--categories, --temperature, --temperature-min and --anneal-rate apply to --model categoricalvae"
+        if (temperatureMin != nil || annealRate != nil) && kind != .categoricalvae {
+            return "--temperature-min and --anneal-rate apply to --model categoricalvae"
         }
         if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil,
             ![.factorvae, .aae].contains(kind)
@@ -234,6 +248,13 @@ struct KindOptions: ParsableArguments {
             config.categorical = Categorical(
                 categories: categories ?? d.categories, temperature: temperature ?? d.temperature,
                 minimumTemperature: temperatureMin ?? d.minimumTemperature, annealRate: annealRate ?? d.annealRate)
+        }
+        if config.kind == .jointvae {
+            let d = JointCode()
+            config.joint = JointCode(
+                categories: categories ?? d.categories, continuousCapacity: capacity ?? d.continuousCapacity,
+                discreteCapacity: discreteCapacity ?? d.discreteCapacity, gamma: capacityWeight ?? d.gamma,
+                warmupEpochs: capacityEpochs ?? d.warmupEpochs, temperature: temperature ?? d.temperature)
         }
         if [.factorvae, .aae].contains(config.kind) {
             if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil {

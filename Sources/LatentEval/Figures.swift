@@ -99,7 +99,7 @@ public enum Figures {
         guard !c.kind.member.capabilities.contains(.categoricalCode) else {
             throw LatentError(
                 .render, field: "kind",
-                "a \(c.kind.rawValue)'s code is categorical, with no continuous dimensions to traverse "
+                "a \(c.kind.rawValue)'s code has categorical variables, which have no continuous steps to traverse "
                     + "(sample or interpolate it instead)")
         }
         guard (0..<data.count).contains(index) else {

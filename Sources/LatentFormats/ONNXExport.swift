@@ -60,7 +60,9 @@ public enum ONNXExport {
         }
         throw LatentError(
             .model, field: "kind",
-            "a \(c.kind.rawValue) has no encoder and decoder to export")
+            model is any ReconstructingModel
+                ? "ONNX export does not cover a \(c.kind.rawValue)'s mixed continuous and categorical code"
+                : "a \(c.kind.rawValue) has no encoder and decoder to export")
     }
 
     /// Writes `encoder.onnx` and `decoder.onnx` into `directory` (created if missing), both or neither. A file

@@ -40,6 +40,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case categoricalvae
     /// Regularised autoencoder with a gradient penalty (Ghosh et al. 2020), sampled through a fitted mixture.
     case raegp
+    /// JointVAE (Dupont 2018): Gaussian and categorical codes, each KL held to a capacity raised over the epochs.
+    case jointvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -63,6 +65,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .aae: AdversarialAE.self
         case .categoricalvae: CategoricalVAE.self
         case .raegp: RAEGP.self
+        case .jointvae: JointVAE.self
         }
     }
 }
