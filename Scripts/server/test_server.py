@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
+import urllib.error
 
 import numpy as np
 
@@ -253,6 +253,13 @@ def browser(server, screenshot, picture):
         if decoded.screenshot_as_base64 == before:
             fail("moving over the map did not change the decoded image")
         latency = driver.find_element(By.ID, "latency").text
+        # The traversals of the decoded point: one row per code dimension, ten images each.
+        wait.until(lambda d: int(d.find_element(By.ID, "traversal").get_attribute("data-traversals") or 0) > 0)
+        size = driver.execute_script("const t = document.getElementById('traversal'); "
+                                     "return [t.naturalWidth, t.naturalHeight];")
+        latent_size = json.loads(urllib.request.urlopen(server.base + "/model").read())["latent"]
+        if size[1] < latent_size * 28 or size[0] < 10 * 28:
+            fail(f"the traversal picture is {size[0]}x{size[1]}, not {latent_size} rows of ten 28x28 images")
         pad = driver.find_element(By.ID, "pad")
         (ActionChains(driver).move_to_element_with_offset(pad, -20, -70).click_and_hold()
          .move_by_offset(30, 0).move_by_offset(0, 60).move_by_offset(-10, 70).release().perform())
@@ -280,7 +287,8 @@ def browser(server, screenshot, picture):
         if screenshot:
             driver.save_screenshot(screenshot)
         match = re.search(r"([\d.]+) ms", latency)
-        return {"browser_points": points, "browser_decode_round_trip_ms": float(match.group(1)) if match else None}
+        return {"browser_points": points, "browser_decode_round_trip_ms": float(match.group(1)) if match else None,
+                "browser_traversal_pixels": size}
     finally:
         driver.quit()
 

@@ -87,69 +87,31 @@ public enum Figures {
     }
 
     /// Latent traversals of example `index` of `data`: one row per code dimension, each varying that dimension
-    /// alone over `steps` values and decoding, the rest held at the example's code. A variational model's rows are
-    /// sorted by each dimension's mean KL from the prior over `data` (most informative first) and traverse −range
-    /// … range in the prior's units; another model's are sorted by the codes' variance and traverse the
-    /// dimension's mean ± range standard deviations. Returns the figure and the dimensions in row order.
+    /// alone over `steps` values and decoding, the rest held at the example's code; rows sorted and scaled as
+    /// `TraversalAxes` measures on (up to 2,000 examples of) `data`. Returns the figure and the dimensions in row
+    /// order.
     public static func traversal(
         _ model: any ReconstructingModel, data: Dataset, index: Int, range: Double = 3, steps: Int = 10,
         format: PictureFormat
     ) throws -> (figure: Data, order: [Int]) {
         let c = model.config
-        guard !c.kind.member.capabilities.contains(.categoricalCode) else {
-            throw LatentError(
-                .render, field: "kind",
-                "a \(c.kind.rawValue)'s code has categorical variables, which have no continuous steps to traverse "
-                    + "(sample or interpolate it instead)")
-        }
+        let axes = try TraversalAxes(model, probe: data.prefix(min(data.count, 2000)))
         guard (0..<data.count).contains(index) else {
             throw LatentError(.render, field: "image", "expected an example index 0…\(data.count - 1), got \(index)")
         }
-        let probe = data.prefix(min(data.count, 2000)), d = c.latent
-        var weight = [Double](repeating: 0, count: d), centre = [Double](repeating: 0, count: d)
-        var spread = [Double](repeating: 1, count: d)
-        if let vae = model as? VariationalAutoencoder {
-            let labels = c.isConditional ? probe.labels.map(Int.init) : []
-            let (mean, logVariance) = vae.encodeDistribution(probe.batch(0..<probe.count), labels: labels)
-            for i in 0..<probe.count {
-                for j in 0..<d {
-                    let m = Double(mean[i, j]), lv = Double(logVariance[i, j])
-                    weight[j] += 0.5 * (m * m + exp(lv) - lv - 1) / Double(probe.count)
-                }
-            }
-        } else {
-            let codes = Codes.encode(model, probe)
-            for j in 0..<d {
-                let column = (0..<probe.count).map { Double(codes[$0, j]) }
-                centre[j] = column.reduce(0, +) / Double(column.count)
-                weight[j] = column.reduce(0) { $0 + ($1 - centre[j]) * ($1 - centre[j]) } / Double(column.count)
-                spread[j] = max(weight[j].squareRoot(), 1e-6)
-            }
-        }
-        let order = (0..<d).sorted { weight[$0] > weight[$1] || (weight[$0] == weight[$1] && $0 < $1) }
         let x = Tensor(uninitialized: [1, data.featureCount])
         data.fill(x, indices: [index])
         let label = Int(data.labels[index])
         let code = model.encode(x, labels: c.isConditional ? [label] : [])
-        let offsets = (0..<steps).map { -range + 2 * range * Double($0) / Double(steps - 1) }
-        let z = Tensor(uninitialized: [d * steps, d])
-        for (row, j) in order.enumerated() {
-            for (s, offset) in offsets.enumerated() {
-                for k in 0..<d { z[row * steps + s, k] = code[0, k] }
-                z[row * steps + s, j] = Float(centre[j] + offset * spread[j])
-            }
-        }
-        let images = model.decode(z, labels: c.isConditional ? Array(repeating: label, count: d * steps) : [])
-        let isVariational = model is VariationalAutoencoder
-        let names = order.map { j in
-            String(format: isVariational ? "z%d KL %.2f" : "z%d sd %.2f", j, isVariational ? weight[j] : spread[j])
-        }
+        let images = model.decode(
+            axes.codes(around: code.array, range: range, steps: steps),
+            labels: c.isConditional ? Array(repeating: label, count: c.latent * steps) : [])
         let figure = try Plots.imageGrid(
-            images.array, height: c.imageHeight, width: c.imageWidth, channels: c.channels, rows: d, columns: steps,
-            title: "\(c.kind.rawValue) traversals of \(data.name) image \(index)", xValues: offsets, yValues: [],
-            format: format, rowNames: names, xName: isVariational ? "z_j" : "z_j − mean (sd)",
-            yName: isVariational ? "by KL" : "by variance")
-        return (figure, order)
+            images.array, height: c.imageHeight, width: c.imageWidth, channels: c.channels, rows: c.latent,
+            columns: steps, title: "\(c.kind.rawValue) traversals of \(data.name) image \(index)",
+            xValues: axes.offsets(range: range, steps: steps), yValues: [], format: format, rowNames: axes.rowNames,
+            xName: axes.variational ? "z_j" : "z_j − mean (sd)", yName: axes.variational ? "by KL" : "by variance")
+        return (figure, axes.order)
     }
 
     /// Train and test loss per epoch, and the test loss's parts (reconstruction, KL, sparsity…) by name.

@@ -166,6 +166,16 @@ struct InterpolateRequest: APIRequest {
     let label: ClassValue?
 }
 
+/// POST /traversal: a code (or a point of the map), the range and steps of each row, a CVAE's label.
+struct TraversalRequest: APIRequest {
+    static let fields: Set<String> = ["code", "code_point", "range", "steps", "label"]
+    let code: [Double]?
+    let codePoint: [Double]?
+    let range: Double?
+    let steps: Int?
+    let label: ClassValue?
+}
+
 /// Rows of JSON numbers as Float rows, each number within ±1e6 as the OpenAPI document says — checked before
 /// rounding, which would turn 1000000.01 into an acceptable 1e6.
 func floats(_ rows: [[Double]], field: String) throws -> [[Float]] {

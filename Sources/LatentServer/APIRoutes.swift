@@ -12,7 +12,7 @@ struct APIRoutes: Sendable {
     /// Each route's method (another method on a known path is a 405).
     static let methods = [
         "/healthz": "GET", "/model": "GET", "/encode": "POST", "/decode": "POST", "/reconstruct": "POST",
-        "/interpolate": "POST", "/sample": "GET", "/codes": "GET",
+        "/interpolate": "POST", "/sample": "GET", "/codes": "GET", "/traversal": "POST",
     ]
 
     func register(on router: Router<BasicRequestContext>) {
@@ -22,6 +22,7 @@ struct APIRoutes: Sendable {
         router.post("/decode") { request, _ in try await decode(request) }
         router.post("/reconstruct") { request, _ in try await reconstruct(request) }
         router.post("/interpolate") { request, _ in try await interpolate(request) }
+        router.post("/traversal") { request, _ in try await traversal(request) }
         router.get("/sample") { request, _ in try sample(request) }
         router.get("/codes") { request, _ in try codes(request) }
     }
@@ -68,6 +69,15 @@ struct APIRoutes: Sendable {
         let label = try service.classNumbers(body.label.map { [$0.text] })?.first
         let path = try service.interpolate(from: from, to: to, steps: body.steps ?? 10, label: label)
         return try pictures(path, request)
+    }
+
+    func traversal(_ request: Request) async throws -> Response {
+        let body = try await APIBody.json(TraversalRequest.self, request, limit: maxBodyBytes)
+        let code = try endpoint(body.code, body.codePoint, "code")
+        let label = try service.classNumbers(body.label.map { [$0.text] })?.first
+        let steps = body.steps ?? 10
+        let images = try service.traversal(around: code, range: body.range ?? 3, steps: steps, label: label)
+        return try pictures(images, request)
     }
 
     func sample(_ request: Request) throws -> Response {
@@ -160,6 +170,7 @@ struct APIRoutes: Sendable {
         return """
             {"kind":"\(c.kind.rawValue)","latent":\(c.latent),"classes":\(c.isConditional ? c.classes : 0),\
             "variational":\(c.isVariational),"samples":\(c.capabilities.contains(.sample)),\
+            "traversal":\(service.traversalAxes != nil),\
             "input":{"height":\(c.imageHeight),"width":\(c.imageWidth),\
             "channels":\(c.channels),"size":\(c.inputSize)},"epochs":\(loaded.epochs),"seed":\(loaded.seed),\
             "config":\(c.json),"data":\(data ?? "null"),"map":\(map),\

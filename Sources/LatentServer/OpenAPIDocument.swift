@@ -17,6 +17,7 @@ enum OpenAPIDocument {
         edit(&document, ["components", "schemas", "Model", "properties", "kind"]) { $0["enum"] = [c.kind.rawValue] }
         edit(&document, ["paths"]) { paths in
             if !c.capabilities.contains(.sample) { paths["/sample"] = nil }
+            if service.traversalAxes == nil { paths["/traversal"] = nil }
             for (path, _) in paths {
                 edit(&paths, [path]) { item in
                     for (method, _) in item {
@@ -75,13 +76,27 @@ enum OpenAPIDocument {
                     : ["required": [end]]
             }
         }
+        edit(&schemas, ["Traversal", "properties"]) { properties in
+            properties["code"] = rows(c.latent)
+            properties["code_point"] = hasMap ? rows(2) : nil
+        }
+        edit(&schemas, ["Traversal"]) {
+            $0["oneOf"] =
+                hasMap
+                ? [
+                    ["required": ["code"], "not": ["required": ["code_point"]]],
+                    ["required": ["code_point"], "not": ["required": ["code"]]],
+                ]
+                : [["required": ["code"]]]
+        }
         specialiseLabels(&schemas, c)
     }
 
     /// A CVAE's labels are its classes and required; other models take none (and no other fields).
     static func specialiseLabels(_ schemas: inout Object, _ c: ModelConfig) {
         let label: Object = ["type": "integer", "minimum": 0, "maximum": max(0, c.classes - 1)]
-        for (name, key) in [("Examples", "labels"), ("Decode", "labels"), ("Interpolate", "label")] {
+        let fields = [("Examples", "labels"), ("Decode", "labels"), ("Interpolate", "label"), ("Traversal", "label")]
+        for (name, key) in fields {
             edit(&schemas, [name]) { schema in
                 edit(&schema, ["properties"]) { properties in
                     properties[key] =

@@ -33,6 +33,13 @@ public final class ModelService: @unchecked Sendable {
     public let map: CodeMap?
     /// Why there is no map, when there is none.
     public let mapProblem: String?
+    /// The traversals' rows and units, measured on the test split; nil when there is none or the code has
+    /// categorical variables (`traversalProblem` says which).
+    public let traversalAxes: TraversalAxes?
+    /// Why there are no traversals, when there are none.
+    public let traversalProblem: String?
+    /// Most steps of a traversal row.
+    public static let maxTraversalSteps = 32
 
     /// Loads the model in `url` and maps the codes of its recorded test split (`mapLimit` examples at most;
     /// `notes` hears what is happening). Throws what `ModelStore.loadReconstructing` throws.
@@ -47,9 +54,16 @@ public final class ModelService: @unchecked Sendable {
                 raw)
             map = try CodeMap(loaded.model, test.prefix(min(mapLimit, test.count)))
             mapProblem = nil
+            do {
+                traversalAxes = try TraversalAxes(loaded.model, probe: test.prefix(min(2000, test.count)))
+                traversalProblem = nil
+            } catch {
+                (traversalAxes, traversalProblem) = (nil, "\(error)")
+            }
         } catch {
             map = nil
             mapProblem = "the model's test data cannot be read: \(error)"
+            (traversalAxes, traversalProblem) = (nil, mapProblem)
             notes("no code map: \(mapProblem!)")
         }
     }
@@ -99,6 +113,22 @@ public final class ModelService: @unchecked Sendable {
         try Self.bounded(steps, field: "steps", 2...Self.maxSteps)
         let labels = try checkedLabels(label.map { Array(repeating: $0, count: steps) }, rows: steps)
         return inDataUnits(loaded.model.decode(Codes.path(from: from, to: to, steps: steps), labels: labels))
+    }
+
+    /// Latent traversals around `code`: one row of `steps` images per code dimension, rows and units as
+    /// `traversalAxes` (a variational model's dimensions by KL over −range … range; others by variance, in
+    /// standard deviations), range in (0, 10].
+    public func traversal(around code: [Float], range: Double, steps: Int, label: Int?) throws -> Tensor {
+        guard let axes = traversalAxes else { throw LatentError(.model, traversalProblem ?? "no traversals") }
+        _ = try tensor(code, rows: 1, columns: config.latent, field: "code")
+        try Self.bounded(steps, field: "steps", 2...Self.maxTraversalSteps)
+        guard range > 0, range <= 10 else {
+            throw LatentError(.model, field: "range", "expected a range in (0, 10], got \(range)")
+        }
+        let rows = config.latent * steps
+        let labels = try checkedLabels(label.map { Array(repeating: $0, count: rows) }, rows: rows)
+        return inDataUnits(
+            loaded.model.decode(axes.codes(around: code, range: range, steps: steps), labels: labels))
     }
 
     /// The first `limit` points of the test codes' map.

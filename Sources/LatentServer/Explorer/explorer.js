@@ -116,6 +116,7 @@ async function decode(request) {
     $('decoded').dataset.decodes = String(Number($('decoded').dataset.decodes) + 1);
     $('latency').textContent = `decoded in ${(performance.now() - started).toFixed(1)} ms (round trip)`;
     if (answer.codes) setSliders(answer.codes[0]);
+    traversal();
   } catch (error) {
     $('latency').textContent = error.message;
   } finally {
@@ -163,6 +164,19 @@ function interpolate() {
   const label = state.model.classes > 0 ? { label: Number($('label').value) } : {};
   showPNG($('strip'), '/interpolate?format=png&columns=10&scale=2',
     { from_point: a, to_point: b, steps: 10, ...label });
+}
+
+// The traversals of the sliders' code (the decoded point), redrawn when the pointer rests.
+function traversal() {
+  if (!state.model.traversal) return;
+  clearTimeout(state.traversalTimer);
+  state.traversalTimer = setTimeout(() => {
+    const label = state.model.classes > 0 ? { label: Number($('label').value) } : {};
+    showPNG($('traversal'), '/traversal?format=png&columns=10&scale=1',
+      { code: sliderCode(), steps: 10, range: 3, ...label }).then(() => {
+      $('traversal').dataset.traversals = String(Number($('traversal').dataset.traversals || 0) + 1);
+    });
+  }, 250);
 }
 
 function samples() {
