@@ -14,15 +14,8 @@ extension Variable {
         for r in 0..<n {
             let x = logits.value.data + r * c, pr = p.data + r * c
             precondition(labels[r] >= 0 && labels[r] < c, "label \(labels[r]) out of range 0..<\(c)")
-            var m = -Float.infinity
-            for j in 0..<c { m = max(m, x[j]) }
-            for j in 0..<c { pr[j] = x[j] - m }
-            VectorMath.exp(pr, pr, c)
-            var s: Float = 0
-            for j in 0..<c { s += pr[j] }
-            total += Double(m + VectorMath.log(s) - x[labels[r]])
-            let inv = 1 / s
-            for j in 0..<c { pr[j] *= inv }
+            let (m, logSum) = softmaxRow(x, into: pr, c)
+            total += Double(m + logSum - x[labels[r]])
             pr[labels[r]] -= 1
         }
         let scale: Float = reduction == .mean ? 1 / Float(n) : 1
@@ -42,17 +35,8 @@ extension Variable {
         let y = Tensor(uninitialized: shape), p = Tensor(uninitialized: shape)
         for r in 0..<n {
             let x = value.data + r * c, pr = p.data + r * c, yr = y.data + r * c
-            var m = -Float.infinity
-            for j in 0..<c { m = max(m, x[j]) }
-            for j in 0..<c { yr[j] = x[j] - m }
-            VectorMath.exp(yr, pr, c)
-            var s: Float = 0
-            for j in 0..<c { s += pr[j] }
-            let logS = VectorMath.log(s), inv = 1 / s
-            for j in 0..<c {
-                yr[j] -= logS
-                pr[j] *= inv
-            }
+            let (m, logSum) = softmaxRow(x, into: pr, c)
+            for j in 0..<c { yr[j] = (x[j] - m) - logSum }
         }
         return Variable(y, parents: [self]) { [self] g in
             let dx = Tensor(uninitialized: shape)
@@ -65,4 +49,20 @@ extension Variable {
             accumulate(dx)
         }
     }
+}
+
+/// The softmax of the `c` values at `x` into `p`, the row maximum m subtracted first; returns m and
+/// log Σ exp(x − m).
+private func softmaxRow(
+    _ x: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, _ c: Int
+) -> (max: Float, logSum: Float) {
+    var m = -Float.infinity
+    for j in 0..<c { m = max(m, x[j]) }
+    for j in 0..<c { p[j] = x[j] - m }
+    VectorMath.exp(p, p, c)
+    var s: Float = 0
+    for j in 0..<c { s += p[j] }
+    let inv = 1 / s
+    for j in 0..<c { p[j] *= inv }
+    return (m, VectorMath.log(s))
 }

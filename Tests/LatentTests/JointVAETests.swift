@@ -28,20 +28,7 @@ import Testing
         var r = RandomGenerator(seed: 3)
         parameters.zeroGrad()
         model.loss(batch, rng: &r).total.backward()
-        let largest = (0..<parameters.count).sorted {
-            abs(parameters.grads.data[$0]) > abs(parameters.grads.data[$1])
-        }.prefix(8)
-        let h: Float = 1e-2
-        for i in largest {
-            let old = parameters.values.data[i]
-            parameters.values.data[i] = old + h
-            let up = loss()
-            parameters.values.data[i] = old - h
-            let down = loss()
-            parameters.values.data[i] = old
-            let numeric = (up - down) / Double(2 * h), analytic = Double(parameters.grads.data[i])
-            #expect(abs(numeric - analytic) <= 2e-2 * abs(analytic) + 2e-2, "parameter \(i): \(analytic) vs \(numeric)")
-        }
+        Support.expectLargestGradientsMatch(parameters, loss)
     }
 
     @Test func everyVerbWorksAndBadFlagsAreNamed() throws {

@@ -49,20 +49,7 @@ import Testing
         var rng = RandomGenerator(seed: 1)
         parameters.zeroGrad()
         model.loss(batch, rng: &rng).total.backward()
-        let largest = (0..<parameters.count).sorted {
-            abs(parameters.grads.data[$0]) > abs(parameters.grads.data[$1])
-        }.prefix(8)
-        let h: Float = 1e-2
-        for i in largest {
-            let old = parameters.values.data[i]
-            parameters.values.data[i] = old + h
-            let up = loss()
-            parameters.values.data[i] = old - h
-            let down = loss()
-            parameters.values.data[i] = old
-            let numeric = (up - down) / Double(2 * h), analytic = Double(parameters.grads.data[i])
-            #expect(abs(numeric - analytic) <= 2e-2 * abs(analytic) + 1e-2, "parameter \(i): \(analytic) vs \(numeric)")
-        }
+        Support.expectLargestGradientsMatch(parameters, tolerance: (2e-2, 1e-2), loss)
     }
 
     @Test func everyVerbWorksAndBadFlagsAreNamed() throws {

@@ -28,6 +28,27 @@ enum Support {
         return diff / scale
     }
 
+    /// Checks the `count` largest entries of `parameters.grads` (left by the caller's backward pass) against
+    /// central differences of `objective` (which must draw the same noise each call), step 1e-2.
+    static func expectLargestGradientsMatch(
+        _ parameters: ParameterSet, count: Int = 8, tolerance: (relative: Double, absolute: Double) = (2e-2, 2e-2),
+        sourceLocation: SourceLocation = #_sourceLocation, _ objective: () -> Double
+    ) {
+        let g = parameters.grads.data, values = parameters.values.data, h: Float = 1e-2
+        for i in (0..<parameters.count).sorted(by: { abs(g[$0]) > abs(g[$1]) }).prefix(count) {
+            let old = values[i]
+            values[i] = old + h
+            let up = objective()
+            values[i] = old - h
+            let down = objective()
+            values[i] = old
+            let numeric = (up - down) / Double(2 * h), analytic = Double(g[i])
+            #expect(
+                abs(numeric - analytic) <= tolerance.relative * abs(analytic) + tolerance.absolute,
+                "parameter \(i): \(analytic) vs \(numeric)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// The test process's scratch folder, removed when the process exits (so runs do not pile up in /tmp).
     static let scratch: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("latent-tests-\(getpid())")
