@@ -153,12 +153,43 @@ class JointVAE(nn.Module):
         return ModelOutput(loss=recon.mean() + gap, recon_loss=recon.mean())
 
 
+class Networks(nn.Module):
+    """The networks `latent train` builds for a categorical VAE or a JointVAE, named as latent_torch names them
+    (encoder body, heads, decoder logits), for the references above to train."""
+
+    def __init__(self, hidden, latent, activation, kind, categories):
+        super().__init__()
+        widths = [784] + hidden
+        self.body = nn.Sequential(*[m for a, b in zip(widths, widths[1:]) for m in (nn.Linear(a, b), activation())])
+        if kind == "jointvae":
+            continuous = latent - categories
+            self.mean, self.logvar = nn.Linear(hidden[-1], continuous), nn.Linear(hidden[-1], continuous)
+            self.category = nn.Linear(hidden[-1], categories)
+        else:
+            self.code = nn.Linear(hidden[-1], latent)
+        back = [latent] + hidden[::-1]
+        self.decoder = nn.Sequential(*[m for a, b in zip(back, back[1:]) for m in (nn.Linear(a, b), activation())],
+                                     nn.Linear(back[-1], 784))
+
+    def encoder(self, x, condition):
+        return self.body(x)
+
+    def decode_logits(self, z):
+        return self.decoder(z)
+
+
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
     encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae", "swae", "raegp"))
     decoder = Decoder(hidden, args.latent, act)
     common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
+    if args.model == "categoricalvae":
+        return CategoricalVAE(Networks(hidden, args.latent, act, args.model, args.categories), args.categories, 1.0)
+    if args.model == "jointvae":
+        joint = {"categories": args.categories, "continuousCapacity": 5, "discreteCapacity": 5, "gamma": 30,
+                 "temperature": 0.67}
+        return JointVAE(Networks(hidden, args.latent, act, args.model, args.categories), joint)
     if args.model == "betatcvae":
         config = BetaTCVAEConfig(**common, alpha=args.tc_alpha, beta=args.tc_weight, gamma=args.tc_gamma)
         return BetaTCVAE(config, encoder=encoder, decoder=decoder)
@@ -196,7 +227,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
-                            "aae", "raegp"])
+                            "aae", "raegp", "categoricalvae", "jointvae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -211,6 +242,7 @@ def main():
     p.add_argument("--embedding-weight", type=float, default=1e-4)
     p.add_argument("--decoder-l2", type=float, default=1e-7)
     p.add_argument("--gradient-penalty", type=float, default=1e-7)
+    p.add_argument("--categories", type=int, default=10)
     p.add_argument("--capacity", type=float, default=50)
     p.add_argument("--capacity-weight", type=float, default=10)
     p.add_argument("--capacity-epochs", type=int, default=25)
