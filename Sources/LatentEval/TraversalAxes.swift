@@ -23,7 +23,7 @@ public struct TraversalAxes: Sendable {
         guard !c.kind.member.capabilities.contains(.categoricalCode) else {
             throw LatentError(
                 .render, field: "kind",
-                "a \\(c.kind.rawValue)'s code has categorical variables, which have no continuous steps to traverse "
+                "a \(c.kind.rawValue)'s code has categorical variables, which have no continuous steps to traverse "
                     + "(sample or interpolate it instead)")
         }
         guard probe.count > 0 else { throw LatentError(.data, "no examples to measure the traversals on") }

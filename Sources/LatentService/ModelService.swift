@@ -36,7 +36,7 @@ public final class ModelService: @unchecked Sendable {
     /// The traversals' rows and units, measured on the test split; nil when there is none or the code has
     /// categorical variables (`traversalProblem` says which).
     public let traversalAxes: TraversalAxes?
-    /// Why there are no traversals, when there are none.
+    /// Why there are no traversals, when there are none (what `traversal` says).
     public let traversalProblem: String?
     /// Most steps of a traversal row.
     public static let maxTraversalSteps = 32
@@ -58,7 +58,8 @@ public final class ModelService: @unchecked Sendable {
                 traversalAxes = try TraversalAxes(loaded.model, probe: test.prefix(min(2000, test.count)))
                 traversalProblem = nil
             } catch {
-                (traversalAxes, traversalProblem) = (nil, "\(error)")
+                traversalAxes = nil
+                traversalProblem = (error as? LatentError)?.message ?? "no traversals: \(error)"
             }
         } catch {
             map = nil
