@@ -149,7 +149,9 @@ def check_onnx(run, work, name, x, y, codes, decoded, metrics, variational, cond
     if names != expected_names:
         fail(f"{name}: encoder outputs {names}, expected {expected_names}")
     worst["onnx_code"] = max(worst["onnx_code"], difference(outputs[0], codes, f"{name} ONNX {names[0]}", 1e-5, True))
-    if variational and "test_kl" in metrics:  # an IWAE's test terms are its bound's, without a KL
+    # An IWAE's test terms are its bound's, without a KL; a FactorVAE's test KL is its loss's estimate from the half
+    # of each batch the VAE trains on (the paper's split), not every row's.
+    if variational and "test_kl" in metrics and metrics.get("kind") != "factorvae":
         test = np.arange(len(x)) % 10 == 9
         kl = kl_per_row(outputs[0][test], outputs[1][test]).mean()
         worst["onnx_kl_relative"] = max(worst["onnx_kl_relative"],
