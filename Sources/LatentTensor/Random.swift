@@ -79,6 +79,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         for i in 0..<count { p[i] = mean + std * normal() }
     }
 
+    /// Fills `t` with Gumbel(0, 1) draws −log(−log u), one uniform u each (kept away from 0 and 1): the noise of
+    /// the Gumbel-softmax relaxation.
+    public mutating func fillGumbel(_ t: Tensor) {
+        for i in 0..<t.count {
+            let u = min(max(uniform(), 1e-10), 1 - 1e-7)
+            t.data[i] = -VectorMath.log(-VectorMath.log(u))
+        }
+    }
+
     /// Fills `t` with Bernoulli(p[i]) draws.
     public mutating func fillBernoulli(_ t: Tensor, probabilities p: Tensor) {
         precondition(p.count == t.count, "bernoulli probabilities \(p.shape) for \(t.shape)")

@@ -129,7 +129,7 @@ public final class CategoricalAutoencoder: GenerativeModel {
         let n = batch.count
         let logQ = logProbabilities(Variable(batch.x))
         let gumbel = Tensor(uninitialized: logQ.shape)
-        fillGumbel(gumbel, rng: &rng)
+        rng.fillGumbel(gumbel)
         let tau = settings.temperature(epoch: batch.epoch)
         let relaxed = ((logQ + Variable(gumbel)) * (1 / tau)).logSoftmaxRows().exp().reshaped([n, config.latent])
         let recon = ReconstructionLoss.negativeLogLikelihood(
@@ -139,14 +139,6 @@ public final class CategoricalAutoencoder: GenerativeModel {
         let kl = (logQ.exp() * (logQ + logK)).sum()
         let total = klWeight.map { recon + kl * $0 } ?? recon + kl
         return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])
-    }
-
-    /// Gumbel(0, 1) noise −log(−log u), u uniform (kept away from 0 and 1).
-    private func fillGumbel(_ t: Tensor, rng: inout RandomGenerator) {
-        for i in 0..<t.count {
-            let u = min(max(rng.uniform(), 1e-10), 1 - 1e-7)
-            t.data[i] = -VectorMath.log(-VectorMath.log(u))
-        }
     }
 
     /// Draws what `loss` draws: the Gumbel noise of a batch of `rows`.

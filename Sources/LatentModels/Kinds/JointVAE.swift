@@ -169,10 +169,7 @@ public final class JointAutoencoder: GenerativeModel, BatchCoupledModel {
         let z = Variable.reparameterize(mean: mu, logVariance: logVar, noise: eps)
         let logQ = categoryHead(h).logSoftmaxRows()
         let gumbel = Tensor(uninitialized: [n, k])
-        for i in 0..<gumbel.count {
-            let u = min(max(rng.uniform(), 1e-10), 1 - 1e-7)
-            gumbel.data[i] = -VectorMath.log(-VectorMath.log(u))
-        }
+        rng.fillGumbel(gumbel)
         let relaxed = ((logQ + Variable(gumbel)) * (1 / settings.temperature)).logSoftmaxRows().exp()
         let recon = ReconstructionLoss.negativeLogLikelihood(
             logits: decoder(Variable.concatColumns(z, relaxed)), targets: share.x, likelihood: config.likelihood,
