@@ -47,6 +47,8 @@ KINDS = {
               r"\bgradientPenalty\b", r"--gradient-penalty"],
     "jointvae": [r"\.jointvae\b", r"\bcase jointvae\b", r'"jointvae"', r"\bJoint(VAE|Autoencoder|Code)\b",
                  r"\.joint\b", r"--discrete-capacity"],
+    "msssimvae": [r"\.msssimvae\b", r"\bcase msssimvae\b", r'"msssimvae"', r"\bMSSSIM(VAE|Autoencoder)\b",
+                  r"\bssim(Weight|Window)\b", r"--ssim-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

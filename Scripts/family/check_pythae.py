@@ -158,6 +158,12 @@ def adversarial_ae(run, model):
     return pythae
 
 
+def ms_ssim(run, model):
+    """The paper's MS-SSIM VAE loss in PyTorch (Scripts/family/pythae_reference.py): torch's conv2d and avg_pool2d."""
+    c = run["config"]
+    return pythae_reference.MSSSIMVAE(Encoder(model), Decoder(model), c.get("ssimWeight", 784), c.get("ssimWindow", 11))
+
+
 def categorical(run, model):
     """The paper's categorical VAE loss in PyTorch (Scripts/family/pythae_reference.py) at Latent's evaluation
     temperature τ_min."""
@@ -171,7 +177,7 @@ def joint(run, model):
 
 
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
-REFERENCES = {dip_vae, swae, categorical, joint}
+REFERENCES = {dip_vae, swae, categorical, joint, ms_ssim}
 
 # kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
@@ -188,6 +194,7 @@ KINDS = {
     "jointvae": (["--categories", "3", "--capacity", "2", "--discrete-capacity", "0.5", "--capacity-weight", "5"],
                  joint),
     "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
+    "msssimvae": (["--ssim-weight", "300", "--ssim-window", "7"], ms_ssim),
 }
 
 
@@ -231,12 +238,16 @@ def pythae_loss(model, x, seed):
 OPTIMIZER_TERMS = ("test_decoder_l2",)
 
 
+# The names `latent eval` gives the reconstruction term (the MS-SSIM VAE's is its own).
+RECONSTRUCTION_TERMS = ("test_reconstruction", "test_ms_ssim")
+
+
 def latent_loss(run, seed):
     """`latent eval`'s loss and its regularisation term (the loss less the reconstruction), per image, without the
     terms Pythae's optimiser holds."""
     m = json.loads(latent("eval", run, "--json", "--seed", str(seed)))
     loss = m["test_loss"] - sum(m.get(t, 0) for t in OPTIMIZER_TERMS)
-    return loss, loss - m["test_reconstruction"]
+    return loss, loss - next(m[t] for t in RECONSTRUCTION_TERMS if t in m)
 
 
 def compare(kind, what, ours, theirs, repeats, peer):

@@ -41,6 +41,7 @@ MODELS = [  # name, data set, options
     ("iwae", "digits", ["--model", "iwae", "--k", "3", "--activation", "leaky-relu"]),
     ("cvae", "digits", ["--model", "cvae"]),
     ("logcoshvae", "digits", ["--model", "logcoshvae", "--log-cosh-alpha", "5"]),
+    ("msssimvae", "digits", ["--model", "msssimvae", "--ssim-window", "7"]),
     ("classifier", "digits", ["--model", "classifier"]),
     ("conv-vae", "digits", ["--model", "vae", "--arch", "conv", "--hidden", "64", "--conv-channels", "8,16"]),
     ("conv-cvae", "digits", ["--model", "cvae", "--arch", "conv", "--hidden", "64", "--conv-channels", "8,16"]),

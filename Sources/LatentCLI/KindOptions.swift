@@ -17,6 +17,13 @@ struct KindOptions: ParsableArguments {
         help: "Log-cosh VAE: α of its loss, Σ log cosh(α·(x̂ − x)) / α (default 10).")
     var logCoshAlpha: Float?
     @Option(
+        name: .customLong("ssim-weight"),
+        help: "MS-SSIM VAE: weight w of w·(1 − MS-SSIM) per image (default: the picture's number of values).")
+    var ssimWeight: Float?
+    @Option(
+        name: .customLong("ssim-window"), help: "MS-SSIM VAE: the Gaussian window's odd width, 3 … 31 (default 11).")
+    var ssimWindow: Int?
+    @Option(
         name: .customLong("tc-alpha"), help: "β-TCVAE: weight α of the index-code mutual information (default 1).")
     var tcAlpha: Float?
     @Option(name: .customLong("tc-weight"), help: "β-TCVAE: weight β of the total correlation (default 6).")
@@ -118,6 +125,7 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
+        "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window",
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
@@ -154,6 +162,9 @@ struct KindOptions: ParsableArguments {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
         if logCoshAlpha != nil && kind != .logcoshvae { return "--log-cosh-alpha applies to --model logcoshvae" }
+        if (ssimWeight != nil || ssimWindow != nil) && kind != .msssimvae {
+            return "--ssim-weight and --ssim-window apply to --model msssimvae"
+        }
         if [tcAlpha, tcWeight, tcGamma].contains(where: { $0 != nil }) || tcEstimator != nil, kind != .betatcvae {
             return "--tc-alpha, --tc-weight, --tc-gamma and --tc-estimator apply to --model betatcvae"
         }
@@ -209,6 +220,7 @@ struct KindOptions: ParsableArguments {
         }
         if let noise { config.noise = try Corruption(parsing: noise) }
         if config.kind == .logcoshvae { config.logCoshAlpha = logCoshAlpha }
+        if config.kind == .msssimvae { (config.ssimWeight, config.ssimWindow) = (ssimWeight, ssimWindow) }
         if config.kind == .betatcvae {
             let d = TotalCorrelation()
             config.totalCorrelation = TotalCorrelation(

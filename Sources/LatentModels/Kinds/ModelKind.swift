@@ -42,6 +42,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case raegp
     /// JointVAE (Dupont 2018): Gaussian and categorical codes, each KL held to a capacity raised over the epochs.
     case jointvae
+    /// MS-SSIM VAE (Snell et al. 2017): the VAE with a multi-scale structural-similarity reconstruction term.
+    case msssimvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -66,6 +68,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .categoricalvae: CategoricalVAE.self
         case .raegp: RAEGP.self
         case .jointvae: JointVAE.self
+        case .msssimvae: MSSSIMVAE.self
         }
     }
 }
