@@ -183,6 +183,8 @@ class LatentModel(nn.Module):
             self.mean = nn.Linear(width, c["latent"] - self.classes_k)
             self.logvar = nn.Linear(width, c["latent"] - self.classes_k)
             self.category = nn.Linear(width, self.classes_k)
+        elif self.kind == "svae":  # a von Mises-Fisher posterior: direction e/|e|, concentration softplus(h) + 1
+            self.direction, self.concentration = nn.Linear(width, c["latent"]), nn.Linear(width, 1)
         elif self.variational:
             self.mean, self.logvar = nn.Linear(width, c["latent"]), nn.Linear(width, c["latent"])
         else:
@@ -218,8 +220,10 @@ class LatentModel(nn.Module):
     def encode(self, x, labels=None):
         """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE; each categorical
         variable's class probabilities for a categorical VAE; the Gaussian means and the class probabilities for
-        a JointVAE."""
+        a JointVAE; the unit direction of the posterior for a hyperspherical VAE (svae)."""
         h = self.encoder(x, self._condition(labels))
+        if self.kind == "svae":
+            return nn.functional.normalize(self.direction(h), dim=-1)
         if self.kind == "jointvae":
             return torch.cat([self.mean(h), torch.softmax(self.category(h), -1)], 1)
         if self.categories:

@@ -49,6 +49,7 @@ KINDS = {
                  r"\.joint\b", r"--discrete-capacity"],
     "msssimvae": [r"\.msssimvae\b", r"\bcase msssimvae\b", r'"msssimvae"', r"\bMSSSIM(VAE|Autoencoder)\b",
                   r"\bssim(Weight|Window)\b", r"--ssim-"],
+    "svae": [r"\.svae\b", r"\bcase svae\b", r'"svae"', r"\bHyperspherical(VAE|Autoencoder)\b"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

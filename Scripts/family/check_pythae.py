@@ -25,10 +25,10 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
+from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
-                           WAE_MMD_Config)
+                           SVAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -56,6 +56,19 @@ class Encoder(BaseEncoder):
         if not self.model.variational:
             return ModelOutput(embedding=code)
         return ModelOutput(embedding=code[0], log_covariance=code[1])
+
+
+class SphericalEncoder(BaseEncoder):
+    """A hyperspherical VAE's encoder as Pythae's SVAE reads it: the unnormalised direction and h, with
+    κ = softplus(h) + 1."""
+
+    def __init__(self, model):
+        BaseEncoder.__init__(self)
+        self.model = model
+
+    def forward(self, x):
+        h = self.model.encoder(x.reshape(x.shape[0], -1), None)
+        return ModelOutput(embedding=self.model.direction(h), log_concentration=self.model.concentration(h))
 
 
 class Decoder(BaseDecoder):
@@ -164,6 +177,12 @@ def ms_ssim(run, model):
     return pythae_reference.MSSSIMVAE(Encoder(model), Decoder(model), c.get("ssimWeight", 784), c.get("ssimWindow", 11))
 
 
+def spherical(run, model):
+    """Pythae's SVAE: a von Mises-Fisher posterior (Wood's sampler, scipy's Bessel functions), a uniform prior."""
+    config = SVAEConfig(input_dim=(784,), latent_dim=run["config"]["latent"], reconstruction_loss="bce")
+    return SVAE(config, encoder=SphericalEncoder(model), decoder=Decoder(model))
+
+
 def categorical(run, model):
     """The paper's categorical VAE loss in PyTorch (Scripts/family/pythae_reference.py) at Latent's evaluation
     temperature τ_min."""
@@ -195,6 +214,7 @@ KINDS = {
                  joint),
     "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
     "msssimvae": (["--ssim-weight", "300", "--ssim-window", "7"], ms_ssim),
+    "svae": ([], spherical),
 }
 
 

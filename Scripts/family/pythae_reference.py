@@ -17,10 +17,10 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
+from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
-                           VAEConfig, WAE_MMD_Config)
+                           SVAEConfig, VAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -44,6 +44,18 @@ class Encoder(BaseEncoder):
         if self.logvar is None:
             return ModelOutput(embedding=self.mean(h))
         return ModelOutput(embedding=self.mean(h), log_covariance=self.logvar(h))
+
+
+class SphericalEncoder(Encoder):
+    """The hyperspherical VAE's encoder: the unnormalised direction and h, κ = softplus(h) + 1 (Pythae's SVAE)."""
+
+    def __init__(self, hidden, latent, activation):
+        super().__init__(hidden, latent, activation, variational=False)
+        self.concentration = nn.Linear(hidden[-1], 1)
+
+    def forward(self, x):
+        h = self.body(x)
+        return ModelOutput(embedding=self.mean(h), log_concentration=self.concentration(h))
 
 
 class Decoder(BaseDecoder):
@@ -251,6 +263,9 @@ def make(args):
         config = RAE_GP_Config(input_dim=(784,), latent_dim=args.latent, embedding_weight=args.embedding_weight,
                                reg_weight=args.gradient_penalty)
         return RAE_GP(config, encoder=encoder, decoder=decoder)
+    if args.model == "svae":
+        config = SVAEConfig(input_dim=(784,), latent_dim=args.latent, reconstruction_loss="bce")
+        return SVAE(config, encoder=SphericalEncoder(hidden, args.latent, act), decoder=decoder)
     if args.model == "msssimvae":
         return MSSSIMVAE(encoder, decoder, args.ssim_weight or 784, args.ssim_window)
     if args.model == "dipvae":
@@ -270,7 +285,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
-                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae"])
+                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))

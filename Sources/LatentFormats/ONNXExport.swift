@@ -52,6 +52,13 @@ public enum ONNXExport {
                     "Latent \(c.kind.rawValue) encoder: each categorical variable's class probabilities"),
                 decoder: file(try decoderGraph(c, categorical.decoder), decoderDoc(c)))
         }
+        if let spherical = model as? HypersphericalAutoencoder {
+            return Files(
+                encoder: file(
+                    try sphericalEncoderGraph(c, spherical),
+                    "Latent \(c.kind.rawValue) encoder: the von Mises-Fisher posterior's direction and concentration"),
+                decoder: file(try decoderGraph(c, spherical.decoder), decoderDoc(c)))
+        }
         if let ae = model as? Autoencoder {
             let encoder = try encoderGraph(c, body: ae.body, heads: [("code", ae.codeLayer)])
             return Files(
@@ -134,6 +141,22 @@ public enum ONNXExport {
         let probabilities = g.node("Softmax", [grouped], [("axis", .int(-1))])
         g.node("Reshape", [probabilities, g.int64s("rows", [-1, c.latent])], output: "code")
         g.output("code", columns: [c.latent], doc: "class probabilities of each categorical variable, per row")
+        return g
+    }
+
+    /// x → body → the direction e/‖e‖ (`direction` [N, latent]) and κ = softplus(h) + 1
+    /// (`concentration` [N, 1]).
+    static func sphericalEncoderGraph(_ c: ModelConfig, _ model: HypersphericalAutoencoder) throws -> ONNXGraph {
+        var g = ONNXGraph(name: "latent_encoder")
+        g.input("x", .float, columns: [c.inputSize], doc: inputDescription(c))
+        var h = try lower(model.body.features, from: "x", into: &g, prefix: "encoder.conv")
+        h = try lower(model.body.dense, from: h, into: &g, prefix: "encoder")
+        let e = linear(model.directionHead, from: h, into: &g, name: "direction")
+        g.node("LpNormalization", [e], output: "direction", [("axis", .int(-1)), ("p", .int(2))])
+        let k = g.node("Softplus", [linear(model.concentrationHead, from: h, into: &g, name: "concentration")])
+        g.node("Add", [k, g.floats("one", [1])], output: "concentration")
+        g.output("direction", columns: [c.latent], doc: "the posterior's mean direction, a unit vector per row")
+        g.output("concentration", columns: [1], doc: "the posterior's concentration κ per row")
         return g
     }
 

@@ -154,6 +154,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return convolutions + body + heads + decoder + learnedVariance + kind.member.extraParameterCount(self)
     }
 
+    /// The width of the encoder body's output, which the heads read: the last hidden width, or the convolutions'
+    /// flattened features (or the input) when there is no hidden layer.
+    public var encoderOutputWidth: Int {
+        if let last = hidden.last { return last }
+        if arch == .conv, convChannels.count == 2 { return imageHeight / 4 * imageWidth / 4 * convChannels[1] }
+        return arch == .deepconv ? convFeatures : inputSize
+    }
+
     /// Floats a training step keeps per example (per importance sample for an IWAE), roughly: activations,
     /// their gradients and the kernels' scratch — 12 per input value, 6 per hidden unit (encoder and decoder),
     /// 5 per value of a convolution's feature map (im2col's columns included). Calibrated on peak memory (graph

@@ -13,6 +13,13 @@ enum _LatentLibm {
             Darwin.log(x)
         #endif
     }
+    @inline(__always) static func exp(_ x: Double) -> Double {
+        #if canImport(Glibc)
+            Glibc.exp(x)
+        #else
+            Darwin.exp(x)
+        #endif
+    }
     @inline(__always) static func sin(_ x: Double) -> Double {
         #if canImport(Glibc)
             Glibc.sin(x)

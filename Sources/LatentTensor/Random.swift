@@ -58,6 +58,25 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         return Float(r * _cos(2 * Double.pi * u2))
     }
 
+    /// Gamma(shape a, scale 1) for a > 0 (Marsaglia & Tsang 2000; for a < 1, Gamma(a + 1)·U^(1/a)).
+    public mutating func gamma(shape a: Double) -> Double {
+        precondition(a > 0, "gamma: shape \(a) must be positive")
+        func open() -> Double { Double((next() >> 11) | 1) * 0x1p-53 }  // in (0, 1)
+        if a < 1 { return gamma(shape: a + 1) * _LatentLibm.exp(_LatentLibm.log(open()) / a) }
+        let d = a - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            let x = Double(normal()), v = (1 + c * x) * (1 + c * x) * (1 + c * x)
+            if v <= 0 { continue }
+            if _LatentLibm.log(open()) < 0.5 * x * x + d - d * v + d * _LatentLibm.log(v) { return d * v }
+        }
+    }
+
+    /// Beta(a, b) for a, b > 0, as G_a / (G_a + G_b).
+    public mutating func beta(_ a: Double, _ b: Double) -> Double {
+        let x = gamma(shape: a)
+        return x / (x + gamma(shape: b))
+    }
+
     /// 1 with probability p, else 0.
     public mutating func bernoulli(_ p: Float) -> Float { uniform() < p ? 1 : 0 }
 

@@ -50,13 +50,7 @@ public enum JointVAE: ModelFamilyMember {
     /// The second Gaussian head (the configuration counts one head of `latent` columns).
     public static func extraParameterCount(_ c: ModelConfig) -> Double {
         let s = c.joint ?? JointCode()
-        var width = c.hidden.last ?? c.inputSize
-        if c.hidden.isEmpty, c.arch == .conv, c.convChannels.count == 2 {
-            width = c.imageHeight / 4 * c.imageWidth / 4 * c.convChannels[1]
-        } else if c.hidden.isEmpty, c.arch == .deepconv {
-            width = c.convFeatures
-        }
-        return Double(width + 1) * Double(c.latent - s.categories)
+        return Double(c.encoderOutputWidth + 1) * Double(c.latent - s.categories)
     }
 
     /// Threads share the batch's KLs; processes do not.

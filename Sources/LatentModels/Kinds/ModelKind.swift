@@ -44,6 +44,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case jointvae
     /// MS-SSIM VAE (Snell et al. 2017): the VAE with a multi-scale structural-similarity reconstruction term.
     case msssimvae
+    /// Hyperspherical VAE (Davidson et al. 2018): a von Mises–Fisher posterior on the sphere, a uniform prior.
+    case svae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -69,6 +71,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .raegp: RAEGP.self
         case .jointvae: JointVAE.self
         case .msssimvae: MSSSIMVAE.self
+        case .svae: HypersphericalVAE.self
         }
     }
 }
