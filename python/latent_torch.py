@@ -16,6 +16,7 @@ fine-tune them, trace them, script them. Needs torch and safetensors; tested aga
 Scripts/interop/check_interop.py.
 """
 import json
+import math
 import os
 
 import torch
@@ -220,10 +221,15 @@ class LatentModel(nn.Module):
     def encode(self, x, labels=None):
         """(mean, log_variance) for a VAE, CVAE or IWAE; the code for an AE, SAE or DAE; each categorical
         variable's class probabilities for a categorical VAE; the Gaussian means and the class probabilities for
-        a JointVAE; the unit direction of the posterior for a hyperspherical VAE (svae)."""
+        a JointVAE; the unit direction of the posterior for a hyperspherical VAE (svae); the centre in the ball and
+        log σ² for a Poincaré VAE."""
         h = self.encoder(x, self._condition(labels))
         if self.kind == "svae":
             return nn.functional.normalize(self.direction(h), dim=-1)
+        if self.kind == "poincarevae":  # the wrapped normal's centre exp0(mean) in the ball, and log sigma^2
+            mean, sc = self.mean(h), math.sqrt(self.config.get("curvature", 1))
+            norm = mean.norm(dim=-1, keepdim=True).clamp_min(1e-15)
+            return torch.tanh(sc * norm) * mean / (sc * norm), self.logvar(h)
         if self.kind == "jointvae":
             return torch.cat([self.mean(h), torch.softmax(self.category(h), -1)], 1)
         if self.categories:

@@ -50,6 +50,8 @@ KINDS = {
     "msssimvae": [r"\.msssimvae\b", r"\bcase msssimvae\b", r'"msssimvae"', r"\bMSSSIM(VAE|Autoencoder)\b",
                   r"\bssim(Weight|Window)\b", r"--ssim-"],
     "svae": [r"\.svae\b", r"\bcase svae\b", r'"svae"', r"\bHyperspherical(VAE|Autoencoder)\b"],
+    "poincarevae": [r"\.poincarevae\b", r"\bcase poincarevae\b", r'"poincarevae"', r"\bPoincare(VAE|Autoencoder)\b",
+                    r"\bcurvature\b", r"--curvature"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

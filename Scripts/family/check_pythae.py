@@ -25,7 +25,8 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
+from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, WAE_MMD, PoincareVAE, PoincareVAEConfig, Adversarial_AE,
+                           Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
                            SVAEConfig, WAE_MMD_Config)
@@ -183,6 +184,15 @@ def spherical(run, model):
     return SVAE(config, encoder=SphericalEncoder(model), decoder=Decoder(model))
 
 
+def poincare(run, model):
+    """Pythae's PoincareVAE with wrapped normals (its defaults); the encoder maps its mean into the ball by exp0, as
+    the paper's and Pythae's reproduction script's encoder."""
+    c = run["config"]
+    config = PoincareVAEConfig(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                               curvature=c.get("curvature", 1))
+    return PoincareVAE(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
 def categorical(run, model):
     """The paper's categorical VAE loss in PyTorch (Scripts/family/pythae_reference.py) at Latent's evaluation
     temperature τ_min."""
@@ -215,6 +225,7 @@ KINDS = {
     "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
     "msssimvae": (["--ssim-weight", "300", "--ssim-window", "7"], ms_ssim),
     "svae": ([], spherical),
+    "poincarevae": (["--curvature", "0.7"], poincare),
 }
 
 

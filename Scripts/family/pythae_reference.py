@@ -17,7 +17,8 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, BetaTCVAE,
+from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, VAE, WAE_MMD, PoincareVAE, PoincareVAEConfig, Adversarial_AE,
+                           Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
                            SVAEConfig, VAEConfig, WAE_MMD_Config)
@@ -56,6 +57,21 @@ class SphericalEncoder(Encoder):
     def forward(self, x):
         h = self.body(x)
         return ModelOutput(embedding=self.mean(h), log_concentration=self.concentration(h))
+
+
+class BallEncoder(Encoder):
+    """The Poincaré VAE's encoder: the mean mapped into the ball by exp0 (the paper's), and log sigma^2."""
+
+    def __init__(self, hidden, latent, activation, curvature):
+        super().__init__(hidden, latent, activation)
+        self.sc = math.sqrt(curvature)
+
+    def forward(self, x):
+        h = self.body(x)
+        mean = self.mean(h)
+        norm = mean.norm(dim=-1, keepdim=True).clamp_min(1e-15)
+        centre = torch.tanh(self.sc * norm) * mean / (self.sc * norm)
+        return ModelOutput(embedding=centre, log_covariance=self.logvar(h))
 
 
 class Decoder(BaseDecoder):
@@ -263,6 +279,9 @@ def make(args):
         config = RAE_GP_Config(input_dim=(784,), latent_dim=args.latent, embedding_weight=args.embedding_weight,
                                reg_weight=args.gradient_penalty)
         return RAE_GP(config, encoder=encoder, decoder=decoder)
+    if args.model == "poincarevae":
+        config = PoincareVAEConfig(input_dim=(784,), latent_dim=args.latent, reconstruction_loss="bce", curvature=1)
+        return PoincareVAE(config, encoder=BallEncoder(hidden, args.latent, act, 1), decoder=decoder)
     if args.model == "svae":
         config = SVAEConfig(input_dim=(784,), latent_dim=args.latent, reconstruction_loss="bce")
         return SVAE(config, encoder=SphericalEncoder(hidden, args.latent, act), decoder=decoder)
@@ -285,7 +304,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
-                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae"])
+                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae", "poincarevae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))

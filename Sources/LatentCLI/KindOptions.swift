@@ -23,6 +23,8 @@ struct KindOptions: ParsableArguments {
     @Option(
         name: .customLong("ssim-window"), help: "MS-SSIM VAE: the Gaussian window's odd width, 3 … 31 (default 11).")
     var ssimWindow: Int?
+    @Option(help: "Poincaré VAE: curvature c of the ball {z : c‖z‖² < 1}, 0 < c ≤ 100 (default 1).")
+    var curvature: Float?
     @Option(
         name: .customLong("tc-alpha"), help: "β-TCVAE: weight α of the index-code mutual information (default 1).")
     var tcAlpha: Float?
@@ -125,7 +127,7 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
-        "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window",
+        "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window", "curvature": "--curvature",
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
         "mmdKernel": "--mmd-bandwidth", "infoAlpha": "--info-alpha", "infoLambda": "--info-lambda",
         "dipOffDiagonal": "--dip-off-diagonal", "dipDiagonal": "--dip-diagonal",
@@ -165,6 +167,7 @@ struct KindOptions: ParsableArguments {
         if (ssimWeight != nil || ssimWindow != nil) && kind != .msssimvae {
             return "--ssim-weight and --ssim-window apply to --model msssimvae"
         }
+        if curvature != nil && kind != .poincarevae { return "--curvature applies to --model poincarevae" }
         if [tcAlpha, tcWeight, tcGamma].contains(where: { $0 != nil }) || tcEstimator != nil, kind != .betatcvae {
             return "--tc-alpha, --tc-weight, --tc-gamma and --tc-estimator apply to --model betatcvae"
         }
@@ -221,6 +224,7 @@ struct KindOptions: ParsableArguments {
         if let noise { config.noise = try Corruption(parsing: noise) }
         if config.kind == .logcoshvae { config.logCoshAlpha = logCoshAlpha }
         if config.kind == .msssimvae { (config.ssimWeight, config.ssimWindow) = (ssimWeight, ssimWindow) }
+        if config.kind == .poincarevae { config.curvature = curvature }
         if config.kind == .betatcvae {
             let d = TotalCorrelation()
             config.totalCorrelation = TotalCorrelation(

@@ -59,6 +59,13 @@ public enum ONNXExport {
                     "Latent \(c.kind.rawValue) encoder: the von Mises-Fisher posterior's direction and concentration"),
                 decoder: file(try decoderGraph(c, spherical.decoder), decoderDoc(c)))
         }
+        if let poincare = model as? PoincareAutoencoder {
+            return Files(
+                encoder: file(
+                    try poincareEncoderGraph(c, poincare),
+                    "Latent \(c.kind.rawValue) encoder: the wrapped normal's centre in the Poincaré ball, log σ²"),
+                decoder: file(try decoderGraph(c, poincare.decoder), decoderDoc(c)))
+        }
         if let ae = model as? Autoencoder {
             let encoder = try encoderGraph(c, body: ae.body, heads: [("code", ae.codeLayer)])
             return Files(
@@ -157,6 +164,25 @@ public enum ONNXExport {
         g.node("Add", [k, g.floats("one", [1])], output: "concentration")
         g.output("direction", columns: [c.latent], doc: "the posterior's mean direction, a unit vector per row")
         g.output("concentration", columns: [1], doc: "the posterior's concentration κ per row")
+        return g
+    }
+
+    /// x → body → `centre` = exp₀(mean) = tanh(√c‖m‖)·m/(√c‖m‖) [N, latent] and `log_variance`
+    /// [N, latent].
+    static func poincareEncoderGraph(_ c: ModelConfig, _ model: PoincareAutoencoder) throws -> ONNXGraph {
+        var g = ONNXGraph(name: "latent_encoder")
+        g.input("x", .float, columns: [c.inputSize], doc: inputDescription(c))
+        var h = try lower(model.body.features, from: "x", into: &g, prefix: "encoder.conv")
+        h = try lower(model.body.dense, from: h, into: &g, prefix: "encoder")
+        let mean = linear(model.meanHead, from: h, into: &g, name: "mean")
+        let norm = g.node("ReduceL2", [mean], [("axes", .ints([1])), ("keepdims", .int(1))])
+        let scaled = g.node(
+            "Mul",
+            [g.node("Max", [norm, g.floats("tiny", [1e-15])]), g.floats("sqrt_c", [model.curvature.squareRoot()])])
+        g.node("Mul", [mean, g.node("Div", [g.node("Tanh", [scaled]), scaled])], output: "centre")
+        linear(model.logVarianceHead, from: h, into: &g, name: "logvar", output: "log_variance")
+        g.output("centre", columns: [c.latent], doc: "the posterior's centre in the Poincaré ball per row")
+        g.output("log_variance", columns: [c.latent], doc: "log σ² of the wrapped normal's tangent Gaussian per row")
         return g
     }
 

@@ -46,6 +46,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case msssimvae
     /// Hyperspherical VAE (Davidson et al. 2018): a von Mises–Fisher posterior on the sphere, a uniform prior.
     case svae
+    /// Poincaré VAE (Mathieu et al. 2019): wrapped normals in the Poincaré ball of curvature −c.
+    case poincarevae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -72,6 +74,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .jointvae: JointVAE.self
         case .msssimvae: MSSSIMVAE.self
         case .svae: HypersphericalVAE.self
+        case .poincarevae: PoincareVAE.self
         }
     }
 }
