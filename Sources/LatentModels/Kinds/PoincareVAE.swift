@@ -57,8 +57,8 @@ public enum PoincareVAE: ModelFamilyMember {
 
     /// log N_wrapped(z; centre, σ) per row, [n, 1]: the tangent Gaussian of
     /// u = (2/√c)·artanh(√c‖s‖)·s/‖s‖, s = (−centre) ⊕ z, less
-    /// (m − 1)·log(sinh(√c·d)/(√c·d)) for d = (2/√c)·artanh(√c‖s‖). `logSigma` is log σ ([n, m], or nil
-    /// for σ = 1); `centre` nil is the origin.
+    /// (m − 1)·log(sinh(√c·d)/(√c·d)) for d = (2/√c)·artanh(√c‖s‖). `logSigma` is log σ
+    /// ([n, m], or nil for σ = 1); `centre` nil is the origin.
     public static func wrappedLogDensity(_ z: Variable, centre: Variable?, logSigma: Variable?, c: Float) -> Variable {
         let m = z.shape[1], sc = c.squareRoot()
         let s = centre.map { mobiusAdd($0 * -1, z, c: c) } ?? z
