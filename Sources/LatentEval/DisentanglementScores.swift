@@ -4,7 +4,7 @@ import LatentStats
 import LatentTensor
 
 /// How well a model's codes separate a dataset's ground-truth factors (`Dataset.factors`, e.g. dSprites): the
-/// mutual information gap, the FactorVAE score and the SAP score, computed as disentanglement_lib and `disent` do,
+/// mutual information gap, the FactorVAE score, the SAP score and DCI, computed as disentanglement_lib and `disent` do,
 /// from the codes (posterior means) of the data's examples.
 public struct DisentanglementScores: Sendable {
     /// The mutual information gap, averaged over factors, and per factor.
@@ -13,6 +13,9 @@ public struct DisentanglementScores: Sendable {
     public var factorVAETrain: Double, factorVAEEval: Double
     /// The SAP score (discrete factors), and the examples its classifiers were fitted and tested on.
     public var sap: Double, sapExamples: (train: Int, test: Int)
+    /// The DCI scores: disentanglement, completeness, and informativeness (the boosted classifiers' accuracy on
+    /// the SAP score's training and test examples).
+    public var dci: (disentanglement: Double, completeness: Double, train: Double, test: Double)
     /// The factors' names.
     public var factors: [String]
     /// Examples the mutual information gap used; votes of the FactorVAE score (training, evaluation).
@@ -24,12 +27,14 @@ public struct DisentanglementScores: Sendable {
             "mig": mig, "mig_per_factor": Dictionary(uniqueKeysWithValues: zip(factors, migPerFactor)),
             "factor_vae_train_accuracy": factorVAETrain, "factor_vae_eval_accuracy": factorVAEEval,
             "mig_examples": examples, "factor_vae_votes": [votes.train, votes.eval], "sap": sap,
-            "sap_examples": [sapExamples.train, sapExamples.test],
+            "sap_examples": [sapExamples.train, sapExamples.test], "dci_disentanglement": dci.disentanglement,
+            "dci_completeness": dci.completeness, "dci_informativeness_train": dci.train,
+            "dci_informativeness_test": dci.test,
         ]
     }
 
     /// The scores of `model` on `data`'s examples: the gap over `examples` of them drawn at random (all if fewer),
-    /// the SAP score's classifiers fitted on those and tested on up to half as many others;
+    /// the SAP score's classifiers and DCI's boosted trees fitted on those and tested on up to half as many others;
     /// the FactorVAE score from the variances over as many, then `votes` training and `votes / 2` evaluation votes,
     /// each of a batch of `batch` examples sharing one factor's value (a factor and a value drawn at random).
     /// Throws where the data has no factors.
@@ -69,13 +74,15 @@ public struct DisentanglementScores: Sendable {
         let gap = Disentanglement.mutualInformationGap(codes: columns, factors: pickedFactors)
         // SAP: classifiers fitted on the gap's examples, tested on up to half as many others.
         let held = Array(order.dropFirst(picked.count).prefix(max(picked.count / 2, 1)))
+        let heldCodes = (0..<d).map { j in held.map { values[$0 * d + j] } }
+        let heldFactors = allColumns.map { column in held.map { column[$0] } }
         let sap =
             held.isEmpty
             ? (score: Double.nan, accuracy: [[Double]]())
             : Disentanglement.separatedAttributePredictability(
-                codes: columns, factors: pickedFactors,
-                testCodes: (0..<d).map { j in held.map { values[$0 * d + j] } },
-                testFactors: allColumns.map { column in held.map { column[$0] } })
+                codes: columns, factors: pickedFactors, testCodes: heldCodes, testFactors: heldFactors)
+        let dci = Disentanglement.dci(
+            codes: columns, factors: pickedFactors, testCodes: heldCodes, testFactors: heldFactors)
 
         let variances = columns.map(Disentanglement.variance)
         let active = variances.map { $0.squareRoot() >= 0 }
@@ -100,7 +107,9 @@ public struct DisentanglementScores: Sendable {
         let accuracy = Disentanglement.majorityVoteAccuracy(train: train, eval: eval)
         return DisentanglementScores(
             mig: gap.score, migPerFactor: gap.perFactor, factorVAETrain: accuracy.train, factorVAEEval: accuracy.eval,
-            sap: sap.score, sapExamples: (picked.count, held.count), factors: factors.names, examples: picked.count,
+            sap: sap.score, sapExamples: (picked.count, held.count),
+            dci: (dci.disentanglement, dci.completeness, dci.informativeness.train, dci.informativeness.test),
+            factors: factors.names, examples: picked.count,
             votes: (votes, max(votes / 2, 1)))
     }
 }

@@ -52,6 +52,35 @@ import Testing
         #expect(predict(0.3) == 0 && predict(0.9) == 1)
     }
 
+    @Test func theDCIScoresAreDisentsWithinItsOwnSpread() throws {
+        // disent fits scikit-learn's GradientBoostingClassifier, whose random feature order decides between exactly
+        // equal splits: its scores move by `dci_spread` between seeds; Latent's (first feature wins) must lie
+        // within twice that of seed 1's, and its accuracies equal.
+        let codes = Self.f["codes"]!, rows = Self.f["sap_rows"]!, factors = Self.factors
+        let train = (0..<10_000).map { Int(rows[$0]) }, test = (10_000..<15_000).map { Int(rows[$0]) }
+        func columns(_ r: [Int]) -> [[Double]] { (0..<codes.shape[1]).map { j in r.map { Double(codes[$0, j]) } } }
+        let ys = (0..<factors.count).map(factors.column)
+        let dci = Disentanglement.dci(
+            codes: columns(train), factors: ys.map { y in train.map { y[$0] } }, testCodes: columns(test),
+            testFactors: ys.map { y in test.map { y[$0] } })
+        let theirs = Self.f["dci"]!, spread = Double(Self.f["dci_spread"]![0]), allowed = 2 * spread + 1e-6
+        #expect(abs(dci.disentanglement - Double(theirs[0])) < allowed, "\(dci.disentanglement) vs \(theirs[0])")
+        #expect(abs(dci.completeness - Double(theirs[1])) < allowed, "\(dci.completeness) vs \(theirs[1])")
+        #expect(abs(dci.informativeness.train - Double(theirs[2])) < 2e-3, "\(dci.informativeness.train)")
+        #expect(abs(dci.informativeness.test - Double(theirs[3])) < 2e-3, "\(dci.informativeness.test)")
+        let importance = Self.f["dci_importance"]!
+        var worst = 0.0
+        for j in 0..<codes.shape[1] {
+            for k in 0..<factors.count { worst = max(worst, abs(dci.importance[j][k] - Double(importance[j, k]))) }
+        }
+        #expect(worst < 0.01, "largest importance difference \(worst)")
+        // Factors as their own codes: each tree splits on its own factor alone; D = C = 1, every prediction right.
+        let own = Disentanglement.dci(
+            codes: ys.map { y in train.map { Double(y[$0]) } }, factors: ys.map { y in train.map { y[$0] } },
+            testCodes: ys.map { y in test.map { Double(y[$0]) } }, testFactors: ys.map { y in test.map { y[$0] } })
+        #expect(own.disentanglement > 0.999 && own.completeness > 0.999 && own.informativeness.test == 1)
+    }
+
     @Test func theFactorVAEScoreIsDisentsWithinItsSamplingError() throws {
         // Both draw their votes at random: within four standard errors of the difference of two estimates.
         let scores = DisentanglementScores.measure(codes: Self.f["codes"]!, factors: Self.factors, seed: 1)
