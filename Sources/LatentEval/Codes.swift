@@ -1,3 +1,4 @@
+import Foundation
 import LatentData
 import LatentModels
 import LatentTensor
@@ -91,7 +92,23 @@ public enum Codes {
         return path
     }
 
-    /// The decoded straight path between the codes of examples `from` and `to` of `data`, `steps` images
+    /// `steps` points of the great circle from unit vector `a` to unit vector `b` at constant speed (spherical
+    /// linear interpolation; the straight path where they are parallel).
+    public static func arc(from a: [Float], to b: [Float], steps: Int) -> Tensor {
+        let cosine = Double(zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+        let angle = Foundation.acos(min(1, max(-1, cosine)))
+        guard Foundation.sin(angle) > 1e-6 else { return path(from: a, to: b, steps: steps) }
+        let out = Tensor(uninitialized: [steps, a.count])
+        for s in 0..<steps {
+            let t = Double(s) / Double(steps - 1)
+            let (u, v) = (Foundation.sin((1 - t) * angle), Foundation.sin(t * angle))
+            for j in 0..<a.count { out[s, j] = Float((u * Double(a[j]) + v * Double(b[j])) / Foundation.sin(angle)) }
+        }
+        return out
+    }
+
+    /// The decoded path between the codes of examples `from` and `to` of `data` (straight; a great circle for a
+    /// code on a sphere), `steps` images
     /// (a CVAE decodes the whole path with the first example's label). Throws for indices outside the data.
     public static func interpolate(
         _ model: any ReconstructingModel, _ data: Dataset, from: Int, to: Int,
@@ -106,7 +123,10 @@ public enum Codes {
         let labels = [Int(data.labels[from]), Int(data.labels[to])]
         let codes = model.encode(x, labels: labels)
         let d = codes.shape[1]
-        let line = path(from: (0..<d).map { codes[0, $0] }, to: (0..<d).map { codes[1, $0] }, steps: steps)
+        let (a, b) = ((0..<d).map { codes[0, $0] }, (0..<d).map { codes[1, $0] })
+        let line =
+            model.config.capabilities.contains(.manifoldCode)
+            ? arc(from: a, to: b, steps: steps) : path(from: a, to: b, steps: steps)
         return model.decode(line, labels: Array(repeating: labels[0], count: steps))
     }
 }

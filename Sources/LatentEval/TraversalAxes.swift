@@ -26,6 +26,12 @@ public struct TraversalAxes: Sendable {
                 "a \(c.kind.rawValue)'s code has categorical variables, which have no continuous steps to traverse "
                     + "(sample or interpolate it instead)")
         }
+        guard !c.kind.member.capabilities.contains(.manifoldCode) else {
+            throw LatentError(
+                .render, field: "kind",
+                "a \(c.kind.rawValue)'s code lies on a sphere, which one coordinate cannot move along alone "
+                    + "(interpolate it instead: the path follows the sphere's great circle)")
+        }
         guard probe.count > 0 else { throw LatentError(.data, "no examples to measure the traversals on") }
         var weight = [Double](repeating: 0, count: d), centre = [Double](repeating: 0, count: d)
         var spread = [Double](repeating: 1, count: d)

@@ -25,6 +25,8 @@ public struct ModelCapabilities: OptionSet, Sendable {
     public static let planned = ModelCapabilities(rawValue: 1 << 6)
     /// Its code is made of categorical variables (blocks of class probabilities), not continuous dimensions.
     public static let categoricalCode = ModelCapabilities(rawValue: 1 << 7)
+    /// Its code lies on a curved manifold (a sphere): one coordinate cannot move alone and stay on it.
+    public static let manifoldCode = ModelCapabilities(rawValue: 1 << 8)
 }
 
 extension ModelKind {

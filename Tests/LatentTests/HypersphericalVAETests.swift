@@ -91,6 +91,20 @@ import Testing
         #expect(error < 2e-2, "\(error)")
     }
 
+    /// Interpolation on the sphere follows the great circle at constant speed: every point is a unit vector and
+    /// neighbours are equally far apart.
+    @Test func interpolationFollowsTheGreatCircle() {
+        let a: [Float] = [1, 0, 0], b: [Float] = [0, 0.6, 0.8]
+        let arc = Codes.arc(from: a, to: b, steps: 7)
+        var gaps: [Float] = []
+        for s in 0..<7 {
+            let point = (0..<3).map { arc[s, $0] }
+            #expect(abs(point.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
+            if s > 0 { gaps.append(sqrt((0..<3).reduce(Float(0)) { $0 + pow(arc[s, $1] - arc[s - 1, $1], 2) })) }
+        }
+        #expect(gaps.max()! - gaps.min()! < 1e-5 && abs(arc[6, 1] - 0.6) < 1e-6)
+    }
+
     @Test func everyVerbWorksAndBadSettingsAreNamed() throws {
         let dir = Support.temporaryDirectory(), run = dir.appendingPathComponent("run").path
         let train = try Support.runLatent([
@@ -105,7 +119,12 @@ import Testing
             ["reconstruct", run, "--out", dir.appendingPathComponent("r.png").path],
             ["encode", run, "--out", dir.appendingPathComponent("codes.csv").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
+            ["interpolate", run, "--from", "1", "--to", "2", "--out", dir.appendingPathComponent("i.png").path],
         ])
+        let traversal = try Support.runLatent([
+            "plot", "traversal", run, "--image", "1", "--out", dir.appendingPathComponent("t.png").path,
+        ])
+        #expect(traversal.status != 0 && traversal.stderr.contains("sphere"), "\(traversal.stderr)")
         let fresh = dir.appendingPathComponent("refused").path
         try Support.expectRefused([
             (["train", "--model", "svae", "--latent", "1", "--out", fresh], "--latent"),

@@ -10,7 +10,7 @@ import LatentTensor
 /// Its code (`encode`) is the direction μ; samples decode uniform points of the sphere.
 public enum HypersphericalVAE: ModelFamilyMember {
     /// Encodes (the direction), decodes and samples from its uniform prior; its code is not Gaussian.
-    public static let capabilities: ModelCapabilities = [.reconstruct, .sample]
+    public static let capabilities: ModelCapabilities = [.reconstruct, .sample, .manifoldCode]
 
     /// A `HypersphericalAutoencoder` of `config`.
     public static func make(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
