@@ -20,6 +20,17 @@ public enum HypersphericalVAE: ModelFamilyMember {
     /// The concentration head's weights and bias (the direction head is counted as an autoencoder's code layer).
     public static func extraParameterCount(_ c: ModelConfig) -> Double { Double(c.encoderOutputWidth + 1) }
 
+    /// A point drawn uniformly on the unit sphere of `count` coordinates, written at `p` (normalised Gaussian draws,
+    /// redrawn in the measure-zero case of all zeros).
+    static func drawUniformDirection(_ p: UnsafeMutablePointer<Float>, count: Int, rng: inout RandomGenerator) {
+        var norm: Float = 0
+        repeat {
+            for j in 0..<count { p[j] = rng.normal() }
+            norm = (0..<count).reduce(0) { $0 + p[$1] * p[$1] }
+        } while norm == 0
+        for j in 0..<count { p[j] /= norm.squareRoot() }
+    }
+
     /// A sphere of 2 to 256 dimensions (S¹ … S²⁵⁵); β and free bits do not apply.
     public static func validate(_ c: ModelConfig) throws {
         guard (2...256).contains(c.latent) else {
@@ -77,12 +88,7 @@ public final class HypersphericalAutoencoder: GenerativeModel {
         var mixing = [Double](repeating: 0, count: n)
         for i in 0..<n {
             var local = RandomGenerator(seed: rng.next())
-            var norm: Float = 0
-            repeat {
-                for j in 0..<(m - 1) { tangent.data[i * (m - 1) + j] = local.normal() }
-                norm = (0..<(m - 1)).reduce(0) { $0 + tangent.data[i * (m - 1) + $1] * tangent.data[i * (m - 1) + $1] }
-            } while norm == 0
-            for j in 0..<(m - 1) { tangent.data[i * (m - 1) + j] /= norm.squareRoot() }
+            HypersphericalVAE.drawUniformDirection(tangent.data + i * (m - 1), count: m - 1, rng: &local)
             mixing[i] = VonMisesFisher.mixing(
                 kappa: VonMisesFisher.concentration(k.value.data[i]), dimension: m, rng: &local)
         }
@@ -124,14 +130,7 @@ public final class HypersphericalAutoencoder: GenerativeModel {
     /// ignored).
     public func sample(labels: [Int], rng: inout RandomGenerator) -> Tensor {
         let m = config.latent, z = Tensor(uninitialized: [labels.count, m])
-        for i in 0..<labels.count {
-            var norm: Float = 0
-            repeat {
-                for j in 0..<m { z.data[i * m + j] = rng.normal() }
-                norm = (0..<m).reduce(0) { $0 + z.data[i * m + $1] * z.data[i * m + $1] }
-            } while norm == 0
-            for j in 0..<m { z.data[i * m + j] /= norm.squareRoot() }
-        }
+        for i in 0..<labels.count { HypersphericalVAE.drawUniformDirection(z.data + i * m, count: m, rng: &rng) }
         return decode(z, labels: labels)
     }
 }

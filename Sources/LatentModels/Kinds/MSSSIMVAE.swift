@@ -78,8 +78,7 @@ public enum MSSSIMVAE: ModelFamilyMember {
     /// The mean of each image of a [n, h, w, c] variable, as [n, 1].
     static func imageMeans(_ v: Variable) -> Variable {
         let n = v.shape[0], size = v.shape[1] * v.shape[2] * v.shape[3]
-        let average = Variable(Tensor(repeating: 1 / Float(size), shape: [size, 1]))
-        return Variable.matmul(v.reshaped([n, size]), average)
+        return v.reshaped([n, size]).rowSums() * (1 / Float(size))
     }
 
     /// The k × k window of a one-dimensional one.
