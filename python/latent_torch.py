@@ -143,14 +143,16 @@ class _Decoder(nn.Module):
 
 
 # kind → its discriminator's default size, activation and logits (Latent's defaults: Pythae's networks).
-DISCRIMINATORS = {"factorvae": (1000, 5, lambda: nn.LeakyReLU(0.2), 2), "aae": (256, 1, nn.ReLU, 1)}
+DISCRIMINATORS = {"factorvae": (1000, 5, lambda: nn.LeakyReLU(0.2), 2), "aae": (256, 1, nn.ReLU, 1),
+                  "vaegan": (256, 1, nn.ReLU, 1)}
 
 
 def _discriminator(c):
-    """The discriminator of a kind that trains one (FactorVAE, AAE): codes → logits through `layers` × `width`."""
+    """The discriminator of a kind that trains one (FactorVAE, AAE: of codes; VAE-GAN: of pictures) → logits through
+    `layers` × `width`."""
     width, depth, activation, output = DISCRIMINATORS[c["kind"]]
     d = c.get("discriminator") or {"width": width, "layers": depth}
-    layers, size = [], c["latent"]
+    layers, size = [], c["inputSize"] if c["kind"] == "vaegan" else c["latent"]
     for _ in range(d["layers"]):
         layers += [nn.Linear(size, d["width"]), activation()]
         size = d["width"]

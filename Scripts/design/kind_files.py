@@ -52,6 +52,8 @@ KINDS = {
     "svae": [r"\.svae\b", r"\bcase svae\b", r'"svae"', r"\bHyperspherical(VAE|Autoencoder)\b"],
     "poincarevae": [r"\.poincarevae\b", r"\bcase poincarevae\b", r'"poincarevae"', r"\bPoincare(VAE|Autoencoder)\b",
                     r"\bcurvature\b", r"--curvature"],
+    "vaegan": [r"\.vaegan\b", r"\bcase vaegan\b", r'"vaegan"', r"\bVAEGAN(Autoencoder)?\b", r"\bfeatureLayer\b",
+               r"\bgan(Equilibrium|Margin)\b", r"--feature-layer", r"--gan-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

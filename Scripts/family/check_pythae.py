@@ -29,7 +29,7 @@ from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, WAE_MMD, PoincareVAE, Poin
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
-                           SVAEConfig, WAE_MMD_Config)
+                           SVAEConfig, VAEGAN, VAEGANConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -172,6 +172,21 @@ def adversarial_ae(run, model):
     return pythae
 
 
+def vae_gan(run, model):
+    """Pythae's VAEGAN with Latent's discriminator (`discriminator.0`, `.2` = Pythae's `layers.0.0`, `layers.1.0`)
+    and feature layer (Latent's default, the last hidden layer, is Pythae's `reconstruction_layer` = layers)."""
+    c = run["config"]
+    d = c.get("discriminator") or {"layers": 1}
+    config = VAEGANConfig(input_dim=(784,), latent_dim=c["latent"],
+                          adversarial_loss_scale=c.get("adversarialWeight", 0.5),
+                          reconstruction_layer=c.get("featureLayer", d["layers"]))
+    pythae = VAEGAN(config, encoder=Encoder(model), decoder=Decoder(model))
+    ours = model.discriminator
+    pythae.discriminator.layers[0][0].load_state_dict(ours[0].state_dict())
+    pythae.discriminator.layers[1][0].load_state_dict(ours[2].state_dict())
+    return pythae
+
+
 def ms_ssim(run, model):
     """The paper's MS-SSIM VAE loss in PyTorch (Scripts/family/pythae_reference.py): torch's conv2d and avg_pool2d."""
     c = run["config"]
@@ -226,6 +241,7 @@ KINDS = {
     "msssimvae": (["--ssim-weight", "300", "--ssim-window", "7"], ms_ssim),
     "svae": ([], spherical),
     "poincarevae": (["--curvature", "0.7"], poincare),
+    "vaegan": (["--adversarial-weight", "0.3", "--discriminator-lr", "1e-3"], vae_gan),
 }
 
 

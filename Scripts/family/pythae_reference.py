@@ -21,7 +21,7 @@ from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, VAE, WAE_MMD, PoincareVAE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
-                           SVAEConfig, VAEConfig, WAE_MMD_Config)
+                           SVAEConfig, VAEConfig, WAE_MMD_Config, VAEGAN, VAEGANConfig)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -292,6 +292,10 @@ def make(args):
     if args.model == "aae":
         config = Adversarial_AE_Config(**common, adversarial_loss_scale=args.adversarial_weight)
         return Adversarial_AE(config, encoder=encoder, decoder=decoder)
+    if args.model == "vaegan":  # Pythae's default discriminator; features of its hidden layer, as Latent's default
+        config = VAEGANConfig(input_dim=(784,), latent_dim=args.latent,
+                              adversarial_loss_scale=args.adversarial_weight, reconstruction_layer=1)
+        return VAEGAN(config, encoder=encoder, decoder=decoder)
     if args.model == "factorvae":
         return FactorVAE(FactorVAEConfig(**common, gamma=args.factor_gamma), encoder=encoder, decoder=decoder)
     if args.model == "infovae":
@@ -304,7 +308,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
-                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae", "poincarevae"])
+                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae", "poincarevae",
+                            "vaegan"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -345,10 +350,23 @@ def main():
         opt = torch.optim.Adam(list(model.encoder.parameters()) + list(model.decoder.parameters()), lr=args.lr)
         betas = (0.5, 0.9) if args.model == "factorvae" else (0.9, 0.999)
         d_opt = torch.optim.Adam(model.discriminator.parameters(), lr=args.discriminator_lr, betas=betas)
+    elif args.model == "vaegan":  # Pythae's CoupledOptimizerAdversarialTrainer: encoder, decoder, discriminator
+        opts = {"encoder": torch.optim.Adam(model.encoder.parameters(), lr=args.lr),
+                "decoder": torch.optim.Adam(model.decoder.parameters(), lr=args.lr),
+                "discriminator": torch.optim.Adam(model.discriminator.parameters(), lr=args.discriminator_lr)}
     else:
         opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     def step(x):
+        if args.model == "vaegan":  # CoupledOptimizerAdversarialTrainer._optimizers_step's order
+            out = model(DatasetOutput(data=x))
+            updated = [k for k in opts if out[f"update_{k}"]]
+            for k in updated:
+                opts[k].zero_grad()
+                out[f"{k}_loss"].backward(retain_graph=k != updated[-1])
+            for k in updated:
+                opts[k].step()
+            return out.loss.item() * len(x)
         if args.model in ("factorvae", "aae"):  # AdversarialTrainer.train_step's order
             out = model(DatasetOutput(data=x), dataset_size=len(train_x))
             opt.zero_grad()

@@ -58,6 +58,7 @@ MODELS = [  # name, data set, options
     ("categoricalvae", "digits", ["--model", "categoricalvae", "--latent", "12", "--categories", "4"]),
     ("svae", "digits", ["--model", "svae", "--latent", "5"]),
     ("poincarevae", "digits", ["--model", "poincarevae", "--curvature", "0.7"]),
+    ("vaegan", "digits", ["--model", "vaegan", "--feature-layer", "2"]),
 ]
 worst = {"onnx_code": 0.0, "onnx_probabilities": 0.0, "onnx_kl_relative": 0.0, "torch_code": 0.0,
          "torch_probabilities": 0.0, "torch_test_mse_relative": 0.0}

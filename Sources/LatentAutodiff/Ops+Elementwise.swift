@@ -57,6 +57,14 @@ public func + (a: Variable, s: Float) -> Variable {
 /// The negation.
 public prefix func - (a: Variable) -> Variable { a * -1 }
 
+extension Variable {
+    /// The same values, with the gradient passed back multiplied by `s` (s < 0: a gradient-reversal layer, as
+    /// Ganin & Lempitsky 2015): one loss whose parts reach the parameters before this point with other weights.
+    public func scalingGradient(by s: Float) -> Variable {
+        Variable(value, parents: [self]) { [self] g in accumulate(s == 1 ? g : g.scaled(by: s)) }
+    }
+}
+
 /// Unary functions: y = f(x), and dy/dx written from x and y.
 extension Variable {
     /// e^x elementwise.

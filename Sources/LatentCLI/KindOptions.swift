@@ -94,17 +94,32 @@ struct KindOptions: ParsableArguments {
     var factorGamma: Float?
     @Option(
         name: .customLong("discriminator-lr"),
-        help: "FactorVAE, AAE: the discriminator's Adam learning rate (default 1e-4).")
+        help: "FactorVAE, AAE, VAE-GAN: the discriminator's Adam learning rate (default 1e-4).")
     var discriminatorLR: Float?
     @Option(
         name: .customLong("discriminator-width"),
-        help: "FactorVAE, AAE: units per discriminator layer (default 1000, 256).")
+        help: "FactorVAE, AAE, VAE-GAN: units per discriminator layer (default 1000, 256, 256).")
     var discriminatorWidth: Int?
     @Option(
-        name: .customLong("discriminator-layers"), help: "FactorVAE, AAE: discriminator hidden layers (default 5, 1).")
+        name: .customLong("discriminator-layers"),
+        help: "FactorVAE, AAE, VAE-GAN: discriminator hidden layers (default 5, 1, 1).")
     var discriminatorLayers: Int?
-    @Option(name: .customLong("adversarial-weight"), help: "AAE: weight α of the adversarial term (default 0.5).")
+    @Option(
+        name: .customLong("adversarial-weight"),
+        help: "AAE: weight α of the adversarial term; VAE-GAN: the decoder's s, in [0, 1) (default 0.5).")
     var adversarialWeight: Float?
+    @Option(
+        name: .customLong("feature-layer"),
+        help: "VAE-GAN: the discriminator layer compared for reconstruction, 1 … layers + 1 (default: layers).")
+    var featureLayer: Int?
+    @Option(
+        name: .customLong("gan-equilibrium"),
+        help: "VAE-GAN: the cross-entropy its gate balances the discriminator at (default 0.68).")
+    var ganEquilibrium: Float?
+    @Option(
+        name: .customLong("gan-margin"),
+        help: "VAE-GAN: the gate's margin around its equilibrium (default 0.4).")
+    var ganMargin: Float?
     @Option(help: "Categorical VAE, JointVAE: classes per categorical variable (default 10).")
     var categories: Int?
     @Option(help: "Categorical VAE, JointVAE: the Gumbel-softmax temperature (of the first epoch; default 1, 0.67).")
@@ -139,6 +154,7 @@ struct KindOptions: ParsableArguments {
         "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs", "factorGamma": "--factor-gamma",
         "discriminatorLearningRate": "--discriminator-lr", "discriminatorWidth": "--discriminator-width",
         "discriminatorLayers": "--discriminator-layers", "adversarialWeight": "--adversarial-weight",
+        "featureLayer": "--feature-layer", "ganEquilibrium": "--gan-equilibrium", "ganMargin": "--gan-margin",
         "categories": "--categories", "temperature": "--temperature", "minimumTemperature": "--temperature-min",
         "annealRate": "--anneal-rate",
     ]
@@ -199,15 +215,20 @@ struct KindOptions: ParsableArguments {
             return "--categories and --temperature apply to --model categoricalvae and jointvae"
         }
         if factorGamma != nil && kind != .factorvae { return "--factor-gamma applies to --model factorvae" }
-        if adversarialWeight != nil && kind != .aae { return "--adversarial-weight applies to --model aae" }
+        if adversarialWeight != nil && ![.aae, .vaegan].contains(kind) {
+            return "--adversarial-weight applies to --model aae and vaegan"
+        }
+        if featureLayer != nil || ganEquilibrium != nil || ganMargin != nil, kind != .vaegan {
+            return "--feature-layer, --gan-equilibrium and --gan-margin apply to --model vaegan"
+        }
         if (temperatureMin != nil || annealRate != nil) && kind != .categoricalvae {
             return "--temperature-min and --anneal-rate apply to --model categoricalvae"
         }
         if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil,
-            ![.factorvae, .aae].contains(kind)
+            ![.factorvae, .aae, .vaegan].contains(kind)
         {
-            return "--discriminator-lr, --discriminator-width and --discriminator-layers apply to --model factorvae "
-                + "and aae"
+            return "--discriminator-lr, --discriminator-width and --discriminator-layers apply to --model factorvae, "
+                + "aae and vaegan"
         }
         return nil
     }
@@ -258,7 +279,10 @@ struct KindOptions: ParsableArguments {
                 typeTwo: dipType == "ii", offDiagonal: dipOffDiagonal ?? 10, diagonal: dipDiagonal)
         }
         if config.kind == .factorvae { config.factorGamma = factorGamma }
-        if config.kind == .aae { config.adversarialWeight = adversarialWeight }
+        if [.aae, .vaegan].contains(config.kind) { config.adversarialWeight = adversarialWeight }
+        if config.kind == .vaegan {
+            (config.featureLayer, config.ganEquilibrium, config.ganMargin) = (featureLayer, ganEquilibrium, ganMargin)
+        }
         if config.kind == .categoricalvae {
             let d = Categorical()
             config.categorical = Categorical(
@@ -272,9 +296,14 @@ struct KindOptions: ParsableArguments {
                 discreteCapacity: discreteCapacity ?? d.discreteCapacity, gamma: capacityWeight ?? d.gamma,
                 warmupEpochs: capacityEpochs ?? d.warmupEpochs, temperature: temperature ?? d.temperature)
         }
-        if [.factorvae, .aae].contains(config.kind) {
+        if [.factorvae, .aae, .vaegan].contains(config.kind) {
             if discriminatorLR != nil || discriminatorWidth != nil || discriminatorLayers != nil {
-                var d = config.kind == .aae ? AdversarialAE.defaultDiscriminator : FactorVAE.defaultDiscriminator
+                var d =
+                    switch config.kind {
+                    case .aae: AdversarialAE.defaultDiscriminator
+                    case .vaegan: VAEGAN.defaultDiscriminator
+                    default: FactorVAE.defaultDiscriminator
+                    }
                 d.learningRate = discriminatorLR ?? d.learningRate
                 d.width = discriminatorWidth ?? d.width
                 d.layers = discriminatorLayers ?? d.layers

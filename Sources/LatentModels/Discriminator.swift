@@ -27,6 +27,25 @@ public final class Discriminator: Layer {
     /// The logits with the discriminator's parameters as constants (a generator's pass).
     public func frozen(_ x: Variable) -> Variable { network.frozen(x) }
 
+    /// The logits of a batch and, as constants, the activations of hidden layer `depth` (1 … layers) on the way, or
+    /// at depth layers + 1 the sigmoid of the logits (a VAE-GAN's features of real pictures).
+    public func logitsAndFeatures(_ x: Variable, depth: Int) -> (logits: Variable, features: Tensor) {
+        var h = x, features: Tensor?
+        for (i, layer) in network.layers.enumerated() {
+            h = layer(h)
+            if i + 1 == 2 * depth { features = h.value }
+        }
+        return (h, features ?? h.value.map(.sigmoid))
+    }
+
+    /// The activations of hidden layer `depth` (the sigmoid of the logits at depth layers + 1) with the
+    /// discriminator's parameters as constants: gradients reach `x` alone.
+    public func frozenFeatures(_ x: Variable, depth: Int) -> Variable {
+        let layers = network.layers
+        let h = layers.prefix(min(2 * depth, layers.count)).reduce(x) { h, layer in layer.frozen(h) }
+        return 2 * depth > layers.count ? h.sigmoid() : h
+    }
+
     /// Trainable scalars of a discriminator of `input` → `output` with `settings`.
     public static func parameterCount(input: Int, output: Int, settings: DiscriminatorSettings) -> Double {
         let w = Double(settings.width)

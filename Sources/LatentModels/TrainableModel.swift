@@ -125,17 +125,28 @@ func logVarianceVariable(_ c: ModelConfig, _ learned: Parameter?) -> Variable? {
 public struct OptimizerGroup: Sendable {
     /// The child module holding the parameters (the prefix of their names).
     public let module: String
-    /// Adam's learning rate and decay rates for them.
-    public let learningRate: Float, beta1: Float, beta2: Float
+    /// Adam's learning rate (nil: the training's) and decay rates for them.
+    public let learningRate: Float?, beta1: Float, beta2: Float
 
-    /// The parameters of child `module`, with Adam's `learningRate`, `beta1` and `beta2`.
-    public init(module: String, learningRate: Float, beta1: Float, beta2: Float) {
+    /// The parameters of child `module`, with Adam's `learningRate` (nil: the training's), `beta1` and `beta2`.
+    public init(module: String, learningRate: Float?, beta1: Float, beta2: Float) {
         (self.module, self.learningRate, self.beta1, self.beta2) = (module, learningRate, beta1, beta2)
     }
+
+    /// The parameters of child `module` with the training's settings, in a group of their own so that a step can
+    /// leave them out (`GatedGroupsModel`).
+    public init(module: String) { self.init(module: module, learningRate: nil, beta1: 0.9, beta2: 0.999) }
 }
 
 /// A model part of which trains with optimiser settings of its own (a discriminator beside its model).
 public protocol GroupOptimizedModel: TrainableModel {
     /// Its groups; the other parameters follow the training's learning rate.
     var optimizerGroups: [OptimizerGroup] { get }
+}
+
+/// A model some of whose groups sit out a step, as the step's loss says (the VAE-GAN's equilibrium: a
+/// discriminator too far ahead of its decoder waits, and the other way round).
+public protocol GatedGroupsModel: GroupOptimizedModel {
+    /// The modules (of `optimizerGroups`) whose update a step skips, from its loss parts summed over `rows`.
+    func heldGroups(parts: [(name: String, value: Float)], rows: Int) -> [String]
 }

@@ -61,12 +61,16 @@ public final class Adam: Optimizer {
         public let range: Range<Int>
         /// Its learning rate and decay rates.
         public let learningRate: Float, beta1: Float, beta2: Float
+        /// Its own step count (t of its bias corrections): the optimiser's, less the steps it was held for.
+        public internal(set) var steps: Int
     }
 
     /// The spans with their own settings, in order; the rest follows `learningRate`, `beta1`, `beta2`.
     public private(set) var groups: [Group] = []
     /// The groups' constants of the current step, in `groups` order.
     private var groupConstants: [latent_adam_constants] = []
+    /// Whether each group sits out the next step (`hold`), in `groups` order.
+    private var held: [Bool] = []
 
     /// Gives `range` of the flat parameters its own learning rate and decay rates; spans may not overlap.
     public func addGroup(_ range: Range<Int>, learningRate: Float, beta1: Float, beta2: Float) throws {
@@ -76,13 +80,29 @@ public final class Adam: Optimizer {
         }
         precondition(range.lowerBound >= 0 && range.upperBound <= parameters.count, "group \(range) out of bounds")
         precondition(!groups.contains { $0.range.overlaps(range) }, "parameter groups overlap")
-        groups.append(Group(range: range, learningRate: learningRate, beta1: beta1, beta2: beta2))
+        groups.append(
+            Group(range: range, learningRate: learningRate, beta1: beta1, beta2: beta2, steps: stepCount))
         groups.sort { $0.range.lowerBound < $1.range.lowerBound }
         groupConstants = Array(repeating: latent_adam_constants(), count: groups.count)
+        held = Array(repeating: false, count: groups.count)
     }
 
-    /// Restores the step count after loading moments from a checkpoint.
-    public func restore(stepCount: Int) { self.stepCount = stepCount }
+    /// Leaves the group over exactly `range` as it is at the next step: neither its parameters nor its moments
+    /// change, and its own step count does not advance (PyTorch: its optimiser's `step()` is not called). False if
+    /// no group spans `range`.
+    @discardableResult
+    public func hold(groupOver range: Range<Int>) -> Bool {
+        guard let i = groups.firstIndex(where: { $0.range == range }) else { return false }
+        held[i] = true
+        return true
+    }
+
+    /// Restores the step counts after loading moments from a checkpoint: the optimiser's, and each group's
+    /// (`groupSteps` in `groups` order; nil: the optimiser's).
+    public func restore(stepCount: Int, groupSteps: [Int]? = nil) {
+        self.stepCount = stepCount
+        for i in groups.indices { groups[i].steps = groupSteps.map { $0[i] } ?? stepCount }
+    }
 
     /// Threads the current update is split over (memory-bound: a second core adds bandwidth).
     fileprivate var workers = 1
@@ -140,21 +160,31 @@ public final class Adam: Optimizer {
         }
         prepare(gradientScale: scale)
         Parallel.forEach(max(1, workers), slices)
+        countStep()
+    }
+
+    /// Counts a step taken: the optimiser's, and each group's that was not held (whose hold ends).
+    private func countStep() {
         stepCount += 1
+        for i in groups.indices {
+            if !held[i] { groups[i].steps += 1 }
+            held[i] = false
+        }
     }
 
     /// The next step's constants; bias corrections in double precision, as PyTorch computes them (Python floats).
     private func prepare(gradientScale: Float) {
-        constants = stepConstants(learningRate, beta1, beta2, gradientScale: gradientScale)
+        constants = stepConstants(learningRate, beta1, beta2, steps: stepCount, gradientScale: gradientScale)
         for (i, g) in groups.enumerated() {
-            groupConstants[i] = stepConstants(g.learningRate, g.beta1, g.beta2, gradientScale: gradientScale)
+            groupConstants[i] = stepConstants(
+                g.learningRate, g.beta1, g.beta2, steps: g.steps, gradientScale: gradientScale)
         }
     }
 
     private func stepConstants(
-        _ lr: Float, _ beta1: Float, _ beta2: Float, gradientScale: Float
+        _ lr: Float, _ beta1: Float, _ beta2: Float, steps: Int, gradientScale: Float
     ) -> latent_adam_constants {
-        let t = Double(stepCount + 1)
+        let t = Double(steps + 1)
         let bc1 = 1 - pow(Double(beta1), t), bc2 = 1 - pow(Double(beta2), t)
         return latent_adam_constants(
             oneMinusBeta1: 1 - beta1, beta2: beta2, oneMinusBeta2: 1 - beta2, epsilon: epsilon,
@@ -179,7 +209,7 @@ public final class Adam: Optimizer {
             let a = max(lo, g.range.lowerBound), b = min(range.upperBound, g.range.upperBound)
             guard a < b else { continue }
             if lo < a { update(lo..<a, constants) }
-            update(a..<b, groupConstants[i])
+            if !held[i] { update(a..<b, groupConstants[i]) }
             lo = b
         }
         if lo < range.upperBound { update(lo..<range.upperBound, constants) }
@@ -204,7 +234,7 @@ extension Adam: SlicedUpdate {
         prepare(gradientScale: 1)
     }
     /// Counts the step.
-    public func endStep() { stepCount += 1 }
+    public func endStep() { countStep() }
 }
 
 /// One Adam step's slices, as an object for `Parallel.forEach` (so the per-step fork allocates nothing).

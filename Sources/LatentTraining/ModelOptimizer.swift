@@ -9,7 +9,8 @@ extension Adam {
         let adam = try Adam(model, learningRate: learningRate)
         for group in (model as? any GroupOptimizedModel)?.optimizerGroups ?? [] {
             guard let range = adam.parameters.range(ofPrefix: group.module) else { continue }
-            try adam.addGroup(range, learningRate: group.learningRate, beta1: group.beta1, beta2: group.beta2)
+            try adam.addGroup(
+                range, learningRate: group.learningRate ?? learningRate, beta1: group.beta1, beta2: group.beta2)
         }
         return adam
     }

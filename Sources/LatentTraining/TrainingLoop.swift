@@ -53,7 +53,13 @@ extension Trainer {
             }
             optimizer.m.data.update(from: state.m.data, count: state.m.count)
             optimizer.v.data.update(from: state.v.data, count: state.v.count)
-            optimizer.restore(stepCount: state.adamSteps)
+            if let steps = state.adamGroupSteps, steps.count != optimizer.groups.count {
+                throw LatentError(
+                    .training, field: "resume",
+                    "the saved optimizer state has \(steps.count) parameter groups, "
+                        + "the model \(optimizer.groups.count)")
+            }
+            optimizer.restore(stepCount: state.adamSteps, groupSteps: state.adamGroupSteps)
             for (name, words) in state.streams {
                 switch name {
                 case "shuffling": shuffling = RandomGenerator(state: words)
@@ -163,10 +169,12 @@ extension Trainer {
                 model, seed: options.seed, epochs: epoch, scaling: data.scaling, data: options.provenance)
             let streams = ["shuffling": shuffling.state, "noise": noise.state, "binarization": binarization.state]
             do {
-                try TrainingState(
+                var state = TrainingState(
                     epoch: epoch, adamSteps: optimizer.stepCount, m: optimizer.m, v: optimizer.v, streams: streams,
-                    options: options, engine: step.engine, checkpoint: checkpoint, metrics: history
-                ).write(to: out)
+                    options: options, engine: step.engine, checkpoint: checkpoint, metrics: history)
+                let groupSteps = optimizer.groups.map(\.steps)
+                if groupSteps.contains(where: { $0 != optimizer.stepCount }) { state.adamGroupSteps = groupSteps }
+                try state.write(to: out)
             } catch {
                 let kept = epoch > 1 ? "the files of epoch \(epoch - 1) are kept whole" : "nothing was saved"
                 throw LatentError(.training, "the save of epoch \(epoch) failed (\(error)); \(kept)")

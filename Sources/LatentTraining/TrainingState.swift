@@ -15,6 +15,8 @@ public struct TrainingState {
     public var epoch: Int
     /// Adam's step count.
     public var adamSteps: Int
+    /// The step counts of Adam's parameter groups, where some sat out steps (a VAE-GAN's); nil: `adamSteps` each.
+    public var adamGroupSteps: [Int]?
     /// Adam's first and second moments.
     public var m: Tensor, v: Tensor
     /// Random streams by name (shuffling, noise, binarization), 4 words each.
@@ -68,6 +70,7 @@ public struct TrainingState {
             "engine": engine.rawValue, "kl_warmup": String(klWarmupEpochs),
         ]
         if let clipGradientNorm { metadata["clip_grad_norm"] = String(clipGradientNorm.bitPattern) }
+        if let adamGroupSteps { metadata["adam_group_steps"] = adamGroupSteps.map(String.init).joined(separator: ",") }
         for (name, words) in streams { metadata["rng.\(name)"] = words.map(String.init).joined(separator: ",") }
         var tensors: [(name: String, tensor: Tensor)] = [("adam.m", m), ("adam.v", v)]
         if let checkpoint {
@@ -150,8 +153,16 @@ public struct TrainingState {
                     .training, "\(url.path): holds \(metrics?.count ?? 0) epochs of metrics, not \(try int("epoch"))")
             }
         }
-        return TrainingState(
+        var state = TrainingState(
             epoch: try int("epoch"), adamSteps: try int("adam_steps"), m: m, v: v, streams: streams,
             options: options, engine: engine, checkpoint: checkpoint, metrics: metrics)
+        if let text = meta["adam_group_steps"] {
+            let steps = text.split(separator: ",").compactMap { Int($0) }
+            guard steps.count == text.split(separator: ",").count, steps.allSatisfy({ $0 >= 0 }) else {
+                throw LatentError(.training, "\(url.path): bad 'adam_group_steps'")
+            }
+            state.adamGroupSteps = steps
+        }
+        return state
     }
 }

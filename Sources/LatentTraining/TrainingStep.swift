@@ -38,6 +38,10 @@ public final class TrainingStep {
     private let processes: ProcessShare?
     /// The last step's loss terms, summed over the batch (and processes).
     private let terms = StepTerms()
+    /// A model whose groups sit out some steps, Adam, and the span of each of its groups' modules.
+    private let gate: (model: any GatedGroupsModel, adam: Adam, spans: [String: Range<Int>])?
+    /// The rows of the last batch.
+    private var lastRows = 0
 
     /// Refuses a step on batches of `batchSize` (per process) of `config` that would not fit in the machine's
     /// memory — before anything is allocated, so a run can check it before it announces itself.
@@ -120,6 +124,14 @@ public final class TrainingStep {
         } else {
             (self.processes, gradients) = (nil, all)
         }
+        if let gated = model as? any GatedGroupsModel, let adam = optimizer as? Adam {
+            let spans = gated.optimizerGroups.compactMap { g in
+                adam.parameters.range(ofPrefix: g.module).map { (g.module, $0) }
+            }
+            gate = (gated, adam, Dictionary(uniqueKeysWithValues: spans))
+        } else {
+            gate = nil
+        }
         let split =
             workers > 1 ? "\(workers) data-parallel workers" : "\(threads) BLAS thread\(threads == 1 ? "" : "s")"
         let kernels = (strategy as? PlannedStrategy)?.convolutionKernels.map { ", convolutions on \($0)" } ?? ""
@@ -138,14 +150,26 @@ public final class TrainingStep {
     /// depend on the seed and the thread count only. `klWeight` weighs a VAE's KL term (nil: β).
     /// Subnormals are flushed to zero (`Subnormals`).
     public func lossAndGradients(_ batch: Batch, klWeight: Float? = nil, rng: inout RandomGenerator) -> Float {
-        Subnormals.flushed {
+        lastRows = batch.count
+        return Subnormals.flushed {
             if let processes { return processes.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms) }
             return strategy.lossAndGradients(batch, klWeight: klWeight, rng: &rng, terms: terms)
         }
     }
 
     /// The optimiser's update from `gradients`, after `lossAndGradients` (what `train` does when the loss is finite).
-    public func update() { Subnormals.flushed { optimizer.step(gradients, threads: updateThreads) } }
+    public func update() {
+        holdGroups()
+        Subnormals.flushed { optimizer.step(gradients, threads: updateThreads) }
+    }
+
+    /// Holds the groups the model's gate closes for this step, from its loss terms (summed over every process).
+    private func holdGroups() {
+        guard let gate else { return }
+        for module in gate.model.heldGroups(parts: terms.all, rows: lastRows) {
+            if let span = gate.spans[module] { gate.adam.hold(groupOver: span) }
+        }
+    }
 
     /// The last step's loss terms ("reconstruction", "kl", …), each summed over the batch: for reports (TensorBoard).
     public var lastTerms: [(name: String, value: Float)] { terms.all }
@@ -161,7 +185,10 @@ public final class TrainingStep {
         Subnormals.flushed {
             guard let (team, planned, sliced) = team, sliced.updatesInSlices else {
                 let loss = lossAndGradients(batch, klWeight: klWeight, rng: &rng)
-                if loss.isFinite { optimizer.step(gradients, threads: updateThreads) }
+                if loss.isFinite {
+                    holdGroups()
+                    optimizer.step(gradients, threads: updateThreads)
+                }
                 return loss
             }
             sliced.beginStep()

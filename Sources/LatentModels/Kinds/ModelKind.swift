@@ -48,6 +48,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case svae
     /// Poincaré VAE (Mathieu et al. 2019): wrapped normals in the Poincaré ball of curvature −c.
     case poincarevae
+    /// VAE-GAN (Larsen et al. 2016): the reconstruction measured in a discriminator's features, trained as a GAN.
+    case vaegan
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -75,6 +77,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .msssimvae: MSSSIMVAE.self
         case .svae: HypersphericalVAE.self
         case .poincarevae: PoincareVAE.self
+        case .vaegan: VAEGAN.self
         }
     }
 }
