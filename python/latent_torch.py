@@ -159,6 +159,24 @@ def _discriminator(c):
     return nn.Sequential(*layers, nn.Linear(size, output))
 
 
+class _Quantizer(nn.Module):
+    """A VQ-VAE's codebook (Pythae's QuantizerEMA buffers): each D-value position of a code → its nearest entry."""
+
+    def __init__(self, q):
+        super().__init__()
+        size, dim = q.get("size", 512), q.get("dimension", 1)
+        self.register_buffer("embeddings", torch.zeros(size, dim))
+        self.register_buffer("cluster_size", torch.zeros(size))
+        self.register_buffer("ema_embed", torch.zeros(size, dim))
+
+    def indices(self, z):
+        rows = z.reshape(-1, self.embeddings.shape[1])
+        return ((self.embeddings ** 2).sum(-1) - 2 * rows @ self.embeddings.T).argmin(-1)
+
+    def forward(self, z):
+        return self.embeddings[self.indices(z)].reshape(z.shape)
+
+
 class LatentModel(nn.Module):
     """A Latent model in PyTorch. `config` is the checkpoint's configuration (a dict), `kind` its kind,
     `scaling` a table's feature scaling (a dict with kind, shift, scale) or None; `names` the checkpoint's tensor
@@ -198,6 +216,8 @@ class LatentModel(nn.Module):
         self.identity_mean = c["likelihood"] == "gaussian" and c.get("outputMean") == "identity"
         if self.kind in DISCRIMINATORS:
             self.discriminator = _discriminator(c)
+        if self.kind == "vqvae":
+            self.quantizer = _Quantizer(c.get("quantization") or {})
 
     def _condition(self, labels):
         if self.kind != "cvae":
@@ -236,10 +256,14 @@ class LatentModel(nn.Module):
             return torch.cat([self.mean(h), torch.softmax(self.category(h), -1)], 1)
         if self.categories:
             return torch.softmax(self.code(h).reshape(len(h), -1, self.categories), -1).reshape(len(h), -1)
+        if self.kind == "vqvae":  # the code's positions replaced by their nearest codebook entries
+            return self.quantizer(self.code(h))
         return (self.mean(h), self.logvar(h)) if self.variational else self.code(h)
 
     def decode_logits(self, z, labels=None):
-        """The decoder's logits for codes z."""
+        """The decoder's logits for codes z (a VQ-VAE's quantized first)."""
+        if self.kind == "vqvae":
+            z = self.quantizer(z)
         condition = self._condition(labels)
         return self.decoder(z if condition is None else torch.cat([z, condition], dim=1))
 

@@ -54,6 +54,8 @@ KINDS = {
                     r"\bcurvature\b", r"--curvature"],
     "vaegan": [r"\.vaegan\b", r"\bcase vaegan\b", r'"vaegan"', r"\bVAEGAN(Autoencoder)?\b", r"\bfeatureLayer\b",
                r"\bgan(Equilibrium|Margin)\b", r"--feature-layer", r"--gan-"],
+    "vqvae": [r"\.vqvae\b", r"\bcase vqvae\b", r'"vqvae"', r"\bVQVAE\b", r"\bVectorQuantiz(ation|er|edAutoencoder)\b",
+              r"\bquantization\b", r"--codebook", r"--commitment"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

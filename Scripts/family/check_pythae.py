@@ -29,7 +29,7 @@ from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, WAE_MMD, PoincareVAE, Poin
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
-                           SVAEConfig, VAEGAN, VAEGANConfig, WAE_MMD_Config)
+                           SVAEConfig, VAEGAN, VAEGANConfig, VQVAE, VQVAEConfig, WAE_MMD_Config)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -187,6 +187,29 @@ def vae_gan(run, model):
     return pythae
 
 
+class UnquantizedEncoder(BaseEncoder):
+    """A VQ-VAE's encoder before its codebook (Pythae quantizes itself)."""
+
+    def __init__(self, model):
+        BaseEncoder.__init__(self)
+        self.model = model
+
+    def forward(self, x):
+        return ModelOutput(embedding=self.model.code(self.model.encoder(x.reshape(x.shape[0], -1), None)))
+
+
+def vq_vae(run, model):
+    """Pythae's VQVAE (its EMA quantizer) with Latent's codebook buffers."""
+    q = run["config"].get("quantization") or {}
+    config = VQVAEConfig(input_dim=(784,), latent_dim=run["config"]["latent"], use_ema=True,
+                         num_embeddings=q.get("size", 512), commitment_loss_factor=q.get("commitment", 0.25),
+                         decay=q.get("decay", 0.99))
+    pythae = VQVAE(config, encoder=UnquantizedEncoder(model), decoder=Decoder(model))
+    for name in ("embeddings", "cluster_size", "ema_embed"):
+        getattr(pythae.quantizer, name).copy_(getattr(model.quantizer, name))
+    return pythae
+
+
 def ms_ssim(run, model):
     """The paper's MS-SSIM VAE loss in PyTorch (Scripts/family/pythae_reference.py): torch's conv2d and avg_pool2d."""
     c = run["config"]
@@ -242,6 +265,7 @@ KINDS = {
     "svae": ([], spherical),
     "poincarevae": (["--curvature", "0.7"], poincare),
     "vaegan": (["--adversarial-weight", "0.3", "--discriminator-lr", "1e-3"], vae_gan),
+    "vqvae": (["--codebook", "64", "--commitment", "0.5"], vq_vae),
 }
 
 

@@ -21,7 +21,7 @@ from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, VAE, WAE_MMD, PoincareVAE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
-                           SVAEConfig, VAEConfig, WAE_MMD_Config, VAEGAN, VAEGANConfig)
+                           SVAEConfig, VAEConfig, WAE_MMD_Config, VAEGAN, VAEGANConfig, VQVAE, VQVAEConfig)
 from pythae.models.base.base_utils import ModelOutput
 from pythae.models.nn import BaseDecoder, BaseEncoder
 
@@ -250,7 +250,7 @@ class Networks(nn.Module):
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
-    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae", "swae", "raegp"))
+    encoder = Encoder(hidden, args.latent, act, variational=args.model not in ("wae", "rae", "swae", "raegp", "vqvae"))
     decoder = Decoder(hidden, args.latent, act)
     common = {"input_dim": (784,), "latent_dim": args.latent, "reconstruction_loss": "bce"}
     if args.model == "categoricalvae":
@@ -296,6 +296,10 @@ def make(args):
         config = VAEGANConfig(input_dim=(784,), latent_dim=args.latent,
                               adversarial_loss_scale=args.adversarial_weight, reconstruction_layer=1)
         return VAEGAN(config, encoder=encoder, decoder=decoder)
+    if args.model == "vqvae":  # the EMA quantizer, as Latent's (Latent also restarts dead entries)
+        config = VQVAEConfig(input_dim=(784,), latent_dim=args.latent, use_ema=True, num_embeddings=args.codebook,
+                             commitment_loss_factor=args.commitment, decay=args.codebook_decay)
+        return VQVAE(config, encoder=encoder, decoder=decoder)
     if args.model == "factorvae":
         return FactorVAE(FactorVAEConfig(**common, gamma=args.factor_gamma), encoder=encoder, decoder=decoder)
     if args.model == "infovae":
@@ -309,7 +313,7 @@ def main():
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
                             "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae", "poincarevae",
-                            "vaegan"])
+                            "vaegan", "vqvae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -339,6 +343,9 @@ def main():
     p.add_argument("--factor-gamma", type=float, default=2)
     p.add_argument("--discriminator-lr", type=float, default=1e-4)
     p.add_argument("--adversarial-weight", type=float, default=0.5)
+    p.add_argument("--codebook", type=int, default=512)
+    p.add_argument("--commitment", type=float, default=0.25)
+    p.add_argument("--codebook-decay", type=float, default=0.99)
     add_common_arguments(p)
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])

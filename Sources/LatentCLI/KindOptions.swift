@@ -120,6 +120,16 @@ struct KindOptions: ParsableArguments {
         name: .customLong("gan-margin"),
         help: "VAE-GAN: the gate's margin around its equilibrium (default 0.4).")
     var ganMargin: Float?
+    @Option(help: "VQ-VAE: entries K of the codebook, 2 … 65536 (default 512).") var codebook: Int?
+    @Option(
+        name: .customLong("codebook-dim"),
+        help: "VQ-VAE: values D per codebook entry; the code is latent / D positions (default 1, Pythae's).")
+    var codebookDim: Int?
+    @Option(help: "VQ-VAE: weight β of the commitment, the mean of (z_e − sg(z_q))² (default 0.25).")
+    var commitment: Float?
+    @Option(
+        name: .customLong("codebook-decay"), help: "VQ-VAE: decay of the codebook's moving averages (default 0.99).")
+    var codebookDecay: Float?
     @Option(help: "Categorical VAE, JointVAE: classes per categorical variable (default 10).")
     var categories: Int?
     @Option(help: "Categorical VAE, JointVAE: the Gumbel-softmax temperature (of the first epoch; default 1, 0.67).")
@@ -154,7 +164,9 @@ struct KindOptions: ParsableArguments {
         "capacityWeight": "--capacity-weight", "capacityEpochs": "--capacity-epochs", "factorGamma": "--factor-gamma",
         "discriminatorLearningRate": "--discriminator-lr", "discriminatorWidth": "--discriminator-width",
         "discriminatorLayers": "--discriminator-layers", "adversarialWeight": "--adversarial-weight",
-        "featureLayer": "--feature-layer", "ganEquilibrium": "--gan-equilibrium", "ganMargin": "--gan-margin",
+        "codebookSize": "--codebook", "codebookDimension": "--codebook-dim", "commitment": "--commitment",
+        "codebookDecay": "--codebook-decay", "featureLayer": "--feature-layer",
+        "ganEquilibrium": "--gan-equilibrium", "ganMargin": "--gan-margin",
         "categories": "--categories", "temperature": "--temperature", "minimumTemperature": "--temperature-min",
         "annealRate": "--anneal-rate",
     ]
@@ -218,6 +230,9 @@ struct KindOptions: ParsableArguments {
         if adversarialWeight != nil && ![.aae, .vaegan].contains(kind) {
             return "--adversarial-weight applies to --model aae and vaegan"
         }
+        if codebook != nil || codebookDim != nil || commitment != nil || codebookDecay != nil, kind != .vqvae {
+            return "--codebook, --codebook-dim, --commitment and --codebook-decay apply to --model vqvae"
+        }
         if featureLayer != nil || ganEquilibrium != nil || ganMargin != nil, kind != .vaegan {
             return "--feature-layer, --gan-equilibrium and --gan-margin apply to --model vaegan"
         }
@@ -280,6 +295,12 @@ struct KindOptions: ParsableArguments {
         }
         if config.kind == .factorvae { config.factorGamma = factorGamma }
         if [.aae, .vaegan].contains(config.kind) { config.adversarialWeight = adversarialWeight }
+        if config.kind == .vqvae {
+            let d = VectorQuantization()
+            config.quantization = VectorQuantization(
+                size: codebook ?? d.size, dimension: codebookDim ?? d.dimension, commitment: commitment ?? d.commitment,
+                decay: codebookDecay ?? d.decay)
+        }
         if config.kind == .vaegan {
             (config.featureLayer, config.ganEquilibrium, config.ganMargin) = (featureLayer, ganEquilibrium, ganMargin)
         }

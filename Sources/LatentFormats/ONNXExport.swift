@@ -66,6 +66,12 @@ public enum ONNXExport {
                     "Latent \(c.kind.rawValue) encoder: the wrapped normal's centre in the Poincaré ball, log σ²"),
                 decoder: file(try decoderGraph(c, poincare.decoder), decoderDoc(c)))
         }
+        if model is VectorQuantizedAutoencoder {
+            throw LatentError(
+                .model, field: "kind",
+                "ONNX export does not cover a vqvae's codebook yet (its decoder reads quantized codes): use the "
+                    + "checkpoint or python/latent_torch.py")
+        }
         if let ae = model as? Autoencoder {
             let encoder = try encoderGraph(c, body: ae.body, heads: [("code", ae.codeLayer)])
             return Files(

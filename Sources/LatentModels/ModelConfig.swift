@@ -180,8 +180,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return 12 * Double(inputSize) + 6 * dense + 5 * maps
     }
 
-    /// Saved values that are not trained: BatchNorm's running mean and variance per channel (`deepconv`).
-    public var bufferCount: Double {
+    /// Saved values that are not trained: BatchNorm's running mean and variance per channel (`deepconv`), and the
+    /// kind's own (a codebook).
+    public var bufferCount: Double { kind.member.extraBufferCount(self) + batchNormBufferCount }
+
+    private var batchNormBufferCount: Double {
         guard arch == .deepconv, let first = convChannels.first, let last = convChannels.last else { return 0 }
         let total = Double(convChannels.reduce(0, +))
         // The encoder's layers, and the decoder's (one fewer at the deep end, one more at the first width).

@@ -56,6 +56,8 @@ public protocol ModelFamilyMember {
     static var samplesSetting: String? { get }
     /// Trainable scalars beside the encoder and decoder (a discriminator), from the configuration alone.
     static func extraParameterCount(_ config: ModelConfig) -> Double
+    /// Saved values of its own that are not trained (a codebook's), beyond BatchNorm's.
+    static func extraBufferCount(_ config: ModelConfig) -> Double
 }
 
 extension ModelFamilyMember {
@@ -73,6 +75,8 @@ extension ModelFamilyMember {
     public static var samplesSetting: String? { nil }
     /// None.
     public static func extraParameterCount(_ config: ModelConfig) -> Double { 0 }
+    /// None.
+    public static func extraBufferCount(_ config: ModelConfig) -> Double { 0 }
 }
 
 /// A model that draws new examples from its prior (`ModelCapabilities.sample`).

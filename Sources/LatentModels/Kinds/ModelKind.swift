@@ -50,6 +50,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case poincarevae
     /// VAE-GAN (Larsen et al. 2016): the reconstruction measured in a discriminator's features, trained as a GAN.
     case vaegan
+    /// VQ-VAE (van den Oord et al. 2017): the code quantized by a codebook moved by moving averages.
+    case vqvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -78,6 +80,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .svae: HypersphericalVAE.self
         case .poincarevae: PoincareVAE.self
         case .vaegan: VAEGAN.self
+        case .vqvae: VQVAE.self
         }
     }
 }
