@@ -24,7 +24,7 @@ struct EvalCommand: ParsableCommand {
     var samplesPerLabel: Int = 1000
     @Option(help: "With --judge and an unconditional model: samples to judge.") var samples: Int = 10000
     @Option(
-        help: "With --judge and an unconditional model: normal or gmm[:K[:full|diagonal]], as `latent sample --prior`.")
+        help: "With --judge and an unconditional model: normal, gmm[:K[:full|diagonal]] or pixelcnn (see sample).")
     var prior = "normal"
     @Option(
         name: .customLong("iwae-k"),

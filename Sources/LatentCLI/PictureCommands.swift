@@ -66,8 +66,9 @@ struct SampleCommand: ParsableCommand {
     var label: String?
     @Option(
         help: """
-            Where codes come from: normal (N(0, I)) or gmm[:K[:full|diagonal]], a Gaussian mixture (default 10 full) \
-            fitted to the training codes and saved beside the checkpoint.
+            Where codes come from: normal (N(0, I)); gmm[:K[:full|diagonal]], a Gaussian mixture (default 10 full) \
+            fitted to the training codes; or for a vqvae pixelcnn[:EPOCHS], a gated PixelCNN fitted to its code \
+            indices (default 10 epochs); fitted priors are saved beside the checkpoint.
             """)
     var prior = "normal"
 
@@ -77,8 +78,8 @@ struct SampleCommand: ParsableCommand {
         let c = loaded.config
         guard let model = loaded.model as? any GenerativeModel else {
             throw ValidationError(
-                "--prior: a \(c.kind.rawValue) has no prior of its own; sample through a Gaussian mixture fitted to "
-                    + "its training codes: --prior gmm")
+                "--prior: a \(c.kind.rawValue) has no prior of its own; sample through a prior fitted to its "
+                    + "training codes: --prior gmm (a vqvae: --prior pixelcnn)")
         }
         if let count { try bounded(count, "--count", 1...100_000) }
         let label = try label.map { try ClassLabel.number($0, for: c, names: loaded.data?.classes) }
@@ -112,7 +113,7 @@ extension SampleCommand {
         do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
             throw ValidationError("--prior: \(e.message)")
         }
-        if label != nil { throw ValidationError("--label: the gmm prior is for unconditional models") }
+        if label != nil { throw ValidationError("--label: the \(prior) prior is for unconditional models") }
         let count = count ?? 64
         try bounded(count, "--count", 1...100_000)
         try options.data.refuseOverwriting(options.out, for: loaded)

@@ -57,24 +57,30 @@ public enum MixturePrior {
     /// A `--prior` value: nil for `normal` (N(0, I)), else the mixture's components and covariance from
     /// `gmm[:K[:full|diagonal]]` (default 10 full).
     public static func parse(_ prior: String) throws -> (components: Int, covariance: GaussianMixture.Covariance)? {
-        if prior == "normal" { return nil }
+        if try prior == "normal" || PixelCNNPrior.epochs(prior) != nil { return nil }
         let parts = prior.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let components = parts.count > 1 ? Int(parts[1]) : 10
         let covariance = parts.count > 2 ? GaussianMixture.Covariance(rawValue: parts[2]) : .full
         guard parts[0] == "gmm", parts.count <= 3, let components, (1...1000).contains(components), let covariance
         else {
             throw LatentError(
-                .evaluation, field: "prior", "expected normal or gmm[:K[:full|diagonal]] (K 1…1000), got '\(prior)'")
+                .evaluation, field: "prior",
+                "expected normal, gmm[:K[:full|diagonal]] (K 1…1000) or pixelcnn[:EPOCHS], got '\(prior)'")
         }
         return (components, covariance)
     }
 
     /// `count` codes from `prior` (see `parse`) for `loaded`'s VAE: N(0, I), or the mixture fitted to the codes
-    /// of `train` (read from or saved in `directory`), drawn from `seed`'s pictures stream.
+    /// of `train` (read from or saved in `directory`), drawn from `seed`'s pictures stream; a VQ-VAE's
+    /// `pixelcnn[:EPOCHS]` prior (`PixelCNNPrior`).
     public static func codes(
         for loaded: ModelStore.Loaded<any ReconstructingModel>, prior: String, count: Int, seed: UInt64,
         train: () throws -> Dataset, directory: URL?, notes: (String) -> Void = { _ in }
     ) throws -> Tensor {
+        if let epochs = try PixelCNNPrior.epochs(prior) {
+            return try PixelCNNPrior.codes(
+                for: loaded, epochs: epochs, count: count, seed: seed, train: train, directory: directory, notes: notes)
+        }
         var rng = RandomGenerator(seed: seed, stream: .pictures)
         guard let (components, covariance) = try parse(prior) else {
             let z = Tensor(uninitialized: [count, loaded.config.latent])
