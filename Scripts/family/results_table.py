@@ -5,7 +5,8 @@ weights); then the same networks (python/latent_torch.py's modules, PyTorch's in
 Pythae's own TrainingPipeline with its model of the kind (the paper's loss in plain PyTorch for DIP-VAE and SWAE,
 which Pythae lacks), written back into a Latent checkpoint. Both are then measured by the same commands:
 reconstruction MSE (`latent eval`), the project's MNIST classifier's confidence in samples and its Fréchet
-distance from the test images for N(0, I) and a 10-component GMM of the codes (`latent eval --judge`), the test
+distance from the test images for the kind's own prior (N(0, I) for Gaussian codes; a VQ-VAE's PixelCNN) and a
+10-component GMM of the codes (`latent eval --judge`), the test
 accuracy of a logistic regression (scikit-learn) on the codes of all 60,000 training images (`latent encode`), and
 the training time (wall clock, 2 threads each, one after the other).
 
@@ -33,7 +34,9 @@ from check_pythae import LATENT, ROOT, idx, latent_torch  # noqa: E402
 # Flags a kind needs with these networks (a categorical code's classes must divide the 16 code columns).
 KIND_FLAGS = {"categoricalvae": ["--categories", "4"]}
 KINDS = ["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae", "aae",
-         "categoricalvae", "raegp"]
+         "categoricalvae", "raegp", "msssimvae", "svae", "poincarevae", "vaegan", "vqvae"]
+# Kinds whose samples come from a prior fitted after training, not from a prior of their own.
+FITTED_PRIOR = {"rae": [], "raegp": [], "vqvae": ["pixelcnn"]}
 SIZE = ["--hidden", "512,512", "--latent", "16", "--batch-size", "100", "--lr", "1e-3"]
 
 
@@ -75,7 +78,7 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
     wrapped = MAKERS[kind](run, model)
     started = time.time()
     reference = check_pythae.pythae_reference
-    if wrapped.__class__ in (reference.DIPVAE, reference.SWAE, reference.CategoricalVAE):
+    if wrapped.__class__ in (reference.DIPVAE, reference.SWAE, reference.CategoricalVAE, reference.MSSSIMVAE):
         optimizer = torch.optim.Adam(wrapped.parameters(), lr=1e-3)
         generator = torch.Generator().manual_seed(1)
         for _ in range(epochs):
@@ -87,7 +90,8 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
                 optimizer.step()
     else:
         from pythae.pipelines import TrainingPipeline
-        from pythae.trainers import AdversarialTrainerConfig, BaseTrainerConfig, CoupledOptimizerTrainerConfig
+        from pythae.trainers import (AdversarialTrainerConfig, BaseTrainerConfig,
+                                     CoupledOptimizerAdversarialTrainerConfig, CoupledOptimizerTrainerConfig)
         common = dict(output_dir=os.path.join(out_dir, "pythae"), num_epochs=epochs, learning_rate=1e-3,
                       per_device_train_batch_size=100, per_device_eval_batch_size=500, seed=1, no_cuda=True,
                       steps_saving=None)
@@ -100,11 +104,19 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
             config = AdversarialTrainerConfig(
                 **common, autoencoder_learning_rate=1e-3, discriminator_learning_rate=d["learningRate"],
                 discriminator_optimizer_params={"betas": (d["beta1"], d["beta2"])})
+        elif kind == "vaegan":  # Pythae's trainer for it: an optimiser each, the discriminator's as Latent's
+            d = run["config"].get("discriminator") or {"learningRate": 1e-4}
+            config = CoupledOptimizerAdversarialTrainerConfig(
+                **common, encoder_learning_rate=1e-3, decoder_learning_rate=1e-3,
+                discriminator_learning_rate=d["learningRate"])
         else:
             config = BaseTrainerConfig(**common)
         with contextlib.redirect_stdout(sys.stderr):
             TrainingPipeline(model=wrapped, training_config=config)(train_data=train.numpy(), eval_data=None)
     seconds = time.time() - started
+    if kind == "vqvae":  # Pythae's quantizer holds the codebook it trained
+        for name in ("embeddings", "cluster_size", "ema_embed"):
+            getattr(model.quantizer, name).copy_(getattr(wrapped.quantizer, name))
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     names = [k for k in header if k != "__metadata__"]
     missing = [k for k in names if k not in state]
@@ -116,11 +128,18 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
     return seconds
 
 
-def measure(run_dir, judge, generative):
-    row = {"mse": latent_json("eval", run_dir)["test_mse"]}
-    for prior in (["normal"] if generative else []) + ["gmm"]:
+def measure(run_dir, judge, kind):
+    """MSE, the judge's view of samples from the kind's own prior (N(0, I) for Gaussian codes; a VQ-VAE's
+    PixelCNN fitted to its code indices) and from a GMM of the codes, and the linear probe."""
+    evaluated = latent_json("eval", run_dir)
+    row = {"mse": evaluated["test_mse"]}
+    for key in ("codebook_perplexity", "dead_codes"):
+        if key in evaluated:
+            row[key] = evaluated[key]
+    for prior in FITTED_PRIOR.get(kind, ["normal"]) + ["gmm"]:
         q = latent_json("eval", run_dir, "--judge", judge, "--prior", prior, "--samples", "10000")
-        row[f"{prior}_confidence"], row[f"{prior}_fd"] = q["confidence"], q["classifier_frechet_distance"]
+        name = "gmm" if prior == "gmm" else "normal"
+        row[f"{name}_confidence"], row[f"{name}_fd"] = q["confidence"], q["classifier_frechet_distance"]
     row["probe"] = linear_probe(run_dir)
     return row
 
@@ -166,15 +185,14 @@ def main():
                "--seed", "1", "--threads", "2", "--out", ours, "--no-progress")
         latent_seconds = time.time() - started
         pythae_seconds = pythae_run(kind, ours, theirs, args.epochs, train)
-        generative = kind not in ("rae", "raegp")
         for who, d, seconds in (("Latent", ours, latent_seconds), ("Pythae", theirs, pythae_seconds)):
-            row = dict(kind=kind, who=who, seconds=seconds, **measure(d, judge, generative))
+            row = dict(kind=kind, who=who, seconds=seconds, **measure(d, judge, kind))
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     if args.json:
         print(json.dumps(rows))
         return
-    print("| kind | run | MSE | N(0, I) confidence | N(0, I) FD | GMM confidence | GMM FD | linear probe | time |")
+    print("| kind | run | MSE | prior confidence | prior FD | GMM confidence | GMM FD | linear probe | time |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         def f(key, fmt="{:.3f}"):
