@@ -177,18 +177,10 @@ extension EvalCommand {
     {
         let started = Date()
         let test = try data.load(.test, for: generator, binarizeTest: false)
-        let pictures: Tensor
-        if prior == "normal", let own = generator.model as? any GenerativeModel {
-            // The model's own prior: N(0, I) for Gaussian codes, uniform classes, the sphere, the wrapped normal.
-            var rng = RandomGenerator(seed: seed ?? generator.seed, stream: .pictures)
-            pictures = own.sample(count: samples, rng: &rng)
-        } else {
-            let codes = try MixturePrior.codes(
-                for: generator, prior: prior, count: samples, seed: seed ?? generator.seed,
-                train: { try data.load(.train, for: generator, binarizeTest: false) },
-                directory: runDirectory(directory), notes: { say($0) })
-            pictures = generator.model.decode(codes)
-        }
+        let pictures = try MixturePrior.pictures(
+            for: generator, prior: prior, count: samples, seed: seed ?? generator.seed,
+            train: { try data.load(.train, for: generator, binarizeTest: false) },
+            directory: runDirectory(directory), notes: { say($0) })
         let q = try Judge.quality(of: pictures, against: test.batch(0..<test.count), judgedBy: classifier)
         let seconds = Date().timeIntervalSince(started)
         if json {

@@ -70,6 +70,22 @@ public enum MixturePrior {
         return (components, covariance)
     }
 
+    /// `count` pictures (decoder means) from `prior`: a generative model's own prior for `normal` (N(0, I) for
+    /// Gaussian codes, uniform classes, the sphere, the wrapped normal: `GenerativeModel.sample`), else the codes
+    /// `codes` draws, decoded. What `latent eval --judge` judges.
+    public static func pictures(
+        for loaded: ModelStore.Loaded<any ReconstructingModel>, prior: String, count: Int, seed: UInt64,
+        train: () throws -> Dataset, directory: URL?, notes: (String) -> Void = { _ in }
+    ) throws -> Tensor {
+        if prior == "normal", let own = loaded.model as? any GenerativeModel {
+            var rng = RandomGenerator(seed: seed, stream: .pictures)
+            return own.sample(count: count, rng: &rng)
+        }
+        return loaded.model.decode(
+            try codes(
+                for: loaded, prior: prior, count: count, seed: seed, train: train, directory: directory, notes: notes))
+    }
+
     /// `count` codes from `prior` (see `parse`) for `loaded`'s VAE: N(0, I), or the mixture fitted to the codes
     /// of `train` (read from or saved in `directory`), drawn from `seed`'s pictures stream; a VQ-VAE's
     /// `pixelcnn[:EPOCHS]` prior (`PixelCNNPrior`).
