@@ -8,36 +8,26 @@ extension Variable {
     /// windows is the masked convolution of a PixelCNN along a row (van den Oord et al. 2016); the pullback adds
     /// each window's gradient back to its positions.
     public func causalWindows(positions: Int, taps: Int, includeCurrent: Bool) -> Variable {
-        let rows = shape[0], width = shape[1], n = rows / positions
-        precondition(n * positions == rows && taps >= 1, "causalWindows: \(shape) is not sequences of \(positions)")
+        let rows = shape[0], width = shape[1]
+        precondition(rows % positions == 0 && taps >= 1, "causalWindows: \(shape) is not sequences of \(positions)")
         let shift = includeCurrent ? taps - 1 : taps
-        let out = Tensor(zeros: [rows, taps * width])
-        let x = value.data, o = out.data
-        for s in 0..<n {
-            for t in 0..<positions {
-                let row = s * positions + t
-                for j in 0..<taps {
-                    let source = t - shift + j
-                    guard source >= 0, source < positions, source <= t else { continue }
-                    let from = x + (s * positions + source) * width
-                    (o + row * taps * width + j * width).update(from: from, count: width)
+        /// Calls `body(window, source)` for every tap of every row whose position exists: the offset of the tap in
+        /// the windows and of its position's row in the input.
+        func eachTap(_ body: (Int, Int) -> Void) {
+            for row in 0..<rows {
+                let t = row % positions
+                for j in 0..<taps where t - shift + j >= 0 {
+                    body(row * taps * width + j * width, (row - shift + j) * width)
                 }
             }
         }
+        let out = Tensor(zeros: [rows, taps * width])
+        let x = value.data, o = out.data
+        eachTap { window, source in (o + window).update(from: x + source, count: width) }
         return Variable(out, parents: [self]) { [self] g in
             let d = Tensor(zeros: [rows, width])
             let gp = g.data, dp = d.data
-            for s in 0..<n {
-                for t in 0..<positions {
-                    let row = s * positions + t
-                    for j in 0..<taps {
-                        let source = t - shift + j
-                        guard source >= 0, source < positions, source <= t else { continue }
-                        let into = dp + (s * positions + source) * width, from = gp + row * taps * width + j * width
-                        for i in 0..<width { into[i] += from[i] }
-                    }
-                }
-            }
+            eachTap { window, source in for i in 0..<width { dp[source + i] += gp[window + i] } }
             accumulate(d)
         }
     }
