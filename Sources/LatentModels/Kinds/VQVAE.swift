@@ -90,6 +90,8 @@ public final class VectorQuantizer: Module {
     public let embeddings: Parameter, clusterSize: Parameter, sums: Parameter
     /// Whether batches move the codebook (training) or only read it.
     public private(set) var isTraining = true
+    /// A batch's counts [K] and sums [K, D] (kept between steps, so an update allocates nothing).
+    private var batchCounts: [Float], batchSums: [Float]
 
     /// A codebook drawn as Pythae's: entries and sums uniform in ±1/K, counts 0.
     public init(_ settings: VectorQuantization, rng: inout RandomGenerator) {
@@ -99,6 +101,7 @@ public final class VectorQuantizer: Module {
         rng.fillUniform(e, low: -1 / Float(k), high: 1 / Float(k))
         rng.fillUniform(s, low: -1 / Float(k), high: 1 / Float(k))
         (embeddings, clusterSize, sums) = (Parameter(e), Parameter(Tensor(zeros: [k])), Parameter(s))
+        (batchCounts, batchSums) = ([Float](repeating: 0, count: k), [Float](repeating: 0, count: k * d))
     }
 
     /// Pythae's names.
@@ -143,8 +146,8 @@ public final class VectorQuantizer: Module {
     public func update(_ z: Tensor, indices: [Int], seed: UInt64) {
         let (k, d, mu) = (settings.size, settings.dimension, settings.decay), m = indices.count
         let counts = clusterSize.value.data, sum = sums.value.data, e = embeddings.value.data
-        var batchCounts = [Float](repeating: 0, count: k)
-        var batchSums = [Float](repeating: 0, count: k * d)
+        for j in 0..<k { batchCounts[j] = 0 }
+        for i in 0..<(k * d) { batchSums[i] = 0 }
         for (r, j) in indices.enumerated() {
             batchCounts[j] += 1
             for i in 0..<d { batchSums[j * d + i] += z.data[r * d + i] }
