@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
         if let iwaeK { try bounded(iwaeK, "--iwae-k", 1...1_000_000) }
         try bounded(samplesPerLabel, "--samples-per-label", 1...100_000)
         try bounded(samples, "--samples", 2...100_000)
-        do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
+        do { _ = try CodePrior(parsing: prior) } catch let e as LatentError {
             throw ValidationError("--prior: \(e.message)")
         }
         if disentanglement && (judge != nil || iwaeK != nil) {
@@ -177,8 +177,8 @@ extension EvalCommand {
     {
         let started = Date()
         let test = try data.load(.test, for: generator, binarizeTest: false)
-        let pictures = try MixturePrior.pictures(
-            for: generator, prior: prior, count: samples, seed: seed ?? generator.seed,
+        let pictures = try CodePrior(parsing: prior).pictures(
+            for: generator, count: samples, seed: seed ?? generator.seed,
             train: { try data.load(.train, for: generator, binarizeTest: false) },
             directory: runDirectory(directory), notes: { say($0) })
         let q = try Judge.quality(of: pictures, against: test.batch(0..<test.count), judgedBy: classifier)

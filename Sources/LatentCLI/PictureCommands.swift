@@ -110,15 +110,15 @@ struct SampleCommand: ParsableCommand {
 extension SampleCommand {
     /// `--prior gmm[:K[:full|diagonal]]`.
     func sampleMixture(_ loaded: ModelStore.Loaded<any ReconstructingModel>) throws {
-        do { _ = try MixturePrior.parse(prior) } catch let e as LatentError {
+        do { _ = try CodePrior(parsing: prior) } catch let e as LatentError {
             throw ValidationError("--prior: \(e.message)")
         }
         if label != nil { throw ValidationError("--label: the \(prior) prior is for unconditional models") }
         let count = count ?? 64
         try bounded(count, "--count", 1...100_000)
         try options.data.refuseOverwriting(options.out, for: loaded)
-        let codes = try MixturePrior.codes(
-            for: loaded, prior: prior, count: count, seed: options.seed,
+        let codes = try CodePrior(parsing: prior).codes(
+            for: loaded, count: count, seed: options.seed,
             train: { try options.data.load(.train, for: loaded, binarizeTest: false) },
             directory: runDirectory(options.directory), notes: note)
         try emit(

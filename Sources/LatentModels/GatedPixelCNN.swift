@@ -16,7 +16,7 @@ public final class GatedPixelCNN: Module {
     public let positions: Int, classes: Int
     /// Channels of every layer and positions each convolution sees.
     public let channels: Int, taps: Int
-    /// Index → channels.
+    /// Index → channels: a linear layer of one-hot indices, computed as a lookup (`Variable.embedding`).
     public let embedding: Linear
     /// Each layer's filter and gate convolutions (on `taps` · `channels` window values) and, but for the first,
     /// its 1 × 1 output convolution.
@@ -54,7 +54,7 @@ public final class GatedPixelCNN: Module {
     /// Class logits [n · positions, classes] for rows of indices (n · positions, row-major): position t's from the
     /// indices before t alone.
     public func callAsFunction(_ indices: [Int]) -> Variable {
-        var h = embedding(Variable(Tensor.oneHot(indices, classes: classes)))
+        var h = Variable.embedding(indices, weight: embedding.weight.variable, bias: embedding.bias?.variable)
         for i in filters.indices {
             let w = h.causalWindows(positions: positions, taps: taps, includeCurrent: i > 0)
             let gated = filters[i](w).tanh() * gates[i](w).sigmoid()

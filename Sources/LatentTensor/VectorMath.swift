@@ -81,7 +81,6 @@ package enum VectorMath {
         latent_transpose(t, rows, columns, out, accumulate ? 1 : 0)
     }
 
-    /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).
     /// y[i] += x[i] for n elements, eight at a time.
     package static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
         var j = 0
@@ -95,6 +94,7 @@ package enum VectorMath {
         }
     }
 
+    /// Sum of n floats, accumulated in double precision (loss sums over ~10^5 terms).
     package static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0
@@ -110,5 +110,40 @@ package enum VectorMath {
             i += 1
         }
         return (s0 + s1) + (s2 + s3)
+    }
+
+    /// The first index j of the smallest a[j] − s·b[j] over n > 0 elements (a nearest codebook entry from its
+    /// squared norms and products), eight lanes at a time.
+    package static func argmin(
+        _ a: UnsafePointer<Float>, minus s: Float, times b: UnsafePointer<Float>, _ n: Int
+    ) -> Int {
+        var j = 0
+        if n >= 8 {
+            var best = load8(a) - s * load8(b)
+            var index = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+            var lanes = index &+ 8
+            j = 8
+            while j + 8 <= n {
+                let value = load8(a + j) - s * load8(b + j)
+                let smaller = value .< best
+                best.replace(with: value, where: smaller)
+                index.replace(with: lanes, where: smaller)
+                lanes &+= 8
+                j += 8
+            }
+            var (first, smallest) = (Int(index[0]), best[0])
+            for l in 1..<8 where best[l] < smallest || (best[l] == smallest && Int(index[l]) < first) {
+                (first, smallest) = (Int(index[l]), best[l])
+            }
+            while j < n {
+                let value = a[j] - s * b[j]
+                if value < smallest { (first, smallest) = (j, value) }
+                j += 1
+            }
+            return first
+        }
+        var (first, smallest) = (0, a[0] - s * b[0])
+        for k in 1..<max(n, 1) where a[k] - s * b[k] < smallest { (first, smallest) = (k, a[k] - s * b[k]) }
+        return first
     }
 }

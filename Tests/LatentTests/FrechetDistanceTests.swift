@@ -29,11 +29,12 @@ struct FrechetDistanceTests {
     }
 
     @Test func priorsParseOrAreNamed() throws {
-        #expect(try MixturePrior.parse("normal") == nil)
-        #expect(try MixturePrior.parse("gmm")?.components == 10)
-        #expect(try MixturePrior.parse("gmm:4:diagonal")?.covariance == .diagonal)
-        for bad in ["gmm:0", "gmm:x", "gmm:3:spherical", "gauss", "gmm:3:full:1", "gmm:"] {
-            #expect(throws: LatentError.self, "\(bad)") { try MixturePrior.parse(bad) }
+        #expect(try CodePrior(parsing: "normal") == .normal)
+        #expect(try CodePrior(parsing: "gmm") == .mixture(components: 10, covariance: .full))
+        #expect(try CodePrior(parsing: "gmm:4:diagonal") == .mixture(components: 4, covariance: .diagonal))
+        #expect(try CodePrior(parsing: "pixelcnn:3") == .pixelcnn(epochs: 3))
+        for bad in ["gmm:0", "gmm:x", "gmm:3:spherical", "gauss", "gmm:3:full:1", "gmm:", "pixelcnn:0"] {
+            #expect(throws: LatentError.self, "\(bad)") { try CodePrior(parsing: bad) }
         }
     }
 

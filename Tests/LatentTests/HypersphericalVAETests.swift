@@ -117,16 +117,16 @@ import Testing
         // Judged samples from its own prior are decoded points of the sphere, not decoded N(0, I) codes.
         let loaded = try ModelStore.loadReconstructing(URL(fileURLWithPath: run))
         func pictures(_ prior: String) throws -> Tensor {
-            try MixturePrior.pictures(
-                for: loaded, prior: prior, count: 20, seed: 4, train: { throw LatentError(.data, "unused") },
+            try CodePrior(parsing: prior).pictures(
+                for: loaded, count: 20, seed: 4, train: { throw LatentError(.data, "unused") },
                 directory: nil)
         }
         var rng = RandomGenerator(seed: 4, stream: .pictures)
         let own = try #require(loaded.model as? HypersphericalAutoencoder).sample(count: 20, rng: &rng)
         #expect(try pictures("normal").array == own.array)
         let gaussian = loaded.model.decode(
-            try MixturePrior.codes(
-                for: loaded, prior: "normal", count: 20, seed: 4, train: { throw LatentError(.data, "unused") },
+            try CodePrior.normal.codes(
+                for: loaded, count: 20, seed: 4, train: { throw LatentError(.data, "unused") },
                 directory: nil))
         #expect(gaussian.array != own.array)
         try Support.expectSucceeded([

@@ -21,6 +21,22 @@ import Testing
         #expect((0..<3).allSatisfy { w.data[2 * 9 + 6 + $0] == x.data[last * 3 + $0] })
     }
 
+    /// The index lookup equals the linear layer of one-hot rows, value and gradients (finite differences).
+    @Test func theEmbeddingIsALinearLayerOfOneHotRows() {
+        let indices = [2, 0, 4, 2, 1, 3]
+        let w = Support.random([6, 5], seed: 13), bias = Support.random([6], seed: 14)
+        let looked = Variable.embedding(indices, weight: Variable(w), bias: Variable(bias)).value
+        let product = Variable.linear(
+            Variable(Tensor.oneHot(indices, classes: 5)), weight: Variable(w), bias: Variable(bias)
+        ).value
+        #expect(looked.array == product.array)
+        let weights = Support.random([6, 6], seed: 15)
+        let error = GradientCheck.maxError(inputs: [w, bias]) { v in
+            (Variable.embedding(indices, weight: v[0], bias: v[1]) * Variable(weights)).sum()
+        }
+        #expect(error < 1e-2)
+    }
+
     /// Changing the indices at position t and after leaves the logits of positions 0 … t unchanged, and changing
     /// t − 1 changes position t's.
     @Test func eachPositionSeesOnlyTheOnesBeforeIt() {

@@ -41,6 +41,34 @@ import Testing
         #expect(rows.contains { abs($0[0] - restarted[0]) < 1e-4 && abs($0[1] - restarted[1]) < 1e-4 }, "\(restarted)")
     }
 
+    /// The vectorised search finds the first nearest entry, as a plain loop over the distances does: 37 entries
+    /// (not a multiple of its 8 lanes) of 1 and 3 values, small integers and quarters (every distance exact, so
+    /// ties are many and the first must win).
+    @Test func theNearestEntryIsTheFirstOfTheSmallestDistances() {
+        for (size, dimension) in [(37, 1), (37, 3), (5, 2), (512, 1)] {
+            var rng = RandomGenerator(seed: UInt64(size * dimension))
+            let q = VectorQuantizer(VectorQuantization(size: size, dimension: dimension), rng: &rng)
+            let e = q.embeddings.value.data
+            for i in 0..<(size * dimension) { e[i] = Float(rng.below(9)) - 4 }
+            let z = Tensor(uninitialized: [40, dimension])
+            for i in 0..<(40 * dimension) { z.data[i] = Float(rng.below(33)) / 4 - 4 }
+            let expected = (0..<40).map { r in
+                (0..<size).min {
+                    func distance(_ j: Int) -> Float {
+                        var norm: Float = 0, product: Float = 0
+                        for i in 0..<dimension {
+                            norm += e[j * dimension + i] * e[j * dimension + i]
+                            product += z.data[r * dimension + i] * e[j * dimension + i]
+                        }
+                        return norm - 2 * product
+                    }
+                    return (distance($0), $0) < (distance($1), $1)
+                }!
+            }
+            #expect(q.nearest(z) == expected, "\(size) × \(dimension)")
+        }
+    }
+
     /// The encoder's code gets the decoder's gradient at the quantized code (straight through) plus the
     /// commitment's 2β/L·(z − z_q); the codebook gets none (it is not a parameter), and evaluation leaves it still.
     @Test func theGradientPassesStraightThroughTheCodebook() throws {

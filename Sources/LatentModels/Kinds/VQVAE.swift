@@ -113,7 +113,7 @@ public final class VectorQuantizer: Module {
     public func setOwnTraining(_ on: Bool) { isTraining = on }
 
     /// The index of the nearest entry to each D-value row of `z` (its values read as [m, D]): the smallest
-    /// ‖e‖² − 2 z·e, by one GEMM.
+    /// ‖e‖² − 2 z·e, by one GEMM and a vectorised search per row.
     public func nearest(_ z: Tensor) -> [Int] {
         let (k, d) = (settings.size, settings.dimension), m = z.count / d
         let rows = z.reshaped([m, d]), e = embeddings.value
@@ -121,14 +121,8 @@ public final class VectorQuantizer: Module {
         var norms = [Float](repeating: 0, count: k)
         for j in 0..<k { for i in 0..<d { norms[j] += e.data[j * d + i] * e.data[j * d + i] } }
         var out = [Int](repeating: 0, count: m)
-        for r in 0..<m {
-            let p = products.data + r * k
-            var best = 0, smallest = Float.infinity
-            for j in 0..<k {
-                let distance = norms[j] - 2 * p[j]
-                if distance < smallest { (best, smallest) = (j, distance) }
-            }
-            out[r] = best
+        norms.withUnsafeBufferPointer { n in
+            for r in 0..<m { out[r] = VectorMath.argmin(n.baseAddress!, minus: 2, times: products.data + r * k, k) }
         }
         return out
     }
