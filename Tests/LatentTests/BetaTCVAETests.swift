@@ -98,14 +98,12 @@ import Testing
             ["reconstruct", run, "--out", dir.appendingPathComponent("r.png").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
         ])
-        let fresh = dir.appendingPathComponent("refused").path
-        let model = ["train", "--model", "betatcvae", "--out", fresh]
-        try Support.expectRefused([
+        let model = ["--model", "betatcvae"]
+        try Support.expectTrainingRefused([
             (model + ["--tc-weight", "-1"], "--tc-weight"), (model + ["--tc-weight", "inf"], "--tc-weight"),
             (model + ["--tc-alpha", "nan"], "--tc-alpha"), (model + ["--tc-gamma", "1001"], "--tc-gamma"),
             (model + ["--tc-estimator", "exact"], "--tc-estimator"), (model + ["--beta", "4"], "--beta"),
-            (["train", "--model", "vae", "--tc-weight", "3", "--out", fresh], "--tc-weight"),
+            (["--model", "vae", "--tc-weight", "3"], "--tc-weight"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

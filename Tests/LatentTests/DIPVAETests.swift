@@ -78,15 +78,13 @@ import Testing
             ["sample", run, "--out", dir.appendingPathComponent("s.png").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
         ])
-        let fresh = dir.appendingPathComponent("refused").path
-        let model = ["train", "--model", "dipvae", "--out", fresh]
-        try Support.expectRefused([
+        let model = ["--model", "dipvae"]
+        try Support.expectTrainingRefused([
             (model + ["--dip-type", "iii"], "--dip-type"),
             (model + ["--dip-off-diagonal", "-1"], "--dip-off-diagonal"),
             (model + ["--dip-diagonal", "inf"], "--dip-diagonal"),
             (model + ["--dip-off-diagonal", "1e9"], "--dip-off"),
-            (["train", "--model", "vae", "--dip-type", "ii", "--out", fresh], "--dip-type"),
+            (["--model", "vae", "--dip-type", "ii"], "--dip-type"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

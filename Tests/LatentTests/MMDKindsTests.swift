@@ -104,16 +104,14 @@ import Testing
                 ["export", run, "--onnx", dir.appendingPathComponent("\(kind)-onnx").path],
             ])
         }
-        let fresh = dir.appendingPathComponent("refused").path
-        let wae = ["train", "--model", "wae", "--out", fresh], info = ["train", "--model", "infovae", "--out", fresh]
-        try Support.expectRefused([
+        let wae = ["--model", "wae"], info = ["--model", "infovae"]
+        try Support.expectTrainingRefused([
             (wae + ["--mmd-weight", "-1"], "--mmd-weight"), (wae + ["--mmd-weight", "inf"], "--mmd-weight"),
             (wae + ["--mmd-bandwidth", "0"], "--mmd-bandwidth"), (wae + ["--mmd-bandwidth", "nan"], "--mmd-bandwidth"),
             (wae + ["--mmd-kernel", "laplace"], "--mmd-kernel"), (wae + ["--likelihood", "gaussian"], "--likelihood"),
             (info + ["--info-alpha", "2"], "--info-alpha"), (info + ["--info-lambda", "-3"], "--info-lambda"),
             (info + ["--mmd-weight", "1"], "--mmd-weight"), (info + ["--beta", "2"], "--beta"),
-            (["train", "--model", "vae", "--mmd-kernel", "rbf", "--out", fresh], "--mmd-kernel"),
+            (["--model", "vae", "--mmd-kernel", "rbf"], "--mmd-kernel"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

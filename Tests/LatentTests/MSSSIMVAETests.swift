@@ -119,18 +119,16 @@ import Testing
         let table = try Support.writeCSV("t.csv", in: dir, header: "a,b,c", rows: 50, seed: 7) { _, rng in
             (0..<3).map { _ in String(rng.uniform()) }
         }
-        let fresh = dir.appendingPathComponent("refused").path
-        try Support.expectRefused([
-            (["train", "--model", "msssimvae", "--ssim-weight", "0", "--out", fresh], "--ssim-weight"),
-            (["train", "--model", "msssimvae", "--ssim-weight", "inf", "--out", fresh], "--ssim-weight"),
-            (["train", "--model", "msssimvae", "--ssim-weight", "nan", "--out", fresh], "--ssim-weight"),
-            (["train", "--model", "msssimvae", "--ssim-weight", "2e6", "--out", fresh], "--ssim-weight"),
-            (["train", "--model", "msssimvae", "--ssim-window", "4", "--out", fresh], "--ssim-window"),
-            (["train", "--model", "msssimvae", "--ssim-window", "33", "--out", fresh], "--ssim-window"),
-            (["train", "--model", "vae", "--ssim-weight", "3", "--out", fresh], "--ssim-weight"),
-            (["train", "--model", "msssimvae", "--likelihood", "gaussian", "--out", fresh], "--likelihood"),
-            (["train", "--model", "msssimvae", "--data", table.path, "--out", fresh], "16x16"),
+        try Support.expectTrainingRefused([
+            (["--model", "msssimvae", "--ssim-weight", "0"], "--ssim-weight"),
+            (["--model", "msssimvae", "--ssim-weight", "inf"], "--ssim-weight"),
+            (["--model", "msssimvae", "--ssim-weight", "nan"], "--ssim-weight"),
+            (["--model", "msssimvae", "--ssim-weight", "2e6"], "--ssim-weight"),
+            (["--model", "msssimvae", "--ssim-window", "4"], "--ssim-window"),
+            (["--model", "msssimvae", "--ssim-window", "33"], "--ssim-window"),
+            (["--model", "vae", "--ssim-weight", "3"], "--ssim-weight"),
+            (["--model", "msssimvae", "--likelihood", "gaussian"], "--likelihood"),
+            (["--model", "msssimvae", "--data", table.path], "16x16"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

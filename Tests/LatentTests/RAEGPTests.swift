@@ -67,14 +67,12 @@ import Testing
             ["plot", "traversal", run, "--image", "2", "--out", dir.appendingPathComponent("t.png").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
         ])
-        let fresh = dir.appendingPathComponent("refused").path
-        let model = ["train", "--model", "raegp", "--out", fresh]
-        try Support.expectRefused([
+        let model = ["--model", "raegp"]
+        try Support.expectTrainingRefused([
             (model + ["--gradient-penalty", "-1"], "--gradient-penalty"),
             (model + ["--gradient-penalty", "inf"], "--gradient-penalty"),
             (model + ["--embedding-weight", "nan"], "--embedding-weight"), (model + ["--arch", "conv"], "--arch"),
-            (["train", "--model", "rae", "--gradient-penalty", "1", "--out", fresh], "--gradient-penalty"),
+            (["--model", "rae", "--gradient-penalty", "1"], "--gradient-penalty"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

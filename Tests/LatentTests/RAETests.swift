@@ -71,14 +71,12 @@ import Testing
         #expect(gmm.status == 0, "\(gmm.stderr)")
         let export = try Support.runLatent(["export", run, "--onnx", dir.appendingPathComponent("onnx").path])
         #expect(export.status == 0, "\(export.stderr)")
-        let fresh = dir.appendingPathComponent("refused").path
-        let model = ["train", "--model", "rae", "--out", fresh]
-        try Support.expectRefused([
+        let model = ["--model", "rae"]
+        try Support.expectTrainingRefused([
             (model + ["--embedding-weight", "-1"], "--embedding-weight"),
             (model + ["--decoder-l2", "inf"], "--decoder-l2"),
             (model + ["--decoder-l2", "1001"], "--decoder-l2"), (model + ["--likelihood", "gaussian"], "--likelihood"),
-            (["train", "--model", "ae", "--decoder-l2", "1", "--out", fresh], "--decoder-l2"),
+            (["--model", "ae", "--decoder-l2", "1"], "--decoder-l2"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

@@ -70,15 +70,13 @@ import Testing
             ["sample", run, "--out", dir.appendingPathComponent("s.png").path],
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
         ])
-        let fresh = dir.appendingPathComponent("refused").path
-        let model = ["train", "--model", "swae", "--out", fresh]
-        try Support.expectRefused([
+        let model = ["--model", "swae"]
+        try Support.expectTrainingRefused([
             (model + ["--sw-weight", "-1"], "--sw-weight"), (model + ["--sw-projections", "0"], "--sw-projections"),
             (model + ["--sw-projections", "100000"], "--sw-projections"),
             (model + ["--sw-power", "0.5"], "--sw-power"),
             (model + ["--sw-power", "nan"], "--sw-power"),
-            (["train", "--model", "vae", "--sw-weight", "3", "--out", fresh], "--sw-weight"),
+            (["--model", "vae", "--sw-weight", "3"], "--sw-weight"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }

@@ -144,4 +144,27 @@ extension Support {
             #expect(r.status != 0 && r.stderr.contains(mention), "\(args): \(r.stderr)", sourceLocation: sourceLocation)
         }
     }
+
+    /// Each of `cases` — `latent train --out D` and the case's flags — must fail naming its flag (`expectRefused`),
+    /// and D (in a new folder) must not exist afterwards: a refused run writes nothing.
+    static func expectTrainingRefused(
+        _ cases: [([String], String)], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let fresh = temporaryDirectory().appendingPathComponent("refused").path
+        try expectRefused(cases.map { (["train", "--out", fresh] + $0.0, $0.1) }, sourceLocation: sourceLocation)
+        #expect(
+            !FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing",
+            sourceLocation: sourceLocation)
+    }
+
+    /// The runs in folders `a` and `b` saved the same model, byte for byte (a resumed run against an uninterrupted
+    /// one).
+    static func expectSameModel(
+        _ a: String, _ b: String, _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let file = { (run: String) in
+            try Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("model.safetensors"))
+        }
+        #expect(try file(a) == file(b), comment, sourceLocation: sourceLocation)
+    }
 }

@@ -143,12 +143,9 @@ import Testing
             "train", "--resume", part, "--epochs", "3", "--limit", "500", "--no-progress",
         ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let a = try Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("model.safetensors"))
-        let b = try Data(contentsOf: URL(fileURLWithPath: part).appendingPathComponent("model.safetensors"))
-        #expect(a == b, "weights after 2 + 1 epochs equal those after 3")
-        let fresh = dir.appendingPathComponent("refused").path
-        let model = ["train", "--model", "vaegan", "--out", fresh]
-        try Support.expectRefused([
+        try Support.expectSameModel(run, part, "weights after 2 + 1 epochs equal those after 3")
+        let model = ["--model", "vaegan"]
+        try Support.expectTrainingRefused([
             (model + ["--adversarial-weight", "1"], "--adversarial-weight"),
             (model + ["--adversarial-weight", "nan"], "--adversarial-weight"),
             (model + ["--feature-layer", "0"], "--feature-layer"),
@@ -157,9 +154,8 @@ import Testing
             (model + ["--gan-equilibrium", "inf"], "--gan-equilibrium"),
             (model + ["--gan-margin", "-1"], "--gan-margin"), (model + ["--gan-margin", "nan"], "--gan-margin"),
             (model + ["--discriminator-lr", "inf"], "--discriminator-lr"), (model + ["--beta", "4"], "--beta"),
-            (["train", "--model", "vae", "--gan-margin", "0.3", "--out", fresh], "--gan-margin"),
-            (["train", "--model", "aae", "--feature-layer", "1", "--out", fresh], "--feature-layer"),
+            (["--model", "vae", "--gan-margin", "0.3"], "--gan-margin"),
+            (["--model", "aae", "--feature-layer", "1"], "--feature-layer"),
         ])
-        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused run writes nothing")
     }
 }
