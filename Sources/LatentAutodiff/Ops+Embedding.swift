@@ -18,11 +18,14 @@ extension Variable {
         if let bias { parents.append(bias) }
         return Variable(y, parents: parents) { g in
             if weight.requiresGrad {
-                let d = Tensor(zeros: weight.shape), dp = d.data, gp = g.data
+                // Into the parameter's own gradient where it has one (as `linear`), else a new one.
+                let d = weight.grad ?? Tensor(zeros: weight.shape), dp = d.data, gp = g.data
                 for (r, j) in indices.enumerated() { for o in 0..<out { dp[o * classes + j] += gp[r * out + o] } }
-                weight.accumulate(d)
+                if weight.grad == nil { weight.accumulate(d) }
             }
-            if let bias, bias.requiresGrad { bias.accumulate(g.sumRows()) }
+            if let bias, bias.requiresGrad {
+                if let bg = bias.grad { g.sumRows(into: bg, accumulate: true) } else { bias.accumulate(g.sumRows()) }
+            }
         }
     }
 }

@@ -117,6 +117,7 @@ package enum VectorMath {
     package static func argmin(
         _ a: UnsafePointer<Float>, minus s: Float, times b: UnsafePointer<Float>, _ n: Int
     ) -> Int {
+        precondition(n > 0, "argmin of no elements")
         var j = 0
         if n >= 8 {
             var best = load8(a) - s * load8(b)
@@ -143,7 +144,7 @@ package enum VectorMath {
             return first
         }
         var (first, smallest) = (0, a[0] - s * b[0])
-        for k in 1..<max(n, 1) where a[k] - s * b[k] < smallest { (first, smallest) = (k, a[k] - s * b[k]) }
+        for k in 1..<n where a[k] - s * b[k] < smallest { (first, smallest) = (k, a[k] - s * b[k]) }
         return first
     }
 }
