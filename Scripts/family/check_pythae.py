@@ -241,6 +241,11 @@ def ms_ssim(run, model):
     return pythae_reference.MSSSIMVAE(Encoder(model), Decoder(model), c.get("ssimWeight", 784), c.get("ssimWindow", 11))
 
 
+def log_cosh(run, model):
+    """The paper's log-cosh VAE loss in PyTorch (Scripts/family/pythae_reference.py): torch's `cosh`."""
+    return pythae_reference.LogCoshVAE(Encoder(model), Decoder(model), run["config"].get("logCoshAlpha", 10))
+
+
 def spherical(run, model):
     """Pythae's SVAE: a von Mises-Fisher posterior (Wood's sampler, scipy's Bessel functions), a uniform prior."""
     config = SVAEConfig(input_dim=(784,), latent_dim=run["config"]["latent"], reconstruction_loss="bce")
@@ -269,7 +274,7 @@ def joint(run, model):
 
 
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
-REFERENCES = {dip_vae, swae, categorical, joint, ms_ssim}
+REFERENCES = {dip_vae, swae, categorical, joint, ms_ssim, log_cosh}
 
 # kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
@@ -287,6 +292,7 @@ KINDS = {
                  joint),
     "aae": (["--adversarial-weight", "0.8", "--discriminator-lr", "1e-3"], adversarial_ae),
     "msssimvae": (["--ssim-weight", "300", "--ssim-window", "7"], ms_ssim),
+    "logcoshvae": (["--log-cosh-alpha", "5"], log_cosh),
     "svae": ([], spherical),
     "poincarevae": (["--curvature", "0.7"], poincare),
     "vaegan": (["--adversarial-weight", "0.3", "--discriminator-lr", "1e-3"], vae_gan),
@@ -335,7 +341,7 @@ OPTIMIZER_TERMS = ("test_decoder_l2",)
 
 
 # The names `latent eval` gives the reconstruction term (the MS-SSIM VAE's is its own).
-RECONSTRUCTION_TERMS = ("test_reconstruction", "test_ms_ssim")
+RECONSTRUCTION_TERMS = ("test_reconstruction", "test_ms_ssim", "test_log_cosh")
 
 
 def latent_loss(run, seed):

@@ -174,6 +174,27 @@ class MSSSIMVAE(nn.Module):
         return ModelOutput(loss=(recon + kl).mean(), recon_loss=recon.mean())
 
 
+class LogCoshVAE(nn.Module):
+    """The log-cosh VAE with the paper's loss (Chen et al. 2019; Pythae has none, PyTorch-VAE's `LogCoshVAE`
+    averages over pixels and weighs the KL by the batch's share of the data): Σ (1/α)·log cosh(α·(x̂ − x)) of
+    the Bernoulli mean x̂ per image + KL, the paper's log cosh itself (torch's `cosh`, finite for
+    α·|x̂ − x| < 89)."""
+
+    def __init__(self, encoder, decoder, alpha):
+        super().__init__()
+        self.encoder, self.decoder, self.alpha = encoder, decoder, alpha
+
+    def forward(self, inputs, **kwargs):
+        x = inputs["data"]
+        out = self.encoder(x)
+        mean, log_var = out.embedding, out.log_covariance
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        error = self.decoder(z).reconstruction.reshape(x.shape) - x
+        recon = (torch.log(torch.cosh(self.alpha * error)) / self.alpha).sum(-1)
+        kl = -0.5 * torch.sum(1 + log_var - mean ** 2 - log_var.exp(), dim=-1)
+        return ModelOutput(loss=(recon + kl).mean(), recon_loss=recon.mean())
+
+
 class CategoricalVAE(nn.Module):
     """The categorical VAE with the paper's loss (Jang et al. 2017; Pythae has none, PyTorch-VAE's `CategoricalVAE`
     weighs an MSE): BCE of the decoder at the Gumbel-softmax draw softmax((log q + g) / τ) + Σ KL(q ‖ uniform) of
@@ -287,6 +308,8 @@ def make(args):
         return SVAE(config, encoder=SphericalEncoder(hidden, args.latent, act), decoder=decoder)
     if args.model == "msssimvae":
         return MSSSIMVAE(encoder, decoder, args.ssim_weight or 784, args.ssim_window)
+    if args.model == "logcoshvae":
+        return LogCoshVAE(encoder, decoder, args.log_cosh_alpha)
     if args.model == "dipvae":
         return DIPVAE(encoder, decoder, args.dip_type == "ii", args.dip_off_diagonal, args.dip_diagonal)
     if args.model == "aae":
@@ -312,8 +335,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
-                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "svae", "poincarevae",
-                            "vaegan", "vqvae"])
+                            "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "logcoshvae", "svae",
+                            "poincarevae", "vaegan", "vqvae"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -337,6 +360,7 @@ def main():
     p.add_argument("--sw-power", type=float, default=2)
     p.add_argument("--ssim-weight", type=float)
     p.add_argument("--ssim-window", type=int, default=11)
+    p.add_argument("--log-cosh-alpha", type=float, default=10)
     p.add_argument("--dip-type", default="i", choices=["i", "ii"])
     p.add_argument("--dip-off-diagonal", type=float, default=10)
     p.add_argument("--dip-diagonal", type=float)

@@ -2,8 +2,9 @@
 
 For every kind: `latent train` (784-512-512-16 ReLU, batch 100, Adam 1e-3, --epochs, seed 1, the kind's default
 weights); then the same networks (python/latent_torch.py's modules, PyTorch's initialisation, seed 1) trained by
-Pythae's own TrainingPipeline with its model of the kind (the paper's loss in plain PyTorch for DIP-VAE and SWAE,
-which Pythae lacks), written back into a Latent checkpoint. Both are then measured by the same commands:
+Pythae's own TrainingPipeline with its model of the kind (for the kinds Pythae lacks — DIP-VAE, SWAE, categorical
+VAE, JointVAE, MS-SSIM and log-cosh VAE — the paper's loss in a plain PyTorch loop, its temperature or capacities
+annealed per epoch as Latent's), written back into a Latent checkpoint. Both are then measured by the same commands:
 reconstruction MSE (`latent eval`), the project's MNIST classifier's confidence in samples and its Fréchet
 distance from the test images for the kind's own prior (N(0, I) for Gaussian codes; a VQ-VAE's PixelCNN) and a
 10-component GMM of the codes (`latent eval --judge`), the test
@@ -17,6 +18,7 @@ In the venv of Scripts/family/requirements.txt, with a release build of `latent`
 import argparse
 import contextlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -34,7 +36,7 @@ from check_pythae import LATENT, ROOT, idx, latent_torch  # noqa: E402
 # Flags a kind needs with these networks (a categorical code's classes must divide the 16 code columns).
 KIND_FLAGS = {"categoricalvae": ["--categories", "4"]}
 KINDS = ["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae", "aae",
-         "categoricalvae", "raegp", "msssimvae", "svae", "poincarevae", "vaegan", "vqvae"]
+         "categoricalvae", "jointvae", "raegp", "msssimvae", "logcoshvae", "svae", "poincarevae", "vaegan", "vqvae"]
 # Kinds whose samples come from a prior fitted after training, not from a prior of their own.
 FITTED_PRIOR = {"rae": [], "raegp": [], "vqvae": ["pixelcnn"]}
 SIZE = ["--hidden", "512,512", "--latent", "16", "--batch-size", "100", "--lr", "1e-3"]
@@ -60,6 +62,22 @@ def vae(run, model):
 MAKERS = dict({k: v[1] for k, v in check_pythae.KINDS.items()}, vae=vae)
 
 
+def follow_schedule(wrapped, config, epoch):
+    """Sets a reference's annealed settings to Latent's at `epoch` (1-based): the categorical VAE's
+    temperature τ(t) = max(τ_min, τ₀·e^(−r·(t − 1))), JointVAE's capacities C·min(t / (T + 1), 1) (C_c at
+    most log K, which the reference applies)."""
+    reference = check_pythae.pythae_reference
+    if isinstance(wrapped, reference.CategoricalVAE):
+        c = config["categorical"]
+        wrapped.temperature = max(c["minimumTemperature"], c["temperature"] * math.exp(-c["annealRate"] * (epoch - 1)))
+    elif isinstance(wrapped, reference.JointVAE):
+        j = config.get("joint") or {}
+        full = {"continuousCapacity": 5, "discreteCapacity": 5, "warmupEpochs": 25, **j}
+        ramp = min(epoch / (full["warmupEpochs"] + 1), 1)
+        wrapped.joint = dict(full, continuousCapacity=full["continuousCapacity"] * ramp,
+                             discreteCapacity=full["discreteCapacity"] * ramp)
+
+
 def pythae_run(kind, latent_dir, out_dir, epochs, train):
     """Trains `kind` on Latent's networks (fresh PyTorch initialisation) with Pythae's pipeline, or the PyTorch
     reference's loop, and writes the weights into a copy of Latent's run directory. Returns the seconds."""
@@ -78,10 +96,12 @@ def pythae_run(kind, latent_dir, out_dir, epochs, train):
     wrapped = MAKERS[kind](run, model)
     started = time.time()
     reference = check_pythae.pythae_reference
-    if wrapped.__class__ in (reference.DIPVAE, reference.SWAE, reference.CategoricalVAE, reference.MSSSIMVAE):
+    if wrapped.__class__ in (reference.DIPVAE, reference.SWAE, reference.CategoricalVAE, reference.JointVAE,
+                             reference.MSSSIMVAE, reference.LogCoshVAE):
         optimizer = torch.optim.Adam(wrapped.parameters(), lr=1e-3)
         generator = torch.Generator().manual_seed(1)
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
+            follow_schedule(wrapped, run["config"], epoch)
             for batch in torch.randperm(len(train), generator=generator).split(100):
                 from pythae.data.datasets import DatasetOutput
                 loss = wrapped(DatasetOutput(data=train[batch])).loss
@@ -185,7 +205,8 @@ def main():
                "--seed", "1", "--threads", "2", "--out", ours, "--no-progress")
         latent_seconds = time.time() - started
         pythae_seconds = pythae_run(kind, ours, theirs, args.epochs, train)
-        for who, d, seconds in (("Latent", ours, latent_seconds), ("Pythae", theirs, pythae_seconds)):
+        peer = "PyTorch" if MAKERS[kind] in check_pythae.REFERENCES else "Pythae"
+        for who, d, seconds in (("Latent", ours, latent_seconds), (peer, theirs, pythae_seconds)):
             row = dict(kind=kind, who=who, seconds=seconds, **measure(d, judge, kind))
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
