@@ -29,10 +29,17 @@ extension Variable {
     ///
     /// with rows i·k + t of `logits`, `z`, `noise` and `logVariance` the k samples of image i, and `targets`
     /// [n, features]. Computed with a stable log-sum-exp; the pullback weights each sample's gradient by
-    /// its normalised importance weight (softmax over the k samples).
+    /// its normalised importance weight w̃ (softmax over the k samples).
+    ///
+    /// With `doublyReparameterised` (DReG, Tucker et al. 2019) the encoder's gradient is the doubly
+    /// reparameterised one, Σ_t w̃_t² ∂log w_t/∂z_t ∂z_t/∂φ with q's parameters held: `z`'s gradient
+    /// is then w̃²·(z − ε/σ) and none reaches `logVariance` directly. The weights are written to the
+    /// box, and the decoder's input must be `z.scalingRowGradients(by:)` the same box, so that the
+    /// gradient the decoder passes back to z carries w̃ once more while the decoder's own parameters
+    /// get the bound's gradient (weight w̃).
     public static func negativeImportanceWeightedBound(
         logits: Variable, targets x: Tensor, z: Variable, noise eps: Tensor,
-        logVariance: Variable, samples k: Int
+        logVariance: Variable, samples k: Int, doublyReparameterised dreg: RowGradientScales? = nil
     ) -> Variable {
         let rows = logits.shape[0], f = logits.shape[1], d = z.shape[1], n = x.shape[0]
         precondition(
@@ -60,6 +67,7 @@ extension Variable {
             for t in 0..<k { weights[i * k + t] = Float(Foundation.exp(logW[i * k + t] - m) / s) }
             total -= m + Foundation.log(s) - Foundation.log(Double(k))
         }
+        dreg?.values = weights
         return Variable(Tensor(scalar: Float(total)), parents: [logits, z, logVariance]) { g in
             let scale = g.scalar
             // ∂(−Σ bound)/∂log w_r = −w̃_r; ∂log w/∂l = t − σ(l);
@@ -72,7 +80,19 @@ extension Variable {
                 }
                 logits.accumulate(dl)
             }
-            if z.requiresGrad {
+            if z.requiresGrad, dreg != nil {
+                // ∂log w/∂z with q's parameters held: −z + (z − μ)/σ² = −z + ε/σ; weight w̃².
+                let dz = Tensor(uninitialized: z.shape)
+                let lv = logVariance.value.data, zv = z.value.data
+                for r in 0..<rows {
+                    let w = scale * weights[r] * weights[r]
+                    for j in 0..<d {
+                        let i = r * d + j
+                        dz.data[i] = w * (zv[i] - eps.data[i] * Foundation.exp(-0.5 * lv[i]))
+                    }
+                }
+                z.accumulate(dz)
+            } else if z.requiresGrad {
                 let dz = Tensor(uninitialized: z.shape)
                 for r in 0..<rows {
                     let w = scale * weights[r]
@@ -80,7 +100,7 @@ extension Variable {
                 }
                 z.accumulate(dz)
             }
-            if logVariance.requiresGrad {
+            if logVariance.requiresGrad, dreg == nil {
                 let dv = Tensor(uninitialized: logVariance.shape)
                 for r in 0..<rows {
                     let w = -0.5 * scale * weights[r]
@@ -88,6 +108,36 @@ extension Variable {
                 }
                 logVariance.accumulate(dv)
             }
+        }
+    }
+}
+
+/// Per-row gradient scales that one op's forward pass writes and another's pullback reads: the normalised
+/// importance weights of `Variable.negativeImportanceWeightedBound`, applied by `Variable.scalingRowGradients(by:)`.
+public final class RowGradientScales: @unchecked Sendable {
+    /// One scale per row (empty until the writing op has run).
+    public internal(set) var values: [Float] = []
+
+    /// An empty box.
+    public init() {}
+}
+
+extension Variable {
+    /// The same values, with row r of the gradient passed back multiplied by `scales.values[r]` (set by a later
+    /// op's forward pass, before any pullback runs). Exact only where rows do not interact downstream (no batch
+    /// statistics).
+    public func scalingRowGradients(by scales: RowGradientScales) -> Variable {
+        precondition(shape.rank == 2, "scalingRowGradients needs a rank-2 value, got \(shape)")
+        let rows = shape[0], d = shape[1]
+        return Variable(value, parents: [self]) { [self] g in
+            precondition(
+                scales.values.count == rows, "scalingRowGradients: \(scales.values.count) scales, \(rows) rows")
+            let out = Tensor(uninitialized: g.shape)
+            for r in 0..<rows {
+                let s = scales.values[r]
+                for j in 0..<d { out.data[r * d + j] = s * g.data[r * d + j] }
+            }
+            accumulate(out)
         }
     }
 }

@@ -199,11 +199,13 @@ extension EvalCommand {
     }
 }
 
-/// Prints one JSON object on stdout (NaN and infinities as null, which JSON has no number for).
+/// Prints one JSON object on stdout (NaN and infinities as null, which JSON has no number for; true and false
+/// read back by `JSONSerialization` kept as booleans, not bridged to 1 and 0).
 func printJSON(_ object: [String: Any]) throws {
     guard !quietProcess else { return }
     func clean(_ value: Any) -> Any {
         switch value {
+        case let n as NSNumber where String(cString: n.objCType) == "c": n.boolValue
         case let d as Double: d.isFinite ? d : NSNull()
         case let f as Float: f.isFinite ? Double(f) : NSNull()
         case let a as [Any]: a.map(clean)

@@ -5,6 +5,7 @@ import Latent
 /// kinds (`Scripts/design/kind_files.py`). A new kind with flags adds them here; nothing else in the CLI changes.
 struct KindOptions: ParsableArguments {
     @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
+    @Flag(help: "IWAE: the encoder's doubly-reparameterised gradient (DReG, Tucker et al. 2019).") var dreg = false
     @Option(
         name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).")
     var sparsityTarget: Float = 0.05
@@ -150,7 +151,8 @@ struct KindOptions: ParsableArguments {
 
     /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
     static let flags = [
-        "importanceSamples": "--k", "sparsity": "--model sae", "sparsityWeight": "--sparsity-weight",
+        "importanceSamples": "--k", "doublyReparameterised": "--dreg", "sparsity": "--model sae",
+        "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
         "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window", "curvature": "--curvature",
         "tcAlpha": "--tc-alpha", "tcWeight": "--tc-weight", "tcGamma": "--tc-gamma", "mmdWeight": "--mmd-weight",
@@ -188,6 +190,7 @@ struct KindOptions: ParsableArguments {
     /// A flag of another kind than `kind`, given on purpose: what it applies to.
     func ineffective(for kind: ModelKind) -> String? {
         if k != 5 && kind != .iwae { return "--k applies to --model iwae" }
+        if dreg && kind != .iwae { return "--dreg applies to --model iwae" }
         if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
@@ -251,7 +254,7 @@ struct KindOptions: ParsableArguments {
     /// Sets the kind's own settings of `config` from the flags (a --noise on another kind is left for
     /// `ModelConfig.validate` to refuse).
     func apply(to config: inout ModelConfig) throws {
-        if config.kind == .iwae { config.importanceSamples = k }
+        if config.kind == .iwae { (config.importanceSamples, config.doublyReparameterised) = (k, dreg ? true : nil) }
         if config.kind == .sae {
             config.sparsity =
                 l1.map { Sparsity(kind: .l1, weight: $0) }

@@ -66,3 +66,26 @@ import Testing
             "K = 1 averages the ELBO: gap \(meanExact - meanOne) vs KL \(gap)")
     }
 }
+
+/// `--dreg`: an IWAE trained on the doubly-reparameterised gradient, saved with the switch, and the flag refused
+/// where it does not apply.
+@Suite struct DReGTrainingTests {
+    @Test func trainsEvaluatesAndIsRefusedElsewhere() throws {
+        let dir = Support.temporaryDirectory(), run = dir.appendingPathComponent("run").path
+        let train = try Support.runLatent([
+            "train", "--model", "iwae", "--k", "4", "--dreg", "--hidden", "32", "--latent", "2", "--epochs", "1",
+            "--limit", "500", "--binarize", "dynamic", "--out", run, "--no-progress",
+        ])
+        #expect(train.status == 0, "\(train.stderr)")
+        let metrics = try Support.evalJSON(run)
+        #expect(metrics["kind"] as? String == "iwae")
+        let loss = metrics["test_loss"] as? Double ?? .nan
+        #expect(loss.isFinite && loss > 0, "test loss \(loss)")
+        let info = try Support.runLatent(["info", run, "--json"])
+        #expect(info.stdout.contains("\"doublyReparameterised\":true"), "\(info.stdout)")
+        try Support.expectTrainingRefused([
+            (["--model", "vae", "--dreg"], "--dreg"),
+            (["--model", "iwae", "--dreg", "--arch", "deepconv", "--dataset", "mnist"], "--dreg"),
+        ])
+    }
+}

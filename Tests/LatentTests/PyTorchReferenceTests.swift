@@ -91,6 +91,38 @@ import Testing
         }
     }
 
+    /// The IWAE's bound and both of its gradients against PyTorch's autograd on the same weights and noise: the
+    /// bound's own, and DReG's (the paper's surrogate losses differentiated); the two differ in the encoder.
+    @Test(arguments: [false, true])
+    func iwaeBoundAndGradientsMatchPyTorch(dreg: Bool) throws {
+        let f = try Support.fixture("iwae_dreg.safetensors")
+        let x = f["x"]!, eps = f["eps"]!
+        var config = ModelConfig(kind: .iwae)
+        (config.inputSize, config.imageHeight, config.imageWidth) = (x.shape[1], 1, x.shape[1])
+        (config.hidden, config.latent) = ([f["param.encoder.0.weight"]!.shape[0]], eps.shape[1])
+        config.importanceSamples = eps.shape[0] / x.shape[0]
+        config.doublyReparameterised = dreg
+        try config.validate()
+        var rng = RandomGenerator(seed: 0)
+        let model = ImportanceWeightedAutoencoder(config, rng: &rng)
+        for (name, p) in model.namedParameters { p.value.copy(from: f["param." + name]!) }
+        let parameters = ParameterSet(model)
+        #expect(parameters.named.count == 10)
+        parameters.zeroGrad()
+        let loss = model.loss(Batch(x: x, labels: []), noise: eps)
+        loss.total.backward()
+        #expect(abs(loss.total.value.scalar - f["loss"]![0]) / f["loss"]![0] < 1e-5)
+        for (name, p) in parameters.named {
+            let expected = f[(dreg ? "dreg." : "grad.") + name]!
+            let err = Support.relativeError(p.grad!, expected)
+            #expect(err < 1e-4, "\(dreg ? "DReG" : "bound") gradient of \(name): relative error \(err)")
+            if name.hasPrefix("encoder") {  // the other estimator's encoder gradient is not this one's
+                let other = f[(dreg ? "grad." : "dreg.") + name]!
+                #expect(Support.relativeError(p.grad!, other) > 1e-2, "\(name): the estimators should differ")
+            }
+        }
+    }
+
     @Test(arguments: ["conv_s2p1", "conv_s1p0", "convt_s2p1", "convt_s2p1_op1", "conv_k3s2p1"])
     func convolutionsMatchPyTorch(_ name: String) throws {
         let f = try Support.fixture("conv.safetensors")

@@ -5,15 +5,17 @@ import LatentTensor
 public enum IWAE: ModelFamilyMember {
     /// Encodes, decodes and samples from its prior.
     public static let capabilities: ModelCapabilities = [.reconstruct, .variational, .sample]
-    /// Its importance samples per image, under "importanceSamples".
-    public static let settingKeys = ["importanceSamples"]
+    /// Its importance samples per image, under "importanceSamples", and the DReG switch, under
+    /// "doublyReparameterised".
+    public static let settingKeys = ["importanceSamples", "doublyReparameterised"]
 
     /// An `ImportanceWeightedAutoencoder` of `config`.
     public static func make(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
         ImportanceWeightedAutoencoder(config, rng: &rng)
     }
 
-    /// 1…5000 samples, a Bernoulli likelihood, no free bits.
+    /// 1…5000 samples, a Bernoulli likelihood, no free bits; DReG only where images do not meet in the decoder
+    /// (its batch-normalised `deepconv` body shares statistics across a batch).
     public static func validate(_ c: ModelConfig) throws {
         guard c.likelihood == .bernoulli else {
             throw LatentError(.model, field: "likelihood", "an iwae supports bernoulli only")
@@ -22,6 +24,11 @@ public enum IWAE: ModelFamilyMember {
             throw LatentError(.model, field: "importanceSamples", "expected 1…5000 importance samples for an iwae")
         }
         if c.freeBits != nil { throw LatentError(.model, field: "freeBits", "applies to `kind` vae or cvae") }
+        if c.doublyReparameterised == true && c.arch == .deepconv {
+            throw LatentError(
+                .model, field: "doublyReparameterised",
+                "DReG needs images that do not meet in the decoder; the deepconv body's batch norm mixes them")
+        }
     }
 
     /// k samples per image.
@@ -36,31 +43,45 @@ extension ModelConfig {
         get { setting("importanceSamples") }
         set { setSetting("importanceSamples", newValue) }
     }
+
+    /// The IWAE's encoder trained on the doubly-reparameterised gradient (DReG, Tucker et al. 2019); nil: the
+    /// bound's own gradient.
+    public var doublyReparameterised: Bool? {
+        get { setting("doublyReparameterised") }
+        set { setSetting("doublyReparameterised", newValue) }
+    }
 }
 
 /// A `VariationalAutoencoder` trained on the negative k-sample importance-weighted bound.
 public final class ImportanceWeightedAutoencoder: VariationalAutoencoder, MeasuredModel {
     /// Importance samples per image (read from the configuration once).
     public let samples: Int
+    /// The encoder's gradient is DReG's (Tucker et al. 2019), not the bound's.
+    public let doublyReparameterised: Bool
 
     /// A new model of configuration `c`.
     public required init(_ c: ModelConfig, rng: inout RandomGenerator) {
         samples = c.importanceSamples ?? 1
+        doublyReparameterised = c.doublyReparameterised ?? false
         super.init(c, rng: &rng)
     }
 
     /// k noise samples per image.
     public override var noiseSamples: Int { samples }
 
-    /// The negative k-sample bound with given standard-normal noise [n·k, latent]; β does not apply.
+    /// The negative k-sample bound with given standard-normal noise [n·k, latent]; β does not apply. With DReG the
+    /// value is the same and only the encoder's gradient differs.
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
         let k = samples
         let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
         let lv = logVar.repeatRows(k)
         let z = Variable.reparameterize(mean: mu.repeatRows(k), logVariance: lv, noise: noise)
         let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: k) }
+        let weights = doublyReparameterised ? RowGradientScales() : nil
+        let decoderInput = weights.map { z.scalingRowGradients(by: $0) } ?? z
         let bound = Variable.negativeImportanceWeightedBound(
-            logits: logits(z, labels: rowLabels), targets: batch.x, z: z, noise: noise, logVariance: lv, samples: k)
+            logits: logits(decoderInput, labels: rowLabels), targets: batch.x, z: z, noise: noise, logVariance: lv,
+            samples: k, doublyReparameterised: weights)
         return LossTerms(total: bound, parts: [("iwae_bound", bound.value.scalar)])
     }
 
