@@ -56,6 +56,8 @@ KINDS = {
                r"\bgan(Equilibrium|Margin)\b", r"--feature-layer", r"--gan-"],
     "vqvae": [r"\.vqvae\b", r"\bcase vqvae\b", r'"vqvae"', r"\bVQVAE\b", r"\bVectorQuantiz(ation|er|edAutoencoder)\b",
               r"\bquantization\b", r"--codebook", r"--commitment"],
+    "miwae": [r"\.miwae\b", r"\bcase miwae\b", r'"miwae"', r"\bMIWAE\b", r"\bimportanceGroups\b"],
+    "ciwae": [r"\.ciwae\b", r"\bcase ciwae\b", r'"ciwae"', r"\bCIWAE\b", r"\belboWeight\b", r"--elbo-weight"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -31,46 +31,63 @@ extension Variable {
     /// [n, features]. Computed with a stable log-sum-exp; the pullback weights each sample's gradient by
     /// its normalised importance weight w̃ (softmax over the k samples).
     ///
-    /// With `doublyReparameterised` (DReG, Tucker et al. 2019) the encoder's gradient is the doubly
+    /// `groups` m > 1 is Rainforth et al.'s (2018) MIWAE: each image has m·k rows, (i·m + g)·k + t, and the bound
+    /// is the mean over its m groups of each group's k-sample bound. `elboWeight` β > 0 is their CIWAE:
+    /// (1 − β)·(k-sample bound) + β·(mean over the k samples of log w, the ELBO's estimate); a sample's gradient
+    /// weight is then ((1 − β)·w̃ + β/k)/m.
+    ///
+    /// With `doublyReparameterised` (DReG, Tucker et al. 2019; β = 0 only) the encoder's gradient is the doubly
     /// reparameterised one, Σ_t w̃_t² ∂log w_t/∂z_t ∂z_t/∂φ with q's parameters held: `z`'s gradient
-    /// is then w̃²·(z − ε/σ) and none reaches `logVariance` directly. The weights are written to the
+    /// is then w̃²·(z − ε/σ)/m and none reaches `logVariance` directly. The weights w̃ are written to the
     /// box, and the decoder's input must be `z.scalingRowGradients(by:)` the same box, so that the
     /// gradient the decoder passes back to z carries w̃ once more while the decoder's own parameters
-    /// get the bound's gradient (weight w̃).
+    /// get the bound's gradient (weight w̃/m).
     public static func negativeImportanceWeightedBound(
         logits: Variable, targets x: Tensor, z: Variable, noise eps: Tensor,
-        logVariance: Variable, samples k: Int, doublyReparameterised dreg: RowGradientScales? = nil
+        logVariance: Variable, samples k: Int, groups m: Int = 1, elboWeight beta: Float = 0,
+        doublyReparameterised dreg: RowGradientScales? = nil
     ) -> Variable {
         let rows = logits.shape[0], f = logits.shape[1], d = z.shape[1], n = x.shape[0]
         precondition(
-            rows == n * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape
-                && logVariance.shape == z.shape,
-            "importance-weighted bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k)")
+            rows == n * m * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape
+                && logVariance.shape == z.shape && m >= 1 && beta >= 0 && beta <= 1 && (dreg == nil || beta == 0),
+            "importance-weighted bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k), m \(m), "
+                + "β \(beta)")
         // Per sample: log w = −BCE(logits, x) + log p(z) − log q(z|x), and the BCE's gradient σ(l) − t.
         let sigmoidMinusT = Tensor(uninitialized: logits.shape)
         var logW = [Double](repeating: 0, count: rows)
         for r in 0..<rows {
             let bce = VectorMath.binaryCrossEntropyWithLogits(
-                logits.value.data + r * f, targets: x.data + (r / k) * f, gradient: sigmoidMinusT.data + r * f, f)
+                logits.value.data + r * f, targets: x.data + (r / (m * k)) * f, gradient: sigmoidMinusT.data + r * f,
+                f)
             let prior = Gaussian.logPriorMinusPosterior(
                 z: z.value.data + r * d, noise: eps.data + r * d, logVariance: logVariance.value.data + r * d, d)
             logW[r] = -bce + Double(prior)
         }
-        // Per image: log-sum-exp over its k samples, and the softmax weights for the pullback.
-        var weights = [Float](repeating: 0, count: rows)
+        // Per group of k: log-sum-exp over its samples, the softmax weights w̃, and each sample's gradient weight.
+        var normalised = [Float](repeating: 0, count: rows), weights = [Float](repeating: 0, count: rows)
         var total = 0.0
-        for i in 0..<n {
-            var m = -Double.infinity
-            for t in 0..<k { m = max(m, logW[i * k + t]) }
+        let b = Double(beta), perGroup = 1 / Double(m)
+        for group in 0..<(n * m) {
+            let first = group * k
+            var top = -Double.infinity, mean = 0.0
+            for t in 0..<k {
+                top = max(top, logW[first + t])
+                mean += logW[first + t] / Double(k)
+            }
             var s = 0.0
-            for t in 0..<k { s += Foundation.exp(logW[i * k + t] - m) }
-            for t in 0..<k { weights[i * k + t] = Float(Foundation.exp(logW[i * k + t] - m) / s) }
-            total -= m + Foundation.log(s) - Foundation.log(Double(k))
+            for t in 0..<k { s += Foundation.exp(logW[first + t] - top) }
+            for t in 0..<k {
+                let w = Foundation.exp(logW[first + t] - top) / s
+                normalised[first + t] = Float(w)
+                weights[first + t] = Float(((1 - b) * w + b / Double(k)) * perGroup)
+            }
+            total -= ((1 - b) * (top + Foundation.log(s) - Foundation.log(Double(k))) + b * mean) * perGroup
         }
-        dreg?.values = weights
+        dreg?.values = normalised
         return Variable(Tensor(scalar: Float(total)), parents: [logits, z, logVariance]) { g in
             let scale = g.scalar
-            // ∂(−Σ bound)/∂log w_r = −w̃_r; ∂log w/∂l = t − σ(l);
+            // ∂(−Σ bound)/∂log w_r = −(its gradient weight); ∂log w/∂l = t − σ(l);
             // ∂log w/∂z = −z; ∂log w/∂logvar = ½.
             if logits.requiresGrad {
                 let dl = Tensor(uninitialized: logits.shape)
@@ -81,11 +98,11 @@ extension Variable {
                 logits.accumulate(dl)
             }
             if z.requiresGrad, dreg != nil {
-                // ∂log w/∂z with q's parameters held: −z + (z − μ)/σ² = −z + ε/σ; weight w̃².
+                // ∂log w/∂z with q's parameters held: −z + (z − μ)/σ² = −z + ε/σ; weight w̃²/m.
                 let dz = Tensor(uninitialized: z.shape)
                 let lv = logVariance.value.data, zv = z.value.data
                 for r in 0..<rows {
-                    let w = scale * weights[r] * weights[r]
+                    let w = scale * weights[r] * normalised[r]
                     for j in 0..<d {
                         let i = r * d + j
                         dz.data[i] = w * (zv[i] - eps.data[i] * Foundation.exp(-0.5 * lv[i]))

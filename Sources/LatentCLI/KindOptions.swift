@@ -4,8 +4,14 @@ import Latent
 /// The kinds' own flags, and how each becomes its kind's setting: the one CLI file besides the registry that names
 /// kinds (`Scripts/design/kind_files.py`). A new kind with flags adds them here; nothing else in the CLI changes.
 struct KindOptions: ParsableArguments {
-    @Option(help: "IWAE: importance samples per image in the training bound.") var k: Int = 5
-    @Flag(help: "IWAE: the encoder's doubly-reparameterised gradient (DReG, Tucker et al. 2019).") var dreg = false
+    @Option(help: "IWAE, MIWAE, CIWAE: importance samples per image in the training bound.") var k: Int = 5
+    @Flag(help: "IWAE, MIWAE: the encoder's doubly-reparameterised gradient (DReG, Tucker et al. 2019).")
+    var dreg = false
+    @Option(help: "MIWAE: bounds of k samples per image, averaged, 1 … 1000 (default 5, Pythae's).") var m: Int?
+    @Option(
+        name: .customLong("elbo-weight"),
+        help: "CIWAE: weight β of the ELBO in β·ELBO + (1 − β)·IWAE, in [0, 1] (default 0.5, Pythae's).")
+    var elboWeight: Float?
     @Option(
         name: .customLong("sparsity-target"), help: "SAE: target mean activation ρ of the sparse layer (KL penalty).")
     var sparsityTarget: Float = 0.05
@@ -151,7 +157,8 @@ struct KindOptions: ParsableArguments {
 
     /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
     static let flags = [
-        "importanceSamples": "--k", "doublyReparameterised": "--dreg", "sparsity": "--model sae",
+        "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
+        "elboWeight": "--elbo-weight", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
         "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window", "curvature": "--curvature",
@@ -176,6 +183,7 @@ struct KindOptions: ParsableArguments {
     /// Bounds of the kinds' flags.
     func validate() throws {
         try bounded(k, "--k", 1...5000)
+        if let m { try bounded(m, "--m", 1...1000) }
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
             throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
         }
@@ -189,8 +197,10 @@ struct KindOptions: ParsableArguments {
 
     /// A flag of another kind than `kind`, given on purpose: what it applies to.
     func ineffective(for kind: ModelKind) -> String? {
-        if k != 5 && kind != .iwae { return "--k applies to --model iwae" }
-        if dreg && kind != .iwae { return "--dreg applies to --model iwae" }
+        if k != 5 && ![.iwae, .miwae, .ciwae].contains(kind) { return "--k applies to --model iwae, miwae and ciwae" }
+        if dreg && ![.iwae, .miwae].contains(kind) { return "--dreg applies to --model iwae and miwae" }
+        if m != nil && kind != .miwae { return "--m applies to --model miwae" }
+        if elboWeight != nil && kind != .ciwae { return "--elbo-weight applies to --model ciwae" }
         if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
@@ -254,7 +264,10 @@ struct KindOptions: ParsableArguments {
     /// Sets the kind's own settings of `config` from the flags (a --noise on another kind is left for
     /// `ModelConfig.validate` to refuse).
     func apply(to config: inout ModelConfig) throws {
-        if config.kind == .iwae { (config.importanceSamples, config.doublyReparameterised) = (k, dreg ? true : nil) }
+        if [.iwae, .miwae, .ciwae].contains(config.kind) { config.importanceSamples = k }
+        if [.iwae, .miwae].contains(config.kind) { config.doublyReparameterised = dreg ? true : nil }
+        if config.kind == .miwae { config.importanceGroups = m ?? 5 }
+        if config.kind == .ciwae { config.elboWeight = elboWeight ?? 0.5 }
         if config.kind == .sae {
             config.sparsity =
                 l1.map { Sparsity(kind: .l1, weight: $0) }
@@ -340,6 +353,8 @@ struct KindOptions: ParsableArguments {
     static func benchDefaults(_ config: inout ModelConfig) {
         if config.kind == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
         if config.kind == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
-        if config.kind == .iwae { config.importanceSamples = 5 }
+        if [.iwae, .miwae, .ciwae].contains(config.kind) { config.importanceSamples = 5 }
+        if config.kind == .miwae { config.importanceGroups = 5 }
+        if config.kind == .ciwae { config.elboWeight = 0.5 }
     }
 }

@@ -157,48 +157,52 @@ import Testing
         #expect(err < 1e-2, "max relative error \(err)")
     }
 
-    @Test func boundGradientAndValue() {
-        let n = 2, k = 3, f = 5, d = 2
+    /// The IWAE bound (m = 1, β = 0), MIWAE's mean of m bounds and CIWAE's mix with the ELBO: gradients by finite
+    /// differences through the reparameterisation, and the value against a direct computation in Double.
+    @Test(arguments: [(1, Float(0)), (2, Float(0)), (1, Float(0.3)), (2, Float(1))])
+    func boundGradientAndValue(groups m: Int, elboWeight beta: Float) {
+        let n = 2, k = 3, f = 5, d = 2, rows = n * m * k
         let targets = Support.random([n, f], seed: 2, low: 0, high: 1)
-        let eps = Support.random([n * k, d], seed: 3)
-        let logits0 = Support.random([n * k, f], seed: 4, low: -2, high: 2)
+        let eps = Support.random([rows, d], seed: 3)
+        let logits0 = Support.random([rows, f], seed: 4, low: -2, high: 2)
         let mu0 = Support.random([n, d], seed: 5), lv0 = Support.random([n, d], seed: 6, low: -1, high: 0.5)
-        // Through the reparameterisation, as the model uses it: gradients reach logits, mean and log-variance.
-        let err = GradientCheck.maxError(inputs: [logits0, mu0, lv0]) { v in
-            let lv = v[2].repeatRows(k)
-            let z = Variable.reparameterize(mean: v[1].repeatRows(k), logVariance: lv, noise: eps)
+        func bound(_ logits: Variable, _ mu: Variable, _ logVariance: Variable) -> Variable {
+            let lv = logVariance.repeatRows(m * k)
+            let z = Variable.reparameterize(mean: mu.repeatRows(m * k), logVariance: lv, noise: eps)
             return Variable.negativeImportanceWeightedBound(
-                logits: v[0], targets: targets, z: z, noise: eps, logVariance: lv, samples: k)
+                logits: logits, targets: targets, z: z, noise: eps, logVariance: lv, samples: k, groups: m,
+                elboWeight: beta)
         }
+        // Through the reparameterisation, as the model uses it: gradients reach logits, mean and log-variance.
+        let err = GradientCheck.maxError(inputs: [logits0, mu0, lv0]) { v in bound(v[0], v[1], v[2]) }
         #expect(err < 2e-2, "max relative error \(err)")
-        // Value: −Σ_i log mean_t exp(log w), log w = −BCE − ½z² + ½ε² + ½logvar, computed directly in
-        // Double.
-        let lv = Variable(lv0).repeatRows(k)
-        let z = Variable.reparameterize(mean: Variable(mu0).repeatRows(k), logVariance: lv, noise: eps)
-        let bound = Variable.negativeImportanceWeightedBound(
-            logits: Variable(logits0), targets: targets, z: z, noise: eps,
-            logVariance: lv, samples: k
-        ).value.scalar
+        let value = bound(Variable(logits0), Variable(mu0), Variable(lv0)).value.scalar
+        // −Σ_i mean_g [(1 − β) log mean_t w + β mean_t log w], log w = −BCE − ½z² + ½ε² + ½logvar.
         var expected = 0.0
         for i in 0..<n {
-            var ws: [Double] = []
-            for t in 0..<k {
-                let r = i * k + t
-                var lw = 0.0
-                for j in 0..<f {
-                    let l = Double(logits0[r, j]), x = Double(targets[i, j])
-                    let p: Double = 1 / (1 + exp(-l))
-                    lw += x * log(p) + (1 - x) * log(1 - p)
+            for g in 0..<m {
+                var logs: [Double] = []
+                for t in 0..<k {
+                    let r = (i * m + g) * k + t
+                    var lw = 0.0
+                    for j in 0..<f {
+                        let l = Double(logits0[r, j]), x = Double(targets[i, j])
+                        let p: Double = 1 / (1 + exp(-l))
+                        lw += x * log(p) + (1 - x) * log(1 - p)
+                    }
+                    for j in 0..<d {
+                        let sd = exp(0.5 * Double(lv0[i, j])), e = Double(eps[r, j])
+                        let zz = Double(mu0[i, j]) + sd * e
+                        lw += -0.5 * zz * zz + 0.5 * e * e + 0.5 * Double(lv0[i, j])
+                    }
+                    logs.append(lw)
                 }
-                for j in 0..<d {
-                    let zz = Double(z.value[r, j]), e = Double(eps[r, j])
-                    lw += -0.5 * zz * zz + 0.5 * e * e + 0.5 * Double(lv0[i, j])
-                }
-                ws.append(exp(lw))
+                let iwae = log(logs.map { exp($0) }.reduce(0, +) / Double(k))
+                let elbo = logs.reduce(0, +) / Double(k)
+                expected -= ((1 - Double(beta)) * iwae + Double(beta) * elbo) / Double(m)
             }
-            expected -= log(ws.reduce(0, +) / Double(k))
         }
-        #expect(abs(Double(bound) - expected) < 1e-3 * abs(expected), "\(bound) vs \(expected)")
+        #expect(abs(Double(value) - expected) < 1e-3 * abs(expected), "\(value) vs \(expected)")
     }
 }
 

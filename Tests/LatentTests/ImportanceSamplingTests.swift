@@ -89,3 +89,44 @@ import Testing
         ])
     }
 }
+
+/// MIWAE and CIWAE (Rainforth et al. 2018): trained, evaluated, sampled and exported like the IWAE, their own flags
+/// bounded and refused elsewhere.
+@Suite struct MultiSampleBoundKindsTests {
+    @Test(arguments: [
+        ["--model", "miwae", "--m", "3", "--k", "2", "--dreg"], ["--model", "ciwae", "--elbo-weight", "0.3"],
+    ])
+    func everyVerbWorks(_ flags: [String]) throws {
+        let dir = Support.temporaryDirectory(), run = dir.appendingPathComponent("run").path
+        let train = try Support.runLatent(
+            ["train"] + flags + [
+                "--hidden", "32", "--latent", "2", "--epochs", "1", "--limit", "500", "--out", run, "--no-progress",
+            ])
+        #expect(train.status == 0, "\(train.stderr)")
+        let metrics = try Support.evalJSON(run)
+        let kind = flags[1]
+        #expect(metrics["kind"] as? String == kind && metrics["test_\(kind)_bound"] != nil, "\(metrics)")
+        #expect((metrics["elbo"] as? Double ?? .nan) < 0)
+        try Support.expectSucceeded([
+            ["sample", run, "--out", dir.appendingPathComponent("s.png").path],
+            ["reconstruct", run, "--out", dir.appendingPathComponent("r.png").path],
+            ["eval", run, "--iwae-k", "20", "--images", "50"],
+            ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
+        ])
+    }
+
+    @Test func badSettingsAreNamed() throws {
+        try Support.expectTrainingRefused([
+            (["--model", "miwae", "--m", "0"], "--m"),
+            (["--model", "miwae", "--m", "1001"], "--m"),
+            (["--model", "miwae", "--m", "1000", "--k", "100"], "--m"),
+            (["--model", "ciwae", "--elbo-weight", "-0.1"], "--elbo-weight"),
+            (["--model", "ciwae", "--elbo-weight", "inf"], "--elbo-weight"),
+            (["--model", "ciwae", "--elbo-weight", "nan"], "--elbo-weight"),
+            (["--model", "ciwae", "--dreg"], "--dreg"),
+            (["--model", "vae", "--m", "2"], "--m"),
+            (["--model", "iwae", "--elbo-weight", "0.5"], "--elbo-weight"),
+            (["--model", "miwae", "--likelihood", "gaussian"], "--likelihood"),
+        ])
+    }
+}

@@ -91,16 +91,19 @@ import Testing
         }
     }
 
-    /// The IWAE's bound and both of its gradients against PyTorch's autograd on the same weights and noise: the
-    /// bound's own, and DReG's (the paper's surrogate losses differentiated); the two differ in the encoder.
-    @Test(arguments: [false, true])
-    func iwaeBoundAndGradientsMatchPyTorch(dreg: Bool) throws {
-        let f = try Support.fixture("iwae_dreg.safetensors")
+    /// The IWAE's bound (and MIWAE's mean of m bounds) and both of its gradients against PyTorch's autograd on the
+    /// same weights and noise: the bound's own, and DReG's (the paper's surrogate losses differentiated); the two
+    /// differ in the encoder.
+    @Test(arguments: [("iwae_dreg.safetensors", 1, false), ("iwae_dreg.safetensors", 1, true),
+                      ("miwae_dreg.safetensors", 3, false), ("miwae_dreg.safetensors", 3, true)])
+    func iwaeBoundAndGradientsMatchPyTorch(file: String, groups: Int, dreg: Bool) throws {
+        let f = try Support.fixture(file)
         let x = f["x"]!, eps = f["eps"]!
-        var config = ModelConfig(kind: .iwae)
+        var config = ModelConfig(kind: groups > 1 ? .miwae : .iwae)
         (config.inputSize, config.imageHeight, config.imageWidth) = (x.shape[1], 1, x.shape[1])
         (config.hidden, config.latent) = ([f["param.encoder.0.weight"]!.shape[0]], eps.shape[1])
-        config.importanceSamples = eps.shape[0] / x.shape[0]
+        config.importanceSamples = eps.shape[0] / (x.shape[0] * groups)
+        if groups > 1 { config.importanceGroups = groups }
         config.doublyReparameterised = dreg
         try config.validate()
         var rng = RandomGenerator(seed: 0)

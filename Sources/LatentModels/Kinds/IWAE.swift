@@ -16,12 +16,17 @@ public enum IWAE: ModelFamilyMember {
 
     /// 1…5000 samples, a Bernoulli likelihood, no free bits; DReG only where images do not meet in the decoder
     /// (its batch-normalised `deepconv` body shares statistics across a batch).
-    public static func validate(_ c: ModelConfig) throws {
+    public static func validate(_ c: ModelConfig) throws { try validateBound(c) }
+
+    /// The rules every importance-weighted kind shares (MIWAE and CIWAE too): 1…5000 samples per image in all, a
+    /// Bernoulli likelihood, no free bits, DReG not with a batch-normalised body.
+    public static func validateBound(_ c: ModelConfig) throws {
+        let name = c.kind.rawValue
         guard c.likelihood == .bernoulli else {
-            throw LatentError(.model, field: "likelihood", "an iwae supports bernoulli only")
+            throw LatentError(.model, field: "likelihood", "an \(name) supports bernoulli only")
         }
         guard let k = c.importanceSamples, k >= 1, k <= 5000 else {
-            throw LatentError(.model, field: "importanceSamples", "expected 1…5000 importance samples for an iwae")
+            throw LatentError(.model, field: "importanceSamples", "expected 1…5000 importance samples for an \(name)")
         }
         if c.freeBits != nil { throw LatentError(.model, field: "freeBits", "applies to `kind` vae or cvae") }
         if c.doublyReparameterised == true && c.arch == .deepconv {
@@ -44,6 +49,18 @@ extension ModelConfig {
         set { setSetting("importanceSamples", newValue) }
     }
 
+    /// MIWAE's m: groups of `importanceSamples` per image, each its own bound, averaged; nil: one group.
+    public var importanceGroups: Int? {
+        get { setting("importanceGroups") }
+        set { setSetting("importanceGroups", newValue) }
+    }
+
+    /// CIWAE's β: the training objective is β·ELBO + (1 − β)·(k-sample bound); nil: 0.
+    public var elboWeight: Float? {
+        get { setting("elboWeight") }
+        set { setSetting("elboWeight", newValue) }
+    }
+
     /// The IWAE's encoder trained on the doubly-reparameterised gradient (DReG, Tucker et al. 2019); nil: the
     /// bound's own gradient.
     public var doublyReparameterised: Bool? {
@@ -52,37 +69,45 @@ extension ModelConfig {
     }
 }
 
-/// A `VariationalAutoencoder` trained on the negative k-sample importance-weighted bound.
+/// A `VariationalAutoencoder` trained on the negative k-sample importance-weighted bound (or MIWAE's mean of m
+/// such bounds, or CIWAE's mix of it with the ELBO).
 public final class ImportanceWeightedAutoencoder: VariationalAutoencoder, MeasuredModel {
-    /// Importance samples per image (read from the configuration once).
+    /// Importance samples per bound (read from the configuration once).
     public let samples: Int
+    /// Bounds per image, averaged (MIWAE's m; 1 otherwise).
+    public let groups: Int
+    /// The ELBO's weight β in the objective (CIWAE; 0 otherwise).
+    public let elboWeight: Float
     /// The encoder's gradient is DReG's (Tucker et al. 2019), not the bound's.
     public let doublyReparameterised: Bool
 
     /// A new model of configuration `c`.
     public required init(_ c: ModelConfig, rng: inout RandomGenerator) {
         samples = c.importanceSamples ?? 1
+        groups = c.importanceGroups ?? 1
+        elboWeight = c.elboWeight ?? 0
         doublyReparameterised = c.doublyReparameterised ?? false
         super.init(c, rng: &rng)
     }
 
-    /// k noise samples per image.
-    public override var noiseSamples: Int { samples }
+    /// m·k noise samples per image.
+    public override var noiseSamples: Int { groups * samples }
 
-    /// The negative k-sample bound with given standard-normal noise [n·k, latent]; β does not apply. With DReG the
-    /// value is the same and only the encoder's gradient differs.
+    /// The negative k-sample bound (MIWAE: the mean of m; CIWAE: mixed with the ELBO) with given standard-normal
+    /// noise [n·m·k, latent]; β does not apply. With DReG the value is the same and only the encoder's gradient
+    /// differs.
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let k = samples
+        let k = samples, rowsPerImage = groups * samples
         let (mu, logVar) = posterior(Variable(batch.x), labels: batch.labels)
-        let lv = logVar.repeatRows(k)
-        let z = Variable.reparameterize(mean: mu.repeatRows(k), logVariance: lv, noise: noise)
-        let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: k) }
+        let lv = logVar.repeatRows(rowsPerImage)
+        let z = Variable.reparameterize(mean: mu.repeatRows(rowsPerImage), logVariance: lv, noise: noise)
+        let rowLabels = batch.labels.flatMap { Array(repeating: $0, count: rowsPerImage) }
         let weights = doublyReparameterised ? RowGradientScales() : nil
         let decoderInput = weights.map { z.scalingRowGradients(by: $0) } ?? z
         let bound = Variable.negativeImportanceWeightedBound(
             logits: logits(decoderInput, labels: rowLabels), targets: batch.x, z: z, noise: noise, logVariance: lv,
-            samples: k, doublyReparameterised: weights)
-        return LossTerms(total: bound, parts: [("iwae_bound", bound.value.scalar)])
+            samples: k, groups: groups, elboWeight: elboWeight, doublyReparameterised: weights)
+        return LossTerms(total: bound, parts: [(config.kind.rawValue + "_bound", bound.value.scalar)])
     }
 
     /// elbo: the ELBO of the same networks (one sample, analytic KL) beside the k-sample bound, with noise from

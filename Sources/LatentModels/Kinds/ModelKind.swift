@@ -52,6 +52,10 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case vaegan
     /// VQ-VAE (van den Oord et al. 2017): the code quantized by a codebook moved by moving averages.
     case vqvae
+    /// MIWAE (Rainforth et al. 2018): the IWAE's networks trained on the mean of m k-sample bounds.
+    case miwae
+    /// CIWAE (Rainforth et al. 2018): the IWAE's networks trained on β·ELBO + (1 − β)·(k-sample bound).
+    case ciwae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -81,6 +85,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .poincarevae: PoincareVAE.self
         case .vaegan: VAEGAN.self
         case .vqvae: VQVAE.self
+        case .miwae: MIWAE.self
+        case .ciwae: CIWAE.self
         }
     }
 }
