@@ -218,6 +218,9 @@ class LatentModel(nn.Module):
             self.discriminator = _discriminator(c)
         if self.kind == "vqvae":
             self.quantizer = _Quantizer(c.get("quantization") or {})
+        if self.kind == "vamp":  # the VampPrior's pseudo-inputs: hardtanh01(Linear(C -> D) of the identity)
+            self.pseudo_inputs = nn.Sequential(nn.Linear(c.get("pseudoInputs", 500), c["inputSize"]),
+                                               nn.Hardtanh(0.0, 1.0))
 
     def _condition(self, labels):
         if self.kind != "cvae":

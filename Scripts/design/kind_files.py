@@ -58,6 +58,8 @@ KINDS = {
               r"\bquantization\b", r"--codebook", r"--commitment"],
     "miwae": [r"\.miwae\b", r"\bcase miwae\b", r'"miwae"', r"\bMIWAE\b", r"\bimportanceGroups\b"],
     "ciwae": [r"\.ciwae\b", r"\bcase ciwae\b", r'"ciwae"', r"\bCIWAE\b", r"\belboWeight\b", r"--elbo-weight"],
+    "vamp": [r"\.vamp\b", r"\bcase vamp\b", r'"vamp"', r"\bVAMP\b", r"\bVampPrior(Autoencoder)?\b",
+             r"\bpseudoInputs\b", r"--pseudo-inputs"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

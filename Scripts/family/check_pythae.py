@@ -26,7 +26,8 @@ import tempfile
 import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, WAE_MMD, PoincareVAE, PoincareVAEConfig, Adversarial_AE,
+from pythae.models import (CIWAE, INFOVAE_MMD, IWAE, MIWAE, RAE_L2, SVAE, VAMP, WAE_MMD, CIWAEConfig, IWAEConfig,
+                           MIWAEConfig, PoincareVAE, PoincareVAEConfig, VAMPConfig, Adversarial_AE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
@@ -274,7 +275,45 @@ def joint(run, model):
 
 
 # The kinds Pythae lacks, checked against a reimplementation of their paper's loss.
+def iwae(run, model):
+    c = run["config"]
+    config = IWAEConfig(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                        number_samples=c["importanceSamples"])
+    return IWAE(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
+def miwae(run, model):
+    """Pythae's MIWAE normalises its weights over its `number_gradient_estimates` axis and averages over
+    `number_samples`: its bounds have number_gradient_estimates samples each, the names swapped against Rainforth
+    et al.'s MIWAE(M, K) and Pythae's own docstring. Latent's m bounds of k samples are therefore Pythae's
+    number_samples = m, number_gradient_estimates = k."""
+    c = run["config"]
+    config = MIWAEConfig(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                         number_gradient_estimates=c["importanceSamples"], number_samples=c["importanceGroups"])
+    return MIWAE(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
+def ciwae(run, model):
+    c = run["config"]
+    config = CIWAEConfig(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                         number_samples=c["importanceSamples"], beta=c["elboWeight"])
+    return CIWAE(config, encoder=Encoder(model), decoder=Decoder(model))
+
+
+def vamp(run, model):
+    """Pythae's VAMP with Latent's pseudo-input layer (its `pseudo_inputs[0]`, the same [D, C] weight)."""
+    c = run["config"]
+    config = VAMPConfig(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                        number_components=c["pseudoInputs"], linear_scheduling_steps=0)
+    peer = VAMP(config, encoder=Encoder(model), decoder=Decoder(model))
+    peer.pseudo_inputs[0].load_state_dict(model.pseudo_inputs[0].state_dict())
+    return peer
+
+
 REFERENCES = {dip_vae, swae, categorical, joint, ms_ssim, log_cosh}
+# Pythae's importance-weighted models report −Σ w̃·log w, a surrogate with the bound's gradient but not its value:
+# for them the bound is computed from the log-weights Pythae's loss function sees (`BoundOf`).
+BOUNDS = {iwae, miwae, ciwae}
 
 # kind → (flags of `latent train`, the Pythae model on Latent's networks, or a reference of the paper's loss)
 KINDS = {
@@ -297,6 +336,10 @@ KINDS = {
     "poincarevae": (["--curvature", "0.7"], poincare),
     "vaegan": (["--adversarial-weight", "0.3", "--discriminator-lr", "1e-3"], vae_gan),
     "vqvae": (["--codebook", "64", "--commitment", "0.5"], vq_vae),
+    "iwae": (["--k", "4"], iwae),
+    "miwae": (["--m", "3", "--k", "4"], miwae),
+    "ciwae": (["--k", "4", "--elbo-weight", "0.3"], ciwae),
+    "vamp": (["--pseudo-inputs", "50"], vamp),
 }
 
 
@@ -321,19 +364,59 @@ def mean_and_error(values):
     return m, sd / math.sqrt(len(values))
 
 
+class BoundOf:
+    """Wraps an importance-weighted Pythae model's loss function: from the tensors it is given, the log-weights as
+    Pythae forms them (log w = −BCE − KLD with its log q(z|x) and log p(z)), the per-image bound (the log-mean-exp
+    over Pythae's normalising axis 1, averaged over the rest; CIWAE mixed with the mean log-weight by its β), and
+    a check that Pythae's returned surrogate −Σ w̃·log w is the one of these log-weights."""
+
+    def __init__(self, model):
+        self.model, self.original, self.bound = model, model.loss_function, 0.0
+        model.loss_function = self
+
+    def __call__(self, recon_x, x, mu, log_var, z):
+        out = self.original(recon_x, x, mu, log_var, z)
+        target = x.reshape(x.shape[0], *([1] * (recon_x.dim() - 2)), -1).expand_as(recon_x)
+        recon = torch.nn.functional.binary_cross_entropy(recon_x, target, reduction="none").sum(-1)
+        log_q = (-0.5 * (log_var + (z - mu) ** 2 / log_var.exp())).sum(-1)
+        log_w = -recon - (log_q + 0.5 * (z ** 2).sum(-1))
+        lse = torch.logsumexp(log_w, 1) - math.log(log_w.shape[1])
+        w = torch.softmax(log_w, 1)
+        surrogate = -(w * log_w).sum(1)
+        if isinstance(self.model, CIWAE):
+            beta = self.model.beta
+            bound = beta * log_w.mean(1) + (1 - beta) * lse
+            surrogate = beta * -log_w.mean(1) + (1 - beta) * surrogate
+        else:
+            bound = lse
+        while bound.dim() > 1:
+            bound, surrogate = bound.mean(-1), surrogate.mean(-1)
+        if abs(float(surrogate.mean()) - float(out[0])) > 1e-4 * abs(float(out[0])):
+            sys.exit(f"check_pythae: the log-weights read from {type(self.model).__name__} give the surrogate "
+                     f"{float(surrogate.mean()):.5f}, Pythae {float(out[0]):.5f}")
+        self.bound = -float(bound.mean())
+        return out
+
+
 def pythae_loss(model, x, seed):
     """Pythae's loss and its regularisation term (the loss less the reconstruction), per image."""
     torch.manual_seed(seed)
     loss = reg = 0.0
     # RAE_GP differentiates its output with respect to its input inside the loss.
+    bound = BoundOf(model) if isinstance(model, (IWAE, MIWAE, CIWAE)) else None
     with torch.no_grad() if not isinstance(model, RAE_GP) else contextlib.nullcontext():
         for start in range(0, len(x), BATCH):
             batch = x[start:start + BATCH]
             # Past any warm-up: Latent evaluates an annealed capacity at its full C.
             out = model(DatasetOutput(data=batch), dataset_size=len(x), epoch=10 ** 9)
+            if bound:
+                loss += bound.bound * len(batch)
+                continue
             loss += float(out.loss) * len(batch)
             reg += float(out.loss - out.recon_loss) * len(batch)
-    return loss / len(x), reg / len(x)
+    if bound:
+        model.loss_function = bound.original
+    return loss / len(x), (None if bound else reg / len(x))
 
 
 # Terms of Latent's loss that Pythae leaves to its optimiser (the RAE's decoder weight decay).
@@ -349,7 +432,8 @@ def latent_loss(run, seed):
     terms Pythae's optimiser holds."""
     m = json.loads(latent("eval", run, "--json", "--seed", str(seed)))
     loss = m["test_loss"] - sum(m.get(t, 0) for t in OPTIMIZER_TERMS)
-    return loss, loss - next(m[t] for t in RECONSTRUCTION_TERMS if t in m)
+    reconstruction = next((m[t] for t in RECONSTRUCTION_TERMS if t in m), None)
+    return loss, (None if reconstruction is None else loss - reconstruction)  # a bound has no such split
 
 
 def compare(kind, what, ours, theirs, repeats, peer):
@@ -400,7 +484,7 @@ def main():
             if isinstance(peer_model, FactorVAE):
                 split_as_latent(peer_model)
             theirs = [pythae_loss(peer_model, x, s) for s in range(1, args.repeats + 1)]
-            for i, what in enumerate(["loss", "regularisation"]):
+            for i, what in enumerate(["loss", "regularisation"][:1 if make in BOUNDS else 2]):
                 peer = "PyTorch reference" if make in REFERENCES else "Pythae"
                 row = compare(kind, what, [o[i] for o in ours], [t[i] for t in theirs], args.repeats, peer)
                 rows.append(row)

@@ -9,6 +9,10 @@ struct KindOptions: ParsableArguments {
     var dreg = false
     @Option(help: "MIWAE: bounds of k samples per image, averaged, 1 … 1000 (default 5, Pythae's).") var m: Int?
     @Option(
+        name: .customLong("pseudo-inputs"),
+        help: "VampPrior VAE: learned pseudo-inputs C of its mixture prior, 1 … 5000 (default 500).")
+    var pseudoInputs: Int?
+    @Option(
         name: .customLong("elbo-weight"),
         help: "CIWAE: weight β of the ELBO in β·ELBO + (1 − β)·IWAE, in [0, 1] (default 0.5, Pythae's).")
     var elboWeight: Float?
@@ -158,7 +162,7 @@ struct KindOptions: ParsableArguments {
     /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
     static let flags = [
         "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
-        "elboWeight": "--elbo-weight", "sparsity": "--model sae",
+        "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
         "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window", "curvature": "--curvature",
@@ -184,6 +188,7 @@ struct KindOptions: ParsableArguments {
     func validate() throws {
         try bounded(k, "--k", 1...5000)
         if let m { try bounded(m, "--m", 1...1000) }
+        if let pseudoInputs { try bounded(pseudoInputs, "--pseudo-inputs", 1...5000) }
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
             throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
         }
@@ -201,6 +206,7 @@ struct KindOptions: ParsableArguments {
         if dreg && ![.iwae, .miwae].contains(kind) { return "--dreg applies to --model iwae and miwae" }
         if m != nil && kind != .miwae { return "--m applies to --model miwae" }
         if elboWeight != nil && kind != .ciwae { return "--elbo-weight applies to --model ciwae" }
+        if pseudoInputs != nil && kind != .vamp { return "--pseudo-inputs applies to --model vamp" }
         if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
@@ -268,6 +274,7 @@ struct KindOptions: ParsableArguments {
         if [.iwae, .miwae].contains(config.kind) { config.doublyReparameterised = dreg ? true : nil }
         if config.kind == .miwae { config.importanceGroups = m ?? 5 }
         if config.kind == .ciwae { config.elboWeight = elboWeight ?? 0.5 }
+        if config.kind == .vamp { config.pseudoInputs = pseudoInputs ?? 500 }
         if config.kind == .sae {
             config.sparsity =
                 l1.map { Sparsity(kind: .l1, weight: $0) }
@@ -356,5 +363,6 @@ struct KindOptions: ParsableArguments {
         if [.iwae, .miwae, .ciwae].contains(config.kind) { config.importanceSamples = 5 }
         if config.kind == .miwae { config.importanceGroups = 5 }
         if config.kind == .ciwae { config.elboWeight = 0.5 }
+        if config.kind == .vamp { config.pseudoInputs = 500 }
     }
 }

@@ -24,6 +24,12 @@ public enum AnomalyScores {
                 .evaluation, field: "score",
                 "elbo needs a vae or cvae; this model is \(model.config.kind.rawValue) (score recon)")
         }
+        if kind == .elbo, let vae, !vae.hasStandardNormalPrior {
+            throw LatentError(
+                .evaluation, field: "score",
+                "elbo's analytic KL assumes the N(0, I) prior; this \(model.config.kind.rawValue) learns its own "
+                    + "(score recon)")
+        }
         var out = [Double](repeating: 0, count: data.count)
         let gaussian = model.config.likelihood == .gaussian, identity = model.config.hasIdentityMean
         let f = data.featureCount

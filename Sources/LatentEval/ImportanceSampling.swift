@@ -99,6 +99,9 @@ public enum ImportanceSampling {
                         z: z.data + r * d, noise: eps.data + r * d, logVariance: logVar.data + i * d, d)
                 }
             }
+            if let ratio = vae.priorLogDensityRatio(z) {  // a learned prior (the VampPrior)
+                for r in 0..<rows { logPriorMinusQ[r] += Float(ratio[r]) }
+            }
             let logits = vae.logits(Variable(z), labels: rowLabels).value
             let logLik = rowLogLikelihoods(
                 logits, targets: x, samplesPerImage: s, likelihood: c.likelihood, identityMean: c.hasIdentityMean,

@@ -55,7 +55,7 @@ extension TrainableModel {
     /// own: a data-parallel worker's replica.
     public func replica(sharingValuesOf primary: ParameterSet) -> (model: Self, parameters: ParameterSet) {
         var rng = RandomGenerator(seed: 0)
-        let copy = Self(config, rng: &rng)
+        let copy = type(of: self).init(config, rng: &rng)  // the dynamic type: a subclass keeps its own parameters
         return (copy, ParameterSet(copy, sharingValuesOf: primary))
     }
 }

@@ -126,6 +126,13 @@ public class VariationalAutoencoder: GenerativeModel {
         decodeStandardNormal(labels: labels, rng: &rng)
     }
 
+    /// log p(z) − log N(z; 0, I) for each row of `z` (without the log 2π terms), for a prior other than N(0, I);
+    /// nil: the prior is N(0, I).
+    public func priorLogDensityRatio(_ z: Tensor) -> [Double]? { nil }
+
+    /// The prior is N(0, I) (the analytic KL and anomaly scores that assume it apply).
+    public var hasStandardNormalPrior: Bool { true }
+
     /// The planned step (see `PlannedNetwork`), where the configuration has one.
     public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {
         PlannedNetwork(self, parameters: parameters, gradients: gradients, rows: rows)

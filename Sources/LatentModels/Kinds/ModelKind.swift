@@ -56,6 +56,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case miwae
     /// CIWAE (Rainforth et al. 2018): the IWAE's networks trained on β·ELBO + (1 − β)·(k-sample bound).
     case ciwae
+    /// VampPrior VAE (Tomczak & Welling 2018): the VAE with a mixture prior over learned pseudo-inputs' posteriors.
+    case vamp
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -87,6 +89,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .vqvae: VQVAE.self
         case .miwae: MIWAE.self
         case .ciwae: CIWAE.self
+        case .vamp: VAMP.self
         }
     }
 }
