@@ -1,0 +1,107 @@
+"""Latent's importance-sampled test log-likelihood against PyTorch's on the same weights and images: binarises the
+first N MNIST test images (numpy, a fixed seed), has `latent eval RUN --data that.npz --iwae-k K` estimate
+−log p(x), and estimates it again in PyTorch on the model python/latent_torch.py loads:
+
+    log p(x) ≈ log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x),   z_k ~ q(z|x)
+
+with p(z) the model's prior: N(0, I), or for a VampPrior VAE the mixture of its pseudo-inputs' posteriors. Prints
+both and their difference; exits non-zero if it exceeds --tolerance nats (default 0.1, issue 38).
+
+    python3 Scripts/likelihood/check_is_nll.py RUN [--k 5000] [--images 500] [--tolerance 0.1]
+    (in the venv: torch, safetensors, numpy)
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import latent_torch  # noqa: E402
+
+LATENT = os.environ.get("LATENT", os.path.join(ROOT, ".build", "release", "latent"))
+
+
+def idx(path):
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def log_normal(z, mean, logvar):
+    return -0.5 * (logvar + (z - mean) ** 2 / logvar.exp() + math.log(2 * math.pi)).sum(-1)
+
+
+def log_prior(model, z):
+    if model.kind != "vamp":
+        return log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
+    c = model.pseudo_inputs[0].in_features
+    mean, logvar = model.encode(model.pseudo_inputs(torch.eye(c)))
+    per = log_normal(z[:, None, :], mean[None], logvar[None])
+    return torch.logsumexp(per, 1) - math.log(c)
+
+
+def torch_nll(model, x, k, chunk=1000):
+    out = []
+    with torch.no_grad():
+        for row in x:
+            mean, logvar = model.encode(row[None])
+            logs = []
+            for s in range(0, k, chunk):
+                m = min(chunk, k - s)
+                z = mean + torch.exp(0.5 * logvar) * torch.randn(m, mean.shape[1])
+                log_px = -F.binary_cross_entropy_with_logits(model.decode_logits(z), row.expand(m, -1),
+                                                             reduction="none").sum(1)
+                logs.append(log_px + log_prior(model, z) - log_normal(z, mean, logvar))
+            out.append(torch.logsumexp(torch.cat(logs).double(), 0) - math.log(k))
+    return -torch.stack(out).mean().item()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("run")
+    p.add_argument("--k", type=int, default=5000)
+    p.add_argument("--images", type=int, default=500)
+    p.add_argument("--tolerance", type=float, default=0.1)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    mnist = os.path.join(ROOT, "Sources/LatentData/Resources/mnist")
+    x = idx(f"{mnist}/t10k-images-idx3-ubyte.gz")[:a.images]
+    y = idx(f"{mnist}/t10k-labels-idx1-ubyte.gz")[:a.images]
+    binary = (np.random.default_rng(20150101).random(x.shape) < x / 255.0).astype(np.uint8) * 255
+    with tempfile.TemporaryDirectory() as work:
+        data = os.path.join(work, "binarised.npz")
+        np.savez(data, x_train=binary[:1], y_train=y[:1], x_test=binary, y_test=y)
+        start = time.time()
+        r = subprocess.run([LATENT, "eval", a.run, "--data", data, "--iwae-k", str(a.k), "--json", "--threads",
+                            str(a.threads)], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"check_is_nll: latent eval failed: {r.stderr.strip()}")
+        ours = json.loads(r.stdout)["iwae_nll"]
+        latent_seconds = time.time() - start
+    model = latent_torch.load(a.run)
+    start = time.time()
+    theirs = torch_nll(model, torch.from_numpy(binary.reshape(len(binary), -1).astype(np.float32) / 255), a.k)
+    line = (f"IS-NLL, K = {a.k}, first {a.images} binarised test images: Latent {ours:.3f} ({latent_seconds:.0f} s), "
+            f"PyTorch {theirs:.3f} ({time.time() - start:.0f} s), difference {ours - theirs:+.3f} nats "
+            f"(allowed ±{a.tolerance})")
+    print(line)
+    if abs(ours - theirs) > a.tolerance:
+        sys.exit(f"check_is_nll: {line}")
+
+
+if __name__ == "__main__":
+    main()
