@@ -177,6 +177,20 @@ class _Quantizer(nn.Module):
         return self.embeddings[self.indices(z)].reshape(z.shape)
 
 
+class _PlanarFlow(nn.Module):
+    """A planar flow of a `linnf` model: f(z) = z + u·tanh(w·z + b), returned with
+    log|det| = log(|1 + (1 − tanh²)·w·u| + 1e-4)."""
+
+    def __init__(self, latent):
+        super().__init__()
+        self.w, self.u, self.b = nn.Parameter(torch.zeros(1, latent)), nn.Parameter(torch.zeros(1, latent)), \
+            nn.Parameter(torch.zeros(1))
+
+    def forward(self, z):
+        t = torch.tanh(z @ self.w.T + self.b)
+        return z + self.u * t, torch.log(torch.abs(1 + (1 - t ** 2) * (self.w @ self.u.T)) + 1e-4).squeeze(-1)
+
+
 class LatentModel(nn.Module):
     """A Latent model in PyTorch. `config` is the checkpoint's configuration (a dict), `kind` its kind,
     `scaling` a table's feature scaling (a dict with kind, shift, scale) or None; `names` the checkpoint's tensor
@@ -218,6 +232,8 @@ class LatentModel(nn.Module):
             self.discriminator = _discriminator(c)
         if self.kind == "vqvae":
             self.quantizer = _Quantizer(c.get("quantization") or {})
+        if self.kind == "linnf":  # planar flows on the posterior's draws (`flow`)
+            self.flows = nn.ModuleList([_PlanarFlow(c["latent"]) for _ in range(c.get("flows", 2))])
         if self.kind == "vamp":  # the VampPrior's pseudo-inputs: hardtanh01(Linear(C -> D) of the identity)
             self.pseudo_inputs = nn.Sequential(nn.Linear(c.get("pseudoInputs", 500), c["inputSize"]),
                                                nn.Hardtanh(0.0, 1.0))

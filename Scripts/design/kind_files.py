@@ -60,6 +60,8 @@ KINDS = {
     "ciwae": [r"\.ciwae\b", r"\bcase ciwae\b", r'"ciwae"', r"\bCIWAE\b", r"\belboWeight\b", r"--elbo-weight"],
     "vamp": [r"\.vamp\b", r"\bcase vamp\b", r'"vamp"', r"\bVAMP\b", r"\bVampPrior(Autoencoder)?\b",
              r"\bpseudoInputs\b", r"--pseudo-inputs"],
+    "linnf": [r"\.linnf\b", r"\bcase linnf\b", r'"linnf"', r"\bLinearFlowVAE\b", r"\bPlanarFlow(Autoencoder)?\b",
+              r"\b(config|c)\.flows\b", r"--flows"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
 from pythae.models import (CIWAE, INFOVAE_MMD, IWAE, MIWAE, RAE_L2, SVAE, VAMP, WAE_MMD, CIWAEConfig, IWAEConfig,
-                           MIWAEConfig, PoincareVAE, PoincareVAEConfig, VAMPConfig, Adversarial_AE,
+                           MIWAEConfig, PoincareVAE, PoincareVAEConfig, VAE_LinNF, VAE_LinNF_Config, VAMPConfig,
+                           Adversarial_AE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
@@ -310,6 +311,17 @@ def vamp(run, model):
     return peer
 
 
+def lin_nf(run, model):
+    """Pythae's VAE_LinNF with Planar flows holding Latent's flow parameters (w, u, b each)."""
+    c = run["config"]
+    config = VAE_LinNF_Config(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                              flows=["Planar"] * c["flows"])
+    peer = VAE_LinNF(config, encoder=Encoder(model), decoder=Decoder(model))
+    for theirs, ours in zip(peer.net, model.flows):
+        theirs.load_state_dict(ours.state_dict())
+    return peer
+
+
 REFERENCES = {dip_vae, swae, categorical, joint, ms_ssim, log_cosh}
 # Pythae's importance-weighted models report −Σ w̃·log w, a surrogate with the bound's gradient but not its value:
 # for them the bound is computed from the log-weights Pythae's loss function sees (`BoundOf`).
@@ -340,6 +352,7 @@ KINDS = {
     "miwae": (["--m", "3", "--k", "4"], miwae),
     "ciwae": (["--k", "4", "--elbo-weight", "0.3"], ciwae),
     "vamp": (["--pseudo-inputs", "50"], vamp),
+    "linnf": (["--flows", "3"], lin_nf),
 }
 
 

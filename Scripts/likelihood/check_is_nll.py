@@ -4,7 +4,8 @@ first N MNIST test images (numpy, a fixed seed), has `latent eval RUN --data tha
 
     log p(x) ≈ log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x),   z_k ~ q(z|x)
 
-with p(z) the model's prior: N(0, I), or for a VampPrior VAE the mixture of its pseudo-inputs' posteriors. Prints
+with p(z) the model's prior: N(0, I), or for a VampPrior VAE the mixture of its pseudo-inputs' posteriors (for a
+planar-flow VAE, z_k and q are the flows' images of the Gaussian draws). Prints
 both and their difference; exits non-zero if it exceeds --tolerance nats (default 0.1, issue 38).
 
     python3 Scripts/likelihood/check_is_nll.py RUN [--k 5000] [--images 500] [--tolerance 0.1]
@@ -61,9 +62,13 @@ def torch_nll(model, x, k, chunk=1000):
             for s in range(0, k, chunk):
                 m = min(chunk, k - s)
                 z = mean + torch.exp(0.5 * logvar) * torch.randn(m, mean.shape[1])
+                log_q = log_normal(z, mean, logvar)
+                for flow in getattr(model, "flows", []):
+                    z, log_det = flow(z)
+                    log_q = log_q - log_det
                 log_px = -F.binary_cross_entropy_with_logits(model.decode_logits(z), row.expand(m, -1),
                                                              reduction="none").sum(1)
-                logs.append(log_px + log_prior(model, z) - log_normal(z, mean, logvar))
+                logs.append(log_px + log_prior(model, z) - log_q)
             out.append(torch.logsumexp(torch.cat(logs).double(), 0) - math.log(k))
     return -torch.stack(out).mean().item()
 

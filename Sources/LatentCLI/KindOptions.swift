@@ -8,6 +8,8 @@ struct KindOptions: ParsableArguments {
     @Flag(help: "IWAE, MIWAE: the encoder's doubly-reparameterised gradient (DReG, Tucker et al. 2019).")
     var dreg = false
     @Option(help: "MIWAE: bounds of k samples per image, averaged, 1 … 1000 (default 5, Pythae's).") var m: Int?
+    @Option(help: "Planar-flow VAE (linnf): planar flows on the posterior's draws, 1 … 64 (default 2, Pythae's).")
+    var flows: Int?
     @Option(
         name: .customLong("pseudo-inputs"),
         help: "VampPrior VAE: learned pseudo-inputs C of its mixture prior, 1 … 5000 (default 500).")
@@ -162,7 +164,7 @@ struct KindOptions: ParsableArguments {
     /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
     static let flags = [
         "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
-        "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "sparsity": "--model sae",
+        "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "flows": "--flows", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
         "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window", "curvature": "--curvature",
@@ -189,6 +191,7 @@ struct KindOptions: ParsableArguments {
         try bounded(k, "--k", 1...5000)
         if let m { try bounded(m, "--m", 1...1000) }
         if let pseudoInputs { try bounded(pseudoInputs, "--pseudo-inputs", 1...5000) }
+        if let flows { try bounded(flows, "--flows", 1...64) }
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
             throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
         }
@@ -207,6 +210,7 @@ struct KindOptions: ParsableArguments {
         if m != nil && kind != .miwae { return "--m applies to --model miwae" }
         if elboWeight != nil && kind != .ciwae { return "--elbo-weight applies to --model ciwae" }
         if pseudoInputs != nil && kind != .vamp { return "--pseudo-inputs applies to --model vamp" }
+        if flows != nil && kind != .linnf { return "--flows applies to --model linnf" }
         if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
@@ -275,6 +279,7 @@ struct KindOptions: ParsableArguments {
         if config.kind == .miwae { config.importanceGroups = m ?? 5 }
         if config.kind == .ciwae { config.elboWeight = elboWeight ?? 0.5 }
         if config.kind == .vamp { config.pseudoInputs = pseudoInputs ?? 500 }
+        if config.kind == .linnf { config.flows = flows ?? 2 }
         if config.kind == .sae {
             config.sparsity =
                 l1.map { Sparsity(kind: .l1, weight: $0) }
@@ -364,5 +369,6 @@ struct KindOptions: ParsableArguments {
         if config.kind == .miwae { config.importanceGroups = 5 }
         if config.kind == .ciwae { config.elboWeight = 0.5 }
         if config.kind == .vamp { config.pseudoInputs = 500 }
+        if config.kind == .linnf { config.flows = 2 }
     }
 }

@@ -24,11 +24,11 @@ public enum AnomalyScores {
                 .evaluation, field: "score",
                 "elbo needs a vae or cvae; this model is \(model.config.kind.rawValue) (score recon)")
         }
-        if kind == .elbo, let vae, !vae.hasStandardNormalPrior {
+        if kind == .elbo, let vae, !vae.hasAnalyticKL {
             throw LatentError(
                 .evaluation, field: "score",
-                "elbo's analytic KL assumes the N(0, I) prior; this \(model.config.kind.rawValue) learns its own "
-                    + "(score recon)")
+                "elbo's analytic KL needs a Gaussian posterior and the N(0, I) prior, which this "
+                    + "\(model.config.kind.rawValue) does not have (score recon)")
         }
         var out = [Double](repeating: 0, count: data.count)
         let gaussian = model.config.likelihood == .gaussian, identity = model.config.hasIdentityMean

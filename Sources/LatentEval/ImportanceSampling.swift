@@ -99,10 +99,22 @@ public enum ImportanceSampling {
                         z: z.data + r * d, noise: eps.data + r * d, logVariance: logVar.data + i * d, d)
                 }
             }
-            if let ratio = vae.priorLogDensityRatio(z) {  // a learned prior (the VampPrior)
+            var codes = z
+            if let (zK, change) = vae.transformDraws(z) {  // posterior flows: log N(z_K) − log q(z_K|x)
+                for r in 0..<rows {
+                    var before = 0.0, after = 0.0
+                    for j in 0..<d {
+                        before += Double(z[r, j] * z[r, j])
+                        after += Double(zK[r, j] * zK[r, j])
+                    }
+                    logPriorMinusQ[r] += Float(0.5 * (before - after) - change[r])
+                }
+                codes = zK
+            }
+            if let ratio = vae.priorLogDensityRatio(codes) {  // a learned prior (the VampPrior)
                 for r in 0..<rows { logPriorMinusQ[r] += Float(ratio[r]) }
             }
-            let logits = vae.logits(Variable(z), labels: rowLabels).value
+            let logits = vae.logits(Variable(codes), labels: rowLabels).value
             let logLik = rowLogLikelihoods(
                 logits, targets: x, samplesPerImage: s, likelihood: c.likelihood, identityMean: c.hasIdentityMean,
                 outputLogVariance: outputLogVariance, threads: threads)

@@ -130,8 +130,13 @@ public class VariationalAutoencoder: GenerativeModel {
     /// nil: the prior is N(0, I).
     public func priorLogDensityRatio(_ z: Tensor) -> [Double]? { nil }
 
-    /// The prior is N(0, I) (the analytic KL and anomaly scores that assume it apply).
-    public var hasStandardNormalPrior: Bool { true }
+    /// Posterior draws [rows, latent] carried through the posterior's flows, with log q(z_K|x) − log q(z₀|x) per
+    /// row; nil: the draws are the codes (no flows).
+    public func transformDraws(_ z: Tensor) -> (z: Tensor, logDensityChange: [Double])? { nil }
+
+    /// The ELBO's KL is the analytic one of a Gaussian posterior to N(0, I) (anomaly scores that assume it apply);
+    /// false for a learned prior or posterior flows.
+    public var hasAnalyticKL: Bool { true }
 
     /// The planned step (see `PlannedNetwork`), where the configuration has one.
     public func plannedStep(parameters: ParameterSet, gradients: Tensor, rows: Int) -> (any PlannedStep)? {

@@ -58,6 +58,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case ciwae
     /// VampPrior VAE (Tomczak & Welling 2018): the VAE with a mixture prior over learned pseudo-inputs' posteriors.
     case vamp
+    /// VAE with planar normalising flows on its posterior (Rezende & Mohamed 2015; Pythae's `VAE_LinNF`).
+    case linnf
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -90,6 +92,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .miwae: MIWAE.self
         case .ciwae: CIWAE.self
         case .vamp: VAMP.self
+        case .linnf: LinearFlowVAE.self
         }
     }
 }

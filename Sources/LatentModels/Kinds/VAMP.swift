@@ -113,6 +113,6 @@ public final class VampPriorAutoencoder: VariationalAutoencoder {
         return decode(z, labels: labels)
     }
 
-    /// The prior is not N(0, I).
-    public override var hasStandardNormalPrior: Bool { false }
+    /// The KL is the mixture prior's estimate, not the analytic Gaussian one.
+    public override var hasAnalyticKL: Bool { false }
 }
