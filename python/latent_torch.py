@@ -232,6 +232,13 @@ class LatentModel(nn.Module):
             self.discriminator = _discriminator(c)
         if self.kind == "vqvae":
             self.quantizer = _Quantizer(c.get("quantization") or {})
+        if self.kind == "iwae2":  # the upper stochastic layer: q(h2|h1) and p(h1|h2), each an MLP and two heads
+            hidden, top = c.get("upperHidden", [100, 100]), c.get("upperLatent", 50)
+            up = {**c, "arch": "mlp", "inputSize": c["latent"], "hidden": hidden}
+            down = {**c, "arch": "mlp", "inputSize": top, "hidden": list(reversed(hidden))}
+            self.upper_encoder, self.prior_body = _Body(up), _Body(down)
+            self.upper_mean, self.upper_logvar = nn.Linear(hidden[-1], top), nn.Linear(hidden[-1], top)
+            self.prior_mean, self.prior_logvar = nn.Linear(hidden[0], c["latent"]), nn.Linear(hidden[0], c["latent"])
         if self.kind == "linnf":  # planar flows on the posterior's draws (`flow`)
             self.flows = nn.ModuleList([_PlanarFlow(c["latent"]) for _ in range(c.get("flows", 2))])
         if self.kind == "vamp":  # the VampPrior's pseudo-inputs: hardtanh01(Linear(C -> D) of the identity)

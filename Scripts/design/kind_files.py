@@ -62,6 +62,8 @@ KINDS = {
              r"\bpseudoInputs\b", r"--pseudo-inputs"],
     "linnf": [r"\.linnf\b", r"\bcase linnf\b", r'"linnf"', r"\bLinearFlowVAE\b", r"\bPlanarFlow(Autoencoder)?\b",
               r"\b(config|c)\.flows\b", r"--flows"],
+    "iwae2": [r"\.iwae2\b", r"\bcase iwae2\b", r'"iwae2"', r"\bTwoLayer(IWAE|Autoencoder)\b",
+              r"\bupper(Hidden|Latent)\b", r"--upper-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -5,7 +5,8 @@ first N MNIST test images (numpy, a fixed seed), has `latent eval RUN --data tha
     log p(x) ≈ log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x),   z_k ~ q(z|x)
 
 with p(z) the model's prior: N(0, I), or for a VampPrior VAE the mixture of its pseudo-inputs' posteriors (for a
-planar-flow VAE, z_k and q are the flows' images of the Gaussian draws). Prints
+planar-flow VAE, z_k and q are the flows' images of the Gaussian draws; for a two-layer IWAE each sample is a pair
+(h1, h2) from q(h1|x) q(h2|h1), weighed by p(x|h1) p(h1|h2) p(h2) / q(h1|x) q(h2|h1)). Prints
 both and their difference; exits non-zero if it exceeds --tolerance nats (default 0.1, issue 38).
 
     python3 Scripts/likelihood/check_is_nll.py RUN [--k 5000] [--images 500] [--tolerance 0.1]
@@ -45,6 +46,14 @@ def log_normal(z, mean, logvar):
 
 
 def log_prior(model, z):
+    """log p(z) (for a two-layer IWAE, log p(h1|h2) + log p(h2) − log q(h2|h1) with h2 ~ q(h2|h1))."""
+    if model.kind == "iwae2":
+        h = model.upper_encoder(z)
+        mean, logvar = model.upper_mean(h), model.upper_logvar(h)
+        h2 = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+        g = model.prior_body(h2)
+        return (log_normal(z, model.prior_mean(g), model.prior_logvar(g)) + log_normal(h2, torch.zeros_like(h2),
+                torch.zeros_like(h2)) - log_normal(h2, mean, logvar))
     if model.kind != "vamp":
         return log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
     c = model.pseudo_inputs[0].in_features

@@ -36,6 +36,9 @@ extension Variable {
     /// (1 − β)·(k-sample bound) + β·(mean over the k samples of log w, the ELBO's estimate); a sample's gradient
     /// weight is then ((1 − β)·w̃ + β/k)/m.
     ///
+    /// `extraLogWeight` [rows, 1], if given, is added to each sample's log w (a second stochastic layer's terms,
+    /// `TwoLayerAutoencoder`), and receives its gradient.
+    ///
     /// With `doublyReparameterised` (DReG, Tucker et al. 2019; β = 0 only) the encoder's gradient is the doubly
     /// reparameterised one, Σ_t w̃_t² ∂log w_t/∂z_t ∂z_t/∂φ with q's parameters held: `z`'s gradient
     /// is then w̃²·(z − ε/σ)/m and none reaches `logVariance` directly. The weights w̃ are written to the
@@ -45,12 +48,13 @@ extension Variable {
     public static func negativeImportanceWeightedBound(
         logits: Variable, targets x: Tensor, z: Variable, noise eps: Tensor,
         logVariance: Variable, samples k: Int, groups m: Int = 1, elboWeight beta: Float = 0,
-        doublyReparameterised dreg: RowGradientScales? = nil
+        doublyReparameterised dreg: RowGradientScales? = nil, extraLogWeight extra: Variable? = nil
     ) -> Variable {
         let rows = logits.shape[0], f = logits.shape[1], d = z.shape[1], n = x.shape[0]
         precondition(
             rows == n * m * k && x.shape[1] == f && z.shape[0] == rows && eps.shape == z.shape
-                && logVariance.shape == z.shape && m >= 1 && beta >= 0 && beta <= 1 && (dreg == nil || beta == 0),
+                && logVariance.shape == z.shape && m >= 1 && beta >= 0 && beta <= 1 && (dreg == nil || beta == 0)
+                && (extra == nil || (extra!.shape == [rows, 1] && dreg == nil)),
             "importance-weighted bound: logits \(logits.shape), targets \(x.shape), z \(z.shape), k \(k), m \(m), "
                 + "β \(beta)")
         // Per sample: log w = −BCE(logits, x) + log p(z) − log q(z|x), and the BCE's gradient σ(l) − t.
@@ -62,7 +66,7 @@ extension Variable {
                 f)
             let prior = Gaussian.logPriorMinusPosterior(
                 z: z.value.data + r * d, noise: eps.data + r * d, logVariance: logVariance.value.data + r * d, d)
-            logW[r] = -bce + Double(prior)
+            logW[r] = -bce + Double(prior) + Double(extra?.value.data[r] ?? 0)
         }
         // Per group of k: log-sum-exp over its samples, the softmax weights w̃, and each sample's gradient weight.
         var normalised = [Float](repeating: 0, count: rows), weights = [Float](repeating: 0, count: rows)
@@ -85,8 +89,12 @@ extension Variable {
             total -= ((1 - b) * (top + Foundation.log(s) - Foundation.log(Double(k))) + b * mean) * perGroup
         }
         dreg?.values = normalised
-        return Variable(Tensor(scalar: Float(total)), parents: [logits, z, logVariance]) { g in
+        return Variable(Tensor(scalar: Float(total)), parents: [logits, z, logVariance] + (extra.map { [$0] } ?? [])) {
+            g in
             let scale = g.scalar
+            if let extra, extra.requiresGrad {
+                extra.accumulate(Tensor(weights.map { -scale * $0 }, shape: [rows, 1]))
+            }
             // ∂(−Σ bound)/∂log w_r = −(its gradient weight); ∂log w/∂l = t − σ(l);
             // ∂log w/∂z = −z; ∂log w/∂logvar = ½.
             if logits.requiresGrad {

@@ -8,6 +8,13 @@ struct KindOptions: ParsableArguments {
     @Flag(help: "IWAE, MIWAE: the encoder's doubly-reparameterised gradient (DReG, Tucker et al. 2019).")
     var dreg = false
     @Option(help: "MIWAE: bounds of k samples per image, averaged, 1 … 1000 (default 5, Pythae's).") var m: Int?
+    @Option(
+        name: .customLong("upper-hidden"),
+        help: "Two-layer IWAE (iwae2): hidden widths of the upper layer's networks, h₁ ↔ h₂ (default 100,100).")
+    var upperHidden: String?
+    @Option(
+        name: .customLong("upper-latent"), help: "Two-layer IWAE (iwae2): size of the upper code h₂ (default 50).")
+    var upperLatent: Int?
     @Option(help: "Planar-flow VAE (linnf): planar flows on the posterior's draws, 1 … 64 (default 2, Pythae's).")
     var flows: Int?
     @Option(
@@ -164,7 +171,8 @@ struct KindOptions: ParsableArguments {
     /// The library's names of the kinds' settings → their flags (for `ErrorMessages`).
     static let flags = [
         "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
-        "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "flows": "--flows", "sparsity": "--model sae",
+        "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "flows": "--flows",
+        "upperHidden": "--upper-hidden", "upperLatent": "--upper-latent", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
         "ssimWeight": "--ssim-weight", "ssimWindow": "--ssim-window", "curvature": "--curvature",
@@ -192,6 +200,8 @@ struct KindOptions: ParsableArguments {
         if let m { try bounded(m, "--m", 1...1000) }
         if let pseudoInputs { try bounded(pseudoInputs, "--pseudo-inputs", 1...5000) }
         if let flows { try bounded(flows, "--flows", 1...64) }
+        if let upperLatent { try bounded(upperLatent, "--upper-latent", 1...1024) }
+        if let upperHidden { _ = try Self.widths(upperHidden) }
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
             throw ValidationError("--tc-estimator: expected mss or mws, got '\(tcEstimator)'")
         }
@@ -205,12 +215,17 @@ struct KindOptions: ParsableArguments {
 
     /// A flag of another kind than `kind`, given on purpose: what it applies to.
     func ineffective(for kind: ModelKind) -> String? {
-        if k != 5 && ![.iwae, .miwae, .ciwae].contains(kind) { return "--k applies to --model iwae, miwae and ciwae" }
+        if k != 5 && ![.iwae, .miwae, .ciwae, .iwae2].contains(kind) {
+            return "--k applies to --model iwae, miwae, ciwae and iwae2"
+        }
         if dreg && ![.iwae, .miwae].contains(kind) { return "--dreg applies to --model iwae and miwae" }
         if m != nil && kind != .miwae { return "--m applies to --model miwae" }
         if elboWeight != nil && kind != .ciwae { return "--elbo-weight applies to --model ciwae" }
         if pseudoInputs != nil && kind != .vamp { return "--pseudo-inputs applies to --model vamp" }
         if flows != nil && kind != .linnf { return "--flows applies to --model linnf" }
+        if (upperHidden != nil || upperLatent != nil) && kind != .iwae2 {
+            return "--upper-hidden and --upper-latent apply to --model iwae2"
+        }
         if (sparsityTarget != 0.05 || sparsityWeight != 3 || l1 != nil) && kind != .sae {
             return "--sparsity-target, --sparsity-weight and --l1 apply to --model sae"
         }
@@ -274,7 +289,11 @@ struct KindOptions: ParsableArguments {
     /// Sets the kind's own settings of `config` from the flags (a --noise on another kind is left for
     /// `ModelConfig.validate` to refuse).
     func apply(to config: inout ModelConfig) throws {
-        if [.iwae, .miwae, .ciwae].contains(config.kind) { config.importanceSamples = k }
+        if [.iwae, .miwae, .ciwae, .iwae2].contains(config.kind) { config.importanceSamples = k }
+        if config.kind == .iwae2 {
+            config.upperHidden = try upperHidden.map(Self.widths) ?? [100, 100]
+            config.upperLatent = upperLatent ?? 50
+        }
         if [.iwae, .miwae].contains(config.kind) { config.doublyReparameterised = dreg ? true : nil }
         if config.kind == .miwae { config.importanceGroups = m ?? 5 }
         if config.kind == .ciwae { config.elboWeight = elboWeight ?? 0.5 }
@@ -361,11 +380,23 @@ struct KindOptions: ParsableArguments {
         }
     }
 
+    /// Comma-separated widths, each 1 … 16,384, at most 8 (`--upper-hidden`).
+    static func widths(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard (1...8).contains(parts.count), parts.allSatisfy({ $0 != nil && (1...16384).contains($0!) }) else {
+            throw ValidationError("--upper-hidden: expected 1…8 comma-separated widths of 1…16384, got '\(text)'")
+        }
+        return parts.map { $0! }
+    }
+
     /// `latent bench`'s settings for a kind that needs some: a DAE's gaussian:0.5, an SAE's KL penalty.
     static func benchDefaults(_ config: inout ModelConfig) {
         if config.kind == .dae { config.noise = Corruption(kind: .gaussian, amount: 0.5) }
         if config.kind == .sae { config.sparsity = Sparsity(kind: .kl, target: 0.05, weight: 3) }
-        if [.iwae, .miwae, .ciwae].contains(config.kind) { config.importanceSamples = 5 }
+        if [.iwae, .miwae, .ciwae, .iwae2].contains(config.kind) { config.importanceSamples = 5 }
+        if config.kind == .iwae2 { (config.upperHidden, config.upperLatent) = ([100, 100], 50) }
         if config.kind == .miwae { config.importanceGroups = 5 }
         if config.kind == .ciwae { config.elboWeight = 0.5 }
         if config.kind == .vamp { config.pseudoInputs = 500 }

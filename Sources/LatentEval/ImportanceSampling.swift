@@ -111,7 +111,7 @@ public enum ImportanceSampling {
                 }
                 codes = zK
             }
-            if let ratio = vae.priorLogDensityRatio(codes) {  // a learned prior (the VampPrior)
+            if let ratio = vae.priorLogDensityRatio(codes, rng: &rng) {  // a learned prior or a second layer
                 for r in 0..<rows { logPriorMinusQ[r] += Float(ratio[r]) }
             }
             let logits = vae.logits(Variable(codes), labels: rowLabels).value

@@ -126,9 +126,10 @@ public class VariationalAutoencoder: GenerativeModel {
         decodeStandardNormal(labels: labels, rng: &rng)
     }
 
-    /// log p(z) − log N(z; 0, I) for each row of `z` (without the log 2π terms), for a prior other than N(0, I);
-    /// nil: the prior is N(0, I).
-    public func priorLogDensityRatio(_ z: Tensor) -> [Double]? { nil }
+    /// log p(z) − log N(z; 0, I) for each row of `z` (without the log 2π terms), for a prior other than N(0, I),
+    /// or an unbiased estimate of p(z)'s ratio drawn with `rng` (a second stochastic layer); nil: the prior is
+    /// N(0, I).
+    public func priorLogDensityRatio(_ z: Tensor, rng: inout RandomGenerator) -> [Double]? { nil }
 
     /// Posterior draws [rows, latent] carried through the posterior's flows, with log q(z_K|x) − log q(z₀|x) per
     /// row; nil: the draws are the codes (no flows).

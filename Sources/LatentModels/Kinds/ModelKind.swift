@@ -60,6 +60,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case vamp
     /// VAE with planar normalising flows on its posterior (Rezende & Mohamed 2015; Pythae's `VAE_LinNF`).
     case linnf
+    /// IWAE with two stochastic layers (Burda et al. 2015); with k = 1 the two-layer VAE.
+    case iwae2
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -93,6 +95,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .ciwae: CIWAE.self
         case .vamp: VAMP.self
         case .linnf: LinearFlowVAE.self
+        case .iwae2: TwoLayerIWAE.self
         }
     }
 }

@@ -87,7 +87,7 @@ public final class VampPriorAutoencoder: VariationalAutoencoder {
     }
 
     /// log p(z) − log N(z; 0, I) for each row of `z`, so that importance sampling weighs by the VampPrior.
-    public override func priorLogDensityRatio(_ z: Tensor) -> [Double]? {
+    public override func priorLogDensityRatio(_ z: Tensor, rng: inout RandomGenerator) -> [Double]? {
         let (m, v) = priorComponents()
         let (_, values) = MixtureParts(means: m.value, logVariances: v.value).responsibilities(z)
         let d = z.shape[1]
