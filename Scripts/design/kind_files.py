@@ -17,7 +17,8 @@ KINDS = {
     "dae": [r"\.dae\b", r"\bcase dae\b", r'"dae"', r"\bDAE\b", r"\bCorruption\b", r"\b(config|c)\.noise\b",
             r"\bpsnr", r"PSNR\b"],
     "vae": [r"\.vae\b", r"\bcase vae\b", r'"vae"', r"(?<![-β])\bVAE\b"],  # not PyTorch-VAE, β-VAE
-    "iwae": [r"\.iwae\b", r"\bcase iwae\b", r'"iwae"', r"\bIWAE\b", r"\bimportanceSamples\b", r'"k"'],
+    # --k (`importanceSamples`) and --dreg are shared by the importance-weighted kinds (ImportanceWeightedBound.swift)
+    "iwae": [r"\.iwae\b", r"\bcase iwae\b", r'"iwae"', r"\bIWAE\b"],
     "cvae": [r"\.cvae\b", r"\bcase cvae\b", r'"cvae"', r"\bCVAE\b"],
     "classifier": [r"\.classifier\b", r"\bcase classifier\b", r'"classifier"', r"\bClassifier\b"],
     "logcoshvae": [r"\.logcoshvae\b", r"\bcase logcoshvae\b", r'"logcoshvae"', r"\bLogCosh(VAE|Autoencoder)\b",

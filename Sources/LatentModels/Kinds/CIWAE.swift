@@ -15,7 +15,7 @@ public enum CIWAE: ModelFamilyMember {
 
     /// The IWAE's rules and β in [0, 1].
     public static func validate(_ c: ModelConfig) throws {
-        try IWAE.validateBound(c)
+        try ImportanceWeightedBound.validate(c)
         guard let b = c.elboWeight, b >= 0, b <= 1 else {
             throw LatentError(.model, field: "elboWeight", "expected a weight β in [0, 1] for a ciwae")
         }

@@ -16,25 +16,7 @@ public enum IWAE: ModelFamilyMember {
 
     /// 1…5000 samples, a Bernoulli likelihood, no free bits; DReG only where images do not meet in the decoder
     /// (its batch-normalised `deepconv` body shares statistics across a batch).
-    public static func validate(_ c: ModelConfig) throws { try validateBound(c) }
-
-    /// The rules every importance-weighted kind shares (MIWAE and CIWAE too): 1…5000 samples per image in all, a
-    /// Bernoulli likelihood, no free bits, DReG not with a batch-normalised body.
-    public static func validateBound(_ c: ModelConfig) throws {
-        let name = c.kind.rawValue
-        guard c.likelihood == .bernoulli else {
-            throw LatentError(.model, field: "likelihood", "an \(name) supports bernoulli only")
-        }
-        guard let k = c.importanceSamples, k >= 1, k <= 5000 else {
-            throw LatentError(.model, field: "importanceSamples", "expected 1…5000 importance samples for an \(name)")
-        }
-        if c.freeBits != nil { throw LatentError(.model, field: "freeBits", "applies to `kind` vae or cvae") }
-        if c.doublyReparameterised == true && c.arch == .deepconv {
-            throw LatentError(
-                .model, field: "doublyReparameterised",
-                "DReG needs images that do not meet in the decoder; the deepconv body's batch norm mixes them")
-        }
-    }
+    public static func validate(_ c: ModelConfig) throws { try ImportanceWeightedBound.validate(c) }
 
     /// k samples per image.
     public static func samplesPerExample(_ c: ModelConfig) -> Int { c.importanceSamples ?? 1 }
@@ -43,12 +25,6 @@ public enum IWAE: ModelFamilyMember {
 }
 
 extension ModelConfig {
-    /// The IWAE's importance samples per image in the training bound.
-    public var importanceSamples: Int? {
-        get { setting("importanceSamples") }
-        set { setSetting("importanceSamples", newValue) }
-    }
-
     /// MIWAE's m: groups of `importanceSamples` per image, each its own bound, averaged; nil: one group.
     public var importanceGroups: Int? {
         get { setting("importanceGroups") }

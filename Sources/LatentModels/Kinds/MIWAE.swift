@@ -16,7 +16,7 @@ public enum MIWAE: ModelFamilyMember {
 
     /// The IWAE's rules, m in 1…1000 and m·k ≤ 5000 samples per image.
     public static func validate(_ c: ModelConfig) throws {
-        try IWAE.validateBound(c)
+        try ImportanceWeightedBound.validate(c)
         guard let m = c.importanceGroups, m >= 1, m <= 1000 else {
             throw LatentError(.model, field: "importanceGroups", "expected 1…1000 bounds per image for a miwae")
         }

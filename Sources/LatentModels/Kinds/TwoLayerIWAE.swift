@@ -27,7 +27,7 @@ public enum TwoLayerIWAE: ModelFamilyMember {
     /// The IWAE's rules, an MLP body, 1 … 8 upper hidden layers of 1 … 16,384 units and an upper code of
     /// 1 … 1024.
     public static func validate(_ c: ModelConfig) throws {
-        try IWAE.validateBound(c)
+        try ImportanceWeightedBound.validate(c)
         guard c.arch == .mlp else { throw LatentError(.model, field: "arch", "an iwae2 is built of MLPs: mlp") }
         guard let h = c.upperHidden, (1...8).contains(h.count), h.allSatisfy({ (1...16384).contains($0) }) else {
             throw LatentError(
