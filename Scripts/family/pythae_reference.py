@@ -17,7 +17,8 @@ import time
 import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
-from pythae.models import (INFOVAE_MMD, RAE_L2, SVAE, VAE, WAE_MMD, PoincareVAE, PoincareVAEConfig, Adversarial_AE,
+from pythae.models import (INFOVAE_MMD, IWAE, RAE_L2, SVAE, VAE, VAMP, WAE_MMD, IWAEConfig, PoincareVAE,
+                           PoincareVAEConfig, VAE_LinNF, VAE_LinNF_Config, VAMPConfig, Adversarial_AE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
@@ -268,6 +269,45 @@ class Networks(nn.Module):
         return self.decoder(z)
 
 
+class TwoLayerIWAE(nn.Module):
+    """Burda et al.'s IWAE with two stochastic layers in plain PyTorch (Pythae has none): q(h1|x) q(h2|h1) up,
+    p(h2) = N(0, I), p(h1|h2), Bernoulli p(x|h1) down, the negative k-sample bound as the loss."""
+
+    def __init__(self, hidden, latent, upper_hidden, upper_latent, activation, k):
+        super().__init__()
+
+        def mlp(widths):
+            return nn.Sequential(*[m for a, b in zip(widths, widths[1:]) for m in (nn.Linear(a, b), activation())])
+        self.k = k
+        self.q1, self.q2 = mlp([784] + hidden), mlp([latent] + upper_hidden)
+        self.q1_heads = nn.Linear(hidden[-1], latent), nn.Linear(hidden[-1], latent)
+        self.q2_heads = nn.Linear(upper_hidden[-1], upper_latent), nn.Linear(upper_hidden[-1], upper_latent)
+        self.p1 = mlp([upper_latent] + upper_hidden[::-1])
+        self.p1_heads = nn.Linear(upper_hidden[0], latent), nn.Linear(upper_hidden[0], latent)
+        self.px = nn.Sequential(mlp([latent] + hidden[::-1]), nn.Linear(hidden[0], 784))
+        self.heads = nn.ModuleList([*self.q1_heads, *self.q2_heads, *self.p1_heads])
+
+    @staticmethod
+    def log_normal(z, mean, logvar):
+        return -0.5 * (logvar + (z - mean) ** 2 / logvar.exp()).sum(-1)
+
+    def forward(self, inputs, **kwargs):
+        x = inputs["data"].repeat_interleave(self.k, 0)
+        h = self.q1(x)
+        m1, v1 = self.q1_heads[0](h), self.q1_heads[1](h)
+        h1 = m1 + torch.exp(0.5 * v1) * torch.randn_like(m1)
+        g = self.q2(h1)
+        m2, v2 = self.q2_heads[0](g), self.q2_heads[1](g)
+        h2 = m2 + torch.exp(0.5 * v2) * torch.randn_like(m2)
+        p = self.p1(h2)
+        log_px = -nn.functional.binary_cross_entropy_with_logits(self.px(h1), x, reduction="none").sum(-1)
+        log_w = (log_px + self.log_normal(h1, self.p1_heads[0](p), self.p1_heads[1](p))
+                 + self.log_normal(h2, torch.zeros_like(h2), torch.zeros_like(h2))
+                 - self.log_normal(h1, m1, v1) - self.log_normal(h2, m2, v2)).view(-1, self.k)
+        bound = torch.logsumexp(log_w, 1) - math.log(self.k)
+        return ModelOutput(loss=-bound.mean(), recon_loss=-log_px.mean())
+
+
 def make(args):
     """Pythae's model of `--model` with Latent's defaults for the kind's weights."""
     hidden, act = [int(h) for h in args.hidden.split(",")], ACTIVATIONS[args.activation]
@@ -323,6 +363,16 @@ def make(args):
         config = VQVAEConfig(input_dim=(784,), latent_dim=args.latent, use_ema=True, num_embeddings=args.codebook,
                              commitment_loss_factor=args.commitment, decay=args.codebook_decay)
         return VQVAE(config, encoder=encoder, decoder=decoder)
+    if args.model == "iwae":
+        return IWAE(IWAEConfig(**common, number_samples=args.k), encoder=encoder, decoder=decoder)
+    if args.model == "vamp":
+        return VAMP(VAMPConfig(**common, number_components=args.pseudo_inputs), encoder=encoder, decoder=decoder)
+    if args.model == "linnf":
+        config = VAE_LinNF_Config(**common, flows=["Planar"] * args.flows)
+        return VAE_LinNF(config, encoder=encoder, decoder=decoder)
+    if args.model == "iwae2":
+        upper = [int(h) for h in args.upper_hidden.split(",")]
+        return TwoLayerIWAE(hidden, args.latent, upper, args.upper_latent, act, args.k)
     if args.model == "factorvae":
         return FactorVAE(FactorVAEConfig(**common, gamma=args.factor_gamma), encoder=encoder, decoder=decoder)
     if args.model == "infovae":
@@ -336,7 +386,7 @@ def main():
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
                             "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "logcoshvae", "svae",
-                            "poincarevae", "vaegan", "vqvae"])
+                            "poincarevae", "vaegan", "vqvae", "iwae", "vamp", "linnf", "iwae2"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -370,6 +420,11 @@ def main():
     p.add_argument("--codebook", type=int, default=512)
     p.add_argument("--commitment", type=float, default=0.25)
     p.add_argument("--codebook-decay", type=float, default=0.99)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--pseudo-inputs", type=int, default=500)
+    p.add_argument("--flows", type=int, default=2)
+    p.add_argument("--upper-hidden", default="100,100")
+    p.add_argument("--upper-latent", type=int, default=50)
     add_common_arguments(p)
     args = parse(p)
     train_x = torch.from_numpy(load("train")[0])
