@@ -65,6 +65,8 @@ KINDS = {
               r"\b(config|c)\.flows\b", r"--flows"],
     "iwae2": [r"\.iwae2\b", r"\bcase iwae2\b", r'"iwae2"', r"\bTwoLayer(IWAE|Autoencoder)\b",
               r"\bupper(Hidden|Latent)\b", r"--upper-"],
+    "mogvae": [r"\.mogvae\b", r"\bcase mogvae\b", r'"mogvae"', r"\bMoGVAE\b",
+               r"\bGaussianMixturePriorAutoencoder\b", r"\bpriorComponents\b", r"--components"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -4,7 +4,8 @@ first N MNIST test images (numpy, a fixed seed), has `latent eval RUN --data tha
 
     log p(x) ≈ log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x),   z_k ~ q(z|x)
 
-with p(z) the model's prior: N(0, I), or for a VampPrior VAE the mixture of its pseudo-inputs' posteriors (for a
+with p(z) the model's prior: N(0, I), a VampPrior VAE's mixture of its pseudo-inputs' posteriors or a mixture-prior
+VAE's learned mixture (for a
 planar-flow VAE, z_k and q are the flows' images of the Gaussian draws; for a two-layer IWAE each sample is a pair
 (h1, h2) from q(h1|x) q(h2|h1), weighed by p(x|h1) p(h1|h2) p(h2) / q(h1|x) q(h2|h1)). Prints
 both and their difference; exits non-zero if it exceeds --tolerance nats (default 0.1, issue 38).
@@ -54,10 +55,13 @@ def log_prior(model, z):
         g = model.prior_body(h2)
         return (log_normal(z, model.prior_mean(g), model.prior_logvar(g)) + log_normal(h2, torch.zeros_like(h2),
                 torch.zeros_like(h2)) - log_normal(h2, mean, logvar))
-    if model.kind != "vamp":
+    if model.kind == "mogvae":
+        mean, logvar = model.prior_means, model.prior_logvars
+    elif model.kind == "vamp":
+        mean, logvar = model.encode(model.pseudo_inputs(torch.eye(model.pseudo_inputs[0].in_features)))
+    else:
         return log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
-    c = model.pseudo_inputs[0].in_features
-    mean, logvar = model.encode(model.pseudo_inputs(torch.eye(c)))
+    c = mean.shape[0]
     per = log_normal(z[:, None, :], mean[None], logvar[None])
     return torch.logsumexp(per, 1) - math.log(c)
 

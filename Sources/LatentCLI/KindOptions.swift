@@ -15,6 +15,8 @@ struct KindOptions: ParsableArguments {
     @Option(
         name: .customLong("upper-latent"), help: "Two-layer IWAE (iwae2): size of the upper code h₂ (default 50).")
     var upperLatent: Int?
+    @Option(help: "Mixture-prior VAE (mogvae): the prior's learned Gaussian components, 1 … 5000 (default 10).")
+    var components: Int?
     @Option(help: "Planar-flow VAE (linnf): planar flows on the posterior's draws, 1 … 64 (default 2, Pythae's).")
     var flows: Int?
     @Option(
@@ -172,6 +174,7 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
         "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "flows": "--flows",
+        "priorComponents": "--components",
         "upperHidden": "--upper-hidden", "upperLatent": "--upper-latent", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
@@ -200,6 +203,7 @@ struct KindOptions: ParsableArguments {
         if let m { try bounded(m, "--m", 1...1000) }
         if let pseudoInputs { try bounded(pseudoInputs, "--pseudo-inputs", 1...5000) }
         if let flows { try bounded(flows, "--flows", 1...64) }
+        if let components { try bounded(components, "--components", 1...5000) }
         if let upperLatent { try bounded(upperLatent, "--upper-latent", 1...1024) }
         if let upperHidden { _ = try Self.widths(upperHidden) }
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
@@ -223,6 +227,7 @@ struct KindOptions: ParsableArguments {
         if elboWeight != nil && kind != .ciwae { return "--elbo-weight applies to --model ciwae" }
         if pseudoInputs != nil && kind != .vamp { return "--pseudo-inputs applies to --model vamp" }
         if flows != nil && kind != .linnf { return "--flows applies to --model linnf" }
+        if components != nil && kind != .mogvae { return "--components applies to --model mogvae" }
         if (upperHidden != nil || upperLatent != nil) && kind != .iwae2 {
             return "--upper-hidden and --upper-latent apply to --model iwae2"
         }
@@ -299,6 +304,7 @@ struct KindOptions: ParsableArguments {
         if config.kind == .ciwae { config.elboWeight = elboWeight ?? 0.5 }
         if config.kind == .vamp { config.pseudoInputs = pseudoInputs ?? 500 }
         if config.kind == .linnf { config.flows = flows ?? 2 }
+        if config.kind == .mogvae { config.priorComponents = components ?? 10 }
         if config.kind == .sae {
             config.sparsity =
                 l1.map { Sparsity(kind: .l1, weight: $0) }
@@ -401,5 +407,6 @@ struct KindOptions: ParsableArguments {
         if config.kind == .ciwae { config.elboWeight = 0.5 }
         if config.kind == .vamp { config.pseudoInputs = 500 }
         if config.kind == .linnf { config.flows = 2 }
+        if config.kind == .mogvae { config.priorComponents = 10 }
     }
 }

@@ -62,6 +62,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case linnf
     /// IWAE with two stochastic layers (Burda et al. 2015); with k = 1 the two-layer VAE.
     case iwae2
+    /// VAE with a learned mixture-of-Gaussians prior.
+    case mogvae
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -96,6 +98,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .vamp: VAMP.self
         case .linnf: LinearFlowVAE.self
         case .iwae2: TwoLayerIWAE.self
+        case .mogvae: MoGVAE.self
         }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import LatentAutodiff
 import LatentNN
 import LatentTensor
@@ -46,8 +45,8 @@ extension ModelConfig {
     }
 }
 
-/// A `VariationalAutoencoder` whose prior is the VampPrior: C learned pseudo-inputs, each encoded to a Gaussian.
-public final class VampPriorAutoencoder: VariationalAutoencoder {
+/// A VAE whose prior is the VampPrior: C learned pseudo-inputs, each encoded to a Gaussian.
+public final class VampPriorAutoencoder: MixturePriorAutoencoder {
     /// Linear(C → D) whose columns, plus the bias and clamped to [0, 1], are the pseudo-inputs.
     public let pseudoInputLayer: Linear
 
@@ -68,51 +67,5 @@ public final class VampPriorAutoencoder: VariationalAutoencoder {
     }
 
     /// The prior's components: the posterior means and log-variances of the pseudo-inputs [C, latent].
-    public func priorComponents() -> (mean: Variable, logVariance: Variable) { posterior(pseudoInputs()) }
-
-    /// Reconstruction + weight·(log q(z|x) − log p(z)) with one draw z per image ([n, latent] noise), log p the
-    /// VampPrior's; "kl" reports the estimate.
-    public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
-        let weight = klWeight ?? config.beta
-        let (_, logVar, z, recon) = forward(batch, noise: noise)
-        // log q(z|x) = −½ Σ (logvar + ε²) with z = μ + σε; its total derivative reaches logvar only.
-        var epsSquared = 0.0
-        for i in 0..<noise.count { epsSquared += Double(noise.data[i] * noise.data[i]) }
-        let logQ = logVar.sum() * -0.5 + Float(-0.5 * epsSquared)
-        let (priorMean, priorLogVar) = priorComponents()
-        let logP = Variable.logMixtureDensity(z, means: priorMean, logVariances: priorLogVar)
-        let kl = logQ - logP
-        let total = weight == 1 ? recon + kl : recon + kl * weight
-        return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])
-    }
-
-    /// log p(z) − log N(z; 0, I) for each row of `z`, so that importance sampling weighs by the VampPrior.
-    public override func priorLogDensityRatio(_ z: Tensor, rng: inout RandomGenerator) -> [Double]? {
-        let (m, v) = priorComponents()
-        let (_, values) = MixtureParts(means: m.value, logVariances: v.value).responsibilities(z)
-        let d = z.shape[1]
-        return values.enumerated().map { r, value in
-            var s = 0.0
-            for j in 0..<d { s += Double(z.data[r * d + j] * z.data[r * d + j]) }
-            return value + 0.5 * s
-        }
-    }
-
-    /// Images decoded from the VampPrior: for each, a pseudo-input's posterior drawn uniformly, then z from it.
-    public override func sample(labels: [Int], rng: inout RandomGenerator) -> Tensor {
-        let (m, v) = priorComponents()
-        let c = m.shape[0], d = config.latent
-        let z = Tensor(uninitialized: [labels.count, d])
-        for r in 0..<labels.count {
-            let k = rng.below(c)
-            for j in 0..<d {
-                let i = k * d + j
-                z.data[r * d + j] = m.value.data[i] + Foundation.exp(0.5 * v.value.data[i]) * rng.normal()
-            }
-        }
-        return decode(z, labels: labels)
-    }
-
-    /// The KL is the mixture prior's estimate, not the analytic Gaussian one.
-    public override var hasAnalyticKL: Bool { false }
+    public override func priorComponents() -> (mean: Variable, logVariance: Variable) { posterior(pseudoInputs()) }
 }
