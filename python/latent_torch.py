@@ -191,6 +191,31 @@ class _PlanarFlow(nn.Module):
         return z + self.u * t, torch.log(torch.abs(1 + (1 - t ** 2) * (self.w @ self.u.T)) + 1e-4).squeeze(-1)
 
 
+class _MADE(nn.Module):
+    """A MADE of an `iaf` model (Pythae's sequential degrees): masked linear layers 0, 2, …, ReLU between them,
+    the last giving (m, s)."""
+
+    def __init__(self, d, layers, width):
+        super().__init__()
+        degrees_in, hidden = torch.arange(d), torch.arange(width) % (d - 1)
+        masks, previous, fan_in = [], degrees_in, d
+        for i in range(layers):
+            masks.append((hidden[:, None] >= previous[None, :]).float())
+            self.add_module(str(2 * i), nn.Linear(fan_in, width))
+            previous, fan_in = hidden, width
+        masks.append((previous[None, :] < degrees_in[:, None]).float().repeat(2, 1))
+        self.add_module(str(2 * layers), nn.Linear(width, 2 * d))
+        self.d, self.masks = d, masks
+
+    def forward(self, z):
+        layers = [m for name, m in self.named_children()]
+        for i, (layer, mask) in enumerate(zip(layers, self.masks)):
+            z = nn.functional.linear(z, layer.weight * mask, layer.bias)
+            if i < len(layers) - 1:
+                z = torch.relu(z)
+        return z[:, :self.d], z[:, self.d:]
+
+
 class LatentModel(nn.Module):
     """A Latent model in PyTorch. `config` is the checkpoint's configuration (a dict), `kind` its kind,
     `scaling` a table's feature scaling (a dict with kind, shift, scale) or None; `names` the checkpoint's tensor
@@ -239,6 +264,9 @@ class LatentModel(nn.Module):
             self.upper_encoder, self.prior_body = _Body(up), _Body(down)
             self.upper_mean, self.upper_logvar = nn.Linear(hidden[-1], top), nn.Linear(hidden[-1], top)
             self.prior_mean, self.prior_logvar = nn.Linear(hidden[0], c["latent"]), nn.Linear(hidden[0], c["latent"])
+        if self.kind == "iaf":  # IAF steps on the posterior's draws (`flow`)
+            self.iaf = nn.ModuleList([_MADE(c["latent"], c.get("madeLayers", 3), c.get("madeWidth", 128))
+                                      for _ in range(c.get("madeBlocks", 2))])
         if self.kind == "linnf":  # planar flows on the posterior's draws (`flow`)
             self.flows = nn.ModuleList([_PlanarFlow(c["latent"]) for _ in range(c.get("flows", 2))])
         if self.kind == "mogvae":  # the learned mixture prior's component means and log-variances
@@ -288,6 +316,20 @@ class LatentModel(nn.Module):
         if self.kind == "vqvae":  # the code's positions replaced by their nearest codebook entries
             return self.quantizer(self.code(h))
         return (self.mean(h), self.logvar(h)) if self.variational else self.code(h)
+
+    def flow(self, z):
+        """A posterior draw z0 carried through the model's flow (planar maps, or IAF steps last first, each reversing
+        the order first), with sum log|det| per row; (z, 0) for a model without one."""
+        total = torch.zeros(z.shape[0])
+        for f in getattr(self, "flows", []):
+            z, log_det = f(z)
+            total = total + log_det
+        for block in reversed(getattr(self, "iaf", [])):
+            z = z.flip(1)
+            m, s = block(z)
+            z = z * s.exp() + m
+            total = total + s.sum(-1)
+        return z, total
 
     def decode_logits(self, z, labels=None):
         """The decoder's logits for codes z (a VQ-VAE's quantized first)."""

@@ -67,6 +67,8 @@ KINDS = {
               r"\bupper(Hidden|Latent)\b", r"--upper-"],
     "mogvae": [r"\.mogvae\b", r"\bcase mogvae\b", r'"mogvae"', r"\bMoGVAE\b",
                r"\bGaussianMixturePriorAutoencoder\b", r"\bpriorComponents\b", r"--components"],
+    "iaf": [r"\.iaf\b", r"\bcase iaf\b", r'"iaf"', r"\bIAF(VAE|Autoencoder)\b", r"\bmade(Blocks|Layers|Width)\b",
+            r"--made-"],
 }
 # The registry lists the kinds; the CLI's option list declares each kind's flags.
 ALLOWED = {"Sources/LatentModels/Kinds/ModelKind.swift", "Sources/LatentCLI/KindOptions.swift"}

@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from pythae.data.datasets import DatasetOutput
 from pythae.models import (CIWAE, INFOVAE_MMD, IWAE, MIWAE, RAE_L2, SVAE, VAMP, WAE_MMD, CIWAEConfig, IWAEConfig,
-                           MIWAEConfig, PoincareVAE, PoincareVAEConfig, VAE_LinNF, VAE_LinNF_Config, VAMPConfig,
+                           MIWAEConfig, PoincareVAE, PoincareVAEConfig, VAE_IAF, VAE_IAF_Config, VAE_LinNF,
+                           VAE_LinNF_Config, VAMPConfig,
                            Adversarial_AE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
@@ -322,6 +323,21 @@ def lin_nf(run, model):
     return peer
 
 
+def iaf(run, model):
+    """Pythae's VAE_IAF (no batch norm) with Latent's MADE weights; its masks are its own, the same degrees."""
+    c = run["config"]
+    config = VAE_IAF_Config(input_dim=(784,), latent_dim=c["latent"], reconstruction_loss="bce",
+                            n_made_blocks=c["madeBlocks"], n_hidden_in_made=c["madeLayers"], hidden_size=c["madeWidth"])
+    peer = VAE_IAF(config, encoder=Encoder(model), decoder=Decoder(model))
+    for theirs, ours in zip(peer.iaf_flow.net, model.iaf):
+        for name, layer in ours.named_children():
+            theirs.net[int(name)].weight.data.copy_(layer.weight.data)
+            theirs.net[int(name)].bias.data.copy_(layer.bias.data)
+        for index, mask in zip(range(0, 2 * len(ours.masks), 2), ours.masks):
+            assert torch.equal(theirs.net[index].mask, mask), "Pythae's MADE masks differ from Latent's"
+    return peer
+
+
 REFERENCES = {dip_vae, swae, categorical, joint, ms_ssim, log_cosh}
 # Pythae's importance-weighted models report −Σ w̃·log w, a surrogate with the bound's gradient but not its value:
 # for them the bound is computed from the log-weights Pythae's loss function sees (`BoundOf`).
@@ -353,6 +369,7 @@ KINDS = {
     "ciwae": (["--k", "4", "--elbo-weight", "0.3"], ciwae),
     "vamp": (["--pseudo-inputs", "50"], vamp),
     "linnf": (["--flows", "3"], lin_nf),
+    "iaf": (["--made-blocks", "2", "--made-layers", "2", "--made-width", "32"], iaf),
 }
 
 

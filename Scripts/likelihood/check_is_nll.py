@@ -5,9 +5,9 @@ first N MNIST test images (numpy, a fixed seed), has `latent eval RUN --data tha
     log p(x) ≈ log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x),   z_k ~ q(z|x)
 
 with p(z) the model's prior: N(0, I), a VampPrior VAE's mixture of its pseudo-inputs' posteriors or a mixture-prior
-VAE's learned mixture (for a
-planar-flow VAE, z_k and q are the flows' images of the Gaussian draws; for a two-layer IWAE each sample is a pair
-(h1, h2) from q(h1|x) q(h2|h1), weighed by p(x|h1) p(h1|h2) p(h2) / q(h1|x) q(h2|h1)). Prints
+VAE's learned mixture (for a planar-flow or IAF VAE, z_k and q are the flow's images of the Gaussian draws; for a
+two-layer IWAE each sample is a pair (h1, h2) from q(h1|x) q(h2|h1), weighed by
+p(x|h1) p(h1|h2) p(h2) / q(h1|x) q(h2|h1)). Prints
 both and their difference; exits non-zero if it exceeds --tolerance nats (default 0.1, issue 38).
 
     python3 Scripts/likelihood/check_is_nll.py RUN [--k 5000] [--images 500] [--tolerance 0.1]
@@ -76,9 +76,8 @@ def torch_nll(model, x, k, chunk=1000):
                 m = min(chunk, k - s)
                 z = mean + torch.exp(0.5 * logvar) * torch.randn(m, mean.shape[1])
                 log_q = log_normal(z, mean, logvar)
-                for flow in getattr(model, "flows", []):
-                    z, log_det = flow(z)
-                    log_q = log_q - log_det
+                z, log_det = model.flow(z)  # posterior flows (planar, IAF): log q(z_K) = log q(z_0) − Σ log|det|
+                log_q = log_q - log_det
                 log_px = -F.binary_cross_entropy_with_logits(model.decode_logits(z), row.expand(m, -1),
                                                              reduction="none").sum(1)
                 logs.append(log_px + log_prior(model, z) - log_q)

@@ -15,6 +15,12 @@ struct KindOptions: ParsableArguments {
     @Option(
         name: .customLong("upper-latent"), help: "Two-layer IWAE (iwae2): size of the upper code h₂ (default 50).")
     var upperLatent: Int?
+    @Option(name: .customLong("made-blocks"), help: "IAF VAE (iaf): IAF steps, 1 … 16 (default 2, Pythae's).")
+    var madeBlocks: Int?
+    @Option(name: .customLong("made-layers"), help: "IAF VAE (iaf): hidden layers per MADE, 1 … 8 (default 3).")
+    var madeLayers: Int?
+    @Option(name: .customLong("made-width"), help: "IAF VAE (iaf): units per MADE layer, 2 … 4096 (default 128).")
+    var madeWidth: Int?
     @Option(help: "Mixture-prior VAE (mogvae): the prior's learned Gaussian components, 1 … 5000 (default 10).")
     var components: Int?
     @Option(help: "Planar-flow VAE (linnf): planar flows on the posterior's draws, 1 … 64 (default 2, Pythae's).")
@@ -174,7 +180,8 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
         "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "flows": "--flows",
-        "priorComponents": "--components",
+        "priorComponents": "--components", "madeBlocks": "--made-blocks", "madeLayers": "--made-layers",
+        "madeWidth": "--made-width",
         "upperHidden": "--upper-hidden", "upperLatent": "--upper-latent", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
         "sparsityTarget": "--sparsity-target", "noise": "--noise", "logCoshAlpha": "--log-cosh-alpha",
@@ -204,6 +211,9 @@ struct KindOptions: ParsableArguments {
         if let pseudoInputs { try bounded(pseudoInputs, "--pseudo-inputs", 1...5000) }
         if let flows { try bounded(flows, "--flows", 1...64) }
         if let components { try bounded(components, "--components", 1...5000) }
+        if let madeBlocks { try bounded(madeBlocks, "--made-blocks", 1...16) }
+        if let madeLayers { try bounded(madeLayers, "--made-layers", 1...8) }
+        if let madeWidth { try bounded(madeWidth, "--made-width", 2...4096) }
         if let upperLatent { try bounded(upperLatent, "--upper-latent", 1...1024) }
         if let upperHidden { _ = try Self.widths(upperHidden) }
         if let tcEstimator, !["mss", "mws"].contains(tcEstimator) {
@@ -228,6 +238,9 @@ struct KindOptions: ParsableArguments {
         if pseudoInputs != nil && kind != .vamp { return "--pseudo-inputs applies to --model vamp" }
         if flows != nil && kind != .linnf { return "--flows applies to --model linnf" }
         if components != nil && kind != .mogvae { return "--components applies to --model mogvae" }
+        if madeBlocks != nil || madeLayers != nil || madeWidth != nil, kind != .iaf {
+            return "--made-blocks, --made-layers and --made-width apply to --model iaf"
+        }
         if (upperHidden != nil || upperLatent != nil) && kind != .iwae2 {
             return "--upper-hidden and --upper-latent apply to --model iwae2"
         }
@@ -305,6 +318,10 @@ struct KindOptions: ParsableArguments {
         if config.kind == .vamp { config.pseudoInputs = pseudoInputs ?? 500 }
         if config.kind == .linnf { config.flows = flows ?? 2 }
         if config.kind == .mogvae { config.priorComponents = components ?? 10 }
+        if config.kind == .iaf {
+            config.madeBlocks = madeBlocks ?? 2
+            (config.madeLayers, config.madeWidth) = (madeLayers ?? 3, madeWidth ?? 128)
+        }
         if config.kind == .sae {
             config.sparsity =
                 l1.map { Sparsity(kind: .l1, weight: $0) }
@@ -408,5 +425,6 @@ struct KindOptions: ParsableArguments {
         if config.kind == .vamp { config.pseudoInputs = 500 }
         if config.kind == .linnf { config.flows = 2 }
         if config.kind == .mogvae { config.priorComponents = 10 }
+        if config.kind == .iaf { (config.madeBlocks, config.madeLayers, config.madeWidth) = (2, 3, 128) }
     }
 }

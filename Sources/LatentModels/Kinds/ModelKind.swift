@@ -64,6 +64,8 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case iwae2
     /// VAE with a learned mixture-of-Gaussians prior.
     case mogvae
+    /// VAE with an inverse autoregressive flow on its posterior (Kingma et al. 2016; Pythae's `VAE_IAF`).
+    case iaf
 
     /// The file that describes this kind: how to build it, what it can do, its own rules.
     public var member: any ModelFamilyMember.Type {
@@ -99,6 +101,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
         case .linnf: LinearFlowVAE.self
         case .iwae2: TwoLayerIWAE.self
         case .mogvae: MoGVAE.self
+        case .iaf: IAFVAE.self
         }
     }
 }
