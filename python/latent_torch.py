@@ -270,8 +270,8 @@ class LatentModel(nn.Module):
         if self.kind == "linnf":  # planar flows on the posterior's draws (`flow`)
             self.flows = nn.ModuleList([_PlanarFlow(c["latent"]) for _ in range(c.get("flows", 2))])
         if self.kind == "mogvae":  # the learned mixture prior's component means and log-variances
-            self.prior_means = nn.Parameter(torch.zeros(c.get("priorComponents", 10), c["latent"]))
-            self.prior_logvars = nn.Parameter(torch.zeros(c.get("priorComponents", 10), c["latent"]))
+            self.prior_means = nn.Parameter(torch.zeros(c.get("mixtureComponents", 10), c["latent"]))
+            self.prior_logvars = nn.Parameter(torch.zeros(c.get("mixtureComponents", 10), c["latent"]))
         if self.kind == "vamp":  # the VampPrior's pseudo-inputs: hardtanh01(Linear(C -> D) of the identity)
             self.pseudo_inputs = nn.Sequential(nn.Linear(c.get("pseudoInputs", 500), c["inputSize"]),
                                                nn.Hardtanh(0.0, 1.0))

@@ -66,7 +66,7 @@ KINDS = {
     "iwae2": [r"\.iwae2\b", r"\bcase iwae2\b", r'"iwae2"', r"\bTwoLayer(IWAE|Autoencoder)\b",
               r"\bupper(Hidden|Latent)\b", r"--upper-"],
     "mogvae": [r"\.mogvae\b", r"\bcase mogvae\b", r'"mogvae"', r"\bMoGVAE\b",
-               r"\bGaussianMixturePriorAutoencoder\b", r"\bpriorComponents\b", r"--components"],
+               r"\bGaussianMixturePriorAutoencoder\b", r"\bmixtureComponents\b", r"--mixture-components"],
     "iaf": [r"\.iaf\b", r"\bcase iaf\b", r'"iaf"', r"\bIAF(VAE|Autoencoder)\b", r"\bmade(Blocks|Layers|Width)\b",
             r"--made-"],
 }

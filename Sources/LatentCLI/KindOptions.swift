@@ -21,8 +21,10 @@ struct KindOptions: ParsableArguments {
     var madeLayers: Int?
     @Option(name: .customLong("made-width"), help: "IAF VAE (iaf): units per MADE layer, 2 … 4096 (default 128).")
     var madeWidth: Int?
-    @Option(help: "Mixture-prior VAE (mogvae): the prior's learned Gaussian components, 1 … 5000 (default 10).")
-    var components: Int?
+    @Option(
+        name: .customLong("mixture-components"),
+        help: "Mixture-prior VAE (mogvae): the prior's learned Gaussian components, 1 … 5000 (default 10).")
+    var mixtureComponents: Int?
     @Option(help: "Planar-flow VAE (linnf): planar flows on the posterior's draws, 1 … 64 (default 2, Pythae's).")
     var flows: Int?
     @Option(
@@ -180,7 +182,7 @@ struct KindOptions: ParsableArguments {
     static let flags = [
         "importanceSamples": "--k", "doublyReparameterised": "--dreg", "importanceGroups": "--m",
         "elboWeight": "--elbo-weight", "pseudoInputs": "--pseudo-inputs", "flows": "--flows",
-        "priorComponents": "--components", "madeBlocks": "--made-blocks", "madeLayers": "--made-layers",
+        "mixtureComponents": "--mixture-components", "madeBlocks": "--made-blocks", "madeLayers": "--made-layers",
         "madeWidth": "--made-width",
         "upperHidden": "--upper-hidden", "upperLatent": "--upper-latent", "sparsity": "--model sae",
         "sparsityWeight": "--sparsity-weight",
@@ -210,7 +212,7 @@ struct KindOptions: ParsableArguments {
         if let m { try bounded(m, "--m", 1...1000) }
         if let pseudoInputs { try bounded(pseudoInputs, "--pseudo-inputs", 1...5000) }
         if let flows { try bounded(flows, "--flows", 1...64) }
-        if let components { try bounded(components, "--components", 1...5000) }
+        if let mixtureComponents { try bounded(mixtureComponents, "--mixture-components", 1...5000) }
         if let madeBlocks { try bounded(madeBlocks, "--made-blocks", 1...16) }
         if let madeLayers { try bounded(madeLayers, "--made-layers", 1...8) }
         if let madeWidth { try bounded(madeWidth, "--made-width", 2...4096) }
@@ -237,7 +239,7 @@ struct KindOptions: ParsableArguments {
         if elboWeight != nil && kind != .ciwae { return "--elbo-weight applies to --model ciwae" }
         if pseudoInputs != nil && kind != .vamp { return "--pseudo-inputs applies to --model vamp" }
         if flows != nil && kind != .linnf { return "--flows applies to --model linnf" }
-        if components != nil && kind != .mogvae { return "--components applies to --model mogvae" }
+        if mixtureComponents != nil && kind != .mogvae { return "--mixture-components applies to --model mogvae" }
         if madeBlocks != nil || madeLayers != nil || madeWidth != nil, kind != .iaf {
             return "--made-blocks, --made-layers and --made-width apply to --model iaf"
         }
@@ -317,7 +319,7 @@ struct KindOptions: ParsableArguments {
         if config.kind == .ciwae { config.elboWeight = elboWeight ?? 0.5 }
         if config.kind == .vamp { config.pseudoInputs = pseudoInputs ?? 500 }
         if config.kind == .linnf { config.flows = flows ?? 2 }
-        if config.kind == .mogvae { config.priorComponents = components ?? 10 }
+        if config.kind == .mogvae { config.mixtureComponents = mixtureComponents ?? 10 }
         if config.kind == .iaf {
             config.madeBlocks = madeBlocks ?? 2
             (config.madeLayers, config.madeWidth) = (madeLayers ?? 3, madeWidth ?? 128)
@@ -424,7 +426,7 @@ struct KindOptions: ParsableArguments {
         if config.kind == .ciwae { config.elboWeight = 0.5 }
         if config.kind == .vamp { config.pseudoInputs = 500 }
         if config.kind == .linnf { config.flows = 2 }
-        if config.kind == .mogvae { config.priorComponents = 10 }
+        if config.kind == .mogvae { config.mixtureComponents = 10 }
         if config.kind == .iaf { (config.madeBlocks, config.madeLayers, config.madeWidth) = (2, 3, 128) }
     }
 }

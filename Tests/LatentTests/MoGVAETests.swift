@@ -8,7 +8,7 @@ import Testing
 @Suite struct MoGVAETests {
     @Test func theComponentsLearn() throws {
         var c = ModelConfig(kind: .mogvae)
-        (c.hidden, c.latent, c.priorComponents) = ([16], 2, 3)
+        (c.hidden, c.latent, c.mixtureComponents) = ([16], 2, 3)
         try c.validate()
         var rng = RandomGenerator(seed: 1)
         let model = GaussianMixturePriorAutoencoder(c, rng: &rng)
@@ -27,8 +27,8 @@ import Testing
     @Test func everyVerbWorksAndBadSettingsAreNamed() throws {
         let dir = Support.temporaryDirectory(), run = dir.appendingPathComponent("run").path
         let train = try Support.runLatent([
-            "train", "--model", "mogvae", "--components", "4", "--hidden", "32", "--latent", "3", "--epochs", "1",
-            "--limit", "1000", "--out", run, "--no-progress",
+            "train", "--model", "mogvae", "--mixture-components", "4", "--hidden", "32", "--latent", "3", "--epochs",
+            "1", "--limit", "1000", "--out", run, "--no-progress",
         ])
         #expect(train.status == 0, "\(train.stderr)")
         let metrics = try Support.evalJSON(run)
@@ -39,9 +39,9 @@ import Testing
             ["export", run, "--onnx", dir.appendingPathComponent("onnx").path],
         ])
         try Support.expectTrainingRefused([
-            (["--model", "mogvae", "--components", "0"], "--components"),
-            (["--model", "mogvae", "--components", "5001"], "--components"),
-            (["--model", "vae", "--components", "3"], "--components"),
+            (["--model", "mogvae", "--mixture-components", "0"], "--mixture-components"),
+            (["--model", "mogvae", "--mixture-components", "5001"], "--mixture-components"),
+            (["--model", "vae", "--mixture-components", "3"], "--mixture-components"),
         ])
     }
 }

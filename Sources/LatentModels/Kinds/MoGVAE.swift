@@ -8,8 +8,8 @@ import LatentTensor
 public enum MoGVAE: ModelFamilyMember {
     /// Encodes, decodes and samples from its prior.
     public static let capabilities: ModelCapabilities = [.reconstruct, .variational, .sample]
-    /// C under "priorComponents".
-    public static let settingKeys = ["priorComponents"]
+    /// C under "mixtureComponents".
+    public static let settingKeys = ["mixtureComponents"]
 
     /// A `GaussianMixturePriorAutoencoder` of `config`.
     public static func make(_ config: ModelConfig, rng: inout RandomGenerator) -> any TrainableModel {
@@ -18,23 +18,23 @@ public enum MoGVAE: ModelFamilyMember {
 
     /// 1 … 5000 components; no free bits.
     public static func validate(_ c: ModelConfig) throws {
-        guard let k = c.priorComponents, (1...5000).contains(k) else {
-            throw LatentError(.model, field: "priorComponents", "expected 1…5000 prior components for a mogvae")
+        guard let k = c.mixtureComponents, (1...5000).contains(k) else {
+            throw LatentError(.model, field: "mixtureComponents", "expected 1…5000 prior components for a mogvae")
         }
         if c.freeBits != nil { throw LatentError(.model, field: "freeBits", "applies to `kind` vae or cvae") }
     }
 
     /// The components' means and log-variances.
     public static func extraParameterCount(_ c: ModelConfig) -> Double {
-        Double(2 * (c.priorComponents ?? 10) * c.latent)
+        Double(2 * (c.mixtureComponents ?? 10) * c.latent)
     }
 }
 
 extension ModelConfig {
     /// The number C of a mixture prior's learned components.
-    public var priorComponents: Int? {
-        get { setting("priorComponents") }
-        set { setSetting("priorComponents", newValue) }
+    public var mixtureComponents: Int? {
+        get { setting("mixtureComponents") }
+        set { setSetting("mixtureComponents", newValue) }
     }
 }
 
@@ -47,7 +47,7 @@ public final class GaussianMixturePriorAutoencoder: MixturePriorAutoencoder {
 
     /// A new model of configuration `c`: the VAE's networks as PyTorch initialises them, then the components.
     public required init(_ c: ModelConfig, rng: inout RandomGenerator) {
-        let k = c.priorComponents ?? 10
+        let k = c.mixtureComponents ?? 10
         let means = Tensor(uninitialized: [k, c.latent])
         var own = RandomGenerator(seed: rng.next())
         own.fillNormal(means)
