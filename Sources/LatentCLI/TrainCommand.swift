@@ -39,6 +39,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Latent (code) dimensions.") var latent: Int = 20
     @Option(help: "Hidden-layer nonlinearity (default relu; leaky-relu for deepconv).") var activation: Activation?
     @Option(help: "Adam learning rate.") var lr: Float = 1e-3
+    @Option(
+        name: .customLong("lr-schedule"),
+        help: "Learning rate over the epochs: constant, or burda (stage i = 0…7: 3^i epochs at lr·10^(−i/7)).")
+    var lrSchedule: String = "constant"
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 1
     @Option(help: "Output directory.") var out: String = "runs/vae"
     @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
@@ -122,6 +126,10 @@ struct TrainCommand: ParsableCommand {
         // The library's bounds (`TrainingOptions.validate`), in the CLI's words.
         try ErrorMessages.asValidation { try trainingOptions().validate() }
         try bounded(latent, "--latent", 1...16_777_216)
+        guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
+            let names = LearningRateSchedule.allCases.map(\.rawValue).joined(separator: " or ")
+            throw ValidationError("--lr-schedule: expected \(names), got '\(lrSchedule)'")
+        }
         if let limit { try bounded(limit, "--limit", 1...Int.max) }
         if let hidden, hidden != "none" { _ = try parseSizes(hidden, flag: "--hidden") }
         if let convChannels { _ = try parseSizes(convChannels, flag: "--conv-channels") }
@@ -140,6 +148,10 @@ struct TrainCommand: ParsableCommand {
                 "--model \(model.rawValue): the run is a \(saved.kind.rawValue)"
             ),
             (lr != 1e-3 && lr != state.learningRate, "--lr \(lr): the run's is \(state.learningRate)"),
+            (
+                lrSchedule != "constant" && lrSchedule != state.learningRateSchedule.rawValue,
+                "--lr-schedule \(lrSchedule): the run's is \(state.learningRateSchedule.rawValue)"
+            ),
             (
                 batchSize != 128 && batchSize != state.batchSize,
                 "--batch-size \(batchSize): the run's is \(state.batchSize)"
@@ -189,6 +201,7 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions(outputDirectory: URL(fileURLWithPath: out))
         (options.epochs, options.batchSize, options.learningRate, options.seed) = (epochs, batchSize, lr, seed)
         (options.klWarmupEpochs, options.threads) = (klWarmup, threads.count)
+        options.learningRateSchedule = LearningRateSchedule(rawValue: lrSchedule) ?? .constant
         (options.clipGradientNorm, options.engine, options.overwrite) = (clipGradNorm, engine, force)
         return options
     }

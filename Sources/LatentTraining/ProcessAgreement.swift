@@ -115,6 +115,7 @@ extension Trainer {
         settings += [
             SharedSetting("epochs", "\(o.epochs)"), SharedSetting("batchSize", "\(o.batchSize)"),
             SharedSetting("learningRate", "\(o.learningRate)"), SharedSetting("seed", "\(o.seed)"),
+            SharedSetting("learningRateSchedule", o.learningRateSchedule.rawValue),
             SharedSetting("klWarmupEpochs", "\(o.klWarmupEpochs)"), SharedSetting("threads", "\(o.threads)"),
             SharedSetting("clipGradientNorm", o.clipGradientNorm.map { "\($0)" } ?? "none"),
             SharedSetting("engine", o.engine.rawValue),

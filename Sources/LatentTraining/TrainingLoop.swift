@@ -79,6 +79,7 @@ extension Trainer {
 
         /// One pass over the shuffled training set: a step per batch, checked for NaN and infinity.
         mutating func train(epoch: Int) throws {
+            optimizer.learningRate = options.learningRate(epoch: epoch)
             let batches = data.train.batches(
                 size: trainer.effectiveBatchSize(data), shuffle: true, rng: &shuffling)
             (total, seen, started) = (0, 0, Date())

@@ -13,6 +13,8 @@ public struct TrainingOptions: Sendable {
     public var learningRate: Float = 1e-3
     /// The seed every random stream derives from (`RandomStream`).
     public var seed: UInt64 = 1
+    /// How the learning rate changes with the epochs (constant, or Burda et al.'s stages).
+    public var learningRateSchedule: LearningRateSchedule = .constant
     /// Epochs over which a VAE's KL weight rises linearly from 0 to β (0: none).
     public var klWarmupEpochs = 0
     /// Output directory for the checkpoint, metrics and pictures.
@@ -56,10 +58,37 @@ public struct TrainingOptions: Sendable {
         }
     }
 
+    /// Adam's learning rate in `epoch` (1-based) under the schedule.
+    public func learningRate(epoch: Int) -> Float { learningRateSchedule.rate(base: learningRate, epoch: epoch) }
+
     /// The KL weight at batch `b` of `batches` in `epoch`: β after the warm-up, rising linearly from 0 during it.
     public func klWeight(beta: Float, epoch: Int, batch b: Int, batches: Int) -> Float? {
         guard klWarmupEpochs > 0 else { return nil }
         let progress = (Double(epoch - 1) + Double(b) / Double(max(batches, 1))) / Double(klWarmupEpochs)
         return beta * Float(min(1, progress))
+    }
+}
+
+/// A learning-rate schedule over the epochs.
+public enum LearningRateSchedule: String, Codable, Sendable, CaseIterable {
+    /// The base rate throughout.
+    case constant
+    /// Burda et al. (2015): stage i = 0 … 7 lasts 3^i epochs at base·10^(−i/7) (3,280 epochs in all; the last
+    /// stage's rate after them).
+    case burda
+
+    /// The rate in `epoch` (1-based) for a base rate.
+    public func rate(base: Float, epoch: Int) -> Float {
+        switch self {
+        case .constant: return base
+        case .burda:
+            var stage = 0, end = 1, length = 1
+            while epoch > end && stage < 7 {
+                stage += 1
+                length *= 3
+                end += length
+            }
+            return base * Float(pow(10, -Double(stage) / 7))
+        }
     }
 }

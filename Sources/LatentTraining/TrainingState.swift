@@ -35,6 +35,8 @@ public struct TrainingState {
     public var engine: TrainingEngine = .graph
     /// The run's KL warm-up.
     public var klWarmupEpochs = 0
+    /// The run's learning-rate schedule.
+    public var learningRateSchedule: LearningRateSchedule = .constant
     /// The epoch's checkpoint as written beside the state (nil in states of format version 1).
     public var checkpoint: Checkpoint.Contents?
     /// The metrics of every epoch so far (nil in states of format version 1).
@@ -51,6 +53,7 @@ public struct TrainingState {
             options.batchSize, options.learningRate, options.seed, options.threads
         )
         (clipGradientNorm, klWarmupEpochs, self.engine) = (options.clipGradientNorm, options.klWarmupEpochs, engine)
+        learningRateSchedule = options.learningRateSchedule
     }
 
     /// The options of the run, continued up to `epochs`, writing to `directory`.
@@ -58,6 +61,7 @@ public struct TrainingState {
         var o = TrainingOptions(outputDirectory: directory)
         (o.epochs, o.batchSize, o.learningRate, o.seed, o.threads) = (epochs, batchSize, learningRate, seed, threads)
         (o.clipGradientNorm, o.engine, o.klWarmupEpochs) = (clipGradientNorm, engine, klWarmupEpochs)
+        o.learningRateSchedule = learningRateSchedule
         return o
     }
 
@@ -70,6 +74,7 @@ public struct TrainingState {
             "engine": engine.rawValue, "kl_warmup": String(klWarmupEpochs),
         ]
         if let clipGradientNorm { metadata["clip_grad_norm"] = String(clipGradientNorm.bitPattern) }
+        if learningRateSchedule != .constant { metadata["lr_schedule"] = learningRateSchedule.rawValue }
         if let adamGroupSteps { metadata["adam_group_steps"] = adamGroupSteps.map(String.init).joined(separator: ",") }
         for (name, words) in streams { metadata["rng.\(name)"] = words.map(String.init).joined(separator: ",") }
         var tensors: [(name: String, tensor: Tensor)] = [("adam.m", m), ("adam.v", v)]
@@ -137,6 +142,12 @@ public struct TrainingState {
         options.threads = try int("threads")
         options.clipGradientNorm = meta["clip_grad_norm"].flatMap(UInt32.init).map(Float.init(bitPattern:))
         options.klWarmupEpochs = meta["kl_warmup"].flatMap(Int.init) ?? 0
+        if let schedule = meta["lr_schedule"] {
+            guard let s = LearningRateSchedule(rawValue: schedule) else {
+                throw LatentError(.training, "\(url.path): unknown learning-rate schedule '\(schedule)'")
+            }
+            options.learningRateSchedule = s
+        }
         let engine = meta["engine"].flatMap(TrainingEngine.init(rawValue:)) ?? .graph  // states from before plans
         var checkpoint: Checkpoint.Contents?, metrics: [EpochMetrics]?
         if meta["format_version"] == "2" {
