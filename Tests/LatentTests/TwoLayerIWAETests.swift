@@ -56,6 +56,10 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         let metrics = try Support.evalJSON(run)
         #expect(metrics["kind"] as? String == "iwae2" && metrics["test_iwae2_bound"] != nil)
+        // The one-sample ELBO lies below the two-sample bound (a margin for the estimates' noise).
+        let elbo = try #require(metrics["elbo"] as? Double)
+        let bound = try #require(metrics["test_iwae2_bound"] as? Double)
+        #expect(elbo <= -bound + 0.5, "ELBO \(elbo), bound \(-bound)")
         try Support.expectSucceeded([
             ["sample", run, "--out", dir.appendingPathComponent("s.png").path],
             ["reconstruct", run, "--out", dir.appendingPathComponent("r.png").path],

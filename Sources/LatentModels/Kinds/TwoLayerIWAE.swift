@@ -110,7 +110,7 @@ public final class GaussianConditional: Module {
 }
 
 /// A VAE's networks (x ↔ h₁) with a second stochastic layer h₂ above them, trained on the k-sample bound.
-public final class TwoLayerAutoencoder: VariationalAutoencoder {
+public final class TwoLayerAutoencoder: VariationalAutoencoder, MeasuredModel {
     /// q(h₂|h₁).
     public let upperPosterior: GaussianConditional
     /// p(h₁|h₂).
@@ -216,6 +216,28 @@ public final class TwoLayerAutoencoder: VariationalAutoencoder {
         let (m, v) = lowerPrior(Variable(h2))
         let h1 = Variable.reparameterize(mean: m, logVariance: v, noise: eps).value
         return decode(h1, labels: labels)
+    }
+
+    /// elbo: the one-sample bound (k = 1) of the same networks beside the k-sample one, with noise from `seed`'s
+    /// evaluation stream.
+    public func ownMetrics(
+        forEachBatch: ((Batch) -> Void) -> Void, count: Int, features: Int, seed: UInt64
+    ) -> [(key: String, value: Double)] {
+        var rng = RandomGenerator(seed: seed, stream: .evaluation)
+        var total = 0.0
+        forEachBatch { batch in
+            let rows = batch.x.shape[0], d1 = config.latent
+            let eps = Tensor(uninitialized: [rows, d1 + upperLatent])
+            rng.fillNormal(eps)
+            let eps1 = Self.columns(eps, 0..<d1), eps2 = Self.columns(eps, d1..<(d1 + upperLatent))
+            let (mu, logVar) = posterior(Variable(batch.x))
+            let h1 = Variable.reparameterize(mean: mu, logVariance: logVar, noise: eps1)
+            let bound = Variable.negativeImportanceWeightedBound(
+                logits: logits(h1), targets: batch.x, z: h1, noise: eps1, logVariance: logVar, samples: 1,
+                extraLogWeight: upperLogWeight(h1, noise: eps2))
+            total += Double(bound.value.scalar)
+        }
+        return [("elbo", -total / Double(count))]
     }
 
     /// The KL is not the analytic one to N(0, I).
