@@ -36,7 +36,8 @@ ROWS = {
     "iwae2-5": (["--model", "iwae2", "--k", "5", "--hidden", "200,200", "--latent", "100", "--upper-hidden",
                  "100,100", "--upper-latent", "50", "--activation", "tanh", "--lr-schedule", "burda", "--epochs",
                  "100"], "Burda et al. IWAE k = 5, 2 layers: 83.89 (3,280 epochs)"),
-    "iaf": (["--model", "iaf", "--made-blocks", "4", "--epochs", "100"], "Kingma et al. 2016 IAF: 79.88 with a ResNet VAE, not this MLP"),
+    "iaf": (["--model", "iaf", "--made-blocks", "4", "--epochs", "100"],
+            "Kingma et al. 2016 IAF: 79.88 with a ResNet VAE, not this MLP"),
 }
 # Rows whose own flags set the body; the others take Burda et al.'s one-layer 784-500-500-50.
 OWN_BODY = {"vamp", "iwae2-5"}
