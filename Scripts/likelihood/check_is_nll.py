@@ -14,7 +14,6 @@ both and their difference; exits non-zero if it exceeds --tolerance nats (defaul
     (in the venv: torch, safetensors, numpy)
 """
 import argparse
-import gzip
 import json
 import math
 import os
@@ -31,15 +30,10 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 import latent_torch  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "Scripts", "pytorch"))
+from mnist import read_idx  # noqa: E402
+
 LATENT = os.environ.get("LATENT", os.path.join(ROOT, ".build", "release", "latent"))
-
-
-def idx(path):
-    with gzip.open(path) as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def log_normal(z, mean, logvar):
@@ -96,8 +90,8 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     mnist = os.path.join(ROOT, "Sources/LatentData/Resources/mnist")
-    x = idx(f"{mnist}/t10k-images-idx3-ubyte.gz")[:a.images]
-    y = idx(f"{mnist}/t10k-labels-idx1-ubyte.gz")[:a.images]
+    x = read_idx(f"{mnist}/t10k-images-idx3-ubyte.gz")[:a.images]
+    y = read_idx(f"{mnist}/t10k-labels-idx1-ubyte.gz")[:a.images]
     binary = (np.random.default_rng(20150101).random(x.shape) < x / 255.0).astype(np.uint8) * 255
     with tempfile.TemporaryDirectory() as work:
         data = os.path.join(work, "binarised.npz")
