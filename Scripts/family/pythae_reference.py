@@ -18,7 +18,8 @@ import torch
 from torch import nn
 from pythae.data.datasets import DatasetOutput
 from pythae.models import (INFOVAE_MMD, IWAE, RAE_L2, SVAE, VAE, VAMP, WAE_MMD, IWAEConfig, PoincareVAE,
-                           PoincareVAEConfig, VAE_LinNF, VAE_LinNF_Config, VAMPConfig, Adversarial_AE,
+                           PoincareVAEConfig, VAE_IAF, VAE_IAF_Config, VAE_LinNF, VAE_LinNF_Config, VAMPConfig,
+                           Adversarial_AE,
                            Adversarial_AE_Config, BetaTCVAE,
                            BetaTCVAEConfig, DisentangledBetaVAE, RAE_GP, RAE_GP_Config,
                            DisentangledBetaVAEConfig, FactorVAE, FactorVAEConfig, INFOVAE_MMD_Config, RAE_L2_Config,
@@ -370,6 +371,10 @@ def make(args):
     if args.model == "linnf":
         config = VAE_LinNF_Config(**common, flows=["Planar"] * args.flows)
         return VAE_LinNF(config, encoder=encoder, decoder=decoder)
+    if args.model == "iaf":
+        config = VAE_IAF_Config(**common, n_made_blocks=args.made_blocks, n_hidden_in_made=args.made_layers,
+                                hidden_size=args.made_width)
+        return VAE_IAF(config, encoder=encoder, decoder=decoder)
     if args.model == "iwae2":
         upper = [int(h) for h in args.upper_hidden.split(",")]
         return TwoLayerIWAE(hidden, args.latent, upper, args.upper_latent, act, args.k)
@@ -386,7 +391,7 @@ def main():
     p.add_argument("--model", default="betatcvae",
                    choices=["vae", "betatcvae", "wae", "infovae", "dipvae", "rae", "swae", "annealedvae", "factorvae",
                             "aae", "raegp", "categoricalvae", "jointvae", "msssimvae", "logcoshvae", "svae",
-                            "poincarevae", "vaegan", "vqvae", "iwae", "vamp", "linnf", "iwae2"])
+                            "poincarevae", "vaegan", "vqvae", "iwae", "vamp", "linnf", "iwae2", "iaf"])
     p.add_argument("--hidden", default="512,512")
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--activation", default="relu", choices=list(ACTIVATIONS))
@@ -423,6 +428,9 @@ def main():
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--pseudo-inputs", type=int, default=500)
     p.add_argument("--flows", type=int, default=2)
+    p.add_argument("--made-blocks", type=int, default=2)
+    p.add_argument("--made-layers", type=int, default=3)
+    p.add_argument("--made-width", type=int, default=128)
     p.add_argument("--upper-hidden", default="100,100")
     p.add_argument("--upper-latent", type=int, default=50)
     add_common_arguments(p)
