@@ -42,22 +42,16 @@ extension Variable {
     ///
     /// without the −(d/2)·log 2π every Gaussian density of the family's bounds leaves out (they cancel against
     /// log q). The C × n exponents are two matrix products (z²·(1/σ²)ᵀ and z·(μ/σ²)ᵀ); the pullback weighs
-    /// each component by its responsibility softmax_c, again as matrix products. `rowValues`, if given,
-    /// receives the n per-row log-densities.
-    public static func logMixtureDensity(
-        _ z: Variable, means: Variable, logVariances: Variable, rowValues: UnsafeMutablePointer<Double>? = nil
-    ) -> Variable {
+    /// each component by its responsibility softmax_c, again as matrix products. (The per-row log-densities, without
+    /// a graph: `MixtureParts.responsibilities`.)
+    public static func logMixtureDensity(_ z: Variable, means: Variable, logVariances: Variable) -> Variable {
         let n = z.shape[0], d = z.shape[1], c = means.shape[0]
         precondition(
             z.shape.rank == 2 && means.shape == [c, d] && logVariances.shape == [c, d],
             "logMixtureDensity: z \(z.shape), means \(means.shape), log-variances \(logVariances.shape)")
         let parts = MixtureParts(means: means.value, logVariances: logVariances.value)
         let (responsibility, values) = parts.responsibilities(z.value)
-        var total = 0.0
-        for r in 0..<n {
-            total += values[r]
-            rowValues?[r] = values[r]
-        }
+        let total = values.reduce(0, +)
         return Variable(Tensor(scalar: Float(total)), parents: [z, means, logVariances]) { g in
             let s = g.scalar
             let zv = z.value
@@ -146,13 +140,12 @@ public struct MixtureParts {
                 row[k] += constants[k]
                 top = Swift.max(top, row[k])
             }
+            for k in 0..<c { row[k] -= top }
+            VectorMath.exp(row, row, c)  // SLEEF, vectorised: n·C exponentials per call
             var s = 0.0
-            for k in 0..<c {
-                let w = Foundation.exp(Double(row[k] - top))
-                row[k] = Float(w)
-                s += w
-            }
-            for k in 0..<c { row[k] = Float(Double(row[k]) / s) }
+            for k in 0..<c { s += Double(row[k]) }
+            let scale = Float(1 / s)
+            for k in 0..<c { row[k] *= scale }
             values[r] = Double(top) + Foundation.log(s)
         }
         return (e, values)

@@ -17,10 +17,7 @@ public class MixturePriorAutoencoder: VariationalAutoencoder {
     public override func loss(_ batch: Batch, noise: Tensor, klWeight: Float? = nil) -> LossTerms {
         let weight = klWeight ?? config.beta
         let (_, logVar, z, recon) = forward(batch, noise: noise)
-        // log q(z|x) = −½ Σ (logvar + ε²) with z = μ + σε; its total derivative reaches logvar only.
-        var epsSquared = 0.0
-        for i in 0..<noise.count { epsSquared += Double(noise.data[i] * noise.data[i]) }
-        let logQ = logVar.sum() * -0.5 + Float(-0.5 * epsSquared)
+        let logQ = sampledLogPosterior(logVariance: logVar, noise: noise)
         let (priorMean, priorLogVar) = priorComponents()
         let logP = Variable.logMixtureDensity(z, means: priorMean, logVariances: priorLogVar)
         let kl = logQ - logP

@@ -19,11 +19,8 @@ public class PosteriorFlowAutoencoder: VariationalAutoencoder {
         let recon = ReconstructionLoss.negativeLogLikelihood(
             logits: logits(zK, labels: batch.labels), targets: batch.x, likelihood: config.likelihood,
             logVariance: logVarianceVariable(config, outputLogVariance), identityMean: config.hasIdentityMean)
-        var epsSquared = 0.0
-        for i in 0..<noise.count { epsSquared += Double(noise.data[i] * noise.data[i]) }
-        // log q(z₀|x) = −½ Σ (logvar + ε²); log N(z_K; 0, I) = −½‖z_K‖² (the log 2π terms cancel).
-        let logQ0 = logVar.sum() * -0.5 + Float(-0.5 * epsSquared)
-        var kl = logQ0 + zK.square().sum() * 0.5
+        // log q(z₀|x) − log N(z_K; 0, I), with log N(z_K; 0, I) = −½‖z_K‖² (the log 2π terms cancel).
+        var kl = sampledLogPosterior(logVariance: logVar, noise: noise) + zK.square().sum() * 0.5
         if let logDet { kl = kl - logDet.sum() }
         let total = weight == 1 ? recon + kl : recon + kl * weight
         return LossTerms(total: total, parts: [("reconstruction", recon.value.scalar), ("kl", kl.value.scalar)])

@@ -106,6 +106,15 @@ public class VariationalAutoencoder: GenerativeModel {
         return eps
     }
 
+    /// Σ log q(z|x) over a batch's draws z = μ + σε, without the log 2π terms: −½ Σ (logvar + ε²). Its total
+    /// derivative reaches the log-variance only (μ moves z along with the density); for the one-draw KL estimates of
+    /// kinds whose KL is not analytic.
+    func sampledLogPosterior(logVariance: Variable, noise: Tensor) -> Variable {
+        var epsSquared = 0.0
+        for i in 0..<noise.count { epsSquared += Double(noise.data[i] * noise.data[i]) }
+        return logVariance.sum() * -0.5 + Float(-0.5 * epsSquared)
+    }
+
     /// Draws the noise `loss` would.
     public func skipNoise(rows: Int, rng: inout RandomGenerator) { _ = noise(rows: rows, rng: &rng) }
 

@@ -13,12 +13,10 @@ import Testing
             Variable.logMixtureDensity(v[0], means: v[1], logVariances: v[2])
         }
         #expect(err < 2e-2, "max relative error \(err)")
-        var rows = [Double](repeating: 0, count: n)
-        let total = rows.withUnsafeMutableBufferPointer { p in
-            Variable.logMixtureDensity(
-                Variable(z), means: Variable(means), logVariances: Variable(logVariances), rowValues: p.baseAddress
-            ).value.scalar
-        }
+        let total = Variable.logMixtureDensity(
+            Variable(z), means: Variable(means), logVariances: Variable(logVariances)
+        ).value.scalar
+        let rows = MixtureParts(means: means, logVariances: logVariances).responsibilities(z).1
         for r in 0..<n {
             var s = 0.0
             for k in 0..<c {

@@ -68,12 +68,11 @@ public final class MADE: Module {
     public let layers: [Linear]
     /// Each layer's mask [out, in] (1: connected).
     let masks: [Tensor]
-    /// The code's size d.
-    let size: Int
+    /// [2d, d] selections of the last layer's m and s columns (made once: d is small, a product splits them).
+    let shiftColumns: Tensor, logScaleColumns: Tensor
 
     /// Pythae's sequential-degree MADE for codes of `size` values: `layers` hidden layers of `width`.
     init(size d: Int, layers count: Int, width: Int, rng: inout RandomGenerator) {
-        size = d
         // Degrees: the inputs 0 … d−1; hidden unit i: i mod (d − 1).
         let input = Array(0..<d), hidden = (0..<width).map { $0 % (d - 1) }
         var masks: [Tensor] = [], layers: [Linear] = []
@@ -90,6 +89,11 @@ public final class MADE: Module {
         masks.append(out)
         layers.append(Linear(width, 2 * d, rng: &rng))
         (self.layers, self.masks) = (layers, masks)
+        (shiftColumns, logScaleColumns) = (Tensor(zeros: [2 * d, d]), Tensor(zeros: [2 * d, d]))
+        for j in 0..<d {
+            shiftColumns.data[j * d + j] = 1
+            logScaleColumns.data[(d + j) * d + j] = 1
+        }
     }
 
     /// The layers as PyTorch's `Sequential` numbers them: 0, 2, 4, … (the ReLUs in between hold nothing).
@@ -104,14 +108,7 @@ public final class MADE: Module {
             h = Variable.linear(h, weight: layer.weight.variable * Variable(mask), bias: layer.bias!.variable)
             if i < layers.count - 1 { h = h.relu() }
         }
-        let d = size
-        // Split the 2·d outputs by products with constant selection matrices (d is small).
-        let first = Tensor(zeros: [2 * d, d]), second = Tensor(zeros: [2 * d, d])
-        for j in 0..<d {
-            first.data[j * d + j] = 1
-            second.data[(d + j) * d + j] = 1
-        }
-        return (Variable.matmul(h, Variable(first)), Variable.matmul(h, Variable(second)))
+        return (Variable.matmul(h, Variable(shiftColumns)), Variable.matmul(h, Variable(logScaleColumns)))
     }
 }
 
